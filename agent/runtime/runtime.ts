@@ -1,0 +1,71 @@
+// The interface every task runtime implements (Docker, process, hollow). One conformance suite
+// (test/integration/runtime-conformance.test.ts) runs against the real ones.
+import type { Res } from '../../protocol/index.js';
+
+export interface LaunchSpec {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  /** Docker image; required by DockerRuntime, ignored by the others. */
+  image?: string | undefined;
+  /** A shell command line (run with sh -c) when shell is true, else an executable with arguments. */
+  command: { value: string; shell: boolean; arguments: string[] };
+  environment: Record<string, string>;
+  resources: Res;
+  /** The ports the task was given, in order; exported as PORT0..PORTn and PORTS. */
+  ports: number[];
+  labels: Record<string, string>;
+  /** The task's sandbox directory on the agent (process runtime: its cwd and log files). */
+  sandboxDir: string;
+}
+
+/** How a task's process ended. */
+export interface ExitInfo {
+  /** null when killed by a signal or unknown. */
+  exitCode: number | null;
+  signal?: string | undefined;
+  oomKilled: boolean;
+  /** When the runtime could not tell (for example the container vanished). */
+  message?: string | undefined;
+}
+
+export interface ContainerSummary {
+  /** The runtime's id for it (container id, pid, hollow id). */
+  id: string;
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  running: boolean;
+  exit?: ExitInfo | undefined;
+}
+
+export interface UsageSample {
+  cpuPercent: number;
+  memBytes: number;
+  atMs: number;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  /** Lines from the end to start with (all when undefined). */
+  tail?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ContainerRuntime {
+  readonly name: 'docker' | 'process' | 'hollow';
+  /** Creates and starts the task; resolves once it runs. Rejects with a message a person can act on. */
+  launch(spec: LaunchSpec): Promise<ContainerSummary>;
+  /** Resolves when the container ends (at once if it already has). */
+  wait(id: string): Promise<ExitInfo>;
+  /** SIGTERM, then SIGKILL after gracePeriodMs; resolves when it has ended. */
+  kill(id: string, gracePeriodMs: number): Promise<void>;
+  inspect(id: string): Promise<ContainerSummary | undefined>;
+  /** Every container of this agent the runtime knows (by berth labels), for recovery. */
+  list(agentId: string): Promise<ContainerSummary[]>;
+  stats(id: string): Promise<UsageSample | undefined>;
+  /** stdout and stderr lines, merged in order as far as the runtime can tell. */
+  logs(id: string, options: LogOptions): AsyncIterable<string>;
+  /** Frees what the ended container holds (removes a Docker container). */
+  remove(id: string): Promise<void>;
+}

@@ -1,0 +1,43 @@
+// Lint, including the folder dependency rules of shared/DESIGN.md section 1.
+import tseslint from 'typescript-eslint';
+
+const ours = (...folders) => folders.flatMap((f) => [`**/${f}/**`, `**/${f}`]);
+const forbid = (files, folders, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: ours(...folders), message: why }] }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'protocol/gen/**', '.tap/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  forbid(['protocol/**/*.ts'], ['master', 'agent', 'frameworks', 'cli'], 'protocol/ imports nothing of ours (DESIGN.md 1).'),
+  forbid(['master/**/*.ts'], ['agent', 'frameworks', 'cli'], 'master/ imports protocol/ only (DESIGN.md 1).'),
+  forbid(['agent/**/*.ts'], ['master', 'frameworks', 'cli'], 'agent/ imports protocol/ only (DESIGN.md 1).'),
+  forbid(['frameworks/sdk/**/*.ts'], ['master', 'agent', 'cli', 'services', 'batch'], 'frameworks/sdk imports protocol/ only (DESIGN.md 1).'),
+  forbid(['frameworks/services/**/*.ts'], ['master', 'agent', 'cli', 'batch'], 'frameworks/services imports the sdk and protocol/ only (DESIGN.md 1).'),
+  forbid(['frameworks/batch/**/*.ts'], ['master', 'agent', 'cli', 'services'], 'frameworks/batch imports the sdk and protocol/ only (DESIGN.md 1).'),
+  {
+    // The allocator is pure: no I/O, timers or sockets (DESIGN.md 1).
+    files: ['master/allocator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'ws', 'redis', 'dockerode', 'pino'], message: 'the allocator is pure: no I/O (DESIGN.md 1).' },
+        { group: ours('agent', 'frameworks', 'cli', 'store'), message: 'the allocator sees snapshots only.' },
+      ] }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch', 'process'],
+    },
+  },
+  {
+    // CLI, examples, benches and tests print to the terminal on purpose.
+    files: ['cli/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,162 @@
+// The embedded ClusterStore of `berth dev`: state in memory, optionally snapshotted to a file
+// (written atomically, and before apply() resolves, so what was acknowledged survives a restart).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError, ErrorCode } from '../../protocol/index.js';
+import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
+import type { AgentRecord, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
+
+const HISTORY_LIMIT = 10_000;
+
+export interface MemoryStoreOptions {
+  /** A folder for state.json; without it nothing survives the process. */
+  dataDir?: string | undefined;
+  now?: () => number;
+}
+
+interface Snapshot {
+  version: 1;
+  epoch: number;
+  agents: AgentRecord[];
+  frameworks: FrameworkRecord[];
+  tasks: TaskRecord[];
+}
+
+export class MemoryStore implements ClusterStore {
+  #agents = new Map<string, AgentRecord>();
+  #frameworks = new Map<string, FrameworkRecord>();
+  #tasks = new Map<string, TaskRecord>();
+  #history: { id: string; epoch: number; change: StateChange }[] = [];
+  #seq = 0;
+  #epoch = 0;
+  #lease: { holder: LeaderInfo; expiresAtMs: number } | undefined;
+  #dataDir: string | undefined;
+  #now: () => number;
+  // Group commit: each change gets a generation; apply() waits until a snapshot at or past it is written.
+  #generation = 0;
+  #written = 0;
+  #writing: Promise<void> | undefined;
+
+  private constructor(options: MemoryStoreOptions) {
+    this.#dataDir = options.dataDir;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Opens a store, loading the snapshot from dataDir when there is one. */
+  static async open(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
+    const store = new MemoryStore(options);
+    if (options.dataDir) {
+      await mkdir(options.dataDir, { recursive: true });
+      const text = await readFile(join(options.dataDir, 'state.json'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (text !== undefined) store.#restore(JSON.parse(text) as Snapshot);
+    }
+    return store;
+  }
+
+  async campaign(candidate: { masterId: string; url: string }, leaseMs: number): Promise<CampaignResult> {
+    const now = this.#now();
+    const lease = this.#lease;
+    if (lease && lease.expiresAtMs > now && lease.holder.masterId !== candidate.masterId) {
+      return { elected: false, leader: lease.holder };
+    }
+    if (lease && lease.expiresAtMs > now) {
+      lease.expiresAtMs = now + leaseMs;
+      return { elected: true, leader: lease.holder };
+    }
+    this.#epoch++;
+    this.#lease = { holder: { ...candidate, epoch: this.#epoch }, expiresAtMs: now + leaseMs };
+    await this.#persist();
+    return { elected: true, leader: this.#lease.holder };
+  }
+
+  async renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean> {
+    const lease = this.#lease;
+    const now = this.#now();
+    if (!lease || lease.holder.masterId !== masterId || lease.holder.epoch !== epoch || lease.expiresAtMs <= now) {
+      return false;
+    }
+    lease.expiresAtMs = now + leaseMs;
+    return true;
+  }
+
+  async resign(masterId: string, epoch: number): Promise<void> {
+    if (this.#lease?.holder.masterId === masterId && this.#lease.holder.epoch === epoch) this.#lease = undefined;
+  }
+
+  async leader(): Promise<LeaderInfo | null> {
+    const lease = this.#lease;
+    return lease && lease.expiresAtMs > this.#now() ? lease.holder : null;
+  }
+
+  async load(): Promise<ClusterState> {
+    return structuredClone({
+      agents: [...this.#agents.values()],
+      frameworks: [...this.#frameworks.values()],
+      tasks: [...this.#tasks.values()],
+    });
+  }
+
+  async apply(epoch: number, changes: readonly StateChange[]): Promise<void> {
+    if (epoch !== this.#epoch) {
+      throw new BerthError(ErrorCode.FENCED, `write under epoch ${epoch} refused: the current epoch is ${this.#epoch}`);
+    }
+    for (const change of changes) {
+      const copy = structuredClone(change);
+      switch (copy.type) {
+        case 'agent.put': this.#agents.set(copy.agent.id, copy.agent); break;
+        case 'agent.delete': this.#agents.delete(copy.agentId); break;
+        case 'framework.put': this.#frameworks.set(copy.framework.id, copy.framework); break;
+        case 'framework.delete': this.#frameworks.delete(copy.frameworkId); break;
+        case 'task.put': this.#tasks.set(copy.task.taskId, copy.task); break;
+        case 'task.delete': this.#tasks.delete(copy.taskId); break;
+      }
+      this.#history.push({ id: `${this.#now()}-${this.#seq++}`, epoch, change: copy });
+    }
+    if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
+    await this.#persist();
+  }
+
+  async history(count: number): Promise<{ id: string; epoch: number; change: StateChange }[]> {
+    return structuredClone(this.#history.slice(-count));
+  }
+
+  async close(): Promise<void> {
+    await this.#writing;
+  }
+
+  #restore(snapshot: Snapshot): void {
+    this.#epoch = snapshot.epoch;
+    for (const a of snapshot.agents) this.#agents.set(a.id, a);
+    for (const f of snapshot.frameworks) this.#frameworks.set(f.id, f);
+    for (const t of snapshot.tasks) this.#tasks.set(t.taskId, t);
+  }
+
+  /** Resolves once a snapshot that includes every change so far is on disk. */
+  async #persist(): Promise<void> {
+    if (!this.#dataDir) return;
+    const target = ++this.#generation;
+    while (this.#written < target) {
+      if (!this.#writing) this.#writing = this.#write().finally(() => (this.#writing = undefined));
+      await this.#writing;
+    }
+  }
+
+  async #write(): Promise<void> {
+    const dir = this.#dataDir as string;
+    const generation = this.#generation;
+    const snapshot: Snapshot = {
+      version: 1,
+      epoch: this.#epoch,
+      agents: [...this.#agents.values()],
+      frameworks: [...this.#frameworks.values()],
+      tasks: [...this.#tasks.values()],
+    };
+    const tmp = join(dir, `state.json.${process.pid}.tmp`);
+    await writeFile(tmp, JSON.stringify(snapshot));
+    await rename(tmp, join(dir, 'state.json'));
+    this.#written = generation;
+  }
+}

@@ -1,0 +1,47 @@
+// What the master persists. Records are plain JSON-able objects (wire messages in toJSON form are
+// avoided: we keep the property shapes of protocol/messages so they round-trip without loss).
+import type { AgentInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../protocol/index.js';
+
+export interface AgentRecord {
+  id: string;
+  info: AgentInfo;
+  registeredAtMs: number;
+  /** active: connected or within its grace; unreachable: missed heartbeats; gone: removed. */
+  state: 'active' | 'unreachable' | 'gone';
+  draining?: { deadlineMs: number } | undefined;
+}
+
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  registeredAtMs: number;
+  /** Set while disconnected: when its tasks are killed if it does not come back. */
+  disconnectedAtMs?: number | undefined;
+}
+
+export interface TaskRecord {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  info: TaskInfo;
+  /** The latest status applied; STAGING when only the launch intent is persisted. */
+  status: TaskStatus;
+  /** Uuids of agent updates already applied, newest last (bounded), so a re-sent one is not applied twice. */
+  appliedUuids: string[];
+  launchedAtMs: number;
+}
+
+export interface ClusterState {
+  agents: AgentRecord[];
+  frameworks: FrameworkRecord[];
+  tasks: TaskRecord[];
+}
+
+/** One state change. A batch of them is applied atomically under the leader's epoch. */
+export type StateChange =
+  | { type: 'agent.put'; agent: AgentRecord }
+  | { type: 'agent.delete'; agentId: string }
+  | { type: 'framework.put'; framework: FrameworkRecord }
+  | { type: 'framework.delete'; frameworkId: string }
+  | { type: 'task.put'; task: TaskRecord }
+  | { type: 'task.delete'; taskId: string };

@@ -1,0 +1,10 @@
+// The public surface of protocol/: wire messages, codec, channel, errors, resources, task states.
+export * from './messages.js';
+export * from './errors.js';
+export * from './codec.js';
+export * from './channel.js';
+export * from './backoff.js';
+export * as resources from './resources.js';
+export type { Res } from './resources.js';
+export * from './task-state.js';
+export * from './ids.js';
