@@ -29,6 +29,8 @@ export interface TaskRecord {
   /** Uuids of agent updates already applied, newest last (bounded), so a re-sent one is not applied twice. */
   appliedUuids: string[];
   launchedAtMs: number;
+  /** The role of the offer the task was launched from (its resources count against it). */
+  role: string;
 }
 
 export interface ClusterState {

@@ -1,0 +1,255 @@
+// The scheduler client every framework is written on: subscribe, events as an async iterable,
+// calls, reconnection with the same framework id, and acknowledgements that are sent only after
+// the framework has taken the update off the stream.
+import {
+  CloseCode,
+  ChannelError,
+  FINAL_CLOSE_CODES,
+  HelloKind,
+  backoff,
+  connect,
+  newUuid,
+  sleep,
+  type Channel,
+  type Filters,
+  type FrameworkInfo,
+  type Offer,
+  type Operation,
+  type SchedulerCall,
+  type SchedulerEvent as WireSchedulerEvent,
+  type TaskInfo,
+  type TaskStatus,
+  type WireError,
+} from '../../protocol/index.js';
+import { EventQueue } from './event-queue.js';
+
+/** What a framework sees, in order. */
+export type SchedulerEvent =
+  | { type: 'subscribed'; frameworkId: string; masterId: string; reconnected: boolean }
+  | { type: 'offers'; offers: Offer[] }
+  | { type: 'rescind'; offerId: string }
+  | { type: 'update'; status: TaskStatus }
+  | { type: 'agent-lost'; agentId: string }
+  | { type: 'error'; error: Required<Pick<WireError, 'code' | 'message'>> & { requestId: string; field: string } }
+  | { type: 'disconnected'; code: number; reason: string };
+
+/** Something minimal to log with; pino loggers fit. */
+export interface SdkLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SchedulerClientOptions {
+  /** ws://host:port of any master; standbys point the client at the leader. */
+  masterUrl: string;
+  framework: FrameworkInfo;
+  /** Re-subscribe as this framework (after a restart of the framework process). */
+  frameworkId?: string;
+  /** Acknowledge each update when the consumer pulls the next event (default true). */
+  autoAcknowledge?: boolean;
+  /** Give up after this many failed connection attempts in a row (default: never). */
+  maxReconnectAttempts?: number;
+  log?: SdkLogger;
+  signal?: AbortSignal;
+  heartbeatTimeoutMs?: number;
+}
+
+const silent: SdkLogger = { info: () => undefined, warn: () => undefined };
+
+/**
+ * A connection to the master as one framework.
+ *
+ * ```ts
+ * const client = new SchedulerClient({ masterUrl: 'ws://127.0.0.1:5050', framework: { name: 'hello', roles: ['*'] } });
+ * client.start();
+ * for await (const event of client.events()) { ... }
+ * ```
+ */
+export class SchedulerClient {
+  #options: SchedulerClientOptions;
+  #log: SdkLogger;
+  #queue = new EventQueue<SchedulerEvent>();
+  #channel: Channel | undefined;
+  #frameworkId: string;
+  #url: string;
+  #stopped = false;
+  #started = false;
+  #pendingAcks: { agentId: string; taskId: string; uuid: string }[] = [];
+
+  constructor(options: SchedulerClientOptions) {
+    this.#options = options;
+    this.#log = options.log ?? silent;
+    this.#frameworkId = options.frameworkId ?? '';
+    this.#url = options.masterUrl;
+    this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  /** The framework id, once subscribed. */
+  get frameworkId(): string {
+    return this.#frameworkId;
+  }
+
+  get connected(): boolean {
+    return Boolean(this.#channel?.open);
+  }
+
+  /** Connects and subscribes, reconnecting until close(). Events arrive on events(). */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    void this.#run();
+  }
+
+  /** The event stream; it ends after close() or a final disconnection. */
+  events(): AsyncIterable<SchedulerEvent> {
+    this.start();
+    return this.#queue;
+  }
+
+  /** Launches tasks on the resources of one or more offers of one agent. */
+  launch(offerIds: string[], tasks: TaskInfo[], filters?: Filters): string {
+    return this.accept(offerIds, [{ type: 1, tasks }], filters);
+  }
+
+  /** Accepts offers with operations. Returns the request id an error event would carry. */
+  accept(offerIds: string[], operations: Operation[], filters?: Filters): string {
+    return this.#call({ accept: { offerIds, operations, filters: filters ?? null } });
+  }
+
+  /** Declines offers; their resources are not offered to this framework again for refuseSeconds. */
+  decline(offerIds: string[], refuseSeconds?: number): string {
+    return this.#call({ decline: { offerIds, filters: refuseSeconds === undefined ? null : { refuseSeconds } } });
+  }
+
+  kill(taskId: string, agentId = '', gracePeriodMs = 0): string {
+    return this.#call({ kill: { taskId, agentId, gracePeriodMs } });
+  }
+
+  /** Acknowledges an update; needed only with autoAcknowledge off. */
+  acknowledge(status: TaskStatus): void {
+    if (!status.uuid) return;
+    const ack = { agentId: status.agentId ?? '', taskId: status.taskId ?? '', uuid: status.uuid };
+    if (!this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
+  }
+
+  /** Asks for the latest state of the given tasks, or of all the framework's tasks when none given. */
+  reconcile(tasks: { taskId: string; agentId?: string }[] = []): string {
+    return this.#call({ reconcile: { tasks } });
+  }
+
+  revive(roles: string[] = []): string {
+    return this.#call({ revive: { roles } });
+  }
+
+  suppress(roles: string[] = []): string {
+    return this.#call({ suppress: { roles } });
+  }
+
+  /** Ends the framework: the master kills its tasks and forgets it. */
+  teardown(): string {
+    return this.#call({ teardown: {} });
+  }
+
+  /** Disconnects without tearing down; the master keeps the tasks for failoverTimeoutMs. */
+  close(): void {
+    this.#stopped = true;
+    this.#channel?.close(CloseCode.NORMAL, 'framework closed');
+    this.#queue.end();
+  }
+
+  #call(call: Omit<SchedulerCall, 'requestId'>): string {
+    const requestId = newUuid();
+    if (!this.#send({ requestId, ...call })) {
+      this.#queue.push({
+        type: 'error',
+        error: { code: 'NOT_CONNECTED', message: 'not connected to the master; the call was not sent', requestId, field: '' },
+      });
+    }
+    return requestId;
+  }
+
+  #send(call: SchedulerCall): boolean {
+    return this.#channel?.send({ schedulerCall: call }) ?? false;
+  }
+
+  #acknowledgePulled(previous: SchedulerEvent): void {
+    if (previous.type === 'update' && this.#options.autoAcknowledge !== false) this.acknowledge(previous.status);
+  }
+
+  #emit(event: SchedulerEvent): void {
+    this.#queue.push(event);
+  }
+
+  async #run(): Promise<void> {
+    const delay = backoff({ initialMs: 200, maxMs: 5_000 });
+    let failures = 0;
+    let subscribedOnce = false;
+    while (!this.#stopped) {
+      let channel: Channel;
+      try {
+        ({ channel } = await connect(`${this.#url.replace(/\/$/, '')}/api/v1/scheduler`, {
+          kind: HelloKind.SCHEDULER,
+          client: `berth-sdk/${this.#options.framework.name ?? 'framework'}`,
+          heartbeatTimeoutMs: this.#options.heartbeatTimeoutMs,
+          signal: this.#options.signal,
+        }));
+      } catch (err) {
+        if (this.#stopped) break;
+        const e = err as ChannelError;
+        if (e.closeCode === CloseCode.NOT_LEADER) this.#follow(e.reason);
+        if (FINAL_CLOSE_CODES.has(e.closeCode)) {
+          this.#emit({ type: 'disconnected', code: e.closeCode, reason: e.reason });
+          break;
+        }
+        failures++;
+        if (this.#options.maxReconnectAttempts !== undefined && failures > this.#options.maxReconnectAttempts) {
+          this.#emit({ type: 'disconnected', code: e.closeCode ?? CloseCode.GOING_AWAY, reason: `gave up after ${failures - 1} attempts: ${e.message}` });
+          break;
+        }
+        this.#log.warn({ err: e.message, attempt: failures }, 'cannot reach the master; retrying');
+        await sleep(delay(failures), this.#options.signal);
+        continue;
+      }
+      failures = 0;
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => channel.onClose((code, reason) => resolve({ code, reason })));
+      channel.onMessage((envelope) => this.#receive(envelope.schedulerEvent, subscribedOnce, () => (subscribedOnce = true)));
+      this.#channel = channel;
+      channel.send({ schedulerCall: { requestId: newUuid(), subscribe: { framework: this.#options.framework, frameworkId: this.#frameworkId } } });
+      const { code, reason } = await closed;
+      this.#channel = undefined;
+      if (this.#stopped) break;
+      this.#emit({ type: 'disconnected', code, reason });
+      if (code === CloseCode.NOT_LEADER) this.#follow(reason);
+      if (FINAL_CLOSE_CODES.has(code)) break;
+      await sleep(delay(0), this.#options.signal);
+    }
+    this.#queue.end();
+  }
+
+  /** A standby names the leader in its close reason ("leader is ws://..."). */
+  #follow(reason: string): void {
+    const m = /leader is (ws:\/\/\S+)/.exec(reason);
+    if (m?.[1]) {
+      this.#log.info({ leader: m[1] }, 'following the leader');
+      this.#url = m[1];
+    }
+  }
+
+  #receive(event: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
+    if (!event) return;
+    if (event.subscribed) {
+      this.#frameworkId = event.subscribed.frameworkId ?? '';
+      markSubscribed();
+      for (const ack of this.#pendingAcks.splice(0)) this.#send({ acknowledge: ack });
+      this.#emit({ type: 'subscribed', frameworkId: this.#frameworkId, masterId: event.subscribed.masterId ?? '', reconnected });
+    } else if (event.offers) this.#emit({ type: 'offers', offers: event.offers.offers ?? [] });
+    else if (event.rescind) this.#emit({ type: 'rescind', offerId: event.rescind.offerId ?? '' });
+    else if (event.update?.status) this.#emit({ type: 'update', status: event.update.status });
+    else if (event.agentLost) this.#emit({ type: 'agent-lost', agentId: event.agentLost.agentId ?? '' });
+    else if (event.error) {
+      const e = event.error;
+      this.#emit({ type: 'error', error: { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' } });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// The master's HTTP adapter: the operator API (JSON), metrics, and the WebSocket endpoints for
+// agents and schedulers. Errors are {code, message} with the status from protocol/errors.ts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { BerthError, ChannelServer, ErrorCode, httpStatus, type ChannelOptions } from '../../protocol/index.js';
+import type { Master } from '../master.js';
+import { masterMetrics } from '../metrics.js';
+
+export interface ApiServerOptions {
+  channel?: ChannelOptions;
+  processMetrics?: boolean;
+}
+
+type Handler = (req: IncomingMessage, url: URL) => Promise<unknown> | unknown;
+
+export class ApiServer {
+  readonly server: Server;
+  readonly channels: ChannelServer;
+  #log: Logger;
+  #metrics: Registry | undefined;
+  #processMetrics: boolean;
+  #routes = new Map<string, Handler>();
+
+  constructor(log: Logger, options: ApiServerOptions) {
+    this.#log = log.child({ component: 'http' });
+    this.#processMetrics = options.processMetrics ?? false;
+    this.server = createServer((req, res) => void this.#handle(req, res));
+    this.channels = new ChannelServer(this.server, options.channel ?? {});
+  }
+
+  /** Serves this master (after listen(), so the master can advertise the bound port). */
+  attach(master: Master): void {
+    this.channels.route('/api/v1/agent', master.agentRoute());
+    this.channels.route('/api/v1/scheduler', master.schedulerRoute());
+    this.#metrics = masterMetrics(master, this.channels.counters, { processMetrics: this.#processMetrics });
+    this.#routes.set('GET /health', () => ({ status: 'ok', leadership: master.leadership, epoch: master.epoch }));
+    this.#routes.set('GET /api/v1/state', () => master.state());
+    this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
+  }
+
+  /** Adds a JSON route; handlers return a value or throw a BerthError. */
+  route(method: string, path: string, handler: Handler): void {
+    this.#routes.set(`${method} ${path}`, handler);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (req.method === 'GET' && url.pathname === '/metrics' && this.#metrics) {
+        const body = await this.#metrics.metrics();
+        res.writeHead(200, { 'content-type': this.#metrics.contentType });
+        res.end(body);
+        return;
+      }
+      const handler = this.#routes.get(`${req.method} ${url.pathname}`);
+      if (!handler) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${req.method} ${url.pathname}; see docs/api.md`);
+      const body = await handler(req, url);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    } catch (err) {
+      const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error; see the master log', { cause: err });
+      if (e.code === ErrorCode.INTERNAL) this.#log.error({ err }, 'request failed');
+      res.writeHead(httpStatus[e.code], { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: e.code, message: e.message, field: e.field || undefined }));
+    }
+  }
+}

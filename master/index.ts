@@ -1,0 +1,8 @@
+// The public surface of master/.
+export { Master, type MasterOptions, type MasterState, type TaskView, type Leadership } from './master.js';
+export { startMaster, type StartMasterOptions, type RunningMaster } from './start.js';
+export { ApiServer } from './http/api-server.js';
+export type { ClusterStore, LeaderInfo } from './store/cluster-store.js';
+export { MemoryStore } from './store/memory-store.js';
+export type { Allocator, RoleConfig } from './allocator/types.js';
+export { DrfAllocator } from './allocator/drf-allocator.js';

@@ -1,0 +1,1066 @@
+// The master: holds the registry of agents, frameworks, offers and tasks; serves the agent and
+// scheduler channels; runs the allocator; persists every change that matters before it is
+// acknowledged. Leadership (lease + epoch) decides whether it acts at all.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import {
+  BerthError,
+  CloseCode,
+  ErrorCode,
+  HelloKind,
+  StatusSource,
+  TaskState,
+  canTransition,
+  checkId,
+  isTerminal,
+  newId,
+  newUuid,
+  pb,
+  resources,
+  stateName,
+  type AgentInfo,
+  type Channel,
+  type FrameworkInfo,
+  type HandshakeAnswer,
+  type Hello,
+  type Res,
+  type Route,
+  type SchedulerEvent,
+  type TaskInfo,
+  type TaskStatus,
+} from '../protocol/index.js';
+import type { Allocator, AllocationSnapshot, FrameworkSlot, RefusalFilter, RoleConfig } from './allocator/types.js';
+import { DrfAllocator } from './allocator/drf-allocator.js';
+import { OfferBook, type OfferEntry } from './offer-book.js';
+import { Persister } from './persister.js';
+import type { ClusterStore } from './store/cluster-store.js';
+import type { AgentRecord, FrameworkRecord, StateChange, TaskRecord } from './store/records.js';
+import { planAccept } from './validate-accept.js';
+
+export interface MasterOptions {
+  masterId: string;
+  /** The URL agents and frameworks use to reach this master (ws://host:port). */
+  url: string;
+  store: ClusterStore;
+  log: Logger;
+  allocator?: Allocator;
+  roles?: ReadonlyMap<string, RoleConfig>;
+  allocationIntervalMs?: number;
+  /** Offers not answered in this time are rescinded (0 = never). */
+  offerTimeoutMs?: number;
+  /** refuseSeconds used by a DECLINE that gives none (Mesos' default is 5 s). */
+  defaultRefuseSeconds?: number;
+  minOffer?: { cpus: number; memMb: number };
+  /** How long a disconnected agent has to come back before its tasks are LOST. */
+  agentReregisterTimeoutMs?: number;
+  /** Heartbeat interval the master announces in Welcome. */
+  heartbeatIntervalMs?: number;
+  leaseMs?: number;
+  /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
+  completedTasksKept?: number;
+}
+
+type Settings = Required<Omit<MasterOptions, 'allocator' | 'roles' | 'store' | 'log' | 'masterId' | 'url'>>;
+
+const DEFAULTS: Settings = {
+  allocationIntervalMs: 1_000,
+  offerTimeoutMs: 60_000,
+  defaultRefuseSeconds: 5,
+  minOffer: { cpus: 0.01, memMb: 32 },
+  agentReregisterTimeoutMs: 15_000,
+  heartbeatIntervalMs: 5_000,
+  leaseMs: 10_000,
+  completedTasksKept: 10_000,
+};
+
+interface AgentEntry {
+  record: AgentRecord;
+  total: Res;
+  used: Res;
+  channel: Channel | undefined;
+  tasks: Set<string>;
+  lostTimer?: NodeJS.Timeout | undefined;
+}
+
+interface FrameworkEntry {
+  record: FrameworkRecord;
+  channel: Channel | undefined;
+  suppressed: Set<string>;
+  filters: RefusalFilter[];
+  /** Resources of the framework's live tasks, per role. */
+  allocated: Map<string, Res>;
+  tasks: Set<string>;
+  /** The latest status per task sent but not yet acknowledged by the framework. */
+  unacked: Map<string, TaskStatus>;
+  failoverTimer?: NodeJS.Timeout | undefined;
+}
+
+export type Leadership = 'starting' | 'leading' | 'standby' | 'stopped';
+
+const APPLIED_UUIDS_KEPT = 16;
+const ROLE_RULE = /^(\*|[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*)$/;
+
+export class Master {
+  readonly id: string;
+  readonly url: string;
+  #o: Settings;
+  #store: ClusterStore;
+  #log: Logger;
+  #allocator: Allocator;
+  #roles: ReadonlyMap<string, RoleConfig>;
+  #persister: Persister;
+  #agents = new Map<string, AgentEntry>();
+  #frameworks = new Map<string, FrameworkEntry>();
+  #tasks = new Map<string, TaskRecord>();
+  #completed = new Map<string, TaskRecord>();
+  #offers = new OfferBook();
+  #epoch = 0;
+  #leadership: Leadership = 'starting';
+  #leader: { masterId: string; url: string; epoch: number } | null = null;
+  #leaseDeadline = 0;
+  #timers = new Set<NodeJS.Timeout>();
+  #allocationQueued = false;
+  #onStepDown: ((reason: string) => void)[] = [];
+  #channels = new Set<Channel>();
+  readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0 };
+
+  constructor(options: MasterOptions) {
+    this.id = options.masterId;
+    this.url = options.url;
+    this.#store = options.store;
+    this.#log = options.log.child({ component: 'master' });
+    this.#allocator = options.allocator ?? new DrfAllocator();
+    this.#roles = options.roles ?? new Map();
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.#o = { ...DEFAULTS, ...given } as Settings;
+    this.#persister = new Persister(this.#store, () => this.#epoch, (err) => this.#onStoreError(err));
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get leadership(): Leadership {
+    return this.#leadership;
+  }
+
+  get leader(): { masterId: string; url: string; epoch: number } | null {
+    return this.#leader;
+  }
+
+  /** Called once when this master stops leading (fenced or lease lost). */
+  onStepDown(handler: (reason: string) => void): void {
+    this.#onStepDown.push(handler);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leadership
+
+  /** Campaigns for the lease; leads at once when elected, else waits as a standby. */
+  async start(): Promise<void> {
+    await this.#campaign();
+    this.#every(this.#o.allocationIntervalMs, () => this.#allocate());
+  }
+
+  async stop(): Promise<void> {
+    const wasLeading = this.#leadership === 'leading';
+    this.#leadership = 'stopped';
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers.clear();
+    for (const a of this.#agents.values()) clearTimeout(a.lostTimer);
+    for (const f of this.#frameworks.values()) clearTimeout(f.failoverTimer);
+    for (const c of this.#channels) c.close(CloseCode.SHUTDOWN, 'master is shutting down');
+    if (wasLeading) await this.#store.resign(this.id, this.#epoch).catch(() => undefined);
+  }
+
+  async #campaign(): Promise<void> {
+    if (this.#leadership === 'stopped' || this.#leadership === 'leading') return;
+    const started = performance.now();
+    const result = await this.#store.campaign({ masterId: this.id, url: this.url }, this.#o.leaseMs).catch((err: unknown) => {
+      this.#log.warn({ err }, 'campaign failed; retrying');
+      return undefined;
+    });
+    this.#leader = result?.leader ?? null;
+    if (result?.elected && result.leader) {
+      this.#leaseDeadline = started + this.#o.leaseMs;
+      await this.#becomeLeader(result.leader.epoch);
+      return;
+    }
+    if (this.#leadership !== 'standby') this.#log.info({ leader: this.#leader }, 'standing by');
+    this.#leadership = 'standby';
+    const retry = setTimeout(() => {
+      this.#timers.delete(retry);
+      void this.#campaign().catch((err: unknown) => this.#log.error({ err }, 'campaign loop failed'));
+    }, Math.max(50, this.#o.leaseMs / 3));
+    this.#timers.add(retry);
+  }
+
+  async #becomeLeader(epoch: number): Promise<void> {
+    this.#epoch = epoch;
+    const state = await this.#store.load();
+    for (const record of state.agents) {
+      const entry = this.#agentEntry(record);
+      this.#agents.set(record.id, entry);
+      this.#armAgentLost(entry);
+    }
+    for (const record of state.frameworks) {
+      const entry = this.#frameworkEntry(record);
+      this.#frameworks.set(record.id, entry);
+      this.#armFailover(entry);
+    }
+    for (const task of state.tasks) this.#index(task);
+    this.#leadership = 'leading';
+    this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
+    this.#every(this.#o.leaseMs / 3, () => void this.#renew());
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#leadership !== 'leading') return;
+    const started = performance.now();
+    if (started > this.#leaseDeadline) return this.#stepDown('lease deadline passed before renewal');
+    const ok = await this.#store.renew(this.id, this.#epoch, this.#o.leaseMs).catch((err: unknown) => {
+      this.#log.warn({ err }, 'lease renewal failed');
+      return undefined;
+    });
+    if (ok === false) return this.#stepDown('lease lost to another master');
+    if (ok) this.#leaseDeadline = started + this.#o.leaseMs;
+    else if (performance.now() > this.#leaseDeadline) this.#stepDown('could not renew the lease in time');
+  }
+
+  #isLeading(): boolean {
+    if (this.#leadership !== 'leading') return false;
+    if (performance.now() > this.#leaseDeadline) {
+      this.#stepDown('lease deadline passed');
+      return false;
+    }
+    return true;
+  }
+
+  #stepDown(reason: string): void {
+    if (this.#leadership !== 'leading') return;
+    this.#log.error({ reason, epoch: this.#epoch }, 'stepping down');
+    this.#leadership = 'stopped';
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers.clear();
+    for (const c of this.#channels) c.close(CloseCode.NOT_LEADER, 'this master stepped down; reconnect to find the leader');
+    for (const h of this.#onStepDown) h(reason);
+  }
+
+  #onStoreError(err: unknown): void {
+    if (err instanceof BerthError && err.code === ErrorCode.FENCED) this.#stepDown(`fenced: ${err.message}`);
+    else this.#log.error({ err }, 'store write failed');
+  }
+
+  #every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.#timers.add(t);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Channel routes
+
+  #handshake(hello: Hello): HandshakeAnswer {
+    if (this.#leadership !== 'leading') {
+      const leader = this.#leader && this.#leader.masterId !== this.id ? this.#leader.url : '';
+      return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry' } };
+    }
+    void hello;
+    return { welcome: { masterId: this.id, epoch: this.#epoch, heartbeatIntervalMs: this.#o.heartbeatIntervalMs } };
+  }
+
+  agentRoute(): Route {
+    return {
+      kind: HelloKind.AGENT,
+      handshake: (hello) => this.#handshake(hello),
+      opened: (channel) => this.#track(channel, () => this.#serveAgent(channel)),
+    };
+  }
+
+  schedulerRoute(): Route {
+    return {
+      kind: HelloKind.SCHEDULER,
+      handshake: (hello) => this.#handshake(hello),
+      opened: (channel) => this.#track(channel, () => this.#serveScheduler(channel)),
+    };
+  }
+
+  #track(channel: Channel, serve: () => void): void {
+    this.#channels.add(channel);
+    channel.onClose(() => this.#channels.delete(channel));
+    serve();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Agents
+
+  #serveAgent(channel: Channel): void {
+    let agent: AgentEntry | undefined;
+    channel.onMessage((envelope) => {
+      const call = envelope.agentCall;
+      if (!call) return this.#agentError(channel, ErrorCode.INVALID_CALL, 'expected an AgentCall', 'body');
+      if (!this.#isLeading()) return;
+      if (call.register) {
+        void this.#registerAgent(channel, call.register).then(
+          (entry) => (agent = entry),
+          (err: unknown) => this.#agentFailure(channel, err),
+        );
+      } else if (call.update) {
+        if (!agent || agent.channel !== channel) {
+          return this.#agentError(channel, ErrorCode.NOT_SUBSCRIBED, 'register before sending updates', 'update');
+        }
+        const entry = agent;
+        void this.#agentUpdate(entry, call.update.status ?? {}).catch((err: unknown) => this.#agentFailure(channel, err));
+      } else {
+        this.#agentError(channel, ErrorCode.INVALID_CALL, 'unknown agent call', 'call');
+      }
+    });
+    channel.onClose((code, reason) => {
+      if (agent && agent.channel === channel) this.#agentDisconnected(agent, `${code} ${reason}`);
+    });
+  }
+
+  #agentError(channel: Channel, code: ErrorCode, message: string, field: string): void {
+    channel.send({ agentEvent: { epoch: this.#epoch, error: { code, message, field } } });
+  }
+
+  #agentFailure(channel: Channel, err: unknown): void {
+    const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error', { cause: err });
+    if (e.code === ErrorCode.INTERNAL) this.#log.error({ err }, 'agent call failed');
+    this.#agentError(channel, e.code, e.message, e.field);
+  }
+
+  async #registerAgent(channel: Channel, register: pb.AgentCall.Register.$Properties): Promise<AgentEntry> {
+    const info = pb.AgentInfo.toObject(pb.AgentInfo.fromObject(register.agent ?? {})) as AgentInfo;
+    const problems = resources.validate(info.resources, 'register.agent.resources');
+    if (!info.hostname) problems.push('register.agent.hostname must not be empty');
+    if (register.agentId) {
+      const idProblem = checkId(register.agentId, 'register.agent_id');
+      if (idProblem) problems.push(idProblem);
+    }
+    if (problems.length > 0) {
+      this.#agentError(channel, ErrorCode.INVALID_RESOURCES, problems.join('; '), 'register.agent');
+      channel.close(CloseCode.POLICY, 'invalid registration');
+      throw new BerthError(ErrorCode.INVALID_RESOURCES, problems.join('; '));
+    }
+    const known = register.agentId ? this.#agents.get(register.agentId) : undefined;
+    const id = register.agentId || newId('agent');
+    if (known?.channel && known.channel !== channel) known.channel.close(CloseCode.REPLACED, 'the agent registered again on another connection');
+    const record: AgentRecord = {
+      id,
+      info,
+      registeredAtMs: known?.record.registeredAtMs ?? Date.now(),
+      state: 'active',
+      draining: known?.record.draining,
+    };
+    const entry = known ?? this.#agentEntry(record);
+    entry.record = record;
+    entry.total = resources.normalize(info.resources);
+    entry.channel = channel;
+    clearTimeout(entry.lostTimer);
+    entry.lostTimer = undefined;
+    this.#agents.set(id, entry);
+
+    const changes: StateChange[] = [{ type: 'agent.put', agent: record }];
+    const deliveries: TaskStatus[] = [];
+    const reported = new Set<string>();
+    for (const report of register.tasks ?? []) {
+      const taskId = report.task?.taskId;
+      if (!taskId) continue;
+      reported.add(taskId);
+      const change = this.#reconcileReported(entry, report, deliveries);
+      if (change) changes.push(change);
+    }
+    for (const taskId of [...entry.tasks]) {
+      const task = this.#tasks.get(taskId);
+      if (!task || reported.has(taskId) || isTerminal(task.status.state ?? 0)) continue;
+      const state = task.status.state === TaskState.TASK_STAGING ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
+      const status = this.#masterStatus(task, state, 'TASK_NOT_REPORTED_BY_AGENT', 'the agent re-registered without this task');
+      this.#applyStatus(task, status);
+      changes.push({ type: 'task.put', task });
+      deliveries.push(status);
+    }
+    await this.#persister.persist(...changes);
+    channel.send({ agentEvent: { epoch: this.#epoch, registered: { agentId: id } } });
+    for (const status of deliveries) this.#deliver(status);
+    this.#log.info({ agentId: id, hostname: info.hostname, reregistered: Boolean(known), tasks: reported.size }, 'agent registered');
+    this.#triggerAllocation();
+    return entry;
+  }
+
+  /** Folds one task an agent reported at registration into the registry. */
+  #reconcileReported(agent: AgentEntry, report: pb.TaskReport.$Properties, deliveries: TaskStatus[]): StateChange | undefined {
+    const info = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(report.task ?? {})) as TaskInfo;
+    const taskId = info.taskId as string;
+    const status = pb.TaskStatus.toObject(pb.TaskStatus.fromObject(report.status ?? {})) as TaskStatus;
+    const known = this.#tasks.get(taskId);
+    if (!known) {
+      const completed = this.#completed.get(taskId);
+      if (completed || !this.#frameworks.has(report.frameworkId ?? '')) {
+        // The master already ended this task, or its framework is gone: the agent must stop it.
+        agent.channel?.send({
+          agentEvent: { epoch: this.#epoch, killTask: { frameworkId: report.frameworkId ?? '', taskId, reason: 'TASK_UNKNOWN_TO_MASTER' } },
+        });
+        return undefined;
+      }
+      const framework = this.#frameworks.get(report.frameworkId ?? '') as FrameworkEntry;
+      const task: TaskRecord = {
+        taskId,
+        frameworkId: framework.record.id,
+        agentId: agent.record.id,
+        info,
+        status: { ...status, taskId, agentId: agent.record.id, frameworkId: framework.record.id },
+        appliedUuids: status.uuid ? [status.uuid] : [],
+        launchedAtMs: Date.now(),
+        role: framework.record.info.roles?.[0] ?? '*',
+      };
+      this.#index(task);
+      return { type: 'task.put', task };
+    }
+    if (status.uuid && known.appliedUuids.includes(status.uuid)) return undefined;
+    const state = status.state ?? 0;
+    if (state !== known.status.state && canTransition(known.status.state ?? 0, state)) {
+      const next = { ...status, taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
+      this.#applyStatus(known, next);
+      deliveries.push(next);
+      return { type: 'task.put', task: known };
+    }
+    return undefined;
+  }
+
+  async #agentUpdate(agent: AgentEntry, raw: TaskStatus): Promise<void> {
+    const status = pb.TaskStatus.toObject(pb.TaskStatus.fromObject(raw)) as TaskStatus;
+    const taskId = status.taskId ?? '';
+    const uuid = status.uuid ?? '';
+    const ack = (): void => {
+      agent.channel?.send({ agentEvent: { epoch: this.#epoch, acknowledge: { taskId, uuid } } });
+    };
+    if (!taskId || !uuid) {
+      return this.#agentError(agent.channel as Channel, ErrorCode.INVALID_CALL, 'update.status needs task_id and uuid', 'update.status');
+    }
+    this.counters.statusUpdates++;
+    const task = this.#tasks.get(taskId);
+    if (!task || task.agentId !== agent.record.id) {
+      // Ended and acknowledged already, or never ours: acknowledge so the agent stops re-sending.
+      this.#log.debug({ taskId, agentId: agent.record.id }, 'update for a task not live on this agent');
+      return ack();
+    }
+    if (task.appliedUuids.includes(uuid)) {
+      this.counters.duplicateUpdates++;
+      return ack();
+    }
+    const from = task.status.state ?? 0;
+    const to = status.state ?? 0;
+    if (!canTransition(from, to)) {
+      this.#log.warn({ taskId, from: stateName(from), to: stateName(to) }, 'illegal task transition ignored');
+      return ack();
+    }
+    const next: TaskStatus = { ...status, agentId: agent.record.id, frameworkId: task.frameworkId, source: StatusSource.AGENT };
+    this.#applyStatus(task, next);
+    await this.#persister.persist({ type: 'task.put', task });
+    ack();
+    this.#deliver(next);
+  }
+
+  #agentDisconnected(agent: AgentEntry, why: string): void {
+    agent.channel = undefined;
+    this.#log.warn({ agentId: agent.record.id, why }, 'agent disconnected');
+    for (const offer of this.#offers.ofAgent(agent.record.id)) this.#rescind(offer);
+    this.#armAgentLost(agent);
+  }
+
+  #armAgentLost(agent: AgentEntry): void {
+    clearTimeout(agent.lostTimer);
+    agent.lostTimer = setTimeout(() => void this.#agentLost(agent).catch((err: unknown) => this.#log.error({ err }, 'agent removal failed')), this.#o.agentReregisterTimeoutMs);
+    agent.lostTimer.unref();
+  }
+
+  async #agentLost(agent: AgentEntry): Promise<void> {
+    if (agent.channel || !this.#isLeading()) return;
+    const changes: StateChange[] = [{ type: 'agent.delete', agentId: agent.record.id }];
+    const deliveries: TaskStatus[] = [];
+    for (const taskId of [...agent.tasks]) {
+      const task = this.#tasks.get(taskId);
+      if (!task || isTerminal(task.status.state ?? 0)) continue;
+      const status = this.#masterStatus(task, TaskState.TASK_LOST, 'AGENT_REMOVED', `agent ${agent.record.id} did not come back within ${this.#o.agentReregisterTimeoutMs} ms`);
+      this.#applyStatus(task, status);
+      changes.push({ type: 'task.put', task });
+      deliveries.push(status);
+    }
+    this.#agents.delete(agent.record.id);
+    await this.#persister.persist(...changes);
+    for (const s of deliveries) this.#deliver(s);
+    for (const f of this.#frameworks.values()) f.channel?.send({ schedulerEvent: { agentLost: { agentId: agent.record.id } } });
+    this.#log.warn({ agentId: agent.record.id, tasksLost: deliveries.length }, 'agent removed');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Tasks
+
+  #index(task: TaskRecord): void {
+    this.#tasks.set(task.taskId, task);
+    const agent = this.#agents.get(task.agentId);
+    const framework = this.#frameworks.get(task.frameworkId);
+    agent?.tasks.add(task.taskId);
+    framework?.tasks.add(task.taskId);
+    if (isTerminal(task.status.state ?? 0)) {
+      if (task.status.uuid) framework?.unacked.set(task.taskId, task.status);
+      return;
+    }
+    const r = resources.normalize(task.info.resources);
+    if (agent) agent.used = resources.add(agent.used, r);
+    if (framework) framework.allocated.set(task.role, resources.add(framework.allocated.get(task.role) ?? resources.empty(), r));
+  }
+
+  /** Moves a task to a new status in memory; releases its resources when it ends. */
+  #applyStatus(task: TaskRecord, status: TaskStatus): void {
+    const wasTerminal = isTerminal(task.status.state ?? 0);
+    task.status = status;
+    if (status.uuid) {
+      task.appliedUuids.push(status.uuid);
+      if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
+    }
+    if (wasTerminal || !isTerminal(status.state ?? 0)) return;
+    const r = resources.normalize(task.info.resources);
+    const agent = this.#agents.get(task.agentId);
+    if (agent) agent.used = resources.subtract(agent.used, r);
+    const framework = this.#frameworks.get(task.frameworkId);
+    const held = framework?.allocated.get(task.role);
+    if (framework && held) framework.allocated.set(task.role, resources.subtract(held, r));
+    this.#triggerAllocation();
+  }
+
+  #masterStatus(task: TaskRecord, state: TaskState, reason: string, message: string): TaskStatus {
+    return {
+      taskId: task.taskId,
+      state,
+      reason,
+      message,
+      agentId: task.agentId,
+      frameworkId: task.frameworkId,
+      uuid: newUuid(),
+      timestampMs: Date.now(),
+      source: StatusSource.MASTER,
+      exitCode: -1,
+      containerId: task.status.containerId ?? '',
+    };
+  }
+
+  /** Sends a status to its framework; updates with a uuid are re-sent until acknowledged. */
+  #deliver(status: TaskStatus): void {
+    const framework = this.#frameworks.get(status.frameworkId ?? '');
+    if (!framework) return;
+    if (status.uuid) framework.unacked.set(status.taskId ?? '', status);
+    framework.channel?.send({ schedulerEvent: { update: { status } } });
+  }
+
+  /** Drops a terminal, acknowledged task from the live registry, keeping it for reconciliation. */
+  #retire(task: TaskRecord): void {
+    this.#tasks.delete(task.taskId);
+    this.#agents.get(task.agentId)?.tasks.delete(task.taskId);
+    this.#frameworks.get(task.frameworkId)?.tasks.delete(task.taskId);
+    this.#completed.set(task.taskId, task);
+    if (this.#completed.size > this.#o.completedTasksKept) {
+      const oldest = this.#completed.keys().next().value as string;
+      this.#completed.delete(oldest);
+    }
+    void this.#persister.persist({ type: 'task.delete', taskId: task.taskId }).catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frameworks
+
+  #serveScheduler(channel: Channel): void {
+    let framework: FrameworkEntry | undefined;
+    channel.onMessage((envelope) => {
+      const call = envelope.schedulerCall;
+      const requestId = call?.requestId ?? '';
+      const reply = (e: BerthError): void => {
+        channel.send({ schedulerEvent: { error: e.toWire(requestId) } });
+      };
+      if (!call) return reply(new BerthError(ErrorCode.INVALID_CALL, 'expected a SchedulerCall', { field: 'body' }));
+      if (!this.#isLeading()) return;
+      if (call.subscribe) {
+        void this.#subscribe(channel, call.subscribe).then(
+          (entry) => (framework = entry),
+          (err: unknown) => reply(this.#asBerthError(err)),
+        );
+        return;
+      }
+      if (!framework || framework.channel !== channel) {
+        return reply(new BerthError(ErrorCode.NOT_SUBSCRIBED, 'subscribe before making other calls', { field: 'call' }));
+      }
+      const fw = framework;
+      void this.#schedulerCall(fw, call).catch((err: unknown) => reply(this.#asBerthError(err)));
+    });
+    channel.onClose((code, reason) => {
+      if (framework && framework.channel === channel) this.#frameworkDisconnected(framework, `${code} ${reason}`);
+    });
+  }
+
+  #asBerthError(err: unknown): BerthError {
+    if (err instanceof BerthError) return err;
+    this.#log.error({ err }, 'scheduler call failed');
+    return new BerthError(ErrorCode.INTERNAL, 'internal error; see the master log', { cause: err });
+  }
+
+  async #subscribe(channel: Channel, subscribe: pb.SchedulerCall.Subscribe.$Properties): Promise<FrameworkEntry> {
+    const info = pb.FrameworkInfo.toObject(pb.FrameworkInfo.fromObject(subscribe.framework ?? {})) as FrameworkInfo;
+    if (!info.roles || info.roles.length === 0) info.roles = ['*'];
+    const problems: string[] = [];
+    if (!info.name) problems.push('subscribe.framework.name must not be empty');
+    info.roles.forEach((role, i) => {
+      if (!ROLE_RULE.test(role)) problems.push(`subscribe.framework.roles[${i}] "${role}" must be "*" or lower-case path segments like eng/ml`);
+    });
+    const failover = info.failoverTimeoutMs ?? 0;
+    if (!Number.isFinite(failover) || failover < 0) problems.push('subscribe.framework.failover_timeout_ms must be a finite number >= 0');
+    if (subscribe.frameworkId) {
+      const idProblem = checkId(subscribe.frameworkId, 'subscribe.framework_id');
+      if (idProblem) problems.push(idProblem);
+    }
+    if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, problems.join('; '), { field: 'subscribe' });
+
+    const known = subscribe.frameworkId ? this.#frameworks.get(subscribe.frameworkId) : undefined;
+    const id = subscribe.frameworkId || newId('fw');
+    const record: FrameworkRecord = { id, info, registeredAtMs: known?.record.registeredAtMs ?? Date.now() };
+    const entry = known ?? this.#frameworkEntry(record);
+    if (known?.channel && known.channel !== channel) {
+      known.channel.close(CloseCode.REPLACED, 'the framework subscribed again on another connection');
+    }
+    clearTimeout(entry.failoverTimer);
+    entry.failoverTimer = undefined;
+    entry.record = record;
+    entry.channel = channel;
+    this.#frameworks.set(id, entry);
+    await this.#persister.persist({ type: 'framework.put', framework: record });
+    channel.send({ schedulerEvent: { subscribed: { frameworkId: id, heartbeatIntervalMs: this.#o.heartbeatIntervalMs, masterId: this.id } } });
+    for (const status of entry.unacked.values()) channel.send({ schedulerEvent: { update: { status } } });
+    this.#log.info({ frameworkId: id, name: info.name, roles: info.roles, resubscribed: Boolean(known) }, 'framework subscribed');
+    this.#triggerAllocation();
+    return entry;
+  }
+
+  #frameworkDisconnected(framework: FrameworkEntry, why: string): void {
+    framework.channel = undefined;
+    this.#log.warn({ frameworkId: framework.record.id, why }, 'framework disconnected');
+    for (const offer of this.#offers.ofFramework(framework.record.id)) this.#removeOffer(offer);
+    this.#armFailover(framework);
+    this.#triggerAllocation();
+  }
+
+  #armFailover(framework: FrameworkEntry): void {
+    clearTimeout(framework.failoverTimer);
+    const timeoutMs = framework.record.info.failoverTimeoutMs ?? 0;
+    framework.failoverTimer = setTimeout(() => {
+      if (framework.channel || !this.#isLeading()) return;
+      this.#log.warn({ frameworkId: framework.record.id, timeoutMs }, 'framework failover timeout passed; tearing down');
+      void this.#teardown(framework, 'FRAMEWORK_FAILOVER_TIMEOUT').catch((err: unknown) => this.#log.error({ err }, 'teardown failed'));
+    }, timeoutMs);
+    framework.failoverTimer.unref();
+  }
+
+  async #schedulerCall(fw: FrameworkEntry, call: pb.SchedulerCall.$Properties): Promise<void> {
+    if (call.accept) return this.#accept(fw, call.accept);
+    if (call.decline) return this.#decline(fw, call.decline);
+    if (call.kill) return this.#kill(fw, call.kill);
+    if (call.acknowledge) return this.#acknowledge(fw, call.acknowledge);
+    if (call.reconcile) return this.#reconcile(fw, call.reconcile);
+    if (call.revive) return this.#revive(fw, call.revive.roles ?? []);
+    if (call.suppress) return this.#suppress(fw, call.suppress.roles ?? []);
+    if (call.teardown) return this.#teardown(fw, 'TEARDOWN_BY_FRAMEWORK');
+    throw new BerthError(ErrorCode.INVALID_CALL, 'unknown scheduler call', { field: 'call' });
+  }
+
+  async #accept(fw: FrameworkEntry, accept: pb.SchedulerCall.Accept.$Properties): Promise<void> {
+    const plan = planAccept(accept, {
+      frameworkId: fw.record.id,
+      offer: (id) => this.#offers.get(id),
+      taskExists: (taskId) => this.#tasks.has(taskId) || this.#completed.has(taskId),
+      agentExists: (agentId) => this.#agents.has(agentId),
+    });
+    if (!plan.ok) throw plan.error;
+    const agent = this.#agents.get(plan.agentId);
+    for (const offer of plan.offers) this.#offers.remove(offer.id);
+    if (!agent) throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${plan.agentId} is gone`, { field: 'accept.offer_ids' });
+    const now = Date.now();
+    const created: TaskRecord[] = [];
+    for (const launch of plan.launches) {
+      const info = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(launch.task)) as TaskInfo;
+      const task: TaskRecord = {
+        taskId: info.taskId as string,
+        frameworkId: fw.record.id,
+        agentId: agent.record.id,
+        info: { ...info, resources: launch.resources },
+        status: { taskId: info.taskId as string, state: TaskState.TASK_STAGING, agentId: agent.record.id, frameworkId: fw.record.id, timestampMs: now, source: StatusSource.MASTER },
+        appliedUuids: [],
+        launchedAtMs: now,
+        role: plan.role,
+      };
+      this.#index(task);
+      created.push(task);
+    }
+    const refuseSeconds = accept.filters?.refuseSeconds ?? 0;
+    if (refuseSeconds > 0 && !resources.isEmpty(plan.unused)) this.#addFilter(fw, agent.record.id, plan.unused, refuseSeconds);
+    // The launch intent is durable before any agent hears of it.
+    await this.#persister.persist(...created.map((task): StateChange => ({ type: 'task.put', task })));
+    this.counters.launches += created.length;
+    for (const task of created) {
+      if (task.status.state !== TaskState.TASK_STAGING) continue;
+      agent.channel?.send({ agentEvent: { epoch: this.#epoch, runTask: { frameworkId: fw.record.id, framework: fw.record.info, task: task.info } } });
+    }
+    this.#triggerAllocation();
+  }
+
+  async #decline(fw: FrameworkEntry, decline: pb.SchedulerCall.Decline.$Properties): Promise<void> {
+    const ids = decline.offerIds ?? [];
+    if (ids.length === 0) throw new BerthError(ErrorCode.INVALID_CALL, 'decline.offer_ids must name at least one offer', { field: 'decline.offer_ids' });
+    const refuseSeconds = decline.filters?.refuseSeconds ?? this.#o.defaultRefuseSeconds;
+    if (!Number.isFinite(refuseSeconds) || refuseSeconds < 0) {
+      throw new BerthError(ErrorCode.INVALID_CALL, 'decline.filters.refuse_seconds must be a finite number >= 0', { field: 'decline.filters.refuse_seconds' });
+    }
+    for (const [i, id] of ids.entries()) {
+      const offer = this.#offers.get(id);
+      if (!offer) throw new BerthError(ErrorCode.OFFER_UNKNOWN, `offer ${id} is unknown`, { field: `decline.offer_ids[${i}]` });
+      if (offer.frameworkId !== fw.record.id) throw new BerthError(ErrorCode.OFFER_NOT_OWNED, `offer ${id} belongs to another framework`, { field: `decline.offer_ids[${i}]` });
+    }
+    for (const id of ids) {
+      const offer = this.#offers.remove(id) as OfferEntry;
+      if (refuseSeconds > 0) this.#addFilter(fw, offer.agentId, offer.resources, refuseSeconds);
+    }
+    this.#triggerAllocation();
+  }
+
+  #addFilter(fw: FrameworkEntry, agentId: string, r: Res, refuseSeconds: number): void {
+    fw.filters.push({ agentId, resources: r, untilMs: Date.now() + refuseSeconds * 1000 });
+    // Wake the allocator when the filter lapses, so the resources are offered again promptly.
+    const t = setTimeout(() => this.#triggerAllocation(), refuseSeconds * 1000 + 1);
+    t.unref();
+  }
+
+  async #kill(fw: FrameworkEntry, kill: pb.SchedulerCall.Kill.$Properties): Promise<void> {
+    const taskId = kill.taskId ?? '';
+    if (kill.agentId && !this.#agents.has(kill.agentId)) {
+      throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${kill.agentId} is unknown`, { field: 'kill.agent_id' });
+    }
+    const task = this.#tasks.get(taskId);
+    if (!task || task.frameworkId !== fw.record.id) {
+      const done = this.#completed.get(taskId);
+      if (done && done.frameworkId === fw.record.id) return void fw.channel?.send({ schedulerEvent: { update: { status: done.status } } });
+      throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'kill.task_id' });
+    }
+    if (isTerminal(task.status.state ?? 0)) return this.#deliver(task.status);
+    const agent = this.#agents.get(task.agentId);
+    const grace = kill.gracePeriodMs || task.info.killGracePeriodMs || 0;
+    if (!agent?.channel && task.status.state === TaskState.TASK_STAGING) {
+      const status = this.#masterStatus(task, TaskState.TASK_KILLED, 'KILLED_BY_FRAMEWORK', 'killed before it reached its agent');
+      this.#applyStatus(task, status);
+      await this.#persister.persist({ type: 'task.put', task });
+      return this.#deliver(status);
+    }
+    agent?.channel?.send({ agentEvent: { epoch: this.#epoch, killTask: { frameworkId: fw.record.id, taskId, gracePeriodMs: grace, reason: 'KILLED_BY_FRAMEWORK' } } });
+  }
+
+  async #acknowledge(fw: FrameworkEntry, ack: pb.SchedulerCall.Acknowledge.$Properties): Promise<void> {
+    const taskId = ack.taskId ?? '';
+    if (ack.agentId && !this.#agents.has(ack.agentId) && !this.#tasks.has(taskId) && !this.#completed.has(taskId)) {
+      throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${ack.agentId} is unknown`, { field: 'acknowledge.agent_id' });
+    }
+    if (!ack.uuid) throw new BerthError(ErrorCode.INVALID_CALL, 'acknowledge.uuid must not be empty', { field: 'acknowledge.uuid' });
+    const task = this.#tasks.get(taskId);
+    if (!task || task.frameworkId !== fw.record.id) {
+      if (this.#completed.has(taskId)) return;
+      throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'acknowledge.task_id' });
+    }
+    if (fw.unacked.get(taskId)?.uuid === ack.uuid) fw.unacked.delete(taskId);
+    if (isTerminal(task.status.state ?? 0) && !fw.unacked.has(taskId)) this.#retire(task);
+  }
+
+  async #reconcile(fw: FrameworkEntry, reconcile: pb.SchedulerCall.Reconcile.$Properties): Promise<void> {
+    const asked = reconcile.tasks ?? [];
+    const answer = (status: TaskStatus): void => {
+      fw.channel?.send({ schedulerEvent: { update: { status: { ...status, uuid: '', reason: status.reason || 'RECONCILIATION' } } } });
+    };
+    if (asked.length === 0) {
+      for (const taskId of fw.tasks) {
+        const task = this.#tasks.get(taskId);
+        if (task) answer(task.status);
+      }
+      return;
+    }
+    for (const item of asked) {
+      const taskId = item.taskId ?? '';
+      const agentId = item.agentId ?? '';
+      const task = this.#tasks.get(taskId) ?? this.#completed.get(taskId);
+      if (task && task.frameworkId === fw.record.id) answer(task.status);
+      else {
+        answer({
+          taskId,
+          agentId,
+          frameworkId: fw.record.id,
+          state: TaskState.TASK_UNKNOWN,
+          reason: 'RECONCILIATION',
+          message: agentId && !this.#agents.has(agentId) ? `agent ${agentId} is unknown` : 'task is unknown to this master',
+          source: StatusSource.MASTER,
+          timestampMs: Date.now(),
+        });
+      }
+    }
+  }
+
+  #revive(fw: FrameworkEntry, roles: string[]): void {
+    const which = roles.length > 0 ? roles : (fw.record.info.roles ?? []);
+    for (const role of which) fw.suppressed.delete(role);
+    fw.filters = [];
+    this.#triggerAllocation();
+  }
+
+  #suppress(fw: FrameworkEntry, roles: string[]): void {
+    const which = roles.length > 0 ? roles : (fw.record.info.roles ?? []);
+    for (const role of which) fw.suppressed.add(role);
+  }
+
+  async #teardown(fw: FrameworkEntry, reason: string): Promise<void> {
+    const id = fw.record.id;
+    for (const offer of this.#offers.ofFramework(id)) this.#removeOffer(offer);
+    const changes: StateChange[] = [{ type: 'framework.delete', frameworkId: id }];
+    for (const taskId of [...fw.tasks]) {
+      const task = this.#tasks.get(taskId);
+      if (!task) continue;
+      if (!isTerminal(task.status.state ?? 0)) {
+        this.#agents.get(task.agentId)?.channel?.send({ agentEvent: { epoch: this.#epoch, killTask: { frameworkId: id, taskId, reason } } });
+        this.#applyStatus(task, this.#masterStatus(task, TaskState.TASK_KILLED, reason, 'framework was torn down'));
+      }
+      this.#tasks.delete(taskId);
+      this.#agents.get(task.agentId)?.tasks.delete(taskId);
+      changes.push({ type: 'task.delete', taskId });
+    }
+    clearTimeout(fw.failoverTimer);
+    this.#frameworks.delete(id);
+    await this.#persister.persist(...changes);
+    fw.channel?.close(CloseCode.TORN_DOWN, `framework ${id} was torn down`);
+    this.#log.info({ frameworkId: id, reason }, 'framework removed');
+    this.#triggerAllocation();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Allocation
+
+  #triggerAllocation(): void {
+    if (this.#allocationQueued) return;
+    this.#allocationQueued = true;
+    setImmediate(() => this.#allocate());
+  }
+
+  #allocate(): void {
+    this.#allocationQueued = false;
+    if (!this.#isLeading()) return;
+    const now = Date.now();
+    for (const offer of this.#offers.expired(now)) this.#rescind(offer);
+    const started = performance.now();
+    const snapshot = this.#snapshot(now);
+    const { offers } = this.#allocator.allocate(snapshot);
+    this.counters.allocationRuns++;
+    this.counters.allocationMs += performance.now() - started;
+    const byFramework = new Map<string, OfferEntry[]>();
+    for (const decision of offers) {
+      const framework = this.#frameworks.get(decision.frameworkId);
+      const agent = this.#agents.get(decision.agentId);
+      if (!framework?.channel || !agent?.channel) continue;
+      const offer: OfferEntry = {
+        id: newId('offer'),
+        frameworkId: decision.frameworkId,
+        agentId: decision.agentId,
+        role: decision.role,
+        resources: decision.resources,
+        createdAtMs: now,
+        expiresAtMs: this.#o.offerTimeoutMs > 0 ? now + this.#o.offerTimeoutMs : 0,
+      };
+      this.#offers.add(offer);
+      const list = byFramework.get(offer.frameworkId) ?? [];
+      list.push(offer);
+      byFramework.set(offer.frameworkId, list);
+    }
+    for (const [frameworkId, list] of byFramework) {
+      this.counters.offersMade += list.length;
+      const event: SchedulerEvent = {
+        offers: {
+          offers: list.map((o) => {
+            const agent = this.#agents.get(o.agentId) as AgentEntry;
+            return {
+              id: o.id,
+              frameworkId,
+              agentId: o.agentId,
+              hostname: agent.record.info.hostname ?? '',
+              resources: o.resources,
+              role: o.role,
+              attributes: agent.record.info.attributes ?? {},
+              expiresAtMs: o.expiresAtMs,
+            };
+          }),
+        },
+      };
+      this.#frameworks.get(frameworkId)?.channel?.send({ schedulerEvent: event });
+    }
+  }
+
+  #snapshot(nowMs: number): AllocationSnapshot {
+    const held = new Map<string, Res>();
+    for (const offer of this.#offers.all()) held.set(offer.agentId, resources.add(held.get(offer.agentId) ?? resources.empty(), offer.resources));
+    const agents = [];
+    for (const a of this.#agents.values()) {
+      if (!a.channel) continue;
+      const free = resources.subtract(resources.subtract(a.total, a.used), held.get(a.record.id) ?? resources.empty());
+      agents.push({
+        id: a.record.id,
+        hostname: a.record.info.hostname ?? '',
+        attributes: a.record.info.attributes ?? {},
+        total: a.total,
+        free,
+        reservedFree: new Map<string, Res>(),
+        draining: Boolean(a.record.draining),
+      });
+    }
+    const frameworks: FrameworkSlot[] = [];
+    for (const f of this.#frameworks.values()) {
+      if (!f.channel) continue;
+      f.filters = f.filters.filter((x) => x.untilMs > nowMs);
+      const allocated = new Map(f.allocated);
+      const offeredAgents = new Set<string>();
+      for (const o of this.#offers.ofFramework(f.record.id)) {
+        allocated.set(o.role, resources.add(allocated.get(o.role) ?? resources.empty(), o.resources));
+        offeredAgents.add(o.agentId);
+      }
+      frameworks.push({ id: f.record.id, roles: f.record.info.roles ?? ['*'], suppressedRoles: f.suppressed, allocated, filters: f.filters, offeredAgents });
+    }
+    return { nowMs, agents, frameworks, roles: this.#roles, minOffer: this.#o.minOffer };
+  }
+
+  #removeOffer(offer: OfferEntry): void {
+    this.#offers.remove(offer.id);
+  }
+
+  #rescind(offer: OfferEntry): void {
+    this.#offers.remove(offer.id);
+    this.#frameworks.get(offer.frameworkId)?.channel?.send({ schedulerEvent: { rescind: { offerId: offer.id } } });
+    this.#triggerAllocation();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Construction helpers and views
+
+  #agentEntry(record: AgentRecord): AgentEntry {
+    return { record, total: resources.normalize(record.info.resources), used: resources.empty(), channel: undefined, tasks: new Set() };
+  }
+
+  #frameworkEntry(record: FrameworkRecord): FrameworkEntry {
+    return { record, channel: undefined, suppressed: new Set(), filters: [], allocated: new Map(), tasks: new Set(), unacked: new Map() };
+  }
+
+  /** The whole state as plain JSON for the operator API. */
+  state(): MasterState {
+    const taskView = (t: TaskRecord): TaskView => ({
+      id: t.taskId,
+      name: t.info.name ?? '',
+      frameworkId: t.frameworkId,
+      agentId: t.agentId,
+      state: stateName(t.status.state),
+      reason: t.status.reason ?? '',
+      message: t.status.message ?? '',
+      role: t.role,
+      resources: resources.normalize(t.info.resources),
+      image: t.info.container?.image ?? '',
+      command: t.info.command?.value ?? '',
+      launchedAtMs: t.launchedAtMs,
+      updatedAtMs: t.status.timestampMs ?? 0,
+      exitCode: t.status.exitCode ?? -1,
+    });
+    return {
+      masterId: this.id,
+      url: this.url,
+      leadership: this.#leadership,
+      epoch: this.#epoch,
+      leader: this.#leader,
+      agents: [...this.#agents.values()].map((a) => ({
+        id: a.record.id,
+        hostname: a.record.info.hostname ?? '',
+        connected: Boolean(a.channel),
+        runtime: a.record.info.runtime ?? '',
+        draining: Boolean(a.record.draining),
+        attributes: a.record.info.attributes ?? {},
+        total: a.total,
+        used: a.used,
+        offered: this.#offers.heldOnAgent(a.record.id),
+        tasks: a.tasks.size,
+        registeredAtMs: a.record.registeredAtMs,
+      })),
+      frameworks: [...this.#frameworks.values()].map((f) => ({
+        id: f.record.id,
+        name: f.record.info.name ?? '',
+        roles: f.record.info.roles ?? [],
+        connected: Boolean(f.channel),
+        suppressedRoles: [...f.suppressed],
+        tasks: f.tasks.size,
+        offers: this.#offers.ofFramework(f.record.id).length,
+        allocated: Object.fromEntries(f.allocated),
+        registeredAtMs: f.record.registeredAtMs,
+      })),
+      tasks: [...this.#tasks.values()].map(taskView),
+      completedTasks: [...this.#completed.values()].slice(-100).map(taskView),
+      offers: this.#offers.size,
+      counters: { ...this.counters, persistBatches: this.#persister.stats.batches, persistedChanges: this.#persister.stats.changes },
+    };
+  }
+}
+
+export interface TaskView {
+  id: string;
+  name: string;
+  frameworkId: string;
+  agentId: string;
+  state: string;
+  reason: string;
+  message: string;
+  role: string;
+  resources: Res;
+  image: string;
+  command: string;
+  launchedAtMs: number;
+  updatedAtMs: number;
+  exitCode: number;
+}
+
+export interface MasterState {
+  masterId: string;
+  url: string;
+  leadership: Leadership;
+  epoch: number;
+  leader: { masterId: string; url: string; epoch: number } | null;
+  agents: {
+    id: string;
+    hostname: string;
+    connected: boolean;
+    runtime: string;
+    draining: boolean;
+    attributes: Record<string, string>;
+    total: Res;
+    used: Res;
+    offered: Res;
+    tasks: number;
+    registeredAtMs: number;
+  }[];
+  frameworks: {
+    id: string;
+    name: string;
+    roles: string[];
+    connected: boolean;
+    suppressedRoles: string[];
+    tasks: number;
+    offers: number;
+    allocated: Record<string, Res>;
+    registeredAtMs: number;
+  }[];
+  tasks: TaskView[];
+  completedTasks: TaskView[];
+  offers: number;
+  counters: Record<string, number>;
+}

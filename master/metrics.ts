@@ -1,0 +1,45 @@
+// Prometheus metrics for one master, in a registry of its own (several masters may share a process in tests).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ChannelCounters } from '../protocol/index.js';
+import type { Master } from './master.js';
+
+export function masterMetrics(master: Master, channels: ChannelCounters, options: { processMetrics?: boolean } = {}): Registry {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'berth_master_process_' });
+  const counter = (name: string, help: string, read: () => number): void => {
+    // Counters are read from the master's own tallies at scrape time.
+    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
+  };
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  };
+  counter('berth_master_allocation_runs_total', 'Allocation runs.', () => master.counters.allocationRuns);
+  counter('berth_master_allocation_seconds_total', 'Time spent in the allocator.', () => master.counters.allocationMs / 1000);
+  counter('berth_master_offers_made_total', 'Offers sent to frameworks.', () => master.counters.offersMade);
+  counter('berth_master_task_launches_total', 'Tasks launched.', () => master.counters.launches);
+  counter('berth_master_status_updates_total', 'Status updates received from agents.', () => master.counters.statusUpdates);
+  counter('berth_master_duplicate_status_updates_total', 'Re-sent status updates recognised and not applied again.', () => master.counters.duplicateUpdates);
+  counter('berth_master_malformed_frames_total', 'Frames that could not be decoded (the connection was closed).', () => channels.malformedFrames);
+  counter('berth_master_oversize_frames_total', 'Frames over the payload limit.', () => channels.oversizeFrames);
+  counter('berth_master_heartbeat_timeouts_total', 'Connections closed for missed heartbeats.', () => channels.heartbeatTimeouts);
+  counter('berth_master_handshake_failures_total', 'Connections refused at the handshake.', () => channels.handshakeFailures);
+  gauge('berth_master_epoch', 'The leader epoch this master holds (0 when not leading).', () => (master.leadership === 'leading' ? master.epoch : 0));
+  gauge('berth_master_leading', '1 when this master leads.', () => (master.leadership === 'leading' ? 1 : 0));
+  const tasks = new Gauge({ name: 'berth_master_tasks', help: 'Live tasks by state.', labelNames: ['state'], registers: [registry] });
+  const agents = new Gauge({ name: 'berth_master_agents', help: 'Agents by connection.', labelNames: ['connected'], registers: [registry] });
+  new Gauge({
+    name: 'berth_master_scrape_helper',
+    help: 'Always 1; refreshes the labelled gauges at scrape time.',
+    registers: [registry],
+    collect() {
+      const state = master.state();
+      tasks.reset();
+      for (const t of state.tasks) tasks.inc({ state: t.state });
+      agents.reset();
+      agents.set({ connected: 'true' }, state.agents.filter((a) => a.connected).length);
+      agents.set({ connected: 'false' }, state.agents.filter((a) => !a.connected).length);
+      this.set(1);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,55 @@
+// Builds and starts one master on a host and port: the Master, its HTTP/WebSocket server and its
+// store wiring. The CLI (the composition root) calls this.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { newId, type ChannelOptions } from '../protocol/index.js';
+import type { Allocator, RoleConfig } from './allocator/types.js';
+import { ApiServer } from './http/api-server.js';
+import { Master, type MasterOptions } from './master.js';
+import type { ClusterStore } from './store/cluster-store.js';
+
+export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' | 'log' | 'url'>> {
+  host?: string;
+  port?: number;
+  store: ClusterStore;
+  log: Logger;
+  allocator?: Allocator;
+  roles?: ReadonlyMap<string, RoleConfig>;
+  channel?: ChannelOptions;
+  processMetrics?: boolean;
+  /** The URL others should use, when it differs from ws://host:port. */
+  advertiseUrl?: string;
+}
+
+export interface RunningMaster {
+  master: Master;
+  api: ApiServer;
+  port: number;
+  /** ws://host:port of this master. */
+  url: string;
+  /** http://host:port of this master. */
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
+  const host = options.host ?? '127.0.0.1';
+  const masterId = options.masterId ?? newId(`master-${hostname()}`);
+  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false });
+  const port = await api.listen(host, options.port ?? 5050);
+  const url = options.advertiseUrl ?? `ws://${host}:${port}`;
+  const master = new Master({ ...options, masterId, url, store: options.store, log: options.log });
+  api.attach(master);
+  await master.start();
+  return {
+    master,
+    api,
+    port,
+    url,
+    httpUrl: `http://${host}:${port}`,
+    async close() {
+      await master.stop();
+      await api.close();
+    },
+  };
+}

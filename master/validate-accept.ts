@@ -1,0 +1,114 @@
+// Checks an ACCEPT call against the offers and the registry, without changing anything. The
+// result is a value: either the launches to carry out, or one BerthError naming the field.
+import {
+  BerthError,
+  ContainerType,
+  ErrorCode,
+  OperationType,
+  checkId,
+  pb,
+  resources,
+  type Res,
+  type TaskInfo,
+} from '../protocol/index.js';
+import type { OfferEntry } from './offer-book.js';
+
+export interface AcceptContext {
+  frameworkId: string;
+  offer(id: string): OfferEntry | undefined;
+  taskExists(taskId: string): boolean;
+  agentExists(agentId: string): boolean;
+}
+
+export interface Launch {
+  task: TaskInfo;
+  resources: Res;
+}
+
+export type AcceptPlan =
+  | { ok: true; offers: OfferEntry[]; agentId: string; role: string; launches: Launch[]; unused: Res }
+  | { ok: false; error: BerthError };
+
+const fail = (code: ErrorCode, message: string, field: string): AcceptPlan => ({
+  ok: false,
+  error: new BerthError(code, message, { field }),
+});
+
+export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: AcceptContext): AcceptPlan {
+  const offerIds = accept.offerIds ?? [];
+  if (offerIds.length === 0) return fail(ErrorCode.INVALID_CALL, 'accept.offer_ids must name at least one offer', 'accept.offer_ids');
+  const offers: OfferEntry[] = [];
+  for (const [i, id] of offerIds.entries()) {
+    const offer = ctx.offer(id);
+    const field = `accept.offer_ids[${i}]`;
+    if (!offer) return fail(ErrorCode.OFFER_UNKNOWN, `offer ${id} is unknown: it was used, declined, rescinded or never made`, field);
+    if (offer.frameworkId !== ctx.frameworkId) return fail(ErrorCode.OFFER_NOT_OWNED, `offer ${id} belongs to another framework`, field);
+    if (offers.some((o) => o.id === id)) return fail(ErrorCode.INVALID_CALL, `offer ${id} is named twice`, field);
+    if (offers[0] && offers[0].agentId !== offer.agentId) {
+      return fail(ErrorCode.OFFERS_SPAN_AGENTS, `offers of one accept must be on one agent; ${id} is on ${offer.agentId}, not ${offers[0].agentId}`, field);
+    }
+    offers.push(offer);
+  }
+  const first = offers[0] as OfferEntry;
+  const pool = offers.reduce((sum, o) => resources.add(sum, o.resources), resources.empty());
+
+  let used = resources.empty();
+  const launches: Launch[] = [];
+  const seen = new Set<string>();
+  for (const [oi, op] of (accept.operations ?? []).entries()) {
+    const opField = `accept.operations[${oi}]`;
+    const type = op.type ?? OperationType.UNKNOWN;
+    if (type === OperationType.RESERVE || type === OperationType.UNRESERVE) {
+      return fail(ErrorCode.INVALID_CALL, `${OperationType[type]} is not supported by this master yet`, `${opField}.type`);
+    }
+    if (type !== OperationType.LAUNCH && type !== OperationType.LAUNCH_GROUP) {
+      return fail(ErrorCode.INVALID_CALL, `operation type must be LAUNCH, LAUNCH_GROUP, RESERVE or UNRESERVE`, `${opField}.type`);
+    }
+    const tasks = op.tasks ?? [];
+    if (tasks.length === 0) return fail(ErrorCode.INVALID_CALL, 'a launch must carry at least one task', `${opField}.tasks`);
+    for (const [ti, task] of tasks.entries()) {
+      const field = `${opField}.tasks[${ti}]`;
+      const problem = checkTask(task, field, first.agentId, ctx);
+      if (problem) return problem;
+      const taskId = task.taskId as string;
+      if (seen.has(taskId) || ctx.taskExists(taskId)) {
+        return fail(ErrorCode.TASK_ID_DUPLICATE, `task id ${taskId} is already in use`, `${field}.task_id`);
+      }
+      seen.add(taskId);
+      const r = resources.normalize(task.resources);
+      used = resources.add(used, r);
+      if (!resources.contains(pool, used)) {
+        return fail(
+          ErrorCode.RESOURCES_EXCEED_OFFER,
+          `task ${taskId} needs ${resources.format(r)}, but the offers have only ${resources.format(resources.subtract(pool, resources.subtract(used, r)))} left`,
+          `${field}.resources`,
+        );
+      }
+      launches.push({ task: { ...task, agentId: first.agentId }, resources: r });
+    }
+  }
+  return { ok: true, offers, agentId: first.agentId, role: first.role, launches, unused: resources.subtract(pool, used) };
+}
+
+function checkTask(task: TaskInfo, field: string, agentId: string, ctx: AcceptContext): AcceptPlan | undefined {
+  const idProblem = checkId(task.taskId, `${field}.task_id`);
+  if (idProblem) return fail(ErrorCode.INVALID_TASK, idProblem, `${field}.task_id`);
+  if (task.agentId && task.agentId !== agentId) {
+    if (!ctx.agentExists(task.agentId)) return fail(ErrorCode.AGENT_UNKNOWN, `agent ${task.agentId} is unknown`, `${field}.agent_id`);
+    return fail(ErrorCode.AGENT_MISMATCH, `task names agent ${task.agentId} but the offer is on ${agentId}`, `${field}.agent_id`);
+  }
+  const problems = resources.validate(task.resources, `${field}.resources`);
+  if (problems.length > 0) return fail(ErrorCode.INVALID_RESOURCES, problems.join('; '), `${field}.resources`);
+  const r = resources.normalize(task.resources);
+  if (r.cpus <= 0) return fail(ErrorCode.INVALID_RESOURCES, `${field}.resources.cpus must be greater than 0`, `${field}.resources.cpus`);
+  if (r.memMb <= 0) return fail(ErrorCode.INVALID_RESOURCES, `${field}.resources.mem_mb must be greater than 0`, `${field}.resources.mem_mb`);
+  if (!task.command?.value) return fail(ErrorCode.INVALID_TASK, `${field}.command.value must not be empty`, `${field}.command.value`);
+  if (task.container?.type === ContainerType.DOCKER && !task.container.image) {
+    return fail(ErrorCode.INVALID_TASK, `${field}.container.image is required for a DOCKER container`, `${field}.container.image`);
+  }
+  const grace = task.killGracePeriodMs ?? 0;
+  if (!Number.isFinite(grace) || grace < 0) {
+    return fail(ErrorCode.INVALID_TASK, `${field}.kill_grace_period_ms must be a finite number >= 0`, `${field}.kill_grace_period_ms`);
+  }
+  return undefined;
+}
