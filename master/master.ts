@@ -836,8 +836,10 @@ export class Master {
     }
     clearTimeout(fw.failoverTimer);
     this.#frameworks.delete(id);
+    const channel = fw.channel;
+    fw.channel = undefined;
     await this.#persister.persist(...changes);
-    fw.channel?.close(CloseCode.TORN_DOWN, `framework ${id} was torn down`);
+    channel?.close(CloseCode.TORN_DOWN, `framework ${id} was torn down`);
     this.#log.info({ frameworkId: id, reason }, 'framework removed');
     this.#triggerAllocation();
   }

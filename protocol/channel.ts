@@ -66,6 +66,7 @@ export class Channel {
   #lastSeen = Date.now();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #closing = false;
 
   constructor(ws: WebSocket, remote: string, s: Settings) {
     this.#ws = ws;
@@ -83,7 +84,7 @@ export class Channel {
   }
 
   get open(): boolean {
-    return !this.#closed && this.#ws.readyState === WebSocket.OPEN;
+    return !this.#closed && !this.#closing && this.#ws.readyState === WebSocket.OPEN;
   }
 
   /** Sends one envelope; false when the channel is no longer open. */
@@ -106,13 +107,14 @@ export class Channel {
     else this.#closeHandlers.push(handler);
   }
 
+  /** Starts the close handshake; close handlers run once the socket is closed (at most ~2 s). */
   close(code: number = CloseCode.NORMAL, reason = ''): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
     // Close reasons are limited to 123 bytes by RFC 6455.
     this.#ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
     // A peer that never answers the close handshake is cut off.
     setTimeout(() => this.#ws.terminate(), 2_000).unref();
-    this.#finish(code, reason);
   }
 
   /** Drops the connection without a close handshake (tests use it to simulate a cut cable). */
@@ -123,7 +125,7 @@ export class Channel {
 
   #receive(data: RawData, isBinary: boolean): void {
     this.#lastSeen = Date.now();
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
     if (!isBinary) {
       this.#settings.counters.malformedFrames++;
       this.close(CloseCode.MALFORMED_FRAME, 'text frames are not accepted; send binary berth.v1.Envelope frames');

@@ -82,7 +82,7 @@ export class SchedulerClient {
     this.#frameworkId = options.frameworkId ?? '';
     this.#url = options.masterUrl;
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
-    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The framework id, once subscribed. */
@@ -151,11 +151,23 @@ export class SchedulerClient {
     return this.#call({ teardown: {} });
   }
 
-  /** Disconnects without tearing down; the master keeps the tasks for failoverTimeoutMs. */
-  close(): void {
+  /**
+   * Disconnects without tearing down; the master keeps the tasks for failoverTimeoutMs. Resolves
+   * once the connection is closed (calls sent before it are flushed), or after a second.
+   */
+  close(): Promise<void> {
     this.#stopped = true;
-    this.#channel?.close(CloseCode.NORMAL, 'framework closed');
     this.#queue.end();
+    const channel = this.#channel;
+    if (!channel?.open) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1_000);
+      channel.onClose(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      channel.close(CloseCode.NORMAL, 'framework closed');
+    });
   }
 
   #call(call: Omit<SchedulerCall, 'requestId'>): string {

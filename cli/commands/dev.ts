@@ -1,0 +1,89 @@
+// berth dev: a whole local cluster in one process: a master on the embedded store and N agents.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resources, type Res } from '../../protocol/index.js';
+import type { Agent } from '../../agent/index.js';
+import { cliLogger, LOG_FLAGS } from '../log.js';
+import { agentResources, chooseRuntime, MASTER_FLAGS, masterFlags, runMaster, startAgent, untilSignal } from '../compose.js';
+import { Problems, UsageError, type Command } from '../flags.js';
+
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'Start a local cluster in one process: a master and N agents on this machine.',
+  usage: 'berth dev [--agents N] [--runtime auto|docker|process] [--port P] [flags]',
+  flags: {
+    agents: { type: 'string', default: '2', help: 'how many agents to run; the machine\'s resources are split between them', placeholder: 'N' },
+    runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
+    'work-dir': { type: 'string', help: 'agents\' sandboxes (default: a folder under the system temp dir)', placeholder: 'DIR' },
+    resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048" (default: a share of this machine)', placeholder: 'SPEC' },
+    ...MASTER_FLAGS,
+    ...LOG_FLAGS,
+  },
+  examples: [
+    'berth dev                                  # master on :5050 and 2 agents',
+    'berth dev --agents 4 --runtime process',
+    'berth dev --data ./berth-state             # keep state across restarts',
+  ],
+  async run(flags) {
+    const problems = new Problems('dev');
+    const m = masterFlags(flags, problems);
+    const count = problems.int(flags, 'agents', 1, 64);
+    const asked = problems.oneOf(flags, 'runtime', ['auto', 'docker', 'process', 'hollow'] as const);
+    const workDir = String(flags['work-dir'] ?? join(tmpdir(), `berth-dev-${m.port}`));
+    const machine = await agentResources(flags.resources as string | undefined, workDir, problems);
+    problems.throwIfAny();
+    const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
+    const runtime = await chooseRuntime(asked, log);
+    const running = await runMaster(m, log);
+    const perAgent = flags.resources ? () => machine : (i: number) => share(machine, count, i);
+    const agents: Agent[] = [];
+    for (let i = 0; i < count; i++) {
+      agents.push(await startAgent({
+        masterUrl: running.url,
+        runtime,
+        workDir: join(workDir, `agent-${i + 1}`),
+        resources: perAgent(i),
+        attributes: { 'berth.dev/agent': String(i + 1) },
+        hostname: `dev-agent-${i + 1}`,
+      }, log));
+    }
+    for (let waited = 0; running.master.state().agents.filter((a) => a.connected).length < count; waited += 100) {
+      if (waited > 15_000) throw new UsageError(`only ${running.master.state().agents.filter((a) => a.connected).length} of ${count} agents registered within 15 s; run with --log-level debug to see why`);
+      await sleep(100);
+    }
+    const store = m.redis ? `redis ${m.redis}` : m.data ? `memory, snapshot in ${m.data}` : 'memory (lost on exit; --data DIR keeps it)';
+    process.stdout.write([
+      '',
+      'berth dev is running',
+      `  master   ${running.url}   state: ${running.httpUrl}/api/v1/state   metrics: ${running.httpUrl}/metrics`,
+      `  agents   ${count} x ${runtime} runtime, each ${resources.format(perAgent(0))}`,
+      `  store    ${store}`,
+      '',
+      'Try:',
+      `  node dist/examples/hello-framework.js --master ${running.url} --tasks 5`,
+      `  node dist/cli/main.js state --master ${running.httpUrl}`,
+      '',
+      'Press Ctrl-C to stop (running tasks are stopped too).',
+      '',
+    ].join('\n'));
+    return untilSignal(log, async () => {
+      await Promise.all(agents.map((a) => a.stop({ killTasks: true })));
+      await running.close();
+    });
+  },
+};
+
+/** Agent i's share of the machine: cpus and memory split evenly, a separate block of ports each. */
+function share(machine: Res, count: number, i: number): Res {
+  const ports = resources.listPorts(machine);
+  const per = Math.floor(ports.length / count);
+  const mine = ports.slice(i * per, (i + 1) * per);
+  return resources.normalize({
+    cpus: Math.max(0.1, Math.floor((machine.cpus / count) * 10) / 10),
+    memMb: Math.max(64, Math.floor(machine.memMb / count)),
+    diskMb: Math.floor(machine.diskMb / count),
+    gpus: 0,
+    ports: mine.length ? [{ begin: mine[0] as number, end: mine[mine.length - 1] as number }] : [],
+  });
+}

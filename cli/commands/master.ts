@@ -1,0 +1,30 @@
+// berth master: one master process; several may share one Redis, one of them leads.
+import { cliLogger, LOG_FLAGS } from '../log.js';
+import { MASTER_FLAGS, masterFlags, runMaster, untilSignal } from '../compose.js';
+import { Problems, type Command } from '../flags.js';
+
+export const masterCommand: Command = {
+  name: 'master',
+  summary: 'Start a master: it pools agent resources and offers them fairly to frameworks.',
+  usage: 'berth master [--port P] [--redis URL | --data DIR] [flags]',
+  flags: { ...MASTER_FLAGS, ...LOG_FLAGS },
+  examples: [
+    'berth master --port 5050                      # state in memory',
+    'berth master --port 5050 --redis redis://127.0.0.1:6379   # shared state; run several for HA',
+    'berth master --role eng=1 --role analytics=3',
+  ],
+  async run(flags) {
+    const problems = new Problems('master');
+    const m = masterFlags(flags, problems);
+    problems.throwIfAny();
+    const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
+    const running = await runMaster(m, log);
+    log.info({ url: running.url, api: `${running.httpUrl}/api/v1/state`, leadership: running.master.leadership }, 'master started');
+    running.master.onStepDown((reason) => {
+      // A master that lost its lease must not act again; exiting lets a supervisor restart it as a standby.
+      log.error({ reason }, 'lost leadership; exiting');
+      void running.close().finally(() => process.exit(3));
+    });
+    return untilSignal(log, () => running.close());
+  },
+};

@@ -1,0 +1,121 @@
+// Flag parsing for every command: node:util parseArgs, then validation that lists every problem
+// at once, each naming the flag and the rule.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  default?: string | boolean;
+  /** Shown in --help: "NAME  description (default: x)". */
+  help: string;
+  placeholder?: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: Record<string, FlagSpec>;
+  /** Lines shown after the flags in --help. */
+  examples?: string[];
+  run(flags: Flags, positionals: string[]): Promise<number>;
+}
+
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+const HELP_FLAG: FlagSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+
+export function parseFlags(command: Command, argv: string[]): { flags: Flags; positionals: string[] } {
+  const options: ParseArgsConfig['options'] = {};
+  for (const [name, spec] of Object.entries({ ...command.flags, help: HELP_FLAG })) {
+    options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const flags: Flags = {};
+    for (const [name, spec] of Object.entries(command.flags)) flags[name] = (values[name] as Flags[string]) ?? spec.default;
+    flags.help = values.help as boolean | undefined;
+    return { flags, positionals };
+  } catch (err) {
+    throw new UsageError(`berth ${command.name}: ${(err as Error).message.replace(/\. To specify.*$/s, '')}. Run 'berth ${command.name} --help'.`);
+  }
+}
+
+export function helpText(command: Command): string {
+  const rows = Object.entries({ ...command.flags, help: HELP_FLAG }).map(([name, spec]) => {
+    const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.placeholder ?? 'VALUE'}` : ''}`;
+    const def = spec.default !== undefined && spec.default !== false ? ` (default: ${String(spec.default)})` : '';
+    return [left, `${spec.help}${def}${spec.multiple ? ' (repeatable)' : ''}`] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const lines = [`${command.summary}`, '', `Usage: ${command.usage}`, '', 'Flags:', ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`)];
+  if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
+  return lines.join('\n');
+}
+
+/** Collects problems with flag values; throw() raises them all in one UsageError. */
+export class Problems {
+  #list: string[] = [];
+  constructor(readonly command: string) {}
+
+  add(problem: string): void {
+    this.#list.push(problem);
+  }
+
+  int(flags: Flags, name: string, min: number, max: number): number {
+    const raw = String(flags[name] ?? '');
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) {
+      this.add(`--${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+      return min;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[]): T {
+    const raw = String(flags[name] ?? '');
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.add(`--${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+      return allowed[0] as T;
+    }
+    return raw as T;
+  }
+
+  url(flags: Flags, name: string, schemes: readonly string[]): string {
+    const raw = String(flags[name] ?? '');
+    try {
+      const u = new URL(raw);
+      if (!schemes.includes(u.protocol.replace(/:$/, ''))) throw new Error('scheme');
+      return raw.replace(/\/$/, '');
+    } catch {
+      this.add(`--${name} must be a URL like ${schemes[0]}://127.0.0.1:5050, got '${raw}'`);
+      return '';
+    }
+  }
+
+  throwIfAny(): void {
+    if (this.#list.length === 0) return;
+    const lines = this.#list.map((p) => `  - ${p}`).join('\n');
+    throw new UsageError(`berth ${this.command}: ${this.#list.length === 1 ? 'a flag is' : 'flags are'} not valid:\n${lines}\nRun 'berth ${this.command} --help'.`);
+  }
+}
+
+/** "a=1,b=2" or repeated "a=1" flags into a record. */
+export function parsePairs(values: string[], flag: string, problems: Problems): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of values.flatMap((v) => v.split(','))) {
+    if (part.trim() === '') continue;
+    const m = /^\s*([A-Za-z0-9_.\-/]+)\s*=\s*(.*?)\s*$/.exec(part);
+    if (!m) problems.add(`--${flag} entries must look like KEY=VALUE, got '${part}'`);
+    else out[m[1] as string] = m[2] as string;
+  }
+  return out;
+}

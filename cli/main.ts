@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The berth command: parses the command line and runs one command. It is the composition root
+// for `berth dev`, which wires a master and agents into one process.
+import { readFileSync } from 'node:fs';
+import { agentCommand } from './commands/agent.js';
+import { devCommand } from './commands/dev.js';
+import { masterCommand } from './commands/master.js';
+import { stateCommand } from './commands/state.js';
+import { helpText, parseFlags, UsageError, type Command } from './flags.js';
+
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'berth: a two-level, resource-offer container orchestrator with weighted DRF.',
+    '',
+    'Usage: berth COMMAND [flags]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    `  ${'help'.padEnd(width)}Show help for a command: berth help COMMAND`,
+    `  ${'version'.padEnd(width)}Print the version`,
+    '',
+    "Start here: 'berth dev' runs a local cluster; 'berth COMMAND --help' lists a command's flags.",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const topic = commands.find((c) => c.name === rest[0]);
+    process.stdout.write(`${topic ? helpText(topic) : overview()}\n`);
+    return 0;
+  }
+  if (name === 'version' || name === '--version') {
+    process.stdout.write(`berth ${version()}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`berth: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}. Run 'berth help'.\n`);
+    return 2;
+  }
+  try {
+    const { flags, positionals } = parseFlags(command, rest);
+    if (flags.help) {
+      process.stdout.write(`${helpText(command)}\n`);
+      return 0;
+    }
+    return await command.run(flags, positionals);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`berth ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`berth: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
