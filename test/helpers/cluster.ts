@@ -1,0 +1,93 @@
+// A whole cluster in the test process: a master, real agents (Docker or process runtime) and
+// SDK frameworks, all over real WebSockets on loopback. Everything is stopped at test end.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { Agent, DockerRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
+import { SchedulerClient, type FrameworkInfo, type SchedulerEvent } from '../../frameworks/sdk/index.js';
+import type { RunningMaster, StartMasterOptions } from '../../master/index.js';
+import { resources } from '../../protocol/index.js';
+import { cleanUpAgentContainers } from './docker.js';
+import { testLogger } from './log.js';
+import { testMaster } from './master.js';
+import { until } from './poll.js';
+
+export type RuntimeKind = 'docker' | 'process';
+
+export async function testAgent(
+  t: Test,
+  masterUrl: string,
+  kind: RuntimeKind,
+  options: { cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string } = {},
+): Promise<Agent> {
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-agent-')));
+  if (!options.workDir) t.teardown(() => rm(workDir, { recursive: true, force: true }));
+  const runtime: ContainerRuntime = kind === 'docker' ? new DockerRuntime() : new ProcessRuntime();
+  const [begin, end] = options.ports ?? [32000, 32099];
+  const agent = new Agent({
+    masterUrl,
+    runtime,
+    log: testLogger(),
+    workDir,
+    hostname: `test-${kind}`,
+    resources: resources.normalize({ cpus: options.cpus ?? 4, memMb: options.memMb ?? 4096, diskMb: 1000, ports: [{ begin, end }] }),
+    statusRetry: { initialMs: 100, maxMs: 1_000 },
+    reconnect: { initialMs: 50, maxMs: 500 },
+    ...(options.agentId ? { agentId: options.agentId } : {}),
+  });
+  agent.start();
+  t.teardown(() => agent.stop({ killTasks: true }));
+  const agentId = await agent.whenRegistered();
+  if (kind === 'docker') cleanUpAgentContainers(t, agentId);
+  return agent;
+}
+
+/** An SDK framework whose events are recorded as they come, for assertions. */
+export class TestFramework {
+  readonly events: SchedulerEvent[] = [];
+  #waiters = new Set<() => void>();
+  constructor(readonly client: SchedulerClient) {
+    void (async () => {
+      for await (const e of client.events()) {
+        this.events.push(e);
+        for (const w of this.#waiters) w();
+      }
+    })();
+  }
+
+  /** Waits for an event (at index >= from) that pick() turns into a value. */
+  next<T>(what: string, pick: (e: SchedulerEvent) => T | undefined, from = 0, timeoutMs = 20_000): Promise<T> {
+    return until(what, () => {
+      for (const e of this.events.slice(from)) {
+        const v = pick(e);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    }, timeoutMs);
+  }
+
+  /** Every update of one task, in order. */
+  updates(taskId: string): string[] {
+    return this.events.flatMap((e) => (e.type === 'update' && e.status.taskId === taskId ? [String(e.status.state)] : []));
+  }
+}
+
+export async function testFramework(t: Test, masterUrl: string, info: Partial<FrameworkInfo> = {}): Promise<TestFramework> {
+  const client = new SchedulerClient({ masterUrl, framework: { name: 'test', roles: ['*'], failoverTimeoutMs: 60_000, ...info } });
+  const fw = new TestFramework(client);
+  t.teardown(() => client.close());
+  await fw.next('subscribed', (e) => (e.type === 'subscribed' ? e : undefined));
+  return fw;
+}
+
+export async function testCluster(
+  t: Test,
+  kind: RuntimeKind,
+  options: Partial<StartMasterOptions> & { agents?: number } = {},
+): Promise<{ master: RunningMaster; agents: Agent[] }> {
+  const master = await testMaster(t, options);
+  const agents: Agent[] = [];
+  for (let i = 0; i < (options.agents ?? 1); i++) agents.push(await testAgent(t, master.url, kind, { ports: [32000 + i * 100, 32099 + i * 100] }));
+  return { master, agents };
+}
