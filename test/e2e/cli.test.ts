@@ -1,0 +1,101 @@
+// The commands the README gives, run as a user runs them: the built CLI and the hello framework
+// as child processes (npm test builds dist/ first).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { requireDocker, ensureBusyboxImage } from '../helpers/docker.js';
+import { until } from '../helpers/poll.js';
+
+const CLI = 'dist/cli/main.js';
+const HELLO = 'dist/examples/hello-framework.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `berth dev` on a free port and returns its ws URL once the banner is printed. */
+async function dev(t: Test, args: string[]): Promise<{ url: string; http: string; child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGINT');
+  });
+  const url = await until('the dev banner', () => /master\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 20_000);
+  return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
+}
+
+t.before(() => {
+  if (!existsSync(CLI) || !existsSync(HELLO)) throw new Error(`${CLI} is missing: run 'npm run build' (npm test does it first)`);
+});
+
+for (const runtime of ['docker', 'process'] as const) {
+  t.test(`hello framework runs 20 tasks on berth dev --runtime ${runtime}, all FINISHED, exit 0`, async (t) => {
+    if (runtime === 'docker') {
+      if (!(await requireDocker(t))) return;
+      await ensureBusyboxImage();
+    }
+    const cluster = await dev(t, ['--runtime', runtime]);
+    t.match(cluster.output(), new RegExp(`2 x ${runtime} runtime`), 'berth dev says which runtime it chose');
+    const hello = await run([HELLO, '--master', cluster.url, '--tasks', '20', '--cmd', 'echo hi']);
+    t.equal(hello.code, 0, hello.stderr);
+    t.match(hello.stdout, /20 of 20 tasks finished/);
+    t.equal((hello.stdout.match(/ FINISHED on /g) ?? []).length, 20);
+
+    const state = await run([CLI, 'state', '--master', cluster.http, '-o', 'json']);
+    t.equal(state.code, 0, state.stderr);
+    const parsed = JSON.parse(state.stdout) as { agents: unknown[]; frameworks: unknown[]; tasks: unknown[] };
+    t.equal(parsed.agents.length, 2);
+    t.equal(parsed.frameworks.length, 0, 'the hello framework tore itself down');
+    t.equal(parsed.tasks.length, 0);
+    const table = await run([CLI, 'state', '--master', cluster.http]);
+    t.match(table.stdout, /AGENTS \(2\)/);
+
+    cluster.child.kill('SIGINT');
+    await until('berth dev exits', () => cluster.child.exitCode !== null, 15_000);
+    t.equal(cluster.child.exitCode, 0, 'Ctrl-C stops berth dev cleanly');
+  });
+}
+
+t.test('a failing task makes the hello framework exit non-zero', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process', '--agents', '1']);
+  const hello = await run([HELLO, '--master', cluster.url, '--tasks', '2', '--cmd', 'exit 7']);
+  t.equal(hello.code, 1);
+  t.match(hello.stdout, /FAILED/);
+  t.match(hello.stdout, /0 of 2 tasks finished/);
+});
+
+t.test('bad flags are refused with a message naming the flag and the rule', async (t) => {
+  const bad = await run([CLI, 'dev', '--agents', 'many', '--runtime', 'vm', '--port', '99999']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--agents must be a whole number from 1 to 64, got 'many'/);
+  t.match(bad.stderr, /--runtime must be one of auto, docker, process, hollow, got 'vm'/);
+  t.match(bad.stderr, /--port must be a whole number from 0 to 65535/);
+  const unknown = await run([CLI, 'dev', '--frobnicate']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /frobnicate/);
+  const noMaster = await run([CLI, 'state', '--master', 'http://127.0.0.1:1']);
+  t.equal(noMaster.code, 1);
+  t.match(noMaster.stderr, /cannot reach the master .* Start one with 'berth dev'/);
+  const help = await run([CLI, 'dev', '--help']);
+  t.equal(help.code, 0);
+  for (const flag of ['--agents', '--runtime', '--port', '--redis', '--data', '--role', '--work-dir']) t.match(help.stdout, flag);
+});
