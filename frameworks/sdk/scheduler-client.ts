@@ -40,8 +40,11 @@ export interface SdkLogger {
 }
 
 export interface SchedulerClientOptions {
-  /** ws://host:port of any master; standbys point the client at the leader. */
-  masterUrl: string;
+  /**
+   * ws://host:port of the masters, as one URL, a list, or a comma-separated string. The client
+   * tries them in turn; a standby names the leader and the client goes there.
+   */
+  masterUrl: string | string[];
   framework: FrameworkInfo;
   /** Re-subscribe as this framework (after a restart of the framework process). */
   frameworkId?: string;
@@ -71,6 +74,7 @@ export class SchedulerClient {
   #queue = new EventQueue<SchedulerEvent>();
   #channel: Channel | undefined;
   #frameworkId: string;
+  #urls: string[];
   #url: string;
   #stopped = false;
   #started = false;
@@ -80,7 +84,9 @@ export class SchedulerClient {
     this.#options = options;
     this.#log = options.log ?? silent;
     this.#frameworkId = options.frameworkId ?? '';
-    this.#url = options.masterUrl;
+    this.#urls = masterUrls(options.masterUrl);
+    if (this.#urls.length === 0) throw new Error('SchedulerClient: masterUrl must name at least one ws:// URL');
+    this.#url = this.#urls[0] as string;
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -210,6 +216,7 @@ export class SchedulerClient {
         if (this.#stopped) break;
         const e = err as ChannelError;
         if (e.closeCode === CloseCode.NOT_LEADER) this.#follow(e.reason);
+        else this.#rotate();
         if (FINAL_CLOSE_CODES.has(e.closeCode)) {
           this.#emit({ type: 'disconnected', code: e.closeCode, reason: e.reason });
           break;
@@ -233,10 +240,18 @@ export class SchedulerClient {
       if (this.#stopped) break;
       this.#emit({ type: 'disconnected', code, reason });
       if (code === CloseCode.NOT_LEADER) this.#follow(reason);
+      else if (code !== CloseCode.REPLACED) this.#rotate();
       if (FINAL_CLOSE_CODES.has(code)) break;
       await sleep(delay(0), this.#options.signal);
     }
     this.#queue.end();
+  }
+
+  /** After a failure, the next master of the list (the leader may have died; another may lead now). */
+  #rotate(): void {
+    if (this.#urls.length < 2) return;
+    const i = this.#urls.indexOf(this.#url);
+    this.#url = this.#urls[(i + 1) % this.#urls.length] as string;
   }
 
   /** A standby names the leader in its close reason ("leader is ws://..."). */
@@ -264,4 +279,10 @@ export class SchedulerClient {
       this.#emit({ type: 'error', error: { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' } });
     }
   }
+}
+
+/** "ws://a:5050,ws://b:5050" or a list -> trimmed URLs without trailing slashes. */
+export function masterUrls(value: string | string[]): string[] {
+  const list = Array.isArray(value) ? value : value.split(',');
+  return list.map((u) => u.trim().replace(/\/$/, '')).filter(Boolean);
 }

@@ -21,6 +21,7 @@ export class ApiServer {
   #metrics: Registry | undefined;
   #processMetrics: boolean;
   #routes = new Map<string, Handler>();
+  #master: Master | undefined;
 
   constructor(log: Logger, options: ApiServerOptions) {
     this.#log = log.child({ component: 'http' });
@@ -31,6 +32,7 @@ export class ApiServer {
 
   /** Serves this master (after listen(), so the master can advertise the bound port). */
   attach(master: Master): void {
+    this.#master = master;
     this.channels.route('/api/v1/agent', master.agentRoute());
     this.channels.route('/api/v1/scheduler', master.schedulerRoute());
     this.#metrics = masterMetrics(master, this.channels.counters, { processMetrics: this.#processMetrics });
@@ -69,6 +71,13 @@ export class ApiServer {
         const body = await this.#metrics.metrics();
         res.writeHead(200, { 'content-type': this.#metrics.contentType });
         res.end(body);
+        return;
+      }
+      // A standby sends API callers to the leader, so a CLI pointed at any master works.
+      const leader = this.#master?.leadership === 'leading' ? undefined : this.#master?.leader;
+      if (leader && leader.masterId !== this.#master?.id && url.pathname.startsWith('/api/v1/') && url.pathname !== '/api/v1/leader') {
+        res.writeHead(307, { location: `${leader.url.replace(/^ws/, 'http')}${url.pathname}${url.search}` });
+        res.end();
         return;
       }
       const handler = this.#routes.get(`${req.method} ${url.pathname}`);
