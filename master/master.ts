@@ -29,13 +29,19 @@ import {
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
-import type { Allocator, AllocationSnapshot, FrameworkSlot, RefusalFilter, RoleConfig } from './allocator/types.js';
+import type { Allocator, AllocationSnapshot, FrameworkSlot, RoleConfig } from './allocator/types.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
 import { OfferBook, type OfferEntry } from './offer-book.js';
 import { Persister } from './persister.js';
-import type { ClusterStore } from './store/cluster-store.js';
+import { LeaderLease, type Leadership } from './leader-lease.js';
+import { Registry, agentEntry, frameworkEntry, type AgentEntry, type FrameworkEntry } from './registry.js';
+import { stateView, type MasterState } from './state-view.js';
+import type { ClusterStore, LeaderInfo } from './store/cluster-store.js';
 import type { AgentRecord, FrameworkRecord, StateChange, TaskRecord } from './store/records.js';
 import { planAccept } from './validate-accept.js';
+
+export type { Leadership } from './leader-lease.js';
+export type { MasterState, TaskView } from './state-view.js';
 
 export interface MasterOptions {
   masterId: string;
@@ -73,31 +79,6 @@ const DEFAULTS: Settings = {
   completedTasksKept: 10_000,
 };
 
-interface AgentEntry {
-  record: AgentRecord;
-  total: Res;
-  used: Res;
-  channel: Channel | undefined;
-  tasks: Set<string>;
-  lostTimer?: NodeJS.Timeout | undefined;
-}
-
-interface FrameworkEntry {
-  record: FrameworkRecord;
-  channel: Channel | undefined;
-  suppressed: Set<string>;
-  filters: RefusalFilter[];
-  /** Resources of the framework's live tasks, per role. */
-  allocated: Map<string, Res>;
-  tasks: Set<string>;
-  /** The latest status per task sent but not yet acknowledged by the framework. */
-  unacked: Map<string, TaskStatus>;
-  failoverTimer?: NodeJS.Timeout | undefined;
-}
-
-export type Leadership = 'starting' | 'leading' | 'standby' | 'stopped';
-
-const APPLIED_UUIDS_KEPT = 16;
 const ROLE_RULE = /^(\*|[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*)$/;
 
 export class Master {
@@ -109,15 +90,9 @@ export class Master {
   #allocator: Allocator;
   #roles: ReadonlyMap<string, RoleConfig>;
   #persister: Persister;
-  #agents = new Map<string, AgentEntry>();
-  #frameworks = new Map<string, FrameworkEntry>();
-  #tasks = new Map<string, TaskRecord>();
-  #completed = new Map<string, TaskRecord>();
+  #reg: Registry;
+  #lease: LeaderLease;
   #offers = new OfferBook();
-  #epoch = 0;
-  #leadership: Leadership = 'starting';
-  #leader: { masterId: string; url: string; epoch: number } | null = null;
-  #leaseDeadline = 0;
   #timers = new Set<NodeJS.Timeout>();
   #allocationQueued = false;
   #onStepDown: ((reason: string) => void)[] = [];
@@ -133,19 +108,28 @@ export class Master {
     this.#roles = options.roles ?? new Map();
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.#o = { ...DEFAULTS, ...given } as Settings;
-    this.#persister = new Persister(this.#store, () => this.#epoch, (err) => this.#onStoreError(err));
+    this.#reg = new Registry(this.#o.completedTasksKept);
+    this.#persister = new Persister(this.#store, () => this.#lease.epoch, (err) => this.#onStoreError(err));
+    this.#lease = new LeaderLease(this.#store, {
+      masterId: this.id,
+      url: this.url,
+      leaseMs: this.#o.leaseMs,
+      log: this.#log,
+      elected: (epoch) => this.#becomeLeader(epoch),
+      lost: (reason) => this.#stepDown(reason),
+    });
   }
 
   get epoch(): number {
-    return this.#epoch;
+    return this.#lease.epoch;
   }
 
   get leadership(): Leadership {
-    return this.#leadership;
+    return this.#lease.state;
   }
 
-  get leader(): { masterId: string; url: string; epoch: number } | null {
-    return this.#leader;
+  get leader(): LeaderInfo | null {
+    return this.#lease.leader;
   }
 
   /** Called once when this master stops leading (fenced or lease lost). */
@@ -158,88 +142,32 @@ export class Master {
 
   /** Campaigns for the lease; leads at once when elected, else waits as a standby. */
   async start(): Promise<void> {
-    await this.#campaign();
+    await this.#lease.start();
     this.#every(this.#o.allocationIntervalMs, () => this.#allocate());
   }
 
   async stop(): Promise<void> {
-    const wasLeading = this.#leadership === 'leading';
-    this.#leadership = 'stopped';
     for (const t of this.#timers) clearInterval(t);
     this.#timers.clear();
-    for (const a of this.#agents.values()) clearTimeout(a.lostTimer);
-    for (const f of this.#frameworks.values()) clearTimeout(f.failoverTimer);
+    for (const a of this.#reg.agents.values()) clearTimeout(a.lostTimer);
+    for (const f of this.#reg.frameworks.values()) clearTimeout(f.failoverTimer);
     for (const c of this.#channels) c.close(CloseCode.SHUTDOWN, 'master is shutting down');
-    if (wasLeading) await this.#store.resign(this.id, this.#epoch).catch(() => undefined);
-  }
-
-  async #campaign(): Promise<void> {
-    if (this.#leadership === 'stopped' || this.#leadership === 'leading') return;
-    const started = performance.now();
-    const result = await this.#store.campaign({ masterId: this.id, url: this.url }, this.#o.leaseMs).catch((err: unknown) => {
-      this.#log.warn({ err }, 'campaign failed; retrying');
-      return undefined;
-    });
-    this.#leader = result?.leader ?? null;
-    if (result?.elected && result.leader) {
-      this.#leaseDeadline = started + this.#o.leaseMs;
-      await this.#becomeLeader(result.leader.epoch);
-      return;
-    }
-    if (this.#leadership !== 'standby') this.#log.info({ leader: this.#leader }, 'standing by');
-    this.#leadership = 'standby';
-    const retry = setTimeout(() => {
-      this.#timers.delete(retry);
-      void this.#campaign().catch((err: unknown) => this.#log.error({ err }, 'campaign loop failed'));
-    }, Math.max(50, this.#o.leaseMs / 3));
-    this.#timers.add(retry);
+    await this.#lease.stop();
   }
 
   async #becomeLeader(epoch: number): Promise<void> {
-    this.#epoch = epoch;
     const state = await this.#store.load();
-    for (const record of state.agents) {
-      const entry = this.#agentEntry(record);
-      this.#agents.set(record.id, entry);
-      this.#armAgentLost(entry);
-    }
-    for (const record of state.frameworks) {
-      const entry = this.#frameworkEntry(record);
-      this.#frameworks.set(record.id, entry);
-      this.#armFailover(entry);
-    }
-    for (const task of state.tasks) this.#index(task);
-    this.#leadership = 'leading';
+    this.#reg.load(state);
+    for (const agent of this.#reg.agents.values()) this.#armAgentLost(agent);
+    for (const framework of this.#reg.frameworks.values()) this.#armFailover(framework);
     this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
-    this.#every(this.#o.leaseMs / 3, () => void this.#renew());
-  }
-
-  async #renew(): Promise<void> {
-    if (this.#leadership !== 'leading') return;
-    const started = performance.now();
-    if (started > this.#leaseDeadline) return this.#stepDown('lease deadline passed before renewal');
-    const ok = await this.#store.renew(this.id, this.#epoch, this.#o.leaseMs).catch((err: unknown) => {
-      this.#log.warn({ err }, 'lease renewal failed');
-      return undefined;
-    });
-    if (ok === false) return this.#stepDown('lease lost to another master');
-    if (ok) this.#leaseDeadline = started + this.#o.leaseMs;
-    else if (performance.now() > this.#leaseDeadline) this.#stepDown('could not renew the lease in time');
   }
 
   #isLeading(): boolean {
-    if (this.#leadership !== 'leading') return false;
-    if (performance.now() > this.#leaseDeadline) {
-      this.#stepDown('lease deadline passed');
-      return false;
-    }
-    return true;
+    return this.#lease.holds();
   }
 
   #stepDown(reason: string): void {
-    if (this.#leadership !== 'leading') return;
-    this.#log.error({ reason, epoch: this.#epoch }, 'stepping down');
-    this.#leadership = 'stopped';
     for (const t of this.#timers) clearInterval(t);
     this.#timers.clear();
     for (const c of this.#channels) c.close(CloseCode.NOT_LEADER, 'this master stepped down; reconnect to find the leader');
@@ -247,7 +175,7 @@ export class Master {
   }
 
   #onStoreError(err: unknown): void {
-    if (err instanceof BerthError && err.code === ErrorCode.FENCED) this.#stepDown(`fenced: ${err.message}`);
+    if (err instanceof BerthError && err.code === ErrorCode.FENCED) this.#lease.stepDown(`fenced: ${err.message}`);
     else this.#log.error({ err }, 'store write failed');
   }
 
@@ -261,12 +189,13 @@ export class Master {
   // Channel routes
 
   #handshake(hello: Hello): HandshakeAnswer {
-    if (this.#leadership !== 'leading') {
-      const leader = this.#leader && this.#leader.masterId !== this.id ? this.#leader.url : '';
+    if (this.#lease.state !== 'leading') {
+      const current = this.#lease.leader;
+      const leader = current && current.masterId !== this.id ? current.url : '';
       return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry' } };
     }
     void hello;
-    return { welcome: { masterId: this.id, epoch: this.#epoch, heartbeatIntervalMs: this.#o.heartbeatIntervalMs } };
+    return { welcome: { masterId: this.id, epoch: this.#lease.epoch, heartbeatIntervalMs: this.#o.heartbeatIntervalMs } };
   }
 
   agentRoute(): Route {
@@ -321,7 +250,7 @@ export class Master {
   }
 
   #agentError(channel: Channel, code: ErrorCode, message: string, field: string): void {
-    channel.send({ agentEvent: { epoch: this.#epoch, error: { code, message, field } } });
+    channel.send({ agentEvent: { epoch: this.#lease.epoch, error: { code, message, field } } });
   }
 
   #agentFailure(channel: Channel, err: unknown): void {
@@ -343,7 +272,7 @@ export class Master {
       channel.close(CloseCode.POLICY, 'invalid registration');
       throw new BerthError(ErrorCode.INVALID_RESOURCES, problems.join('; '));
     }
-    const known = register.agentId ? this.#agents.get(register.agentId) : undefined;
+    const known = register.agentId ? this.#reg.agents.get(register.agentId) : undefined;
     const id = register.agentId || newId('agent');
     if (known?.channel && known.channel !== channel) known.channel.close(CloseCode.REPLACED, 'the agent registered again on another connection');
     const record: AgentRecord = {
@@ -353,13 +282,13 @@ export class Master {
       state: 'active',
       draining: known?.record.draining,
     };
-    const entry = known ?? this.#agentEntry(record);
+    const entry = known ?? agentEntry(record);
     entry.record = record;
     entry.total = resources.normalize(info.resources);
     entry.channel = channel;
     clearTimeout(entry.lostTimer);
     entry.lostTimer = undefined;
-    this.#agents.set(id, entry);
+    this.#reg.agents.set(id, entry);
 
     const changes: StateChange[] = [{ type: 'agent.put', agent: record }];
     const deliveries: TaskStatus[] = [];
@@ -372,7 +301,7 @@ export class Master {
       if (change) changes.push(change);
     }
     for (const taskId of [...entry.tasks]) {
-      const task = this.#tasks.get(taskId);
+      const task = this.#reg.tasks.get(taskId);
       if (!task || reported.has(taskId) || isTerminal(task.status.state ?? 0)) continue;
       const state = task.status.state === TaskState.TASK_STAGING ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
       const status = this.#masterStatus(task, state, 'TASK_NOT_REPORTED_BY_AGENT', 'the agent re-registered without this task');
@@ -381,7 +310,7 @@ export class Master {
       deliveries.push(status);
     }
     await this.#persister.persist(...changes);
-    channel.send({ agentEvent: { epoch: this.#epoch, registered: { agentId: id } } });
+    channel.send({ agentEvent: { epoch: this.#lease.epoch, registered: { agentId: id } } });
     for (const status of deliveries) this.#deliver(status);
     this.#log.info({ agentId: id, hostname: info.hostname, reregistered: Boolean(known), tasks: reported.size }, 'agent registered');
     this.#triggerAllocation();
@@ -393,17 +322,17 @@ export class Master {
     const info = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(report.task ?? {})) as TaskInfo;
     const taskId = info.taskId as string;
     const status = pb.TaskStatus.toObject(pb.TaskStatus.fromObject(report.status ?? {})) as TaskStatus;
-    const known = this.#tasks.get(taskId);
+    const known = this.#reg.tasks.get(taskId);
     if (!known) {
-      const completed = this.#completed.get(taskId);
-      if (completed || !this.#frameworks.has(report.frameworkId ?? '')) {
+      const completed = this.#reg.completed.get(taskId);
+      if (completed || !this.#reg.frameworks.has(report.frameworkId ?? '')) {
         // The master already ended this task, or its framework is gone: the agent must stop it.
         agent.channel?.send({
-          agentEvent: { epoch: this.#epoch, killTask: { frameworkId: report.frameworkId ?? '', taskId, reason: 'TASK_UNKNOWN_TO_MASTER' } },
+          agentEvent: { epoch: this.#lease.epoch, killTask: { frameworkId: report.frameworkId ?? '', taskId, reason: 'TASK_UNKNOWN_TO_MASTER' } },
         });
         return undefined;
       }
-      const framework = this.#frameworks.get(report.frameworkId ?? '') as FrameworkEntry;
+      const framework = this.#reg.frameworks.get(report.frameworkId ?? '') as FrameworkEntry;
       const task: TaskRecord = {
         taskId,
         frameworkId: framework.record.id,
@@ -414,7 +343,7 @@ export class Master {
         launchedAtMs: Date.now(),
         role: framework.record.info.roles?.[0] ?? '*',
       };
-      this.#index(task);
+      this.#reg.index(task);
       return { type: 'task.put', task };
     }
     if (status.uuid && known.appliedUuids.includes(status.uuid)) return undefined;
@@ -433,13 +362,13 @@ export class Master {
     const taskId = status.taskId ?? '';
     const uuid = status.uuid ?? '';
     const ack = (): void => {
-      agent.channel?.send({ agentEvent: { epoch: this.#epoch, acknowledge: { taskId, uuid } } });
+      agent.channel?.send({ agentEvent: { epoch: this.#lease.epoch, acknowledge: { taskId, uuid } } });
     };
     if (!taskId || !uuid) {
       return this.#agentError(agent.channel as Channel, ErrorCode.INVALID_CALL, 'update.status needs task_id and uuid', 'update.status');
     }
     this.counters.statusUpdates++;
-    const task = this.#tasks.get(taskId);
+    const task = this.#reg.tasks.get(taskId);
     if (!task || task.agentId !== agent.record.id) {
       // Ended and acknowledged already, or never ours: acknowledge so the agent stops re-sending.
       this.#log.debug({ taskId, agentId: agent.record.id }, 'update for a task not live on this agent');
@@ -480,54 +409,26 @@ export class Master {
     const changes: StateChange[] = [{ type: 'agent.delete', agentId: agent.record.id }];
     const deliveries: TaskStatus[] = [];
     for (const taskId of [...agent.tasks]) {
-      const task = this.#tasks.get(taskId);
+      const task = this.#reg.tasks.get(taskId);
       if (!task || isTerminal(task.status.state ?? 0)) continue;
       const status = this.#masterStatus(task, TaskState.TASK_LOST, 'AGENT_REMOVED', `agent ${agent.record.id} did not come back within ${this.#o.agentReregisterTimeoutMs} ms`);
       this.#applyStatus(task, status);
       changes.push({ type: 'task.put', task });
       deliveries.push(status);
     }
-    this.#agents.delete(agent.record.id);
+    this.#reg.agents.delete(agent.record.id);
     await this.#persister.persist(...changes);
     for (const s of deliveries) this.#deliver(s);
-    for (const f of this.#frameworks.values()) f.channel?.send({ schedulerEvent: { agentLost: { agentId: agent.record.id } } });
+    for (const f of this.#reg.frameworks.values()) f.channel?.send({ schedulerEvent: { agentLost: { agentId: agent.record.id } } });
     this.#log.warn({ agentId: agent.record.id, tasksLost: deliveries.length }, 'agent removed');
   }
 
   // ---------------------------------------------------------------------------------------------
   // Tasks
 
-  #index(task: TaskRecord): void {
-    this.#tasks.set(task.taskId, task);
-    const agent = this.#agents.get(task.agentId);
-    const framework = this.#frameworks.get(task.frameworkId);
-    agent?.tasks.add(task.taskId);
-    framework?.tasks.add(task.taskId);
-    if (isTerminal(task.status.state ?? 0)) {
-      if (task.status.uuid) framework?.unacked.set(task.taskId, task.status);
-      return;
-    }
-    const r = resources.normalize(task.info.resources);
-    if (agent) agent.used = resources.add(agent.used, r);
-    if (framework) framework.allocated.set(task.role, resources.add(framework.allocated.get(task.role) ?? resources.empty(), r));
-  }
-
-  /** Moves a task to a new status in memory; releases its resources when it ends. */
+  /** Moves a task to a new status in memory; when it ends, the allocator runs for its resources. */
   #applyStatus(task: TaskRecord, status: TaskStatus): void {
-    const wasTerminal = isTerminal(task.status.state ?? 0);
-    task.status = status;
-    if (status.uuid) {
-      task.appliedUuids.push(status.uuid);
-      if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
-    }
-    if (wasTerminal || !isTerminal(status.state ?? 0)) return;
-    const r = resources.normalize(task.info.resources);
-    const agent = this.#agents.get(task.agentId);
-    if (agent) agent.used = resources.subtract(agent.used, r);
-    const framework = this.#frameworks.get(task.frameworkId);
-    const held = framework?.allocated.get(task.role);
-    if (framework && held) framework.allocated.set(task.role, resources.subtract(held, r));
-    this.#triggerAllocation();
+    if (this.#reg.applyStatus(task, status)) this.#triggerAllocation();
   }
 
   #masterStatus(task: TaskRecord, state: TaskState, reason: string, message: string): TaskStatus {
@@ -548,7 +449,7 @@ export class Master {
 
   /** Sends a status to its framework; updates with a uuid are re-sent until acknowledged. */
   #deliver(status: TaskStatus): void {
-    const framework = this.#frameworks.get(status.frameworkId ?? '');
+    const framework = this.#reg.frameworks.get(status.frameworkId ?? '');
     if (!framework) return;
     if (status.uuid) framework.unacked.set(status.taskId ?? '', status);
     framework.channel?.send({ schedulerEvent: { update: { status } } });
@@ -556,14 +457,7 @@ export class Master {
 
   /** Drops a terminal, acknowledged task from the live registry, keeping it for reconciliation. */
   #retire(task: TaskRecord): void {
-    this.#tasks.delete(task.taskId);
-    this.#agents.get(task.agentId)?.tasks.delete(task.taskId);
-    this.#frameworks.get(task.frameworkId)?.tasks.delete(task.taskId);
-    this.#completed.set(task.taskId, task);
-    if (this.#completed.size > this.#o.completedTasksKept) {
-      const oldest = this.#completed.keys().next().value as string;
-      this.#completed.delete(oldest);
-    }
+    this.#reg.retire(task);
     void this.#persister.persist({ type: 'task.delete', taskId: task.taskId }).catch(() => undefined);
   }
 
@@ -620,10 +514,10 @@ export class Master {
     }
     if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, problems.join('; '), { field: 'subscribe' });
 
-    const known = subscribe.frameworkId ? this.#frameworks.get(subscribe.frameworkId) : undefined;
+    const known = subscribe.frameworkId ? this.#reg.frameworks.get(subscribe.frameworkId) : undefined;
     const id = subscribe.frameworkId || newId('fw');
     const record: FrameworkRecord = { id, info, registeredAtMs: known?.record.registeredAtMs ?? Date.now() };
-    const entry = known ?? this.#frameworkEntry(record);
+    const entry = known ?? frameworkEntry(record);
     if (known?.channel && known.channel !== channel) {
       known.channel.close(CloseCode.REPLACED, 'the framework subscribed again on another connection');
     }
@@ -631,7 +525,7 @@ export class Master {
     entry.failoverTimer = undefined;
     entry.record = record;
     entry.channel = channel;
-    this.#frameworks.set(id, entry);
+    this.#reg.frameworks.set(id, entry);
     await this.#persister.persist({ type: 'framework.put', framework: record });
     channel.send({ schedulerEvent: { subscribed: { frameworkId: id, heartbeatIntervalMs: this.#o.heartbeatIntervalMs, masterId: this.id } } });
     for (const status of entry.unacked.values()) channel.send({ schedulerEvent: { update: { status } } });
@@ -675,11 +569,11 @@ export class Master {
     const plan = planAccept(accept, {
       frameworkId: fw.record.id,
       offer: (id) => this.#offers.get(id),
-      taskExists: (taskId) => this.#tasks.has(taskId) || this.#completed.has(taskId),
-      agentExists: (agentId) => this.#agents.has(agentId),
+      taskExists: (taskId) => this.#reg.tasks.has(taskId) || this.#reg.completed.has(taskId),
+      agentExists: (agentId) => this.#reg.agents.has(agentId),
     });
     if (!plan.ok) throw plan.error;
-    const agent = this.#agents.get(plan.agentId);
+    const agent = this.#reg.agents.get(plan.agentId);
     for (const offer of plan.offers) this.#offers.remove(offer.id);
     if (!agent) throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${plan.agentId} is gone`, { field: 'accept.offer_ids' });
     const now = Date.now();
@@ -696,7 +590,7 @@ export class Master {
         launchedAtMs: now,
         role: plan.role,
       };
-      this.#index(task);
+      this.#reg.index(task);
       created.push(task);
     }
     const refuseSeconds = accept.filters?.refuseSeconds ?? 0;
@@ -706,7 +600,7 @@ export class Master {
     this.counters.launches += created.length;
     for (const task of created) {
       if (task.status.state !== TaskState.TASK_STAGING) continue;
-      agent.channel?.send({ agentEvent: { epoch: this.#epoch, runTask: { frameworkId: fw.record.id, framework: fw.record.info, task: task.info } } });
+      agent.channel?.send({ agentEvent: { epoch: this.#lease.epoch, runTask: { frameworkId: fw.record.id, framework: fw.record.info, task: task.info } } });
     }
     this.#triggerAllocation();
   }
@@ -739,17 +633,17 @@ export class Master {
 
   async #kill(fw: FrameworkEntry, kill: pb.SchedulerCall.Kill.$Properties): Promise<void> {
     const taskId = kill.taskId ?? '';
-    if (kill.agentId && !this.#agents.has(kill.agentId)) {
+    if (kill.agentId && !this.#reg.agents.has(kill.agentId)) {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${kill.agentId} is unknown`, { field: 'kill.agent_id' });
     }
-    const task = this.#tasks.get(taskId);
+    const task = this.#reg.tasks.get(taskId);
     if (!task || task.frameworkId !== fw.record.id) {
-      const done = this.#completed.get(taskId);
+      const done = this.#reg.completed.get(taskId);
       if (done && done.frameworkId === fw.record.id) return void fw.channel?.send({ schedulerEvent: { update: { status: done.status } } });
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'kill.task_id' });
     }
     if (isTerminal(task.status.state ?? 0)) return this.#deliver(task.status);
-    const agent = this.#agents.get(task.agentId);
+    const agent = this.#reg.agents.get(task.agentId);
     const grace = kill.gracePeriodMs || task.info.killGracePeriodMs || 0;
     if (!agent?.channel && task.status.state === TaskState.TASK_STAGING) {
       const status = this.#masterStatus(task, TaskState.TASK_KILLED, 'KILLED_BY_FRAMEWORK', 'killed before it reached its agent');
@@ -757,18 +651,18 @@ export class Master {
       await this.#persister.persist({ type: 'task.put', task });
       return this.#deliver(status);
     }
-    agent?.channel?.send({ agentEvent: { epoch: this.#epoch, killTask: { frameworkId: fw.record.id, taskId, gracePeriodMs: grace, reason: 'KILLED_BY_FRAMEWORK' } } });
+    agent?.channel?.send({ agentEvent: { epoch: this.#lease.epoch, killTask: { frameworkId: fw.record.id, taskId, gracePeriodMs: grace, reason: 'KILLED_BY_FRAMEWORK' } } });
   }
 
   async #acknowledge(fw: FrameworkEntry, ack: pb.SchedulerCall.Acknowledge.$Properties): Promise<void> {
     const taskId = ack.taskId ?? '';
-    if (ack.agentId && !this.#agents.has(ack.agentId) && !this.#tasks.has(taskId) && !this.#completed.has(taskId)) {
+    if (ack.agentId && !this.#reg.agents.has(ack.agentId) && !this.#reg.tasks.has(taskId) && !this.#reg.completed.has(taskId)) {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${ack.agentId} is unknown`, { field: 'acknowledge.agent_id' });
     }
     if (!ack.uuid) throw new BerthError(ErrorCode.INVALID_CALL, 'acknowledge.uuid must not be empty', { field: 'acknowledge.uuid' });
-    const task = this.#tasks.get(taskId);
+    const task = this.#reg.tasks.get(taskId);
     if (!task || task.frameworkId !== fw.record.id) {
-      if (this.#completed.has(taskId)) return;
+      if (this.#reg.completed.has(taskId)) return;
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'acknowledge.task_id' });
     }
     if (fw.unacked.get(taskId)?.uuid === ack.uuid) fw.unacked.delete(taskId);
@@ -782,7 +676,7 @@ export class Master {
     };
     if (asked.length === 0) {
       for (const taskId of fw.tasks) {
-        const task = this.#tasks.get(taskId);
+        const task = this.#reg.tasks.get(taskId);
         if (task) answer(task.status);
       }
       return;
@@ -790,7 +684,7 @@ export class Master {
     for (const item of asked) {
       const taskId = item.taskId ?? '';
       const agentId = item.agentId ?? '';
-      const task = this.#tasks.get(taskId) ?? this.#completed.get(taskId);
+      const task = this.#reg.tasks.get(taskId) ?? this.#reg.completed.get(taskId);
       if (task && task.frameworkId === fw.record.id) answer(task.status);
       else {
         answer({
@@ -799,7 +693,7 @@ export class Master {
           frameworkId: fw.record.id,
           state: TaskState.TASK_UNKNOWN,
           reason: 'RECONCILIATION',
-          message: agentId && !this.#agents.has(agentId) ? `agent ${agentId} is unknown` : 'task is unknown to this master',
+          message: agentId && !this.#reg.agents.has(agentId) ? `agent ${agentId} is unknown` : 'task is unknown to this master',
           source: StatusSource.MASTER,
           timestampMs: Date.now(),
         });
@@ -824,18 +718,17 @@ export class Master {
     for (const offer of this.#offers.ofFramework(id)) this.#removeOffer(offer);
     const changes: StateChange[] = [{ type: 'framework.delete', frameworkId: id }];
     for (const taskId of [...fw.tasks]) {
-      const task = this.#tasks.get(taskId);
+      const task = this.#reg.tasks.get(taskId);
       if (!task) continue;
       if (!isTerminal(task.status.state ?? 0)) {
-        this.#agents.get(task.agentId)?.channel?.send({ agentEvent: { epoch: this.#epoch, killTask: { frameworkId: id, taskId, reason } } });
+        this.#reg.agents.get(task.agentId)?.channel?.send({ agentEvent: { epoch: this.#lease.epoch, killTask: { frameworkId: id, taskId, reason } } });
         this.#applyStatus(task, this.#masterStatus(task, TaskState.TASK_KILLED, reason, 'framework was torn down'));
       }
-      this.#tasks.delete(taskId);
-      this.#agents.get(task.agentId)?.tasks.delete(taskId);
+      this.#reg.remove(taskId);
       changes.push({ type: 'task.delete', taskId });
     }
     clearTimeout(fw.failoverTimer);
-    this.#frameworks.delete(id);
+    this.#reg.frameworks.delete(id);
     const channel = fw.channel;
     fw.channel = undefined;
     await this.#persister.persist(...changes);
@@ -865,8 +758,8 @@ export class Master {
     this.counters.allocationMs += performance.now() - started;
     const byFramework = new Map<string, OfferEntry[]>();
     for (const decision of offers) {
-      const framework = this.#frameworks.get(decision.frameworkId);
-      const agent = this.#agents.get(decision.agentId);
+      const framework = this.#reg.frameworks.get(decision.frameworkId);
+      const agent = this.#reg.agents.get(decision.agentId);
       if (!framework?.channel || !agent?.channel) continue;
       const offer: OfferEntry = {
         id: newId('offer'),
@@ -887,7 +780,7 @@ export class Master {
       const event: SchedulerEvent = {
         offers: {
           offers: list.map((o) => {
-            const agent = this.#agents.get(o.agentId) as AgentEntry;
+            const agent = this.#reg.agents.get(o.agentId) as AgentEntry;
             return {
               id: o.id,
               frameworkId,
@@ -901,7 +794,7 @@ export class Master {
           }),
         },
       };
-      this.#frameworks.get(frameworkId)?.channel?.send({ schedulerEvent: event });
+      this.#reg.frameworks.get(frameworkId)?.channel?.send({ schedulerEvent: event });
     }
   }
 
@@ -909,7 +802,7 @@ export class Master {
     const held = new Map<string, Res>();
     for (const offer of this.#offers.all()) held.set(offer.agentId, resources.add(held.get(offer.agentId) ?? resources.empty(), offer.resources));
     const agents = [];
-    for (const a of this.#agents.values()) {
+    for (const a of this.#reg.agents.values()) {
       if (!a.channel) continue;
       const free = resources.subtract(resources.subtract(a.total, a.used), held.get(a.record.id) ?? resources.empty());
       agents.push({
@@ -923,7 +816,7 @@ export class Master {
       });
     }
     const frameworks: FrameworkSlot[] = [];
-    for (const f of this.#frameworks.values()) {
+    for (const f of this.#reg.frameworks.values()) {
       if (!f.channel) continue;
       f.filters = f.filters.filter((x) => x.untilMs > nowMs);
       const allocated = new Map(f.allocated);
@@ -943,126 +836,24 @@ export class Master {
 
   #rescind(offer: OfferEntry): void {
     this.#offers.remove(offer.id);
-    this.#frameworks.get(offer.frameworkId)?.channel?.send({ schedulerEvent: { rescind: { offerId: offer.id } } });
+    this.#reg.frameworks.get(offer.frameworkId)?.channel?.send({ schedulerEvent: { rescind: { offerId: offer.id } } });
     this.#triggerAllocation();
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Construction helpers and views
-
-  #agentEntry(record: AgentRecord): AgentEntry {
-    return { record, total: resources.normalize(record.info.resources), used: resources.empty(), channel: undefined, tasks: new Set() };
-  }
-
-  #frameworkEntry(record: FrameworkRecord): FrameworkEntry {
-    return { record, channel: undefined, suppressed: new Set(), filters: [], allocated: new Map(), tasks: new Set(), unacked: new Map() };
-  }
+  // Views
 
   /** The whole state as plain JSON for the operator API. */
   state(): MasterState {
-    const taskView = (t: TaskRecord): TaskView => ({
-      id: t.taskId,
-      name: t.info.name ?? '',
-      frameworkId: t.frameworkId,
-      agentId: t.agentId,
-      state: stateName(t.status.state),
-      reason: t.status.reason ?? '',
-      message: t.status.message ?? '',
-      role: t.role,
-      resources: resources.normalize(t.info.resources),
-      image: t.info.container?.image ?? '',
-      command: t.info.command?.value ?? '',
-      launchedAtMs: t.launchedAtMs,
-      updatedAtMs: t.status.timestampMs ?? 0,
-      exitCode: t.status.exitCode ?? -1,
-    });
-    return {
+    return stateView({
       masterId: this.id,
       url: this.url,
-      leadership: this.#leadership,
-      epoch: this.#epoch,
-      leader: this.#leader,
-      agents: [...this.#agents.values()].map((a) => ({
-        id: a.record.id,
-        hostname: a.record.info.hostname ?? '',
-        connected: Boolean(a.channel),
-        runtime: a.record.info.runtime ?? '',
-        draining: Boolean(a.record.draining),
-        attributes: a.record.info.attributes ?? {},
-        total: a.total,
-        used: a.used,
-        offered: this.#offers.heldOnAgent(a.record.id),
-        tasks: a.tasks.size,
-        registeredAtMs: a.record.registeredAtMs,
-      })),
-      frameworks: [...this.#frameworks.values()].map((f) => ({
-        id: f.record.id,
-        name: f.record.info.name ?? '',
-        roles: f.record.info.roles ?? [],
-        connected: Boolean(f.channel),
-        suppressedRoles: [...f.suppressed],
-        tasks: f.tasks.size,
-        offers: this.#offers.ofFramework(f.record.id).length,
-        allocated: Object.fromEntries(f.allocated),
-        registeredAtMs: f.record.registeredAtMs,
-      })),
-      tasks: [...this.#tasks.values()].map(taskView),
-      completedTasks: [...this.#completed.values()].slice(-100).map(taskView),
-      offers: this.#offers.size,
+      leadership: this.#lease.state,
+      epoch: this.#lease.epoch,
+      leader: this.#lease.leader,
+      registry: this.#reg,
+      offers: this.#offers,
       counters: { ...this.counters, persistBatches: this.#persister.stats.batches, persistedChanges: this.#persister.stats.changes },
-    };
+    });
   }
-}
-
-export interface TaskView {
-  id: string;
-  name: string;
-  frameworkId: string;
-  agentId: string;
-  state: string;
-  reason: string;
-  message: string;
-  role: string;
-  resources: Res;
-  image: string;
-  command: string;
-  launchedAtMs: number;
-  updatedAtMs: number;
-  exitCode: number;
-}
-
-export interface MasterState {
-  masterId: string;
-  url: string;
-  leadership: Leadership;
-  epoch: number;
-  leader: { masterId: string; url: string; epoch: number } | null;
-  agents: {
-    id: string;
-    hostname: string;
-    connected: boolean;
-    runtime: string;
-    draining: boolean;
-    attributes: Record<string, string>;
-    total: Res;
-    used: Res;
-    offered: Res;
-    tasks: number;
-    registeredAtMs: number;
-  }[];
-  frameworks: {
-    id: string;
-    name: string;
-    roles: string[];
-    connected: boolean;
-    suppressedRoles: string[];
-    tasks: number;
-    offers: number;
-    allocated: Record<string, Res>;
-    registeredAtMs: number;
-  }[];
-  tasks: TaskView[];
-  completedTasks: TaskView[];
-  offers: number;
-  counters: Record<string, number>;
 }

@@ -1,0 +1,120 @@
+// The master's in-memory registry: agents, frameworks, live and recently completed tasks, with
+// the resource accounting that follows task states. No I/O; the master persists what changes.
+import { isTerminal, resources, type Channel, type Res, type TaskStatus } from '../protocol/index.js';
+import type { RefusalFilter } from './allocator/types.js';
+import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './store/records.js';
+
+export interface AgentEntry {
+  record: AgentRecord;
+  total: Res;
+  /** Resources of live tasks on the agent. */
+  used: Res;
+  channel: Channel | undefined;
+  tasks: Set<string>;
+  lostTimer?: NodeJS.Timeout | undefined;
+}
+
+export interface FrameworkEntry {
+  record: FrameworkRecord;
+  channel: Channel | undefined;
+  suppressed: Set<string>;
+  filters: RefusalFilter[];
+  /** Resources of the framework's live tasks, per role. */
+  allocated: Map<string, Res>;
+  tasks: Set<string>;
+  /** The latest status per task sent but not yet acknowledged by the framework. */
+  unacked: Map<string, TaskStatus>;
+  failoverTimer?: NodeJS.Timeout | undefined;
+}
+
+const APPLIED_UUIDS_KEPT = 16;
+
+export class Registry {
+  readonly agents = new Map<string, AgentEntry>();
+  readonly frameworks = new Map<string, FrameworkEntry>();
+  readonly tasks = new Map<string, TaskRecord>();
+  /** Terminal, acknowledged tasks, oldest first, kept for reconciliation answers. */
+  readonly completed = new Map<string, TaskRecord>();
+  #completedKept: number;
+
+  constructor(completedKept: number) {
+    this.#completedKept = completedKept;
+  }
+
+  /** Fills the registry from what a new leader loaded. */
+  load(state: ClusterState): void {
+    for (const record of state.agents) this.agents.set(record.id, agentEntry(record));
+    for (const record of state.frameworks) this.frameworks.set(record.id, frameworkEntry(record));
+    for (const task of state.tasks) this.index(task);
+  }
+
+  /** Whether a task id is taken, live or recently completed (ids are unique cluster-wide). */
+  taskIdTaken(taskId: string): boolean {
+    return this.tasks.has(taskId) || this.completed.has(taskId);
+  }
+
+  /** Adds a task and counts its resources against its agent and framework while it lives. */
+  index(task: TaskRecord): void {
+    this.tasks.set(task.taskId, task);
+    const agent = this.agents.get(task.agentId);
+    const framework = this.frameworks.get(task.frameworkId);
+    agent?.tasks.add(task.taskId);
+    framework?.tasks.add(task.taskId);
+    if (isTerminal(task.status.state ?? 0)) {
+      if (task.status.uuid) framework?.unacked.set(task.taskId, task.status);
+      return;
+    }
+    const r = resources.normalize(task.info.resources);
+    if (agent) agent.used = resources.add(agent.used, r);
+    if (framework) framework.allocated.set(task.role, resources.add(framework.allocated.get(task.role) ?? resources.empty(), r));
+  }
+
+  /**
+   * Moves a task to a new status; when it ends, its resources go back to the pool. Returns true
+   * when resources were released (the allocator should run).
+   */
+  applyStatus(task: TaskRecord, status: TaskStatus): boolean {
+    const wasTerminal = isTerminal(task.status.state ?? 0);
+    task.status = status;
+    if (status.uuid) {
+      task.appliedUuids.push(status.uuid);
+      if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
+    }
+    if (wasTerminal || !isTerminal(status.state ?? 0)) return false;
+    const r = resources.normalize(task.info.resources);
+    const agent = this.agents.get(task.agentId);
+    if (agent) agent.used = resources.subtract(agent.used, r);
+    const framework = this.frameworks.get(task.frameworkId);
+    const held = framework?.allocated.get(task.role);
+    if (framework && held) framework.allocated.set(task.role, resources.subtract(held, r));
+    return true;
+  }
+
+  /** Drops a task from the live registry and its agent's and framework's indexes. */
+  remove(taskId: string): TaskRecord | undefined {
+    const task = this.tasks.get(taskId);
+    if (!task) return undefined;
+    this.tasks.delete(taskId);
+    this.agents.get(task.agentId)?.tasks.delete(taskId);
+    this.frameworks.get(task.frameworkId)?.tasks.delete(taskId);
+    return task;
+  }
+
+  /** Moves a terminal, acknowledged task to the bounded completed list. */
+  retire(task: TaskRecord): void {
+    this.remove(task.taskId);
+    this.completed.set(task.taskId, task);
+    if (this.completed.size > this.#completedKept) {
+      const oldest = this.completed.keys().next().value as string;
+      this.completed.delete(oldest);
+    }
+  }
+}
+
+export function agentEntry(record: AgentRecord): AgentEntry {
+  return { record, total: resources.normalize(record.info.resources), used: resources.empty(), channel: undefined, tasks: new Set() };
+}
+
+export function frameworkEntry(record: FrameworkRecord): FrameworkEntry {
+  return { record, channel: undefined, suppressed: new Set(), filters: [], allocated: new Map(), tasks: new Set(), unacked: new Map() };
+}

@@ -1,0 +1,125 @@
+// The operator's view of the master's state, as plain JSON (GET /api/v1/state, berth state).
+import { resources, stateName, type Res } from '../protocol/index.js';
+import type { Leadership } from './leader-lease.js';
+import type { OfferBook } from './offer-book.js';
+import type { Registry } from './registry.js';
+import type { LeaderInfo } from './store/cluster-store.js';
+import type { TaskRecord } from './store/records.js';
+
+export interface StateViewInput {
+  masterId: string;
+  url: string;
+  leadership: Leadership;
+  epoch: number;
+  leader: LeaderInfo | null;
+  registry: Registry;
+  offers: OfferBook;
+  counters: Record<string, number>;
+}
+
+export function stateView(input: StateViewInput): MasterState {
+  const taskView = (t: TaskRecord): TaskView => ({
+      id: t.taskId,
+      name: t.info.name ?? '',
+      frameworkId: t.frameworkId,
+      agentId: t.agentId,
+      state: stateName(t.status.state),
+      reason: t.status.reason ?? '',
+      message: t.status.message ?? '',
+      role: t.role,
+      resources: resources.normalize(t.info.resources),
+      image: t.info.container?.image ?? '',
+      command: t.info.command?.value ?? '',
+      launchedAtMs: t.launchedAtMs,
+      updatedAtMs: t.status.timestampMs ?? 0,
+      exitCode: t.status.exitCode ?? -1,
+    });
+    return {
+      masterId: input.masterId,
+      url: input.url,
+      leadership: input.leadership,
+      epoch: input.epoch,
+      leader: input.leader,
+      agents: [...input.registry.agents.values()].map((a) => ({
+        id: a.record.id,
+        hostname: a.record.info.hostname ?? '',
+        connected: Boolean(a.channel),
+        runtime: a.record.info.runtime ?? '',
+        draining: Boolean(a.record.draining),
+        attributes: a.record.info.attributes ?? {},
+        total: a.total,
+        used: a.used,
+        offered: input.offers.heldOnAgent(a.record.id),
+        tasks: a.tasks.size,
+        registeredAtMs: a.record.registeredAtMs,
+      })),
+      frameworks: [...input.registry.frameworks.values()].map((f) => ({
+        id: f.record.id,
+        name: f.record.info.name ?? '',
+        roles: f.record.info.roles ?? [],
+        connected: Boolean(f.channel),
+        suppressedRoles: [...f.suppressed],
+        tasks: f.tasks.size,
+        offers: input.offers.ofFramework(f.record.id).length,
+        allocated: Object.fromEntries(f.allocated),
+        registeredAtMs: f.record.registeredAtMs,
+      })),
+      tasks: [...input.registry.tasks.values()].map(taskView),
+      completedTasks: [...input.registry.completed.values()].slice(-100).map(taskView),
+      offers: input.offers.size,
+      counters: input.counters,
+    };
+}
+
+export interface TaskView {
+  id: string;
+  name: string;
+  frameworkId: string;
+  agentId: string;
+  state: string;
+  reason: string;
+  message: string;
+  role: string;
+  resources: Res;
+  image: string;
+  command: string;
+  launchedAtMs: number;
+  updatedAtMs: number;
+  exitCode: number;
+}
+
+export interface MasterState {
+  masterId: string;
+  url: string;
+  leadership: Leadership;
+  epoch: number;
+  leader: { masterId: string; url: string; epoch: number } | null;
+  agents: {
+    id: string;
+    hostname: string;
+    connected: boolean;
+    runtime: string;
+    draining: boolean;
+    attributes: Record<string, string>;
+    total: Res;
+    used: Res;
+    offered: Res;
+    tasks: number;
+    registeredAtMs: number;
+  }[];
+  frameworks: {
+    id: string;
+    name: string;
+    roles: string[];
+    connected: boolean;
+    suppressedRoles: string[];
+    tasks: number;
+    offers: number;
+    allocated: Record<string, Res>;
+    registeredAtMs: number;
+  }[];
+  tasks: TaskView[];
+  completedTasks: TaskView[];
+  offers: number;
+  counters: Record<string, number>;
+}
