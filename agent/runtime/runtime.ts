@@ -17,6 +17,18 @@ export interface LaunchSpec {
   labels: Record<string, string>;
   /** The task's sandbox directory on the agent (process runtime: its cwd and log files). */
   sandboxDir: string;
+  /**
+   * What the task asks of the container beyond the defaults; checked against the operator's
+   * ContainerPolicy (agent/runtime/policy.ts) by runtimes that can grant it.
+   */
+  container?: ContainerRequest | undefined;
+}
+
+/** Container privileges a task may request; each is refused unless the operator's policy allows it. */
+export interface ContainerRequest {
+  privileged: boolean;
+  volumes: { hostPath: string; containerPath: string; readOnly: boolean }[];
+  capAdd: string[];
 }
 
 /** How a task's process ended. */
@@ -56,8 +68,12 @@ export interface ContainerRuntime {
   readonly name: 'docker' | 'process' | 'hollow';
   /** Creates and starts the task; resolves once it runs. Rejects with a message a person can act on. */
   launch(spec: LaunchSpec): Promise<ContainerSummary>;
-  /** Resolves when the container ends (at once if it already has). */
-  wait(id: string): Promise<ExitInfo>;
+  /**
+   * Resolves when the container ends (at once if it already has). When signal aborts first it
+   * rejects with an AbortError (the container keeps running); an agent that stops without
+   * killing its tasks uses it so no wait outlives it.
+   */
+  wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
   /** SIGTERM, then SIGKILL after gracePeriodMs; resolves when it has ended. */
   kill(id: string, gracePeriodMs: number): Promise<void>;
   inspect(id: string): Promise<ContainerSummary | undefined>;

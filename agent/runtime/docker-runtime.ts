@@ -1,0 +1,380 @@
+// Runs tasks as Docker containers through dockerode. The only file that talks to the engine.
+// The container spec is built here field by field from the LaunchSpec; nothing a user wrote is
+// passed through, and privileges go through the operator's ContainerPolicy first.
+import Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { sleep } from '../../protocol/index.js';
+import { containerName, LABEL } from './docker-names.js';
+import { DockerFrameParser, DockerStream } from './docker-frames.js';
+import { LineSplitter } from './line-splitter.js';
+import { DEFAULT_POLICY, enforceContainerPolicy, type ContainerPolicy } from './policy.js';
+import { abortError } from './abortable.js';
+import type { ContainerRuntime, ContainerSummary, ExitInfo, LaunchSpec, LogOptions, UsageSample } from './runtime.js';
+import { taskEnvironment } from './task-env.js';
+
+export interface DockerRuntimeOptions {
+  /** An engine client; by default one on socketPath. */
+  docker?: Docker;
+  socketPath?: string;
+  /** 'never' (default): a missing image fails the launch; 'missing': pull it first. */
+  pull?: 'never' | 'missing';
+  /** Most processes a container may hold (fork-bomb guard). */
+  pidsLimit?: number;
+  /** Run a tiny init as PID 1 so SIGTERM reaches the task and zombies are reaped. */
+  init?: boolean;
+  policy?: ContainerPolicy;
+  log?: Logger;
+}
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+const MIB = 1024 * 1024;
+const OOM_RECHECKS = 4;
+const OOM_RECHECK_MS = 50;
+
+/** Docker answers "not found" with 404, "already in that state" with 304/409. */
+function statusOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function engineMessage(err: unknown): string {
+  const json = (err as { json?: { message?: string } } | null)?.json;
+  return json?.message ?? (err as Error).message;
+}
+
+/** Whether a Docker engine answers a ping on socketPath (or through the given client). */
+export async function dockerAvailable(options: { docker?: Docker; socketPath?: string } = {}): Promise<boolean> {
+  const docker = options.docker ?? new Docker({ socketPath: options.socketPath ?? DEFAULT_SOCKET, timeout: 3_000 });
+  try {
+    await docker.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly name = 'docker' as const;
+  #docker: Docker;
+  #pull: 'never' | 'missing';
+  #pidsLimit: number;
+  #init: boolean;
+  #policy: ContainerPolicy;
+  #log: Logger | undefined;
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.#docker = options.docker ?? new Docker({ socketPath: options.socketPath ?? DEFAULT_SOCKET });
+    this.#pull = options.pull ?? 'never';
+    this.#pidsLimit = options.pidsLimit ?? 1024;
+    this.#init = options.init ?? true;
+    this.#policy = options.policy ?? DEFAULT_POLICY;
+    this.#log = options.log?.child({ component: 'docker-runtime' });
+  }
+
+  async launch(spec: LaunchSpec): Promise<ContainerSummary> {
+    enforceContainerPolicy(spec.container, this.#policy);
+    const image = spec.image ?? '';
+    if (image === '') throw new Error(`task ${spec.taskId} has no container.image; the docker runtime needs one`);
+    const name = containerName(spec.agentId, spec.taskId);
+
+    // A container with this name means an earlier launch of the same task got this far: adopt it.
+    const existing = await this.#inspectRaw(name);
+    if (existing) return this.#adopt(existing, spec);
+
+    await this.#ensureImage(image);
+    let container: Docker.Container;
+    try {
+      container = await this.#docker.createContainer(this.#createOptions(spec, name, image));
+    } catch (err) {
+      if (statusOf(err) === 409) {
+        // Another launch of this task created it between our inspect and create.
+        const raced = await this.#awaitNamed(name);
+        if (raced) return this.#adopt(raced, spec);
+      }
+      throw new Error(`docker could not create the container for task ${spec.taskId}: ${engineMessage(err)}`, { cause: err });
+    }
+    await this.#start(container.id, spec.taskId);
+    this.#log?.debug({ taskId: spec.taskId, containerId: container.id, name }, 'container started');
+    return { id: container.id, taskId: spec.taskId, frameworkId: spec.frameworkId, agentId: spec.agentId, running: true };
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
+    if (signal?.aborted) throw abortError();
+    try {
+      // The engine holds this request open until the container stops; the signal cancels it.
+      await this.#docker.getContainer(id).wait(signal ? { abortSignal: signal } : {});
+    } catch (err) {
+      if (signal?.aborted) throw abortError();
+      if (statusOf(err) === 404) return { exitCode: null, oomKilled: false, message: `container ${id} vanished` };
+      throw err;
+    }
+    let info = await this.#inspectRaw(id);
+    // The engine learns of an OOM kill from a separate event that can land just after the exit,
+    // so a SIGKILL exit (137) without the flag is looked at again for a moment.
+    for (let i = 0; i < OOM_RECHECKS && info?.State.ExitCode === 137 && !info.State.OOMKilled; i++) {
+      await sleep(OOM_RECHECK_MS);
+      info = (await this.#inspectRaw(id)) ?? info;
+    }
+    if (!info) return { exitCode: null, oomKilled: false, message: `container ${id} vanished` };
+    return exitOf(info);
+  }
+
+  async kill(id: string, gracePeriodMs: number): Promise<void> {
+    const container = this.#docker.getContainer(id);
+    const stopWaiting = new AbortController();
+    const ended = this.wait(id, stopWaiting.signal).catch(() => undefined);
+    try {
+      if (!(await this.#signal(container, 'SIGTERM'))) return;
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace-over'>((resolve) => (timer = setTimeout(() => resolve('grace-over'), Math.max(0, gracePeriodMs))));
+      const first = await Promise.race([ended.then(() => 'ended' as const), graceOver]);
+      clearTimeout(timer);
+      if (first === 'grace-over') {
+        this.#log?.debug({ containerId: id, gracePeriodMs }, 'grace period over; sending SIGKILL');
+        await this.#signal(container, 'SIGKILL');
+      }
+      await ended;
+    } finally {
+      stopWaiting.abort();
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerSummary | undefined> {
+    const info = await this.#inspectRaw(id);
+    return info ? summaryOf(info) : undefined;
+  }
+
+  async list(agentId: string): Promise<ContainerSummary[]> {
+    const found = await this.#docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.MANAGED}=true`, `${LABEL.AGENT_ID}=${agentId}`] },
+    });
+    const out: ContainerSummary[] = [];
+    for (const c of found) {
+      // The list has no exit code; inspect the ended ones, which recovery needs to report.
+      const info = c.State === 'running' ? undefined : await this.#inspectRaw(c.Id);
+      out.push(info ? summaryOf(info) : {
+        id: c.Id,
+        taskId: c.Labels[LABEL.TASK_ID] ?? '',
+        frameworkId: c.Labels[LABEL.FRAMEWORK_ID] ?? '',
+        agentId: c.Labels[LABEL.AGENT_ID] ?? '',
+        running: c.State === 'running',
+      });
+    }
+    return out;
+  }
+
+  async stats(id: string): Promise<UsageSample | undefined> {
+    let s: Docker.ContainerStats;
+    try {
+      s = await this.#docker.getContainer(id).stats({ stream: false });
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+    const atMs = Date.parse(s.read);
+    // A stopped container answers with zero values stamped at year 1.
+    if (!(atMs > 0)) return undefined;
+    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+    const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats.online_cpus || s.cpu_stats.cpu_usage.percpu_usage?.length || 1;
+    const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+    // Page cache is reclaimable, so it is not counted against the task (as `docker stats` does).
+    const cache = s.memory_stats.stats?.total_inactive_file ?? s.memory_stats.stats?.inactive_file ?? 0;
+    const memBytes = Math.max(0, (s.memory_stats.usage ?? 0) - cache);
+    return { cpuPercent, memBytes, atMs };
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncIterable<string> {
+    const container = this.#docker.getContainer(id);
+    const base = { stdout: true, stderr: true, ...(options.tail === undefined ? {} : { tail: options.tail }) } as const;
+    const splitters = { [DockerStream.STDOUT]: new LineSplitter(), [DockerStream.STDERR]: new LineSplitter() };
+    const parser = new DockerFrameParser();
+    const linesOf = (chunk: Buffer): string[] =>
+      parser.push(chunk).flatMap((f) => (f.stream === DockerStream.STDIN ? [] : splitters[f.stream].push(f.payload)));
+    const rest = (): string[] => [...splitters[DockerStream.STDOUT].flush(), ...splitters[DockerStream.STDERR].flush()];
+
+    if (!options.follow) {
+      const buffer = await container.logs({ ...base, follow: false });
+      yield* linesOf(Buffer.from(buffer));
+      yield* rest();
+      return;
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return;
+    const stream = (await container.logs({ ...base, follow: true })) as unknown as Readable;
+    const stop = (): void => void stream.destroy();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const chunk of stream) yield* linesOf(chunk as Buffer);
+      yield* rest();
+    } catch (err) {
+      // Destroying the stream on abort ends the iteration with a premature-close error.
+      if (!signal?.aborted) throw err;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      stream.destroy();
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
+    }
+  }
+
+  #createOptions(spec: LaunchSpec, name: string, image: string): Docker.ContainerCreateOptions {
+    const env = Object.entries(taskEnvironment(spec)).map(([k, v]) => `${k}=${v}`);
+    const labels: Record<string, string> = {};
+    // Task labels go along for operators, but berth.* keys are ours and cannot be spoofed.
+    for (const [k, v] of Object.entries(spec.labels)) if (!k.startsWith('berth.')) labels[k] = v;
+    labels[LABEL.TASK_ID] = spec.taskId;
+    labels[LABEL.FRAMEWORK_ID] = spec.frameworkId;
+    labels[LABEL.AGENT_ID] = spec.agentId;
+    labels[LABEL.MANAGED] = 'true';
+    const request = spec.container;
+    const hostConfig: Docker.HostConfig = {
+      NetworkMode: 'host',
+      PidsLimit: this.#pidsLimit,
+      Init: this.#init,
+      Privileged: request?.privileged === true,
+      Binds: (request?.volumes ?? []).map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? 'ro' : 'rw'}`),
+      CapAdd: request?.capAdd ?? [],
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    };
+    if (spec.resources.cpus > 0) hostConfig.NanoCpus = Math.round(spec.resources.cpus * 1e9);
+    if (spec.resources.memMb > 0) {
+      hostConfig.Memory = Math.round(spec.resources.memMb * MIB);
+      // Equal to Memory: no swap, so the limit is the limit.
+      hostConfig.MemorySwap = hostConfig.Memory;
+    }
+    const options: Docker.ContainerCreateOptions = {
+      name,
+      Image: image,
+      Env: env,
+      Labels: labels,
+      Tty: false,
+      OpenStdin: false,
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      HostConfig: hostConfig,
+    };
+    // The command replaces the image's entrypoint, so a shell command line runs as written even
+    // in an image with an ENTRYPOINT; with no command the image's own default runs.
+    if (spec.command.shell) {
+      options.Entrypoint = ['/bin/sh', '-c'];
+      options.Cmd = [spec.command.value];
+    } else if (spec.command.value !== '') {
+      options.Entrypoint = [spec.command.value];
+      options.Cmd = [...spec.command.arguments];
+    } else if (spec.command.arguments.length > 0) {
+      options.Cmd = [...spec.command.arguments];
+    }
+    return options;
+  }
+
+  async #ensureImage(image: string): Promise<void> {
+    try {
+      await this.#docker.getImage(image).inspect();
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw new Error(`docker could not inspect image "${image}": ${engineMessage(err)}`, { cause: err });
+    }
+    if (this.#pull === 'never') {
+      throw new Error(
+        `image "${image}" is not on this host and this agent does not pull images (pull: 'never'); ` +
+          `build it on the agent (docker build -t ${image} .) or load it (docker load -i image.tar)`,
+      );
+    }
+    this.#log?.info({ image }, 'pulling image');
+    try {
+      const stream = (await this.#docker.pull(image)) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) =>
+        this.#docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+      );
+    } catch (err) {
+      throw new Error(`image "${image}" is not on this host and pulling it failed: ${engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  async #start(id: string, taskId: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).start();
+    } catch (err) {
+      if (statusOf(err) === 304) return; // already started by a concurrent launch
+      throw new Error(`docker could not start the container for task ${taskId}: ${engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  async #adopt(info: Docker.ContainerInspectInfo, spec: LaunchSpec): Promise<ContainerSummary> {
+    const labels = info.Config.Labels ?? {};
+    if (labels[LABEL.TASK_ID] !== spec.taskId || labels[LABEL.AGENT_ID] !== spec.agentId) {
+      throw new Error(`container ${info.Name} exists but belongs to another task (${labels[LABEL.TASK_ID] ?? 'no berth label'})`);
+    }
+    // Created but never started: the earlier launch stopped half-way, so finish it.
+    if (info.State.Status === 'created') await this.#start(info.Id, spec.taskId);
+    this.#log?.debug({ taskId: spec.taskId, containerId: info.Id }, 'adopted existing container');
+    const now = await this.#inspectRaw(info.Id);
+    return summaryOf(now ?? info);
+  }
+
+  /**
+   * The container holding name. The engine reserves a name before the container can be
+   * inspected, so a concurrent create is waited for a little.
+   */
+  async #awaitNamed(name: string, deadlineMs = 10_000): Promise<Docker.ContainerInspectInfo | undefined> {
+    const end = Date.now() + deadlineMs;
+    for (;;) {
+      const info = await this.#inspectRaw(name);
+      if (info || Date.now() > end) return info;
+      await sleep(50);
+    }
+  }
+
+  async #inspectRaw(idOrName: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.#docker.getContainer(idOrName).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Sends a signal; false when the container is already gone or stopped. */
+  async #signal(container: Docker.Container, signal: 'SIGTERM' | 'SIGKILL'): Promise<boolean> {
+    try {
+      await container.kill({ signal });
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 409) return false;
+      throw err;
+    }
+  }
+}
+
+function exitOf(info: Docker.ContainerInspectInfo): ExitInfo {
+  const state = info.State;
+  return {
+    exitCode: typeof state.ExitCode === 'number' ? state.ExitCode : null,
+    oomKilled: state.OOMKilled === true,
+    ...(state.Error ? { message: state.Error } : {}),
+  };
+}
+
+function summaryOf(info: Docker.ContainerInspectInfo): ContainerSummary {
+  const labels = info.Config.Labels ?? {};
+  const running = info.State.Running === true || info.State.Status === 'created';
+  return {
+    id: info.Id,
+    taskId: labels[LABEL.TASK_ID] ?? '',
+    frameworkId: labels[LABEL.FRAMEWORK_ID] ?? '',
+    agentId: labels[LABEL.AGENT_ID] ?? '',
+    running,
+    ...(running ? {} : { exit: exitOf(info) }),
+  };
+}
