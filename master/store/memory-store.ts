@@ -120,7 +120,9 @@ export class MemoryStore implements ClusterStore {
   }
 
   async history(count: number): Promise<{ id: string; epoch: number; change: StateChange }[]> {
-    return structuredClone(this.#history.slice(-count));
+    // slice(-0) would be the whole log, not none of it.
+    if (!(count > 0)) return [];
+    return structuredClone(this.#history.slice(-Math.floor(count)));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,40 @@
+// Every Redis key berth's master uses is named here and nowhere else, so the layout can be read in
+// one place and a prefix (one per cluster, or one per test) keeps clusters and tests apart.
+
+export const DEFAULT_KEY_PREFIX = 'berth:';
+
+/**
+ * The master's keys under one prefix.
+ *
+ * - `<prefix>epoch`       string  — the fencing token; INCR on every election, never expires.
+ * - `<prefix>leader`      string  — JSON {masterId,url,epoch} of the lease holder, with a PX expiry.
+ * - `<prefix>agents`      hash    — agent id → AgentRecord JSON.
+ * - `<prefix>frameworks`  hash    — framework id → FrameworkRecord JSON.
+ * - `<prefix>tasks`       hash    — task id → TaskRecord JSON.
+ * - `<prefix>events`      stream  — one entry per applied StateChange: {epoch, type, id, value}.
+ *
+ * Every state change runs as one Lua script over several of these keys. On Redis Cluster they must
+ * share a hash slot: give a prefix with a hash tag, e.g. `{berth}:`.
+ */
+export interface StoreKeys {
+  readonly prefix: string;
+  readonly epoch: string;
+  readonly leader: string;
+  readonly agents: string;
+  readonly frameworks: string;
+  readonly tasks: string;
+  readonly events: string;
+}
+
+export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
+  if (prefix.length === 0) throw new TypeError('key prefix must not be empty (it keeps clusters apart)');
+  return Object.freeze({
+    prefix,
+    epoch: `${prefix}epoch`,
+    leader: `${prefix}leader`,
+    agents: `${prefix}agents`,
+    frameworks: `${prefix}frameworks`,
+    tasks: `${prefix}tasks`,
+    events: `${prefix}events`,
+  });
+}

@@ -1,0 +1,335 @@
+// The production ClusterStore: state in Redis hashes, history in a Redis stream, the leader lease in
+// a key with a PX expiry. Every write is one Lua script (./scripts.ts) that checks the epoch first.
+import { createClient, ErrorReply } from 'redis';
+import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
+import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
+import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
+import type { AgentRecord, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
+import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
+
+export interface RedisStoreOptions {
+  /** redis://[[user][:password]@]host[:port][/db] */
+  url: string;
+  /** Prefix of every key (./keys.ts); one per cluster sharing a Redis. Default `berth:`. */
+  keyPrefix?: string | undefined;
+  /** How long one command may take before it fails with STORE_UNAVAILABLE. Default 5000. */
+  commandTimeoutMs?: number | undefined;
+  /** How long open() waits for the first connection (retrying with backoff meanwhile). Default 5000. */
+  connectTimeoutMs?: number | undefined;
+  /** Timeout of load(), which reads the whole registry in one reply. Default 60000. */
+  loadTimeoutMs?: number | undefined;
+  /** The event stream is trimmed to about this many entries. Default 100000. */
+  eventsMaxLen?: number | undefined;
+  /** Delay before reconnect attempt n (0-based). Default: exponential backoff 50 ms … 2 s, never giving up. */
+  reconnectDelayMs?: ((attempt: number) => number) | undefined;
+  /**
+   * Told about connection errors (each failed reconnect too), for logging; the store itself never
+   * logs. Calls in flight meanwhile fail with STORE_UNAVAILABLE rather than queueing.
+   */
+  onConnectionError?: ((err: Error) => void) | undefined;
+}
+
+type Client = ReturnType<typeof makeClient>;
+type HistoryEntry = { id: string; epoch: number; change: StateChange };
+
+const DEFAULTS = {
+  keyPrefix: DEFAULT_KEY_PREFIX,
+  commandTimeoutMs: 5_000,
+  connectTimeoutMs: 5_000,
+  loadTimeoutMs: 60_000,
+  eventsMaxLen: 100_000,
+} as const;
+
+// Error replies that mean "Redis cannot serve this now", not "the request is wrong".
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF|OOM)\b/;
+
+export class RedisStore implements ClusterStore {
+  #config: Config;
+  #keys: StoreKeys;
+  #client: Client;
+  #closed = false;
+
+  private constructor(config: Config) {
+    this.#config = config;
+    this.#keys = storeKeys(config.keyPrefix);
+    this.#client = this.#connect();
+  }
+
+  /**
+   * Connects to Redis. Rejects with STORE_UNAVAILABLE when no connection is made within
+   * connectTimeoutMs. Afterwards the client reconnects on its own; calls made while it is
+   * disconnected fail at once with STORE_UNAVAILABLE (the offline queue is disabled, so a write
+   * is never sent late, after its caller gave up on it).
+   */
+  static async open(options: RedisStoreOptions): Promise<RedisStore> {
+    const config = validate(options);
+    const url = redactUrl(config.url);
+    let store: RedisStore;
+    try {
+      store = new RedisStore(config);
+    } catch (err) {
+      throw new BerthError(ErrorCode.BAD_REQUEST, `invalid redis url ${url}: ${(err as Error).message}`, { cause: err, field: 'url' });
+    }
+    const client = store.#client;
+    try {
+      await withDeadline(
+        new Promise<void>((resolve, reject) => {
+          if (client.isReady) return resolve();
+          client.once('ready', () => resolve());
+          client.once('terminated', (err: unknown) => reject(err));
+        }),
+        config.connectTimeoutMs,
+        () => new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis at ${url} not reachable within ${config.connectTimeoutMs} ms`),
+      );
+    } catch (err) {
+      store.#closed = true;
+      client.destroy();
+      throw toStoreError(`connect to ${url}`, err);
+    }
+    return store;
+  }
+
+  /** The key names this store uses (for operators and tests). */
+  get keys(): StoreKeys {
+    return this.#keys;
+  }
+
+  async campaign(candidate: { masterId: string; url: string }, leaseMs: number): Promise<CampaignResult> {
+    const k = this.#keys;
+    const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs)]);
+    const [code, lease] = reply as [number, string];
+    return { elected: code !== 0, leader: parseLeader(lease) };
+  }
+
+  async renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean> {
+    const reply = await this.#eval(RENEW, [this.#keys.leader], [masterId, String(epoch), leaseArg(leaseMs)]);
+    return reply === 1;
+  }
+
+  async resign(masterId: string, epoch: number): Promise<void> {
+    await this.#eval(RESIGN, [this.#keys.leader], [masterId, String(epoch)]);
+  }
+
+  async leader(): Promise<LeaderInfo | null> {
+    const value = await this.#call('leader', (client) => client.get(this.#keys.leader));
+    return value === null ? null : parseLeader(value);
+  }
+
+  async load(): Promise<ClusterState> {
+    const k = this.#keys;
+    // One MULTI, so the three hashes are read at one instant and a task never refers to an agent
+    // that a later read would have missed.
+    const replies = await this.#call(
+      'load',
+      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).exec(),
+      this.#config.loadTimeoutMs,
+    );
+    const [agents, frameworks, tasks] = replies as unknown as [Record<string, string>, Record<string, string>, Record<string, string>];
+    return {
+      agents: Object.values(agents).map((v) => JSON.parse(v) as AgentRecord),
+      frameworks: Object.values(frameworks).map((v) => JSON.parse(v) as FrameworkRecord),
+      tasks: Object.values(tasks).map((v) => JSON.parse(v) as TaskRecord),
+    };
+  }
+
+  async apply(epoch: number, changes: readonly StateChange[]): Promise<void> {
+    const k = this.#keys;
+    const args = [String(epoch), String(this.#config.eventsMaxLen)];
+    for (const change of changes) args.push(...encodeChange(change));
+    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events], args);
+    if (typeof reply !== 'number' || reply < 0) throw scriptError(Number(reply), { script: APPLY.name, epoch });
+  }
+
+  async history(count: number): Promise<HistoryEntry[]> {
+    if (!(count > 0)) return [];
+    const entries = await this.#call('history', (client) =>
+      client.xRevRange(this.#keys.events, '+', '-', { COUNT: Math.floor(count) }),
+    );
+    return (entries ?? []).reverse().map((entry) => {
+      const m = entry.message as Record<string, string>;
+      return { id: entry.id, epoch: Number(m.epoch), change: decodeChange(m.type ?? '', m.id ?? '', m.value ?? '') };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const client = this.#client;
+    if (!client.isOpen) return;
+    // close() lets calls in flight finish; a hung server must not hang shutdown, hence the deadline.
+    try {
+      await withDeadline(client.close(), this.#config.commandTimeoutMs, () => new Error('close timed out'));
+    } catch {
+      client.destroy();
+    }
+  }
+
+  /** A new client, connecting (and reconnecting with backoff) in the background. */
+  #connect(): Client {
+    const c = this.#config;
+    const client = makeClient(c.url, c.commandTimeoutMs, c.connectTimeoutMs, c.reconnectDelayMs);
+    // node-redis emits 'error' on every failed (re)connect; without a listener that would crash the process.
+    client.on('error', (err: unknown) => c.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
+    // connect() settles when ready, or rejects once the client is destroyed; callers watch 'ready'.
+    client.connect().catch(() => undefined);
+    return client;
+  }
+
+  /**
+   * Replaces a connection that let a call time out. node-redis times a command out only while it
+   * waits to be written, never once sent, so a paused server or a silent partition would leave
+   * calls (and TCP retransmits) pending for minutes; a fresh connection fails fast instead and
+   * comes back as soon as Redis does.
+   */
+  #recycle(stale: Client): void {
+    if (this.#closed || this.#client !== stale) return;
+    this.#client = this.#connect();
+    stale.destroy();
+  }
+
+  /** Runs a script by SHA, sending its source once when Redis does not know it (first use, restart). */
+  async #eval(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    return this.#call(script.name, async (client) => {
+      try {
+        return await client.sendCommand(['EVALSHA', script.sha, ...tail]);
+      } catch (err) {
+        if (err instanceof ErrorReply && err.message.startsWith('NOSCRIPT')) {
+          return await client.sendCommand(['EVAL', script.source, ...tail]);
+        }
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Every call to Redis goes through here: it gets a deadline, and every failure leaves as a
+   * BerthError with its cause.
+   */
+  async #call<T>(what: string, fn: (client: Client) => Promise<T>, timeoutMs = this.#config.commandTimeoutMs): Promise<T> {
+    if (this.#closed) throw new BerthError(ErrorCode.STORE_UNAVAILABLE, `${what}: the store is closed`);
+    const client = this.#client;
+    try {
+      return await withDeadline(fn(client), timeoutMs, () => {
+        this.#recycle(client);
+        // The command may still run when Redis answers; changes are idempotent puts and deletes.
+        return new BerthError(ErrorCode.STORE_UNAVAILABLE, `${what}: no reply from redis within ${timeoutMs} ms (outcome unknown)`);
+      });
+    } catch (err) {
+      throw toStoreError(what, err);
+    }
+  }
+}
+
+interface Config {
+  url: string;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  loadTimeoutMs: number;
+  eventsMaxLen: number;
+  reconnectDelayMs: (attempt: number) => number;
+  onConnectionError: ((err: Error) => void) | undefined;
+}
+
+/** Settles like promise, or rejects with onTimeout() after ms (the promise is then abandoned). */
+async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, delay: (attempt: number) => number) {
+  return createClient({
+    url,
+    // A write queued while disconnected could reach Redis long after its caller timed out and
+    // moved on; failing fast keeps every outcome the caller sees the outcome Redis saw.
+    disableOfflineQueue: true,
+    commandOptions: { timeout: commandTimeoutMs },
+    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries) },
+  });
+}
+
+function validate(options: RedisStoreOptions): Config {
+  const o: Config = {
+    url: options.url,
+    keyPrefix: options.keyPrefix ?? DEFAULTS.keyPrefix,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
+    eventsMaxLen: options.eventsMaxLen ?? DEFAULTS.eventsMaxLen,
+    reconnectDelayMs: options.reconnectDelayMs ?? backoff({ initialMs: 50, maxMs: 2_000 }),
+    onConnectionError: options.onConnectionError,
+  };
+  const problems: string[] = [];
+  if (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url)) problems.push('url must start with redis:// or rediss://');
+  if (typeof o.keyPrefix !== 'string' || o.keyPrefix.length === 0) problems.push('keyPrefix must be a non-empty string');
+  for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'loadTimeoutMs', 'eventsMaxLen'] as const) {
+    if (!Number.isInteger(o[field]) || o[field] <= 0) problems.push(`${field} must be a positive integer`);
+  }
+  if (typeof o.reconnectDelayMs !== 'function') problems.push('reconnectDelayMs must be a function');
+  if (problems.length > 0) throw new BerthError(ErrorCode.BAD_REQUEST, `invalid RedisStore options: ${problems.join('; ')}`);
+  return o;
+}
+
+/** Maps a client failure to STORE_UNAVAILABLE (Redis cannot answer now) or INTERNAL (our bug). */
+function toStoreError(what: string, err: unknown): BerthError {
+  if (err instanceof BerthError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ErrorReply && !TRANSIENT_REPLY.test(message)) {
+    return new BerthError(ErrorCode.INTERNAL, `${what}: redis replied ${message}`, { cause: err });
+  }
+  // A timeout after the command was sent leaves its outcome unknown; callers retry idempotently.
+  return new BerthError(ErrorCode.STORE_UNAVAILABLE, `${what}: redis unavailable (${message || (err as Error)?.name})`, { cause: err });
+}
+
+function leaseArg(leaseMs: number): string {
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw new BerthError(ErrorCode.BAD_REQUEST, `leaseMs must be a positive number of ms, got ${leaseMs}`, { field: 'leaseMs' });
+  }
+  return String(Math.ceil(leaseMs));
+}
+
+function parseLeader(json: string): LeaderInfo {
+  const v = JSON.parse(json) as { masterId: unknown; url: unknown; epoch: unknown };
+  return { masterId: String(v.masterId), url: String(v.url), epoch: Number(v.epoch) };
+}
+
+/** A change as the APPLY script's (type, id, value) triple. */
+function encodeChange(change: StateChange): [string, string, string] {
+  switch (change.type) {
+    case 'agent.put': return [change.type, change.agent.id, JSON.stringify(change.agent)];
+    case 'agent.delete': return [change.type, change.agentId, ''];
+    case 'framework.put': return [change.type, change.framework.id, JSON.stringify(change.framework)];
+    case 'framework.delete': return [change.type, change.frameworkId, ''];
+    case 'task.put': return [change.type, change.task.taskId, JSON.stringify(change.task)];
+    case 'task.delete': return [change.type, change.taskId, ''];
+    default:
+      // Untyped callers: let the script refuse it (UNKNOWN_CHANGE) before writing anything.
+      return [String((change as { type: unknown }).type), '', ''];
+  }
+}
+
+function decodeChange(type: string, id: string, value: string): StateChange {
+  switch (type) {
+    case 'agent.put': return { type, agent: JSON.parse(value) as AgentRecord };
+    case 'agent.delete': return { type, agentId: id };
+    case 'framework.put': return { type, framework: JSON.parse(value) as FrameworkRecord };
+    case 'framework.delete': return { type, frameworkId: id };
+    case 'task.put': return { type, task: JSON.parse(value) as TaskRecord };
+    case 'task.delete': return { type, taskId: id };
+    default:
+      throw new BerthError(ErrorCode.INTERNAL, `event stream holds an unknown change type '${type}'`);
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

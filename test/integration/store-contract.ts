@@ -1,0 +1,336 @@
+// The ClusterStore contract: one suite that every implementation must pass (MemoryStore,
+// RedisStore). Each test gets a fresh, empty store from the factory (its own prefix or instance).
+import type { Test } from 'tap';
+import { BerthError, ErrorCode, TaskState } from '../../protocol/index.js';
+import type {
+  AgentRecord,
+  ClusterState,
+  ClusterStore,
+  FrameworkRecord,
+  StateChange,
+  TaskRecord,
+} from '../../master/store/index.js';
+
+export interface StoreHandle {
+  store: ClusterStore;
+  /**
+   * Another master's view of the same cluster state: a second connection for RedisStore, the same
+   * object for an in-process store. The factory closes it in teardown.
+   */
+  peer(): Promise<ClusterStore>;
+  /**
+   * Opens the state again as a restarted master would, after `store` was closed; undefined when
+   * the implementation keeps nothing across a restart (MemoryStore without a dataDir).
+   */
+  reopen?: (() => Promise<ClusterStore>) | undefined;
+}
+
+/** Makes a fresh, empty store for test t (cleaning up in t.teardown), or undefined to skip. */
+export type StoreFactory = (t: Test) => Promise<StoreHandle | undefined>;
+
+const LEASE_MS = 10_000;
+const SHORT_LEASE_MS = 200;
+
+export function storeContract(t: Test, factory: StoreFactory): void {
+  const test = (name: string, body: (t: Test, h: StoreHandle) => Promise<void>): void => {
+    void t.test(name, async (t) => {
+      const handle = await factory(t);
+      if (handle) await body(t, handle);
+    });
+  };
+
+  test('apply then load round-trips every record kind', async (t, { store }) => {
+    const { epoch } = await elect(t, store, 'm1');
+    const state = sampleState();
+    await store.apply(epoch, [
+      ...state.agents.map((agent): StateChange => ({ type: 'agent.put', agent })),
+      ...state.frameworks.map((framework): StateChange => ({ type: 'framework.put', framework })),
+      ...state.tasks.map((task): StateChange => ({ type: 'task.put', task })),
+    ]);
+    t.same(sorted(await store.load()), sorted(state));
+  });
+
+  test('a put replaces the record and delete removes it; deleting an absent id is a no-op', async (t, { store }) => {
+    const { epoch } = await elect(t, store, 'm1');
+    const state = sampleState();
+    await store.apply(epoch, [
+      { type: 'agent.put', agent: state.agents[0]! },
+      { type: 'framework.put', framework: state.frameworks[0]! },
+      { type: 'task.put', task: state.tasks[0]! },
+      { type: 'task.put', task: state.tasks[1]! },
+    ]);
+    const running: TaskRecord = { ...state.tasks[0]!, status: { ...state.tasks[0]!.status, state: TaskState.TASK_RUNNING } };
+    await store.apply(epoch, [
+      { type: 'task.put', task: running },
+      { type: 'task.delete', taskId: state.tasks[1]!.taskId },
+      { type: 'agent.delete', agentId: state.agents[0]!.id },
+      { type: 'framework.delete', frameworkId: state.frameworks[0]!.id },
+      { type: 'task.delete', taskId: 'never-existed' },
+    ]);
+    t.same(await store.load(), { agents: [], frameworks: [], tasks: [running] });
+  });
+
+  test('changes in one batch apply in order', async (t, { store }) => {
+    const { epoch } = await elect(t, store, 'm1');
+    const [task] = sampleState().tasks;
+    await store.apply(epoch, [
+      { type: 'task.put', task: task! },
+      { type: 'task.delete', taskId: task!.taskId },
+      { type: 'task.put', task: { ...task!, taskId: 'later' } },
+    ]);
+    t.same((await store.load()).tasks.map((x) => x.taskId), ['later']);
+  });
+
+  test('a fenced batch writes nothing', async (t, { store }) => {
+    const { epoch } = await elect(t, store, 'm1');
+    const state = sampleState();
+    await store.apply(epoch, [{ type: 'agent.put', agent: state.agents[0]! }]);
+    const before = await store.load();
+    const historyBefore = await store.history(100);
+    const batch: StateChange[] = [
+      { type: 'agent.delete', agentId: state.agents[0]!.id },
+      ...state.tasks.map((task): StateChange => ({ type: 'task.put', task })),
+      { type: 'framework.put', framework: state.frameworks[0]! },
+    ];
+    for (const stale of [epoch - 1, epoch + 1]) {
+      await t.rejects(store.apply(stale, batch), { name: 'BerthError', code: ErrorCode.FENCED }, `epoch ${stale} is fenced`);
+    }
+    await t.rejects(store.apply(epoch - 1, []), { code: ErrorCode.FENCED }, 'an empty batch is fenced too');
+    t.same(await store.load(), before, 'load is unchanged');
+    t.same(await store.history(100), historyBefore, 'history is unchanged');
+  });
+
+  test('the epoch increments on each election and a holder re-campaigning keeps it', async (t, { store }) => {
+    const a = { masterId: 'a', url: 'ws://127.0.0.1:1' };
+    const b = { masterId: 'b', url: 'ws://127.0.0.1:2' };
+    const first = await store.campaign(a, LEASE_MS);
+    t.ok(first.elected);
+    t.same(first.leader, { ...a, epoch: first.leader!.epoch });
+    const again = await store.campaign(a, LEASE_MS);
+    t.same(again, first, 'the holder campaigning again extends its lease under the same epoch');
+    await store.resign('a', first.leader!.epoch);
+    const second = await store.campaign(b, LEASE_MS);
+    t.same(second, { elected: true, leader: { ...b, epoch: first.leader!.epoch + 1 } });
+    await store.resign('b', second.leader!.epoch);
+    const third = await store.campaign(a, LEASE_MS);
+    t.same(third, { elected: true, leader: { ...a, epoch: first.leader!.epoch + 2 } });
+  });
+
+  test('a second candidate is refused while the lease is held and learns the holder', async (t, h) => {
+    const other = await h.peer();
+    const first = await h.store.campaign({ masterId: 'a', url: 'ws://127.0.0.1:1' }, LEASE_MS);
+    const refused = await other.campaign({ masterId: 'b', url: 'ws://127.0.0.1:2' }, LEASE_MS);
+    t.same(refused, { elected: false, leader: first.leader });
+    t.same(await other.leader(), first.leader);
+    t.same(await h.store.leader(), first.leader);
+  });
+
+  test('concurrent candidates: exactly one wins', async (t, h) => {
+    const stores = [h.store, ...(await Promise.all(Array.from({ length: 4 }, () => h.peer())))];
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        stores[i % stores.length]!.campaign({ masterId: `m${i}`, url: `ws://127.0.0.1:${1000 + i}` }, LEASE_MS),
+      ),
+    );
+    const winners = results.filter((r) => r.elected);
+    t.equal(winners.length, 1);
+    for (const r of results) t.same(r.leader, winners[0]!.leader, 'everyone learns the same leader');
+  });
+
+  test('after the lease expires another candidate is elected and the old leader is fenced', async (t, h) => {
+    const other = await h.peer();
+    const old = await elect(t, h.store, 'old', SHORT_LEASE_MS);
+    t.equal(await h.store.renew('old', old.epoch, SHORT_LEASE_MS), true, 'the holder can renew');
+    const elected = await eventually(t, async () => {
+      const r = await other.campaign({ masterId: 'new', url: 'ws://127.0.0.1:2' }, LEASE_MS);
+      return r.elected ? r : undefined;
+    });
+    t.equal(elected.leader!.epoch, old.epoch + 1);
+    t.same(await h.store.leader(), elected.leader, 'everyone sees the new leader');
+    await t.rejects(
+      h.store.apply(old.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]),
+      { code: ErrorCode.FENCED },
+    );
+    t.equal(await h.store.renew('old', old.epoch, LEASE_MS), false, 'the old leader cannot renew');
+    t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [] });
+    await other.apply(elected.leader!.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]);
+    t.equal((await h.store.load()).agents.length, 1, 'the new leader writes');
+  });
+
+  test('renew is refused to anyone but the holder under its epoch', async (t, { store }) => {
+    const { epoch } = await elect(t, store, 'a');
+    t.equal(await store.renew('a', epoch, LEASE_MS), true);
+    t.equal(await store.renew('a', epoch + 1, LEASE_MS), false);
+    t.equal(await store.renew('b', epoch, LEASE_MS), false);
+    t.same(await store.leader(), { masterId: 'a', url: 'ws://127.0.0.1/a', epoch });
+  });
+
+  test('resign frees the lease, but only for its holder', async (t, h) => {
+    const other = await h.peer();
+    const { epoch } = await elect(t, h.store, 'a');
+    await other.resign('b', epoch);
+    await h.store.resign('a', epoch - 1);
+    t.same(await other.leader(), { masterId: 'a', url: 'ws://127.0.0.1/a', epoch }, 'others cannot free it');
+    await h.store.resign('a', epoch);
+    t.equal(await other.leader(), null);
+    t.equal(await h.store.renew('a', epoch, LEASE_MS), false, 'a resigned master cannot renew');
+    const next = await other.campaign({ masterId: 'b', url: 'ws://127.0.0.1/b' }, LEASE_MS);
+    t.same(next, { elected: true, leader: { masterId: 'b', url: 'ws://127.0.0.1/b', epoch: epoch + 1 } });
+  });
+
+  test('history returns the changes in order with their epochs', async (t, h) => {
+    const other = await h.peer();
+    const state = sampleState();
+    const first = await elect(t, h.store, 'a');
+    const batch1: StateChange[] = [
+      { type: 'agent.put', agent: state.agents[0]! },
+      { type: 'framework.put', framework: state.frameworks[0]! },
+    ];
+    const batch2: StateChange[] = [{ type: 'task.put', task: state.tasks[0]! }];
+    await h.store.apply(first.epoch, batch1);
+    await h.store.apply(first.epoch, batch2);
+    await h.store.resign('a', first.epoch);
+    const second = await elect(t, other, 'b');
+    const batch3: StateChange[] = [
+      { type: 'task.delete', taskId: state.tasks[0]!.taskId },
+      { type: 'agent.delete', agentId: state.agents[0]!.id },
+      { type: 'framework.delete', frameworkId: state.frameworks[0]!.id },
+    ];
+    await other.apply(second.epoch, batch3);
+
+    const all = await h.store.history(100);
+    t.same(
+      all.map(({ epoch, change }) => ({ epoch, change })),
+      [
+        ...[...batch1, ...batch2].map((change) => ({ epoch: first.epoch, change })),
+        ...batch3.map((change) => ({ epoch: second.epoch, change })),
+      ],
+    );
+    t.equal(new Set(all.map((e) => e.id)).size, all.length, 'ids are unique');
+    t.same(await h.store.history(2), all.slice(-2), 'history(n) is the newest n, oldest first');
+    t.same(await h.store.history(0), []);
+  });
+
+  test('a reopened store loads what was applied and continues the epoch', async (t, h) => {
+    if (!h.reopen) {
+      t.plan(0, 'this store keeps nothing across a restart');
+      return;
+    }
+    const { epoch } = await elect(t, h.store, 'a');
+    const state = sampleState();
+    await h.store.apply(epoch, state.tasks.map((task): StateChange => ({ type: 'task.put', task })));
+    await h.store.apply(epoch, [{ type: 'agent.put', agent: state.agents[1]! }]);
+    await h.store.close();
+    const reopened = await h.reopen();
+    t.same(sorted(await reopened.load()), sorted({ agents: [state.agents[1]!], frameworks: [], tasks: state.tasks }));
+    // The old lease may or may not survive a restart; once it is gone the next election is epoch + 1.
+    const next = await eventually(t, async () => {
+      const r = await reopened.campaign({ masterId: 'b', url: 'ws://127.0.0.1/b' }, LEASE_MS);
+      if (r.elected) return r;
+      await reopened.resign('a', epoch);
+      return undefined;
+    });
+    t.equal(next.leader!.epoch, epoch + 1);
+  });
+
+  test('a large batch is one atomic apply', async (t, { store }) => {
+    const { epoch } = await elect(t, store, 'a');
+    const base = sampleState().tasks[0]!;
+    const tasks = Array.from({ length: 2_000 }, (_, i) => ({ ...base, taskId: `bulk-${i}` }));
+    await store.apply(epoch, tasks.map((task): StateChange => ({ type: 'task.put', task })));
+    t.equal((await store.load()).tasks.length, 2_000);
+    await t.rejects(store.apply(epoch + 1, tasks.map((x): StateChange => ({ type: 'task.delete', taskId: x.taskId }))), {
+      code: ErrorCode.FENCED,
+    });
+    t.equal((await store.load()).tasks.length, 2_000, 'none of the fenced deletes happened');
+  });
+}
+
+/** Campaigns and asserts the candidate won. */
+export async function elect(t: Test, store: ClusterStore, masterId: string, leaseMs = LEASE_MS): Promise<{ epoch: number }> {
+  const result = await store.campaign({ masterId, url: `ws://127.0.0.1/${masterId}` }, leaseMs);
+  t.ok(result.elected, `${masterId} is elected`);
+  if (!result.elected || !result.leader) throw new BerthError(ErrorCode.INTERNAL, `${masterId} was not elected`);
+  return { epoch: result.leader.epoch };
+}
+
+/** Polls fn until it returns a value, failing the test after timeoutMs. */
+export async function eventually<T>(t: Test, fn: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      t.fail(`condition not met within ${timeoutMs} ms`);
+      throw new BerthError(ErrorCode.INTERNAL, 'timed out polling');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function sorted(state: ClusterState): ClusterState {
+  const by = <T>(key: (x: T) => string) => (a: T, b: T) => key(a).localeCompare(key(b));
+  return {
+    agents: [...state.agents].sort(by((a) => a.id)),
+    frameworks: [...state.frameworks].sort(by((f) => f.id)),
+    tasks: [...state.tasks].sort(by((x) => x.taskId)),
+  };
+}
+
+/** Records that exercise nesting, maps, arrays, unicode and fractional numbers. */
+export function sampleState(): ClusterState {
+  const agents: AgentRecord[] = [
+    {
+      id: 'agent-1',
+      info: {
+        hostname: 'node-1.example',
+        resources: { cpus: 3.5, memMb: 8192, diskMb: 100_000, gpus: 0, ports: [{ begin: 31000, end: 32000 }] },
+        attributes: { rack: 'r1', zone: 'zürich-ä' },
+        bootId: 'boot-1',
+        runtime: 'docker',
+        version: '0.1.0',
+      },
+      registeredAtMs: 1_767_225_600_123.5,
+      state: 'active',
+    },
+    {
+      id: 'agent-2',
+      info: { hostname: 'node-2', resources: { cpus: 1, memMb: 512 }, attributes: {} },
+      registeredAtMs: 1_767_225_600_999,
+      state: 'unreachable',
+      draining: { deadlineMs: 1_767_229_200_000 },
+    },
+  ];
+  const frameworks: FrameworkRecord[] = [
+    {
+      id: 'fw-1',
+      info: { name: 'services', roles: ['web', 'batch'], failoverTimeoutMs: 60_000, user: 'root', principal: 'svc' },
+      registeredAtMs: 1_767_225_601_000,
+    },
+    {
+      id: 'fw-2',
+      info: { name: 'batch "nightly"\n', roles: [] },
+      registeredAtMs: 1_767_225_602_000,
+      disconnectedAtMs: 1_767_225_603_000,
+    },
+  ];
+  const task = (n: number, state: TaskState): TaskRecord => ({
+    taskId: `task-${n}`,
+    frameworkId: 'fw-1',
+    agentId: 'agent-1',
+    info: {
+      taskId: `task-${n}`,
+      name: `web-${n}`,
+      agentId: 'agent-1',
+      resources: { cpus: 0.25, memMb: 128, ports: [{ begin: 31000 + n, end: 31000 + n }] },
+      command: { value: 'echo "hi" && sleep 1', shell: true, environment: { GREETING: 'hi' } },
+      killGracePeriodMs: 5_000,
+      labels: { app: 'web', emoji: '🚢' },
+    },
+    status: { taskId: `task-${n}`, state, agentId: 'agent-1', frameworkId: 'fw-1', uuid: `u-${n}`, timestampMs: 1_767_225_604_000 + n },
+    appliedUuids: [`u-${n}`],
+    launchedAtMs: 1_767_225_604_000,
+    role: 'web',
+  });
+  return { agents, frameworks, tasks: [task(1, TaskState.TASK_STAGING), task(2, TaskState.TASK_RUNNING), task(3, TaskState.TASK_FAILED)] };
+}

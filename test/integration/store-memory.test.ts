@@ -1,0 +1,51 @@
+// The ClusterStore contract against MemoryStore, in memory only and snapshotted to a dataDir.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { MemoryStore } from '../../master/store/index.js';
+import { elect, sampleState, storeContract } from './store-contract.js';
+
+void t.test('MemoryStore', async (t) => {
+  storeContract(t, async (t) => {
+    const store = await MemoryStore.open();
+    t.teardown(() => store.close());
+    // In one process every master shares the one store object.
+    return { store, peer: async () => store };
+  });
+});
+
+void t.test('MemoryStore with a dataDir', async (t) => {
+  storeContract(t, async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'berth-memstore-'));
+    const opened: MemoryStore[] = [];
+    const open = async (): Promise<MemoryStore> => {
+      const s = await MemoryStore.open({ dataDir });
+      opened.push(s);
+      return s;
+    };
+    t.teardown(async () => {
+      for (const s of opened) await s.close();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    const store = await open();
+    return { store, peer: async () => store, reopen: open };
+  });
+});
+
+void t.test('the snapshot is on disk before apply resolves', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'berth-memstore-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const store = await MemoryStore.open({ dataDir });
+  t.teardown(() => store.close());
+  const { epoch } = await elect(t, store, 'a');
+  const { tasks } = sampleState();
+  // Concurrent applies share snapshot writes; each still resolves only once its change is on disk.
+  await Promise.all(
+    tasks.map(async (task) => {
+      await store.apply(epoch, [{ type: 'task.put', task }]);
+      const onDisk = JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8')) as { tasks: { taskId: string }[] };
+      t.ok(onDisk.tasks.some((x) => x.taskId === task.taskId), `${task.taskId} is on disk when acknowledged`);
+    }),
+  );
+});
