@@ -579,6 +579,64 @@ export namespace berth {
             type $Shape = berth.v1.Error.$Properties;
         }
 
+        interface IResourceUsage extends berth.v1.ResourceUsage.$Properties {
+        }
+
+        class ResourceUsage {
+            constructor(properties?: berth.v1.ResourceUsage.$Properties);
+            $unknowns?: Uint8Array[];
+            cpuPercent: number;
+            memBytes: number;
+            atMs: number;
+            static create(properties: berth.v1.ResourceUsage.$Shape): berth.v1.ResourceUsage & berth.v1.ResourceUsage.$Shape;
+            static create(properties?: berth.v1.ResourceUsage.$Properties): berth.v1.ResourceUsage;
+            static encode(message: berth.v1.ResourceUsage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.ResourceUsage & berth.v1.ResourceUsage.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): berth.v1.ResourceUsage;
+            static toObject(message: berth.v1.ResourceUsage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ResourceUsage {
+            interface $Properties {
+                cpuPercent?: (number|null);
+                memBytes?: (number|null);
+                atMs?: (number|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = berth.v1.ResourceUsage.$Properties;
+        }
+
+        interface ITaskUsage extends berth.v1.TaskUsage.$Properties {
+        }
+
+        class TaskUsage {
+            constructor(properties?: berth.v1.TaskUsage.$Properties);
+            $unknowns?: Uint8Array[];
+            taskId: string;
+            usage?: (berth.v1.ResourceUsage.$Properties|null);
+            static create(properties: berth.v1.TaskUsage.$Shape): berth.v1.TaskUsage & berth.v1.TaskUsage.$Shape;
+            static create(properties?: berth.v1.TaskUsage.$Properties): berth.v1.TaskUsage;
+            static encode(message: berth.v1.TaskUsage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.TaskUsage & berth.v1.TaskUsage.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): berth.v1.TaskUsage;
+            static toObject(message: berth.v1.TaskUsage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace TaskUsage {
+            interface $Properties {
+                taskId?: (string|null);
+                usage?: (berth.v1.ResourceUsage.$Properties|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = berth.v1.TaskUsage.$Properties;
+        }
+
         interface ITaskReport extends berth.v1.TaskReport.$Properties {
         }
 
@@ -617,7 +675,9 @@ export namespace berth {
             $unknowns?: Uint8Array[];
             register?: (berth.v1.AgentCall.Register.$Properties|null);
             update?: (berth.v1.AgentCall.StatusUpdate.$Properties|null);
-            call?: ("register"|"update");
+            usage?: (berth.v1.AgentCall.Usage.$Properties|null);
+            logLines?: (berth.v1.AgentCall.LogLines.$Properties|null);
+            call?: ("register"|"update"|"usage"|"logLines");
             static create(properties: berth.v1.AgentCall.$Shape): berth.v1.AgentCall & berth.v1.AgentCall.$Shape;
             static create(properties?: berth.v1.AgentCall.$Properties): berth.v1.AgentCall;
             static encode(message: berth.v1.AgentCall.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -633,15 +693,19 @@ export namespace berth {
             interface $Properties {
                 register?: (berth.v1.AgentCall.Register.$Properties|null);
                 update?: (berth.v1.AgentCall.StatusUpdate.$Properties|null);
-                call?: ("register"|"update");
+                usage?: (berth.v1.AgentCall.Usage.$Properties|null);
+                logLines?: (berth.v1.AgentCall.LogLines.$Properties|null);
+                call?: ("register"|"update"|"usage"|"logLines");
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
               register?: berth.v1.AgentCall.Register.$Shape|null;
               update?: berth.v1.AgentCall.StatusUpdate.$Shape|null;
+              usage?: berth.v1.AgentCall.Usage.$Shape|null;
+              logLines?: berth.v1.AgentCall.LogLines.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ call?: undefined; register?: null; update?: null }|{ call?: "register"; register: berth.v1.AgentCall.Register.$Shape; update?: null }|{ call?: "update"; register?: null; update: berth.v1.AgentCall.StatusUpdate.$Shape })
+              ({ call?: undefined; register?: null; update?: null; usage?: null; logLines?: null }|{ call?: "register"; register: berth.v1.AgentCall.Register.$Shape; update?: null; usage?: null; logLines?: null }|{ call?: "update"; register?: null; update: berth.v1.AgentCall.StatusUpdate.$Shape; usage?: null; logLines?: null }|{ call?: "usage"; register?: null; update?: null; usage: berth.v1.AgentCall.Usage.$Shape; logLines?: null }|{ call?: "logLines"; register?: null; update?: null; usage?: null; logLines: berth.v1.AgentCall.LogLines.$Shape })
             );
 
             interface IRegister extends berth.v1.AgentCall.Register.$Properties {
@@ -701,6 +765,70 @@ export namespace berth {
                 }
                 type $Shape = berth.v1.AgentCall.StatusUpdate.$Properties;
             }
+
+            interface IUsage extends berth.v1.AgentCall.Usage.$Properties {
+            }
+
+            class Usage {
+                constructor(properties?: berth.v1.AgentCall.Usage.$Properties);
+                $unknowns?: Uint8Array[];
+                tasks: berth.v1.TaskUsage.$Properties[];
+                agent?: (berth.v1.ResourceUsage.$Properties|null);
+                underPressure: boolean;
+                pressureReason: string;
+                static create(properties: berth.v1.AgentCall.Usage.$Shape): berth.v1.AgentCall.Usage & berth.v1.AgentCall.Usage.$Shape;
+                static create(properties?: berth.v1.AgentCall.Usage.$Properties): berth.v1.AgentCall.Usage;
+                static encode(message: berth.v1.AgentCall.Usage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.AgentCall.Usage & berth.v1.AgentCall.Usage.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.AgentCall.Usage;
+                static toObject(message: berth.v1.AgentCall.Usage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Usage {
+                interface $Properties {
+                    tasks?: (berth.v1.TaskUsage.$Properties[]|null);
+                    agent?: (berth.v1.ResourceUsage.$Properties|null);
+                    underPressure?: (boolean|null);
+                    pressureReason?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.AgentCall.Usage.$Properties;
+            }
+
+            interface ILogLines extends berth.v1.AgentCall.LogLines.$Properties {
+            }
+
+            class LogLines {
+                constructor(properties?: berth.v1.AgentCall.LogLines.$Properties);
+                $unknowns?: Uint8Array[];
+                requestId: string;
+                lines: string[];
+                eof: boolean;
+                error: string;
+                static create(properties: berth.v1.AgentCall.LogLines.$Shape): berth.v1.AgentCall.LogLines & berth.v1.AgentCall.LogLines.$Shape;
+                static create(properties?: berth.v1.AgentCall.LogLines.$Properties): berth.v1.AgentCall.LogLines;
+                static encode(message: berth.v1.AgentCall.LogLines.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.AgentCall.LogLines & berth.v1.AgentCall.LogLines.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.AgentCall.LogLines;
+                static toObject(message: berth.v1.AgentCall.LogLines, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace LogLines {
+                interface $Properties {
+                    requestId?: (string|null);
+                    lines?: (string[]|null);
+                    eof?: (boolean|null);
+                    error?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.AgentCall.LogLines.$Properties;
+            }
         }
 
         interface IAgentEvent extends berth.v1.AgentEvent.$Properties {
@@ -716,7 +844,9 @@ export namespace berth {
             acknowledge?: (berth.v1.AgentEvent.Acknowledge.$Properties|null);
             shutdown?: (berth.v1.AgentEvent.Shutdown.$Properties|null);
             error?: (berth.v1.Error.$Properties|null);
-            event?: ("registered"|"runTask"|"killTask"|"acknowledge"|"shutdown"|"error");
+            readLogs?: (berth.v1.AgentEvent.ReadLogs.$Properties|null);
+            cancelLogs?: (berth.v1.AgentEvent.CancelLogs.$Properties|null);
+            event?: ("registered"|"runTask"|"killTask"|"acknowledge"|"shutdown"|"error"|"readLogs"|"cancelLogs");
             static create(properties: berth.v1.AgentEvent.$Shape): berth.v1.AgentEvent & berth.v1.AgentEvent.$Shape;
             static create(properties?: berth.v1.AgentEvent.$Properties): berth.v1.AgentEvent;
             static encode(message: berth.v1.AgentEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -737,7 +867,9 @@ export namespace berth {
                 acknowledge?: (berth.v1.AgentEvent.Acknowledge.$Properties|null);
                 shutdown?: (berth.v1.AgentEvent.Shutdown.$Properties|null);
                 error?: (berth.v1.Error.$Properties|null);
-                event?: ("registered"|"runTask"|"killTask"|"acknowledge"|"shutdown"|"error");
+                readLogs?: (berth.v1.AgentEvent.ReadLogs.$Properties|null);
+                cancelLogs?: (berth.v1.AgentEvent.CancelLogs.$Properties|null);
+                event?: ("registered"|"runTask"|"killTask"|"acknowledge"|"shutdown"|"error"|"readLogs"|"cancelLogs");
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
@@ -748,9 +880,11 @@ export namespace berth {
               acknowledge?: berth.v1.AgentEvent.Acknowledge.$Shape|null;
               shutdown?: berth.v1.AgentEvent.Shutdown.$Shape|null;
               error?: berth.v1.Error.$Shape|null;
+              readLogs?: berth.v1.AgentEvent.ReadLogs.$Shape|null;
+              cancelLogs?: berth.v1.AgentEvent.CancelLogs.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ event?: undefined; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error?: null }|{ event?: "registered"; registered: berth.v1.AgentEvent.Registered.$Shape; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error?: null }|{ event?: "runTask"; registered?: null; runTask: berth.v1.AgentEvent.RunTask.$Shape; killTask?: null; acknowledge?: null; shutdown?: null; error?: null }|{ event?: "killTask"; registered?: null; runTask?: null; killTask: berth.v1.AgentEvent.KillTask.$Shape; acknowledge?: null; shutdown?: null; error?: null }|{ event?: "acknowledge"; registered?: null; runTask?: null; killTask?: null; acknowledge: berth.v1.AgentEvent.Acknowledge.$Shape; shutdown?: null; error?: null }|{ event?: "shutdown"; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown: berth.v1.AgentEvent.Shutdown.$Shape; error?: null }|{ event?: "error"; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error: berth.v1.Error.$Shape })
+              ({ event?: undefined; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error?: null; readLogs?: null; cancelLogs?: null }|{ event?: "registered"; registered: berth.v1.AgentEvent.Registered.$Shape; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error?: null; readLogs?: null; cancelLogs?: null }|{ event?: "runTask"; registered?: null; runTask: berth.v1.AgentEvent.RunTask.$Shape; killTask?: null; acknowledge?: null; shutdown?: null; error?: null; readLogs?: null; cancelLogs?: null }|{ event?: "killTask"; registered?: null; runTask?: null; killTask: berth.v1.AgentEvent.KillTask.$Shape; acknowledge?: null; shutdown?: null; error?: null; readLogs?: null; cancelLogs?: null }|{ event?: "acknowledge"; registered?: null; runTask?: null; killTask?: null; acknowledge: berth.v1.AgentEvent.Acknowledge.$Shape; shutdown?: null; error?: null; readLogs?: null; cancelLogs?: null }|{ event?: "shutdown"; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown: berth.v1.AgentEvent.Shutdown.$Shape; error?: null; readLogs?: null; cancelLogs?: null }|{ event?: "error"; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error: berth.v1.Error.$Shape; readLogs?: null; cancelLogs?: null }|{ event?: "readLogs"; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error?: null; readLogs: berth.v1.AgentEvent.ReadLogs.$Shape; cancelLogs?: null }|{ event?: "cancelLogs"; registered?: null; runTask?: null; killTask?: null; acknowledge?: null; shutdown?: null; error?: null; readLogs?: null; cancelLogs: berth.v1.AgentEvent.CancelLogs.$Shape })
             );
 
             interface IRegistered extends berth.v1.AgentEvent.Registered.$Properties {
@@ -893,6 +1027,64 @@ export namespace berth {
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = berth.v1.AgentEvent.Shutdown.$Properties;
+            }
+
+            interface IReadLogs extends berth.v1.AgentEvent.ReadLogs.$Properties {
+            }
+
+            class ReadLogs {
+                constructor(properties?: berth.v1.AgentEvent.ReadLogs.$Properties);
+                $unknowns?: Uint8Array[];
+                requestId: string;
+                taskId: string;
+                follow: boolean;
+                tail: number;
+                static create(properties: berth.v1.AgentEvent.ReadLogs.$Shape): berth.v1.AgentEvent.ReadLogs & berth.v1.AgentEvent.ReadLogs.$Shape;
+                static create(properties?: berth.v1.AgentEvent.ReadLogs.$Properties): berth.v1.AgentEvent.ReadLogs;
+                static encode(message: berth.v1.AgentEvent.ReadLogs.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.AgentEvent.ReadLogs & berth.v1.AgentEvent.ReadLogs.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.AgentEvent.ReadLogs;
+                static toObject(message: berth.v1.AgentEvent.ReadLogs, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ReadLogs {
+                interface $Properties {
+                    requestId?: (string|null);
+                    taskId?: (string|null);
+                    follow?: (boolean|null);
+                    tail?: (number|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.AgentEvent.ReadLogs.$Properties;
+            }
+
+            interface ICancelLogs extends berth.v1.AgentEvent.CancelLogs.$Properties {
+            }
+
+            class CancelLogs {
+                constructor(properties?: berth.v1.AgentEvent.CancelLogs.$Properties);
+                $unknowns?: Uint8Array[];
+                requestId: string;
+                static create(properties: berth.v1.AgentEvent.CancelLogs.$Shape): berth.v1.AgentEvent.CancelLogs & berth.v1.AgentEvent.CancelLogs.$Shape;
+                static create(properties?: berth.v1.AgentEvent.CancelLogs.$Properties): berth.v1.AgentEvent.CancelLogs;
+                static encode(message: berth.v1.AgentEvent.CancelLogs.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.AgentEvent.CancelLogs & berth.v1.AgentEvent.CancelLogs.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.AgentEvent.CancelLogs;
+                static toObject(message: berth.v1.AgentEvent.CancelLogs, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace CancelLogs {
+                interface $Properties {
+                    requestId?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.AgentEvent.CancelLogs.$Properties;
             }
         }
 
@@ -1308,7 +1500,8 @@ export namespace berth {
             update?: (berth.v1.SchedulerEvent.Update.$Properties|null);
             agentLost?: (berth.v1.SchedulerEvent.AgentLost.$Properties|null);
             error?: (berth.v1.Error.$Properties|null);
-            event?: ("subscribed"|"offers"|"rescind"|"update"|"agentLost"|"error");
+            agentNotice?: (berth.v1.SchedulerEvent.AgentNotice.$Properties|null);
+            event?: ("subscribed"|"offers"|"rescind"|"update"|"agentLost"|"error"|"agentNotice");
             static create(properties: berth.v1.SchedulerEvent.$Shape): berth.v1.SchedulerEvent & berth.v1.SchedulerEvent.$Shape;
             static create(properties?: berth.v1.SchedulerEvent.$Properties): berth.v1.SchedulerEvent;
             static encode(message: berth.v1.SchedulerEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1328,7 +1521,8 @@ export namespace berth {
                 update?: (berth.v1.SchedulerEvent.Update.$Properties|null);
                 agentLost?: (berth.v1.SchedulerEvent.AgentLost.$Properties|null);
                 error?: (berth.v1.Error.$Properties|null);
-                event?: ("subscribed"|"offers"|"rescind"|"update"|"agentLost"|"error");
+                agentNotice?: (berth.v1.SchedulerEvent.AgentNotice.$Properties|null);
+                event?: ("subscribed"|"offers"|"rescind"|"update"|"agentLost"|"error"|"agentNotice");
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
@@ -1338,9 +1532,10 @@ export namespace berth {
               update?: berth.v1.SchedulerEvent.Update.$Shape|null;
               agentLost?: berth.v1.SchedulerEvent.AgentLost.$Shape|null;
               error?: berth.v1.Error.$Shape|null;
+              agentNotice?: berth.v1.SchedulerEvent.AgentNotice.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ event?: undefined; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost?: null; error?: null }|{ event?: "subscribed"; subscribed: berth.v1.SchedulerEvent.Subscribed.$Shape; offers?: null; rescind?: null; update?: null; agentLost?: null; error?: null }|{ event?: "offers"; subscribed?: null; offers: berth.v1.SchedulerEvent.Offers.$Shape; rescind?: null; update?: null; agentLost?: null; error?: null }|{ event?: "rescind"; subscribed?: null; offers?: null; rescind: berth.v1.SchedulerEvent.Rescind.$Shape; update?: null; agentLost?: null; error?: null }|{ event?: "update"; subscribed?: null; offers?: null; rescind?: null; update: berth.v1.SchedulerEvent.Update.$Shape; agentLost?: null; error?: null }|{ event?: "agentLost"; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost: berth.v1.SchedulerEvent.AgentLost.$Shape; error?: null }|{ event?: "error"; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost?: null; error: berth.v1.Error.$Shape })
+              ({ event?: undefined; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost?: null; error?: null; agentNotice?: null }|{ event?: "subscribed"; subscribed: berth.v1.SchedulerEvent.Subscribed.$Shape; offers?: null; rescind?: null; update?: null; agentLost?: null; error?: null; agentNotice?: null }|{ event?: "offers"; subscribed?: null; offers: berth.v1.SchedulerEvent.Offers.$Shape; rescind?: null; update?: null; agentLost?: null; error?: null; agentNotice?: null }|{ event?: "rescind"; subscribed?: null; offers?: null; rescind: berth.v1.SchedulerEvent.Rescind.$Shape; update?: null; agentLost?: null; error?: null; agentNotice?: null }|{ event?: "update"; subscribed?: null; offers?: null; rescind?: null; update: berth.v1.SchedulerEvent.Update.$Shape; agentLost?: null; error?: null; agentNotice?: null }|{ event?: "agentLost"; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost: berth.v1.SchedulerEvent.AgentLost.$Shape; error?: null; agentNotice?: null }|{ event?: "error"; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost?: null; error: berth.v1.Error.$Shape; agentNotice?: null }|{ event?: "agentNotice"; subscribed?: null; offers?: null; rescind?: null; update?: null; agentLost?: null; error?: null; agentNotice: berth.v1.SchedulerEvent.AgentNotice.$Shape })
             );
 
             interface ISubscribed extends berth.v1.SchedulerEvent.Subscribed.$Properties {
@@ -1475,6 +1670,46 @@ export namespace berth {
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = berth.v1.SchedulerEvent.AgentLost.$Properties;
+            }
+
+            interface IAgentNotice extends berth.v1.SchedulerEvent.AgentNotice.$Properties {
+            }
+
+            class AgentNotice {
+                constructor(properties?: berth.v1.SchedulerEvent.AgentNotice.$Properties);
+                $unknowns?: Uint8Array[];
+                agentId: string;
+                kind: berth.v1.SchedulerEvent.AgentNotice.Kind;
+                deadlineMs: number;
+                message: string;
+                static create(properties: berth.v1.SchedulerEvent.AgentNotice.$Shape): berth.v1.SchedulerEvent.AgentNotice & berth.v1.SchedulerEvent.AgentNotice.$Shape;
+                static create(properties?: berth.v1.SchedulerEvent.AgentNotice.$Properties): berth.v1.SchedulerEvent.AgentNotice;
+                static encode(message: berth.v1.SchedulerEvent.AgentNotice.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.SchedulerEvent.AgentNotice & berth.v1.SchedulerEvent.AgentNotice.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.SchedulerEvent.AgentNotice;
+                static toObject(message: berth.v1.SchedulerEvent.AgentNotice, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace AgentNotice {
+                interface $Properties {
+                    agentId?: (string|null);
+                    kind?: (berth.v1.SchedulerEvent.AgentNotice.Kind|null);
+                    deadlineMs?: (number|null);
+                    message?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.SchedulerEvent.AgentNotice.$Properties;
+
+                enum Kind {
+                    UNKNOWN = 0,
+                    DRAINING = 1,
+                    UNDRAINED = 2,
+                    PRESSURE = 3,
+                    PRESSURE_CLEARED = 4
+                }
             }
         }
 

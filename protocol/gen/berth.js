@@ -4082,6 +4082,352 @@ export const berth = $root.berth = (() => {
             return Error;
         })();
 
+        v1.ResourceUsage = (function() {
+
+            const ResourceUsage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            ResourceUsage.prototype.cpuPercent = 0;
+            ResourceUsage.prototype.memBytes = 0;
+            ResourceUsage.prototype.atMs = 0;
+
+            ResourceUsage.create = function(properties) {
+                return new ResourceUsage(properties);
+            };
+
+            ResourceUsage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.cpuPercent != null && $Object.hasOwnProperty.call(message, "cpuPercent") && !$Object.is(message.cpuPercent, 0))
+                    writer.uint32(9).double(message.cpuPercent);
+                if (message.memBytes != null && $Object.hasOwnProperty.call(message, "memBytes") && !$Object.is(message.memBytes, 0))
+                    writer.uint32(17).double(message.memBytes);
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs") && !$Object.is(message.atMs, 0))
+                    writer.uint32(25).double(message.atMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            ResourceUsage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.berth.v1.ResourceUsage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.cpuPercent = value;
+                            else
+                                delete message.cpuPercent;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.memBytes = value;
+                            else
+                                delete message.memBytes;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.atMs = value;
+                            else
+                                delete message.atMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            ResourceUsage.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.cpuPercent != null && $Object.hasOwnProperty.call(message, "cpuPercent"))
+                    if (typeof message.cpuPercent !== "number")
+                        return "cpuPercent: number expected";
+                if (message.memBytes != null && $Object.hasOwnProperty.call(message, "memBytes"))
+                    if (typeof message.memBytes !== "number")
+                        return "memBytes: number expected";
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs"))
+                    if (typeof message.atMs !== "number")
+                        return "atMs: number expected";
+                return null;
+            };
+
+            ResourceUsage.fromObject = function (object, _depth) {
+                if (object instanceof $root.berth.v1.ResourceUsage)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".berth.v1.ResourceUsage: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.berth.v1.ResourceUsage();
+                if (object.cpuPercent != null)
+                    if (!$Object.is($Number(object.cpuPercent), 0))
+                        message.cpuPercent = $Number(object.cpuPercent);
+                if (object.memBytes != null)
+                    if (!$Object.is($Number(object.memBytes), 0))
+                        message.memBytes = $Number(object.memBytes);
+                if (object.atMs != null)
+                    if (!$Object.is($Number(object.atMs), 0))
+                        message.atMs = $Number(object.atMs);
+                return message;
+            };
+
+            ResourceUsage.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.cpuPercent = 0;
+                    object.memBytes = 0;
+                    object.atMs = 0;
+                }
+                if (message.cpuPercent != null && $Object.hasOwnProperty.call(message, "cpuPercent"))
+                    object.cpuPercent = options.json && !$isFinite(message.cpuPercent) ? $String(message.cpuPercent) : message.cpuPercent;
+                if (message.memBytes != null && $Object.hasOwnProperty.call(message, "memBytes"))
+                    object.memBytes = options.json && !$isFinite(message.memBytes) ? $String(message.memBytes) : message.memBytes;
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs"))
+                    object.atMs = options.json && !$isFinite(message.atMs) ? $String(message.atMs) : message.atMs;
+                return object;
+            };
+
+            ResourceUsage.prototype.toJSON = function() {
+                return ResourceUsage.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            ResourceUsage.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/berth.v1.ResourceUsage";
+            };
+
+            return ResourceUsage;
+        })();
+
+        v1.TaskUsage = (function() {
+
+            const TaskUsage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            TaskUsage.prototype.taskId = "";
+            TaskUsage.prototype.usage = null;
+
+            TaskUsage.create = function(properties) {
+                return new TaskUsage(properties);
+            };
+
+            TaskUsage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId") && message.taskId !== "")
+                    writer.uint32(10).string(message.taskId);
+                if (message.usage != null && $Object.hasOwnProperty.call(message, "usage"))
+                    $root.berth.v1.ResourceUsage.encode(message.usage, writer.uint32(18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            TaskUsage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.berth.v1.TaskUsage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.taskId = value;
+                            else
+                                delete message.taskId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.usage = $root.berth.v1.ResourceUsage.decode(reader, reader.size(), $undefined, _depth + 1, message.usage);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            TaskUsage.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId"))
+                    if (!$util.isString(message.taskId))
+                        return "taskId: string expected";
+                if (message.usage != null && $Object.hasOwnProperty.call(message, "usage")) {
+                    let error = $root.berth.v1.ResourceUsage.verify(message.usage, _depth + 1);
+                    if (error)
+                        return "usage." + error;
+                }
+                return null;
+            };
+
+            TaskUsage.fromObject = function (object, _depth) {
+                if (object instanceof $root.berth.v1.TaskUsage)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".berth.v1.TaskUsage: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.berth.v1.TaskUsage();
+                if (object.taskId != null)
+                    if (typeof object.taskId !== "string" || object.taskId.length)
+                        message.taskId = $String(object.taskId);
+                if (object.usage != null) {
+                    if (!$util.isObject(object.usage))
+                        throw $TypeError(".berth.v1.TaskUsage.usage: object expected");
+                    message.usage = $root.berth.v1.ResourceUsage.fromObject(object.usage, _depth + 1);
+                }
+                return message;
+            };
+
+            TaskUsage.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.taskId = "";
+                    object.usage = null;
+                }
+                if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId"))
+                    object.taskId = message.taskId;
+                if (message.usage != null && $Object.hasOwnProperty.call(message, "usage"))
+                    object.usage = $root.berth.v1.ResourceUsage.toObject(message.usage, options, _depth + 1);
+                return object;
+            };
+
+            TaskUsage.prototype.toJSON = function() {
+                return TaskUsage.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            TaskUsage.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/berth.v1.TaskUsage";
+            };
+
+            return TaskUsage;
+        })();
+
         v1.TaskReport = (function() {
 
             const TaskReport = function (properties) {
@@ -4278,11 +4624,13 @@ export const berth = $root.berth = (() => {
 
             AgentCall.prototype.register = null;
             AgentCall.prototype.update = null;
+            AgentCall.prototype.usage = null;
+            AgentCall.prototype.logLines = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(AgentCall.prototype, "call", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "update"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "update", "usage", "logLines"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -4301,6 +4649,10 @@ export const berth = $root.berth = (() => {
                     $root.berth.v1.AgentCall.Register.encode(message.register, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.update != null && $Object.hasOwnProperty.call(message, "update"))
                     $root.berth.v1.AgentCall.StatusUpdate.encode(message.update, writer.uint32(18).fork(), _depth + 1).ldelim();
+                if (message.usage != null && $Object.hasOwnProperty.call(message, "usage"))
+                    $root.berth.v1.AgentCall.Usage.encode(message.usage, writer.uint32(26).fork(), _depth + 1).ldelim();
+                if (message.logLines != null && $Object.hasOwnProperty.call(message, "logLines"))
+                    $root.berth.v1.AgentCall.LogLines.encode(message.logLines, writer.uint32(34).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4348,6 +4700,20 @@ export const berth = $root.berth = (() => {
                             message.call = "update";
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.usage = $root.berth.v1.AgentCall.Usage.decode(reader, reader.size(), $undefined, _depth + 1, message.usage);
+                            message.call = "usage";
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.logLines = $root.berth.v1.AgentCall.LogLines.decode(reader, reader.size(), $undefined, _depth + 1, message.logLines);
+                            message.call = "logLines";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4391,6 +4757,26 @@ export const berth = $root.berth = (() => {
                             return "update." + error;
                     }
                 }
+                if (message.usage != null && $Object.hasOwnProperty.call(message, "usage")) {
+                    if (properties.call === 1)
+                        return "call: multiple values";
+                    properties.call = 1;
+                    {
+                        let error = $root.berth.v1.AgentCall.Usage.verify(message.usage, _depth + 1);
+                        if (error)
+                            return "usage." + error;
+                    }
+                }
+                if (message.logLines != null && $Object.hasOwnProperty.call(message, "logLines")) {
+                    if (properties.call === 1)
+                        return "call: multiple values";
+                    properties.call = 1;
+                    {
+                        let error = $root.berth.v1.AgentCall.LogLines.verify(message.logLines, _depth + 1);
+                        if (error)
+                            return "logLines." + error;
+                    }
+                }
                 return null;
             };
 
@@ -4414,6 +4800,16 @@ export const berth = $root.berth = (() => {
                         throw $TypeError(".berth.v1.AgentCall.update: object expected");
                     message.update = $root.berth.v1.AgentCall.StatusUpdate.fromObject(object.update, _depth + 1);
                 }
+                if (object.usage != null) {
+                    if (!$util.isObject(object.usage))
+                        throw $TypeError(".berth.v1.AgentCall.usage: object expected");
+                    message.usage = $root.berth.v1.AgentCall.Usage.fromObject(object.usage, _depth + 1);
+                }
+                if (object.logLines != null) {
+                    if (!$util.isObject(object.logLines))
+                        throw $TypeError(".berth.v1.AgentCall.logLines: object expected");
+                    message.logLines = $root.berth.v1.AgentCall.LogLines.fromObject(object.logLines, _depth + 1);
+                }
                 return message;
             };
 
@@ -4434,6 +4830,16 @@ export const berth = $root.berth = (() => {
                     object.update = $root.berth.v1.AgentCall.StatusUpdate.toObject(message.update, options, _depth + 1);
                     if (options.oneofs)
                         object.call = "update";
+                }
+                if (message.usage != null && $Object.hasOwnProperty.call(message, "usage")) {
+                    object.usage = $root.berth.v1.AgentCall.Usage.toObject(message.usage, options, _depth + 1);
+                    if (options.oneofs)
+                        object.call = "usage";
+                }
+                if (message.logLines != null && $Object.hasOwnProperty.call(message, "logLines")) {
+                    object.logLines = $root.berth.v1.AgentCall.LogLines.toObject(message.logLines, options, _depth + 1);
+                    if (options.oneofs)
+                        object.call = "logLines";
                 }
                 return object;
             };
@@ -4830,6 +5236,446 @@ export const berth = $root.berth = (() => {
                 return StatusUpdate;
             })();
 
+            AgentCall.Usage = (function() {
+
+                const Usage = function (properties) {
+                    this.tasks = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                Usage.prototype.tasks = $util.emptyArray;
+                Usage.prototype.agent = null;
+                Usage.prototype.underPressure = false;
+                Usage.prototype.pressureReason = "";
+
+                Usage.create = function(properties) {
+                    return new Usage(properties);
+                };
+
+                Usage.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.tasks != null && message.tasks.length)
+                        for (let i = 0; i < message.tasks.length; ++i)
+                            $root.berth.v1.TaskUsage.encode(message.tasks[i], writer.uint32(10).fork(), _depth + 1).ldelim();
+                    if (message.agent != null && $Object.hasOwnProperty.call(message, "agent"))
+                        $root.berth.v1.ResourceUsage.encode(message.agent, writer.uint32(18).fork(), _depth + 1).ldelim();
+                    if (message.underPressure != null && $Object.hasOwnProperty.call(message, "underPressure") && message.underPressure !== false)
+                        writer.uint32(24).bool(message.underPressure);
+                    if (message.pressureReason != null && $Object.hasOwnProperty.call(message, "pressureReason") && message.pressureReason !== "")
+                        writer.uint32(34).string(message.pressureReason);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                Usage.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.AgentCall.Usage();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.tasks && message.tasks.length))
+                                    message.tasks = [];
+                                message.tasks.push($root.berth.v1.TaskUsage.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.agent = $root.berth.v1.ResourceUsage.decode(reader, reader.size(), $undefined, _depth + 1, message.agent);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.underPressure = value;
+                                else
+                                    delete message.underPressure;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.pressureReason = value;
+                                else
+                                    delete message.pressureReason;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                Usage.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.tasks != null && $Object.hasOwnProperty.call(message, "tasks")) {
+                        if (!$Array.isArray(message.tasks))
+                            return "tasks: array expected";
+                        for (let i = 0; i < message.tasks.length; ++i) {
+                            let error = $root.berth.v1.TaskUsage.verify(message.tasks[i], _depth + 1);
+                            if (error)
+                                return "tasks." + error;
+                        }
+                    }
+                    if (message.agent != null && $Object.hasOwnProperty.call(message, "agent")) {
+                        let error = $root.berth.v1.ResourceUsage.verify(message.agent, _depth + 1);
+                        if (error)
+                            return "agent." + error;
+                    }
+                    if (message.underPressure != null && $Object.hasOwnProperty.call(message, "underPressure"))
+                        if (typeof message.underPressure !== "boolean")
+                            return "underPressure: boolean expected";
+                    if (message.pressureReason != null && $Object.hasOwnProperty.call(message, "pressureReason"))
+                        if (!$util.isString(message.pressureReason))
+                            return "pressureReason: string expected";
+                    return null;
+                };
+
+                Usage.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.AgentCall.Usage)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.AgentCall.Usage: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.AgentCall.Usage();
+                    if (object.tasks) {
+                        if (!$Array.isArray(object.tasks))
+                            throw $TypeError(".berth.v1.AgentCall.Usage.tasks: array expected");
+                        message.tasks = $Array(object.tasks.length);
+                        for (let i = 0; i < object.tasks.length; ++i) {
+                            if (!$util.isObject(object.tasks[i]))
+                                throw $TypeError(".berth.v1.AgentCall.Usage.tasks: object expected");
+                            message.tasks[i] = $root.berth.v1.TaskUsage.fromObject(object.tasks[i], _depth + 1);
+                        }
+                    }
+                    if (object.agent != null) {
+                        if (!$util.isObject(object.agent))
+                            throw $TypeError(".berth.v1.AgentCall.Usage.agent: object expected");
+                        message.agent = $root.berth.v1.ResourceUsage.fromObject(object.agent, _depth + 1);
+                    }
+                    if (object.underPressure != null)
+                        if (object.underPressure)
+                            message.underPressure = $Boolean(object.underPressure);
+                    if (object.pressureReason != null)
+                        if (typeof object.pressureReason !== "string" || object.pressureReason.length)
+                            message.pressureReason = $String(object.pressureReason);
+                    return message;
+                };
+
+                Usage.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.tasks = [];
+                    if (options.defaults) {
+                        object.agent = null;
+                        object.underPressure = false;
+                        object.pressureReason = "";
+                    }
+                    if (message.tasks && message.tasks.length) {
+                        object.tasks = $Array(message.tasks.length);
+                        for (let j = 0; j < message.tasks.length; ++j)
+                            object.tasks[j] = $root.berth.v1.TaskUsage.toObject(message.tasks[j], options, _depth + 1);
+                    }
+                    if (message.agent != null && $Object.hasOwnProperty.call(message, "agent"))
+                        object.agent = $root.berth.v1.ResourceUsage.toObject(message.agent, options, _depth + 1);
+                    if (message.underPressure != null && $Object.hasOwnProperty.call(message, "underPressure"))
+                        object.underPressure = message.underPressure;
+                    if (message.pressureReason != null && $Object.hasOwnProperty.call(message, "pressureReason"))
+                        object.pressureReason = message.pressureReason;
+                    return object;
+                };
+
+                Usage.prototype.toJSON = function() {
+                    return Usage.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                Usage.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.AgentCall.Usage";
+                };
+
+                return Usage;
+            })();
+
+            AgentCall.LogLines = (function() {
+
+                const LogLines = function (properties) {
+                    this.lines = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                LogLines.prototype.requestId = "";
+                LogLines.prototype.lines = $util.emptyArray;
+                LogLines.prototype.eof = false;
+                LogLines.prototype.error = "";
+
+                LogLines.create = function(properties) {
+                    return new LogLines(properties);
+                };
+
+                LogLines.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== "")
+                        writer.uint32(10).string(message.requestId);
+                    if (message.lines != null && message.lines.length)
+                        for (let i = 0; i < message.lines.length; ++i)
+                            writer.uint32(18).string(message.lines[i]);
+                    if (message.eof != null && $Object.hasOwnProperty.call(message, "eof") && message.eof !== false)
+                        writer.uint32(24).bool(message.eof);
+                    if (message.error != null && $Object.hasOwnProperty.call(message, "error") && message.error !== "")
+                        writer.uint32(34).string(message.error);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                LogLines.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.AgentCall.LogLines();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.requestId = value;
+                                else
+                                    delete message.requestId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.lines && message.lines.length))
+                                    message.lines = [];
+                                message.lines.push(reader.stringVerify());
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.eof = value;
+                                else
+                                    delete message.eof;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.error = value;
+                                else
+                                    delete message.error;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                LogLines.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId"))
+                        if (!$util.isString(message.requestId))
+                            return "requestId: string expected";
+                    if (message.lines != null && $Object.hasOwnProperty.call(message, "lines")) {
+                        if (!$Array.isArray(message.lines))
+                            return "lines: array expected";
+                        for (let i = 0; i < message.lines.length; ++i)
+                            if (!$util.isString(message.lines[i]))
+                                return "lines: string[] expected";
+                    }
+                    if (message.eof != null && $Object.hasOwnProperty.call(message, "eof"))
+                        if (typeof message.eof !== "boolean")
+                            return "eof: boolean expected";
+                    if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
+                        if (!$util.isString(message.error))
+                            return "error: string expected";
+                    return null;
+                };
+
+                LogLines.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.AgentCall.LogLines)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.AgentCall.LogLines: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.AgentCall.LogLines();
+                    if (object.requestId != null)
+                        if (typeof object.requestId !== "string" || object.requestId.length)
+                            message.requestId = $String(object.requestId);
+                    if (object.lines) {
+                        if (!$Array.isArray(object.lines))
+                            throw $TypeError(".berth.v1.AgentCall.LogLines.lines: array expected");
+                        message.lines = $Array(object.lines.length);
+                        for (let i = 0; i < object.lines.length; ++i)
+                            message.lines[i] = $String(object.lines[i]);
+                    }
+                    if (object.eof != null)
+                        if (object.eof)
+                            message.eof = $Boolean(object.eof);
+                    if (object.error != null)
+                        if (typeof object.error !== "string" || object.error.length)
+                            message.error = $String(object.error);
+                    return message;
+                };
+
+                LogLines.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.lines = [];
+                    if (options.defaults) {
+                        object.requestId = "";
+                        object.eof = false;
+                        object.error = "";
+                    }
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId"))
+                        object.requestId = message.requestId;
+                    if (message.lines && message.lines.length) {
+                        object.lines = $Array(message.lines.length);
+                        for (let j = 0; j < message.lines.length; ++j)
+                            object.lines[j] = message.lines[j];
+                    }
+                    if (message.eof != null && $Object.hasOwnProperty.call(message, "eof"))
+                        object.eof = message.eof;
+                    if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
+                        object.error = message.error;
+                    return object;
+                };
+
+                LogLines.prototype.toJSON = function() {
+                    return LogLines.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                LogLines.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.AgentCall.LogLines";
+                };
+
+                return LogLines;
+            })();
+
             return AgentCall;
         })();
 
@@ -4849,11 +5695,13 @@ export const berth = $root.berth = (() => {
             AgentEvent.prototype.acknowledge = null;
             AgentEvent.prototype.shutdown = null;
             AgentEvent.prototype.error = null;
+            AgentEvent.prototype.readLogs = null;
+            AgentEvent.prototype.cancelLogs = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(AgentEvent.prototype, "event", {
-                get: $util.oneOfGetter($oneOfFields = ["registered", "runTask", "killTask", "acknowledge", "shutdown", "error"]),
+                get: $util.oneOfGetter($oneOfFields = ["registered", "runTask", "killTask", "acknowledge", "shutdown", "error", "readLogs", "cancelLogs"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -4882,6 +5730,10 @@ export const berth = $root.berth = (() => {
                     $root.berth.v1.AgentEvent.Shutdown.encode(message.shutdown, writer.uint32(50).fork(), _depth + 1).ldelim();
                 if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
                     $root.berth.v1.Error.encode(message.error, writer.uint32(58).fork(), _depth + 1).ldelim();
+                if (message.readLogs != null && $Object.hasOwnProperty.call(message, "readLogs"))
+                    $root.berth.v1.AgentEvent.ReadLogs.encode(message.readLogs, writer.uint32(66).fork(), _depth + 1).ldelim();
+                if (message.cancelLogs != null && $Object.hasOwnProperty.call(message, "cancelLogs"))
+                    $root.berth.v1.AgentEvent.CancelLogs.encode(message.cancelLogs, writer.uint32(74).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4964,6 +5816,20 @@ export const berth = $root.berth = (() => {
                                 break;
                             message.error = $root.berth.v1.Error.decode(reader, reader.size(), $undefined, _depth + 1, message.error);
                             message.event = "error";
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            message.readLogs = $root.berth.v1.AgentEvent.ReadLogs.decode(reader, reader.size(), $undefined, _depth + 1, message.readLogs);
+                            message.event = "readLogs";
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            message.cancelLogs = $root.berth.v1.AgentEvent.CancelLogs.decode(reader, reader.size(), $undefined, _depth + 1, message.cancelLogs);
+                            message.event = "cancelLogs";
                             continue;
                         }
                     }
@@ -5052,6 +5918,26 @@ export const berth = $root.berth = (() => {
                             return "error." + error;
                     }
                 }
+                if (message.readLogs != null && $Object.hasOwnProperty.call(message, "readLogs")) {
+                    if (properties.event === 1)
+                        return "event: multiple values";
+                    properties.event = 1;
+                    {
+                        let error = $root.berth.v1.AgentEvent.ReadLogs.verify(message.readLogs, _depth + 1);
+                        if (error)
+                            return "readLogs." + error;
+                    }
+                }
+                if (message.cancelLogs != null && $Object.hasOwnProperty.call(message, "cancelLogs")) {
+                    if (properties.event === 1)
+                        return "event: multiple values";
+                    properties.event = 1;
+                    {
+                        let error = $root.berth.v1.AgentEvent.CancelLogs.verify(message.cancelLogs, _depth + 1);
+                        if (error)
+                            return "cancelLogs." + error;
+                    }
+                }
                 return null;
             };
 
@@ -5098,6 +5984,16 @@ export const berth = $root.berth = (() => {
                         throw $TypeError(".berth.v1.AgentEvent.error: object expected");
                     message.error = $root.berth.v1.Error.fromObject(object.error, _depth + 1);
                 }
+                if (object.readLogs != null) {
+                    if (!$util.isObject(object.readLogs))
+                        throw $TypeError(".berth.v1.AgentEvent.readLogs: object expected");
+                    message.readLogs = $root.berth.v1.AgentEvent.ReadLogs.fromObject(object.readLogs, _depth + 1);
+                }
+                if (object.cancelLogs != null) {
+                    if (!$util.isObject(object.cancelLogs))
+                        throw $TypeError(".berth.v1.AgentEvent.cancelLogs: object expected");
+                    message.cancelLogs = $root.berth.v1.AgentEvent.CancelLogs.fromObject(object.cancelLogs, _depth + 1);
+                }
                 return message;
             };
 
@@ -5142,6 +6038,16 @@ export const berth = $root.berth = (() => {
                     object.error = $root.berth.v1.Error.toObject(message.error, options, _depth + 1);
                     if (options.oneofs)
                         object.event = "error";
+                }
+                if (message.readLogs != null && $Object.hasOwnProperty.call(message, "readLogs")) {
+                    object.readLogs = $root.berth.v1.AgentEvent.ReadLogs.toObject(message.readLogs, options, _depth + 1);
+                    if (options.oneofs)
+                        object.event = "readLogs";
+                }
+                if (message.cancelLogs != null && $Object.hasOwnProperty.call(message, "cancelLogs")) {
+                    object.cancelLogs = $root.berth.v1.AgentEvent.CancelLogs.toObject(message.cancelLogs, options, _depth + 1);
+                    if (options.oneofs)
+                        object.event = "cancelLogs";
                 }
                 return object;
             };
@@ -5985,6 +6891,350 @@ export const berth = $root.berth = (() => {
                 };
 
                 return Shutdown;
+            })();
+
+            AgentEvent.ReadLogs = (function() {
+
+                const ReadLogs = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                ReadLogs.prototype.requestId = "";
+                ReadLogs.prototype.taskId = "";
+                ReadLogs.prototype.follow = false;
+                ReadLogs.prototype.tail = 0;
+
+                ReadLogs.create = function(properties) {
+                    return new ReadLogs(properties);
+                };
+
+                ReadLogs.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== "")
+                        writer.uint32(10).string(message.requestId);
+                    if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId") && message.taskId !== "")
+                        writer.uint32(18).string(message.taskId);
+                    if (message.follow != null && $Object.hasOwnProperty.call(message, "follow") && message.follow !== false)
+                        writer.uint32(24).bool(message.follow);
+                    if (message.tail != null && $Object.hasOwnProperty.call(message, "tail") && message.tail !== 0)
+                        writer.uint32(32).uint32(message.tail);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                ReadLogs.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.AgentEvent.ReadLogs();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.requestId = value;
+                                else
+                                    delete message.requestId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.taskId = value;
+                                else
+                                    delete message.taskId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.follow = value;
+                                else
+                                    delete message.follow;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.tail = value;
+                                else
+                                    delete message.tail;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                ReadLogs.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId"))
+                        if (!$util.isString(message.requestId))
+                            return "requestId: string expected";
+                    if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId"))
+                        if (!$util.isString(message.taskId))
+                            return "taskId: string expected";
+                    if (message.follow != null && $Object.hasOwnProperty.call(message, "follow"))
+                        if (typeof message.follow !== "boolean")
+                            return "follow: boolean expected";
+                    if (message.tail != null && $Object.hasOwnProperty.call(message, "tail"))
+                        if (!$util.isInteger(message.tail))
+                            return "tail: integer expected";
+                    return null;
+                };
+
+                ReadLogs.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.AgentEvent.ReadLogs)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.AgentEvent.ReadLogs: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.AgentEvent.ReadLogs();
+                    if (object.requestId != null)
+                        if (typeof object.requestId !== "string" || object.requestId.length)
+                            message.requestId = $String(object.requestId);
+                    if (object.taskId != null)
+                        if (typeof object.taskId !== "string" || object.taskId.length)
+                            message.taskId = $String(object.taskId);
+                    if (object.follow != null)
+                        if (object.follow)
+                            message.follow = $Boolean(object.follow);
+                    if (object.tail != null)
+                        if ($Number(object.tail) !== 0)
+                            message.tail = object.tail >>> 0;
+                    return message;
+                };
+
+                ReadLogs.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.requestId = "";
+                        object.taskId = "";
+                        object.follow = false;
+                        object.tail = 0;
+                    }
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId"))
+                        object.requestId = message.requestId;
+                    if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId"))
+                        object.taskId = message.taskId;
+                    if (message.follow != null && $Object.hasOwnProperty.call(message, "follow"))
+                        object.follow = message.follow;
+                    if (message.tail != null && $Object.hasOwnProperty.call(message, "tail"))
+                        object.tail = message.tail;
+                    return object;
+                };
+
+                ReadLogs.prototype.toJSON = function() {
+                    return ReadLogs.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                ReadLogs.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.AgentEvent.ReadLogs";
+                };
+
+                return ReadLogs;
+            })();
+
+            AgentEvent.CancelLogs = (function() {
+
+                const CancelLogs = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                CancelLogs.prototype.requestId = "";
+
+                CancelLogs.create = function(properties) {
+                    return new CancelLogs(properties);
+                };
+
+                CancelLogs.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== "")
+                        writer.uint32(10).string(message.requestId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                CancelLogs.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.AgentEvent.CancelLogs();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.requestId = value;
+                                else
+                                    delete message.requestId;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                CancelLogs.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId"))
+                        if (!$util.isString(message.requestId))
+                            return "requestId: string expected";
+                    return null;
+                };
+
+                CancelLogs.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.AgentEvent.CancelLogs)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.AgentEvent.CancelLogs: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.AgentEvent.CancelLogs();
+                    if (object.requestId != null)
+                        if (typeof object.requestId !== "string" || object.requestId.length)
+                            message.requestId = $String(object.requestId);
+                    return message;
+                };
+
+                CancelLogs.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.requestId = "";
+                    if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId"))
+                        object.requestId = message.requestId;
+                    return object;
+                };
+
+                CancelLogs.prototype.toJSON = function() {
+                    return CancelLogs.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                CancelLogs.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.AgentEvent.CancelLogs";
+                };
+
+                return CancelLogs;
             })();
 
             return AgentEvent;
@@ -8459,11 +9709,12 @@ export const berth = $root.berth = (() => {
             SchedulerEvent.prototype.update = null;
             SchedulerEvent.prototype.agentLost = null;
             SchedulerEvent.prototype.error = null;
+            SchedulerEvent.prototype.agentNotice = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(SchedulerEvent.prototype, "event", {
-                get: $util.oneOfGetter($oneOfFields = ["subscribed", "offers", "rescind", "update", "agentLost", "error"]),
+                get: $util.oneOfGetter($oneOfFields = ["subscribed", "offers", "rescind", "update", "agentLost", "error", "agentNotice"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -8490,6 +9741,8 @@ export const berth = $root.berth = (() => {
                     $root.berth.v1.SchedulerEvent.AgentLost.encode(message.agentLost, writer.uint32(42).fork(), _depth + 1).ldelim();
                 if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
                     $root.berth.v1.Error.encode(message.error, writer.uint32(50).fork(), _depth + 1).ldelim();
+                if (message.agentNotice != null && $Object.hasOwnProperty.call(message, "agentNotice"))
+                    $root.berth.v1.SchedulerEvent.AgentNotice.encode(message.agentNotice, writer.uint32(58).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8563,6 +9816,13 @@ export const berth = $root.berth = (() => {
                                 break;
                             message.error = $root.berth.v1.Error.decode(reader, reader.size(), $undefined, _depth + 1, message.error);
                             message.event = "error";
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            message.agentNotice = $root.berth.v1.SchedulerEvent.AgentNotice.decode(reader, reader.size(), $undefined, _depth + 1, message.agentNotice);
+                            message.event = "agentNotice";
                             continue;
                         }
                     }
@@ -8648,6 +9908,16 @@ export const berth = $root.berth = (() => {
                             return "error." + error;
                     }
                 }
+                if (message.agentNotice != null && $Object.hasOwnProperty.call(message, "agentNotice")) {
+                    if (properties.event === 1)
+                        return "event: multiple values";
+                    properties.event = 1;
+                    {
+                        let error = $root.berth.v1.SchedulerEvent.AgentNotice.verify(message.agentNotice, _depth + 1);
+                        if (error)
+                            return "agentNotice." + error;
+                    }
+                }
                 return null;
             };
 
@@ -8691,6 +9961,11 @@ export const berth = $root.berth = (() => {
                         throw $TypeError(".berth.v1.SchedulerEvent.error: object expected");
                     message.error = $root.berth.v1.Error.fromObject(object.error, _depth + 1);
                 }
+                if (object.agentNotice != null) {
+                    if (!$util.isObject(object.agentNotice))
+                        throw $TypeError(".berth.v1.SchedulerEvent.agentNotice: object expected");
+                    message.agentNotice = $root.berth.v1.SchedulerEvent.AgentNotice.fromObject(object.agentNotice, _depth + 1);
+                }
                 return message;
             };
 
@@ -8731,6 +10006,11 @@ export const berth = $root.berth = (() => {
                     object.error = $root.berth.v1.Error.toObject(message.error, options, _depth + 1);
                     if (options.oneofs)
                         object.event = "error";
+                }
+                if (message.agentNotice != null && $Object.hasOwnProperty.call(message, "agentNotice")) {
+                    object.agentNotice = $root.berth.v1.SchedulerEvent.AgentNotice.toObject(message.agentNotice, options, _depth + 1);
+                    if (options.oneofs)
+                        object.event = "agentNotice";
                 }
                 return object;
             };
@@ -9504,6 +10784,243 @@ export const berth = $root.berth = (() => {
                 };
 
                 return AgentLost;
+            })();
+
+            SchedulerEvent.AgentNotice = (function() {
+
+                const AgentNotice = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                AgentNotice.prototype.agentId = "";
+                AgentNotice.prototype.kind = 0;
+                AgentNotice.prototype.deadlineMs = 0;
+                AgentNotice.prototype.message = "";
+
+                AgentNotice.create = function(properties) {
+                    return new AgentNotice(properties);
+                };
+
+                AgentNotice.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.agentId != null && $Object.hasOwnProperty.call(message, "agentId") && message.agentId !== "")
+                        writer.uint32(10).string(message.agentId);
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                        writer.uint32(16).int32(message.kind);
+                    if (message.deadlineMs != null && $Object.hasOwnProperty.call(message, "deadlineMs") && !$Object.is(message.deadlineMs, 0))
+                        writer.uint32(25).double(message.deadlineMs);
+                    if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                        writer.uint32(34).string(message.message);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                AgentNotice.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.SchedulerEvent.AgentNotice();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.agentId = value;
+                                else
+                                    delete message.agentId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.int32())
+                                    message.kind = value;
+                                else
+                                    delete message.kind;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 1)
+                                    break;
+                                if (!$Object.is(value = reader.double(), 0))
+                                    message.deadlineMs = value;
+                                else
+                                    delete message.deadlineMs;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.message = value;
+                                else
+                                    delete message.message;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                AgentNotice.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.agentId != null && $Object.hasOwnProperty.call(message, "agentId"))
+                        if (!$util.isString(message.agentId))
+                            return "agentId: string expected";
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                        if (typeof message.kind !== "number" || (message.kind | 0) !== message.kind)
+                            return "kind: enum value expected";
+                    if (message.deadlineMs != null && $Object.hasOwnProperty.call(message, "deadlineMs"))
+                        if (typeof message.deadlineMs !== "number")
+                            return "deadlineMs: number expected";
+                    if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                        if (!$util.isString(message.message))
+                            return "message: string expected";
+                    return null;
+                };
+
+                AgentNotice.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.SchedulerEvent.AgentNotice)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.SchedulerEvent.AgentNotice: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.SchedulerEvent.AgentNotice();
+                    if (object.agentId != null)
+                        if (typeof object.agentId !== "string" || object.agentId.length)
+                            message.agentId = $String(object.agentId);
+                    if (object.kind !== 0 && (typeof object.kind !== "string" || $root.berth.v1.SchedulerEvent.AgentNotice.Kind[object.kind] !== 0))
+                        switch (object.kind) {
+                        case "UNKNOWN":
+                        case 0:
+                            message.kind = 0;
+                            break;
+                        case "DRAINING":
+                        case 1:
+                            message.kind = 1;
+                            break;
+                        case "UNDRAINED":
+                        case 2:
+                            message.kind = 2;
+                            break;
+                        case "PRESSURE":
+                        case 3:
+                            message.kind = 3;
+                            break;
+                        case "PRESSURE_CLEARED":
+                        case 4:
+                            message.kind = 4;
+                            break;
+                        default:
+                            if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
+                                message.kind = object.kind;
+                        }
+                    if (object.deadlineMs != null)
+                        if (!$Object.is($Number(object.deadlineMs), 0))
+                            message.deadlineMs = $Number(object.deadlineMs);
+                    if (object.message != null)
+                        if (typeof object.message !== "string" || object.message.length)
+                            message.message = $String(object.message);
+                    return message;
+                };
+
+                AgentNotice.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.agentId = "";
+                        object.kind = options.enums === $String ? "UNKNOWN" : 0;
+                        object.deadlineMs = 0;
+                        object.message = "";
+                    }
+                    if (message.agentId != null && $Object.hasOwnProperty.call(message, "agentId"))
+                        object.agentId = message.agentId;
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                        object.kind = options.enums === $String ? $root.berth.v1.SchedulerEvent.AgentNotice.Kind[message.kind] === $undefined ? message.kind : $root.berth.v1.SchedulerEvent.AgentNotice.Kind[message.kind] : message.kind;
+                    if (message.deadlineMs != null && $Object.hasOwnProperty.call(message, "deadlineMs"))
+                        object.deadlineMs = options.json && !$isFinite(message.deadlineMs) ? $String(message.deadlineMs) : message.deadlineMs;
+                    if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                        object.message = message.message;
+                    return object;
+                };
+
+                AgentNotice.prototype.toJSON = function() {
+                    return AgentNotice.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                AgentNotice.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.SchedulerEvent.AgentNotice";
+                };
+
+                AgentNotice.Kind = (function() {
+                    const valuesById = $Object.create(null), values = $Object.create(valuesById);
+                    values[valuesById[0] = "UNKNOWN"] = 0;
+                    values[valuesById[1] = "DRAINING"] = 1;
+                    values[valuesById[2] = "UNDRAINED"] = 2;
+                    values[valuesById[3] = "PRESSURE"] = 3;
+                    values[valuesById[4] = "PRESSURE_CLEARED"] = 4;
+                    return values;
+                })();
+
+                return AgentNotice;
             })();
 
             return SchedulerEvent;
