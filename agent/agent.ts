@@ -30,13 +30,14 @@ import {
   type TaskReport,
   type TaskStatus,
   type Welcome,
+  TaskReason,
 } from '../protocol/index.js';
 import { readBootId } from './boot-id.js';
 import { launchSpecOf } from './launch-spec.js';
 import { ContainerPolicyError } from './runtime/policy.js';
 import type { ContainerRuntime, ExitInfo } from './runtime/runtime.js';
 import { StatusUpdateManager, type PendingStatus, type Timers } from './status-update-manager.js';
-import { TaskReason } from './task-reasons.js';
+
 
 export const AGENT_VERSION = '0.1.0';
 const CLIENT = `berth-agent/0.1`;

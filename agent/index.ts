@@ -5,7 +5,7 @@ export { StatusUpdateManager, realTimers } from './status-update-manager.js';
 export type { PendingStatus, StatusUpdateManagerOptions, Timers } from './status-update-manager.js';
 export { detectResources, parseResourceSpec, DEFAULT_PORTS } from './resources-detect.js';
 export type { DetectOptions, ResourceOverrides } from './resources-detect.js';
-export { TaskReason } from './task-reasons.js';
+export { TaskReason } from '../protocol/index.js';
 export { launchSpecOf, taskPorts } from './launch-spec.js';
 export { readBootId } from './boot-id.js';
 export { DockerRuntime, dockerAvailable } from './runtime/docker-runtime.js';

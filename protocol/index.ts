@@ -8,3 +8,4 @@ export * as resources from './resources.js';
 export type { Res } from './resources.js';
 export * from './task-state.js';
 export * from './ids.js';
+export * from './task-reasons.js';
