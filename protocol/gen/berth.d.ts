@@ -718,6 +718,7 @@ export namespace berth {
                 agentId: string;
                 tasks: berth.v1.TaskReport.$Properties[];
                 pendingUpdates: berth.v1.TaskStatus.$Properties[];
+                previousAgentId: string;
                 static create(properties: berth.v1.AgentCall.Register.$Shape): berth.v1.AgentCall.Register & berth.v1.AgentCall.Register.$Shape;
                 static create(properties?: berth.v1.AgentCall.Register.$Properties): berth.v1.AgentCall.Register;
                 static encode(message: berth.v1.AgentCall.Register.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -735,6 +736,7 @@ export namespace berth {
                     agentId?: (string|null);
                     tasks?: (berth.v1.TaskReport.$Properties[]|null);
                     pendingUpdates?: (berth.v1.TaskStatus.$Properties[]|null);
+                    previousAgentId?: (string|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = berth.v1.AgentCall.Register.$Properties;

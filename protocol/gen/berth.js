@@ -4869,6 +4869,7 @@ export const berth = $root.berth = (() => {
                 Register.prototype.agentId = "";
                 Register.prototype.tasks = $util.emptyArray;
                 Register.prototype.pendingUpdates = $util.emptyArray;
+                Register.prototype.previousAgentId = "";
 
                 Register.create = function(properties) {
                     return new Register(properties);
@@ -4891,6 +4892,8 @@ export const berth = $root.berth = (() => {
                     if (message.pendingUpdates != null && message.pendingUpdates.length)
                         for (let i = 0; i < message.pendingUpdates.length; ++i)
                             $root.berth.v1.TaskStatus.encode(message.pendingUpdates[i], writer.uint32(34).fork(), _depth + 1).ldelim();
+                    if (message.previousAgentId != null && $Object.hasOwnProperty.call(message, "previousAgentId") && message.previousAgentId !== "")
+                        writer.uint32(42).string(message.previousAgentId);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -4955,6 +4958,15 @@ export const berth = $root.berth = (() => {
                                 message.pendingUpdates.push($root.berth.v1.TaskStatus.decode(reader, reader.size(), $undefined, _depth + 1));
                                 continue;
                             }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.previousAgentId = value;
+                                else
+                                    delete message.previousAgentId;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -5005,6 +5017,9 @@ export const berth = $root.berth = (() => {
                                 return "pendingUpdates." + error;
                         }
                     }
+                    if (message.previousAgentId != null && $Object.hasOwnProperty.call(message, "previousAgentId"))
+                        if (!$util.isString(message.previousAgentId))
+                            return "previousAgentId: string expected";
                     return null;
                 };
 
@@ -5046,6 +5061,9 @@ export const berth = $root.berth = (() => {
                             message.pendingUpdates[i] = $root.berth.v1.TaskStatus.fromObject(object.pendingUpdates[i], _depth + 1);
                         }
                     }
+                    if (object.previousAgentId != null)
+                        if (typeof object.previousAgentId !== "string" || object.previousAgentId.length)
+                            message.previousAgentId = $String(object.previousAgentId);
                     return message;
                 };
 
@@ -5064,6 +5082,7 @@ export const berth = $root.berth = (() => {
                     if (options.defaults) {
                         object.agent = null;
                         object.agentId = "";
+                        object.previousAgentId = "";
                     }
                     if (message.agent != null && $Object.hasOwnProperty.call(message, "agent"))
                         object.agent = $root.berth.v1.AgentInfo.toObject(message.agent, options, _depth + 1);
@@ -5079,6 +5098,8 @@ export const berth = $root.berth = (() => {
                         for (let j = 0; j < message.pendingUpdates.length; ++j)
                             object.pendingUpdates[j] = $root.berth.v1.TaskStatus.toObject(message.pendingUpdates[j], options, _depth + 1);
                     }
+                    if (message.previousAgentId != null && $Object.hasOwnProperty.call(message, "previousAgentId"))
+                        object.previousAgentId = message.previousAgentId;
                     return object;
                 };
 
