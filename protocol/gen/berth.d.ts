@@ -187,6 +187,8 @@ export namespace berth {
             role: string;
             attributes: { [k: string]: string };
             expiresAtMs: number;
+            gangId: string;
+            reserved?: (berth.v1.Resources.$Properties|null);
             static create(properties: berth.v1.Offer.$Shape): berth.v1.Offer & berth.v1.Offer.$Shape;
             static create(properties?: berth.v1.Offer.$Properties): berth.v1.Offer;
             static encode(message: berth.v1.Offer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -208,6 +210,8 @@ export namespace berth {
                 role?: (string|null);
                 attributes?: ({ [k: string]: string }|null);
                 expiresAtMs?: (number|null);
+                gangId?: (string|null);
+                reserved?: (berth.v1.Resources.$Properties|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = berth.v1.Offer.$Properties;
@@ -379,6 +383,7 @@ export namespace berth {
             killGracePeriodMs: number;
             healthCheck?: (berth.v1.HealthCheck.$Properties|null);
             labels: { [k: string]: string };
+            preemptible: boolean;
             static create(properties: berth.v1.TaskInfo.$Shape): berth.v1.TaskInfo & berth.v1.TaskInfo.$Shape;
             static create(properties?: berth.v1.TaskInfo.$Properties): berth.v1.TaskInfo;
             static encode(message: berth.v1.TaskInfo.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -401,6 +406,7 @@ export namespace berth {
                 killGracePeriodMs?: (number|null);
                 healthCheck?: (berth.v1.HealthCheck.$Properties|null);
                 labels?: ({ [k: string]: string }|null);
+                preemptible?: (boolean|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = berth.v1.TaskInfo.$Properties;
@@ -1170,7 +1176,9 @@ export namespace berth {
             revive?: (berth.v1.SchedulerCall.Revive.$Properties|null);
             suppress?: (berth.v1.SchedulerCall.Suppress.$Properties|null);
             teardown?: (berth.v1.SchedulerCall.Teardown.$Properties|null);
-            call?: ("subscribe"|"accept"|"decline"|"kill"|"acknowledge"|"reconcile"|"revive"|"suppress"|"teardown");
+            requestGang?: (berth.v1.SchedulerCall.RequestGang.$Properties|null);
+            cancelGang?: (berth.v1.SchedulerCall.CancelGang.$Properties|null);
+            call?: ("subscribe"|"accept"|"decline"|"kill"|"acknowledge"|"reconcile"|"revive"|"suppress"|"teardown"|"requestGang"|"cancelGang");
             static create(properties: berth.v1.SchedulerCall.$Shape): berth.v1.SchedulerCall & berth.v1.SchedulerCall.$Shape;
             static create(properties?: berth.v1.SchedulerCall.$Properties): berth.v1.SchedulerCall;
             static encode(message: berth.v1.SchedulerCall.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1194,7 +1202,9 @@ export namespace berth {
                 revive?: (berth.v1.SchedulerCall.Revive.$Properties|null);
                 suppress?: (berth.v1.SchedulerCall.Suppress.$Properties|null);
                 teardown?: (berth.v1.SchedulerCall.Teardown.$Properties|null);
-                call?: ("subscribe"|"accept"|"decline"|"kill"|"acknowledge"|"reconcile"|"revive"|"suppress"|"teardown");
+                requestGang?: (berth.v1.SchedulerCall.RequestGang.$Properties|null);
+                cancelGang?: (berth.v1.SchedulerCall.CancelGang.$Properties|null);
+                call?: ("subscribe"|"accept"|"decline"|"kill"|"acknowledge"|"reconcile"|"revive"|"suppress"|"teardown"|"requestGang"|"cancelGang");
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
@@ -1208,9 +1218,11 @@ export namespace berth {
               revive?: berth.v1.SchedulerCall.Revive.$Shape|null;
               suppress?: berth.v1.SchedulerCall.Suppress.$Shape|null;
               teardown?: berth.v1.SchedulerCall.Teardown.$Shape|null;
+              requestGang?: berth.v1.SchedulerCall.RequestGang.$Shape|null;
+              cancelGang?: berth.v1.SchedulerCall.CancelGang.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ call?: undefined; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null }|{ call?: "subscribe"; subscribe: berth.v1.SchedulerCall.Subscribe.$Shape; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null }|{ call?: "accept"; subscribe?: null; accept: berth.v1.SchedulerCall.Accept.$Shape; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null }|{ call?: "decline"; subscribe?: null; accept?: null; decline: berth.v1.SchedulerCall.Decline.$Shape; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null }|{ call?: "kill"; subscribe?: null; accept?: null; decline?: null; kill: berth.v1.SchedulerCall.Kill.$Shape; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null }|{ call?: "acknowledge"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge: berth.v1.SchedulerCall.Acknowledge.$Shape; reconcile?: null; revive?: null; suppress?: null; teardown?: null }|{ call?: "reconcile"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile: berth.v1.SchedulerCall.Reconcile.$Shape; revive?: null; suppress?: null; teardown?: null }|{ call?: "revive"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive: berth.v1.SchedulerCall.Revive.$Shape; suppress?: null; teardown?: null }|{ call?: "suppress"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress: berth.v1.SchedulerCall.Suppress.$Shape; teardown?: null }|{ call?: "teardown"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown: berth.v1.SchedulerCall.Teardown.$Shape })
+              ({ call?: undefined; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "subscribe"; subscribe: berth.v1.SchedulerCall.Subscribe.$Shape; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "accept"; subscribe?: null; accept: berth.v1.SchedulerCall.Accept.$Shape; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "decline"; subscribe?: null; accept?: null; decline: berth.v1.SchedulerCall.Decline.$Shape; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "kill"; subscribe?: null; accept?: null; decline?: null; kill: berth.v1.SchedulerCall.Kill.$Shape; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "acknowledge"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge: berth.v1.SchedulerCall.Acknowledge.$Shape; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "reconcile"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile: berth.v1.SchedulerCall.Reconcile.$Shape; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "revive"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive: berth.v1.SchedulerCall.Revive.$Shape; suppress?: null; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "suppress"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress: berth.v1.SchedulerCall.Suppress.$Shape; teardown?: null; requestGang?: null; cancelGang?: null }|{ call?: "teardown"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown: berth.v1.SchedulerCall.Teardown.$Shape; requestGang?: null; cancelGang?: null }|{ call?: "requestGang"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang: berth.v1.SchedulerCall.RequestGang.$Shape; cancelGang?: null }|{ call?: "cancelGang"; subscribe?: null; accept?: null; decline?: null; kill?: null; acknowledge?: null; reconcile?: null; revive?: null; suppress?: null; teardown?: null; requestGang?: null; cancelGang: berth.v1.SchedulerCall.CancelGang.$Shape })
             );
 
             interface ISubscribe extends berth.v1.SchedulerCall.Subscribe.$Properties {
@@ -1487,6 +1499,62 @@ export namespace berth {
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = berth.v1.SchedulerCall.Teardown.$Properties;
+            }
+
+            interface IRequestGang extends berth.v1.SchedulerCall.RequestGang.$Properties {
+            }
+
+            class RequestGang {
+                constructor(properties?: berth.v1.SchedulerCall.RequestGang.$Properties);
+                $unknowns?: Uint8Array[];
+                gangId: string;
+                role: string;
+                tasks: berth.v1.Resources.$Properties[];
+                static create(properties: berth.v1.SchedulerCall.RequestGang.$Shape): berth.v1.SchedulerCall.RequestGang & berth.v1.SchedulerCall.RequestGang.$Shape;
+                static create(properties?: berth.v1.SchedulerCall.RequestGang.$Properties): berth.v1.SchedulerCall.RequestGang;
+                static encode(message: berth.v1.SchedulerCall.RequestGang.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.SchedulerCall.RequestGang & berth.v1.SchedulerCall.RequestGang.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.SchedulerCall.RequestGang;
+                static toObject(message: berth.v1.SchedulerCall.RequestGang, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace RequestGang {
+                interface $Properties {
+                    gangId?: (string|null);
+                    role?: (string|null);
+                    tasks?: (berth.v1.Resources.$Properties[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.SchedulerCall.RequestGang.$Properties;
+            }
+
+            interface ICancelGang extends berth.v1.SchedulerCall.CancelGang.$Properties {
+            }
+
+            class CancelGang {
+                constructor(properties?: berth.v1.SchedulerCall.CancelGang.$Properties);
+                $unknowns?: Uint8Array[];
+                gangId: string;
+                static create(properties: berth.v1.SchedulerCall.CancelGang.$Shape): berth.v1.SchedulerCall.CancelGang & berth.v1.SchedulerCall.CancelGang.$Shape;
+                static create(properties?: berth.v1.SchedulerCall.CancelGang.$Properties): berth.v1.SchedulerCall.CancelGang;
+                static encode(message: berth.v1.SchedulerCall.CancelGang.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): berth.v1.SchedulerCall.CancelGang & berth.v1.SchedulerCall.CancelGang.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): berth.v1.SchedulerCall.CancelGang;
+                static toObject(message: berth.v1.SchedulerCall.CancelGang, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace CancelGang {
+                interface $Properties {
+                    gangId?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = berth.v1.SchedulerCall.CancelGang.$Properties;
             }
         }
 

@@ -1237,6 +1237,8 @@ export const berth = $root.berth = (() => {
             Offer.prototype.role = "";
             Offer.prototype.attributes = $util.emptyObject;
             Offer.prototype.expiresAtMs = 0;
+            Offer.prototype.gangId = "";
+            Offer.prototype.reserved = null;
 
             Offer.create = function(properties) {
                 return new Offer(properties);
@@ -1266,6 +1268,10 @@ export const berth = $root.berth = (() => {
                         writer.uint32(58).fork().uint32(10).string(keys[i]).uint32(18).string(message.attributes[keys[i]]).ldelim();
                 if (message.expiresAtMs != null && $Object.hasOwnProperty.call(message, "expiresAtMs") && !$Object.is(message.expiresAtMs, 0))
                     writer.uint32(65).double(message.expiresAtMs);
+                if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId") && message.gangId !== "")
+                    writer.uint32(74).string(message.gangId);
+                if (message.reserved != null && $Object.hasOwnProperty.call(message, "reserved"))
+                    $root.berth.v1.Resources.encode(message.reserved, writer.uint32(82).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1395,6 +1401,21 @@ export const berth = $root.berth = (() => {
                                 delete message.expiresAtMs;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.gangId = value;
+                            else
+                                delete message.gangId;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            message.reserved = $root.berth.v1.Resources.decode(reader, reader.size(), $undefined, _depth + 1, message.reserved);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1450,6 +1471,14 @@ export const berth = $root.berth = (() => {
                 if (message.expiresAtMs != null && $Object.hasOwnProperty.call(message, "expiresAtMs"))
                     if (typeof message.expiresAtMs !== "number")
                         return "expiresAtMs: number expected";
+                if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId"))
+                    if (!$util.isString(message.gangId))
+                        return "gangId: string expected";
+                if (message.reserved != null && $Object.hasOwnProperty.call(message, "reserved")) {
+                    let error = $root.berth.v1.Resources.verify(message.reserved, _depth + 1);
+                    if (error)
+                        return "reserved." + error;
+                }
                 return null;
             };
 
@@ -1496,6 +1525,14 @@ export const berth = $root.berth = (() => {
                 if (object.expiresAtMs != null)
                     if (!$Object.is($Number(object.expiresAtMs), 0))
                         message.expiresAtMs = $Number(object.expiresAtMs);
+                if (object.gangId != null)
+                    if (typeof object.gangId !== "string" || object.gangId.length)
+                        message.gangId = $String(object.gangId);
+                if (object.reserved != null) {
+                    if (!$util.isObject(object.reserved))
+                        throw $TypeError(".berth.v1.Offer.reserved: object expected");
+                    message.reserved = $root.berth.v1.Resources.fromObject(object.reserved, _depth + 1);
+                }
                 return message;
             };
 
@@ -1517,6 +1554,8 @@ export const berth = $root.berth = (() => {
                     object.resources = null;
                     object.role = "";
                     object.expiresAtMs = 0;
+                    object.gangId = "";
+                    object.reserved = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -1541,6 +1580,10 @@ export const berth = $root.berth = (() => {
                 }
                 if (message.expiresAtMs != null && $Object.hasOwnProperty.call(message, "expiresAtMs"))
                     object.expiresAtMs = options.json && !$isFinite(message.expiresAtMs) ? $String(message.expiresAtMs) : message.expiresAtMs;
+                if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId"))
+                    object.gangId = message.gangId;
+                if (message.reserved != null && $Object.hasOwnProperty.call(message, "reserved"))
+                    object.reserved = $root.berth.v1.Resources.toObject(message.reserved, options, _depth + 1);
                 return object;
             };
 
@@ -2642,6 +2685,7 @@ export const berth = $root.berth = (() => {
             TaskInfo.prototype.killGracePeriodMs = 0;
             TaskInfo.prototype.healthCheck = null;
             TaskInfo.prototype.labels = $util.emptyObject;
+            TaskInfo.prototype.preemptible = false;
 
             TaskInfo.create = function(properties) {
                 return new TaskInfo(properties);
@@ -2673,6 +2717,8 @@ export const berth = $root.berth = (() => {
                 if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
                     for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
                         writer.uint32(74).fork().uint32(10).string(keys[i]).uint32(18).string(message.labels[keys[i]]).ldelim();
+                if (message.preemptible != null && $Object.hasOwnProperty.call(message, "preemptible") && message.preemptible !== false)
+                    writer.uint32(80).bool(message.preemptible);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2802,6 +2848,15 @@ export const berth = $root.berth = (() => {
                             message.labels[key] = value;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.preemptible = value;
+                            else
+                                delete message.preemptible;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2866,6 +2921,9 @@ export const berth = $root.berth = (() => {
                         if (!$util.isString(message.labels[key[i]]))
                             return "labels: string{k:string} expected";
                 }
+                if (message.preemptible != null && $Object.hasOwnProperty.call(message, "preemptible"))
+                    if (typeof message.preemptible !== "boolean")
+                        return "preemptible: boolean expected";
                 return null;
             };
 
@@ -2921,6 +2979,9 @@ export const berth = $root.berth = (() => {
                         message.labels[keys[i]] = $String(object.labels[keys[i]]);
                     }
                 }
+                if (object.preemptible != null)
+                    if (object.preemptible)
+                        message.preemptible = $Boolean(object.preemptible);
                 return message;
             };
 
@@ -2943,6 +3004,7 @@ export const berth = $root.berth = (() => {
                     object.container = null;
                     object.killGracePeriodMs = 0;
                     object.healthCheck = null;
+                    object.preemptible = false;
                 }
                 if (message.taskId != null && $Object.hasOwnProperty.call(message, "taskId"))
                     object.taskId = message.taskId;
@@ -2969,6 +3031,8 @@ export const berth = $root.berth = (() => {
                         object.labels[keys2[j]] = message.labels[keys2[j]];
                     }
                 }
+                if (message.preemptible != null && $Object.hasOwnProperty.call(message, "preemptible"))
+                    object.preemptible = message.preemptible;
                 return object;
             };
 
@@ -7671,11 +7735,13 @@ export const berth = $root.berth = (() => {
             SchedulerCall.prototype.revive = null;
             SchedulerCall.prototype.suppress = null;
             SchedulerCall.prototype.teardown = null;
+            SchedulerCall.prototype.requestGang = null;
+            SchedulerCall.prototype.cancelGang = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(SchedulerCall.prototype, "call", {
-                get: $util.oneOfGetter($oneOfFields = ["subscribe", "accept", "decline", "kill", "acknowledge", "reconcile", "revive", "suppress", "teardown"]),
+                get: $util.oneOfGetter($oneOfFields = ["subscribe", "accept", "decline", "kill", "acknowledge", "reconcile", "revive", "suppress", "teardown", "requestGang", "cancelGang"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -7710,6 +7776,10 @@ export const berth = $root.berth = (() => {
                     $root.berth.v1.SchedulerCall.Suppress.encode(message.suppress, writer.uint32(74).fork(), _depth + 1).ldelim();
                 if (message.teardown != null && $Object.hasOwnProperty.call(message, "teardown"))
                     $root.berth.v1.SchedulerCall.Teardown.encode(message.teardown, writer.uint32(82).fork(), _depth + 1).ldelim();
+                if (message.requestGang != null && $Object.hasOwnProperty.call(message, "requestGang"))
+                    $root.berth.v1.SchedulerCall.RequestGang.encode(message.requestGang, writer.uint32(90).fork(), _depth + 1).ldelim();
+                if (message.cancelGang != null && $Object.hasOwnProperty.call(message, "cancelGang"))
+                    $root.berth.v1.SchedulerCall.CancelGang.encode(message.cancelGang, writer.uint32(98).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -7813,6 +7883,20 @@ export const berth = $root.berth = (() => {
                                 break;
                             message.teardown = $root.berth.v1.SchedulerCall.Teardown.decode(reader, reader.size(), $undefined, _depth + 1, message.teardown);
                             message.call = "teardown";
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.requestGang = $root.berth.v1.SchedulerCall.RequestGang.decode(reader, reader.size(), $undefined, _depth + 1, message.requestGang);
+                            message.call = "requestGang";
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.cancelGang = $root.berth.v1.SchedulerCall.CancelGang.decode(reader, reader.size(), $undefined, _depth + 1, message.cancelGang);
+                            message.call = "cancelGang";
                             continue;
                         }
                     }
@@ -7931,6 +8015,26 @@ export const berth = $root.berth = (() => {
                             return "teardown." + error;
                     }
                 }
+                if (message.requestGang != null && $Object.hasOwnProperty.call(message, "requestGang")) {
+                    if (properties.call === 1)
+                        return "call: multiple values";
+                    properties.call = 1;
+                    {
+                        let error = $root.berth.v1.SchedulerCall.RequestGang.verify(message.requestGang, _depth + 1);
+                        if (error)
+                            return "requestGang." + error;
+                    }
+                }
+                if (message.cancelGang != null && $Object.hasOwnProperty.call(message, "cancelGang")) {
+                    if (properties.call === 1)
+                        return "call: multiple values";
+                    properties.call = 1;
+                    {
+                        let error = $root.berth.v1.SchedulerCall.CancelGang.verify(message.cancelGang, _depth + 1);
+                        if (error)
+                            return "cancelGang." + error;
+                    }
+                }
                 return null;
             };
 
@@ -7992,6 +8096,16 @@ export const berth = $root.berth = (() => {
                         throw $TypeError(".berth.v1.SchedulerCall.teardown: object expected");
                     message.teardown = $root.berth.v1.SchedulerCall.Teardown.fromObject(object.teardown, _depth + 1);
                 }
+                if (object.requestGang != null) {
+                    if (!$util.isObject(object.requestGang))
+                        throw $TypeError(".berth.v1.SchedulerCall.requestGang: object expected");
+                    message.requestGang = $root.berth.v1.SchedulerCall.RequestGang.fromObject(object.requestGang, _depth + 1);
+                }
+                if (object.cancelGang != null) {
+                    if (!$util.isObject(object.cancelGang))
+                        throw $TypeError(".berth.v1.SchedulerCall.cancelGang: object expected");
+                    message.cancelGang = $root.berth.v1.SchedulerCall.CancelGang.fromObject(object.cancelGang, _depth + 1);
+                }
                 return message;
             };
 
@@ -8051,6 +8165,16 @@ export const berth = $root.berth = (() => {
                     object.teardown = $root.berth.v1.SchedulerCall.Teardown.toObject(message.teardown, options, _depth + 1);
                     if (options.oneofs)
                         object.call = "teardown";
+                }
+                if (message.requestGang != null && $Object.hasOwnProperty.call(message, "requestGang")) {
+                    object.requestGang = $root.berth.v1.SchedulerCall.RequestGang.toObject(message.requestGang, options, _depth + 1);
+                    if (options.oneofs)
+                        object.call = "requestGang";
+                }
+                if (message.cancelGang != null && $Object.hasOwnProperty.call(message, "cancelGang")) {
+                    object.cancelGang = $root.berth.v1.SchedulerCall.CancelGang.toObject(message.cancelGang, options, _depth + 1);
+                    if (options.oneofs)
+                        object.call = "cancelGang";
                 }
                 return object;
             };
@@ -9710,6 +9834,347 @@ export const berth = $root.berth = (() => {
                 };
 
                 return Teardown;
+            })();
+
+            SchedulerCall.RequestGang = (function() {
+
+                const RequestGang = function (properties) {
+                    this.tasks = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                RequestGang.prototype.gangId = "";
+                RequestGang.prototype.role = "";
+                RequestGang.prototype.tasks = $util.emptyArray;
+
+                RequestGang.create = function(properties) {
+                    return new RequestGang(properties);
+                };
+
+                RequestGang.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId") && message.gangId !== "")
+                        writer.uint32(10).string(message.gangId);
+                    if (message.role != null && $Object.hasOwnProperty.call(message, "role") && message.role !== "")
+                        writer.uint32(18).string(message.role);
+                    if (message.tasks != null && message.tasks.length)
+                        for (let i = 0; i < message.tasks.length; ++i)
+                            $root.berth.v1.Resources.encode(message.tasks[i], writer.uint32(26).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                RequestGang.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.SchedulerCall.RequestGang();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.gangId = value;
+                                else
+                                    delete message.gangId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.role = value;
+                                else
+                                    delete message.role;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.tasks && message.tasks.length))
+                                    message.tasks = [];
+                                message.tasks.push($root.berth.v1.Resources.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                RequestGang.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId"))
+                        if (!$util.isString(message.gangId))
+                            return "gangId: string expected";
+                    if (message.role != null && $Object.hasOwnProperty.call(message, "role"))
+                        if (!$util.isString(message.role))
+                            return "role: string expected";
+                    if (message.tasks != null && $Object.hasOwnProperty.call(message, "tasks")) {
+                        if (!$Array.isArray(message.tasks))
+                            return "tasks: array expected";
+                        for (let i = 0; i < message.tasks.length; ++i) {
+                            let error = $root.berth.v1.Resources.verify(message.tasks[i], _depth + 1);
+                            if (error)
+                                return "tasks." + error;
+                        }
+                    }
+                    return null;
+                };
+
+                RequestGang.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.SchedulerCall.RequestGang)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.SchedulerCall.RequestGang: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.SchedulerCall.RequestGang();
+                    if (object.gangId != null)
+                        if (typeof object.gangId !== "string" || object.gangId.length)
+                            message.gangId = $String(object.gangId);
+                    if (object.role != null)
+                        if (typeof object.role !== "string" || object.role.length)
+                            message.role = $String(object.role);
+                    if (object.tasks) {
+                        if (!$Array.isArray(object.tasks))
+                            throw $TypeError(".berth.v1.SchedulerCall.RequestGang.tasks: array expected");
+                        message.tasks = $Array(object.tasks.length);
+                        for (let i = 0; i < object.tasks.length; ++i) {
+                            if (!$util.isObject(object.tasks[i]))
+                                throw $TypeError(".berth.v1.SchedulerCall.RequestGang.tasks: object expected");
+                            message.tasks[i] = $root.berth.v1.Resources.fromObject(object.tasks[i], _depth + 1);
+                        }
+                    }
+                    return message;
+                };
+
+                RequestGang.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.tasks = [];
+                    if (options.defaults) {
+                        object.gangId = "";
+                        object.role = "";
+                    }
+                    if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId"))
+                        object.gangId = message.gangId;
+                    if (message.role != null && $Object.hasOwnProperty.call(message, "role"))
+                        object.role = message.role;
+                    if (message.tasks && message.tasks.length) {
+                        object.tasks = $Array(message.tasks.length);
+                        for (let j = 0; j < message.tasks.length; ++j)
+                            object.tasks[j] = $root.berth.v1.Resources.toObject(message.tasks[j], options, _depth + 1);
+                    }
+                    return object;
+                };
+
+                RequestGang.prototype.toJSON = function() {
+                    return RequestGang.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                RequestGang.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.SchedulerCall.RequestGang";
+                };
+
+                return RequestGang;
+            })();
+
+            SchedulerCall.CancelGang = (function() {
+
+                const CancelGang = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                CancelGang.prototype.gangId = "";
+
+                CancelGang.create = function(properties) {
+                    return new CancelGang(properties);
+                };
+
+                CancelGang.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId") && message.gangId !== "")
+                        writer.uint32(10).string(message.gangId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                CancelGang.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.berth.v1.SchedulerCall.CancelGang();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.gangId = value;
+                                else
+                                    delete message.gangId;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                CancelGang.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId"))
+                        if (!$util.isString(message.gangId))
+                            return "gangId: string expected";
+                    return null;
+                };
+
+                CancelGang.fromObject = function (object, _depth) {
+                    if (object instanceof $root.berth.v1.SchedulerCall.CancelGang)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".berth.v1.SchedulerCall.CancelGang: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.berth.v1.SchedulerCall.CancelGang();
+                    if (object.gangId != null)
+                        if (typeof object.gangId !== "string" || object.gangId.length)
+                            message.gangId = $String(object.gangId);
+                    return message;
+                };
+
+                CancelGang.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.gangId = "";
+                    if (message.gangId != null && $Object.hasOwnProperty.call(message, "gangId"))
+                        object.gangId = message.gangId;
+                    return object;
+                };
+
+                CancelGang.prototype.toJSON = function() {
+                    return CancelGang.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                CancelGang.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/berth.v1.SchedulerCall.CancelGang";
+                };
+
+                return CancelGang;
             })();
 
             return SchedulerCall;
