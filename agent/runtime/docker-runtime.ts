@@ -29,8 +29,9 @@ export interface DockerRuntimeOptions {
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 const MIB = 1024 * 1024;
-const OOM_RECHECKS = 4;
-const OOM_RECHECK_MS = 50;
+// Up to about 2 s: on a loaded host the OOM event can trail the exit by hundreds of milliseconds.
+const OOM_RECHECKS = 20;
+const OOM_RECHECK_MS = 100;
 
 /** Docker answers "not found" with 404, "already in that state" with 304/409. */
 function statusOf(err: unknown): number | undefined {
@@ -57,6 +58,8 @@ export async function dockerAvailable(options: { docker?: Docker; socketPath?: s
 export class DockerRuntime implements ContainerRuntime {
   readonly name = 'docker' as const;
   #docker: Docker;
+  // Containers this runtime is killing: their SIGKILL exit is ours, not an OOM kill.
+  #killing = new Set<string>();
   #pull: 'never' | 'missing';
   #pidsLimit: number;
   #init: boolean;
@@ -111,8 +114,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
     let info = await this.#inspectRaw(id);
     // The engine learns of an OOM kill from a separate event that can land just after the exit,
-    // so a SIGKILL exit (137) without the flag is looked at again for a moment.
-    for (let i = 0; i < OOM_RECHECKS && info?.State.ExitCode === 137 && !info.State.OOMKilled; i++) {
+    // so a SIGKILL exit (137) without the flag, that we did not cause, is looked at again for a moment.
+    const ours = this.#killing.has(id);
+    for (let i = 0; !ours && i < OOM_RECHECKS && info?.State.ExitCode === 137 && !info.State.OOMKilled; i++) {
       await sleep(OOM_RECHECK_MS);
       info = (await this.#inspectRaw(id)) ?? info;
     }
@@ -121,6 +125,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async kill(id: string, gracePeriodMs: number): Promise<void> {
+    this.#killing.add(id);
     const container = this.#docker.getContainer(id);
     const stopWaiting = new AbortController();
     const ended = this.wait(id, stopWaiting.signal).catch(() => undefined);
@@ -219,6 +224,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async remove(id: string): Promise<void> {
+    this.#killing.delete(id);
     try {
       await this.#docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {
