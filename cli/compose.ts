@@ -4,7 +4,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Agent, createRuntime, detectResources, dockerAvailable, parseResourceSpec } from '../agent/index.js';
-import { startMaster, type RunningMaster } from '../master/index.js';
+import { startMaster, type RoleConfig, type RunningMaster } from '../master/index.js';
 import { openStore, type ClusterStore } from '../master/store/index.js';
 import { resources, type Res } from '../protocol/index.js';
 import { Problems, UsageError, type Flags } from './flags.js';
@@ -24,13 +24,32 @@ export async function openClusterStore(redisUrl: string | undefined, dataDir: st
   }
 }
 
-/** Roles given as NAME=WEIGHT flags. */
-export function parseRoles(values: string[], problems: Problems): Map<string, { weight: number }> {
-  const roles = new Map<string, { weight: number }>();
-  for (const v of values) {
+/** Roles from --role NAME=WEIGHT, --quota NAME=SPEC (guarantee) and --limit NAME=SPEC flags. */
+export function parseRoles(flags: Flags, problems: Problems): Map<string, RoleConfig> {
+  const roles = new Map<string, RoleConfig>();
+  const role = (name: string): RoleConfig => {
+    let r = roles.get(name);
+    if (!r) roles.set(name, (r = { weight: 1 }));
+    return r;
+  };
+  for (const v of (flags.role as string[] | undefined) ?? []) {
     const m = /^([a-z0-9*][a-z0-9._/-]*)=(\d+(?:\.\d+)?)$/.exec(v);
     if (!m || Number(m[2]) <= 0) problems.add(`--role must look like NAME=WEIGHT with a weight > 0, got '${v}'`);
-    else roles.set(m[1] as string, { weight: Number(m[2]) });
+    else role(m[1] as string).weight = Number(m[2]);
+  }
+  for (const [flag, key] of [['quota', 'quotaGuarantee'], ['limit', 'quotaLimit']] as const) {
+    for (const v of (flags[flag] as string[] | undefined) ?? []) {
+      const m = /^([a-z0-9*][a-z0-9._/-]*)=(.+)$/.exec(v);
+      if (!m) {
+        problems.add(`--${flag} must look like NAME=cpus:4;mem:8192, got '${v}'`);
+        continue;
+      }
+      try {
+        role(m[1] as string)[key] = resources.normalize(parseResourceSpec(m[2] as string));
+      } catch (err) {
+        problems.add(`--${flag} ${m[1]}: ${(err as Error).message}`);
+      }
+    }
   }
   return roles;
 }
@@ -40,7 +59,7 @@ export interface MasterFlags {
   port: number;
   redis: string | undefined;
   data: string | undefined;
-  roles: Map<string, { weight: number }>;
+  roles: Map<string, RoleConfig>;
   allocationIntervalMs: number;
   offerTimeoutMs: number;
   agentReregisterTimeoutMs: number;
@@ -54,6 +73,8 @@ export const MASTER_FLAGS = {
   redis: { type: 'string', help: 'keep state in Redis at this URL (several masters may share it)', placeholder: 'URL' },
   data: { type: 'string', help: 'without --redis: snapshot state to this folder so it survives a restart', placeholder: 'DIR' },
   role: { type: 'string', multiple: true, help: 'a role and its weight for fair sharing, NAME=WEIGHT', placeholder: 'NAME=W' },
+  quota: { type: 'string', multiple: true, help: 'resources a role is guaranteed, NAME=cpus:4;mem:8192', placeholder: 'NAME=SPEC' },
+  limit: { type: 'string', multiple: true, help: 'resources a role may never exceed, NAME=cpus:8;mem:16384', placeholder: 'NAME=SPEC' },
   'allocation-interval-ms': { type: 'string', default: '1000', help: 'how often the allocator runs besides its triggers', placeholder: 'MS' },
   'offer-timeout-ms': { type: 'string', default: '60000', help: 'rescind offers not answered in this time (0 = never)', placeholder: 'MS' },
   'agent-reregister-timeout-ms': { type: 'string', default: '15000', help: 'time a disconnected agent has to come back before its tasks are LOST', placeholder: 'MS' },
@@ -67,7 +88,7 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     port: problems.int(flags, 'port', 0, 65535),
     redis: flags.redis === undefined ? undefined : problems.url(flags, 'redis', ['redis', 'rediss']),
     data: flags.data as string | undefined,
-    roles: parseRoles((flags.role as string[] | undefined) ?? [], problems),
+    roles: parseRoles(flags, problems),
     allocationIntervalMs: problems.int(flags, 'allocation-interval-ms', 10, 600_000),
     offerTimeoutMs: problems.int(flags, 'offer-timeout-ms', 0, 86_400_000),
     agentReregisterTimeoutMs: problems.int(flags, 'agent-reregister-timeout-ms', 100, 86_400_000),

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { agentCommand } from './commands/agent.js';
 import { devCommand } from './commands/dev.js';
+import { explainCommand } from './commands/explain.js';
 import { masterCommand } from './commands/master.js';
 import { stateCommand } from './commands/state.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, explainCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -9,6 +9,7 @@ import {
   ErrorCode,
   HelloKind,
   StatusSource,
+  TaskReason,
   TaskState,
   canTransition,
   checkId,
@@ -25,20 +26,31 @@ import {
   type Hello,
   type Res,
   type Route,
-  type SchedulerEvent,
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
-import type { Allocator, AllocationSnapshot, FrameworkSlot, RoleConfig } from './allocator/types.js';
+import type {
+  Allocator,
+  AllocationSnapshot,
+  ExplainSubject,
+  ExplainingAllocator,
+  Explanation,
+  FrameworkSlot,
+  PreemptionDecision,
+  RoleConfig,
+  RunningTaskSlot,
+} from './allocator/types.js';
+import { availability, byRole } from './availability.js';
+import { ROLE_RULE, parseRole, roleConfig } from './role-config.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
 import { OfferBook, type OfferEntry } from './offer-book.js';
 import { Persister } from './persister.js';
 import { LeaderLease, type Leadership } from './leader-lease.js';
-import { Registry, agentEntry, frameworkEntry, type AgentEntry, type FrameworkEntry } from './registry.js';
+import { Registry, agentEntry, frameworkEntry, refreshAgent, type AgentEntry, type FrameworkEntry } from './registry.js';
 import { stateView, type MasterState } from './state-view.js';
 import type { ClusterStore, LeaderInfo } from './store/cluster-store.js';
-import type { AgentRecord, FrameworkRecord, StateChange, TaskRecord } from './store/records.js';
-import { planAccept } from './validate-accept.js';
+import type { AgentRecord, FrameworkRecord, RoleRecord, StateChange, TaskRecord } from './store/records.js';
+import { planAccept, type ReservationChange } from './validate-accept.js';
 
 export type { Leadership } from './leader-lease.js';
 export type { MasterState, TaskView } from './state-view.js';
@@ -79,7 +91,6 @@ const DEFAULTS: Settings = {
   completedTasksKept: 10_000,
 };
 
-const ROLE_RULE = /^(\*|[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*)$/;
 
 export class Master {
   readonly id: string;
@@ -88,7 +99,7 @@ export class Master {
   #store: ClusterStore;
   #log: Logger;
   #allocator: Allocator;
-  #roles: ReadonlyMap<string, RoleConfig>;
+  #roles: Map<string, RoleConfig>;
   #persister: Persister;
   #reg: Registry;
   #lease: LeaderLease;
@@ -97,7 +108,9 @@ export class Master {
   #allocationQueued = false;
   #onStepDown: ((reason: string) => void)[] = [];
   #channels = new Set<Channel>();
-  readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0 };
+  /** Tasks the allocator named for preemption, being killed. */
+  #preempting = new Set<string>();
+  readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0 };
 
   constructor(options: MasterOptions) {
     this.id = options.masterId;
@@ -105,7 +118,7 @@ export class Master {
     this.#store = options.store;
     this.#log = options.log.child({ component: 'master' });
     this.#allocator = options.allocator ?? new DrfAllocator();
-    this.#roles = options.roles ?? new Map();
+    this.#roles = new Map(options.roles ?? []);
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.#o = { ...DEFAULTS, ...given } as Settings;
     this.#reg = new Registry(this.#o.completedTasksKept);
@@ -158,6 +171,8 @@ export class Master {
   async #becomeLeader(epoch: number): Promise<void> {
     const state = await this.#store.load();
     this.#reg.load(state);
+    // Roles set through the API were persisted and win over the ones given as flags.
+    for (const r of state.roles) this.#roles.set(r.name, roleConfig(r));
     for (const agent of this.#reg.agents.values()) this.#armAgentLost(agent);
     for (const framework of this.#reg.frameworks.values()) this.#armFailover(framework);
     this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
@@ -281,10 +296,11 @@ export class Master {
       registeredAtMs: known?.record.registeredAtMs ?? Date.now(),
       state: 'active',
       draining: known?.record.draining,
+      dynamicReservations: known?.record.dynamicReservations,
     };
     const entry = known ?? agentEntry(record);
     entry.record = record;
-    entry.total = resources.normalize(info.resources);
+    refreshAgent(entry);
     entry.channel = channel;
     clearTimeout(entry.lostTimer);
     entry.lostTimer = undefined;
@@ -562,12 +578,19 @@ export class Master {
     if (call.revive) return this.#revive(fw, call.revive.roles ?? []);
     if (call.suppress) return this.#suppress(fw, call.suppress.roles ?? []);
     if (call.teardown) return this.#teardown(fw, 'TEARDOWN_BY_FRAMEWORK');
+    if (call.requestGang) return this.#requestGang(fw, call.requestGang);
+    if (call.cancelGang) {
+      fw.gangs.delete(call.cancelGang.gangId ?? '');
+      return;
+    }
     throw new BerthError(ErrorCode.INVALID_CALL, 'unknown scheduler call', { field: 'call' });
   }
 
   async #accept(fw: FrameworkEntry, accept: pb.SchedulerCall.Accept.$Properties): Promise<void> {
     const plan = planAccept(accept, {
       frameworkId: fw.record.id,
+      frameworkRoles: fw.record.info.roles ?? ['*'],
+      dynamicReservations: (agentId) => byRole(this.#reg.agents.get(agentId)?.record.dynamicReservations ?? []),
       offer: (id) => this.#offers.get(id),
       taskExists: (taskId) => this.#reg.tasks.has(taskId) || this.#reg.completed.has(taskId),
       agentExists: (agentId) => this.#reg.agents.has(agentId),
@@ -594,9 +617,13 @@ export class Master {
       created.push(task);
     }
     const refuseSeconds = accept.filters?.refuseSeconds ?? 0;
-    if (refuseSeconds > 0 && !resources.isEmpty(plan.unused)) this.#addFilter(fw, agent.record.id, plan.unused, refuseSeconds);
-    // The launch intent is durable before any agent hears of it.
-    await this.#persister.persist(...created.map((task): StateChange => ({ type: 'task.put', task })));
+    if (refuseSeconds > 0 && !resources.isEmpty(plan.unused)) this.#addFilter(fw, agent.record.id, plan.unused, refuseSeconds, plan.role);
+    const changes: StateChange[] = created.map((task): StateChange => ({ type: 'task.put', task }));
+    if (plan.reserve.length > 0 || plan.unreserve.length > 0) {
+      changes.push({ type: 'agent.put', agent: this.#changeReservations(agent, plan.reserve, plan.unreserve) });
+    }
+    // The launch intent (and any reservation change) is durable before any agent hears of it.
+    await this.#persister.persist(...changes);
     this.counters.launches += created.length;
     for (const task of created) {
       if (task.status.state !== TaskState.TASK_STAGING) continue;
@@ -619,16 +646,46 @@ export class Master {
     }
     for (const id of ids) {
       const offer = this.#offers.remove(id) as OfferEntry;
-      if (refuseSeconds > 0) this.#addFilter(fw, offer.agentId, offer.resources, refuseSeconds);
+      if (refuseSeconds > 0) this.#addFilter(fw, offer.agentId, offer.resources, refuseSeconds, offer.role);
     }
     this.#triggerAllocation();
   }
 
-  #addFilter(fw: FrameworkEntry, agentId: string, r: Res, refuseSeconds: number): void {
-    fw.filters.push({ agentId, resources: r, untilMs: Date.now() + refuseSeconds * 1000 });
+  #addFilter(fw: FrameworkEntry, agentId: string, r: Res, refuseSeconds: number, role: string): void {
+    fw.filters.push({ agentId, resources: r, untilMs: Date.now() + refuseSeconds * 1000, role });
     // Wake the allocator when the filter lapses, so the resources are offered again promptly.
     const t = setTimeout(() => this.#triggerAllocation(), refuseSeconds * 1000 + 1);
     t.unref();
+  }
+
+  /** Applies RESERVE and UNRESERVE to an agent's dynamic reservations; returns the record to persist. */
+  #changeReservations(agent: AgentEntry, reserve: ReservationChange[], unreserve: ReservationChange[]): AgentRecord {
+    const held = byRole(agent.record.dynamicReservations ?? []);
+    for (const r of reserve) held.set(r.role, resources.add(held.get(r.role) ?? resources.empty(), r.resources));
+    for (const r of unreserve) held.set(r.role, resources.subtract(held.get(r.role) ?? resources.empty(), r.resources));
+    agent.record = {
+      ...agent.record,
+      dynamicReservations: [...held].filter(([, r]) => !resources.isEmpty(r)).map(([role, r]) => ({ role, resources: r })),
+    };
+    refreshAgent(agent);
+    this.#log.info({ agentId: agent.record.id, reserved: agent.record.dynamicReservations }, 'reservations changed');
+    return agent.record;
+  }
+
+  #requestGang(fw: FrameworkEntry, request: pb.SchedulerCall.RequestGang.$Properties): void {
+    const id = request.gangId ?? '';
+    const idProblem = checkId(id, 'request_gang.gang_id');
+    if (idProblem) throw new BerthError(ErrorCode.INVALID_CALL, idProblem, { field: 'request_gang.gang_id' });
+    const role = request.role || (fw.record.info.roles?.[0] ?? '*');
+    if (!(fw.record.info.roles ?? []).includes(role)) {
+      throw new BerthError(ErrorCode.ROLE_NOT_SUBSCRIBED, `role "${role}" is not one of this framework's roles`, { field: 'request_gang.role' });
+    }
+    const shapes = request.tasks ?? [];
+    if (shapes.length === 0) throw new BerthError(ErrorCode.INVALID_CALL, 'request_gang.tasks must name at least one task shape', { field: 'request_gang.tasks' });
+    const problems = shapes.flatMap((r, i) => resources.validate(r, `request_gang.tasks[${i}]`));
+    if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_RESOURCES, problems.join('; '), { field: 'request_gang.tasks' });
+    fw.gangs.set(id, { id, role, tasks: shapes.map((r) => resources.normalize(r)), sinceMs: fw.gangs.get(id)?.sinceMs ?? Date.now() });
+    this.#triggerAllocation();
   }
 
   async #kill(fw: FrameworkEntry, kill: pb.SchedulerCall.Kill.$Properties): Promise<void> {
@@ -752,12 +809,11 @@ export class Master {
     const now = Date.now();
     for (const offer of this.#offers.expired(now)) this.#rescind(offer);
     const started = performance.now();
-    const snapshot = this.#snapshot(now);
-    const { offers } = this.#allocator.allocate(snapshot);
+    const result = this.#allocator.allocate(this.#snapshot(now));
     this.counters.allocationRuns++;
     this.counters.allocationMs += performance.now() - started;
     const byFramework = new Map<string, OfferEntry[]>();
-    for (const decision of offers) {
+    for (const decision of result.offers) {
       const framework = this.#reg.frameworks.get(decision.frameworkId);
       const agent = this.#reg.agents.get(decision.agentId);
       if (!framework?.channel || !agent?.channel) continue;
@@ -767,9 +823,13 @@ export class Master {
         agentId: decision.agentId,
         role: decision.role,
         resources: decision.resources,
+        reserved: decision.reserved ?? resources.empty(),
+        gangId: decision.gangId ?? '',
         createdAtMs: now,
         expiresAtMs: this.#o.offerTimeoutMs > 0 ? now + this.#o.offerTimeoutMs : 0,
       };
+      // A gang is served once: its bundle is on its way.
+      if (offer.gangId) framework.gangs.delete(offer.gangId);
       this.#offers.add(offer);
       const list = byFramework.get(offer.frameworkId) ?? [];
       list.push(offer);
@@ -777,41 +837,61 @@ export class Master {
     }
     for (const [frameworkId, list] of byFramework) {
       this.counters.offersMade += list.length;
-      const event: SchedulerEvent = {
-        offers: {
-          offers: list.map((o) => {
-            const agent = this.#reg.agents.get(o.agentId) as AgentEntry;
-            return {
-              id: o.id,
-              frameworkId,
-              agentId: o.agentId,
-              hostname: agent.record.info.hostname ?? '',
-              resources: o.resources,
-              role: o.role,
-              attributes: agent.record.info.attributes ?? {},
-              expiresAtMs: o.expiresAtMs,
-            };
-          }),
-        },
-      };
-      this.#reg.frameworks.get(frameworkId)?.channel?.send({ schedulerEvent: event });
+      const offers = list.map((o) => {
+        const agent = this.#reg.agents.get(o.agentId) as AgentEntry;
+        return {
+          id: o.id,
+          frameworkId,
+          agentId: o.agentId,
+          hostname: agent.record.info.hostname ?? '',
+          resources: o.resources,
+          role: o.role,
+          attributes: agent.record.info.attributes ?? {},
+          expiresAtMs: o.expiresAtMs,
+          gangId: o.gangId,
+          reserved: o.reserved,
+        };
+      });
+      this.#reg.frameworks.get(frameworkId)?.channel?.send({ schedulerEvent: { offers: { offers } } });
     }
+    for (const p of result.preemptions ?? []) this.#preempt(p);
+  }
+
+  /** Kills a preemptible task so a role below its guarantee can be served; its framework sees why. */
+  #preempt(p: PreemptionDecision): void {
+    const task = this.#reg.tasks.get(p.taskId);
+    if (!task || this.#preempting.has(p.taskId) || isTerminal(task.status.state ?? 0)) return;
+    this.#preempting.add(p.taskId);
+    this.counters.preemptions++;
+    this.#log.info({ taskId: p.taskId, role: p.role, forRole: p.forRole }, 'preempting task');
+    this.#reg.agents.get(task.agentId)?.channel?.send({
+      agentEvent: {
+        epoch: this.#lease.epoch,
+        killTask: { frameworkId: task.frameworkId, taskId: task.taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.PREEMPTED },
+      },
+    });
   }
 
   #snapshot(nowMs: number): AllocationSnapshot {
-    const held = new Map<string, Res>();
-    for (const offer of this.#offers.all()) held.set(offer.agentId, resources.add(held.get(offer.agentId) ?? resources.empty(), offer.resources));
+    const offeredByAgent = new Map<string, Map<string, Res>>();
+    for (const offer of this.#offers.all()) {
+      const roles = offeredByAgent.get(offer.agentId) ?? new Map<string, Res>();
+      roles.set(offer.role, resources.add(roles.get(offer.role) ?? resources.empty(), offer.resources));
+      offeredByAgent.set(offer.agentId, roles);
+    }
     const agents = [];
     for (const a of this.#reg.agents.values()) {
       if (!a.channel) continue;
-      const free = resources.subtract(resources.subtract(a.total, a.used), held.get(a.record.id) ?? resources.empty());
+      const use = new Map(a.usedByRole);
+      for (const [role, r] of offeredByAgent.get(a.record.id) ?? []) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
+      const { free, reservedFree } = availability(a.total, a.reserved, use);
       agents.push({
         id: a.record.id,
         hostname: a.record.info.hostname ?? '',
         attributes: a.record.info.attributes ?? {},
         total: a.total,
         free,
-        reservedFree: new Map<string, Res>(),
+        reservedFree,
         draining: Boolean(a.record.draining),
       });
     }
@@ -825,9 +905,77 @@ export class Master {
         allocated.set(o.role, resources.add(allocated.get(o.role) ?? resources.empty(), o.resources));
         offeredAgents.add(o.agentId);
       }
-      frameworks.push({ id: f.record.id, roles: f.record.info.roles ?? ['*'], suppressedRoles: f.suppressed, allocated, filters: f.filters, offeredAgents });
+      frameworks.push({
+        id: f.record.id,
+        roles: f.record.info.roles ?? ['*'],
+        suppressedRoles: f.suppressed,
+        allocated,
+        filters: f.filters,
+        offeredAgents,
+        gangs: [...f.gangs.values()],
+      });
     }
-    return { nowMs, agents, frameworks, roles: this.#roles, minOffer: this.#o.minOffer };
+    return { nowMs, agents, frameworks, roles: this.#roles, minOffer: this.#o.minOffer, tasks: this.#preemptionCandidates() };
+  }
+
+  /** Live tasks for preemption; only built when some role has a guarantee to defend. */
+  #preemptionCandidates(): RunningTaskSlot[] | undefined {
+    if (![...this.#roles.values()].some((r) => r.quotaGuarantee)) return undefined;
+    const out: RunningTaskSlot[] = [];
+    for (const t of this.#reg.tasks.values()) {
+      if (isTerminal(t.status.state ?? 0)) continue;
+      out.push({
+        taskId: t.taskId,
+        frameworkId: t.frameworkId,
+        agentId: t.agentId,
+        role: t.role,
+        resources: resources.normalize(t.info.resources),
+        preemptible: Boolean(t.info.preemptible),
+        startedAtMs: t.launchedAtMs,
+        killing: this.#preempting.has(t.taskId) || t.status.state === TaskState.TASK_KILLING,
+      });
+    }
+    return out;
+  }
+
+  /** Every configured role with its weight, quota and what its frameworks hold now. */
+  roles(): { name: string; weight: number; quotaGuarantee?: Res | undefined; quotaLimit?: Res | undefined; allocated: Res }[] {
+    const held = new Map<string, Res>();
+    for (const f of this.#reg.frameworks.values()) {
+      for (const [role, r] of f.allocated) held.set(role, resources.add(held.get(role) ?? resources.empty(), r));
+    }
+    const names = new Set([...this.#roles.keys(), ...held.keys()]);
+    return [...names].sort().map((name) => ({ name, weight: 1, ...this.#roles.get(name), allocated: held.get(name) ?? resources.empty() }));
+  }
+
+  /** Sets a role's weight and quota; persisted before it takes effect. */
+  async setRole(name: string, body: unknown): Promise<RoleRecord> {
+    if (!this.#isLeading()) throw new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader');
+    const record = parseRole(name, body);
+    await this.#persister.persist({ type: 'role.put', role: record });
+    this.#roles.set(name, roleConfig(record));
+    this.#log.info({ role: record }, 'role configured');
+    this.#triggerAllocation();
+    return record;
+  }
+
+  async deleteRole(name: string): Promise<{ deleted: string }> {
+    if (!this.#isLeading()) throw new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader');
+    if (!this.#roles.has(name)) throw new BerthError(ErrorCode.NOT_FOUND, `role ${name} has no configuration`, { field: 'name' });
+    await this.#persister.persist({ type: 'role.delete', name });
+    this.#roles.delete(name);
+    this.#triggerAllocation();
+    return { deleted: name };
+  }
+
+  /** Why a framework or role gets what it gets, from the allocator's point of view, now. */
+  explain(subject: ExplainSubject): Explanation {
+    const allocator = this.#allocator as Partial<ExplainingAllocator>;
+    if (!allocator.explain) throw new BerthError(ErrorCode.INVALID_CALL, 'this allocator cannot explain its decisions');
+    if ('frameworkId' in subject && !this.#reg.frameworks.has(subject.frameworkId)) {
+      throw new BerthError(ErrorCode.FRAMEWORK_UNKNOWN, `framework ${subject.frameworkId} is unknown`, { field: 'framework' });
+    }
+    return allocator.explain(this.#snapshot(Date.now()), subject);
   }
 
   #removeOffer(offer: OfferEntry): void {

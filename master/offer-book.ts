@@ -8,6 +8,10 @@ export interface OfferEntry {
   agentId: string;
   role: string;
   resources: Res;
+  /** The part of resources taken from the role's reservation (empty when none). */
+  reserved: Res;
+  /** Set when the offer is one part of a gang bundle. */
+  gangId: string;
   createdAtMs: number;
   /** 0 = never. */
   expiresAtMs: number;

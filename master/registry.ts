@@ -1,14 +1,18 @@
 // The master's in-memory registry: agents, frameworks, live and recently completed tasks, with
 // the resource accounting that follows task states. No I/O; the master persists what changes.
 import { isTerminal, resources, type Channel, type Res, type TaskStatus } from '../protocol/index.js';
-import type { RefusalFilter } from './allocator/types.js';
+import type { GangRequest, RefusalFilter } from './allocator/types.js';
+import { byRole } from './availability.js';
 import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './store/records.js';
 
 export interface AgentEntry {
   record: AgentRecord;
   total: Res;
-  /** Resources of live tasks on the agent. */
+  /** Resources of live tasks on the agent, in all and per role. */
   used: Res;
+  usedByRole: Map<string, Res>;
+  /** Static (from the agent's info) and dynamic reservations, per role. */
+  reserved: Map<string, Res>;
   channel: Channel | undefined;
   tasks: Set<string>;
   lostTimer?: NodeJS.Timeout | undefined;
@@ -24,6 +28,8 @@ export interface FrameworkEntry {
   tasks: Set<string>;
   /** The latest status per task sent but not yet acknowledged by the framework. */
   unacked: Map<string, TaskStatus>;
+  /** Pending all-or-nothing requests, by gang id. */
+  gangs: Map<string, GangRequest>;
   failoverTimer?: NodeJS.Timeout | undefined;
 }
 
@@ -64,9 +70,20 @@ export class Registry {
       if (task.status.uuid) framework?.unacked.set(task.taskId, task.status);
       return;
     }
+    this.#charge(task, 1);
+  }
+
+  /** Counts a live task's resources against its agent and framework (sign 1), or gives them back (-1). */
+  #charge(task: TaskRecord, sign: 1 | -1): void {
     const r = resources.normalize(task.info.resources);
-    if (agent) agent.used = resources.add(agent.used, r);
-    if (framework) framework.allocated.set(task.role, resources.add(framework.allocated.get(task.role) ?? resources.empty(), r));
+    const move = (from: Res | undefined): Res => (sign === 1 ? resources.add(from ?? resources.empty(), r) : resources.subtract(from ?? resources.empty(), r));
+    const agent = this.agents.get(task.agentId);
+    if (agent) {
+      agent.used = move(agent.used);
+      agent.usedByRole.set(task.role, move(agent.usedByRole.get(task.role)));
+    }
+    const framework = this.frameworks.get(task.frameworkId);
+    if (framework) framework.allocated.set(task.role, move(framework.allocated.get(task.role)));
   }
 
   /**
@@ -81,12 +98,7 @@ export class Registry {
       if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
     }
     if (wasTerminal || !isTerminal(status.state ?? 0)) return false;
-    const r = resources.normalize(task.info.resources);
-    const agent = this.agents.get(task.agentId);
-    if (agent) agent.used = resources.subtract(agent.used, r);
-    const framework = this.frameworks.get(task.frameworkId);
-    const held = framework?.allocated.get(task.role);
-    if (framework && held) framework.allocated.set(task.role, resources.subtract(held, r));
+    this.#charge(task, -1);
     return true;
   }
 
@@ -112,9 +124,26 @@ export class Registry {
 }
 
 export function agentEntry(record: AgentRecord): AgentEntry {
-  return { record, total: resources.normalize(record.info.resources), used: resources.empty(), channel: undefined, tasks: new Set() };
+  const entry: AgentEntry = {
+    record,
+    total: resources.empty(),
+    used: resources.empty(),
+    usedByRole: new Map(),
+    reserved: new Map(),
+    channel: undefined,
+    tasks: new Set(),
+  };
+  refreshAgent(entry);
+  return entry;
+}
+
+/** Recomputes what follows from the agent's record: its total and its reservations. */
+export function refreshAgent(entry: AgentEntry): void {
+  entry.total = resources.normalize(entry.record.info.resources);
+  const statics = (entry.record.info.reservations ?? []).map((r) => ({ role: r.role ?? '', resources: resources.normalize(r.resources) }));
+  entry.reserved = byRole([...statics, ...(entry.record.dynamicReservations ?? [])]);
 }
 
 export function frameworkEntry(record: FrameworkRecord): FrameworkEntry {
-  return { record, channel: undefined, suppressed: new Set(), filters: [], allocated: new Map(), tasks: new Set(), unacked: new Map() };
+  return { record, channel: undefined, suppressed: new Set(), filters: [], allocated: new Map(), tasks: new Set(), unacked: new Map(), gangs: new Map() };
 }

@@ -50,6 +50,7 @@ export function stateView(input: StateViewInput): MasterState {
         total: a.total,
         used: a.used,
         offered: input.offers.heldOnAgent(a.record.id),
+        reserved: Object.fromEntries(a.reserved),
         tasks: a.tasks.size,
         registeredAtMs: a.record.registeredAtMs,
       })),
@@ -104,6 +105,7 @@ export interface MasterState {
     total: Res;
     used: Res;
     offered: Res;
+    reserved: Record<string, Res>;
     tasks: number;
     registeredAtMs: number;
   }[];

@@ -15,6 +15,9 @@ import type { OfferEntry } from './offer-book.js';
 
 export interface AcceptContext {
   frameworkId: string;
+  frameworkRoles: readonly string[];
+  /** Dynamic (RESERVE-made) reservations on an agent, per role. */
+  dynamicReservations(agentId: string): ReadonlyMap<string, Res>;
   offer(id: string): OfferEntry | undefined;
   taskExists(taskId: string): boolean;
   agentExists(agentId: string): boolean;
@@ -25,8 +28,22 @@ export interface Launch {
   resources: Res;
 }
 
+export interface ReservationChange {
+  role: string;
+  resources: Res;
+}
+
 export type AcceptPlan =
-  | { ok: true; offers: OfferEntry[]; agentId: string; role: string; launches: Launch[]; unused: Res }
+  | {
+      ok: true;
+      offers: OfferEntry[];
+      agentId: string;
+      role: string;
+      launches: Launch[];
+      reserve: ReservationChange[];
+      unreserve: ReservationChange[];
+      unused: Res;
+    }
   | { ok: false; error: BerthError };
 
 const fail = (code: ErrorCode, message: string, field: string): AcceptPlan => ({
@@ -54,12 +71,16 @@ export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: Acc
 
   let used = resources.empty();
   const launches: Launch[] = [];
+  const reserve: ReservationChange[] = [];
+  const unreserve: ReservationChange[] = [];
   const seen = new Set<string>();
   for (const [oi, op] of (accept.operations ?? []).entries()) {
     const opField = `accept.operations[${oi}]`;
     const type = op.type ?? OperationType.UNKNOWN;
     if (type === OperationType.RESERVE || type === OperationType.UNRESERVE) {
-      return fail(ErrorCode.INVALID_CALL, `${OperationType[type]} is not supported by this master yet`, `${opField}.type`);
+      const problem = planReservations(op, type, opField, offers, pool, ctx, reserve, unreserve);
+      if (problem) return problem;
+      continue;
     }
     if (type !== OperationType.LAUNCH && type !== OperationType.LAUNCH_GROUP) {
       return fail(ErrorCode.INVALID_CALL, `operation type must be LAUNCH, LAUNCH_GROUP, RESERVE or UNRESERVE`, `${opField}.type`);
@@ -87,7 +108,60 @@ export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: Acc
       launches.push({ task: { ...task, agentId: first.agentId }, resources: r });
     }
   }
-  return { ok: true, offers, agentId: first.agentId, role: first.role, launches, unused: resources.subtract(pool, used) };
+  return { ok: true, offers, agentId: first.agentId, role: first.role, launches, reserve, unreserve, unused: resources.subtract(pool, used) };
+}
+
+/**
+ * RESERVE turns unreserved resources of the offers into a reservation for one of the framework's
+ * roles; UNRESERVE gives back dynamically reserved resources that are in the offers. Both take
+ * effect when the ACCEPT is carried out; the resources are then offered again as what they became.
+ */
+function planReservations(
+  op: pb.Operation.$Properties,
+  type: OperationType,
+  opField: string,
+  offers: OfferEntry[],
+  pool: Res,
+  ctx: AcceptContext,
+  reserve: ReservationChange[],
+  unreserve: ReservationChange[],
+): AcceptPlan | undefined {
+  const list = op.reservations ?? [];
+  const verb = OperationType[type];
+  if (list.length === 0) return fail(ErrorCode.INVALID_CALL, `a ${verb} needs at least one reservation`, `${opField}.reservations`);
+  const agentId = (offers[0] as OfferEntry).agentId;
+  const offeredReserved = new Map<string, Res>();
+  for (const o of offers) offeredReserved.set(o.role, resources.add(offeredReserved.get(o.role) ?? resources.empty(), o.reserved));
+  const unreservedPool = [...offeredReserved.values()].reduce((p, r) => resources.subtract(p, r), pool);
+  for (const [ri, res] of list.entries()) {
+    const field = `${opField}.reservations[${ri}]`;
+    const role = res.role ?? '';
+    if (!ctx.frameworkRoles.includes(role)) {
+      return fail(ErrorCode.ROLE_NOT_SUBSCRIBED, `role "${role}" is not one of this framework's roles (${ctx.frameworkRoles.join(', ')})`, `${field}.role`);
+    }
+    const problems = resources.validate(res.resources, `${field}.resources`);
+    if (problems.length > 0) return fail(ErrorCode.INVALID_RESOURCES, problems.join('; '), `${field}.resources`);
+    const r = resources.normalize(res.resources);
+    if (r.ports.length > 0) return fail(ErrorCode.INVALID_RESOURCES, `${field}.resources: ports cannot be reserved, only scalars`, `${field}.resources.ports`);
+    if (resources.isEmpty(r)) return fail(ErrorCode.INVALID_RESOURCES, `${field}.resources must not be empty`, `${field}.resources`);
+    if (type === OperationType.RESERVE) {
+      reserve.push({ role, resources: r });
+      const total = reserve.reduce((sum, x) => resources.add(sum, x.resources), resources.empty());
+      if (!resources.contains(unreservedPool, total)) {
+        return fail(ErrorCode.RESOURCES_EXCEED_OFFER, `cannot reserve ${resources.format(total)}: the offers have only ${resources.format(unreservedPool)} unreserved`, `${field}.resources`);
+      }
+    } else {
+      unreserve.push({ role, resources: r });
+      const total = unreserve.filter((x) => x.role === role).reduce((sum, x) => resources.add(sum, x.resources), resources.empty());
+      if (!resources.contains(offeredReserved.get(role) ?? resources.empty(), total)) {
+        return fail(ErrorCode.RESOURCES_EXCEED_OFFER, `cannot unreserve ${resources.format(total)} for ${role}: only reserved resources in the offers can be unreserved`, `${field}.resources`);
+      }
+      if (!resources.contains(ctx.dynamicReservations(agentId).get(role) ?? resources.empty(), total)) {
+        return fail(ErrorCode.INVALID_CALL, `only RESERVE-made reservations can be undone; ${role} has a static reservation on ${agentId}`, `${field}.resources`);
+      }
+    }
+  }
+  return undefined;
 }
 
 function checkTask(task: TaskInfo, field: string, agentId: string, ctx: AcceptContext): AcceptPlan | undefined {

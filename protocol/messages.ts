@@ -29,6 +29,7 @@ export type TaskState = berth.v1.TaskState;
 export const ContainerType = berth.v1.ContainerInfo.Type;
 export const HelloKind = berth.v1.Hello.Kind;
 export const OperationType = berth.v1.Operation.Type;
+export type OperationType = berth.v1.Operation.Type;
 export const HealthCheckType = berth.v1.HealthCheck.Type;
 export const StatusSource = berth.v1.TaskStatus.Source;
 

@@ -15,6 +15,7 @@ import {
   type FrameworkInfo,
   type Offer,
   type Operation,
+  type Resources,
   type SchedulerCall,
   type SchedulerEvent as WireSchedulerEvent,
   type TaskInfo,
@@ -150,6 +151,19 @@ export class SchedulerClient {
 
   suppress(roles: string[] = []): string {
     return this.#call({ suppress: { roles } });
+  }
+
+  /**
+   * Asks for an all-or-nothing bundle of task shapes (a gang): the master offers it only when every
+   * shape fits at once, as offers that all carry `gangId`. A shape's `ports` ranges count the ports
+   * it needs. Accept all of a gang's offers together.
+   */
+  requestGang(gangId: string, shapes: Resources[], role = ''): string {
+    return this.#call({ requestGang: { gangId, role, tasks: shapes } });
+  }
+
+  cancelGang(gangId: string): string {
+    return this.#call({ cancelGang: { gangId } });
   }
 
   /** Ends the framework: the master kills its tasks and forgets it. */

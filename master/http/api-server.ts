@@ -12,7 +12,26 @@ export interface ApiServerOptions {
   processMetrics?: boolean;
 }
 
-type Handler = (req: IncomingMessage, url: URL) => Promise<unknown> | unknown;
+type Handler = (req: IncomingMessage, url: URL, params: Record<string, string>) => Promise<unknown> | unknown;
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads a JSON request body (at most 1 MiB); bad JSON is a BAD_REQUEST naming the problem. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BerthError(ErrorCode.BAD_REQUEST, `request body is over ${MAX_BODY_BYTES} bytes`, { field: 'body' });
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text === '' ? {} : (JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new BerthError(ErrorCode.BAD_REQUEST, `request body is not JSON: ${(err as Error).message}`, { field: 'body' });
+  }
+}
 
 export class ApiServer {
   readonly server: Server;
@@ -21,6 +40,7 @@ export class ApiServer {
   #metrics: Registry | undefined;
   #processMetrics: boolean;
   #routes = new Map<string, Handler>();
+  #patterns: { method: string; pattern: RegExp; names: string[]; handler: Handler }[] = [];
   #master: Master | undefined;
 
   constructor(log: Logger, options: ApiServerOptions) {
@@ -39,11 +59,39 @@ export class ApiServer {
     this.#routes.set('GET /health', () => ({ status: 'ok', leadership: master.leadership, epoch: master.epoch }));
     this.#routes.set('GET /api/v1/state', () => master.state());
     this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
+    this.#routes.set('GET /api/v1/roles', () => master.roles());
+    this.route('PUT', '/api/v1/roles/:name', async (req, _url, params) => master.setRole(params.name ?? '', await readJson(req)));
+    this.route('DELETE', '/api/v1/roles/:name', async (_req, _url, params) => master.deleteRole(params.name ?? ''));
+    this.#routes.set('GET /api/v1/explain', (_req, url) => {
+      const framework = url.searchParams.get('framework');
+      const role = url.searchParams.get('role');
+      if (!framework === !role) throw new BerthError(ErrorCode.BAD_REQUEST, 'give exactly one of ?framework=ID or ?role=NAME', { field: 'query' });
+      return master.explain(framework ? { frameworkId: framework } : { role: role as string });
+    });
   }
 
-  /** Adds a JSON route; handlers return a value or throw a BerthError. */
+  /** Adds a JSON route (":name" segments are parameters); handlers return a value or throw a BerthError. */
   route(method: string, path: string, handler: Handler): void {
-    this.#routes.set(`${method} ${path}`, handler);
+    if (!path.includes('/:')) {
+      this.#routes.set(`${method} ${path}`, handler);
+      return;
+    }
+    const names: string[] = [];
+    const pattern = new RegExp(`^${path.replace(/:([a-zA-Z]+)/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    })}$`);
+    this.#patterns.push({ method, pattern, names, handler });
+  }
+
+  #match(method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
+    const exact = this.#routes.get(`${method} ${path}`);
+    if (exact) return { handler: exact, params: {} };
+    for (const p of this.#patterns) {
+      const m = p.method === method ? p.pattern.exec(path) : null;
+      if (m) return { handler: p.handler, params: Object.fromEntries(p.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
+    }
+    return undefined;
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -80,9 +128,9 @@ export class ApiServer {
         res.end();
         return;
       }
-      const handler = this.#routes.get(`${req.method} ${url.pathname}`);
-      if (!handler) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${req.method} ${url.pathname}; see docs/api.md`);
-      const body = await handler(req, url);
+      const found = this.#match(req.method ?? 'GET', url.pathname);
+      if (!found) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${req.method} ${url.pathname}; see docs/api.md`);
+      const body = await found.handler(req, url, found.params);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     } catch (err) {

@@ -11,6 +11,7 @@ export const DEFAULT_KEY_PREFIX = 'berth:';
  * - `<prefix>agents`      hash    — agent id → AgentRecord JSON.
  * - `<prefix>frameworks`  hash    — framework id → FrameworkRecord JSON.
  * - `<prefix>tasks`       hash    — task id → TaskRecord JSON.
+ * - `<prefix>roles`       hash    — role name → RoleRecord JSON (weights and quotas).
  * - `<prefix>events`      stream  — one entry per applied StateChange: {epoch, type, id, value}.
  *
  * Every state change runs as one Lua script over several of these keys. On Redis Cluster they must
@@ -23,6 +24,7 @@ export interface StoreKeys {
   readonly agents: string;
   readonly frameworks: string;
   readonly tasks: string;
+  readonly roles: string;
   readonly events: string;
 }
 
@@ -35,6 +37,7 @@ export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
     agents: `${prefix}agents`,
     frameworks: `${prefix}frameworks`,
     tasks: `${prefix}tasks`,
+    roles: `${prefix}roles`,
     events: `${prefix}events`,
   });
 }

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
-import type { AgentRecord, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
+import type { AgentRecord, ClusterState, FrameworkRecord, RoleRecord, StateChange, TaskRecord } from './records.js';
 
 const HISTORY_LIMIT = 10_000;
 
@@ -20,12 +20,14 @@ interface Snapshot {
   agents: AgentRecord[];
   frameworks: FrameworkRecord[];
   tasks: TaskRecord[];
+  roles?: RoleRecord[];
 }
 
 export class MemoryStore implements ClusterStore {
   #agents = new Map<string, AgentRecord>();
   #frameworks = new Map<string, FrameworkRecord>();
   #tasks = new Map<string, TaskRecord>();
+  #roles = new Map<string, RoleRecord>();
   #history: { id: string; epoch: number; change: StateChange }[] = [];
   #seq = 0;
   #epoch = 0;
@@ -96,6 +98,7 @@ export class MemoryStore implements ClusterStore {
       agents: [...this.#agents.values()],
       frameworks: [...this.#frameworks.values()],
       tasks: [...this.#tasks.values()],
+      roles: [...this.#roles.values()],
     });
   }
 
@@ -112,6 +115,8 @@ export class MemoryStore implements ClusterStore {
         case 'framework.delete': this.#frameworks.delete(copy.frameworkId); break;
         case 'task.put': this.#tasks.set(copy.task.taskId, copy.task); break;
         case 'task.delete': this.#tasks.delete(copy.taskId); break;
+        case 'role.put': this.#roles.set(copy.role.name, copy.role); break;
+        case 'role.delete': this.#roles.delete(copy.name); break;
       }
       this.#history.push({ id: `${this.#now()}-${this.#seq++}`, epoch, change: copy });
     }
@@ -134,6 +139,7 @@ export class MemoryStore implements ClusterStore {
     for (const a of snapshot.agents) this.#agents.set(a.id, a);
     for (const f of snapshot.frameworks) this.#frameworks.set(f.id, f);
     for (const t of snapshot.tasks) this.#tasks.set(t.taskId, t);
+    for (const r of snapshot.roles ?? []) this.#roles.set(r.name, r);
   }
 
   /** Resolves once a snapshot that includes every change so far is on disk. */
@@ -155,6 +161,7 @@ export class MemoryStore implements ClusterStore {
       agents: [...this.#agents.values()],
       frameworks: [...this.#frameworks.values()],
       tasks: [...this.#tasks.values()],
+      roles: [...this.#roles.values()],
     };
     const tmp = join(dir, `state.json.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify(snapshot));

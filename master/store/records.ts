@@ -1,6 +1,6 @@
 // What the master persists. Records are plain JSON-able objects (wire messages in toJSON form are
 // avoided: we keep the property shapes of protocol/messages so they round-trip without loss).
-import type { AgentInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../protocol/index.js';
+import type { AgentInfo, FrameworkInfo, Res, TaskInfo, TaskStatus } from '../../protocol/index.js';
 
 export interface AgentRecord {
   id: string;
@@ -9,6 +9,8 @@ export interface AgentRecord {
   /** active: connected or within its grace; unreachable: missed heartbeats; gone: removed. */
   state: 'active' | 'unreachable' | 'gone';
   draining?: { deadlineMs: number } | undefined;
+  /** Reservations made by RESERVE operations (static ones come with the agent's info). */
+  dynamicReservations?: { role: string; resources: Res }[] | undefined;
 }
 
 export interface FrameworkRecord {
@@ -33,10 +35,19 @@ export interface TaskRecord {
   role: string;
 }
 
+/** An operator's configuration of one role: weight and quota. */
+export interface RoleRecord {
+  name: string;
+  weight: number;
+  quotaGuarantee?: Res | undefined;
+  quotaLimit?: Res | undefined;
+}
+
 export interface ClusterState {
   agents: AgentRecord[];
   frameworks: FrameworkRecord[];
   tasks: TaskRecord[];
+  roles: RoleRecord[];
 }
 
 /** One state change. A batch of them is applied atomically under the leader's epoch. */
@@ -46,4 +57,6 @@ export type StateChange =
   | { type: 'framework.put'; framework: FrameworkRecord }
   | { type: 'framework.delete'; frameworkId: string }
   | { type: 'task.put'; task: TaskRecord }
-  | { type: 'task.delete'; taskId: string };
+  | { type: 'task.delete'; taskId: string }
+  | { type: 'role.put'; role: RoleRecord }
+  | { type: 'role.delete'; name: string };

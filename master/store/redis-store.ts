@@ -4,7 +4,7 @@ import { createClient, ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
 import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
-import type { AgentRecord, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
+import type { AgentRecord, ClusterState, FrameworkRecord, RoleRecord, StateChange, TaskRecord } from './records.js';
 import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -121,14 +121,15 @@ export class RedisStore implements ClusterStore {
     // that a later read would have missed.
     const replies = await this.#call(
       'load',
-      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).exec(),
+      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).exec(),
       this.#config.loadTimeoutMs,
     );
-    const [agents, frameworks, tasks] = replies as unknown as [Record<string, string>, Record<string, string>, Record<string, string>];
+    const [agents, frameworks, tasks, roles] = replies as unknown as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
     return {
       agents: Object.values(agents).map((v) => JSON.parse(v) as AgentRecord),
       frameworks: Object.values(frameworks).map((v) => JSON.parse(v) as FrameworkRecord),
       tasks: Object.values(tasks).map((v) => JSON.parse(v) as TaskRecord),
+      roles: Object.values(roles ?? {}).map((v) => JSON.parse(v) as RoleRecord),
     };
   }
 
@@ -136,7 +137,7 @@ export class RedisStore implements ClusterStore {
     const k = this.#keys;
     const args = [String(epoch), String(this.#config.eventsMaxLen)];
     for (const change of changes) args.push(...encodeChange(change));
-    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events], args);
+    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles], args);
     if (typeof reply !== 'number' || reply < 0) throw scriptError(Number(reply), { script: APPLY.name, epoch });
   }
 
@@ -311,6 +312,8 @@ function encodeChange(change: StateChange): [string, string, string] {
     case 'framework.delete': return [change.type, change.frameworkId, ''];
     case 'task.put': return [change.type, change.task.taskId, JSON.stringify(change.task)];
     case 'task.delete': return [change.type, change.taskId, ''];
+    case 'role.put': return [change.type, change.role.name, JSON.stringify(change.role)];
+    case 'role.delete': return [change.type, change.name, ''];
     default:
       // Untyped callers: let the script refuse it (UNKNOWN_CHANGE) before writing anything.
       return [String((change as { type: unknown }).type), '', ''];
@@ -325,6 +328,8 @@ function decodeChange(type: string, id: string, value: string): StateChange {
     case 'framework.delete': return { type, frameworkId: id };
     case 'task.put': return { type, task: JSON.parse(value) as TaskRecord };
     case 'task.delete': return { type, taskId: id };
+    case 'role.put': return { type, role: JSON.parse(value) as RoleRecord };
+    case 'role.delete': return { type, name: id };
     default:
       throw new BerthError(ErrorCode.INTERNAL, `event stream holds an unknown change type '${type}'`);
   }

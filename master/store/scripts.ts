@@ -113,13 +113,14 @@ return 1
  * is validated before the first write because Redis does not roll a script back when it fails.
  * Records travel as JSON strings the script never decodes, so they round-trip byte for byte.
  */
-export const APPLY = script('apply', 5, `
+export const APPLY = script('apply', 6, `
 --[[ apply
   KEYS[1]  epoch key
   KEYS[2]  agents hash
   KEYS[3]  frameworks hash
   KEYS[4]  tasks hash
   KEYS[5]  events stream
+  KEYS[6]  roles hash
   ARGV[1]  the caller's epoch
   ARGV[2]  approximate MAXLEN of the events stream
   ARGV[3..] one (type, id, value) triple per change, in order; value is the record JSON for
@@ -136,6 +137,7 @@ local targets = {
   ['agent.put'] = {KEYS[2], true}, ['agent.delete'] = {KEYS[2], false},
   ['framework.put'] = {KEYS[3], true}, ['framework.delete'] = {KEYS[3], false},
   ['task.put'] = {KEYS[4], true}, ['task.delete'] = {KEYS[4], false},
+  ['role.put'] = {KEYS[6], true}, ['role.delete'] = {KEYS[6], false},
 }
 for i = 3, #ARGV, 3 do
   if not targets[ARGV[i]] then return -2 end

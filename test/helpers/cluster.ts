@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { Agent, DockerRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
-import { SchedulerClient, type FrameworkInfo, type SchedulerEvent } from '../../frameworks/sdk/index.js';
+import { Agent, DockerRuntime, HollowRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
+import { SchedulerClient, type FrameworkInfo, type Offer, type SchedulerEvent } from '../../frameworks/sdk/index.js';
 import type { RunningMaster, StartMasterOptions } from '../../master/index.js';
 import { resources } from '../../protocol/index.js';
 import { cleanUpAgentContainers } from './docker.js';
@@ -13,7 +13,8 @@ import { testLogger } from './log.js';
 import { testMaster } from './master.js';
 import { until } from './poll.js';
 
-export type RuntimeKind = 'docker' | 'process';
+/** Real runtimes, and hollow (the real agent and protocol, tasks that only pretend to run). */
+export type RuntimeKind = 'docker' | 'process' | 'hollow';
 
 export async function testAgent(
   t: Test,
@@ -23,7 +24,7 @@ export async function testAgent(
 ): Promise<Agent> {
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-agent-')));
   if (!options.workDir) t.teardown(() => rm(workDir, { recursive: true, force: true }));
-  const runtime: ContainerRuntime = kind === 'docker' ? new DockerRuntime() : new ProcessRuntime();
+  const runtime: ContainerRuntime = kind === 'docker' ? new DockerRuntime() : kind === 'hollow' ? new HollowRuntime() : new ProcessRuntime();
   const [begin, end] = options.ports ?? [32000, 32099];
   const agent = new Agent({
     masterUrl,
@@ -46,11 +47,14 @@ export async function testAgent(
 /** An SDK framework whose events are recorded as they come, for assertions. */
 export class TestFramework {
   readonly events: SchedulerEvent[] = [];
+  /** When set, called with every batch of offers as it arrives (to answer them). */
+  onOffers: ((offers: Offer[]) => void) | undefined;
   #waiters = new Set<() => void>();
   constructor(readonly client: SchedulerClient) {
     void (async () => {
       for await (const e of client.events()) {
         this.events.push(e);
+        if (e.type === 'offers') this.onOffers?.(e.offers);
         for (const w of this.#waiters) w();
       }
     })();
@@ -84,10 +88,12 @@ export async function testFramework(t: Test, masterUrl: string, info: Partial<Fr
 export async function testCluster(
   t: Test,
   kind: RuntimeKind,
-  options: Partial<StartMasterOptions> & { agents?: number } = {},
+  options: Partial<StartMasterOptions> & { agents?: number; agentCpus?: number; agentMemMb?: number } = {},
 ): Promise<{ master: RunningMaster; agents: Agent[] }> {
   const master = await testMaster(t, options);
   const agents: Agent[] = [];
-  for (let i = 0; i < (options.agents ?? 1); i++) agents.push(await testAgent(t, master.url, kind, { ports: [32000 + i * 100, 32099 + i * 100] }));
+  for (let i = 0; i < (options.agents ?? 1); i++) {
+    agents.push(await testAgent(t, master.url, kind, { ports: [32000 + i * 100, 32099 + i * 100], cpus: options.agentCpus, memMb: options.agentMemMb }));
+  }
   return { master, agents };
 }

@@ -46,8 +46,11 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       ...state.agents.map((agent): StateChange => ({ type: 'agent.put', agent })),
       ...state.frameworks.map((framework): StateChange => ({ type: 'framework.put', framework })),
       ...state.tasks.map((task): StateChange => ({ type: 'task.put', task })),
+      ...state.roles.map((role): StateChange => ({ type: 'role.put', role })),
     ]);
     t.same(sorted(await store.load()), sorted(state));
+    await store.apply(epoch, [{ type: 'role.delete', name: 'eng' }]);
+    t.same((await store.load()).roles.map((r) => r.name), ['analytics'], 'a role is deleted by name');
   });
 
   test('a put replaces the record and delete removes it; deleting an absent id is a no-op', async (t, { store }) => {
@@ -67,7 +70,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { type: 'framework.delete', frameworkId: state.frameworks[0]!.id },
       { type: 'task.delete', taskId: 'never-existed' },
     ]);
-    t.same(await store.load(), { agents: [], frameworks: [], tasks: [running] });
+    t.same(await store.load(), { agents: [], frameworks: [], tasks: [running], roles: [] });
   });
 
   test('changes in one batch apply in order', async (t, { store }) => {
@@ -152,7 +155,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { code: ErrorCode.FENCED },
     );
     t.equal(await h.store.renew('old', old.epoch, LEASE_MS), false, 'the old leader cannot renew');
-    t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [] });
+    t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [], roles: [] });
     await other.apply(elected.leader!.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]);
     t.equal((await h.store.load()).agents.length, 1, 'the new leader writes');
   });
@@ -222,7 +225,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
     await h.store.apply(epoch, [{ type: 'agent.put', agent: state.agents[1]! }]);
     await h.store.close();
     const reopened = await h.reopen();
-    t.same(sorted(await reopened.load()), sorted({ agents: [state.agents[1]!], frameworks: [], tasks: state.tasks }));
+    t.same(sorted(await reopened.load()), sorted({ agents: [state.agents[1]!], frameworks: [], tasks: state.tasks, roles: [] }));
     // The old lease may or may not survive a restart; once it is gone the next election is epoch + 1.
     const next = await eventually(t, async () => {
       const r = await reopened.campaign({ masterId: 'b', url: 'ws://127.0.0.1/b' }, LEASE_MS);
@@ -274,6 +277,7 @@ function sorted(state: ClusterState): ClusterState {
     agents: [...state.agents].sort(by((a) => a.id)),
     frameworks: [...state.frameworks].sort(by((f) => f.id)),
     tasks: [...state.tasks].sort(by((x) => x.taskId)),
+    roles: [...state.roles].sort(by((r) => r.name)),
   };
 }
 
@@ -332,5 +336,9 @@ export function sampleState(): ClusterState {
     launchedAtMs: 1_767_225_604_000,
     role: 'web',
   });
-  return { agents, frameworks, tasks: [task(1, TaskState.TASK_STAGING), task(2, TaskState.TASK_RUNNING), task(3, TaskState.TASK_FAILED)] };
+  const roles = [
+    { name: 'eng', weight: 2, quotaGuarantee: { cpus: 4, memMb: 4096, diskMb: 0, gpus: 0, ports: [] } },
+    { name: 'analytics', weight: 1, quotaLimit: { cpus: 8, memMb: 0, diskMb: 0, gpus: 0, ports: [] } },
+  ];
+  return { agents, frameworks, tasks: [task(1, TaskState.TASK_STAGING), task(2, TaskState.TASK_RUNNING), task(3, TaskState.TASK_FAILED)], roles };
 }

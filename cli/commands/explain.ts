@@ -1,0 +1,38 @@
+// berth explain: why a framework or a role gets the offers it gets (or none).
+import type { Explanation } from '../../master/allocator/types.js';
+import { Problems, type Command } from '../flags.js';
+import { httpBase } from '../output.js';
+import { getJson } from './state.js';
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'Say why a framework or a role gets the offers it gets, or none.',
+  usage: 'berth explain (--framework ID | --role NAME) [--master URL] [-o text|json]',
+  flags: {
+    framework: { type: 'string', help: 'the framework id (see berth state)', placeholder: 'ID' },
+    role: { type: 'string', help: 'a role, e.g. eng/ml', placeholder: 'NAME' },
+    master: { type: 'string', default: 'http://127.0.0.1:5050', help: 'the master (http:// or ws://)', placeholder: 'URL' },
+    output: { type: 'string', short: 'o', default: 'text', help: 'text or json', placeholder: 'FORMAT' },
+  },
+  examples: ['berth explain --framework fw-1234', 'berth explain --role analytics -o json'],
+  async run(flags) {
+    const problems = new Problems('explain');
+    const base = httpBase(problems.url(flags, 'master', ['http', 'ws', 'https', 'wss']));
+    const format = problems.oneOf(flags, 'output', ['text', 'json'] as const);
+    if (!flags.framework === !flags.role) problems.add('give exactly one of --framework ID or --role NAME');
+    problems.throwIfAny();
+    const query = flags.framework ? `framework=${encodeURIComponent(String(flags.framework))}` : `role=${encodeURIComponent(String(flags.role))}`;
+    const e = await getJson<Explanation>(`${base}/api/v1/explain?${query}`);
+    if (format === 'json') {
+      process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
+      return 0;
+    }
+    const lines = [e.summary, ''];
+    for (const r of e.reasons) {
+      const where = r.agents > 0 ? ` (${r.agents} agent${r.agents === 1 ? '' : 's'}${r.exampleAgentIds.length ? `, e.g. ${r.exampleAgentIds.join(', ')}` : ''})` : '';
+      lines.push(`  ${r.kind.padEnd(24)} ${r.message}${where}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
