@@ -83,6 +83,23 @@ t.test('a failing task makes the hello framework exit non-zero', async (t) => {
   t.match(hello.stdout, /0 of 2 tasks finished/);
 });
 
+t.test('berth explain says why a framework gets nothing', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process', '--agents', '1']);
+  const { SchedulerClient } = await import('../../frameworks/sdk/index.js');
+  const client = new SchedulerClient({ masterUrl: cluster.url, framework: { name: 'idle', roles: ['*'] } });
+  t.teardown(() => client.close());
+  for await (const e of client.events()) if (e.type === 'subscribed') break;
+  client.suppress();
+  const out = await until('explain names the suppression', async () => {
+    const r = await run([CLI, 'explain', '--master', cluster.http, '--framework', client.frameworkId]);
+    return r.code === 0 && /suppressed/.test(r.stdout) ? r.stdout : undefined;
+  });
+  t.match(out, /gets no offers/);
+  const missing = await run([CLI, 'explain', '--master', cluster.http]);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /exactly one of --framework ID or --role NAME/);
+});
+
 t.test('bad flags are refused with a message naming the flag and the rule', async (t) => {
   const bad = await run([CLI, 'dev', '--agents', 'many', '--runtime', 'vm', '--port', '99999']);
   t.equal(bad.code, 2);

@@ -243,3 +243,17 @@ t.test('SUPPRESS stops offers until REVIVE', async (t) => {
   fw.send({ schedulerCall: { revive: {} } });
   await firstOffer(fw, from);
 });
+
+t.test('an offer not answered within the offer timeout is rescinded and offered again', async (t) => {
+  const m = await testMaster(t, { offerTimeoutMs: 300, allocationIntervalMs: 50 });
+  await registeredAgent(t, m.url);
+  const { fw } = await subscribed(t, m.url);
+  const offer = await firstOffer(fw);
+  t.ok((offer.expiresAtMs ?? 0) > Date.now() - 1000, 'the offer says when it expires');
+  const rescinded = await fw.next('rescind', (e) => e.schedulerEvent?.rescind?.offerId);
+  t.equal(rescinded, offer.id);
+  const again = await firstOffer(fw, fw.received.findIndex((e) => e.schedulerEvent?.rescind));
+  t.not(again.id, offer.id, 'a new offer follows');
+  fw.send({ schedulerCall: { requestId: 'late', accept: { offerIds: [offer.id ?? ''], operations: [{ type: 1, tasks: [task('late')] }] } } });
+  t.equal((await errorFor(fw, 'late')).code, ErrorCode.OFFER_UNKNOWN, 'the rescinded offer can no longer be used');
+});
