@@ -3,13 +3,15 @@
 // for `berth dev`, which wires a master and agents into one process.
 import { readFileSync } from 'node:fs';
 import { agentCommand } from './commands/agent.js';
+import { agentsCommand } from './commands/agents.js';
 import { devCommand } from './commands/dev.js';
 import { explainCommand } from './commands/explain.js';
 import { masterCommand } from './commands/master.js';
 import { stateCommand } from './commands/state.js';
+import { tasksCommand } from './commands/tasks.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, explainCommand];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, explainCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -43,6 +43,8 @@ import type {
 import { availability, byRole } from './availability.js';
 import { ROLE_RULE, parseRole, roleConfig } from './role-config.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
+import { LogRelay, type LogSink } from './log-relay.js';
+import { MarkLimiter } from './mark-limiter.js';
 import { OfferBook, type OfferEntry } from './offer-book.js';
 import { Persister } from './persister.js';
 import { LeaderLease, type Leadership } from './leader-lease.js';
@@ -69,8 +71,15 @@ export interface MasterOptions {
   /** refuseSeconds used by a DECLINE that gives none (Mesos' default is 5 s). */
   defaultRefuseSeconds?: number;
   minOffer?: { cpus: number; memMb: number };
-  /** How long a disconnected agent has to come back before its tasks are LOST. */
+  /** How long a disconnected agent has to come back before it is marked unreachable. */
   agentReregisterTimeoutMs?: number;
+  /** The same after a failover, for every agent the new leader loaded (they all reconnect at once). */
+  failoverReregisterTimeoutMs?: number;
+  /** How long an unreachable agent may stay away before it is removed and its tasks are GONE. */
+  agentGoneTimeoutMs?: number;
+  /** At most this fraction of the agents (at least one) is marked unreachable per window. */
+  unreachableRateFraction?: number;
+  unreachableRateWindowMs?: number;
   /** Heartbeat interval the master announces in Welcome. */
   heartbeatIntervalMs?: number;
   leaseMs?: number;
@@ -85,7 +94,11 @@ const DEFAULTS: Settings = {
   offerTimeoutMs: 60_000,
   defaultRefuseSeconds: 5,
   minOffer: { cpus: 0.01, memMb: 32 },
-  agentReregisterTimeoutMs: 15_000,
+  agentReregisterTimeoutMs: 5_000,
+  failoverReregisterTimeoutMs: 15_000,
+  agentGoneTimeoutMs: 600_000,
+  unreachableRateFraction: 0.1,
+  unreachableRateWindowMs: 60_000,
   heartbeatIntervalMs: 5_000,
   leaseMs: 10_000,
   completedTasksKept: 10_000,
@@ -108,6 +121,12 @@ export class Master {
   #allocationQueued = false;
   #onStepDown: ((reason: string) => void)[] = [];
   #channels = new Set<Channel>();
+  #markLimiter: MarkLimiter;
+  /** Streams of task logs from agents to operators. */
+  readonly logs: LogRelay;
+  /** Agents whose grace ran out, waiting for the rate limiter to mark them unreachable. */
+  #markQueue = new Set<string>();
+  #markTimer: NodeJS.Timeout | undefined;
   /** Tasks the allocator named for preemption, being killed. */
   #preempting = new Set<string>();
   readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0 };
@@ -122,6 +141,9 @@ export class Master {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.#o = { ...DEFAULTS, ...given } as Settings;
     this.#reg = new Registry(this.#o.completedTasksKept);
+    this.#markLimiter = new MarkLimiter(this.#o.unreachableRateFraction, this.#o.unreachableRateWindowMs);
+    this.logs = new LogRelay((agentId, event) =>
+      this.#reg.agents.get(agentId)?.channel?.send({ agentEvent: { ...event, epoch: this.#lease.epoch } }) ?? false);
     this.#persister = new Persister(this.#store, () => this.#lease.epoch, (err) => this.#onStoreError(err));
     this.#lease = new LeaderLease(this.#store, {
       masterId: this.id,
@@ -162,7 +184,11 @@ export class Master {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers.clear();
-    for (const a of this.#reg.agents.values()) clearTimeout(a.lostTimer);
+    for (const a of this.#reg.agents.values()) {
+      clearTimeout(a.lostTimer);
+      clearTimeout(a.drainTimer);
+    }
+    clearTimeout(this.#markTimer);
     for (const f of this.#reg.frameworks.values()) clearTimeout(f.failoverTimer);
     for (const c of this.#channels) c.close(CloseCode.SHUTDOWN, 'master is shutting down');
     await this.#lease.stop();
@@ -173,7 +199,11 @@ export class Master {
     this.#reg.load(state);
     // Roles set through the API were persisted and win over the ones given as flags.
     for (const r of state.roles) this.#roles.set(r.name, roleConfig(r));
-    for (const agent of this.#reg.agents.values()) this.#armAgentLost(agent);
+    for (const agent of this.#reg.agents.values()) {
+      if (agent.record.state === 'unreachable') this.#armAgentGone(agent);
+      else this.#armAgentLost(agent, this.#o.failoverReregisterTimeoutMs);
+      if (agent.record.draining) this.#armDrainDeadline(agent);
+    }
     for (const framework of this.#reg.frameworks.values()) this.#armFailover(framework);
     this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
   }
@@ -255,6 +285,10 @@ export class Master {
         }
         const entry = agent;
         void this.#agentUpdate(entry, call.update.status ?? {}).catch((err: unknown) => this.#agentFailure(channel, err));
+      } else if (call.usage) {
+        if (agent && agent.channel === channel) this.#agentUsage(agent, call.usage);
+      } else if (call.logLines) {
+        if (agent && agent.channel === channel) this.logs.receive(agent.record.id, call.logLines);
       } else {
         this.#agentError(channel, ErrorCode.INVALID_CALL, 'unknown agent call', 'call');
       }
@@ -295,6 +329,7 @@ export class Master {
       info,
       registeredAtMs: known?.record.registeredAtMs ?? Date.now(),
       state: 'active',
+      unreachableSinceMs: undefined,
       draining: known?.record.draining,
       dynamicReservations: known?.record.dynamicReservations,
     };
@@ -304,6 +339,7 @@ export class Master {
     entry.channel = channel;
     clearTimeout(entry.lostTimer);
     entry.lostTimer = undefined;
+    this.#markQueue.delete(id);
     this.#reg.agents.set(id, entry);
 
     const changes: StateChange[] = [{ type: 'agent.put', agent: record }];
@@ -327,6 +363,9 @@ export class Master {
     }
     await this.#persister.persist(...changes);
     channel.send({ agentEvent: { epoch: this.#lease.epoch, registered: { agentId: id } } });
+    // The host rebooted: whatever its previous agent ran is gone, no need to wait for it.
+    const previous = register.previousAgentId ? this.#reg.agents.get(register.previousAgentId) : undefined;
+    if (previous && previous !== entry && !previous.channel) await this.#agentGone(previous, TaskReason.AGENT_REMOVED);
     for (const status of deliveries) this.#deliver(status);
     this.#log.info({ agentId: id, hostname: info.hostname, reregistered: Boolean(known), tasks: reported.size }, 'agent registered');
     this.#triggerAllocation();
@@ -362,9 +401,20 @@ export class Master {
       this.#reg.index(task);
       return { type: 'task.put', task };
     }
-    if (status.uuid && known.appliedUuids.includes(status.uuid)) return undefined;
     const state = status.state ?? 0;
-    if (state !== known.status.state && canTransition(known.status.state ?? 0, state)) {
+    if (isTerminal(known.status.state ?? 0) && !isTerminal(state)) {
+      // Ended here (LOST while its agent was away, say) but still running there: stop it.
+      agent.channel?.send({
+        agentEvent: { epoch: this.#lease.epoch, killTask: { frameworkId: known.frameworkId, taskId, reason: TaskReason.TASK_UNKNOWN_TO_MASTER } },
+      });
+      return undefined;
+    }
+    if (state === known.status.state) return undefined;
+    // An update seen before is not applied twice, except to bring a task back from UNREACHABLE
+    // (the master made that state up; the agent's own latest word wins).
+    const seen = Boolean(status.uuid && known.appliedUuids.includes(status.uuid));
+    if (seen && known.status.state !== TaskState.TASK_UNREACHABLE) return undefined;
+    if (canTransition(known.status.state ?? 0, state)) {
       const next = { ...status, taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
       this.#applyStatus(known, next);
       deliveries.push(next);
@@ -409,34 +459,195 @@ export class Master {
 
   #agentDisconnected(agent: AgentEntry, why: string): void {
     agent.channel = undefined;
+    this.logs.agentGone(agent.record.id);
     this.#log.warn({ agentId: agent.record.id, why }, 'agent disconnected');
     for (const offer of this.#offers.ofAgent(agent.record.id)) this.#rescind(offer);
-    this.#armAgentLost(agent);
+    this.#armAgentLost(agent, this.#o.agentReregisterTimeoutMs);
   }
 
-  #armAgentLost(agent: AgentEntry): void {
+  /** After a disconnect: the agent has graceMs to come back before it is queued for marking. */
+  #armAgentLost(agent: AgentEntry, graceMs: number): void {
     clearTimeout(agent.lostTimer);
-    agent.lostTimer = setTimeout(() => void this.#agentLost(agent).catch((err: unknown) => this.#log.error({ err }, 'agent removal failed')), this.#o.agentReregisterTimeoutMs);
+    agent.lostTimer = setTimeout(() => {
+      if (agent.channel || !this.#isLeading()) return;
+      this.#markQueue.add(agent.record.id);
+      this.#markUnreachableQueued();
+    }, graceMs);
     agent.lostTimer.unref();
   }
 
-  async #agentLost(agent: AgentEntry): Promise<void> {
+  /** Marks queued agents unreachable as fast as the limiter allows; the rest wait their turn. */
+  #markUnreachableQueued(): void {
+    clearTimeout(this.#markTimer);
+    for (const agentId of this.#markQueue) {
+      const agent = this.#reg.agents.get(agentId);
+      if (!agent || agent.channel) {
+        this.#markQueue.delete(agentId);
+        continue;
+      }
+      if (!this.#markLimiter.tryTake(this.#reg.agents.size, Date.now())) {
+        this.#log.warn({ waiting: this.#markQueue.size }, 'many agents lost at once; marking them unreachable slowly');
+        this.#markTimer = setTimeout(() => this.#markUnreachableQueued(), Math.max(10, this.#markLimiter.nextFreeAtMs() - Date.now()));
+        this.#markTimer.unref();
+        return;
+      }
+      this.#markQueue.delete(agentId);
+      void this.#markUnreachable(agent).catch((err: unknown) => this.#log.error({ err }, 'marking an agent unreachable failed'));
+    }
+  }
+
+  /**
+   * The agent did not come back: its tasks become UNREACHABLE for partition-aware frameworks (they
+   * may come back with it) and LOST for the others; their resources leave the allocation.
+   */
+  async #markUnreachable(agent: AgentEntry): Promise<void> {
+    if (agent.channel || !this.#isLeading()) return;
+    const now = Date.now();
+    agent.record = { ...agent.record, state: 'unreachable', unreachableSinceMs: now };
+    const changes: StateChange[] = [{ type: 'agent.put', agent: agent.record }];
+    const deliveries: TaskStatus[] = [];
+    for (const taskId of [...agent.tasks]) {
+      const task = this.#reg.tasks.get(taskId);
+      if (!task || isTerminal(task.status.state ?? 0) || task.status.state === TaskState.TASK_UNREACHABLE) continue;
+      const aware = Boolean(this.#reg.frameworks.get(task.frameworkId)?.record.info.partitionAware);
+      const status = this.#masterStatus(task, aware ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST, TaskReason.AGENT_UNREACHABLE,
+        `agent ${agent.record.id} did not come back within its grace period`);
+      this.#applyStatus(task, status);
+      changes.push({ type: 'task.put', task });
+      deliveries.push(status);
+    }
+    await this.#persister.persist(...changes);
+    for (const s of deliveries) this.#deliver(s);
+    this.#log.warn({ agentId: agent.record.id, tasks: deliveries.length }, 'agent unreachable');
+    this.#armAgentGone(agent);
+  }
+
+  /** An unreachable agent that stays away is removed; its unreachable tasks are GONE. */
+  #armAgentGone(agent: AgentEntry): void {
+    clearTimeout(agent.lostTimer);
+    const since = agent.record.unreachableSinceMs ?? Date.now();
+    agent.lostTimer = setTimeout(() => void this.#agentGone(agent).catch((err: unknown) => this.#log.error({ err }, 'agent removal failed')),
+      Math.max(0, since + this.#o.agentGoneTimeoutMs - Date.now()));
+    agent.lostTimer.unref();
+  }
+
+  async #agentGone(agent: AgentEntry, reason: string = TaskReason.AGENT_REMOVED): Promise<void> {
     if (agent.channel || !this.#isLeading()) return;
     const changes: StateChange[] = [{ type: 'agent.delete', agentId: agent.record.id }];
     const deliveries: TaskStatus[] = [];
     for (const taskId of [...agent.tasks]) {
       const task = this.#reg.tasks.get(taskId);
       if (!task || isTerminal(task.status.state ?? 0)) continue;
-      const status = this.#masterStatus(task, TaskState.TASK_LOST, 'AGENT_REMOVED', `agent ${agent.record.id} did not come back within ${this.#o.agentReregisterTimeoutMs} ms`);
+      const aware = Boolean(this.#reg.frameworks.get(task.frameworkId)?.record.info.partitionAware);
+      const status = this.#masterStatus(task, aware ? TaskState.TASK_GONE : TaskState.TASK_LOST, reason, `agent ${agent.record.id} was removed`);
       this.#applyStatus(task, status);
       changes.push({ type: 'task.put', task });
       deliveries.push(status);
     }
+    clearTimeout(agent.lostTimer);
+    clearTimeout(agent.drainTimer);
     this.#reg.agents.delete(agent.record.id);
     await this.#persister.persist(...changes);
     for (const s of deliveries) this.#deliver(s);
     for (const f of this.#reg.frameworks.values()) f.channel?.send({ schedulerEvent: { agentLost: { agentId: agent.record.id } } });
-    this.#log.warn({ agentId: agent.record.id, tasksLost: deliveries.length }, 'agent removed');
+    this.#log.warn({ agentId: agent.record.id, tasks: deliveries.length, reason }, 'agent removed');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Maintenance
+
+  /**
+   * Drains an agent for maintenance: no new offers from it, frameworks are told (so they can move
+   * work off it), and whatever still runs there at the deadline is killed.
+   */
+  async drain(agentId: string, deadlineMs: number): Promise<{ agentId: string; deadlineMs: number }> {
+    const agent = this.#agentForOperator(agentId);
+    if (!Number.isFinite(deadlineMs) || deadlineMs < 0) throw new BerthError(ErrorCode.BAD_REQUEST, 'deadline must be a time in the future', { field: 'deadline' });
+    agent.record = { ...agent.record, draining: { deadlineMs } };
+    await this.#persister.persist({ type: 'agent.put', agent: agent.record });
+    for (const offer of this.#offers.ofAgent(agentId)) this.#rescind(offer);
+    this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.DRAINING, deadlineMs, `agent ${agentId} is draining; tasks still there at the deadline are killed`);
+    this.#armDrainDeadline(agent);
+    this.#log.info({ agentId, deadlineMs }, 'agent draining');
+    return { agentId, deadlineMs };
+  }
+
+  async undrain(agentId: string): Promise<{ agentId: string }> {
+    const agent = this.#agentForOperator(agentId);
+    clearTimeout(agent.drainTimer);
+    agent.record = { ...agent.record, draining: undefined };
+    await this.#persister.persist({ type: 'agent.put', agent: agent.record });
+    this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.UNDRAINED, 0, `agent ${agentId} takes work again`);
+    this.#triggerAllocation();
+    this.#log.info({ agentId }, 'agent undrained');
+    return { agentId };
+  }
+
+  #agentForOperator(agentId: string): AgentEntry {
+    if (!this.#isLeading()) throw new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader');
+    const agent = this.#reg.agents.get(agentId);
+    if (!agent) throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${agentId} is unknown; see berth agents`, { field: 'agent' });
+    return agent;
+  }
+
+  #armDrainDeadline(agent: AgentEntry): void {
+    clearTimeout(agent.drainTimer);
+    const deadline = agent.record.draining?.deadlineMs;
+    if (deadline === undefined) return;
+    agent.drainTimer = setTimeout(() => {
+      if (!this.#isLeading() || !agent.record.draining) return;
+      let killed = 0;
+      for (const taskId of agent.tasks) {
+        const task = this.#reg.tasks.get(taskId);
+        if (!task || isTerminal(task.status.state ?? 0)) continue;
+        killed++;
+        agent.channel?.send({
+          agentEvent: {
+            epoch: this.#lease.epoch,
+            killTask: { frameworkId: task.frameworkId, taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.AGENT_DRAINED },
+          },
+        });
+      }
+      this.#log.info({ agentId: agent.record.id, killed }, 'drain deadline reached');
+    }, Math.max(0, deadline - Date.now()));
+    agent.drainTimer.unref();
+  }
+
+  /** Streams a task's logs (live or recently ended) from its agent into sink; returns a cancel function. */
+  taskLogs(taskId: string, options: { follow: boolean; tail: number }, sink: LogSink): () => void {
+    const task = this.#reg.tasks.get(taskId) ?? this.#reg.completed.get(taskId);
+    if (!task) throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master; see berth state`, { field: 'task' });
+    return this.logs.start(task.agentId, taskId, options, sink);
+  }
+
+  /** Tells every connected framework something it should act on about an agent. */
+  #notice(agentId: string, kind: pb.SchedulerEvent.AgentNotice.Kind, deadlineMs: number, message: string): void {
+    for (const f of this.#reg.frameworks.values()) {
+      f.channel?.send({ schedulerEvent: { agentNotice: { agentId, kind, deadlineMs, message } } });
+    }
+  }
+
+  /** A usage report: kept for the state and metrics; a change of pressure is told to frameworks. */
+  #agentUsage(agent: AgentEntry, usage: pb.AgentCall.Usage.$Properties): void {
+    const before = agent.usage?.underPressure ?? false;
+    const tasks = new Map<string, { cpuPercent: number; memBytes: number }>();
+    for (const t of usage.tasks ?? []) {
+      if (t.taskId && agent.tasks.has(t.taskId)) tasks.set(t.taskId, { cpuPercent: t.usage?.cpuPercent ?? 0, memBytes: t.usage?.memBytes ?? 0 });
+    }
+    agent.usage = {
+      atMs: usage.agent?.atMs || Date.now(),
+      cpuPercent: usage.agent?.cpuPercent ?? 0,
+      memBytes: usage.agent?.memBytes ?? 0,
+      underPressure: Boolean(usage.underPressure),
+      pressureReason: usage.pressureReason ?? '',
+      tasks,
+    };
+    if (agent.usage.underPressure !== before) {
+      const Kind = pb.SchedulerEvent.AgentNotice.Kind;
+      this.#notice(agent.record.id, agent.usage.underPressure ? Kind.PRESSURE : Kind.PRESSURE_CLEARED, 0,
+        agent.usage.underPressure ? `agent ${agent.record.id} is under pressure: ${agent.usage.pressureReason}` : `agent ${agent.record.id} is no longer under pressure`);
+      this.#log.warn({ agentId: agent.record.id, underPressure: agent.usage.underPressure, reason: agent.usage.pressureReason }, 'agent pressure changed');
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

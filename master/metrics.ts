@@ -27,6 +27,9 @@ export function masterMetrics(master: Master, channels: ChannelCounters, options
   gauge('berth_master_leading', '1 when this master leads.', () => (master.leadership === 'leading' ? 1 : 0));
   const tasks = new Gauge({ name: 'berth_master_tasks', help: 'Live tasks by state.', labelNames: ['state'], registers: [registry] });
   const agents = new Gauge({ name: 'berth_master_agents', help: 'Agents by connection.', labelNames: ['connected'], registers: [registry] });
+  const cpu = new Gauge({ name: 'berth_master_agent_cpu_percent', help: 'CPU use each agent last reported.', labelNames: ['agent_id'], registers: [registry] });
+  const mem = new Gauge({ name: 'berth_master_agent_memory_bytes', help: 'Memory use each agent last reported.', labelNames: ['agent_id'], registers: [registry] });
+  const pressure = new Gauge({ name: 'berth_master_agents_under_pressure', help: 'Agents that report resource pressure.', registers: [registry] });
   new Gauge({
     name: 'berth_master_scrape_helper',
     help: 'Always 1; refreshes the labelled gauges at scrape time.',
@@ -38,6 +41,14 @@ export function masterMetrics(master: Master, channels: ChannelCounters, options
       agents.reset();
       agents.set({ connected: 'true' }, state.agents.filter((a) => a.connected).length);
       agents.set({ connected: 'false' }, state.agents.filter((a) => !a.connected).length);
+      cpu.reset();
+      mem.reset();
+      for (const a of state.agents) {
+        if (!a.usage) continue;
+        cpu.set({ agent_id: a.id }, a.usage.cpuPercent);
+        mem.set({ agent_id: a.id }, a.usage.memBytes);
+      }
+      pressure.set(state.agents.filter((a) => a.usage?.underPressure).length);
       this.set(1);
     },
   });

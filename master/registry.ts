@@ -1,6 +1,6 @@
 // The master's in-memory registry: agents, frameworks, live and recently completed tasks, with
 // the resource accounting that follows task states. No I/O; the master persists what changes.
-import { isTerminal, resources, type Channel, type Res, type TaskStatus } from '../protocol/index.js';
+import { TaskState, isTerminal, resources, type Channel, type Res, type TaskStatus } from '../protocol/index.js';
 import type { GangRequest, RefusalFilter } from './allocator/types.js';
 import { byRole } from './availability.js';
 import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './store/records.js';
@@ -15,7 +15,20 @@ export interface AgentEntry {
   reserved: Map<string, Res>;
   channel: Channel | undefined;
   tasks: Set<string>;
+  /** Runs out the agent's grace after a disconnect, then after being unreachable. */
   lostTimer?: NodeJS.Timeout | undefined;
+  drainTimer?: NodeJS.Timeout | undefined;
+  usage?: AgentUsage | undefined;
+}
+
+/** The latest usage report of an agent. */
+export interface AgentUsage {
+  atMs: number;
+  cpuPercent: number;
+  memBytes: number;
+  underPressure: boolean;
+  pressureReason: string;
+  tasks: Map<string, { cpuPercent: number; memBytes: number }>;
 }
 
 export interface FrameworkEntry {
@@ -34,6 +47,11 @@ export interface FrameworkEntry {
 }
 
 const APPLIED_UUIDS_KEPT = 16;
+
+/** Live tasks on reachable agents count against their agent and framework; others do not. */
+export function holdsResources(state: TaskState): boolean {
+  return !isTerminal(state) && state !== TaskState.TASK_UNREACHABLE;
+}
 
 export class Registry {
   readonly agents = new Map<string, AgentEntry>();
@@ -66,11 +84,8 @@ export class Registry {
     const framework = this.frameworks.get(task.frameworkId);
     agent?.tasks.add(task.taskId);
     framework?.tasks.add(task.taskId);
-    if (isTerminal(task.status.state ?? 0)) {
-      if (task.status.uuid) framework?.unacked.set(task.taskId, task.status);
-      return;
-    }
-    this.#charge(task, 1);
+    if (isTerminal(task.status.state ?? 0) && task.status.uuid) framework?.unacked.set(task.taskId, task.status);
+    if (holdsResources(task.status.state ?? 0)) this.#charge(task, 1);
   }
 
   /** Counts a live task's resources against its agent and framework (sign 1), or gives them back (-1). */
@@ -87,19 +102,21 @@ export class Registry {
   }
 
   /**
-   * Moves a task to a new status; when it ends, its resources go back to the pool. Returns true
-   * when resources were released (the allocator should run).
+   * Moves a task to a new status; when it ends or becomes unreachable its resources go back to
+   * the pool (and are charged again if an unreachable task comes back). Returns true when
+   * resources were released (the allocator should run).
    */
   applyStatus(task: TaskRecord, status: TaskStatus): boolean {
-    const wasTerminal = isTerminal(task.status.state ?? 0);
+    const held = holdsResources(task.status.state ?? 0);
     task.status = status;
     if (status.uuid) {
       task.appliedUuids.push(status.uuid);
       if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
     }
-    if (wasTerminal || !isTerminal(status.state ?? 0)) return false;
-    this.#charge(task, -1);
-    return true;
+    const holds = holdsResources(status.state ?? 0);
+    if (held === holds) return false;
+    this.#charge(task, holds ? 1 : -1);
+    return !holds;
   }
 
   /** Drops a task from the live registry and its agent's and framework's indexes. */

@@ -33,6 +33,8 @@ export function stateView(input: StateViewInput): MasterState {
       launchedAtMs: t.launchedAtMs,
       updatedAtMs: t.status.timestampMs ?? 0,
       exitCode: t.status.exitCode ?? -1,
+      health: HEALTH[t.status.health ?? 0] ?? '',
+      usage: input.registry.agents.get(t.agentId)?.usage?.tasks.get(t.taskId) ?? null,
     });
     return {
       masterId: input.masterId,
@@ -51,6 +53,11 @@ export function stateView(input: StateViewInput): MasterState {
         used: a.used,
         offered: input.offers.heldOnAgent(a.record.id),
         reserved: Object.fromEntries(a.reserved),
+        state: a.record.state,
+        drainingUntilMs: a.record.draining?.deadlineMs ?? null,
+        usage: a.usage
+          ? { atMs: a.usage.atMs, cpuPercent: a.usage.cpuPercent, memBytes: a.usage.memBytes, underPressure: a.usage.underPressure, pressureReason: a.usage.pressureReason }
+          : null,
         tasks: a.tasks.size,
         registeredAtMs: a.record.registeredAtMs,
       })),
@@ -87,7 +94,12 @@ export interface TaskView {
   launchedAtMs: number;
   updatedAtMs: number;
   exitCode: number;
+  /** '', 'healthy' or 'unhealthy' (tasks with a health check). */
+  health: string;
+  usage: { cpuPercent: number; memBytes: number } | null;
 }
+
+const HEALTH = ['', 'healthy', 'unhealthy'];
 
 export interface MasterState {
   masterId: string;
@@ -106,6 +118,9 @@ export interface MasterState {
     used: Res;
     offered: Res;
     reserved: Record<string, Res>;
+    state: string;
+    drainingUntilMs: number | null;
+    usage: { atMs: number; cpuPercent: number; memBytes: number; underPressure: boolean; pressureReason: string } | null;
     tasks: number;
     registeredAtMs: number;
   }[];

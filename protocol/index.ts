@@ -9,3 +9,4 @@ export type { Res } from './resources.js';
 export * from './task-state.js';
 export * from './ids.js';
 export * from './task-reasons.js';
+export * from './duration.js';

@@ -32,6 +32,8 @@ export const OperationType = berth.v1.Operation.Type;
 export type OperationType = berth.v1.Operation.Type;
 export const HealthCheckType = berth.v1.HealthCheck.Type;
 export const StatusSource = berth.v1.TaskStatus.Source;
+export const AgentNoticeKind = berth.v1.SchedulerEvent.AgentNotice.Kind;
+export type AgentNoticeKind = berth.v1.SchedulerEvent.AgentNotice.Kind;
 
 /** The protocol version this build speaks; a peer with another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;

@@ -1,4 +1,5 @@
 // berth dev: a whole local cluster in one process: a master on the embedded store and N agents.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +16,7 @@ export const devCommand: Command = {
   flags: {
     agents: { type: 'string', default: '2', help: 'how many agents to run; the machine\'s resources are split between them', placeholder: 'N' },
     runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
-    'work-dir': { type: 'string', help: 'agents\' sandboxes (default: a folder under the system temp dir)', placeholder: 'DIR' },
+    'work-dir': { type: 'string', help: "agents' sandboxes and checkpoints (default: DATA/agents with --data, else a new temp folder removed on exit)", placeholder: 'DIR' },
     resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048" (default: a share of this machine)', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
@@ -30,7 +31,9 @@ export const devCommand: Command = {
     const m = masterFlags(flags, problems);
     const count = problems.int(flags, 'agents', 1, 64);
     const asked = problems.oneOf(flags, 'runtime', ['auto', 'docker', 'process', 'hollow'] as const);
-    const workDir = String(flags['work-dir'] ?? join(tmpdir(), `berth-dev-${m.port}`));
+    // A dev cluster on the memory store starts fresh: its agents must not recover another run's tasks.
+    const keep = flags['work-dir'] !== undefined || m.data !== undefined;
+    const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
     const machine = await agentResources(flags.resources as string | undefined, workDir, problems);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
@@ -70,6 +73,7 @@ export const devCommand: Command = {
     return untilSignal(log, async () => {
       await Promise.all(agents.map((a) => a.stop({ killTasks: true })));
       await running.close();
+      if (!keep) await rm(workDir, { recursive: true, force: true });
     });
   },
 };

@@ -2,7 +2,7 @@
 import type { Explanation } from '../../master/allocator/types.js';
 import { Problems, type Command } from '../flags.js';
 import { httpBase } from '../output.js';
-import { getJson } from './state.js';
+import { getJson } from '../http.js';
 
 export const explainCommand: Command = {
   name: 'explain',

@@ -2,6 +2,7 @@
 import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
 import { Problems, type Command } from '../flags.js';
+import { getJson } from '../http.js';
 import { httpBase, table } from '../output.js';
 
 export const stateCommand: Command = {
@@ -45,15 +46,3 @@ export const stateCommand: Command = {
     return 0;
   },
 };
-
-export async function getJson<T>(url: string): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw new Error(`cannot reach the master at ${url}: ${(err as Error).cause ? String((err as Error & { cause: unknown }).cause) : (err as Error).message}. Is it running? Start one with 'berth dev'.`);
-  }
-  const body = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${body.code ?? ''} ${body.message ?? ''}`);
-  return body;
-}

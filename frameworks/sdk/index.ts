@@ -3,6 +3,8 @@ export { SchedulerClient, type SchedulerClientOptions, type SchedulerEvent, type
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
 export {
   TaskState,
+  AgentNoticeKind,
+  TaskReason,
   ContainerType,
   OperationType,
   isTerminal,

@@ -11,6 +11,7 @@ import {
   newUuid,
   sleep,
   type Channel,
+  type AgentNoticeKind,
   type Filters,
   type FrameworkInfo,
   type Offer,
@@ -31,6 +32,8 @@ export type SchedulerEvent =
   | { type: 'rescind'; offerId: string }
   | { type: 'update'; status: TaskStatus }
   | { type: 'agent-lost'; agentId: string }
+  /** An agent is draining (move work off it before deadlineMs), back, or under resource pressure. */
+  | { type: 'agent-notice'; agentId: string; kind: AgentNoticeKind; deadlineMs: number; message: string }
   | { type: 'error'; error: Required<Pick<WireError, 'code' | 'message'>> & { requestId: string; field: string } }
   | { type: 'disconnected'; code: number; reason: string };
 
@@ -288,6 +291,10 @@ export class SchedulerClient {
     else if (event.rescind) this.#emit({ type: 'rescind', offerId: event.rescind.offerId ?? '' });
     else if (event.update?.status) this.#emit({ type: 'update', status: event.update.status });
     else if (event.agentLost) this.#emit({ type: 'agent-lost', agentId: event.agentLost.agentId ?? '' });
+    else if (event.agentNotice) {
+      const n = event.agentNotice;
+      this.#emit({ type: 'agent-notice', agentId: n.agentId ?? '', kind: n.kind ?? 0, deadlineMs: n.deadlineMs ?? 0, message: n.message ?? '' });
+    }
     else if (event.error) {
       const e = event.error;
       this.#emit({ type: 'error', error: { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' } });

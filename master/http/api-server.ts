@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { BerthError, ChannelServer, ErrorCode, httpStatus, type ChannelOptions } from '../../protocol/index.js';
+import { BerthError, ChannelServer, ErrorCode, httpStatus, parseDuration, type ChannelOptions } from '../../protocol/index.js';
 import type { Master } from '../master.js';
 import { masterMetrics } from '../metrics.js';
 
@@ -13,6 +13,8 @@ export interface ApiServerOptions {
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: Record<string, string>) => Promise<unknown> | unknown;
+/** A handler that writes the response itself (streams). */
+type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>) => void;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -40,7 +42,7 @@ export class ApiServer {
   #metrics: Registry | undefined;
   #processMetrics: boolean;
   #routes = new Map<string, Handler>();
-  #patterns: { method: string; pattern: RegExp; names: string[]; handler: Handler }[] = [];
+  #patterns: { method: string; pattern: RegExp; names: string[]; handler: Handler; raw?: RawHandler | undefined }[] = [];
   #master: Master | undefined;
 
   constructor(log: Logger, options: ApiServerOptions) {
@@ -60,6 +62,42 @@ export class ApiServer {
     this.#routes.set('GET /api/v1/state', () => master.state());
     this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
     this.#routes.set('GET /api/v1/roles', () => master.roles());
+    this.#routes.set('GET /api/v1/agents', () => master.state().agents);
+    this.route('POST', '/api/v1/agents/:id/drain', async (req, _url, params) => {
+      const body = (await readJson(req)) as { deadline?: unknown };
+      const text = body.deadline === undefined ? '0' : String(body.deadline);
+      const ms = parseDuration(text);
+      if (ms === undefined) throw new BerthError(ErrorCode.BAD_REQUEST, `deadline must be a duration like "5m" or "90s", got ${JSON.stringify(body.deadline)}`, { field: 'deadline' });
+      return master.drain(params.id ?? '', Date.now() + ms);
+    });
+    this.route('POST', '/api/v1/agents/:id/undrain', (_req, _url, params) => master.undrain(params.id ?? ''));
+    this.rawRoute('GET', '/api/v1/tasks/:id/logs', (req, res, url, params) => {
+      const follow = ['1', 'true', 'yes'].includes(url.searchParams.get('follow') ?? '');
+      const tail = Number(url.searchParams.get('tail') ?? 0);
+      if (!Number.isInteger(tail) || tail < 0) throw new BerthError(ErrorCode.BAD_REQUEST, 'tail must be a whole number >= 0', { field: 'tail' });
+      let started = false;
+      const begin = (): void => {
+        if (started) return;
+        started = true;
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      };
+      const cancel = master.taskLogs(params.id ?? '', { follow, tail }, {
+        write(lines) {
+          begin();
+          res.write(`${lines.join('\n')}\n`);
+        },
+        end(error) {
+          if (!started && error) {
+            res.writeHead(503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ code: ErrorCode.AGENT_UNKNOWN, message: error }));
+            return;
+          }
+          begin();
+          res.end(error ? `berth: ${error}\n` : undefined);
+        },
+      });
+      req.on('close', cancel);
+    });
     this.route('PUT', '/api/v1/roles/:name', async (req, _url, params) => master.setRole(params.name ?? '', await readJson(req)));
     this.route('DELETE', '/api/v1/roles/:name', async (_req, _url, params) => master.deleteRole(params.name ?? ''));
     this.#routes.set('GET /api/v1/explain', (_req, url) => {
@@ -70,9 +108,14 @@ export class ApiServer {
     });
   }
 
+  /** Adds a route whose handler writes the response itself (it may still throw a BerthError first). */
+  rawRoute(method: string, path: string, raw: RawHandler): void {
+    this.route(method, path, () => undefined, raw);
+  }
+
   /** Adds a JSON route (":name" segments are parameters); handlers return a value or throw a BerthError. */
-  route(method: string, path: string, handler: Handler): void {
-    if (!path.includes('/:')) {
+  route(method: string, path: string, handler: Handler, raw?: RawHandler): void {
+    if (!path.includes('/:') && !raw) {
       this.#routes.set(`${method} ${path}`, handler);
       return;
     }
@@ -81,15 +124,15 @@ export class ApiServer {
       names.push(name);
       return '([^/]+)';
     })}$`);
-    this.#patterns.push({ method, pattern, names, handler });
+    this.#patterns.push({ method, pattern, names, handler, raw });
   }
 
-  #match(method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
+  #match(method: string, path: string): { handler: Handler; raw?: RawHandler | undefined; params: Record<string, string> } | undefined {
     const exact = this.#routes.get(`${method} ${path}`);
     if (exact) return { handler: exact, params: {} };
     for (const p of this.#patterns) {
       const m = p.method === method ? p.pattern.exec(path) : null;
-      if (m) return { handler: p.handler, params: Object.fromEntries(p.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
+      if (m) return { handler: p.handler, raw: p.raw, params: Object.fromEntries(p.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
     }
     return undefined;
   }
@@ -130,6 +173,7 @@ export class ApiServer {
       }
       const found = this.#match(req.method ?? 'GET', url.pathname);
       if (!found) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${req.method} ${url.pathname}; see docs/api.md`);
+      if (found.raw) return found.raw(req, res, url, found.params);
       const body = await found.handler(req, url, found.params);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

@@ -6,8 +6,10 @@ export interface AgentRecord {
   id: string;
   info: AgentInfo;
   registeredAtMs: number;
-  /** active: connected or within its grace; unreachable: missed heartbeats; gone: removed. */
+  /** active: connected or within its grace; unreachable: did not come back in time (see docs/protocol.md). */
   state: 'active' | 'unreachable' | 'gone';
+  /** When it was marked unreachable. */
+  unreachableSinceMs?: number | undefined;
   draining?: { deadlineMs: number } | undefined;
   /** Reservations made by RESERVE operations (static ones come with the agent's info). */
   dynamicReservations?: { role: string; resources: Res }[] | undefined;

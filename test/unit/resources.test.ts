@@ -41,3 +41,13 @@ t.test('parsePorts and takePorts', async (t) => {
   t.same(takePorts(r, 3), [{ begin: 100, end: 100 }, { begin: 101, end: 101 }, { begin: 200, end: 200 }]);
   t.equal(takePorts(r, 4), undefined);
 });
+
+t.test('parseDuration reads the forms people write', async (t) => {
+  const { parseDuration } = await import('../../protocol/index.js');
+  t.equal(parseDuration('90'), 90_000);
+  t.equal(parseDuration('5m'), 300_000);
+  t.equal(parseDuration('1h30m'), 5_400_000);
+  t.equal(parseDuration('250ms'), 250);
+  t.equal(parseDuration('soon'), undefined);
+  t.equal(parseDuration('5 minutes'), undefined);
+});
