@@ -441,7 +441,10 @@ export class Master {
       return ack();
     }
     if (task.appliedUuids.includes(uuid)) {
+      // Seen before, so not applied again; but its first write may have failed (the store was
+      // down), so the record is written again before the acknowledgement: an ack always means durable.
       this.counters.duplicateUpdates++;
+      await this.#persister.persist({ type: 'task.put', task });
       return ack();
     }
     const from = task.status.state ?? 0;
@@ -830,11 +833,23 @@ export class Master {
     const refuseSeconds = accept.filters?.refuseSeconds ?? 0;
     if (refuseSeconds > 0 && !resources.isEmpty(plan.unused)) this.#addFilter(fw, agent.record.id, plan.unused, refuseSeconds, plan.role);
     const changes: StateChange[] = created.map((task): StateChange => ({ type: 'task.put', task }));
+    const recordBefore = agent.record;
     if (plan.reserve.length > 0 || plan.unreserve.length > 0) {
       changes.push({ type: 'agent.put', agent: this.#changeReservations(agent, plan.reserve, plan.unreserve) });
     }
     // The launch intent (and any reservation change) is durable before any agent hears of it.
-    await this.#persister.persist(...changes);
+    try {
+      await this.#persister.persist(...changes);
+    } catch (err) {
+      // Nothing was launched or reserved: forget the tasks (the framework can retry with the same ids).
+      agent.record = recordBefore;
+      refreshAgent(agent);
+      for (const task of created) {
+        this.#applyStatus(task, { ...task.status, state: TaskState.TASK_DROPPED });
+        this.#reg.remove(task.taskId);
+      }
+      throw err instanceof BerthError ? err : new BerthError(ErrorCode.STORE_UNAVAILABLE, 'the launch could not be persisted; nothing was launched, retry', { cause: err });
+    }
     this.counters.launches += created.length;
     for (const task of created) {
       if (task.status.state !== TaskState.TASK_STAGING) continue;

@@ -54,6 +54,11 @@ export interface SchedulerClientOptions {
   frameworkId?: string;
   /** Acknowledge each update when the consumer pulls the next event (default true). */
   autoAcknowledge?: boolean;
+  /**
+   * After re-subscribing (a reconnect or a master failover), ask for the state of every task at
+   * once (implicit reconciliation), so the framework catches up on what it missed (default true).
+   */
+  reconcileOnResubscribe?: boolean;
   /** Give up after this many failed connection attempts in a row (default: never). */
   maxReconnectAttempts?: number;
   log?: SdkLogger;
@@ -287,6 +292,7 @@ export class SchedulerClient {
       markSubscribed();
       for (const ack of this.#pendingAcks.splice(0)) this.#send({ acknowledge: ack });
       this.#emit({ type: 'subscribed', frameworkId: this.#frameworkId, masterId: event.subscribed.masterId ?? '', reconnected });
+      if (reconnected && this.#options.reconcileOnResubscribe !== false) this.#send({ requestId: newUuid(), reconcile: { tasks: [] } });
     } else if (event.offers) this.#emit({ type: 'offers', offers: event.offers.offers ?? [] });
     else if (event.rescind) this.#emit({ type: 'rescind', offerId: event.rescind.offerId ?? '' });
     else if (event.update?.status) this.#emit({ type: 'update', status: event.update.status });
