@@ -88,3 +88,43 @@ t.test('SIGSTOP of the leader past its lease: another is elected; after SIGCONT 
   t.ok(firstNew >= 0, 'the new leader wrote');
   t.same(epochs.slice(firstNew).filter((x) => x !== epoch + 1), [], 'no write of the old epoch after the new election');
 });
+
+t.test('Redis killed and restarted (appendonly, fsync always): no acknowledged state is lost', async (t) => {
+  const redis = await startRedis(t, { appendonly: true });
+  if (!redis) return;
+  const m = await spawnMaster(t, ['--redis', redis.url, '--lease-ms', '10000']);
+  await leaderOf([m]);
+  const { peer } = await import('../helpers/peer.js');
+  const { TaskState } = await import('../../protocol/index.js');
+  const agent = await peer(t, m.url, 'agent');
+  agent.send({ agentCall: { register: { agent: { hostname: 'peer', resources: { cpus: 8, memMb: 8192 } } } } });
+  const agentId = await agent.next('registered', (e) => e.agentEvent?.registered?.agentId);
+  const { client, events } = framework(t, [m.url]);
+  const offer = await until('an offer', () => events.flatMap((e) => (e.type === 'offers' ? e.offers : []))[0]);
+  const ids = ['d1', 'd2', 'd3', 'd4', 'd5'];
+  client.launch([offer.id ?? ''], ids.map((id) => ({ taskId: id, resources: { cpus: 1, memMb: 64 }, command: { value: 'sleep 600', shell: true } })));
+  for (const id of ids) {
+    await agent.next(`runTask ${id}`, (e) => (e.agentEvent?.runTask?.task?.taskId === id ? true : undefined));
+    agent.send({ agentCall: { update: { status: { taskId: id, state: TaskState.TASK_RUNNING, uuid: `${id}-r`, agentId } } } });
+    await agent.next(`ack ${id}`, (e) => (e.agentEvent?.acknowledge?.uuid === `${id}-r` ? true : undefined));
+  }
+  // Every RUNNING above was acknowledged, so it must survive Redis dying right now.
+  process.kill(redis.pid, 'SIGKILL');
+  // An update during the outage is not acknowledged until it is durable.
+  agent.send({ agentCall: { update: { status: { taskId: 'd1', state: TaskState.TASK_FINISHED, uuid: 'd1-f', agentId } } } });
+  await new Promise((r) => setTimeout(r, 500));
+  t.notOk(agent.received.some((e) => e.agentEvent?.acknowledge?.uuid === 'd1-f'), 'no acknowledgement while Redis is down');
+  await redis.restart();
+  // The agent re-sends until acknowledged (here by hand: a scripted peer has no retry loop).
+  await until('ack after Redis is back', () => {
+    agent.send({ agentCall: { update: { status: { taskId: 'd1', state: TaskState.TASK_FINISHED, uuid: 'd1-f', agentId } } } });
+    return agent.received.some((e) => e.agentEvent?.acknowledge?.uuid === 'd1-f');
+  }, 20_000, 300);
+  const r = createClient({ url: redis.url });
+  await r.connect();
+  t.teardown(() => r.quit());
+  const tasks = await r.hGetAll('berth:tasks');
+  const states = Object.fromEntries(Object.entries(tasks).map(([id, v]) => [id, (JSON.parse(v) as { status: { state: number } }).status.state]));
+  t.same(states, { d1: TaskState.TASK_FINISHED, d2: TaskState.TASK_RUNNING, d3: TaskState.TASK_RUNNING, d4: TaskState.TASK_RUNNING, d5: TaskState.TASK_RUNNING });
+  t.equal((await m.health())?.leadership, 'leading', 'the master rode out the outage');
+});
