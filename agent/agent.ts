@@ -1,42 +1,35 @@
-// The agent's session with the master: connect, register, run and kill tasks through a runtime,
-// and report every task's states reliably (through the StatusUpdateManager) across reconnects,
-// master failovers and leader redirects.
+// The agent's session with the master: recover from the checkpoint, connect, register, hand task
+// commands to the TaskRunner, and report every task's states reliably (through the
+// StatusUpdateManager) across reconnects, agent restarts, master failovers and leader redirects.
+// Usage reports and log streams ride on the same session.
 import { setMaxListeners } from 'node:events';
-import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import {
   backoff,
-  canTransition,
   ChannelError,
-  checkId,
   CloseCode,
   connect,
   FINAL_CLOSE_CODES,
   HelloKind,
-  isTerminal,
-  newUuid,
   sleep,
-  stateName,
-  StatusSource,
-  TaskState,
   type AgentCall,
   type AgentEvent,
   type Channel,
-  type pb,
   type Res,
-  type TaskInfo,
-  type TaskReport,
   type TaskStatus,
   type Welcome,
   TaskReason,
 } from '../protocol/index.js';
 import { readBootId } from './boot-id.js';
-import { launchSpecOf } from './launch-spec.js';
-import { ContainerPolicyError } from './runtime/policy.js';
-import type { ContainerRuntime, ExitInfo } from './runtime/runtime.js';
-import { StatusUpdateManager, type PendingStatus, type Timers } from './status-update-manager.js';
+import { Checkpoint, type AgentCheckpoint } from './checkpoint.js';
+import { LogServer } from './log-server.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
+import { StatusUpdateManager, type Timers } from './status-update-manager.js';
+import { TaskRunner, type AgentTaskView } from './task-runner.js';
+import { UsageReporter, type HostSample } from './usage-reporter.js';
+
+export type { AgentTaskView } from './task-runner.js';
 
 
 export const AGENT_VERSION = '0.1.0';
@@ -50,13 +43,16 @@ export interface AgentOptions {
   log: Logger;
   /** What this agent advertises (see detectResources()). */
   resources: Res;
-  /** Sandboxes live under <workDir>/sandboxes/<taskId>. */
+  /** Sandboxes live under <workDir>/sandboxes/<taskId>; the checkpoint is <workDir>/checkpoint.json. */
   workDir: string;
   hostname?: string;
   attributes?: Record<string, string>;
-  /** The id this agent had before a restart, to re-register under it. */
+  /** The id to register under when the work dir has no checkpoint (the checkpoint's id wins). */
   agentId?: string;
-  /** Read from the host when not given. */
+  /**
+   * Read from the host when not given (agent/boot-id.ts). A checkpoint written under another boot
+   * id means the host rebooted: the agent starts afresh and tells the master its previous id.
+   */
   bootId?: string;
   version?: string;
   /** Used when neither the kill nor the task names a grace period. */
@@ -72,10 +68,25 @@ export interface AgentOptions {
   handshakeTimeoutMs?: number;
   /** Timers for status re-sends (tests inject fakes). */
   timers?: Timers;
+  /** How often usage is sampled and reported (default 5000). */
+  usageIntervalMs?: number;
+  /** Under pressure when the tasks use more than this fraction of the advertised memory (default 0.9). */
+  memoryPressureFraction?: number;
+  /** Under pressure when the host has less memory available than this (default 256 MiB). */
+  hostMemoryFloorMb?: number;
+  /** The host's memory and cpu (tests inject fakes). */
+  hostSample?: () => HostSample;
+  /** How long finished tasks' containers and sandboxes are kept for their logs (default 10 min). */
+  finishedRetentionMs?: number;
+  /** At most this many finished tasks are kept (default 100). */
+  finishedMaxTasks?: number;
 }
 
 export interface StopOptions {
-  /** Kill every task (with its grace period) and report it before leaving. Default false: tasks keep running. */
+  /**
+   * Kill every task (with its grace period), report it, and remove finished tasks' containers
+   * before leaving. Default false: tasks keep running, finished ones are kept for their logs.
+   */
   killTasks?: boolean;
   /** The reason put on the TASK_KILLED updates. */
   reason?: string;
@@ -97,7 +108,7 @@ export const AgentState = {
 export type AgentState = (typeof AgentState)[keyof typeof AgentState];
 
 const MOVES: Record<AgentState, readonly AgentState[]> = {
-  idle: ['connecting', 'stopping'],
+  idle: ['connecting', 'stopping', 'failed'],
   connecting: ['registering', 'connecting', 'stopping', 'failed'],
   registering: ['registered', 'connecting', 'stopping', 'failed'],
   registered: ['connecting', 'stopping', 'failed'],
@@ -105,27 +116,6 @@ const MOVES: Record<AgentState, readonly AgentState[]> = {
   stopped: [],
   failed: ['stopping'],
 };
-
-/** What the agent knows of one task (for operators and tests). */
-export interface AgentTaskView {
-  taskId: string;
-  frameworkId: string;
-  state: TaskState;
-  containerId: string;
-}
-
-interface TaskEntry {
-  task: TaskInfo;
-  frameworkId: string;
-  state: TaskState;
-  latest: TaskStatus;
-  containerId: string;
-  /** Set once a kill was asked for; the terminal update becomes TASK_KILLED with this reason. */
-  kill?: { reason: string; gracePeriodMs: number };
-  /** Resolves once the task's terminal update is queued. */
-  ended: Promise<void>;
-  markEnded: () => void;
-}
 
 /** Pulls the leader's URL out of a NOT_LEADER close reason ("leader is ws://host:port"). */
 export function leaderFromReason(reason: string): string | undefined {
@@ -139,9 +129,14 @@ export class Agent {
   #runtime: ContainerRuntime;
   #log: Logger;
   #updates: StatusUpdateManager;
-  #tasks = new Map<string, TaskEntry>();
+  #runner: TaskRunner;
+  #checkpoint: Checkpoint;
+  #usage: UsageReporter;
+  #logs: LogServer;
   #state: AgentState = AgentState.IDLE;
   #agentId: string;
+  /** The id this work dir had before a host reboot, until a registration has told the master. */
+  #previousAgentId = '';
   #bootId: string | undefined;
   #epoch = 0;
   #channel: Channel | undefined;
@@ -151,8 +146,8 @@ export class Agent {
     setMaxListeners(0, controller.signal);
     return controller;
   })();
-  #draining = false;
   #loop: Promise<void> | undefined;
+  #recovered: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #registeredWaiters: { resolve: (id: string) => void; reject: (err: Error) => void }[] = [];
 
@@ -167,6 +162,37 @@ export class Agent {
       ...(options.statusRetry?.initialMs === undefined ? {} : { initialMs: options.statusRetry.initialMs }),
       ...(options.statusRetry?.maxMs === undefined ? {} : { maxMs: options.statusRetry.maxMs }),
       ...(options.timers ? { timers: options.timers } : {}),
+      log: this.#log,
+    });
+    this.#checkpoint = new Checkpoint(options.workDir, () => this.#snapshot(), this.#log);
+    this.#runner = new TaskRunner({
+      runtime: this.#runtime,
+      updates: this.#updates,
+      save: () => this.#checkpoint.save(),
+      agentId: () => this.#agentId,
+      workDir: options.workDir,
+      signal: this.#abort.signal,
+      defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? 3_000,
+      finishedRetentionMs: options.finishedRetentionMs ?? 10 * 60_000,
+      finishedMaxTasks: options.finishedMaxTasks ?? 100,
+      log: this.#log,
+    });
+    this.#usage = new UsageReporter({
+      runtime: this.#runtime,
+      tasks: () => this.#runner.running(),
+      send: (usage) => this.#sendCall({ usage }),
+      online: () => this.#state === AgentState.REGISTERED,
+      intervalMs: options.usageIntervalMs ?? 5_000,
+      advertisedMemMb: options.resources.memMb,
+      memFraction: options.memoryPressureFraction ?? 0.9,
+      hostFloorBytes: (options.hostMemoryFloorMb ?? 256) * 1024 * 1024,
+      ...(options.hostSample ? { host: options.hostSample } : {}),
+      log: this.#log,
+    });
+    this.#logs = new LogServer({
+      runtime: this.#runtime,
+      containerOf: (taskId) => this.#runner.logSource(taskId),
+      send: (logLines) => this.#sendCall({ logLines }),
       log: this.#log,
     });
   }
@@ -190,12 +216,27 @@ export class Agent {
   }
 
   tasks(): AgentTaskView[] {
-    return [...this.#tasks.values()].map((e) => ({
-      taskId: e.task.taskId ?? '',
-      frameworkId: e.frameworkId,
-      state: e.state,
-      containerId: e.containerId,
-    }));
+    return this.#runner.views();
+  }
+
+  /** Finished tasks whose containers are kept for their logs. */
+  finishedTasks(): { taskId: string; containerId: string; finishedAtMs: number }[] {
+    return this.#runner.finishedTasks().map((f) => ({ taskId: f.taskId, containerId: f.containerId, finishedAtMs: f.finishedAtMs }));
+  }
+
+  /** Log streams being served now. */
+  get activeLogStreams(): number {
+    return this.#logs.active;
+  }
+
+  /** The id this work dir had before a host reboot, while the master has not been told. */
+  get previousAgentId(): string {
+    return this.#previousAgentId;
+  }
+
+  /** Writes the checkpoint now (resolves once a snapshot taken after the call is on disk). */
+  checkpoint(): Promise<void> {
+    return this.#checkpoint.save();
   }
 
   /** Status updates not yet acknowledged by the master. */
@@ -228,25 +269,67 @@ export class Agent {
   }
 
   async #stop(options: StopOptions): Promise<void> {
-    this.#draining = true;
     this.#log.info({ killTasks: options.killTasks ?? false }, 'agent stopping');
+    // Recovery must be over before tasks are killed or left, so none is missed.
+    await this.#recovered?.catch(() => undefined);
     if (options.killTasks) {
-      const reason = options.reason ?? TaskReason.AGENT_SHUTDOWN;
-      const live = [...this.#tasks.values()].filter((e) => !isTerminal(e.state));
-      await Promise.all(live.map((e) => this.#kill(e, reason, 0)));
-      await Promise.all(live.map((e) => e.ended));
+      await this.#runner.killAll(options.reason ?? TaskReason.AGENT_SHUTDOWN);
       if (this.#state === AgentState.REGISTERED && this.#updates.size > 0) {
         const flush = AbortSignal.timeout(options.flushTimeoutMs ?? 2_000);
         await this.#updates.whenEmpty(flush);
       }
+      // Leaving for good: nobody will read the finished tasks' logs through this agent again.
+      await this.#runner.removeFinished();
     }
     this.#transition(AgentState.STOPPING);
     this.#abort.abort();
+    this.#usage.stop();
+    this.#logs.cancelAll();
+    this.#runner.stop();
     this.#channel?.close(CloseCode.NORMAL, 'agent stopping');
     this.#updates.stop();
     await this.#loop;
+    await this.#checkpoint.save();
     this.#transition(AgentState.STOPPED);
     this.#failRegisteredWaiters(new Error('agent stopped'));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Checkpoint and recovery
+
+  #snapshot(): AgentCheckpoint {
+    return {
+      agentId: this.#agentId,
+      previousAgentId: this.#previousAgentId,
+      bootId: this.#bootId ?? '',
+      tasks: this.#runner.checkpointTasks(),
+      pending: [...this.#updates.pending(), ...this.#runner.staged()],
+      finished: this.#runner.finishedTasks(),
+    };
+  }
+
+  /** Loads the work dir's checkpoint and takes back what it holds (same boot), or starts afresh (reboot). */
+  async #recover(): Promise<void> {
+    this.#bootId ??= await readBootId();
+    const cp = await Checkpoint.load(this.#options.workDir);
+    if (!cp) {
+      await this.#checkpoint.save();
+      return;
+    }
+    if (cp.bootId !== this.#bootId) {
+      // The host rebooted: its containers are gone, and the master must learn that the old id is
+      // gone too. Nothing of the old boot is touched.
+      this.#previousAgentId = cp.agentId || cp.previousAgentId;
+      this.#agentId = '';
+      this.#log.warn({ previousAgentId: this.#previousAgentId, checkpointBootId: cp.bootId, bootId: this.#bootId }, 'host rebooted since the checkpoint; starting as a new agent');
+      await this.#checkpoint.save();
+      return;
+    }
+    this.#agentId = cp.agentId;
+    this.#previousAgentId = cp.previousAgentId;
+    this.#log.info({ agentId: cp.agentId, tasks: cp.tasks.length, pendingUpdates: cp.pending.length }, 'recovering from the checkpoint');
+    await this.#runner.recover(cp);
+    await this.#checkpoint.save();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -255,7 +338,17 @@ export class Agent {
   async #run(): Promise<void> {
     const configured = this.#options.masterUrl.replace(/\/+$/, '');
     const delay = backoff({ initialMs: this.#options.reconnect?.initialMs ?? 500, maxMs: this.#options.reconnect?.maxMs ?? 10_000 });
-    this.#bootId ??= await readBootId();
+    this.#recovered = this.#recover();
+    try {
+      await this.#recovered;
+    } catch (err) {
+      // An unusable checkpoint: running on could lose or double tasks, so a person must act.
+      this.#log.error({ err }, 'agent cannot recover its checkpoint; not connecting');
+      this.#transition(AgentState.FAILED);
+      this.#failRegisteredWaiters(err as Error);
+      return;
+    }
+    this.#usage.start();
     let url = configured;
     let attempt = 0;
     let redirects = 0;
@@ -339,6 +432,8 @@ export class Agent {
       channel.onClose((code, reason) => {
         clearTimeout(timer);
         this.#updates.offline();
+        // Log streams answer requests of this connection only.
+        this.#logs.cancelAll();
         if (this.#channel === channel) this.#channel = undefined;
         resolve({ code, reason, registered });
       });
@@ -361,7 +456,6 @@ export class Agent {
 
   #registration(): NonNullable<AgentCall['register']> {
     const o = this.#options;
-    const tasks: TaskReport[] = [...this.#tasks.values()].map((e) => ({ task: e.task, frameworkId: e.frameworkId, status: e.latest }));
     return {
       agent: {
         hostname: o.hostname ?? os.hostname(),
@@ -372,8 +466,9 @@ export class Agent {
         version: o.version ?? AGENT_VERSION,
       },
       agentId: this.#agentId,
-      tasks,
+      tasks: this.#runner.reports(),
       pendingUpdates: this.#updates.pending(),
+      previousAgentId: this.#previousAgentId,
     };
   }
 
@@ -390,9 +485,11 @@ export class Agent {
     }
     this.#epoch = epoch;
     if (event.registered) this.#onRegistered(event.registered.agentId ?? '');
-    else if (event.runTask) void this.#runTask(event.runTask).catch((err: unknown) => this.#log.error({ err }, 'running a task failed'));
-    else if (event.killTask) this.#onKillTask(event.killTask);
-    else if (event.acknowledge) this.#onAcknowledge(event.acknowledge.taskId ?? '', event.acknowledge.uuid ?? '');
+    else if (event.runTask) void this.#runner.run(event.runTask).catch((err: unknown) => this.#log.error({ err }, 'running a task failed'));
+    else if (event.killTask) this.#runner.kill(event.killTask);
+    else if (event.acknowledge) this.#runner.acknowledge(event.acknowledge.taskId ?? '', event.acknowledge.uuid ?? '');
+    else if (event.readLogs) this.#logs.read(event.readLogs);
+    else if (event.cancelLogs) this.#logs.cancel(event.cancelLogs.requestId ?? '');
     else if (event.shutdown) {
       this.#log.info({ reason: event.shutdown.reason }, 'master asked this agent to shut down');
       void this.stop({ killTasks: true, reason: TaskReason.AGENT_SHUTDOWN });
@@ -407,9 +504,13 @@ export class Agent {
     if (this.#agentId !== '' && this.#agentId !== agentId) {
       this.#log.warn({ previous: this.#agentId, agentId }, 'master gave this agent a new id');
     }
+    const changed = this.#agentId !== agentId || this.#previousAgentId !== '';
     this.#agentId = agentId;
+    // The master has been told of the reboot; the old id is not reported again.
+    this.#previousAgentId = '';
+    if (changed) void this.#checkpoint.save();
     if (this.#state === AgentState.REGISTERING) this.#transition(AgentState.REGISTERED);
-    this.#log.info({ agentId, tasks: this.#tasks.size, pendingUpdates: this.#updates.size }, 'registered with master');
+    this.#log.info({ agentId, tasks: this.#runner.views().length, pendingUpdates: this.#updates.size }, 'registered with master');
     this.#updates.online();
     const waiters = this.#registeredWaiters;
     this.#registeredWaiters = [];
@@ -431,162 +532,5 @@ export class Agent {
     const waiters = this.#registeredWaiters;
     this.#registeredWaiters = [];
     for (const w of waiters) w.reject(err);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Tasks
-
-  async #runTask(run: pb.AgentEvent.IRunTask): Promise<void> {
-    const task = run.task;
-    const taskId = task?.taskId ?? '';
-    const frameworkId = run.frameworkId ?? '';
-    if (!task || checkId(taskId, 'task.taskId') !== null) {
-      this.#log.warn({ taskId, frameworkId, problem: checkId(taskId, 'task.taskId') ?? 'no task' }, 'ignoring a malformed runTask');
-      return;
-    }
-    if (this.#tasks.has(taskId)) {
-      this.#log.debug({ taskId }, 'ignoring runTask for a task this agent already has');
-      return;
-    }
-    let markEnded: () => void = () => undefined;
-    const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    const entry: TaskEntry = {
-      task,
-      frameworkId,
-      state: TaskState.TASK_STAGING,
-      latest: { taskId, state: TaskState.TASK_STAGING, frameworkId },
-      containerId: '',
-      ended,
-      markEnded,
-    };
-    this.#tasks.set(taskId, entry);
-    if (this.#draining) {
-      this.#update(entry, TaskState.TASK_DROPPED, { reason: TaskReason.AGENT_SHUTDOWN, message: 'the agent is shutting down' });
-      return;
-    }
-    this.#update(entry, TaskState.TASK_STARTING);
-
-    const sandboxDir = path.join(this.#options.workDir, 'sandboxes', taskId);
-    const spec = launchSpecOf(task, { frameworkId, agentId: this.#agentId, sandboxDir });
-    if (task.container?.image && this.#runtime.name !== 'docker') {
-      this.#log.debug({ taskId, image: task.container.image, runtime: this.#runtime.name }, 'runtime has no images; running the command on the host');
-    }
-    let containerId: string;
-    try {
-      await mkdir(sandboxDir, { recursive: true });
-      containerId = (await this.#runtime.launch(spec)).id;
-    } catch (err) {
-      const message = (err as Error).message;
-      if (entry.kill) this.#update(entry, TaskState.TASK_KILLED, { reason: entry.kill.reason, message: 'killed while launching' });
-      else if (err instanceof ContainerPolicyError) this.#update(entry, TaskState.TASK_ERROR, { reason: TaskReason.CONTAINER_POLICY, message });
-      else this.#update(entry, TaskState.TASK_FAILED, { reason: TaskReason.CONTAINER_LAUNCH_FAILED, message });
-      this.#log.warn({ taskId, err: message }, 'task launch failed');
-      return;
-    }
-    entry.containerId = containerId;
-    if (entry.kill) {
-      // A kill arrived while the container was being created: it goes at once.
-      void this.#runtime.kill(containerId, entry.kill.gracePeriodMs).catch((err: unknown) => this.#log.warn({ taskId, err }, 'kill failed'));
-    } else {
-      this.#update(entry, TaskState.TASK_RUNNING);
-    }
-    let exit: ExitInfo;
-    try {
-      exit = await this.#runtime.wait(containerId, this.#abort.signal);
-    } catch (err) {
-      // The agent stopped and leaves the task running: nothing to report.
-      if (this.#abort.signal.aborted) return;
-      exit = { exitCode: null, oomKilled: false, message: `lost track of the container: ${(err as Error).message}` };
-    }
-    this.#ended(entry, exit);
-  }
-
-  #ended(entry: TaskEntry, exit: ExitInfo): void {
-    const exitCode = exit.exitCode ?? -1;
-    const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : exit.signal ? `killed by ${exit.signal}` : (exit.message ?? 'ended');
-    if (entry.kill) this.#update(entry, TaskState.TASK_KILLED, { reason: entry.kill.reason, message: how, exitCode });
-    else if (exit.exitCode === 0) this.#update(entry, TaskState.TASK_FINISHED, { reason: TaskReason.CONTAINER_EXITED, message: how, exitCode });
-    else if (exit.oomKilled) this.#update(entry, TaskState.TASK_FAILED, { reason: TaskReason.OOM, message: `${how}: out of memory`, exitCode });
-    else this.#update(entry, TaskState.TASK_FAILED, { reason: TaskReason.CONTAINER_EXITED, message: how, exitCode });
-  }
-
-  #onKillTask(kill: pb.AgentEvent.IKillTask): void {
-    const taskId = kill.taskId ?? '';
-    const entry = this.#tasks.get(taskId);
-    if (!entry) {
-      this.#log.info({ taskId }, 'kill for a task this agent does not have');
-      this.#updates.add(this.#status(taskId, kill.frameworkId ?? '', TaskState.TASK_LOST, {
-        reason: TaskReason.TASK_UNKNOWN,
-        message: `agent ${this.#agentId} has no task ${taskId}`,
-      }));
-      return;
-    }
-    void this.#kill(entry, kill.reason || TaskReason.KILLED_BY_FRAMEWORK, kill.gracePeriodMs ?? 0);
-  }
-
-  /** Asks for the task's end; the terminal TASK_KILLED comes from the wait in #runTask. */
-  async #kill(entry: TaskEntry, reason: string, gracePeriodMs: number): Promise<void> {
-    const taskId = entry.task.taskId ?? '';
-    if (isTerminal(entry.state) || entry.kill) {
-      this.#log.debug({ taskId, state: stateName(entry.state) }, 'kill ignored: the task is already ending');
-      return;
-    }
-    const graceMs = gracePeriodMs || entry.task.killGracePeriodMs || (this.#options.defaultKillGracePeriodMs ?? 3_000);
-    entry.kill = { reason, gracePeriodMs: graceMs };
-    this.#update(entry, TaskState.TASK_KILLING, { reason });
-    if (entry.containerId === '') return; // still launching; #runTask kills it once it exists
-    try {
-      await this.#runtime.kill(entry.containerId, graceMs);
-    } catch (err) {
-      this.#log.warn({ taskId, err }, 'kill failed');
-    }
-  }
-
-  #onAcknowledge(taskId: string, uuid: string): void {
-    const acked = this.#updates.acknowledge(taskId, uuid);
-    if (!acked || !isTerminal(acked.state ?? TaskState.TASK_UNKNOWN)) return;
-    const entry = this.#tasks.get(taskId);
-    if (!entry || !isTerminal(entry.state) || this.#updates.has(taskId)) return;
-    // The master has the task's end: forget it and free what its container holds.
-    this.#tasks.delete(taskId);
-    this.#log.debug({ taskId }, 'task forgotten');
-    if (entry.containerId !== '') {
-      void this.#runtime.remove(entry.containerId).catch((err: unknown) => this.#log.warn({ taskId, err }, 'could not remove the container'));
-    }
-  }
-
-  #update(entry: TaskEntry, state: TaskState, extra: { reason?: string; message?: string; exitCode?: number } = {}): void {
-    const taskId = entry.task.taskId ?? '';
-    if (!canTransition(entry.state, state)) {
-      this.#log.warn({ taskId, from: stateName(entry.state), to: stateName(state) }, 'ignoring an illegal task state change');
-      return;
-    }
-    const status = this.#status(taskId, entry.frameworkId, state, { ...extra, containerId: entry.containerId });
-    this.#log.debug({ taskId, from: stateName(entry.state), to: stateName(state), reason: extra.reason }, 'task state');
-    entry.state = state;
-    entry.latest = status;
-    this.#updates.add(status);
-    if (isTerminal(state)) entry.markEnded();
-  }
-
-  #status(
-    taskId: string,
-    frameworkId: string,
-    state: TaskState,
-    extra: { reason?: string; message?: string; exitCode?: number; containerId?: string },
-  ): PendingStatus {
-    return {
-      taskId,
-      state,
-      reason: extra.reason ?? '',
-      message: extra.message ?? '',
-      agentId: this.#agentId,
-      frameworkId,
-      uuid: newUuid(),
-      timestampMs: Date.now(),
-      source: StatusSource.AGENT,
-      exitCode: extra.exitCode ?? -1,
-      containerId: extra.containerId ?? '',
-    };
   }
 }

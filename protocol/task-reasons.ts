@@ -11,6 +11,10 @@ export const TaskReason = {
   KILLED_BY_FRAMEWORK: 'KILLED_BY_FRAMEWORK',
   AGENT_SHUTDOWN: 'AGENT_SHUTDOWN',
   HEALTH_CHECK: 'HEALTH_CHECK',
+  /** The task's container was gone when the agent came back from a restart (removed behind its back). */
+  CONTAINER_VANISHED: 'CONTAINER_VANISHED',
+  /** The task ended but its exit code cannot be known (a process re-adopted after an agent restart). */
+  EXIT_CODE_UNKNOWN: 'EXIT_CODE_UNKNOWN',
   // Set by the master.
   TASK_NOT_REPORTED_BY_AGENT: 'TASK_NOT_REPORTED_BY_AGENT',
   TASK_UNKNOWN_TO_MASTER: 'TASK_UNKNOWN_TO_MASTER',

@@ -10,7 +10,17 @@ import { DockerFrameParser, DockerStream } from './docker-frames.js';
 import { LineSplitter } from './line-splitter.js';
 import { DEFAULT_POLICY, enforceContainerPolicy, type ContainerPolicy } from './policy.js';
 import { abortError } from './abortable.js';
-import type { ContainerRuntime, ContainerSummary, ExitInfo, LaunchSpec, LogOptions, UsageSample } from './runtime.js';
+import type {
+  AdoptRequest,
+  ContainerRuntime,
+  ContainerSummary,
+  ExecOptions,
+  ExecResult,
+  ExitInfo,
+  LaunchSpec,
+  LogOptions,
+  UsageSample,
+} from './runtime.js';
 import { taskEnvironment } from './task-env.js';
 
 export interface DockerRuntimeOptions {
@@ -32,6 +42,7 @@ const MIB = 1024 * 1024;
 // Up to about 2 s: on a loaded host the OOM event can trail the exit by hundreds of milliseconds.
 const OOM_RECHECKS = 20;
 const OOM_RECHECK_MS = 100;
+const EXEC_OUTPUT_KEEP_BYTES = 4096;
 
 /** Docker answers "not found" with 404, "already in that state" with 304/409. */
 function statusOf(err: unknown): number | undefined {
@@ -109,7 +120,7 @@ export class DockerRuntime implements ContainerRuntime {
       await this.#docker.getContainer(id).wait(signal ? { abortSignal: signal } : {});
     } catch (err) {
       if (signal?.aborted) throw abortError();
-      if (statusOf(err) === 404) return { exitCode: null, oomKilled: false, message: `container ${id} vanished` };
+      if (statusOf(err) === 404) return { exitCode: null, oomKilled: false, vanished: true, message: `container ${id} vanished` };
       throw err;
     }
     let info = await this.#inspectRaw(id);
@@ -120,7 +131,7 @@ export class DockerRuntime implements ContainerRuntime {
       await sleep(OOM_RECHECK_MS);
       info = (await this.#inspectRaw(id)) ?? info;
     }
-    if (!info) return { exitCode: null, oomKilled: false, message: `container ${id} vanished` };
+    if (!info) return { exitCode: null, oomKilled: false, vanished: true, message: `container ${id} vanished` };
     return exitOf(info);
   }
 
@@ -220,6 +231,70 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       signal?.removeEventListener('abort', stop);
       stream.destroy();
+    }
+  }
+
+  async adopt(request: AdoptRequest): Promise<ContainerSummary | undefined> {
+    // By id when the agent learned it, else by the name launch() gives every task's container.
+    const info = await this.#inspectRaw(request.id !== '' ? request.id : containerName(request.agentId, request.taskId));
+    if (!info) return undefined;
+    const labels = info.Config.Labels ?? {};
+    if (labels[LABEL.TASK_ID] !== request.taskId || labels[LABEL.AGENT_ID] !== request.agentId) {
+      this.#log?.warn({ taskId: request.taskId, containerId: info.Id }, 'not adopting a container of another task');
+      return undefined;
+    }
+    // Created but never started: the launch stopped half-way when the agent went down; finish it.
+    if (info.State.Status === 'created') {
+      await this.#start(info.Id, request.taskId);
+      return summaryOf((await this.#inspectRaw(info.Id)) ?? info);
+    }
+    return summaryOf(info);
+  }
+
+  async exec(id: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    let stream: Readable;
+    let exec: Docker.Exec;
+    try {
+      exec = await this.#docker.getContainer(id).exec({
+        Cmd: argv,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: false,
+        Tty: false,
+        ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      });
+      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+    } catch (err) {
+      return { exitCode: null, output: `docker exec failed: ${engineMessage(err)}`, timedOut: false };
+    }
+    const parser = new DockerFrameParser();
+    let output = '';
+    stream.on('data', (chunk: Buffer) => {
+      for (const f of parser.push(chunk)) output = (output + f.payload.toString('utf8')).slice(-EXEC_OUTPUT_KEEP_BYTES);
+    });
+    // The engine cannot kill an exec'd process; on a timeout the check is abandoned, not the task.
+    const timedOut = await new Promise<boolean>((resolve) => {
+      const stop = (): void => {
+        stream.destroy();
+        resolve(true);
+      };
+      const timer = setTimeout(stop, Math.max(1, options.timeoutMs));
+      options.signal?.addEventListener('abort', stop, { once: true });
+      const done = (): void => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', stop);
+        resolve(false);
+      };
+      stream.once('end', done);
+      stream.once('close', done);
+      stream.once('error', done);
+    });
+    if (timedOut) return { exitCode: null, output, timedOut };
+    try {
+      const info = await exec.inspect();
+      return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null, output, timedOut: false };
+    } catch (err) {
+      return { exitCode: null, output: `docker exec inspect failed: ${engineMessage(err)}`, timedOut: false };
     }
   }
 

@@ -2,7 +2,17 @@
 // process runs, and the "container" ends with exit 0 after durationMs (or runs until killed).
 // Every report that uses it must say so (DESIGN.md 8).
 import { abortable } from './abortable.js';
-import type { ContainerRuntime, ContainerSummary, ExitInfo, LaunchSpec, LogOptions, UsageSample } from './runtime.js';
+import type {
+  AdoptRequest,
+  ContainerRuntime,
+  ContainerSummary,
+  ExecOptions,
+  ExecResult,
+  ExitInfo,
+  LaunchSpec,
+  LogOptions,
+  UsageSample,
+} from './runtime.js';
 
 export interface HollowRuntimeOptions {
   /** How long each task "runs" before it finishes with exit 0; undefined = until killed. */
@@ -74,6 +84,17 @@ export class HollowRuntime implements ContainerRuntime {
   /** A hollow task writes nothing. */
   async *logs(_id: string, _options: LogOptions): AsyncIterable<string> {
     return;
+  }
+
+  /** Hollow containers live in this object only: the same runtime finds them again, a new one does not. */
+  async adopt(request: AdoptRequest): Promise<ContainerSummary | undefined> {
+    const entry = this.#entries.get(request.id !== '' ? request.id : `hollow-${request.agentId}-${request.taskId}`);
+    return entry ? { ...entry.summary } : undefined;
+  }
+
+  /** Every hollow command succeeds. */
+  async exec(id: string, _argv: string[], _options: ExecOptions): Promise<ExecResult> {
+    return this.#entries.get(id)?.summary.running ? { exitCode: 0, output: '', timedOut: false } : { exitCode: null, output: `no hollow container ${id}`, timedOut: false };
   }
 
   async remove(id: string): Promise<void> {

@@ -3,16 +3,28 @@
 // What it cannot enforce: no cpu, memory, pids or disk limits (nothing like cgroups is set up),
 // no filesystem or network isolation (the task sees the host as the agent's user does), and no
 // container policy (privileged, volumes and capabilities mean nothing here, so they are ignored).
-// Its table lives in memory, so a restarted agent does not find the processes it started.
+// A restarted agent re-adopts its processes through the pid file in each sandbox (pid and start
+// time, so a reused pid is never taken for the task); it is not their parent any more, so it
+// polls for their end and cannot learn their exit code (docs/agent.md).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { sleep } from '../../protocol/index.js';
 import { LineSplitter } from './line-splitter.js';
 import { abortable } from './abortable.js';
-import type { ContainerRuntime, ContainerSummary, ExitInfo, LaunchSpec, LogOptions, UsageSample } from './runtime.js';
+import type {
+  AdoptRequest,
+  ContainerRuntime,
+  ContainerSummary,
+  ExecOptions,
+  ExecResult,
+  ExitInfo,
+  LaunchSpec,
+  LogOptions,
+  UsageSample,
+} from './runtime.js';
 import { taskArgv, taskEnvironment } from './task-env.js';
 
 export interface ProcessRuntimeOptions {
@@ -20,6 +32,8 @@ export interface ProcessRuntimeOptions {
   baseEnv?: Record<string, string>;
   /** How often logs({follow}) looks for new output. */
   logPollMs?: number;
+  /** How often a re-adopted process (not our child) is looked at to see whether it ended. */
+  adoptedPollMs?: number;
   log?: Logger;
 }
 
@@ -31,8 +45,14 @@ const PAGE_BYTES = 4096;
 
 interface Entry {
   summary: ContainerSummary;
-  child: ChildProcess;
+  /** Absent for a process re-adopted after an agent restart. */
+  child: ChildProcess | undefined;
   pid: number;
+  /** The process's start time in clock ticks since boot: with the pid, it names the process. */
+  startTicks: number;
+  sandboxDir: string;
+  /** Stops the exit polling of a re-adopted process. */
+  stopPolling?: () => void;
   stdoutPath: string;
   stderrPath: string;
   exited: Promise<ExitInfo>;
@@ -44,17 +64,23 @@ interface Entry {
 
 export const STDOUT_FILE = 'stdout';
 export const STDERR_FILE = 'stderr';
+/** Written into the sandbox as soon as the process exists: {"pid":..,"startTicks":..}. */
+export const PID_FILE = '.berth-pid';
+
+const EXIT_UNKNOWN_MESSAGE = 'the process ended while it was re-adopted after an agent restart; its exit code is unknown';
 
 export class ProcessRuntime implements ContainerRuntime {
   readonly name = 'process' as const;
   #entries = new Map<string, Entry>();
   #baseEnv: Record<string, string>;
   #logPollMs: number;
+  #adoptedPollMs: number;
   #log: Logger | undefined;
 
   constructor(options: ProcessRuntimeOptions = {}) {
     this.#baseEnv = options.baseEnv ?? { PATH: DEFAULT_PATH };
     this.#logPollMs = options.logPollMs ?? 200;
+    this.#adoptedPollMs = options.adoptedPollMs ?? 250;
     this.#log = options.log?.child({ component: 'process-runtime' });
   }
 
@@ -85,6 +111,17 @@ export class ProcessRuntime implements ContainerRuntime {
       closeSync(out);
       closeSync(err);
     }
+    // Recorded before anything else can happen, so an agent that dies right now still finds it.
+    let startTicks = -1;
+    if (child.pid !== undefined) {
+      try {
+        startTicks = writePidFile(spec.sandboxDir, child.pid);
+      } catch (e) {
+        // Without its record a restarted agent could not find it: better not to run it at all.
+        signalGroup(child.pid, 'SIGKILL');
+        throw new Error(`could not record the pid of task ${spec.taskId} in its sandbox: ${(e as Error).message}`, { cause: e });
+      }
+    }
     // Listen for the exit at once: a task that ends at startup may exit before spawn settles.
     const exited = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => resolve({ exitCode: code, oomKilled: false, ...(signal ? { signal } : {}) }));
@@ -99,7 +136,7 @@ export class ProcessRuntime implements ContainerRuntime {
     child.unref();
     const id = String(pid);
     const summary: ContainerSummary = { id, taskId: spec.taskId, frameworkId: spec.frameworkId, agentId: spec.agentId, running: true };
-    const entry: Entry = { summary, child, pid, stdoutPath, stderrPath, exited, waiters: 0 };
+    const entry: Entry = { summary, child, pid, startTicks, sandboxDir: spec.sandboxDir, stdoutPath, stderrPath, exited, waiters: 0 };
     // Registered first, so the entry is up to date before any waiter resumes.
     void exited.then((exit) => {
       entry.exit = exit;
@@ -119,17 +156,22 @@ export class ProcessRuntime implements ContainerRuntime {
   /** The exit, keeping the event loop alive for the child while someone waits for it. */
   async #held(entry: Entry, signal?: AbortSignal): Promise<ExitInfo> {
     if (entry.exit) return entry.exit;
-    if (entry.waiters++ === 0) entry.child.ref();
+    if (entry.waiters++ === 0) entry.child?.ref();
     try {
       return await abortable(entry.exited, signal);
     } finally {
-      if (--entry.waiters === 0) entry.child.unref();
+      if (--entry.waiters === 0) entry.child?.unref();
     }
   }
 
   async kill(id: string, gracePeriodMs: number): Promise<void> {
     const entry = this.#entries.get(id);
     if (!entry) return;
+    // A re-adopted pid is checked again: if it names another process now, it is not signalled.
+    if (!entry.child && !entry.exit && (await processState(entry.pid, entry.startTicks)) !== 'running') {
+      await this.#held(entry);
+      return;
+    }
     if (!entry.exit) {
       signalGroup(entry.pid, 'SIGTERM');
       const graceTimer = new AbortController();
@@ -140,9 +182,79 @@ export class ProcessRuntime implements ContainerRuntime {
       graceTimer.abort();
       if (timedOut) this.#log?.debug({ pid: entry.pid, gracePeriodMs }, 'grace period over; sending SIGKILL');
     }
-    // Also after the leader exited: whatever it left behind in its group goes too.
-    signalGroup(entry.pid, 'SIGKILL');
+    // Also after the leader exited: whatever it left behind in its group goes too (only for our
+    // own children: the group of a re-adopted process that ended may be a reused id by now).
+    if (entry.child || !entry.exit) signalGroup(entry.pid, 'SIGKILL');
     await this.#held(entry);
+  }
+
+  async adopt(request: AdoptRequest): Promise<ContainerSummary | undefined> {
+    for (const e of this.#entries.values()) {
+      if (e.summary.taskId === request.taskId && e.summary.agentId === request.agentId) return { ...e.summary };
+    }
+    const recorded = await readPidFile(request.sandboxDir);
+    if (!recorded) return undefined;
+    const id = String(recorded.pid);
+    const summary: ContainerSummary = { id, taskId: request.taskId, frameworkId: request.frameworkId, agentId: request.agentId, running: true };
+    let markExited: (exit: ExitInfo) => void = () => undefined;
+    const exited = new Promise<ExitInfo>((resolve) => (markExited = resolve));
+    const entry: Entry = {
+      summary,
+      child: undefined,
+      pid: recorded.pid,
+      startTicks: recorded.startTicks,
+      sandboxDir: request.sandboxDir,
+      stdoutPath: path.join(request.sandboxDir, STDOUT_FILE),
+      stderrPath: path.join(request.sandboxDir, STDERR_FILE),
+      exited,
+      waiters: 0,
+    };
+    const end = (): void => {
+      const exit: ExitInfo = { exitCode: null, oomKilled: false, exitUnknown: true, message: EXIT_UNKNOWN_MESSAGE };
+      entry.exit = exit;
+      entry.summary = { ...entry.summary, running: false, exit };
+      markExited(exit);
+    };
+    this.#entries.set(id, entry);
+    if ((await processState(recorded.pid, recorded.startTicks)) !== 'running') {
+      end();
+      return { ...entry.summary };
+    }
+    // Not our child: no exit event will come, so look at /proc until it is gone.
+    let timer: NodeJS.Timeout | undefined;
+    let polling = true;
+    const poll = async (): Promise<void> => {
+      if (!polling) return;
+      if ((await processState(recorded.pid, recorded.startTicks)) !== 'running') {
+        polling = false;
+        end();
+        return;
+      }
+      timer = setTimeout(() => void poll(), this.#adoptedPollMs);
+      timer.unref();
+    };
+    entry.stopPolling = () => {
+      polling = false;
+      clearTimeout(timer);
+    };
+    timer = setTimeout(() => void poll(), this.#adoptedPollMs);
+    timer.unref();
+    this.#log?.debug({ taskId: request.taskId, pid: recorded.pid }, 'process re-adopted');
+    return { ...summary };
+  }
+
+  async exec(id: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    const entry = this.#entries.get(id);
+    if (!entry) return { exitCode: null, output: `no process ${id} on this agent`, timedOut: false };
+    const [file, ...args] = argv;
+    if (file === undefined) return { exitCode: null, output: 'no command', timedOut: false };
+    const child = spawn(file, args, {
+      cwd: entry.sandboxDir,
+      env: { ...this.#baseEnv, HOME: entry.sandboxDir, MESOS_SANDBOX: entry.sandboxDir, ...(options.env ?? {}) },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return runBounded(child, options);
   }
 
   async inspect(id: string): Promise<ContainerSummary | undefined> {
@@ -212,6 +324,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const entry = this.#entries.get(id);
     if (!entry) return;
     if (!entry.exit) await this.kill(id, 0);
+    entry.stopPolling?.();
     this.#entries.delete(id);
   }
 
@@ -224,6 +337,81 @@ export class ProcessRuntime implements ContainerRuntime {
     const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
     return { ticks, atMs: Date.now() };
   }
+}
+
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+function statFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+// After the name: state is field 3 of the line (index 0 here), starttime field 22 (index 19).
+const STATE_FIELD = 0;
+const START_FIELD = 19;
+
+/** Whether pid still is the process that started at startTicks (a zombie counts as ended). */
+async function processState(pid: number, startTicks: number): Promise<'running' | 'gone'> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!text) return 'gone';
+  const fields = statFields(text);
+  if (Number(fields[START_FIELD]) !== startTicks) return 'gone';
+  const state = fields[STATE_FIELD];
+  return state === 'Z' || state === 'X' || state === 'x' ? 'gone' : 'running';
+}
+
+/** Records pid and its start time in the sandbox (tmp + rename); returns the start time. */
+function writePidFile(sandboxDir: string, pid: number): number {
+  let startTicks = -1;
+  try {
+    startTicks = Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[START_FIELD]);
+  } catch {
+    // Already gone: the exit event reports it; the pid file is not needed.
+  }
+  const file = path.join(sandboxDir, PID_FILE);
+  writeFileSync(`${file}.tmp`, JSON.stringify({ pid, startTicks }));
+  renameSync(`${file}.tmp`, file);
+  return startTicks;
+}
+
+async function readPidFile(sandboxDir: string): Promise<{ pid: number; startTicks: number } | undefined> {
+  const text = await readFile(path.join(sandboxDir, PID_FILE), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(text) as { pid?: unknown; startTicks?: unknown };
+    if (typeof parsed.pid === 'number' && typeof parsed.startTicks === 'number' && parsed.pid > 0) {
+      return { pid: parsed.pid, startTicks: parsed.startTicks };
+    }
+  } catch {
+    // A torn or foreign file: treated as no record.
+  }
+  return undefined;
+}
+
+const OUTPUT_KEEP_BYTES = 4096;
+
+/** Waits for a short-lived child (a health check), killing its group when it overruns. */
+function runBounded(child: ChildProcess, options: ExecOptions): Promise<ExecResult> {
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP_BYTES);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const stop = (): void => {
+      timedOut = true;
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    };
+    const timer = setTimeout(stop, Math.max(1, options.timeoutMs));
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const done = (exitCode: number | null, error?: string): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', stop);
+      resolve({ exitCode: timedOut ? null : exitCode, output: error ?? output, timedOut });
+    };
+    child.once('error', (e) => done(null, e.message));
+    child.once('close', (code) => done(code));
+  });
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -39,6 +39,38 @@ export interface ExitInfo {
   oomKilled: boolean;
   /** When the runtime could not tell (for example the container vanished). */
   message?: string | undefined;
+  /** The container is gone without a trace (removed behind the agent's back). */
+  vanished?: boolean | undefined;
+  /**
+   * It ended but how is unknown: a process re-adopted after an agent restart is not the agent's
+   * child, so its exit code cannot be collected.
+   */
+  exitUnknown?: boolean | undefined;
+}
+
+/** What the agent checkpointed about a container, to take it back after an agent restart. */
+export interface AdoptRequest {
+  /** The runtime's id from launch(), or '' when the agent stopped before it learned it. */
+  id: string;
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  sandboxDir: string;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  /** Variables added to the task's (the process runtime has no container to inherit them from). */
+  env?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ExecResult {
+  /** null when it timed out or was ended by a signal. */
+  exitCode: number | null;
+  /** The last few KiB of its stdout and stderr. */
+  output: string;
+  timedOut: boolean;
 }
 
 export interface ContainerSummary {
@@ -84,4 +116,12 @@ export interface ContainerRuntime {
   logs(id: string, options: LogOptions): AsyncIterable<string>;
   /** Frees what the ended container holds (removes a Docker container). */
   remove(id: string): Promise<void>;
+  /**
+   * Takes back a container an earlier agent process launched (after an agent restart).
+   * undefined when there is none: never launched, or gone. A process runtime checks that the pid
+   * still names the same process (its start time), so a reused pid is never adopted.
+   */
+  adopt(request: AdoptRequest): Promise<ContainerSummary | undefined>;
+  /** Runs argv inside the task's container (command health checks). */
+  exec(id: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
 }

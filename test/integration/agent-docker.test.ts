@@ -69,6 +69,8 @@ t.test('agent with the docker runtime', async (t) => {
     resources: resources.normalize({ cpus: 1, memMb: 512 }),
     workDir,
     statusRetry: { initialMs: 100, maxMs: 500 },
+    // Finished containers are kept this long for their logs, then removed.
+    finishedRetentionMs: 1_500,
   });
   t.teardown(async () => {
     await agent.stop({ killTasks: true, flushTimeoutMs: 100 });
@@ -88,13 +90,16 @@ t.test('agent with the docker runtime', async (t) => {
     container: { type: ContainerType.DOCKER, image: BUSYBOX_IMAGE },
   });
 
-  t.test('a task runs to FINISHED and its container is removed after the ack', async (t) => {
+  t.test('a task runs to FINISHED; its container is kept for the retention after the ack, then removed', async (t) => {
     run(docker('ok', 'echo hi'));
     await until('finished', () => states('ok').includes('FINISHED'));
     t.same(states('ok'), ['STARTING', 'RUNNING', 'FINISHED']);
     const containerId = updates.find((u) => u.taskId === 'ok' && u.state === TaskState.TASK_FINISHED)?.containerId ?? '';
     t.ok(containerId);
+    await until('retired after the ack', () => agent.finishedTasks().some((f) => f.taskId === 'ok'));
+    t.ok(await dockerClient().getContainer(containerId).inspect().then(() => true, () => false), 'kept for its logs');
     await until('container removed', async () => (await dockerClient().getContainer(containerId).inspect().then(() => false, () => true)));
+    t.notOk(agent.finishedTasks().some((f) => f.taskId === 'ok'), 'forgotten with its container');
   });
 
   t.test('an out-of-memory kill is TASK_FAILED reason OOM', async (t) => {

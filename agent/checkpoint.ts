@@ -1,0 +1,195 @@
+// The agent's checkpoint: what a restarted agent needs to take its tasks back (its id, the boot
+// it ran under, every task it holds, the status updates the master has not acknowledged, and the
+// finished tasks whose logs it keeps). One JSON file in the work dir, replaced atomically.
+//
+// Writes are renamed into place but not fsync'd: the file must survive a crash of the agent
+// process (the page cache keeps it), while a crash of the host reboots it, and after a reboot the
+// checkpoint is not used for tasks anyway (the boot id differs and the containers are gone).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { pb, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/index.js';
+import type { PendingStatus } from './status-update-manager.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.json';
+const VERSION = 1;
+
+export interface CheckpointedTask {
+  task: TaskInfo;
+  frameworkId: string;
+  /** '' until the runtime launched it. */
+  containerId: string;
+  state: TaskState;
+  latest: TaskStatus;
+  /** The agent id it was launched under (its container's berth.agent_id label). */
+  launchedBy?: string | undefined;
+  /** A kill that was asked for and not yet seen through. */
+  kill?: { reason: string; gracePeriodMs: number } | undefined;
+}
+
+/** A task that ended and was acknowledged, kept so its logs stay readable for a while. */
+export interface FinishedTask {
+  taskId: string;
+  frameworkId: string;
+  containerId: string;
+  sandboxDir: string;
+  finishedAtMs: number;
+}
+
+export interface AgentCheckpoint {
+  agentId: string;
+  /** The agent id before the last host reboot, until the master has been told (previous_agent_id). */
+  previousAgentId: string;
+  bootId: string;
+  tasks: CheckpointedTask[];
+  pending: PendingStatus[];
+  finished: FinishedTask[];
+}
+
+/** The checkpoint exists but cannot be used; the agent refuses to start rather than lose tasks. */
+export class CheckpointError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Writes the agent's state on demand; save() resolves once a write taken after the call is on disk. */
+export class Checkpoint {
+  readonly file: string;
+  #snapshot: () => AgentCheckpoint;
+  #log: Logger;
+  /** A write that has not taken its snapshot yet; every save() until it starts shares it. */
+  #next: Promise<void> | undefined;
+  #last: Promise<void> = Promise.resolve();
+
+  constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger) {
+    this.file = path.join(workDir, CHECKPOINT_FILE);
+    this.#snapshot = snapshot;
+    this.#log = log;
+  }
+
+  /** The checkpoint in workDir, undefined when there is none; throws CheckpointError when it is unreadable. */
+  static async load(workDir: string): Promise<AgentCheckpoint | undefined> {
+    const file = path.join(workDir, CHECKPOINT_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new CheckpointError(`cannot read the agent checkpoint ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      return decode(JSON.parse(text) as unknown);
+    } catch (err) {
+      throw new CheckpointError(
+        `the agent checkpoint ${file} is unusable (${(err as Error).message}); ` +
+          'move it away to start this agent afresh (its running tasks will not be re-adopted)',
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Writes the current state. Writes never overlap and never reorder: a call made while one is
+   * running is served by the next write, whose snapshot is taken when it starts. A failed write
+   * is logged (a person must act) and resolves all the same: the agent keeps running its tasks.
+   */
+  save(): Promise<void> {
+    this.#next ??= this.#last.then(() => {
+      this.#next = undefined;
+      return this.#write();
+    });
+    this.#last = this.#next;
+    return this.#next;
+  }
+
+  async #write(): Promise<void> {
+    const tmp = `${this.file}.tmp`;
+    try {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await writeFile(tmp, JSON.stringify(encode(this.#snapshot())));
+      await rename(tmp, this.file);
+    } catch (err) {
+      this.#log.error({ err, file: this.file }, 'could not write the agent checkpoint; a restart may not find every task');
+    }
+  }
+}
+
+function encode(cp: AgentCheckpoint): unknown {
+  return {
+    version: VERSION,
+    agentId: cp.agentId,
+    previousAgentId: cp.previousAgentId,
+    bootId: cp.bootId,
+    tasks: cp.tasks.map((t) => ({
+      task: pb.TaskInfo.fromObject(t.task).toJSON(),
+      frameworkId: t.frameworkId,
+      containerId: t.containerId,
+      state: t.state,
+      latest: pb.TaskStatus.fromObject(t.latest).toJSON(),
+      launchedBy: t.launchedBy ?? cp.agentId,
+      ...(t.kill ? { kill: t.kill } : {}),
+    })),
+    pending: cp.pending.map((s) => pb.TaskStatus.fromObject(s).toJSON()),
+    finished: cp.finished,
+  };
+}
+
+function str(v: unknown, field: string): string {
+  if (typeof v !== 'string') throw new Error(`${field} must be a string`);
+  return v;
+}
+
+function list(v: unknown, field: string): unknown[] {
+  if (!Array.isArray(v)) throw new Error(`${field} must be a list`);
+  return v;
+}
+
+function status(v: unknown): TaskStatus {
+  return pb.TaskStatus.toObject(pb.TaskStatus.fromObject(v as Record<string, unknown>)) as TaskStatus;
+}
+
+function decode(raw: unknown): AgentCheckpoint {
+  const o = raw as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null) throw new Error('not a JSON object');
+  if (o.version !== VERSION) throw new Error(`version ${String(o.version)} is not ${VERSION}`);
+  const tasks = list(o.tasks, 'tasks').map((x, i) => {
+    const t = x as Record<string, unknown>;
+    const task = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(t.task as Record<string, unknown>)) as TaskInfo;
+    if (!task.taskId) throw new Error(`tasks[${i}].task.taskId is missing`);
+    const kill = t.kill as { reason?: unknown; gracePeriodMs?: unknown } | undefined;
+    return {
+      task,
+      frameworkId: str(t.frameworkId, `tasks[${i}].frameworkId`),
+      containerId: str(t.containerId, `tasks[${i}].containerId`),
+      state: Number(t.state) as TaskState,
+      latest: status(t.latest),
+      ...(typeof t.launchedBy === 'string' ? { launchedBy: t.launchedBy } : {}),
+      ...(kill ? { kill: { reason: String(kill.reason ?? ''), gracePeriodMs: Number(kill.gracePeriodMs ?? 0) } } : {}),
+    };
+  });
+  const pending = list(o.pending, 'pending').map((x, i) => {
+    const s = status(x);
+    if (!s.taskId || !s.uuid) throw new Error(`pending[${i}] needs taskId and uuid`);
+    return s as PendingStatus;
+  });
+  const finished = list(o.finished, 'finished').map((x, i) => {
+    const f = x as Record<string, unknown>;
+    return {
+      taskId: str(f.taskId, `finished[${i}].taskId`),
+      frameworkId: str(f.frameworkId, `finished[${i}].frameworkId`),
+      containerId: str(f.containerId, `finished[${i}].containerId`),
+      sandboxDir: str(f.sandboxDir, `finished[${i}].sandboxDir`),
+      finishedAtMs: Number(f.finishedAtMs),
+    };
+  });
+  return {
+    agentId: str(o.agentId, 'agentId'),
+    previousAgentId: str(o.previousAgentId ?? '', 'previousAgentId'),
+    bootId: str(o.bootId, 'bootId'),
+    tasks,
+    pending,
+    finished,
+  };
+}
