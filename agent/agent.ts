@@ -37,7 +37,10 @@ const CLIENT = `berth-agent/0.1`;
 const AGENT_PATH = '/api/v1/agent';
 
 export interface AgentOptions {
-  /** The master's base URL, for example ws://127.0.0.1:5050 (the agent path is added). */
+  /**
+   * The masters' base URLs, for example ws://127.0.0.1:5050 (the agent path is added): one, or
+   * several separated by commas. They are tried in turn; a standby's redirect is followed.
+   */
   masterUrl: string;
   runtime: ContainerRuntime;
   log: Logger;
@@ -336,7 +339,9 @@ export class Agent {
   // Session
 
   async #run(): Promise<void> {
-    const configured = this.#options.masterUrl.replace(/\/+$/, '');
+    const masters = this.#options.masterUrl.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
+    let next = 0;
+    const configured = (): string => masters[next % masters.length] as string;
     const delay = backoff({ initialMs: this.#options.reconnect?.initialMs ?? 500, maxMs: this.#options.reconnect?.maxMs ?? 10_000 });
     this.#recovered = this.#recover();
     try {
@@ -349,7 +354,7 @@ export class Agent {
       return;
     }
     this.#usage.start();
-    let url = configured;
+    let url = configured();
     let attempt = 0;
     let redirects = 0;
     const signal = this.#abort.signal;
@@ -400,8 +405,10 @@ export class Agent {
         if (redirects++ === 0) continue;
       } else {
         redirects = 0;
-        // A followed leader that went away is looked for again through the configured address.
-        url = configured;
+        // The master went away (or a followed leader did): try the next configured one, since
+        // another master may lead by now.
+        next++;
+        url = configured();
       }
       const waitMs = delay(attempt++);
       this.#log.warn({ code, reason, url, waitMs }, 'disconnected from master; reconnecting');

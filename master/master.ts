@@ -974,7 +974,8 @@ export class Master {
           taskId,
           agentId,
           frameworkId: fw.record.id,
-          state: TaskState.TASK_UNKNOWN,
+          // As Mesos: only partition-aware frameworks understand UNKNOWN; the others hear LOST.
+          state: fw.record.info.partitionAware ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
           reason: 'RECONCILIATION',
           message: agentId && !this.#reg.agents.has(agentId) ? `agent ${agentId} is unknown` : 'task is unknown to this master',
           source: StatusSource.MASTER,

@@ -9,7 +9,7 @@ export const agentCommand: Command = {
   summary: 'Start an agent: it offers this host\'s resources to a master and runs the tasks it is given.',
   usage: 'berth agent --master ws://HOST:PORT [--runtime docker|process] [--work-dir DIR] [flags]',
   flags: {
-    master: { type: 'string', default: 'ws://127.0.0.1:5050', help: 'the master to register with (any master; standbys redirect)', placeholder: 'URL' },
+    master: { type: 'string', default: 'ws://127.0.0.1:5050', help: 'the masters, comma-separated (tried in turn; standbys redirect to the leader)', placeholder: 'URLS' },
     runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
     'work-dir': { type: 'string', default: defaultWorkDir('agent'), help: 'sandboxes, logs and checkpoints', placeholder: 'DIR' },
     resources: { type: 'string', help: 'override detected resources, e.g. "cpus:4;mem:8192;disk:20000;ports:31000-32000"', placeholder: 'SPEC' },
@@ -20,7 +20,7 @@ export const agentCommand: Command = {
   examples: ['berth agent --master ws://127.0.0.1:5050 --runtime docker --work-dir /var/lib/berth', 'berth agent --resources "cpus:2;mem:2048" --attributes rack=r1,zone=a'],
   async run(flags) {
     const problems = new Problems('agent');
-    const masterUrl = wsBase(problems.url(flags, 'master', ['ws', 'wss', 'http', 'https']));
+    const masterUrl = String(flags.master).split(',').map((u) => wsBase(problems.url({ master: u.trim() }, 'master', ['ws', 'wss', 'http', 'https']))).join(',');
     const asked = problems.oneOf(flags, 'runtime', ['auto', 'docker', 'process', 'hollow'] as const);
     const attributes = parsePairs((flags.attributes as string[] | undefined) ?? [], 'attributes', problems);
     const workDir = String(flags['work-dir']);

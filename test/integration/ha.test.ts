@@ -128,3 +128,114 @@ t.test('Redis killed and restarted (appendonly, fsync always): no acknowledged s
   t.same(states, { d1: TaskState.TASK_FINISHED, d2: TaskState.TASK_RUNNING, d3: TaskState.TASK_RUNNING, d4: TaskState.TASK_RUNNING, d5: TaskState.TASK_RUNNING });
   t.equal((await m.health())?.leadership, 'leading', 'the master rode out the outage');
 });
+
+async function containersOf(agentId: string): Promise<Map<string, { id: string; startedAt: string }[]>> {
+  const { dockerClient } = await import('../helpers/docker.js');
+  const docker = dockerClient();
+  const list = await docker.listContainers({ all: true, filters: { label: [`berth.agent_id=${agentId}`] } });
+  const byTask = new Map<string, { id: string; startedAt: string }[]>();
+  for (const c of list) {
+    const info = await docker.getContainer(c.Id).inspect();
+    const taskId = c.Labels['berth.task_id'] ?? '';
+    byTask.set(taskId, [...(byTask.get(taskId) ?? []), { id: c.Id, startedAt: info.State.StartedAt }]);
+  }
+  return byTask;
+}
+
+t.test('kill -9 of the leader while idle: epoch + 1, every agent re-registers, no container is restarted (Docker)', async (t) => {
+  const { requireDocker, ensureBusyboxImage, BUSYBOX_IMAGE } = await import('../helpers/docker.js');
+  if (!(await requireDocker(t))) return;
+  await ensureBusyboxImage();
+  const { testAgent } = await import('../helpers/cluster.js');
+  const { TaskState } = await import('../../protocol/index.js');
+  const { a, b } = await twoMasters(t);
+  const { epoch } = await leaderOf([a]);
+  const agents = [await testAgent(t, `${a.url},${b.url}`, 'docker', { ports: [32200, 32249] }), await testAgent(t, `${a.url},${b.url}`, 'docker', { ports: [32250, 32299] })];
+  const { client, events } = framework(t, [a.url, b.url]);
+  const launched = new Set<string>();
+  await until('three tasks on each agent RUNNING', () => {
+    for (const e of events.splice(0)) {
+      if (e.type === 'offers') {
+        for (const o of e.offers) {
+          if (launched.size >= 6) break;
+          const ids = [0, 1, 2].map((i) => `idle-${o.agentId?.slice(-6)}-${i}`).filter((id) => !launched.has(id));
+          ids.forEach((id) => launched.add(id));
+          client.launch([o.id ?? ''], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 32 }, command: { value: 'sleep 600', shell: true }, container: { type: 1, image: BUSYBOX_IMAGE } })));
+        }
+      }
+      events.push(e);
+    }
+    const running = new Set(events.flatMap((e) => (e.type === 'update' && e.status.state === TaskState.TASK_RUNNING ? [e.status.taskId] : [])));
+    return running.size >= 6 ? running : undefined;
+  }, 30_000, 50);
+  const before = new Map<string, Map<string, { id: string; startedAt: string }[]>>();
+  for (const agent of agents) before.set(agent.agentId, await containersOf(agent.agentId));
+
+  a.proc.kill('SIGKILL');
+  const next = await leaderOf([b], 20_000);
+  t.equal(next.epoch, epoch + 1);
+  const state = await until('every agent re-registered with the new leader', async () => {
+    const s = (await (await fetch(`${b.http}/api/v1/state`)).json()) as { agents: { id: string; connected: boolean }[]; tasks: { id: string; state: string }[] };
+    return s.agents.length === 2 && s.agents.every((x) => x.connected) ? s : undefined;
+  }, 30_000);
+  t.same(state.agents.map((x) => x.id).sort(), agents.map((x) => x.agentId).sort(), 'the same agent ids');
+  t.equal(state.tasks.filter((x) => x.state === 'RUNNING').length, 6, 'the new leader knows every task RUNNING');
+  for (const agent of agents) {
+    const after = await containersOf(agent.agentId);
+    t.same(after, before.get(agent.agentId), `agent ${agent.agentId}: the same containers, never restarted`);
+  }
+});
+
+t.test('kill -9 of the leader during a burst of launches: each task RUNNING once or LOST/DROPPED, never two containers (Docker)', async (t) => {
+  const { requireDocker, ensureBusyboxImage, BUSYBOX_IMAGE } = await import('../helpers/docker.js');
+  if (!(await requireDocker(t))) return;
+  await ensureBusyboxImage();
+  const { testAgent } = await import('../helpers/cluster.js');
+  const { TaskState, stateName } = await import('../../protocol/index.js');
+  const { a, b } = await twoMasters(t);
+  await leaderOf([a]);
+  const agent = await testAgent(t, `${a.url},${b.url}`, 'docker', { ports: [32300, 32399], cpus: 8, memMb: 8192 });
+  const { client, events } = framework(t, [a.url, b.url]);
+  const ids: string[] = [];
+  let killed = false;
+  // Launch one task per offer, as fast as offers come, and kill the leader in the middle.
+  await until('the burst is under way and the leader killed', () => {
+    for (const e of events.splice(0)) {
+      if (e.type === 'offers' && ids.length < 30) {
+        for (const o of e.offers) {
+          const id = `burst-${ids.length}`;
+          ids.push(id);
+          client.launch([o.id ?? ''], [{ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true }, container: { type: 1, image: BUSYBOX_IMAGE } }]);
+        }
+      }
+      events.push(e);
+    }
+    if (!killed && ids.length >= 8) {
+      a.proc.kill('SIGKILL');
+      killed = true;
+    }
+    return killed ? true : undefined;
+  }, 30_000, 5);
+  await leaderOf([b], 20_000);
+  // Once things settle, ask the new leader about every task ever launched.
+  const finals = await until('every task settled', async () => {
+    client.reconcile(ids.map((taskId) => ({ taskId })));
+    await new Promise((r) => setTimeout(r, 700));
+    const last = new Map<string, number>();
+    for (const e of events) if (e.type === 'update') last.set(e.status.taskId ?? '', e.status.state ?? 0);
+    const ends: number[] = [TaskState.TASK_RUNNING, TaskState.TASK_LOST, TaskState.TASK_DROPPED];
+    const settled = ids.every((id) => ends.includes(last.get(id) ?? -1));
+    return settled ? last : undefined;
+  }, 40_000, 100);
+  const summary = new Map<string, number>();
+  for (const id of ids) summary.set(stateName(finals.get(id)), (summary.get(stateName(finals.get(id))) ?? 0) + 1);
+  t.ok(true, `final states: ${JSON.stringify(Object.fromEntries(summary))} of ${ids.length}`);
+  const containers = await containersOf(agent.agentId);
+  for (const [taskId, list] of containers) t.ok(list.length <= 1, `${taskId}: one container at most`);
+  for (const id of ids) {
+    const running = finals.get(id) === TaskState.TASK_RUNNING;
+    const live = (containers.get(id) ?? []).length === 1;
+    if (running !== live) t.fail(`${id}: ${running ? 'RUNNING without a container' : 'a container for a task that is not RUNNING'}`);
+  }
+  t.ok((summary.get('RUNNING') ?? 0) >= 1, 'tasks survived the failover');
+});

@@ -92,6 +92,16 @@ t.test('launch, status updates, acknowledgements and duplicates', async (t) => {
   t.equal((await getState(m.httpUrl)).completedTasks[0]?.id, 't1');
 });
 
+t.test('reconciling an unknown task answers UNKNOWN to partition-aware frameworks only', async (t) => {
+  const m = await testMaster(t);
+  const fw = await peer(t, m.url, 'scheduler');
+  fw.send({ schedulerCall: { subscribe: { framework: { name: 'aware', roles: ['*'], partitionAware: true } } } });
+  await fw.next('subscribed', (e) => e.schedulerEvent?.subscribed);
+  fw.send({ schedulerCall: { reconcile: { tasks: [{ taskId: 'ghost' }] } } });
+  const answer = await fw.next('answer', (e) => e.schedulerEvent?.update?.status);
+  t.equal(answer.state ?? 0, TaskState.TASK_UNKNOWN);
+});
+
 t.test('reconcile answers with the latest known state', async (t) => {
   const m = await testMaster(t);
   const { agent, agentId } = await registeredAgent(t, m.url);
@@ -110,7 +120,7 @@ t.test('reconcile answers with the latest known state', async (t) => {
   t.same(answers.map((s) => [s?.taskId, s?.state ?? 0]), [
     ['r1', TaskState.TASK_RUNNING],
     ['r2', TaskState.TASK_STAGING],
-    ['nope', TaskState.TASK_UNKNOWN],
+    ['nope', TaskState.TASK_LOST],
   ]);
   const implicitFrom = fw.received.length;
   fw.send({ schedulerCall: { reconcile: {} } });
