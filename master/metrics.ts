@@ -5,7 +5,7 @@ import type { Master } from './master.js';
 
 export function masterMetrics(master: Master, channels: ChannelCounters, options: { processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'berth_master_process_' });
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'berth_master_' });
   const counter = (name: string, help: string, read: () => number): void => {
     // Counters are read from the master's own tallies at scrape time.
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
