@@ -46,6 +46,8 @@ export interface AgentOptions {
   log: Logger;
   /** What this agent advertises (see detectResources()). */
   resources: Res;
+  /** Static reservations: parts of `resources` offered only to frameworks of these roles. */
+  reservations?: { role: string; resources: Res }[];
   /** Sandboxes live under <workDir>/sandboxes/<taskId>; the checkpoint is <workDir>/checkpoint.json. */
   workDir: string;
   hostname?: string;
@@ -468,6 +470,7 @@ export class Agent {
         hostname: o.hostname ?? os.hostname(),
         resources: o.resources,
         attributes: o.attributes ?? {},
+        reservations: (o.reservations ?? []).map((r) => ({ role: r.role, resources: r.resources, dynamic: false })),
         bootId: this.#bootId ?? '',
         runtime: this.#runtime.name,
         version: o.version ?? AGENT_VERSION,

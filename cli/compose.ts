@@ -147,6 +147,7 @@ export interface AgentSetup {
   runtime: RuntimeName;
   workDir: string;
   resources: Res;
+  reservations?: { role: string; resources: Res }[];
   attributes: Record<string, string>;
   hostname: string;
   agentId?: string | undefined;
@@ -160,6 +161,7 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
     runtime,
     log,
     resources: setup.resources,
+    reservations: setup.reservations ?? [],
     workDir: setup.workDir,
     hostname: setup.hostname,
     attributes: setup.attributes,
@@ -167,6 +169,28 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
   });
   agent.start();
   return agent;
+}
+
+/** --reserve ROLE=SPEC flags; together they must fit in the agent's resources, and hold no ports. */
+export function parseReservations(values: string[], total: Res, problems: Problems): { role: string; resources: Res }[] {
+  const out: { role: string; resources: Res }[] = [];
+  for (const v of values) {
+    const m = /^([a-z0-9][a-z0-9._/-]*)=(.+)$/.exec(v);
+    if (!m) {
+      problems.add(`--reserve must look like ROLE=cpus:2;mem:4096, got '${v}'`);
+      continue;
+    }
+    try {
+      const r = resources.normalize(parseResourceSpec(m[2] as string));
+      if (r.ports.length) problems.add(`--reserve ${m[1]}: ports cannot be reserved, only scalars`);
+      else out.push({ role: m[1] as string, resources: r });
+    } catch (err) {
+      problems.add(`--reserve ${m[1]}: ${(err as Error).message}`);
+    }
+  }
+  const sum = out.reduce((s, r) => resources.add(s, r.resources), resources.empty());
+  if (!resources.contains({ ...total, ports: [] }, sum)) problems.add(`--reserve: the reservations (${resources.format(sum)}) exceed the agent's resources (${resources.format(total)})`);
+  return out;
 }
 
 /** Detected resources with a SPEC's overrides applied; problems go to `problems`. */

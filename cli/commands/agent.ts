@@ -1,6 +1,6 @@
 // berth agent: runs tasks for a master with Docker or as processes.
 import { cliLogger, LOG_FLAGS } from '../log.js';
-import { agentResources, chooseRuntime, defaultHostname, defaultWorkDir, startAgent, untilSignal, type RuntimeName } from '../compose.js';
+import { agentResources, chooseRuntime, parseReservations, defaultHostname, defaultWorkDir, startAgent, untilSignal, type RuntimeName } from '../compose.js';
 import { parsePairs, Problems, type Command } from '../flags.js';
 import { wsBase } from '../output.js';
 
@@ -14,6 +14,7 @@ export const agentCommand: Command = {
     'work-dir': { type: 'string', default: defaultWorkDir('agent'), help: 'sandboxes, logs and checkpoints', placeholder: 'DIR' },
     resources: { type: 'string', help: 'override detected resources, e.g. "cpus:4;mem:8192;disk:20000;ports:31000-32000"', placeholder: 'SPEC' },
     attributes: { type: 'string', multiple: true, help: 'attributes frameworks can place by, KEY=VALUE[,KEY=VALUE]', placeholder: 'K=V' },
+    reserve: { type: 'string', multiple: true, help: 'a static reservation: part of the resources offered only to one role, ROLE=cpus:2;mem:4096', placeholder: 'ROLE=SPEC' },
     hostname: { type: 'string', default: defaultHostname(), help: 'the name this agent reports', placeholder: 'NAME' },
     ...LOG_FLAGS,
   },
@@ -25,10 +26,11 @@ export const agentCommand: Command = {
     const attributes = parsePairs((flags.attributes as string[] | undefined) ?? [], 'attributes', problems);
     const workDir = String(flags['work-dir']);
     const res = await agentResources(flags.resources as string | undefined, workDir, problems);
+    const reservations = parseReservations((flags.reserve as string[] | undefined) ?? [], res, problems);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
     const runtime: RuntimeName = await chooseRuntime(asked, log);
-    const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, attributes, hostname: String(flags.hostname) }, log);
+    const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname) }, log);
     return untilSignal(log, () => agent.stop({ killTasks: false }));
   },
 };

@@ -7,7 +7,7 @@ import type { Test } from 'tap';
 import { Agent, DockerRuntime, HollowRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
 import { SchedulerClient, type FrameworkInfo, type Offer, type SchedulerEvent } from '../../frameworks/sdk/index.js';
 import type { RunningMaster, StartMasterOptions } from '../../master/index.js';
-import { resources } from '../../protocol/index.js';
+import { resources, type Res } from '../../protocol/index.js';
 import { cleanUpAgentContainers } from './docker.js';
 import { testLogger } from './log.js';
 import { testMaster } from './master.js';
@@ -20,7 +20,7 @@ export async function testAgent(
   t: Test,
   masterUrl: string,
   kind: RuntimeKind,
-  options: { cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string } = {},
+  options: { cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string; reservations?: { role: string; resources: Res }[] } = {},
 ): Promise<Agent> {
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-agent-')));
   if (!options.workDir) t.teardown(() => rm(workDir, { recursive: true, force: true }));
@@ -33,6 +33,7 @@ export async function testAgent(
     workDir,
     hostname: `test-${kind}`,
     resources: resources.normalize({ cpus: options.cpus ?? 4, memMb: options.memMb ?? 4096, diskMb: 1000, ports: [{ begin, end }] }),
+    reservations: options.reservations ?? [],
     statusRetry: { initialMs: 100, maxMs: 1_000 },
     reconnect: { initialMs: 50, maxMs: 500 },
     ...(options.agentId ? { agentId: options.agentId } : {}),

@@ -82,13 +82,30 @@ t.test('RESERVE sets resources aside for a role; UNRESERVE gives them back', asy
   const from2 = eng.events.length;
   eng.client.revive();
   const again = await eng.next('the reserved offer again', (e) => (e.type === 'offers' ? e.offers.find((o) => (o.reserved?.cpus ?? 0) > 0) : undefined), from2);
-  // The filter keeps eng from taking the whole agent straight back.
+  // The filter keeps eng from taking the whole agent straight back; ops may be offered the whole
+  // agent at once (its filter covered only the two unreserved cpus), so watch from here.
+  const from3 = ops.events.length;
   eng.client.accept([again.id ?? ''], [{ type: OperationType.UNRESERVE, reservations: [{ role: 'eng', resources: { cpus: 2, memMb: 1024 } }] }], { refuseSeconds: 3600 });
   await until('reservation gone', async () => (await getState(master.httpUrl)).agents[0]?.reserved.eng === undefined);
-  const from3 = ops.events.length;
   ops.client.revive();
   const whole = await ops.next('all four cpus for ops', (e) => (e.type === 'offers' ? e.offers.find((o: Offer) => o.resources?.cpus === 4) : undefined), from3);
   t.equal(whole.resources?.cpus, 4);
+});
+
+t.test('a static reservation (agent --reserve) is offered only to its role', async (t) => {
+  const { testAgent } = await import('../helpers/cluster.js');
+  const { testMaster } = await import('../helpers/master.js');
+  const master = await testMaster(t, { allocationIntervalMs: 50 });
+  await testAgent(t, master.url, 'hollow', { cpus: 4, memMb: 4096, reservations: [{ role: 'eng', resources: resources.normalize({ cpus: 3, memMb: 1024 }) }] });
+  const ops = await testFramework(t, master.url, { name: 'ops', roles: ['ops'] });
+  const opsOffer = await ops.next('an offer to ops', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
+  t.equal(opsOffer.resources?.cpus, 1, 'ops sees only the unreserved cpu');
+  t.equal(opsOffer.resources?.memMb, 3072);
+  const eng = await testFramework(t, master.url, { name: 'eng', roles: ['eng'] });
+  const engOffer = await eng.next('an offer to eng', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
+  t.equal(engOffer.reserved?.cpus, 3, 'eng is offered its reservation');
+  const state = await getState(master.httpUrl);
+  t.equal(state.agents[0]?.reserved.eng?.cpus, 3);
 });
 
 t.test('a reservation for a role the framework does not have is refused', async (t) => {
