@@ -100,6 +100,37 @@ t.test('berth explain says why a framework gets nothing', async (t) => {
   t.match(missing.stderr, /exactly one of --framework ID or --role NAME/);
 });
 
+t.test('berth tasks logs --follow streams a running task; berth agents drain and undrain', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process', '--agents', '1']);
+  const { SchedulerClient, TaskState } = await import('../../frameworks/sdk/index.js');
+  const client = new SchedulerClient({ masterUrl: cluster.url, framework: { name: 'ticker', roles: ['*'] } });
+  t.teardown(() => client.close());
+  for await (const e of client.events()) {
+    if (e.type === 'offers') {
+      client.launch([e.offers[0]?.id ?? ''], [{ taskId: 'tick', resources: { cpus: 0.1, memMb: 32 }, command: { value: 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done', shell: true } }]);
+    }
+    if (e.type === 'update' && e.status.state === TaskState.TASK_RUNNING) break;
+  }
+  const child = spawn(process.execPath, [CLI, 'tasks', 'logs', 'tick', '--follow', '--master', cluster.http], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await until('followed lines', () => (out.match(/tick \d+/g) ?? []).length >= 3);
+  child.kill('SIGINT');
+  t.ok((out.match(/tick \d+/g) ?? []).length >= 3, 'lines stream to the terminal');
+
+  const agents = JSON.parse((await run([CLI, 'agents', '-o', 'json', '--master', cluster.http])).stdout) as { id: string }[];
+  const id = agents[0]?.id as string;
+  const drain = await run([CLI, 'agents', 'drain', id, '--deadline', '10m', '--master', cluster.http]);
+  t.equal(drain.code, 0, drain.stderr);
+  t.match(drain.stdout, /is draining/);
+  t.match((await run([CLI, 'agents', '--master', cluster.http])).stdout, /until \d\d:\d\d/);
+  const undrain = await run([CLI, 'agents', 'undrain', id, '--master', cluster.http]);
+  t.equal(undrain.code, 0);
+  const bad = await run([CLI, 'agents', 'drain', id, '--deadline', 'soon', '--master', cluster.http]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--deadline must be a duration like 5m/);
+});
+
 t.test('bad flags are refused with a message naming the flag and the rule', async (t) => {
   const bad = await run([CLI, 'dev', '--agents', 'many', '--runtime', 'vm', '--port', '99999']);
   t.equal(bad.code, 2);
