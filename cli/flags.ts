@@ -119,3 +119,21 @@ export function parsePairs(values: string[], flag: string, problems: Problems): 
   }
   return out;
 }
+
+/** --master for commands that call the HTTP API. */
+export const MASTER_API_FLAG: FlagSpec = {
+  type: 'string',
+  default: 'http://127.0.0.1:5050',
+  help: 'the master (http:// or ws://; a standby redirects to the leader)',
+  placeholder: 'URL',
+};
+
+/** -o/--output with its formats, the first being the default. */
+export function outputFlag(formats: readonly [string, ...string[]]): FlagSpec {
+  return { type: 'string', short: 'o', default: formats[0], help: formats.join(' or '), placeholder: 'FORMAT' };
+}
+
+/** The master's http:// base from --master (ws:// is accepted too). */
+export function masterApi(flags: Flags, problems: Problems): string {
+  return problems.url(flags, 'master', ['http', 'ws', 'https', 'wss']).replace(/^ws(s?):/, 'http$1:');
+}

@@ -1,23 +1,23 @@
 // berth agents: list agents; drain one for maintenance, or take it back.
 import { parseDuration, resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
-import { Problems, UsageError, type Command } from '../flags.js';
+import { Problems, UsageError, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson, postJson } from '../http.js';
-import { httpBase, table } from '../output.js';
+import { table } from '../output.js';
 
 export const agentsCommand: Command = {
   name: 'agents',
   summary: 'List agents, or drain one for maintenance (drain ID --deadline 5m) and undrain it.',
   usage: 'berth agents [list | drain ID [--deadline D] | undrain ID] [--master URL]',
   flags: {
-    master: { type: 'string', default: 'http://127.0.0.1:5050', help: 'the master (http:// or ws://)', placeholder: 'URL' },
+    master: MASTER_API_FLAG,
     deadline: { type: 'string', default: '5m', help: 'with drain: how long tasks may keep running before they are killed', placeholder: 'D' },
-    output: { type: 'string', short: 'o', default: 'table', help: 'table or json', placeholder: 'FORMAT' },
+    output: outputFlag(['table', 'json']),
   },
   examples: ['berth agents', 'berth agents drain agent-1234 --deadline 10m', 'berth agents undrain agent-1234'],
   async run(flags, positionals) {
     const problems = new Problems('agents');
-    const base = httpBase(problems.url(flags, 'master', ['http', 'ws', 'https', 'wss']));
+    const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
     const [verb = 'list', id, ...extra] = positionals;
     if (!['list', 'drain', 'undrain'].includes(verb)) problems.add(`unknown action '${verb}'; use list, drain ID or undrain ID`);

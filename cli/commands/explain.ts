@@ -1,7 +1,6 @@
 // berth explain: why a framework or a role gets the offers it gets (or none).
 import type { Explanation } from '../../master/allocator/types.js';
-import { Problems, type Command } from '../flags.js';
-import { httpBase } from '../output.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson } from '../http.js';
 
 export const explainCommand: Command = {
@@ -11,13 +10,13 @@ export const explainCommand: Command = {
   flags: {
     framework: { type: 'string', help: 'the framework id (see berth state)', placeholder: 'ID' },
     role: { type: 'string', help: 'a role, e.g. eng/ml', placeholder: 'NAME' },
-    master: { type: 'string', default: 'http://127.0.0.1:5050', help: 'the master (http:// or ws://)', placeholder: 'URL' },
-    output: { type: 'string', short: 'o', default: 'text', help: 'text or json', placeholder: 'FORMAT' },
+    master: MASTER_API_FLAG,
+    output: outputFlag(['text', 'json']),
   },
   examples: ['berth explain --framework fw-1234', 'berth explain --role analytics -o json'],
   async run(flags) {
     const problems = new Problems('explain');
-    const base = httpBase(problems.url(flags, 'master', ['http', 'ws', 'https', 'wss']));
+    const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['text', 'json'] as const);
     if (!flags.framework === !flags.role) problems.add('give exactly one of --framework ID or --role NAME');
     problems.throwIfAny();

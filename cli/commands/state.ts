@@ -1,22 +1,22 @@
 // berth state: the cluster as the leading master sees it, as tables or JSON.
 import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
-import { Problems, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson } from '../http.js';
-import { httpBase, table } from '../output.js';
+import { table } from '../output.js';
 
 export const stateCommand: Command = {
   name: 'state',
   summary: 'Show the cluster state: agents, frameworks and tasks.',
   usage: 'berth state [--master URL] [-o table|json]',
   flags: {
-    master: { type: 'string', default: 'http://127.0.0.1:5050', help: 'the master (http:// or ws://)', placeholder: 'URL' },
-    output: { type: 'string', short: 'o', default: 'table', help: 'table or json', placeholder: 'FORMAT' },
+    master: MASTER_API_FLAG,
+    output: outputFlag(['table', 'json']),
   },
   examples: ['berth state', 'berth state -o json | jq .tasks'],
   async run(flags) {
     const problems = new Problems('state');
-    const base = httpBase(problems.url(flags, 'master', ['http', 'ws', 'https', 'wss']));
+    const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
     problems.throwIfAny();
     const state = await getJson<MasterState>(`${base}/api/v1/state`);

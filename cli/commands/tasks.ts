@@ -1,24 +1,24 @@
 // berth tasks: list live tasks; print or follow a task's logs.
 import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
-import { Problems, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson, streamText } from '../http.js';
-import { httpBase, table } from '../output.js';
+import { table } from '../output.js';
 
 export const tasksCommand: Command = {
   name: 'tasks',
   summary: "List live tasks, or print a task's stdout and stderr (logs ID [--follow]).",
   usage: 'berth tasks [list | logs ID [--follow] [--tail N]] [--master URL]',
   flags: {
-    master: { type: 'string', default: 'http://127.0.0.1:5050', help: 'the master (http:// or ws://)', placeholder: 'URL' },
+    master: MASTER_API_FLAG,
     follow: { type: 'boolean', short: 'f', help: 'with logs: keep printing new lines until the task ends (Ctrl-C stops)' },
     tail: { type: 'string', default: '0', help: 'with logs: start with the last N lines (0 = all)', placeholder: 'N' },
-    output: { type: 'string', short: 'o', default: 'table', help: 'table or json', placeholder: 'FORMAT' },
+    output: outputFlag(['table', 'json']),
   },
   examples: ['berth tasks', 'berth tasks logs hello-3', 'berth tasks logs web-1 --follow --tail 20'],
   async run(flags, positionals) {
     const problems = new Problems('tasks');
-    const base = httpBase(problems.url(flags, 'master', ['http', 'ws', 'https', 'wss']));
+    const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
     const tail = problems.int(flags, 'tail', 0, 1_000_000);
     const [verb = 'list', id, ...extra] = positionals;
