@@ -1,5 +1,6 @@
 // A master that does only what each test scripts, on a real WebSocket (port 0): it registers
-// agents (with a fixed id, or a new one each time), records every call and acknowledges updates.
+// agents (with a fixed id, or a new one each time) or refuses them, records every call and
+// acknowledges updates.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
@@ -25,6 +26,8 @@ export class FakeMaster {
   /** The id given at registration; a function gives a new one each time. */
   agentId: string | ((register: NonNullable<AgentCall['register']>) => string) = 'agent-1';
   autoAck = true;
+  /** When set, the handshake refuses with this close code and reason instead of welcoming. */
+  refuse: { code: number; reason: string } | undefined;
   connections: FakeConnection[] = [];
   #server: Server;
   #channels: ChannelServer;
@@ -34,7 +37,10 @@ export class FakeMaster {
     this.#channels = new ChannelServer(server, {});
     this.#channels.route('/api/v1/agent', {
       kind: HelloKind.AGENT,
-      handshake: () => ({ welcome: { protocolVersion: PROTOCOL_VERSION, masterId: 'fake', epoch: this.epoch, heartbeatIntervalMs: 5_000 } }),
+      handshake: () =>
+        this.refuse
+          ? { refuse: this.refuse }
+          : { welcome: { protocolVersion: PROTOCOL_VERSION, masterId: 'fake', epoch: this.epoch, heartbeatIntervalMs: 5_000 } },
       opened: (channel) => {
         const conn: FakeConnection = { channel, calls: [] };
         this.connections.push(conn);

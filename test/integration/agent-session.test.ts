@@ -1,112 +1,13 @@
 // The agent against a scripted master on a real WebSocket (port 0): registration, task life
 // cycles, kills, acknowledgements, epochs, reconnects and leader redirects.
 import t, { type Test } from 'tap';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import {
-  ChannelServer,
-  CloseCode,
-  ContainerType,
-  HelloKind,
-  PROTOCOL_VERSION,
-  resources,
-  stateName,
-  TaskState,
-  type AgentCall,
-  type AgentEvent,
-  type Channel,
-  type TaskInfo,
-  type TaskStatus,
-} from '../../protocol/index.js';
+import { CloseCode, ContainerType, resources, stateName, TaskState, type TaskInfo } from '../../protocol/index.js';
 import { Agent, DockerRuntime, HollowRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
-
-interface Connection {
-  channel: Channel;
-  calls: AgentCall[];
-}
-
-/** A master that does only what each test scripts. */
-class FakeMaster {
-  epoch = 1;
-  agentId = 'agent-1';
-  autoAck = true;
-  refuse: { code: number; reason: string } | undefined;
-  connections: Connection[] = [];
-  #server: Server;
-  #channels: ChannelServer;
-
-  private constructor(server: Server) {
-    this.#server = server;
-    this.#channels = new ChannelServer(server, {});
-    this.#channels.route('/api/v1/agent', {
-      kind: HelloKind.AGENT,
-      handshake: () =>
-        this.refuse
-          ? { refuse: this.refuse }
-          : { welcome: { protocolVersion: PROTOCOL_VERSION, masterId: 'fake', epoch: this.epoch, heartbeatIntervalMs: 5_000 } },
-      opened: (channel) => {
-        const conn: Connection = { channel, calls: [] };
-        this.connections.push(conn);
-        channel.onMessage((envelope) => {
-          const call = envelope.agentCall;
-          if (!call) return;
-          conn.calls.push(call);
-          if (call.register) this.send({ registered: { agentId: this.agentId } });
-          const status = call.update?.status;
-          if (status && this.autoAck) this.ack(status);
-        });
-      },
-    });
-  }
-
-  static async start(): Promise<FakeMaster> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new FakeMaster(server);
-  }
-
-  get url(): string {
-    return `ws://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  get current(): Connection | undefined {
-    return this.connections[this.connections.length - 1];
-  }
-
-  send(event: AgentEvent, epoch = this.epoch): void {
-    this.current?.channel.send({ agentEvent: { epoch, ...event } });
-  }
-
-  ack(status: TaskStatus): void {
-    this.send({ acknowledge: { taskId: status.taskId ?? '', uuid: status.uuid ?? '' } });
-  }
-
-  registrations(): NonNullable<AgentCall['register']>[] {
-    return this.connections.flatMap((c) => c.calls.flatMap((call) => (call.register ? [call.register] : [])));
-  }
-
-  updates(taskId?: string): TaskStatus[] {
-    return this.connections
-      .flatMap((c) => c.calls.flatMap((call) => (call.update?.status ? [call.update.status] : [])))
-      .filter((s) => taskId === undefined || s.taskId === taskId);
-  }
-
-  /** The task's distinct states in the order they first arrived. */
-  states(taskId: string): string[] {
-    const seen = new Set<string>();
-    return this.updates(taskId).flatMap((s) => (seen.has(s.uuid ?? '') ? [] : (seen.add(s.uuid ?? ''), [stateName(s.state)])));
-  }
-
-  async close(): Promise<void> {
-    this.#channels.closeAll(CloseCode.GOING_AWAY, 'test over');
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-}
+import { FakeMaster } from '../helpers/fake-master.js';
 
 async function until<T>(what: string, probe: () => T | undefined | false, deadlineMs = 15_000): Promise<T> {
   const end = Date.now() + deadlineMs;
@@ -121,7 +22,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, deadli
 const log = pino({ level: 'silent' });
 
 async function setup(t: Test, runtime: ContainerRuntime = new ProcessRuntime({ logPollMs: 50 })) {
-  const master = await FakeMaster.start();
+  const master = await FakeMaster.start(t);
   const workDir = await mkdtemp(path.join(tmpdir(), 'berth-agent-'));
   const agent = new Agent({
     masterUrl: master.url,
@@ -138,7 +39,6 @@ async function setup(t: Test, runtime: ContainerRuntime = new ProcessRuntime({ l
   });
   t.teardown(async () => {
     await agent.stop({ killTasks: true, flushTimeoutMs: 100 });
-    await master.close();
     await rm(workDir, { recursive: true, force: true });
   });
   return { master, agent, workDir };
@@ -277,8 +177,7 @@ t.test('unacknowledged updates are re-sent, reported at re-registration and re-s
 
 t.test('follows a NOT_LEADER redirect to the leader', async (t) => {
   const { master: standby, agent } = await setup(t, new HollowRuntime());
-  const leader = await FakeMaster.start();
-  t.teardown(() => leader.close());
+  const leader = await FakeMaster.start(t);
   leader.agentId = 'agent-from-leader';
   standby.refuse = { code: CloseCode.NOT_LEADER, reason: `not the leader; leader is ${leader.url}` };
   agent.start();

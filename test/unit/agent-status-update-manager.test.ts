@@ -1,36 +1,8 @@
 import t from 'tap';
 import { TaskState } from '../../protocol/index.js';
 import { StatusUpdateManager } from '../../agent/index.js';
-import type { PendingStatus, Timers } from '../../agent/index.js';
-
-/** A clock the test moves by hand. */
-class FakeTimers implements Timers {
-  nowMs = 0;
-  #next = 1;
-  #due = new Map<number, { atMs: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#due.set(id, { atMs: this.nowMs + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#due.delete(handle as number);
-  }
-  get pending(): number {
-    return this.#due.size;
-  }
-  advance(ms: number): void {
-    const end = this.nowMs + ms;
-    for (;;) {
-      const [id, next] = [...this.#due.entries()].sort((a, b) => a[1].atMs - b[1].atMs)[0] ?? [];
-      if (id === undefined || !next || next.atMs > end) break;
-      this.#due.delete(id);
-      this.nowMs = next.atMs;
-      next.fn();
-    }
-    this.nowMs = end;
-  }
-}
+import type { PendingStatus } from '../../agent/index.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 
 let n = 0;
 const status = (taskId: string, state: TaskState = TaskState.TASK_RUNNING): PendingStatus => ({ taskId, state, uuid: `u${++n}` });
@@ -39,7 +11,14 @@ function setup(initialMs = 500, maxMs = 10_000) {
   const timers = new FakeTimers();
   const sent: PendingStatus[] = [];
   const m = new StatusUpdateManager({ send: (s) => (sent.push(s), true), initialMs, maxMs, random: () => 1, timers });
-  return { timers, sent, m, uuids: () => sent.map((s) => s.uuid) };
+  /** Adds a fresh status per task id, in order, and returns them. */
+  const add = (...taskIds: string[]): PendingStatus[] =>
+    taskIds.map((taskId) => {
+      const s = status(taskId);
+      m.add(s);
+      return s;
+    });
+  return { timers, sent, m, add, uuids: () => sent.map((s) => s.uuid) };
 }
 
 t.test('the head is re-sent with backoff until it is acknowledged', async (t) => {
@@ -48,33 +27,28 @@ t.test('the head is re-sent with backoff until it is acknowledged', async (t) =>
   const a = status('t1');
   m.add(a);
   t.same(uuids(), [a.uuid], 'sent at once');
-  timers.advance(499);
+  await timers.advance(499);
   t.equal(sent.length, 1);
-  timers.advance(1);
+  await timers.advance(1);
   t.equal(sent.length, 2, 're-sent after 500 ms');
-  timers.advance(1_000);
+  await timers.advance(1_000);
   t.equal(sent.length, 3, 'then after 1000 ms');
-  timers.advance(2_000);
+  await timers.advance(2_000);
   t.equal(sent.length, 4, 'then after 2000 ms');
-  timers.advance(2_000);
+  await timers.advance(2_000);
   t.equal(sent.length, 5, 'capped at maxMs');
   t.ok(sent.every((s) => s.uuid === a.uuid));
   t.equal(m.acknowledge('t1', a.uuid), a);
-  timers.advance(60_000);
+  await timers.advance(60_000);
   t.equal(sent.length, 5, 'no more re-sends after the ack');
   t.equal(timers.pending, 0, 'no timer left');
   t.equal(m.size, 0);
 });
 
 t.test('one FIFO per task with only its head in flight', async (t) => {
-  const { m, uuids } = setup();
+  const { m, add, uuids } = setup();
   m.online();
-  const a1 = status('a');
-  const a2 = status('a');
-  const b1 = status('b');
-  m.add(a1);
-  m.add(a2);
-  m.add(b1);
+  const [a1, a2, b1] = add('a', 'a', 'b');
   t.same(uuids(), [a1.uuid, b1.uuid], 'a2 waits behind a1; b is independent');
   t.same(m.pending().map((s) => s.uuid), [a1.uuid, a2.uuid, b1.uuid]);
   m.acknowledge('a', a1.uuid);
@@ -82,12 +56,9 @@ t.test('one FIFO per task with only its head in flight', async (t) => {
 });
 
 t.test('only the head can be acknowledged; unknown uuids are ignored', async (t) => {
-  const { m, uuids } = setup();
+  const { m, add, uuids } = setup();
   m.online();
-  const a1 = status('a');
-  const a2 = status('a');
-  m.add(a1);
-  m.add(a2);
+  const [a1, a2] = add('a', 'a');
   t.equal(m.acknowledge('a', a2.uuid), undefined, 'not the head');
   t.equal(m.acknowledge('a', 'nope'), undefined, 'unknown uuid');
   t.equal(m.acknowledge('zzz', a1.uuid), undefined, 'unknown task');
@@ -99,24 +70,19 @@ t.test('only the head can be acknowledged; unknown uuids are ignored', async (t)
 });
 
 t.test('nothing is sent offline; going online re-sends every head at once', async (t) => {
-  const { timers, m, uuids, sent } = setup();
-  const a1 = status('a');
-  const a2 = status('a');
-  const b1 = status('b');
-  m.add(a1);
-  m.add(a2);
-  m.add(b1);
-  timers.advance(60_000);
+  const { timers, m, add, uuids, sent } = setup();
+  const [a1, , b1] = add('a', 'a', 'b');
+  await timers.advance(60_000);
   t.equal(sent.length, 0, 'offline: queued only');
   m.online();
   t.same(uuids(), [a1.uuid, b1.uuid]);
   m.offline();
-  timers.advance(60_000);
+  await timers.advance(60_000);
   t.equal(sent.length, 2, 'no retries while offline');
   t.equal(timers.pending, 0);
   m.online();
   t.same(uuids(), [a1.uuid, b1.uuid, a1.uuid, b1.uuid], 'each head again, at once, after a reconnect');
-  timers.advance(500);
+  await timers.advance(500);
   t.equal(sent.length, 6, 'and the backoff restarted from the first delay');
 });
 
