@@ -87,6 +87,9 @@ export interface MasterOptions {
   completedTasksKept?: number;
 }
 
+/** About 200 bytes each, so a frame of offers stays far below the 1 MiB payload limit. */
+const OFFERS_PER_FRAME = 500;
+
 type Settings = Required<Omit<MasterOptions, 'allocator' | 'roles' | 'store' | 'log' | 'masterId' | 'url'>>;
 
 const DEFAULTS: Settings = {
@@ -1079,7 +1082,11 @@ export class Master {
           reserved: o.reserved,
         };
       });
-      this.#reg.frameworks.get(frameworkId)?.channel?.send({ schedulerEvent: { offers: { offers } } });
+      // Offers go out in parts, so a large cluster never makes a frame over the payload limit.
+      const channel = this.#reg.frameworks.get(frameworkId)?.channel;
+      for (let i = 0; i < offers.length; i += OFFERS_PER_FRAME) {
+        channel?.send({ schedulerEvent: { offers: { offers: offers.slice(i, i + OFFERS_PER_FRAME) } } });
+      }
     }
     for (const p of result.preemptions ?? []) this.#preempt(p);
   }

@@ -94,8 +94,13 @@ export class Channel {
   /** Sends one envelope; false when the channel is no longer open. */
   send(envelope: Envelope): boolean {
     if (!this.open) return false;
+    const bytes = encode(envelope);
+    // The peer would drop the connection on a frame over its limit; fail here, where the bug is.
+    if (bytes.length > this.#settings.maxPayloadBytes) {
+      throw new RangeError(`frame of ${bytes.length} bytes is over the ${this.#settings.maxPayloadBytes}-byte limit; send it in parts`);
+    }
     this.#coalesce();
-    this.#ws.send(encode(envelope));
+    this.#ws.send(bytes);
     return true;
   }
 

@@ -267,3 +267,12 @@ t.test('an offer not answered within the offer timeout is rescinded and offered 
   fw.send({ schedulerCall: { requestId: 'late', accept: { offerIds: [offer.id ?? ''], operations: [{ type: 1, tasks: [task('late')] }] } } });
   t.equal((await errorFor(fw, 'late')).code, ErrorCode.OFFER_UNKNOWN, 'the rescinded offer can no longer be used');
 });
+
+t.test('a frame over the payload limit is refused before it is sent', async (t) => {
+  const { connect, HelloKind } = await import('../../protocol/index.js');
+  const m = await testMaster(t);
+  const { channel } = await connect(`${m.url}/api/v1/scheduler`, { kind: HelloKind.SCHEDULER, client: 'big', maxPayloadBytes: 1024 });
+  t.teardown(() => channel.close());
+  t.throws(() => channel.send({ schedulerCall: { requestId: 'x'.repeat(2000) } }), /over the 1024-byte limit/);
+  t.ok(channel.open, 'the connection stays up');
+});
