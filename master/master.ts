@@ -66,6 +66,11 @@ export interface MasterOptions {
   allocator?: Allocator;
   roles?: ReadonlyMap<string, RoleConfig>;
   allocationIntervalMs?: number;
+  /**
+   * Triggered runs (an accept, a freed task) wait until at least this long after the previous run,
+   * so a burst of triggers costs a few runs, not one run over every agent per trigger.
+   */
+  allocationMinGapMs?: number;
   /** Offers not answered in this time are rescinded (0 = never). */
   offerTimeoutMs?: number;
   /** refuseSeconds used by a DECLINE that gives none (Mesos' default is 5 s). */
@@ -94,6 +99,7 @@ type Settings = Required<Omit<MasterOptions, 'allocator' | 'roles' | 'store' | '
 
 const DEFAULTS: Settings = {
   allocationIntervalMs: 1_000,
+  allocationMinGapMs: 20,
   offerTimeoutMs: 60_000,
   defaultRefuseSeconds: 5,
   minOffer: { cpus: 0.01, memMb: 32 },
@@ -122,6 +128,7 @@ export class Master {
   #offers = new OfferBook();
   #timers = new Set<NodeJS.Timeout>();
   #allocationQueued = false;
+  #lastAllocationAt = 0;
   #onStepDown: ((reason: string) => void)[] = [];
   #channels = new Set<Channel>();
   #markLimiter: MarkLimiter;
@@ -1030,11 +1037,14 @@ export class Master {
   #triggerAllocation(): void {
     if (this.#allocationQueued) return;
     this.#allocationQueued = true;
-    setImmediate(() => this.#allocate());
+    const waitMs = this.#lastAllocationAt + this.#o.allocationMinGapMs - performance.now();
+    if (waitMs <= 0) setImmediate(() => this.#allocate());
+    else setTimeout(() => this.#allocate(), waitMs).unref();
   }
 
   #allocate(): void {
     this.#allocationQueued = false;
+    this.#lastAllocationAt = performance.now();
     if (!this.#isLeading()) return;
     const now = Date.now();
     for (const offer of this.#offers.expired(now)) this.#rescind(offer);

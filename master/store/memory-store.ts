@@ -107,7 +107,7 @@ export class MemoryStore implements ClusterStore {
       throw new BerthError(ErrorCode.FENCED, `write under epoch ${epoch} refused: the current epoch is ${this.#epoch}`);
     }
     for (const change of changes) {
-      const copy = structuredClone(change);
+      const copy = copyOf(change);
       switch (copy.type) {
         case 'agent.put': this.#agents.set(copy.agent.id, copy.agent); break;
         case 'agent.delete': this.#agents.delete(copy.agentId); break;
@@ -167,5 +167,21 @@ export class MemoryStore implements ClusterStore {
     await writeFile(tmp, JSON.stringify(snapshot));
     await rename(tmp, join(dir, 'state.json'));
     this.#written = generation;
+  }
+}
+
+/**
+ * A copy one level deep, so later changes the caller makes to its records do not reach the store.
+ * Enough because the master replaces a record's nested objects instead of changing them, except a
+ * task's appliedUuids, which it appends to (so that is copied too). A deep clone of every change
+ * cost a fifth of the master's CPU in the scale bench.
+ */
+function copyOf(change: StateChange): StateChange {
+  switch (change.type) {
+    case 'task.put': return { type: change.type, task: { ...change.task, appliedUuids: [...change.task.appliedUuids] } };
+    case 'agent.put': return { type: change.type, agent: { ...change.agent } };
+    case 'framework.put': return { type: change.type, framework: { ...change.framework } };
+    case 'role.put': return { type: change.type, role: { ...change.role } };
+    default: return { ...change };
   }
 }
