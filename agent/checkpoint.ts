@@ -62,6 +62,7 @@ export class Checkpoint {
   /** A write that has not taken its snapshot yet; every save() until it starts shares it. */
   #next: Promise<void> | undefined;
   #last: Promise<void> = Promise.resolve();
+  #dirReady = false;
 
   constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger) {
     this.file = path.join(workDir, CHECKPOINT_FILE);
@@ -107,7 +108,10 @@ export class Checkpoint {
   async #write(): Promise<void> {
     const tmp = `${this.file}.tmp`;
     try {
-      await mkdir(path.dirname(this.file), { recursive: true });
+      if (!this.#dirReady) {
+        await mkdir(path.dirname(this.file), { recursive: true });
+        this.#dirReady = true;
+      }
       await writeFile(tmp, JSON.stringify(encode(this.#snapshot())));
       await rename(tmp, this.file);
     } catch (err) {
