@@ -5,6 +5,7 @@ import { printReport, writeJson, type BenchReport } from './report.js';
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchReport> }>> = {
   allocator: () => import('./allocator.js'),
   'docker-launch': () => import('./docker-launch.js'),
+  failover: () => import('./failover.js'),
   scale: () => import('./scale.js'),
   'scale-full': () => import('./scale.js').then((m) => ({ run: m.runFull })),
   'scale-profile': () => import('./scale.js').then((m) => ({ run: m.runProfile })),

@@ -4,17 +4,14 @@
 // latency, the master's RSS and CPU, and the event-loop lag and CPU of this harness process: a
 // cell in which the harness, not the master, saturates is marked INVALID. The baseline is the same
 // workload at 100 agents in the same run; every row's per-task cost is also given relative to it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { pino } from 'pino';
-import { Agent, HollowRuntime, type HostSample } from '../agent/index.js';
+import type { Agent } from '../agent/index.js';
 import { SchedulerClient, TaskState, pack, type TaskShape } from '../frameworks/sdk/index.js';
-import { resources } from '../protocol/index.js';
+import { procStat, sleep, spawnMaster, startAgents } from './cluster-kit.js';
+
+const MB = 2 ** 20;
 import { percentile, type BenchReport, type Target } from './report.js';
 
 export interface ScaleCell {
@@ -35,9 +32,7 @@ export interface ScaleOptions {
 
 /** Tiny shapes, so 100,000 fit easily; each agent has room for far more than its share. */
 const SHAPE: TaskShape = { cpus: 0.01, memMb: 1 };
-const AGENT_RES = { cpus: 8, memMb: 16_384, diskMb: 0 };
 /** Agents that connect at once; more only queue in the kernel and time out handshakes. */
-const CONNECT_CONCURRENCY = 200;
 /** The harness saturates when its p99 event-loop delay or its CPU use is above these. */
 const MAX_HARNESS_LAG_MS = 200;
 const MAX_HARNESS_ELU = 0.95;
@@ -99,84 +94,6 @@ export interface CellResult {
   cpuProfile?: string;
 }
 
-const CLK_TCK = 100;
-
-function procStat(pid: number): { cpuSeconds: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at the state, field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return { cpuSeconds: (utime + stime) / CLK_TCK, rssBytes: rssKb * 1024 };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface MasterProcess {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  httpUrl: string;
-  stderr: () => string;
-  stop(): Promise<void>;
-}
-
-async function spawnMaster(cell: ScaleCell): Promise<MasterProcess> {
-  const port = await freePort();
-  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  const nodeArgs = cell.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cell.cpuProfDir] : [];
-  const args = [...nodeArgs, cli, 'master', '--port', String(port), '--log-level', 'warn', ...(cell.redisUrl ? ['--redis', cell.redisUrl] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-4_000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    // A profiled master writes its .cpuprofile on the way out; give it time.
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 30_000)))]);
-    clearTimeout(timer);
-    if (!done) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  const httpUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the master exited (${child.exitCode}): ${err}`);
-    try {
-      const res = await fetch(`${httpUrl}/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the master did not answer ${httpUrl}/health within 20 s: ${err}`);
-    }
-    await sleep(100);
-  }
-  return { child, pid: child.pid as number, url: `ws://127.0.0.1:${port}`, httpUrl, stderr: () => err, stop };
-}
-
 /** The master's V8 heap in use, from its Prometheus endpoint (prom-client's default process metrics). */
 async function heapUsed(httpUrl: string): Promise<number> {
   try {
@@ -195,50 +112,6 @@ async function settledRss(pid: number, samples = 5, everyMs = 400): Promise<numb
     if (i < samples - 1) await sleep(everyMs);
   }
   return min;
-}
-
-const MB = 2 ** 20;
-const silent = pino({ level: 'silent' });
-const hostSample = (): HostSample => ({ totalBytes: 24 * 2 ** 30, availableBytes: 16 * 2 ** 30, cpuPercent: 0 });
-
-function newAgent(i: number, masterUrl: string, workDir: string): Agent {
-  return new Agent({
-    masterUrl,
-    runtime: new HollowRuntime(),
-    log: silent,
-    workDir,
-    hostname: `hollow-${i}`,
-    bootId: 'scale-bench',
-    resources: resources.normalize({ ...AGENT_RES, ports: [] }),
-    // 10,000 sockets on one loopback: slow heartbeats, patient handshakes and registrations, so a
-    // busy master is not mistaken for a dead one.
-    heartbeatIntervalMs: 30_000,
-    heartbeatTimeoutMs: 120_000,
-    handshakeTimeoutMs: 60_000,
-    registerTimeoutMs: 120_000,
-    reconnect: { initialMs: 1_000, maxMs: 10_000 },
-    statusRetry: { initialMs: 10_000, maxMs: 60_000 },
-    // Usage reports are not part of this workload; a fixed host sample keeps them cheap.
-    usageIntervalMs: 600_000,
-    hostSample,
-  });
-}
-
-async function startAgents(n: number, masterUrl: string, root: string): Promise<Agent[]> {
-  const agents: Agent[] = [];
-  for (let start = 0; start < n; start += CONNECT_CONCURRENCY) {
-    const batch: Agent[] = [];
-    for (let i = start; i < Math.min(n, start + CONNECT_CONCURRENCY); i++) {
-      const dir = join(root, `a${i}`);
-      await mkdir(dir, { recursive: true });
-      const agent = newAgent(i, masterUrl, dir);
-      agent.start();
-      batch.push(agent);
-      agents.push(agent);
-    }
-    await Promise.all(batch.map((a) => a.whenRegistered()));
-  }
-  return agents;
 }
 
 /** One framework: packs an even share of the tasks into every offer until all are launched. */
@@ -326,7 +199,7 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
 
 export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellResult> {
   const root = await mkdtemp(join('/dev/shm', 'berth-scale-'));
-  const master = await spawnMaster(cell);
+  const master = await spawnMaster(cell.redisUrl ? ['--redis', cell.redisUrl] : [], cell.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cell.cpuProfDir] : []);
   let agents: Agent[] = [];
   try {
     await sleep(500);

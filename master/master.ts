@@ -1182,6 +1182,13 @@ export class Master {
     return out;
   }
 
+  /** Cheap counts for health checks (no per-task work). */
+  summary(): { agents: number; agentsConnected: number; frameworks: number; tasks: number } {
+    let agentsConnected = 0;
+    for (const a of this.#reg.agents.values()) if (a.channel) agentsConnected++;
+    return { agents: this.#reg.agents.size, agentsConnected, frameworks: this.#reg.frameworks.size, tasks: this.#reg.tasks.size };
+  }
+
   /** Every configured role with its weight, quota and what its frameworks hold now. */
   roles(): { name: string; weight: number; quotaGuarantee?: Res | undefined; quotaLimit?: Res | undefined; allocated: Res }[] {
     const held = new Map<string, Res>();

@@ -61,6 +61,8 @@ export interface SchedulerClientOptions {
   reconcileOnResubscribe?: boolean;
   /** Give up after this many failed connection attempts in a row (default: never). */
   maxReconnectAttempts?: number;
+  /** Backoff between connection attempts (default 200 ms doubling to 5 s). */
+  reconnect?: { initialMs: number; maxMs: number };
   log?: SdkLogger;
   signal?: AbortSignal;
   heartbeatTimeoutMs?: number;
@@ -222,7 +224,7 @@ export class SchedulerClient {
   }
 
   async #run(): Promise<void> {
-    const delay = backoff({ initialMs: 200, maxMs: 5_000 });
+    const delay = backoff(this.#options.reconnect ?? { initialMs: 200, maxMs: 5_000 });
     let failures = 0;
     let subscribedOnce = false;
     while (!this.#stopped) {

@@ -58,7 +58,7 @@ export class ApiServer {
     this.channels.route('/api/v1/agent', master.agentRoute());
     this.channels.route('/api/v1/scheduler', master.schedulerRoute());
     this.#metrics = masterMetrics(master, this.channels.counters, { processMetrics: this.#processMetrics });
-    this.#routes.set('GET /health', () => ({ status: 'ok', leadership: master.leadership, epoch: master.epoch }));
+    this.#routes.set('GET /health', () => ({ status: 'ok', leadership: master.leadership, epoch: master.epoch, ...master.summary() }));
     this.#routes.set('GET /api/v1/state', () => master.state());
     this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
     this.#routes.set('GET /api/v1/roles', () => master.roles());

@@ -1,0 +1,176 @@
+// What the cluster benches share: a master in its own process (so its CPU and memory are its
+// own), /proc readings of a process, and many hollow agents (the real agent code and protocol over
+// real WebSockets; the HollowRuntime only pretends to run tasks) in this process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Agent, HollowRuntime, type HostSample } from '../agent/index.js';
+import { resources } from '../protocol/index.js';
+
+const CLK_TCK = 100;
+/** Agents connect this many at a time, so the master is not hit by thousands of handshakes at once. */
+const CONNECT_CONCURRENCY = 200;
+const AGENT_RES = { cpus: 8, memMb: 16_384, diskMb: 0 };
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function procStat(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return { cpuSeconds: (utime + stime) / CLK_TCK, rssBytes: rssKb * 1024 };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface MasterProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  httpUrl: string;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+/** `berth master` on a free loopback port with extra flags; resolves once it answers /health. */
+export async function spawnMaster(flags: string[] = [], nodeArgs: string[] = []): Promise<MasterProcess> {
+  const port = await freePort();
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const args = [...nodeArgs, cli, 'master', '--port', String(port), '--log-level', 'warn', ...flags];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    // A profiled master writes its .cpuprofile on the way out; give it time.
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 30_000)))]);
+    clearTimeout(timer);
+    if (!done) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the master exited (${child.exitCode}): ${err}`);
+    try {
+      const res = await fetch(`${httpUrl}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the master did not answer ${httpUrl}/health within 20 s: ${err}`);
+    }
+    await sleep(100);
+  }
+  return { child, pid: child.pid as number, url: `ws://127.0.0.1:${port}`, httpUrl, stderr: () => err, stop };
+}
+
+const silent = pino({ level: 'silent' });
+const hostSample = (): HostSample => ({ totalBytes: 24 * 2 ** 30, availableBytes: 16 * 2 ** 30, cpuPercent: 0 });
+
+export interface HollowAgentOptions {
+  /** Reconnect backoff; failover wants it short, a scale run patient. */
+  reconnect?: { initialMs: number; maxMs: number };
+}
+
+function newAgent(i: number, masterUrl: string, workDir: string, o: HollowAgentOptions): Agent {
+  return new Agent({
+    masterUrl,
+    runtime: new HollowRuntime(),
+    log: silent,
+    workDir,
+    hostname: `hollow-${i}`,
+    bootId: 'bench',
+    resources: resources.normalize({ ...AGENT_RES, ports: [] }),
+    // 10,000 sockets on one loopback: slow heartbeats, patient handshakes and registrations, so a
+    // busy master is not mistaken for a dead one.
+    heartbeatIntervalMs: 30_000,
+    heartbeatTimeoutMs: 120_000,
+    handshakeTimeoutMs: 60_000,
+    registerTimeoutMs: 120_000,
+    reconnect: o.reconnect ?? { initialMs: 1_000, maxMs: 10_000 },
+    statusRetry: { initialMs: 10_000, maxMs: 60_000 },
+    // Usage reports are not part of these workloads; a fixed host sample keeps them cheap.
+    usageIntervalMs: 600_000,
+    hostSample,
+  });
+}
+
+/** Starts n hollow agents against masterUrl (one URL or a comma list) and waits until all registered. */
+export async function startAgents(n: number, masterUrl: string, root: string, o: HollowAgentOptions = {}): Promise<Agent[]> {
+  const agents: Agent[] = [];
+  for (let start = 0; start < n; start += CONNECT_CONCURRENCY) {
+    const batch: Agent[] = [];
+    for (let i = start; i < Math.min(n, start + CONNECT_CONCURRENCY); i++) {
+      const dir = join(root, `a${i}`);
+      await mkdir(dir, { recursive: true });
+      const agent = newAgent(i, masterUrl, dir, o);
+      agent.start();
+      batch.push(agent);
+      agents.push(agent);
+    }
+    await Promise.all(batch.map((a) => a.whenRegistered()));
+  }
+  return agents;
+}
+
+export interface RedisProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** redis-server on a free loopback port in dir, with every write fsync'd (as production should run it). */
+export async function spawnRedis(dir: string): Promise<RedisProcess> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `redis://127.0.0.1:${port}`;
+  const { createClient } = await import('redis');
+  for (let i = 0; ; i++) {
+    const client = createClient({ url, socket: { reconnectStrategy: false } });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      await client.quit();
+      break;
+    } catch {
+      if (i > 100) throw new Error('redis-server did not start; is it installed (apt-get install -y redis-server)?');
+      await sleep(50);
+    }
+  }
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
