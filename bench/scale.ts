@@ -98,7 +98,7 @@ export interface CellResult {
 async function heapUsed(httpUrl: string): Promise<number> {
   try {
     const text = await (await fetch(`${httpUrl}/metrics`)).text();
-    return Number(/^berth_master_process_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text)?.[1] ?? NaN);
+    return Number(/^berth_master_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text)?.[1] ?? NaN);
   } catch {
     return NaN;
   }

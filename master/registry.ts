@@ -46,7 +46,11 @@ export interface FrameworkEntry {
   failoverTimer?: NodeJS.Timeout | undefined;
 }
 
-const APPLIED_UUIDS_KEPT = 16;
+/**
+ * An agent re-sends only the oldest unacknowledged update of a task, so a duplicate is always one
+ * of the last few applied; four is plenty (each uuid costs about 80 bytes per task).
+ */
+const APPLIED_UUIDS_KEPT = 4;
 
 /** Live tasks on reachable agents count against their agent and framework; others do not. */
 export function holdsResources(state: TaskState): boolean {
