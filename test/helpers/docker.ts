@@ -15,7 +15,7 @@ const HOW_TO_START =
 /** The minimal test context the helpers need (a tap Test). */
 interface TestLike {
   fail(message: string): unknown;
-  pass(message: string, extra: { skip: string }): unknown;
+  pass(message: string, extra: { skip: string }): unknown; // used to skip outside CI only
   teardown(fn: () => unknown): unknown;
 }
 
@@ -38,13 +38,14 @@ export function dockerProblem(): Promise<string | undefined> {
 
 /**
  * True when the engine answers. Otherwise the test fails when CI=true (a missing dependency is a
- * failure there) or is skipped with the reason, and false is returned: `if (!(await requireDocker(t))) return;`
+ * failure there) or, outside CI, is skipped with the reason, and false is returned: `if (!(await requireDocker(t))) return;`
  */
 export async function requireDocker(t: TestLike): Promise<boolean> {
   const problem = await dockerProblem();
   if (!problem) return true;
   if (process.env.CI === 'true') t.fail(`${problem}; CI needs Docker: ${HOW_TO_START}`);
-  else t.pass('docker tests', { skip: `${problem}; to run them, ${HOW_TO_START}` });
+  // Not CI (a laptop without Docker): skip with the reason; under CI=true the line above failed.
+  else t.pass('docker tests', { skip: `${problem}; to run them, ${HOW_TO_START}` }); // skipped only when CI is not set
   return false;
 }
 
