@@ -43,6 +43,7 @@ import type {
 import { availability, byRole } from './availability.js';
 import { ROLE_RULE, parseRole, roleConfig } from './role-config.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
+import { compact } from './compact.js';
 import { LogRelay, type LogSink } from './log-relay.js';
 import { MarkLimiter } from './mark-limiter.js';
 import { OfferBook, type OfferEntry } from './offer-book.js';
@@ -384,9 +385,9 @@ export class Master {
 
   /** Folds one task an agent reported at registration into the registry. */
   #reconcileReported(agent: AgentEntry, report: pb.TaskReport.$Properties, deliveries: TaskStatus[]): StateChange | undefined {
-    const info = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(report.task ?? {})) as TaskInfo;
+    const info = compact(pb.TaskInfo.toObject(pb.TaskInfo.fromObject(report.task ?? {})) as TaskInfo);
     const taskId = info.taskId as string;
-    const status = pb.TaskStatus.toObject(pb.TaskStatus.fromObject(report.status ?? {})) as TaskStatus;
+    const status = compact(pb.TaskStatus.toObject(pb.TaskStatus.fromObject(report.status ?? {})) as TaskStatus);
     const known = this.#reg.tasks.get(taskId);
     if (!known) {
       const completed = this.#reg.completed.get(taskId);
@@ -434,7 +435,7 @@ export class Master {
   }
 
   async #agentUpdate(agent: AgentEntry, raw: TaskStatus): Promise<void> {
-    const status = pb.TaskStatus.toObject(pb.TaskStatus.fromObject(raw)) as TaskStatus;
+    const status = compact(pb.TaskStatus.toObject(pb.TaskStatus.fromObject(raw)) as TaskStatus);
     const taskId = status.taskId ?? '';
     const uuid = status.uuid ?? '';
     const ack = (): void => {
@@ -826,7 +827,7 @@ export class Master {
     const now = Date.now();
     const created: TaskRecord[] = [];
     for (const launch of plan.launches) {
-      const info = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(launch.task)) as TaskInfo;
+      const info = compact(pb.TaskInfo.toObject(pb.TaskInfo.fromObject(launch.task)) as TaskInfo);
       const task: TaskRecord = {
         taskId: info.taskId as string,
         frameworkId: fw.record.id,
