@@ -63,6 +63,8 @@ export interface MasterFlags {
   allocationIntervalMs: number;
   offerTimeoutMs: number;
   agentReregisterTimeoutMs: number;
+  failoverReregisterTimeoutMs: number;
+  agentGoneTimeoutMs: number;
   leaseMs: number;
   advertiseUrl: string | undefined;
 }
@@ -77,7 +79,9 @@ export const MASTER_FLAGS = {
   limit: { type: 'string', multiple: true, help: 'resources a role may never exceed, NAME=cpus:8;mem:16384', placeholder: 'NAME=SPEC' },
   'allocation-interval-ms': { type: 'string', default: '1000', help: 'how often the allocator runs besides its triggers', placeholder: 'MS' },
   'offer-timeout-ms': { type: 'string', default: '60000', help: 'rescind offers not answered in this time (0 = never)', placeholder: 'MS' },
-  'agent-reregister-timeout-ms': { type: 'string', default: '15000', help: 'time a disconnected agent has to come back before its tasks are LOST', placeholder: 'MS' },
+  'agent-reregister-timeout-ms': { type: 'string', default: '5000', help: 'time a disconnected agent has to come back before it is unreachable (its tasks UNREACHABLE or LOST)', placeholder: 'MS' },
+  'failover-reregister-timeout-ms': { type: 'string', default: '15000', help: 'after a failover, time every agent has to re-register with the new leader', placeholder: 'MS' },
+  'agent-gone-timeout-ms': { type: 'string', default: '600000', help: 'an unreachable agent is removed after this long; its tasks are GONE', placeholder: 'MS' },
   'lease-ms': { type: 'string', default: '10000', help: 'leader lease; a leader that cannot renew in time steps down', placeholder: 'MS' },
   'advertise-url': { type: 'string', help: 'the ws:// URL others use to reach this master, if not ws://HOST:PORT', placeholder: 'URL' },
 } as const;
@@ -92,6 +96,8 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     allocationIntervalMs: problems.int(flags, 'allocation-interval-ms', 10, 600_000),
     offerTimeoutMs: problems.int(flags, 'offer-timeout-ms', 0, 86_400_000),
     agentReregisterTimeoutMs: problems.int(flags, 'agent-reregister-timeout-ms', 100, 86_400_000),
+    failoverReregisterTimeoutMs: problems.int(flags, 'failover-reregister-timeout-ms', 100, 86_400_000),
+    agentGoneTimeoutMs: problems.int(flags, 'agent-gone-timeout-ms', 1_000, 31_536_000_000),
     leaseMs: problems.int(flags, 'lease-ms', 300, 600_000),
     advertiseUrl: flags['advertise-url'] === undefined ? undefined : problems.url(flags, 'advertise-url', ['ws', 'wss']),
   };
@@ -109,6 +115,8 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       allocationIntervalMs: m.allocationIntervalMs,
       offerTimeoutMs: m.offerTimeoutMs,
       agentReregisterTimeoutMs: m.agentReregisterTimeoutMs,
+      failoverReregisterTimeoutMs: m.failoverReregisterTimeoutMs,
+      agentGoneTimeoutMs: m.agentGoneTimeoutMs,
       leaseMs: m.leaseMs,
       advertiseUrl: m.advertiseUrl,
       processMetrics: true,

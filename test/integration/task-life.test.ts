@@ -141,3 +141,21 @@ t.test('registration: agents appear in the state with their resources', async (t
   t.same(state.agents.map((a) => a.id).sort(), agents.map((a) => a.agentId).sort());
   t.ok(state.agents.every((a) => a.connected && a.total.cpus === 4 && a.total.memMb === 4096 && a.runtime === 'process'));
 });
+
+t.test('docker: a privileged or docker.sock-mounting task is refused with ERROR and a reason naming the field', async (t) => {
+  if (!(await ready(t, 'docker'))) return;
+  const { master } = await testCluster(t, 'docker');
+  const fw = await testFramework(t, master.url);
+  await launchOnFirstOffer(fw, [
+    task('priv', 'true', { container: { type: ContainerType.DOCKER, image: BUSYBOX_IMAGE, privileged: true } }),
+    task('sock', 'true', { container: { type: ContainerType.DOCKER, image: BUSYBOX_IMAGE, volumes: [{ hostPath: '/var/run/docker.sock', containerPath: '/var/run/docker.sock' }] } }),
+  ]);
+  const priv = await fw.next('priv ends', terminalOf('priv'));
+  t.equal(priv.state, S.TASK_ERROR);
+  t.equal(priv.reason, 'CONTAINER_POLICY');
+  t.match(priv.message, /privileged/);
+  const sock = await fw.next('sock ends', terminalOf('sock'));
+  t.equal(sock.state, S.TASK_ERROR);
+  t.equal(sock.reason, 'CONTAINER_POLICY');
+  t.match(sock.message, /docker\.sock/);
+});
