@@ -123,12 +123,15 @@ function newAgent(i: number, masterUrl: string, workDir: string, o: HollowAgentO
   });
 }
 
-/** Starts n hollow agents against masterUrl (one URL or a comma list) and waits until all registered. */
-export async function startAgents(n: number, masterUrl: string, root: string, o: HollowAgentOptions = {}): Promise<Agent[]> {
+/**
+ * Starts n hollow agents against masterUrl (one URL or a comma list) and waits until all
+ * registered. offset numbers them, so several workers' agents have distinct names.
+ */
+export async function startAgents(n: number, masterUrl: string, root: string, o: HollowAgentOptions = {}, offset = 0): Promise<Agent[]> {
   const agents: Agent[] = [];
-  for (let start = 0; start < n; start += CONNECT_CONCURRENCY) {
+  for (let start = offset; start < offset + n; start += CONNECT_CONCURRENCY) {
     const batch: Agent[] = [];
-    for (let i = start; i < Math.min(n, start + CONNECT_CONCURRENCY); i++) {
+    for (let i = start; i < Math.min(offset + n, start + CONNECT_CONCURRENCY); i++) {
       const dir = join(root, `a${i}`);
       await mkdir(dir, { recursive: true });
       const agent = newAgent(i, masterUrl, dir, o);
@@ -171,6 +174,58 @@ export async function spawnRedis(dir: string): Promise<RedisProcess> {
     async stop() {
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/** Hollow agents spread over worker threads, each measuring its own load. */
+export interface AgentFleet {
+  /** Starts measuring event-loop lag and busyness in every worker. */
+  measure(): Promise<void>;
+  /** The worst worker's loop busyness and p99 lag since measure(). */
+  report(): Promise<{ elu: number; lagP99Ms: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startFleet(n: number, masterUrl: string, root: string, workers: number): Promise<AgentFleet> {
+  const { Worker } = await import('node:worker_threads');
+  const file = fileURLToPath(new URL('./hollow-worker.js', import.meta.url));
+  const per = Math.ceil(n / workers);
+  const threads = Array.from({ length: workers }, (_, w) =>
+    new Worker(file, { execArgv: [], workerData: { count: Math.max(0, Math.min(per, n - w * per)), offset: w * per, masterUrl, root } }));
+  const next = (w: InstanceType<typeof Worker>, type: string): Promise<Record<string, number>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: { type: string } & Record<string, number>): void => {
+        if (m.type !== type) return;
+        w.off('message', onMessage);
+        resolve(m);
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+    });
+  await Promise.all(threads.map((w) => next(w, 'ready')));
+  return {
+    async measure() {
+      await Promise.all(threads.map((w) => {
+        const done = next(w, 'measuring');
+        w.postMessage({ type: 'measure' });
+        return done;
+      }));
+    },
+    async report() {
+      const all = await Promise.all(threads.map((w) => {
+        const done = next(w, 'report');
+        w.postMessage({ type: 'report' });
+        return done;
+      }));
+      return { elu: Math.max(...all.map((r) => r.elu ?? 0)), lagP99Ms: Math.max(...all.map((r) => r.lagP99Ms ?? 0)) };
+    },
+    async stop() {
+      await Promise.all(threads.map((w) => {
+        const done = next(w, 'stopped');
+        w.postMessage({ type: 'stop' });
+        return done.then(() => w.terminate());
+      }));
     },
   };
 }

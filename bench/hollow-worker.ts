@@ -1,0 +1,40 @@
+// A worker thread running a slice of the hollow agents, so the scale harness can use every core;
+// it reports its own event-loop busyness and lag, since a saturated worker makes a run invalid too.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Agent } from '../agent/index.js';
+import { startAgents } from './cluster-kit.js';
+
+interface Setup {
+  count: number;
+  offset: number;
+  masterUrl: string;
+  root: string;
+}
+
+const setup = workerData as Setup;
+const port = parentPort;
+if (!port) throw new Error('hollow-worker runs as a worker thread');
+let agents: Agent[] = [];
+let lag = monitorEventLoopDelay({ resolution: 10 });
+let elu0 = performance.eventLoopUtilization();
+
+port.on('message', (msg: { type: string }) => {
+  void (async () => {
+    if (msg.type === 'measure') {
+      lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
+      elu0 = performance.eventLoopUtilization();
+      port.postMessage({ type: 'measuring' });
+    } else if (msg.type === 'report') {
+      lag.disable();
+      port.postMessage({ type: 'report', elu: performance.eventLoopUtilization(elu0).utilization, lagP99Ms: lag.percentile(99) / 1e6 });
+    } else if (msg.type === 'stop') {
+      await Promise.all(agents.map((a) => a.stop({ killTasks: false }).catch(() => undefined)));
+      port.postMessage({ type: 'stopped' });
+    }
+  })();
+});
+
+agents = await startAgents(setup.count, setup.masterUrl, setup.root, {}, setup.offset);
+port.postMessage({ type: 'ready' });
