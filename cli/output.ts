@@ -8,11 +8,6 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** ws://host:port or http://host:port -> http://host:port. */
-export function httpBase(url: string): string {
-  return url.replace(/^ws(s?):/, 'http$1:').replace(/\/$/, '');
-}
-
 /** http://host:port or ws://host:port -> ws://host:port. */
 export function wsBase(url: string): string {
   return url.replace(/^http(s?):/, 'ws$1:').replace(/\/$/, '');

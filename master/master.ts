@@ -778,7 +778,7 @@ export class Master {
   #frameworkDisconnected(framework: FrameworkEntry, why: string): void {
     framework.channel = undefined;
     this.#log.warn({ frameworkId: framework.record.id, why }, 'framework disconnected');
-    for (const offer of this.#offers.ofFramework(framework.record.id)) this.#removeOffer(offer);
+    for (const offer of this.#offers.ofFramework(framework.record.id)) this.#offers.remove(offer.id);
     this.#armFailover(framework);
     this.#triggerAllocation();
   }
@@ -1010,7 +1010,7 @@ export class Master {
 
   async #teardown(fw: FrameworkEntry, reason: string): Promise<void> {
     const id = fw.record.id;
-    for (const offer of this.#offers.ofFramework(id)) this.#removeOffer(offer);
+    for (const offer of this.#offers.ofFramework(id)) this.#offers.remove(offer.id);
     const changes: StateChange[] = [{ type: 'framework.delete', frameworkId: id }];
     for (const taskId of [...fw.tasks]) {
       const task = this.#reg.tasks.get(taskId);
@@ -1228,10 +1228,6 @@ export class Master {
       throw new BerthError(ErrorCode.FRAMEWORK_UNKNOWN, `framework ${subject.frameworkId} is unknown`, { field: 'framework' });
     }
     return allocator.explain(this.#snapshot(Date.now()), subject);
-  }
-
-  #removeOffer(offer: OfferEntry): void {
-    this.#offers.remove(offer.id);
   }
 
   #rescind(offer: OfferEntry): void {
