@@ -39,9 +39,8 @@ export interface DockerRuntimeOptions {
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 const MIB = 1024 * 1024;
-// Up to about 2 s: on a loaded host the OOM event can trail the exit by hundreds of milliseconds.
-const OOM_RECHECKS = 20;
-const OOM_RECHECK_MS = 100;
+// On a loaded host the engine's OOM event can trail the exit by hundreds of milliseconds.
+const OOM_WAIT_MS = 2_000;
 const EXEC_OUTPUT_KEEP_BYTES = 4096;
 
 /** Docker answers "not found" with 404, "already in that state" with 304/409. */
@@ -123,16 +122,14 @@ export class DockerRuntime implements ContainerRuntime {
       if (statusOf(err) === 404) return { exitCode: null, oomKilled: false, vanished: true, message: `container ${id} vanished` };
       throw err;
     }
-    let info = await this.#inspectRaw(id);
-    // The engine learns of an OOM kill from a separate event that can land just after the exit,
-    // so a SIGKILL exit (137) without the flag, that we did not cause, is looked at again for a moment.
-    const ours = this.#killing.has(id);
-    for (let i = 0; !ours && i < OOM_RECHECKS && info?.State.ExitCode === 137 && !info.State.OOMKilled; i++) {
-      await sleep(OOM_RECHECK_MS);
-      info = (await this.#inspectRaw(id)) ?? info;
-    }
+    const info = await this.#inspectRaw(id);
     if (!info) return { exitCode: null, oomKilled: false, vanished: true, message: `container ${id} vanished` };
-    return exitOf(info);
+    // The engine learns of an OOM kill from a separate event that can land after the exit, and under
+    // load its OOMKilled flag is sometimes never set at all; its "oom" event is. So a SIGKILL exit
+    // (137) we did not cause is checked, for a moment, against both.
+    if (this.#killing.has(id) || info.State.ExitCode !== 137 || info.State.OOMKilled) return exitOf(info);
+    if (await this.#oomEvent(id, info.State.FinishedAt, OOM_WAIT_MS)) return { ...exitOf(info), oomKilled: true };
+    return exitOf((await this.#inspectRaw(id)) ?? info);
   }
 
   async kill(id: string, gracePeriodMs: number): Promise<void> {
@@ -413,6 +410,34 @@ export class DockerRuntime implements ContainerRuntime {
       const info = await this.#inspectRaw(name);
       if (info || Date.now() > end) return info;
       await sleep(50);
+    }
+  }
+
+  /**
+   * Whether the engine reports an "oom" event for the container: it replays recent events, and the
+   * query stays open up to waitMs for one still on its way; it ends at the first.
+   */
+  async #oomEvent(id: string, finishedAt: string, waitMs: number): Promise<boolean> {
+    const finishedS = Math.floor((Date.parse(finishedAt) || Date.now()) / 1000);
+    let stream: NodeJS.ReadableStream & { destroy?: () => void };
+    try {
+      stream = (await this.#docker.getEvents({
+        since: finishedS - 5,
+        until: Math.ceil((Date.now() + waitMs) / 1000),
+        filters: { container: [id], event: ['oom'] },
+      })) as NodeJS.ReadableStream & { destroy?: () => void };
+    } catch {
+      return false;
+    }
+    try {
+      for await (const chunk of stream) {
+        if (chunk.toString().includes('"oom"')) return true;
+      }
+      return false;
+    } catch {
+      return false;
+    } finally {
+      stream.destroy?.();
     }
   }
 
