@@ -1,7 +1,6 @@
 // The master: holds the registry of agents, frameworks, offers and tasks; serves the agent and
 // scheduler channels; runs the allocator; persists every change that matters before it is
 // acknowledged. Leadership (lease + epoch) decides whether it acts at all.
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import {
   BerthError,
@@ -29,18 +28,9 @@ import {
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
-import type {
-  Allocator,
-  AllocationSnapshot,
-  ExplainSubject,
-  ExplainingAllocator,
-  Explanation,
-  FrameworkSlot,
-  PreemptionDecision,
-  RoleConfig,
-  RunningTaskSlot,
-} from './allocator/types.js';
-import { availability, byRole } from './availability.js';
+import type { Allocator, ExplainSubject, Explanation, RoleConfig } from './allocator/types.js';
+import { AllocationCycle } from './allocation-cycle.js';
+import { byRole } from './availability.js';
 import { ROLE_RULE, parseRole, roleConfig } from './role-config.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
 import { compact } from './compact.js';
@@ -93,9 +83,6 @@ export interface MasterOptions {
   completedTasksKept?: number;
 }
 
-/** About 200 bytes each, so a frame of offers stays far below the 1 MiB payload limit. */
-const OFFERS_PER_FRAME = 500;
-
 type Settings = Required<Omit<MasterOptions, 'allocator' | 'roles' | 'store' | 'log' | 'masterId' | 'url'>>;
 
 const DEFAULTS: Settings = {
@@ -121,15 +108,13 @@ export class Master {
   #o: Settings;
   #store: ClusterStore;
   #log: Logger;
-  #allocator: Allocator;
+  #cycle: AllocationCycle;
   #roles: Map<string, RoleConfig>;
   #persister: Persister;
   #reg: Registry;
   #lease: LeaderLease;
   #offers = new OfferBook();
   #timers = new Set<NodeJS.Timeout>();
-  #allocationQueued = false;
-  #lastAllocationAt = 0;
   #onStepDown: ((reason: string) => void)[] = [];
   #channels = new Set<Channel>();
   #markLimiter: MarkLimiter;
@@ -138,8 +123,6 @@ export class Master {
   /** Agents whose grace ran out, waiting for the rate limiter to mark them unreachable. */
   #markQueue = new Set<string>();
   #markTimer: NodeJS.Timeout | undefined;
-  /** Tasks the allocator named for preemption, being killed. */
-  #preempting = new Set<string>();
   readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0 };
 
   constructor(options: MasterOptions) {
@@ -147,11 +130,22 @@ export class Master {
     this.url = options.url;
     this.#store = options.store;
     this.#log = options.log.child({ component: 'master' });
-    this.#allocator = options.allocator ?? new DrfAllocator();
     this.#roles = new Map(options.roles ?? []);
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.#o = { ...DEFAULTS, ...given } as Settings;
     this.#reg = new Registry(this.#o.completedTasksKept);
+    this.#cycle = new AllocationCycle({
+      registry: this.#reg,
+      offers: this.#offers,
+      allocator: options.allocator ?? new DrfAllocator(),
+      roles: this.#roles,
+      settings: this.#o,
+      counters: this.counters,
+      log: this.#log,
+      epoch: () => this.#lease.epoch,
+      isLeading: () => this.#isLeading(),
+      rescind: (offer) => this.#rescind(offer),
+    });
     this.#markLimiter = new MarkLimiter(this.#o.unreachableRateFraction, this.#o.unreachableRateWindowMs);
     this.logs = new LogRelay((agentId, event) =>
       this.#reg.agents.get(agentId)?.channel?.send({ agentEvent: { ...event, epoch: this.#lease.epoch } }) ?? false);
@@ -189,7 +183,7 @@ export class Master {
   /** Campaigns for the lease; leads at once when elected, else waits as a standby. */
   async start(): Promise<void> {
     await this.#lease.start();
-    this.#every(this.#o.allocationIntervalMs, () => this.#allocate());
+    this.#every(this.#o.allocationIntervalMs, () => this.#cycle.run());
   }
 
   async stop(): Promise<void> {
@@ -379,7 +373,7 @@ export class Master {
     if (previous && previous !== entry && !previous.channel) await this.#agentGone(previous, TaskReason.AGENT_REMOVED);
     for (const status of deliveries) this.#deliver(status);
     this.#log.info({ agentId: id, hostname: info.hostname, reregistered: Boolean(known), tasks: reported.size }, 'agent registered');
-    this.#triggerAllocation();
+    this.#cycle.trigger();
     return entry;
   }
 
@@ -592,7 +586,7 @@ export class Master {
     agent.record = { ...agent.record, draining: undefined };
     await this.#persister.persist({ type: 'agent.put', agent: agent.record });
     this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.UNDRAINED, 0, `agent ${agentId} takes work again`);
-    this.#triggerAllocation();
+    this.#cycle.trigger();
     this.#log.info({ agentId }, 'agent undrained');
     return { agentId };
   }
@@ -669,7 +663,7 @@ export class Master {
 
   /** Moves a task to a new status in memory; when it ends, the allocator runs for its resources. */
   #applyStatus(task: TaskRecord, status: TaskStatus): void {
-    if (this.#reg.applyStatus(task, status)) this.#triggerAllocation();
+    if (this.#reg.applyStatus(task, status)) this.#cycle.trigger();
   }
 
   #masterStatus(task: TaskRecord, state: TaskState, reason: string, message: string): TaskStatus {
@@ -771,7 +765,7 @@ export class Master {
     channel.send({ schedulerEvent: { subscribed: { frameworkId: id, heartbeatIntervalMs: this.#o.heartbeatIntervalMs, masterId: this.id } } });
     for (const status of entry.unacked.values()) channel.send({ schedulerEvent: { update: { status } } });
     this.#log.info({ frameworkId: id, name: info.name, roles: info.roles, resubscribed: Boolean(known) }, 'framework subscribed');
-    this.#triggerAllocation();
+    this.#cycle.trigger();
     return entry;
   }
 
@@ -780,7 +774,7 @@ export class Master {
     this.#log.warn({ frameworkId: framework.record.id, why }, 'framework disconnected');
     for (const offer of this.#offers.ofFramework(framework.record.id)) this.#offers.remove(offer.id);
     this.#armFailover(framework);
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   #armFailover(framework: FrameworkEntry): void {
@@ -866,7 +860,7 @@ export class Master {
       if (task.status.state !== TaskState.TASK_STAGING) continue;
       agent.channel?.send({ agentEvent: { epoch: this.#lease.epoch, runTask: { frameworkId: fw.record.id, framework: fw.record.info, task: task.info } } });
     }
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   async #decline(fw: FrameworkEntry, decline: pb.SchedulerCall.Decline.$Properties): Promise<void> {
@@ -885,13 +879,13 @@ export class Master {
       const offer = this.#offers.remove(id) as OfferEntry;
       if (refuseSeconds > 0) this.#addFilter(fw, offer.agentId, offer.resources, refuseSeconds, offer.role);
     }
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   #addFilter(fw: FrameworkEntry, agentId: string, r: Res, refuseSeconds: number, role: string): void {
     fw.filters.push({ agentId, resources: r, untilMs: Date.now() + refuseSeconds * 1000, role });
     // Wake the allocator when the filter lapses, so the resources are offered again promptly.
-    const t = setTimeout(() => this.#triggerAllocation(), refuseSeconds * 1000 + 1);
+    const t = setTimeout(() => this.#cycle.trigger(), refuseSeconds * 1000 + 1);
     t.unref();
   }
 
@@ -922,7 +916,7 @@ export class Master {
     const problems = shapes.flatMap((r, i) => resources.validate(r, `request_gang.tasks[${i}]`));
     if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_RESOURCES, problems.join('; '), { field: 'request_gang.tasks' });
     fw.gangs.set(id, { id, role, tasks: shapes.map((r) => resources.normalize(r)), sinceMs: fw.gangs.get(id)?.sinceMs ?? Date.now() });
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   async #kill(fw: FrameworkEntry, kill: pb.SchedulerCall.Kill.$Properties): Promise<void> {
@@ -1000,7 +994,7 @@ export class Master {
     const which = roles.length > 0 ? roles : (fw.record.info.roles ?? []);
     for (const role of which) fw.suppressed.delete(role);
     fw.filters = [];
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   #suppress(fw: FrameworkEntry, roles: string[]): void {
@@ -1029,159 +1023,11 @@ export class Master {
     await this.#persister.persist(...changes);
     channel?.close(CloseCode.TORN_DOWN, `framework ${id} was torn down`);
     this.#log.info({ frameworkId: id, reason }, 'framework removed');
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Allocation
-
-  #triggerAllocation(): void {
-    if (this.#allocationQueued) return;
-    this.#allocationQueued = true;
-    const waitMs = this.#lastAllocationAt + this.#o.allocationMinGapMs - performance.now();
-    if (waitMs <= 0) setImmediate(() => this.#allocate());
-    else setTimeout(() => this.#allocate(), waitMs).unref();
-  }
-
-  #allocate(): void {
-    this.#allocationQueued = false;
-    this.#lastAllocationAt = performance.now();
-    if (!this.#isLeading()) return;
-    const now = Date.now();
-    for (const offer of this.#offers.expired(now)) this.#rescind(offer);
-    const started = performance.now();
-    const result = this.#allocator.allocate(this.#snapshot(now));
-    this.counters.allocationRuns++;
-    this.counters.allocationMs += performance.now() - started;
-    const byFramework = new Map<string, OfferEntry[]>();
-    for (const decision of result.offers) {
-      const framework = this.#reg.frameworks.get(decision.frameworkId);
-      const agent = this.#reg.agents.get(decision.agentId);
-      if (!framework?.channel || !agent?.channel) continue;
-      const offer: OfferEntry = {
-        id: newId('offer'),
-        frameworkId: decision.frameworkId,
-        agentId: decision.agentId,
-        role: decision.role,
-        resources: decision.resources,
-        reserved: decision.reserved ?? resources.empty(),
-        gangId: decision.gangId ?? '',
-        createdAtMs: now,
-        expiresAtMs: this.#o.offerTimeoutMs > 0 ? now + this.#o.offerTimeoutMs : 0,
-      };
-      // A gang is served once: its bundle is on its way.
-      if (offer.gangId) framework.gangs.delete(offer.gangId);
-      this.#offers.add(offer);
-      const list = byFramework.get(offer.frameworkId) ?? [];
-      list.push(offer);
-      byFramework.set(offer.frameworkId, list);
-    }
-    for (const [frameworkId, list] of byFramework) {
-      this.counters.offersMade += list.length;
-      const offers = list.map((o) => {
-        const agent = this.#reg.agents.get(o.agentId) as AgentEntry;
-        return {
-          id: o.id,
-          frameworkId,
-          agentId: o.agentId,
-          hostname: agent.record.info.hostname ?? '',
-          resources: o.resources,
-          role: o.role,
-          attributes: agent.record.info.attributes ?? {},
-          expiresAtMs: o.expiresAtMs,
-          gangId: o.gangId,
-          reserved: o.reserved,
-        };
-      });
-      // Offers go out in parts, so a large cluster never makes a frame over the payload limit.
-      const channel = this.#reg.frameworks.get(frameworkId)?.channel;
-      for (let i = 0; i < offers.length; i += OFFERS_PER_FRAME) {
-        channel?.send({ schedulerEvent: { offers: { offers: offers.slice(i, i + OFFERS_PER_FRAME) } } });
-      }
-    }
-    for (const p of result.preemptions ?? []) this.#preempt(p);
-  }
-
-  /** Kills a preemptible task so a role below its guarantee can be served; its framework sees why. */
-  #preempt(p: PreemptionDecision): void {
-    const task = this.#reg.tasks.get(p.taskId);
-    if (!task || this.#preempting.has(p.taskId) || isTerminal(task.status.state ?? 0)) return;
-    this.#preempting.add(p.taskId);
-    this.counters.preemptions++;
-    this.#log.info({ taskId: p.taskId, role: p.role, forRole: p.forRole }, 'preempting task');
-    this.#reg.agents.get(task.agentId)?.channel?.send({
-      agentEvent: {
-        epoch: this.#lease.epoch,
-        killTask: { frameworkId: task.frameworkId, taskId: task.taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.PREEMPTED },
-      },
-    });
-  }
-
-  #snapshot(nowMs: number): AllocationSnapshot {
-    const offeredByAgent = new Map<string, Map<string, Res>>();
-    for (const offer of this.#offers.all()) {
-      const roles = offeredByAgent.get(offer.agentId) ?? new Map<string, Res>();
-      roles.set(offer.role, resources.add(roles.get(offer.role) ?? resources.empty(), offer.resources));
-      offeredByAgent.set(offer.agentId, roles);
-    }
-    const agents = [];
-    for (const a of this.#reg.agents.values()) {
-      if (!a.channel) continue;
-      const use = new Map(a.usedByRole);
-      for (const [role, r] of offeredByAgent.get(a.record.id) ?? []) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
-      const { free, reservedFree } = availability(a.total, a.reserved, use);
-      agents.push({
-        id: a.record.id,
-        hostname: a.record.info.hostname ?? '',
-        attributes: a.record.info.attributes ?? {},
-        total: a.total,
-        free,
-        reservedFree,
-        draining: Boolean(a.record.draining),
-      });
-    }
-    const frameworks: FrameworkSlot[] = [];
-    for (const f of this.#reg.frameworks.values()) {
-      if (!f.channel) continue;
-      f.filters = f.filters.filter((x) => x.untilMs > nowMs);
-      const allocated = new Map(f.allocated);
-      const offeredAgents = new Set<string>();
-      for (const o of this.#offers.ofFramework(f.record.id)) {
-        allocated.set(o.role, resources.add(allocated.get(o.role) ?? resources.empty(), o.resources));
-        offeredAgents.add(o.agentId);
-      }
-      frameworks.push({
-        id: f.record.id,
-        roles: f.record.info.roles ?? ['*'],
-        suppressedRoles: f.suppressed,
-        allocated,
-        filters: f.filters,
-        offeredAgents,
-        gangs: [...f.gangs.values()],
-      });
-    }
-    return { nowMs, agents, frameworks, roles: this.#roles, minOffer: this.#o.minOffer, tasks: this.#preemptionCandidates() };
-  }
-
-  /** Live tasks for preemption; only built when some role has a guarantee to defend. */
-  #preemptionCandidates(): RunningTaskSlot[] | undefined {
-    if (![...this.#roles.values()].some((r) => r.quotaGuarantee)) return undefined;
-    const out: RunningTaskSlot[] = [];
-    for (const t of this.#reg.tasks.values()) {
-      if (isTerminal(t.status.state ?? 0)) continue;
-      out.push({
-        taskId: t.taskId,
-        frameworkId: t.frameworkId,
-        agentId: t.agentId,
-        role: t.role,
-        resources: resources.normalize(t.info.resources),
-        preemptible: Boolean(t.info.preemptible),
-        startedAtMs: t.launchedAtMs,
-        killing: this.#preempting.has(t.taskId) || t.status.state === TaskState.TASK_KILLING,
-      });
-    }
-    return out;
-  }
 
   /** Cheap counts for health checks (no per-task work). */
   summary(): { agents: number; agentsConnected: number; frameworks: number; tasks: number } {
@@ -1207,7 +1053,7 @@ export class Master {
     await this.#persister.persist({ type: 'role.put', role: record });
     this.#roles.set(name, roleConfig(record));
     this.#log.info({ role: record }, 'role configured');
-    this.#triggerAllocation();
+    this.#cycle.trigger();
     return record;
   }
 
@@ -1216,24 +1062,22 @@ export class Master {
     if (!this.#roles.has(name)) throw new BerthError(ErrorCode.NOT_FOUND, `role ${name} has no configuration`, { field: 'name' });
     await this.#persister.persist({ type: 'role.delete', name });
     this.#roles.delete(name);
-    this.#triggerAllocation();
+    this.#cycle.trigger();
     return { deleted: name };
   }
 
   /** Why a framework or role gets what it gets, from the allocator's point of view, now. */
   explain(subject: ExplainSubject): Explanation {
-    const allocator = this.#allocator as Partial<ExplainingAllocator>;
-    if (!allocator.explain) throw new BerthError(ErrorCode.INVALID_CALL, 'this allocator cannot explain its decisions');
     if ('frameworkId' in subject && !this.#reg.frameworks.has(subject.frameworkId)) {
       throw new BerthError(ErrorCode.FRAMEWORK_UNKNOWN, `framework ${subject.frameworkId} is unknown`, { field: 'framework' });
     }
-    return allocator.explain(this.#snapshot(Date.now()), subject);
+    return this.#cycle.explain(subject);
   }
 
   #rescind(offer: OfferEntry): void {
     this.#offers.remove(offer.id);
     this.#reg.frameworks.get(offer.frameworkId)?.channel?.send({ schedulerEvent: { rescind: { offerId: offer.id } } });
-    this.#triggerAllocation();
+    this.#cycle.trigger();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,206 @@
+// The allocation cycle: turns the registry into a snapshot for the pure allocator, and its
+// decisions into offers sent to frameworks and preemptions carried out on agents. Runs on the
+// master's interval and, spaced out, on triggers (an accept, a freed task, a new agent).
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { BerthError, ErrorCode, TaskReason, TaskState, isTerminal, newId, resources, type Res } from '../protocol/index.js';
+import type {
+  Allocator,
+  AllocationSnapshot,
+  ExplainSubject,
+  ExplainingAllocator,
+  Explanation,
+  FrameworkSlot,
+  PreemptionDecision,
+  RoleConfig,
+  RunningTaskSlot,
+} from './allocator/types.js';
+import { availability } from './availability.js';
+import type { OfferBook, OfferEntry } from './offer-book.js';
+import type { AgentEntry, Registry } from './registry.js';
+
+/** About 200 bytes each, so a frame of offers stays far below the 1 MiB payload limit. */
+const OFFERS_PER_FRAME = 500;
+
+export interface AllocationCycleDeps {
+  registry: Registry;
+  offers: OfferBook;
+  allocator: Allocator;
+  /** The master's live role configuration (it changes through the roles API). */
+  roles: ReadonlyMap<string, RoleConfig>;
+  settings: { minOffer: { cpus: number; memMb: number }; offerTimeoutMs: number; allocationMinGapMs: number };
+  counters: { allocationRuns: number; allocationMs: number; offersMade: number; preemptions: number };
+  log: Logger;
+  epoch(): number;
+  isLeading(): boolean;
+  rescind(offer: OfferEntry): void;
+}
+
+export class AllocationCycle {
+  #d: AllocationCycleDeps;
+  #queued = false;
+  #lastRunAt = 0;
+  /** Tasks the allocator named for preemption, being killed. */
+  #preempting = new Set<string>();
+
+  constructor(deps: AllocationCycleDeps) {
+    this.#d = deps;
+  }
+
+  /** Runs soon, at least allocationMinGapMs after the previous run (triggers in a burst share one run). */
+  trigger(): void {
+    if (this.#queued) return;
+    this.#queued = true;
+    const waitMs = this.#lastRunAt + this.#d.settings.allocationMinGapMs - performance.now();
+    if (waitMs <= 0) setImmediate(() => this.run());
+    else setTimeout(() => this.run(), waitMs).unref();
+  }
+
+  /** One allocation run: expire offers, ask the allocator, send the offers, carry out preemptions. */
+  run(): void {
+    this.#queued = false;
+    this.#lastRunAt = performance.now();
+    if (!this.#d.isLeading()) return;
+    const now = Date.now();
+    for (const offer of this.#d.offers.expired(now)) this.#d.rescind(offer);
+    const started = performance.now();
+    const result = this.#d.allocator.allocate(this.#snapshot(now));
+    this.#d.counters.allocationRuns++;
+    this.#d.counters.allocationMs += performance.now() - started;
+    const byFramework = new Map<string, OfferEntry[]>();
+    for (const decision of result.offers) {
+      const framework = this.#d.registry.frameworks.get(decision.frameworkId);
+      const agent = this.#d.registry.agents.get(decision.agentId);
+      if (!framework?.channel || !agent?.channel) continue;
+      const offer: OfferEntry = {
+        id: newId('offer'),
+        frameworkId: decision.frameworkId,
+        agentId: decision.agentId,
+        role: decision.role,
+        resources: decision.resources,
+        reserved: decision.reserved ?? resources.empty(),
+        gangId: decision.gangId ?? '',
+        createdAtMs: now,
+        expiresAtMs: this.#d.settings.offerTimeoutMs > 0 ? now + this.#d.settings.offerTimeoutMs : 0,
+      };
+      // A gang is served once: its bundle is on its way.
+      if (offer.gangId) framework.gangs.delete(offer.gangId);
+      this.#d.offers.add(offer);
+      const list = byFramework.get(offer.frameworkId) ?? [];
+      list.push(offer);
+      byFramework.set(offer.frameworkId, list);
+    }
+    for (const [frameworkId, list] of byFramework) {
+      this.#d.counters.offersMade += list.length;
+      const offers = list.map((o) => {
+        const agent = this.#d.registry.agents.get(o.agentId) as AgentEntry;
+        return {
+          id: o.id,
+          frameworkId,
+          agentId: o.agentId,
+          hostname: agent.record.info.hostname ?? '',
+          resources: o.resources,
+          role: o.role,
+          attributes: agent.record.info.attributes ?? {},
+          expiresAtMs: o.expiresAtMs,
+          gangId: o.gangId,
+          reserved: o.reserved,
+        };
+      });
+      // Offers go out in parts, so a large cluster never makes a frame over the payload limit.
+      const channel = this.#d.registry.frameworks.get(frameworkId)?.channel;
+      for (let i = 0; i < offers.length; i += OFFERS_PER_FRAME) {
+        channel?.send({ schedulerEvent: { offers: { offers: offers.slice(i, i + OFFERS_PER_FRAME) } } });
+      }
+    }
+    for (const p of result.preemptions ?? []) this.#preempt(p);
+  }
+
+  /** Kills a preemptible task so a role below its guarantee can be served; its framework sees why. */
+  #preempt(p: PreemptionDecision): void {
+    const task = this.#d.registry.tasks.get(p.taskId);
+    if (!task || this.#preempting.has(p.taskId) || isTerminal(task.status.state ?? 0)) return;
+    this.#preempting.add(p.taskId);
+    this.#d.counters.preemptions++;
+    this.#d.log.info({ taskId: p.taskId, role: p.role, forRole: p.forRole }, 'preempting task');
+    this.#d.registry.agents.get(task.agentId)?.channel?.send({
+      agentEvent: {
+        epoch: this.#d.epoch(),
+        killTask: { frameworkId: task.frameworkId, taskId: task.taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.PREEMPTED },
+      },
+    });
+  }
+
+  #snapshot(nowMs: number): AllocationSnapshot {
+    const offeredByAgent = new Map<string, Map<string, Res>>();
+    for (const offer of this.#d.offers.all()) {
+      const roles = offeredByAgent.get(offer.agentId) ?? new Map<string, Res>();
+      roles.set(offer.role, resources.add(roles.get(offer.role) ?? resources.empty(), offer.resources));
+      offeredByAgent.set(offer.agentId, roles);
+    }
+    const agents = [];
+    for (const a of this.#d.registry.agents.values()) {
+      if (!a.channel) continue;
+      const use = new Map(a.usedByRole);
+      for (const [role, r] of offeredByAgent.get(a.record.id) ?? []) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
+      const { free, reservedFree } = availability(a.total, a.reserved, use);
+      agents.push({
+        id: a.record.id,
+        hostname: a.record.info.hostname ?? '',
+        attributes: a.record.info.attributes ?? {},
+        total: a.total,
+        free,
+        reservedFree,
+        draining: Boolean(a.record.draining),
+      });
+    }
+    const frameworks: FrameworkSlot[] = [];
+    for (const f of this.#d.registry.frameworks.values()) {
+      if (!f.channel) continue;
+      f.filters = f.filters.filter((x) => x.untilMs > nowMs);
+      const allocated = new Map(f.allocated);
+      const offeredAgents = new Set<string>();
+      for (const o of this.#d.offers.ofFramework(f.record.id)) {
+        allocated.set(o.role, resources.add(allocated.get(o.role) ?? resources.empty(), o.resources));
+        offeredAgents.add(o.agentId);
+      }
+      frameworks.push({
+        id: f.record.id,
+        roles: f.record.info.roles ?? ['*'],
+        suppressedRoles: f.suppressed,
+        allocated,
+        filters: f.filters,
+        offeredAgents,
+        gangs: [...f.gangs.values()],
+      });
+    }
+    return { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates() };
+  }
+
+  /** Live tasks for preemption; only built when some role has a guarantee to defend. */
+  #preemptionCandidates(): RunningTaskSlot[] | undefined {
+    if (![...this.#d.roles.values()].some((r) => r.quotaGuarantee)) return undefined;
+    const out: RunningTaskSlot[] = [];
+    for (const t of this.#d.registry.tasks.values()) {
+      if (isTerminal(t.status.state ?? 0)) continue;
+      out.push({
+        taskId: t.taskId,
+        frameworkId: t.frameworkId,
+        agentId: t.agentId,
+        role: t.role,
+        resources: resources.normalize(t.info.resources),
+        preemptible: Boolean(t.info.preemptible),
+        startedAtMs: t.launchedAtMs,
+        killing: this.#preempting.has(t.taskId) || t.status.state === TaskState.TASK_KILLING,
+      });
+    }
+    return out;
+  }
+
+  /** Why a framework or role gets what it gets, from the allocator's point of view, now. */
+  explain(subject: ExplainSubject): Explanation {
+    const allocator = this.#d.allocator as Partial<ExplainingAllocator>;
+    if (!allocator.explain) throw new BerthError(ErrorCode.INVALID_CALL, 'this allocator cannot explain its decisions');
+    return allocator.explain(this.#snapshot(Date.now()), subject);
+  }
+}
