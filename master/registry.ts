@@ -8,8 +8,7 @@ import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './s
 export interface AgentEntry {
   record: AgentRecord;
   total: Res;
-  /** Resources of live tasks on the agent, in all and per role. */
-  used: Res;
+  /** Resources of live tasks on the agent, per role. */
   usedByRole: Map<string, Res>;
   /** Static (from the agent's info) and dynamic reservations, per role. */
   reserved: Map<string, Res>;
@@ -98,7 +97,6 @@ export class Registry {
     const move = (from: Res | undefined): Res => (sign === 1 ? resources.add(from ?? resources.empty(), r) : resources.subtract(from ?? resources.empty(), r));
     const agent = this.agents.get(task.agentId);
     if (agent) {
-      agent.used = move(agent.used);
       agent.usedByRole.set(task.role, move(agent.usedByRole.get(task.role)));
     }
     const framework = this.frameworks.get(task.frameworkId);
@@ -148,7 +146,6 @@ export function agentEntry(record: AgentRecord): AgentEntry {
   const entry: AgentEntry = {
     record,
     total: resources.empty(),
-    used: resources.empty(),
     usedByRole: new Map(),
     reserved: new Map(),
     channel: undefined,
@@ -167,4 +164,11 @@ export function refreshAgent(entry: AgentEntry): void {
 
 export function frameworkEntry(record: FrameworkRecord): FrameworkEntry {
   return { record, channel: undefined, suppressed: new Set(), filters: [], allocated: new Map(), tasks: new Set(), unacked: new Map(), gangs: new Map() };
+}
+
+/** Everything live tasks hold on an agent (the sum over its roles). */
+export function usedOn(agent: AgentEntry): Res {
+  let sum = resources.empty();
+  for (const r of agent.usedByRole.values()) sum = resources.add(sum, r);
+  return sum;
 }

@@ -2,7 +2,7 @@
 import { resources, stateName, type Res } from '../protocol/index.js';
 import type { Leadership } from './leader-lease.js';
 import type { OfferBook } from './offer-book.js';
-import type { Registry } from './registry.js';
+import { usedOn, type Registry } from './registry.js';
 import type { LeaderInfo } from './store/cluster-store.js';
 import type { TaskRecord } from './store/records.js';
 
@@ -50,7 +50,7 @@ export function stateView(input: StateViewInput): MasterState {
         draining: Boolean(a.record.draining),
         attributes: a.record.info.attributes ?? {},
         total: a.total,
-        used: a.used,
+        used: usedOn(a),
         offered: input.offers.heldOnAgent(a.record.id),
         reserved: Object.fromEntries(a.reserved),
         state: a.record.state,
