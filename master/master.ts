@@ -30,6 +30,7 @@ import {
 } from '../protocol/index.js';
 import type { Allocator, ExplainSubject, Explanation, RoleConfig } from './allocator/types.js';
 import { AllocationCycle } from './allocation-cycle.js';
+import { Maintenance } from './maintenance.js';
 import { byRole } from './availability.js';
 import { ROLE_RULE, parseRole, roleConfig } from './role-config.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
@@ -109,6 +110,7 @@ export class Master {
   #store: ClusterStore;
   #log: Logger;
   #cycle: AllocationCycle;
+  #maintenance: Maintenance;
   #roles: Map<string, RoleConfig>;
   #persister: Persister;
   #reg: Registry;
@@ -145,6 +147,17 @@ export class Master {
       epoch: () => this.#lease.epoch,
       isLeading: () => this.#isLeading(),
       rescind: (offer) => this.#rescind(offer),
+    });
+    this.#maintenance = new Maintenance({
+      registry: this.#reg,
+      log: this.#log,
+      epoch: () => this.#lease.epoch,
+      isLeading: () => this.#isLeading(),
+      persist: (...changes) => this.#persister.persist(...changes),
+      rescindOffersOn: (agentId) => {
+        for (const offer of this.#offers.ofAgent(agentId)) this.#rescind(offer);
+      },
+      triggerAllocation: () => this.#cycle.trigger(),
     });
     this.#markLimiter = new MarkLimiter(this.#o.unreachableRateFraction, this.#o.unreachableRateWindowMs);
     this.logs = new LogRelay((agentId, event) =>
@@ -207,7 +220,7 @@ export class Master {
     for (const agent of this.#reg.agents.values()) {
       if (agent.record.state === 'unreachable') this.#armAgentGone(agent);
       else this.#armAgentLost(agent, this.#o.failoverReregisterTimeoutMs);
-      if (agent.record.draining) this.#armDrainDeadline(agent);
+      if (agent.record.draining) this.#maintenance.armDrainDeadline(agent);
     }
     for (const framework of this.#reg.frameworks.values()) this.#armFailover(framework);
     this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
@@ -291,7 +304,7 @@ export class Master {
         const entry = agent;
         void this.#agentUpdate(entry, call.update.status ?? {}).catch((err: unknown) => this.#agentFailure(channel, err));
       } else if (call.usage) {
-        if (agent && agent.channel === channel) this.#agentUsage(agent, call.usage);
+        if (agent && agent.channel === channel) this.#maintenance.usage(agent, call.usage);
       } else if (call.logLines) {
         if (agent && agent.channel === channel) this.logs.receive(agent.record.id, call.logLines);
       } else {
@@ -562,63 +575,14 @@ export class Master {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Maintenance
+  // Maintenance and logs
 
-  /**
-   * Drains an agent for maintenance: no new offers from it, frameworks are told (so they can move
-   * work off it), and whatever still runs there at the deadline is killed.
-   */
-  async drain(agentId: string, deadlineMs: number): Promise<{ agentId: string; deadlineMs: number }> {
-    const agent = this.#agentForOperator(agentId);
-    if (!Number.isFinite(deadlineMs) || deadlineMs < 0) throw new BerthError(ErrorCode.BAD_REQUEST, 'deadline must be a time in the future', { field: 'deadline' });
-    agent.record = { ...agent.record, draining: { deadlineMs } };
-    await this.#persister.persist({ type: 'agent.put', agent: agent.record });
-    for (const offer of this.#offers.ofAgent(agentId)) this.#rescind(offer);
-    this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.DRAINING, deadlineMs, `agent ${agentId} is draining; tasks still there at the deadline are killed`);
-    this.#armDrainDeadline(agent);
-    this.#log.info({ agentId, deadlineMs }, 'agent draining');
-    return { agentId, deadlineMs };
+  drain(agentId: string, deadlineMs: number): Promise<{ agentId: string; deadlineMs: number }> {
+    return this.#maintenance.drain(agentId, deadlineMs);
   }
 
-  async undrain(agentId: string): Promise<{ agentId: string }> {
-    const agent = this.#agentForOperator(agentId);
-    clearTimeout(agent.drainTimer);
-    agent.record = { ...agent.record, draining: undefined };
-    await this.#persister.persist({ type: 'agent.put', agent: agent.record });
-    this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.UNDRAINED, 0, `agent ${agentId} takes work again`);
-    this.#cycle.trigger();
-    this.#log.info({ agentId }, 'agent undrained');
-    return { agentId };
-  }
-
-  #agentForOperator(agentId: string): AgentEntry {
-    if (!this.#isLeading()) throw new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader');
-    const agent = this.#reg.agents.get(agentId);
-    if (!agent) throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${agentId} is unknown; see berth agents`, { field: 'agent' });
-    return agent;
-  }
-
-  #armDrainDeadline(agent: AgentEntry): void {
-    clearTimeout(agent.drainTimer);
-    const deadline = agent.record.draining?.deadlineMs;
-    if (deadline === undefined) return;
-    agent.drainTimer = setTimeout(() => {
-      if (!this.#isLeading() || !agent.record.draining) return;
-      let killed = 0;
-      for (const taskId of agent.tasks) {
-        const task = this.#reg.tasks.get(taskId);
-        if (!task || isTerminal(task.status.state ?? 0)) continue;
-        killed++;
-        agent.channel?.send({
-          agentEvent: {
-            epoch: this.#lease.epoch,
-            killTask: { frameworkId: task.frameworkId, taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.AGENT_DRAINED },
-          },
-        });
-      }
-      this.#log.info({ agentId: agent.record.id, killed }, 'drain deadline reached');
-    }, Math.max(0, deadline - Date.now()));
-    agent.drainTimer.unref();
+  undrain(agentId: string): Promise<{ agentId: string }> {
+    return this.#maintenance.undrain(agentId);
   }
 
   /** Streams a task's logs (live or recently ended) from its agent into sink; returns a cancel function. */
@@ -626,36 +590,6 @@ export class Master {
     const task = this.#reg.tasks.get(taskId) ?? this.#reg.completed.get(taskId);
     if (!task) throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master; see berth state`, { field: 'task' });
     return this.logs.start(task.agentId, taskId, options, sink);
-  }
-
-  /** Tells every connected framework something it should act on about an agent. */
-  #notice(agentId: string, kind: pb.SchedulerEvent.AgentNotice.Kind, deadlineMs: number, message: string): void {
-    for (const f of this.#reg.frameworks.values()) {
-      f.channel?.send({ schedulerEvent: { agentNotice: { agentId, kind, deadlineMs, message } } });
-    }
-  }
-
-  /** A usage report: kept for the state and metrics; a change of pressure is told to frameworks. */
-  #agentUsage(agent: AgentEntry, usage: pb.AgentCall.Usage.$Properties): void {
-    const before = agent.usage?.underPressure ?? false;
-    const tasks = new Map<string, { cpuPercent: number; memBytes: number }>();
-    for (const t of usage.tasks ?? []) {
-      if (t.taskId && agent.tasks.has(t.taskId)) tasks.set(t.taskId, { cpuPercent: t.usage?.cpuPercent ?? 0, memBytes: t.usage?.memBytes ?? 0 });
-    }
-    agent.usage = {
-      atMs: usage.agent?.atMs || Date.now(),
-      cpuPercent: usage.agent?.cpuPercent ?? 0,
-      memBytes: usage.agent?.memBytes ?? 0,
-      underPressure: Boolean(usage.underPressure),
-      pressureReason: usage.pressureReason ?? '',
-      tasks,
-    };
-    if (agent.usage.underPressure !== before) {
-      const Kind = pb.SchedulerEvent.AgentNotice.Kind;
-      this.#notice(agent.record.id, agent.usage.underPressure ? Kind.PRESSURE : Kind.PRESSURE_CLEARED, 0,
-        agent.usage.underPressure ? `agent ${agent.record.id} is under pressure: ${agent.usage.pressureReason}` : `agent ${agent.record.id} is no longer under pressure`);
-      this.#log.warn({ agentId: agent.record.id, underPressure: agent.usage.underPressure, reason: agent.usage.pressureReason }, 'agent pressure changed');
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
