@@ -963,6 +963,27 @@ export class Master {
   // ---------------------------------------------------------------------------------------------
   // Allocation
 
+  /** What the metrics need, counted from the registry without building the state view. */
+  metricsView(): {
+    tasksByState: Map<string, number>;
+    agentsConnected: number;
+    agentsDisconnected: number;
+    usage: { agentId: string; cpuPercent: number; memBytes: number; underPressure: boolean }[];
+  } {
+    const tasksByState = new Map<string, number>();
+    for (const t of this.#reg.tasks.values()) {
+      const name = stateName(t.status.state);
+      tasksByState.set(name, (tasksByState.get(name) ?? 0) + 1);
+    }
+    let agentsConnected = 0;
+    const usage = [];
+    for (const a of this.#reg.agents.values()) {
+      if (a.channel) agentsConnected++;
+      if (a.usage) usage.push({ agentId: a.record.id, cpuPercent: a.usage.cpuPercent, memBytes: a.usage.memBytes, underPressure: a.usage.underPressure });
+    }
+    return { tasksByState, agentsConnected, agentsDisconnected: this.#reg.agents.size - agentsConnected, usage };
+  }
+
   /** Cheap counts for health checks (no per-task work). */
   summary(): { agents: number; agentsConnected: number; frameworks: number; tasks: number } {
     let agentsConnected = 0;

@@ -25,32 +25,51 @@ export function masterMetrics(master: Master, channels: ChannelCounters, options
   counter('berth_master_handshake_failures_total', 'Connections refused at the handshake.', () => channels.handshakeFailures);
   gauge('berth_master_epoch', 'The leader epoch this master holds (0 when not leading).', () => (master.leadership === 'leading' ? master.epoch : 0));
   gauge('berth_master_leading', '1 when this master leads.', () => (master.leadership === 'leading' ? 1 : 0));
-  const tasks = new Gauge({ name: 'berth_master_tasks', help: 'Live tasks by state.', labelNames: ['state'], registers: [registry] });
-  const agents = new Gauge({ name: 'berth_master_agents', help: 'Agents by connection.', labelNames: ['connected'], registers: [registry] });
-  const cpu = new Gauge({ name: 'berth_master_agent_cpu_percent', help: 'CPU use each agent last reported.', labelNames: ['agent_id'], registers: [registry] });
-  const mem = new Gauge({ name: 'berth_master_agent_memory_bytes', help: 'Memory use each agent last reported.', labelNames: ['agent_id'], registers: [registry] });
-  const pressure = new Gauge({ name: 'berth_master_agents_under_pressure', help: 'Agents that report resource pressure.', registers: [registry] });
+  // One count from the registry per scrape, taken by the first of these gauges to be written out
+  // (collect runs just before a metric is serialised, in registration order); the state view
+  // would cost an object per task.
+  let view: ReturnType<Master['metricsView']> = master.metricsView();
   new Gauge({
-    name: 'berth_master_scrape_helper',
-    help: 'Always 1; refreshes the labelled gauges at scrape time.',
+    name: 'berth_master_tasks',
+    help: 'Live tasks by state.',
+    labelNames: ['state'],
     registers: [registry],
     collect() {
-      const state = master.state();
-      tasks.reset();
-      for (const t of state.tasks) tasks.inc({ state: t.state });
-      agents.reset();
-      agents.set({ connected: 'true' }, state.agents.filter((a) => a.connected).length);
-      agents.set({ connected: 'false' }, state.agents.filter((a) => !a.connected).length);
-      cpu.reset();
-      mem.reset();
-      for (const a of state.agents) {
-        if (!a.usage) continue;
-        cpu.set({ agent_id: a.id }, a.usage.cpuPercent);
-        mem.set({ agent_id: a.id }, a.usage.memBytes);
-      }
-      pressure.set(state.agents.filter((a) => a.usage?.underPressure).length);
-      this.set(1);
+      view = master.metricsView();
+      this.reset();
+      for (const [state, n] of view.tasksByState) this.set({ state }, n);
     },
   });
+  new Gauge({
+    name: 'berth_master_agents',
+    help: 'Agents by connection.',
+    labelNames: ['connected'],
+    registers: [registry],
+    collect() {
+      this.set({ connected: 'true' }, view.agentsConnected);
+      this.set({ connected: 'false' }, view.agentsDisconnected);
+    },
+  });
+  new Gauge({
+    name: 'berth_master_agent_cpu_percent',
+    help: 'CPU use each agent last reported.',
+    labelNames: ['agent_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of view.usage) this.set({ agent_id: u.agentId }, u.cpuPercent);
+    },
+  });
+  new Gauge({
+    name: 'berth_master_agent_memory_bytes',
+    help: 'Memory use each agent last reported.',
+    labelNames: ['agent_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of view.usage) this.set({ agent_id: u.agentId }, u.memBytes);
+    },
+  });
+  gauge('berth_master_agents_under_pressure', 'Agents that report resource pressure.', () => view.usage.filter((u) => u.underPressure).length);
   return registry;
 }

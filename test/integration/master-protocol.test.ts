@@ -67,6 +67,9 @@ t.test('launch, status updates, acknowledgements and duplicates', async (t) => {
   await agent.next('ack of RUNNING', (e) => (e.agentEvent?.acknowledge?.uuid === 'u-running' ? true : undefined));
   const update = await fw.next('RUNNING at the framework', (e) => e.schedulerEvent?.update?.status);
   t.equal(update.state, TaskState.TASK_RUNNING);
+  const metrics = await (await fetch(`${m.httpUrl}/metrics`)).text();
+  t.match(metrics, /berth_master_tasks\{state="RUNNING"\} 1/, 'the task gauge counts it');
+  t.match(metrics, /berth_master_agents\{connected="true"\} 1/);
   t.equal(update.uuid, 'u-running');
 
   // The agent re-sends the same update (its ack was lost): acknowledged again, applied once.
