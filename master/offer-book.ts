@@ -53,11 +53,6 @@ export class OfferBook {
     return this.#collect(this.#byAgent.get(agentId));
   }
 
-  /** Agents on which the framework holds an offer now. */
-  agentsOffered(frameworkId: string): Set<string> {
-    return new Set(this.ofFramework(frameworkId).map((o) => o.agentId));
-  }
-
   /** Resources held in offers on one agent. */
   heldOnAgent(agentId: string): Res {
     return this.ofAgent(agentId).reduce((sum, o) => resources.add(sum, o.resources), resources.empty());

@@ -43,10 +43,3 @@ export function stateName(state: TaskState | null | undefined): string {
   const name = berth.v1.TaskState[state ?? 0] as string | undefined;
   return (name ?? 'TASK_UNKNOWN').replace(/^TASK_/, '');
 }
-
-/** Parses "RUNNING" or "TASK_RUNNING" to the enum value, or undefined. */
-export function parseState(name: string): TaskState | undefined {
-  const key = (name.startsWith('TASK_') ? name : `TASK_${name}`).toUpperCase();
-  const value = (berth.v1.TaskState as unknown as Record<string, number>)[key];
-  return typeof value === 'number' ? (value as TaskState) : undefined;
-}
