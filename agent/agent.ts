@@ -477,7 +477,6 @@ export class Agent {
       },
       agentId: this.#agentId,
       tasks: this.#runner.reports(),
-      pendingUpdates: this.#updates.pending(),
       previousAgentId: this.#previousAgentId,
     };
   }

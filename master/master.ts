@@ -792,7 +792,7 @@ export class Master {
     this.counters.launches += created.length;
     for (const task of created) {
       if (task.status.state !== TaskState.TASK_STAGING) continue;
-      agent.channel?.send({ agentEvent: { epoch: this.#lease.epoch, runTask: { frameworkId: fw.record.id, framework: fw.record.info, task: task.info } } });
+      agent.channel?.send({ agentEvent: { epoch: this.#lease.epoch, runTask: { frameworkId: fw.record.id, task: task.info } } });
     }
     this.#cycle.trigger();
   }
