@@ -22,6 +22,7 @@ import type {
   UsageSample,
 } from './runtime.js';
 import { taskEnvironment } from './task-env.js';
+import { KernelOomLog, type OomWitness } from './kernel-oom-log.js';
 
 export interface DockerRuntimeOptions {
   /** An engine client; by default one on socketPath. */
@@ -35,11 +36,13 @@ export interface DockerRuntimeOptions {
   init?: boolean;
   policy?: ContainerPolicy;
   log?: Logger;
+  /** Who tells an OOM kill apart from another SIGKILL; by default the kernel log (/dev/kmsg). */
+  oomWitness?: OomWitness;
 }
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 const MIB = 1024 * 1024;
-// On a loaded host the engine's OOM event can trail the exit by hundreds of milliseconds.
+// Without the kernel log, the engine's OOM event is waited for: it can trail the exit by a while.
 const OOM_WAIT_MS = 2_000;
 const EXEC_OUTPUT_KEEP_BYTES = 4096;
 
@@ -75,6 +78,7 @@ export class DockerRuntime implements ContainerRuntime {
   #init: boolean;
   #policy: ContainerPolicy;
   #log: Logger | undefined;
+  #oom: OomWitness;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.#docker = options.docker ?? new Docker({ socketPath: options.socketPath ?? DEFAULT_SOCKET });
@@ -83,6 +87,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.#init = options.init ?? true;
     this.#policy = options.policy ?? DEFAULT_POLICY;
     this.#log = options.log?.child({ component: 'docker-runtime' });
+    this.#oom = options.oomWitness ?? new KernelOomLog();
   }
 
   async launch(spec: LaunchSpec): Promise<ContainerSummary> {
@@ -124,12 +129,8 @@ export class DockerRuntime implements ContainerRuntime {
     }
     const info = await this.#inspectRaw(id);
     if (!info) return { exitCode: null, oomKilled: false, vanished: true, message: `container ${id} vanished` };
-    // The engine learns of an OOM kill from a separate event that can land after the exit, and under
-    // load its OOMKilled flag is sometimes never set at all; its "oom" event is. So a SIGKILL exit
-    // (137) we did not cause is checked, for a moment, against both.
-    if (this.#killing.has(id) || info.State.ExitCode !== 137 || info.State.OOMKilled) return exitOf(info);
-    if (await this.#oomEvent(id, info.State.FinishedAt, OOM_WAIT_MS)) return { ...exitOf(info), oomKilled: true };
-    return exitOf((await this.#inspectRaw(id)) ?? info);
+    // A SIGKILL exit we caused is ours; any other failure may be the kernel's OOM killer.
+    return this.#killing.has(id) ? exitOf(info) : this.#judgedExit(info, OOM_WAIT_MS);
   }
 
   async kill(id: string, gracePeriodMs: number): Promise<void> {
@@ -167,7 +168,9 @@ export class DockerRuntime implements ContainerRuntime {
     for (const c of found) {
       // The list has no exit code; inspect the ended ones, which recovery needs to report.
       const info = c.State === 'running' ? undefined : await this.#inspectRaw(c.Id);
-      out.push(info ? summaryOf(info) : {
+      const summary = info && summaryOf(info);
+      if (info && summary?.exit) summary.exit = await this.#judgedExit(info, 0);
+      out.push(summary ?? {
         id: c.Id,
         taskId: c.Labels[LABEL.TASK_ID] ?? '',
         frameworkId: c.Labels[LABEL.FRAMEWORK_ID] ?? '',
@@ -411,6 +414,24 @@ export class DockerRuntime implements ContainerRuntime {
       if (info || Date.now() > end) return info;
       await sleep(50);
     }
+  }
+
+  /**
+   * A failed container's exit, with an OOM kill recognised even where the engine missed it. The
+   * engine learns of an OOM kill from a notification that races the exit: under load its
+   * OOMKilled flag is often unset, and its "oom" event is sometimes never sent. The kernel's own
+   * record is written before the kill, so it is asked first (it also catches a shell whose child
+   * was OOM-killed and that exited with a code of its own). Only without access to the kernel log
+   * is the engine's event waited for, up to engineWaitMs, for a SIGKILL exit.
+   */
+  async #judgedExit(info: Docker.ContainerInspectInfo, engineWaitMs: number): Promise<ExitInfo> {
+    const exit = exitOf(info);
+    if (exit.exitCode === 0 || exit.oomKilled) return exit;
+    const byKernel = await this.#oom.killedIn(info.Id);
+    if (byKernel !== undefined) return { ...exit, oomKilled: byKernel };
+    if (exit.exitCode !== 137 || engineWaitMs === 0) return exit;
+    if (await this.#oomEvent(info.Id, info.State.FinishedAt, engineWaitMs)) return { ...exit, oomKilled: true };
+    return exitOf((await this.#inspectRaw(info.Id)) ?? info);
   }
 
   /**
