@@ -18,7 +18,7 @@ export const devCommand: Command = {
     agents: { type: 'string', default: '2', help: 'how many agents to run; the machine\'s resources (or with --resources, its ports) are split between them', placeholder: 'N' },
     runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
     'work-dir': { type: 'string', help: "agents' sandboxes and checkpoints (default: DATA/agents with --data, else a new temp folder removed on exit)", placeholder: 'DIR' },
-    resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048;ports:31000-32000"; cpus and mem must be > 0; the ports are split into one block per agent (default: a share of this machine)', placeholder: 'SPEC' },
+    resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048;ports:31000-32000" (mem and disk in MB; cpus and mem must be > 0); the ports, given or default, are split into one block per agent (default: a share of this machine)', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
   },
@@ -26,6 +26,7 @@ export const devCommand: Command = {
     'berth dev                                  # master on :5050 and 2 agents',
     'berth dev --agents 4 --runtime process',
     'berth dev --data ./berth-state             # keep state across restarts',
+    'berth dev --agents 2 --resources "cpus:1;mem:512;ports:31000-31099"   # 1 cpu each; ports 31000-31049 and 31050-31099',
   ],
   async run(flags) {
     const problems = new Problems('dev');

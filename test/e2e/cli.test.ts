@@ -180,4 +180,7 @@ t.test('berth dev --resources refuses agents with no cpus or memory, naming the 
   const few = await run([CLI, 'dev', '--agents', '3', '--resources', 'ports:31000-31001', '--runtime', 'process', '--port', '0'], 20_000);
   t.equal(few.code, 2, few.stderr);
   t.match(few.stderr, /--resources: ports 31000-31001 hold 2 ports, fewer than the 3 agents/);
+  const agent = await run([CLI, 'agent', '--resources', 'mem:0', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir()], 20_000);
+  t.equal(agent.code, 2, agent.stderr);
+  t.match(agent.stderr, /--resources: mem must be greater than 0 \(MB\), got 0/);
 });
