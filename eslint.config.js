@@ -1,4 +1,4 @@
-// Lint, including the folder dependency rules of shared/DESIGN.md section 1.
+// Lint, including the folder dependency rules that docs/architecture.md explains.
 import tseslint from 'typescript-eslint';
 
 const ours = (...folders) => folders.flatMap((f) => [`**/${f}/**`, `**/${f}`]);
@@ -18,18 +18,18 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  forbid(['protocol/**/*.ts'], ['master', 'agent', 'frameworks', 'cli'], 'protocol/ imports nothing of ours (DESIGN.md 1).'),
-  forbid(['master/**/*.ts'], ['agent', 'frameworks', 'cli'], 'master/ imports protocol/ only (DESIGN.md 1).'),
-  forbid(['agent/**/*.ts'], ['master', 'frameworks', 'cli'], 'agent/ imports protocol/ only (DESIGN.md 1).'),
-  forbid(['frameworks/sdk/**/*.ts'], ['master', 'agent', 'cli', 'services', 'batch'], 'frameworks/sdk imports protocol/ only (DESIGN.md 1).'),
-  forbid(['frameworks/services/**/*.ts'], ['master', 'agent', 'cli', 'batch'], 'frameworks/services imports the sdk and protocol/ only (DESIGN.md 1).'),
-  forbid(['frameworks/batch/**/*.ts'], ['master', 'agent', 'cli', 'services'], 'frameworks/batch imports the sdk and protocol/ only (DESIGN.md 1).'),
+  forbid(['protocol/**/*.ts'], ['master', 'agent', 'frameworks', 'cli'], 'protocol/ imports nothing of ours (docs/architecture.md).'),
+  forbid(['master/**/*.ts'], ['agent', 'frameworks', 'cli'], 'master/ imports protocol/ only (docs/architecture.md).'),
+  forbid(['agent/**/*.ts'], ['master', 'frameworks', 'cli'], 'agent/ imports protocol/ only (docs/architecture.md).'),
+  forbid(['frameworks/sdk/**/*.ts'], ['master', 'agent', 'cli', 'services', 'batch'], 'frameworks/sdk imports protocol/ only (docs/architecture.md).'),
+  forbid(['frameworks/services/**/*.ts'], ['master', 'agent', 'cli', 'batch'], 'frameworks/services imports the sdk and protocol/ only (docs/architecture.md).'),
+  forbid(['frameworks/batch/**/*.ts'], ['master', 'agent', 'cli', 'services'], 'frameworks/batch imports the sdk and protocol/ only (docs/architecture.md).'),
   {
-    // The allocator is pure: no I/O, timers or sockets (DESIGN.md 1).
+    // The allocator is pure: no I/O, timers or sockets (docs/architecture.md).
     files: ['master/allocator/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['node:*', 'ws', 'redis', 'dockerode', 'pino'], message: 'the allocator is pure: no I/O (DESIGN.md 1).' },
+        { group: ['node:*', 'ws', 'redis', 'dockerode', 'pino'], message: 'the allocator is pure: no I/O (docs/architecture.md).' },
         { group: ours('agent', 'frameworks', 'cli', 'store'), message: 'the allocator sees snapshots only.' },
       ] }],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch', 'process'],

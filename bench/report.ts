@@ -1,5 +1,5 @@
 // What every bench returns, and the two ways it is shown: an aligned table for people and, with
-// --json FILE, the JSON of shared/DESIGN.md section 8.
+// --json FILE, the JSON that docs/architecture.md (Benchmarks) describes.
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 

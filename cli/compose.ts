@@ -201,7 +201,7 @@ export function parseReservations(values: string[], total: Res, problems: Proble
   return out;
 }
 
-/** Detected resources with a SPEC's overrides applied; problems go to `problems`. */
+/** Detected resources with a SPEC's overrides applied; problems (a bad spec, no cpus or memory) go to `problems`. */
 export async function agentResources(spec: string | undefined, workDir: string, problems: Problems): Promise<Res> {
   let overrides = {};
   if (spec) {
@@ -213,7 +213,11 @@ export async function agentResources(spec: string | undefined, workDir: string, 
   }
   await mkdir(workDir, { recursive: true });
   const detected = await detectResources({ workDir });
-  return resources.normalize({ ...detected, ...overrides });
+  const res = resources.normalize({ ...detected, ...overrides });
+  // An agent without cpus or memory can run nothing: every task asks for some of both.
+  if (res.cpus <= 0) problems.add(`--resources: cpus must be greater than 0, got ${res.cpus}`);
+  if (res.memMb <= 0) problems.add(`--resources: mem must be greater than 0 (MB), got ${res.memMb}`);
+  return res;
 }
 
 /** ~/.berth/NAME: where an agent keeps its sandboxes and checkpoints unless told otherwise. */

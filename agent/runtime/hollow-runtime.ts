@@ -1,6 +1,6 @@
 // A runtime that only pretends, for benchmarks of the control plane: launch resolves at once, no
 // process runs, and the "container" ends with exit 0 after durationMs (or runs until killed).
-// Every report that uses it must say so (DESIGN.md 8).
+// Every report that uses it must say so (docs/architecture.md, Benchmarks).
 import { abortable } from './abortable.js';
 import type {
   AdoptRequest,

@@ -12,7 +12,7 @@ export const agentCommand: Command = {
     master: { type: 'string', default: 'ws://127.0.0.1:5050', help: 'the masters, comma-separated (tried in turn; standbys redirect to the leader)', placeholder: 'URLS' },
     runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
     'work-dir': { type: 'string', default: defaultWorkDir('agent'), help: 'sandboxes, logs and checkpoints', placeholder: 'DIR' },
-    resources: { type: 'string', help: 'override detected resources, e.g. "cpus:4;mem:8192;disk:20000;ports:31000-32000"', placeholder: 'SPEC' },
+    resources: { type: 'string', help: 'override detected resources, e.g. "cpus:4;mem:8192;disk:20000;ports:31000-32000" (mem and disk in MB; cpus and mem must be > 0)', placeholder: 'SPEC' },
     attributes: { type: 'string', multiple: true, help: 'attributes frameworks can place by, KEY=VALUE[,KEY=VALUE]', placeholder: 'K=V' },
     reserve: { type: 'string', multiple: true, help: 'a static reservation: part of the resources offered only to one role, ROLE=cpus:2;mem:4096', placeholder: 'ROLE=SPEC' },
     hostname: { type: 'string', default: defaultHostname(), help: 'the name this agent reports', placeholder: 'NAME' },

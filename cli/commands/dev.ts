@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resources, type Res } from '../../protocol/index.js';
+import { resources } from '../../protocol/index.js';
 import type { Agent } from '../../agent/index.js';
+import { scalarsNamedBy, shareAmongAgents } from '../agent-shares.js';
 import { cliLogger, LOG_FLAGS } from '../log.js';
 import { agentResources, chooseRuntime, MASTER_FLAGS, masterFlags, runMaster, startAgent, untilSignal } from '../compose.js';
 import { Problems, UsageError, type Command } from '../flags.js';
@@ -14,10 +15,10 @@ export const devCommand: Command = {
   summary: 'Start a local cluster in one process: a master and N agents on this machine.',
   usage: 'berth dev [--agents N] [--runtime auto|docker|process] [--port P] [flags]',
   flags: {
-    agents: { type: 'string', default: '2', help: 'how many agents to run; the machine\'s resources are split between them', placeholder: 'N' },
+    agents: { type: 'string', default: '2', help: 'how many agents to run; this machine\'s resources and the ports are split between them', placeholder: 'N' },
     runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
     'work-dir': { type: 'string', help: "agents' sandboxes and checkpoints (default: DATA/agents with --data, else a new temp folder removed on exit)", placeholder: 'DIR' },
-    resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048" (default: a share of this machine)', placeholder: 'SPEC' },
+    resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048;ports:31000-32000" (mem and disk in MB; cpus and mem must be > 0); what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
   },
@@ -25,6 +26,7 @@ export const devCommand: Command = {
     'berth dev                                  # master on :5050 and 2 agents',
     'berth dev --agents 4 --runtime process',
     'berth dev --data ./berth-state             # keep state across restarts',
+    'berth dev --agents 2 --resources "cpus:1;mem:512;ports:31000-31099"   # 1 cpu each; ports 31000-31049 and 31050-31099',
   ],
   async run(flags) {
     const problems = new Problems('dev');
@@ -35,18 +37,22 @@ export const devCommand: Command = {
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
     const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
     const machine = await agentResources(flags.resources as string | undefined, workDir, problems);
+    // What the SPEC names each agent gets whole; what is detected is split between them. Ports
+    // are split either way, so agents on this one host never offer the same port.
+    const shared = shareAmongAgents(machine, count, scalarsNamedBy(flags.resources as string | undefined));
+    if ('problem' in shared) problems.add(`--resources: ${shared.problem}`);
     problems.throwIfAny();
+    const shares = 'shares' in shared ? shared.shares : [];
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
     const runtime = await chooseRuntime(asked, log);
     const running = await runMaster(m, log);
-    const perAgent = flags.resources ? () => machine : (i: number) => share(machine, count, i);
     const agents: Agent[] = [];
     for (let i = 0; i < count; i++) {
       agents.push(await startAgent({
         masterUrl: running.url,
         runtime,
         workDir: join(workDir, `agent-${i + 1}`),
-        resources: perAgent(i),
+        resources: shares[i] ?? machine,
         attributes: { 'berth.dev/agent': String(i + 1) },
         hostname: `dev-agent-${i + 1}`,
       }, log));
@@ -60,7 +66,8 @@ export const devCommand: Command = {
       '',
       'berth dev is running',
       `  master   ${running.url}   state: ${running.httpUrl}/api/v1/state   metrics: ${running.httpUrl}/metrics`,
-      `  agents   ${count} x ${runtime} runtime, each ${resources.format(perAgent(0))}`,
+      `  agents   ${count} x ${runtime} runtime`,
+      ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}`),
       `  store    ${store}`,
       '',
       'Try:',
@@ -77,17 +84,3 @@ export const devCommand: Command = {
     });
   },
 };
-
-/** Agent i's share of the machine: cpus and memory split evenly, a separate block of ports each. */
-function share(machine: Res, count: number, i: number): Res {
-  const ports = resources.listPorts(machine);
-  const per = Math.floor(ports.length / count);
-  const mine = ports.slice(i * per, (i + 1) * per);
-  return resources.normalize({
-    cpus: Math.max(0.1, Math.floor((machine.cpus / count) * 10) / 10),
-    memMb: Math.max(64, Math.floor(machine.memMb / count)),
-    diskMb: Math.floor(machine.diskMb / count),
-    gpus: 0,
-    ports: mine.length ? [{ begin: mine[0] as number, end: mine[mine.length - 1] as number }] : [],
-  });
-}

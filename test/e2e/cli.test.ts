@@ -147,3 +147,40 @@ t.test('bad flags are refused with a message naming the flag and the rule', asyn
   t.equal(help.code, 0);
   for (const flag of ['--agents', '--runtime', '--port', '--redis', '--data', '--role', '--work-dir']) t.match(help.stdout, flag);
 });
+
+t.test('berth dev --resources gives each agent on this host its own block of ports', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process', '--agents', '3', '--resources', 'cpus:1;mem:256;ports:31000-31011']);
+  const agents = await until('three agents', async () => {
+    const r = await run([CLI, 'agents', '-o', 'json', '--master', cluster.http]);
+    const list = r.code === 0 ? (JSON.parse(r.stdout) as { total: { cpus: number; memMb: number; ports: { begin: number; end: number }[] } }[]) : [];
+    return list.length === 3 ? list : undefined;
+  });
+  const owner = new Map<number, number>();
+  const shared: string[] = [];
+  agents.forEach((a, i) => {
+    t.equal(a.total.cpus, 1, 'every agent gets the cpus the spec names');
+    t.equal(a.total.memMb, 256, 'every agent gets the memory the spec names');
+    for (const r of a.total.ports) for (let p = r.begin; p <= r.end; p++) {
+      if (owner.has(p)) shared.push(`${p} (agents ${owner.get(p)} and ${i})`);
+      owner.set(p, i);
+    }
+  });
+  t.same(shared, [], 'no port is offered by two agents');
+  t.equal(owner.size, 12, 'together the agents offer every port of the range');
+});
+
+t.test('berth dev --resources refuses agents with no cpus or memory, naming the field and the rule', async (t) => {
+  const zero = await run([CLI, 'dev', '--resources', 'cpus:0', '--runtime', 'process', '--port', '0'], 20_000);
+  t.equal(zero.code, 2, zero.stderr);
+  t.match(zero.stderr, /--resources: cpus must be greater than 0, got 0/);
+  const both = await run([CLI, 'dev', '--resources', 'cpus:0;mem:0', '--runtime', 'process', '--port', '0'], 20_000);
+  t.equal(both.code, 2, both.stderr);
+  t.match(both.stderr, /cpus must be greater than 0/);
+  t.match(both.stderr, /mem must be greater than 0/);
+  const few = await run([CLI, 'dev', '--agents', '3', '--resources', 'ports:31000-31001', '--runtime', 'process', '--port', '0'], 20_000);
+  t.equal(few.code, 2, few.stderr);
+  t.match(few.stderr, /--resources: ports 31000-31001 hold 2 ports, fewer than the 3 agents/);
+  const agent = await run([CLI, 'agent', '--resources', 'mem:0', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir()], 20_000);
+  t.equal(agent.code, 2, agent.stderr);
+  t.match(agent.stderr, /--resources: mem must be greater than 0 \(MB\), got 0/);
+});
