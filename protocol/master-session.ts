@@ -40,7 +40,10 @@ export class MasterSessionError extends Error {
 export type SessionStatus =
   | { type: 'connecting'; url: string; attempt: number }
   | { type: 'connected'; url: string; masterId: string; epoch: number }
-  /** A connection attempt failed (connected false) or an open connection closed. */
+  /**
+   * A connection attempt failed (connected false) or an open connection closed; the next attempt
+   * follows in retryInMs (0: a redirect followed at once; -1: the session gives up).
+   */
   | { type: 'disconnected'; url: string; code: number; reason: string; connected: boolean; retryInMs: number }
   | { type: 'redirected'; from: string; to: string }
   | { type: 'gave-up'; url: string; error: MasterSessionError };
@@ -318,10 +321,10 @@ export class MasterSession {
     return checked.url === from ? undefined : checked.url;
   }
 
+  /** A move outside MOVES would be a bug here; it is ignored, so bookkeeping never ends a session. */
   #transition(to: SessionState): void {
     const from = this.#state;
-    if (from === to) return;
-    if (!MOVES[from].includes(to)) return;
+    if (from === to || !MOVES[from].includes(to)) return;
     this.#state = to;
   }
 }
