@@ -265,6 +265,7 @@ export class Agent {
       // An unusable checkpoint: running on could lose or double tasks, so a person must act.
       this.#log.error({ err }, 'agent cannot recover its checkpoint; not connecting');
       this.#transition(AgentState.FAILED);
+      this.#failure = err as Error;
       this.#failRegisteredWaiters(err as Error);
       return;
     }

@@ -112,7 +112,9 @@ export class SchedulerClient {
       log: this.#log,
     });
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    // A signal that is already aborted never fires: the client is closed before it starts.
+    if (options.signal?.aborted) void this.close();
+    else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The framework id, once subscribed. */

@@ -104,3 +104,15 @@ t.test('a URL that is not a master ends the stream at once', async (t) => {
 t.test('a malformed master URL is refused when the client is built', async (t) => {
   t.throws(() => new SchedulerClient({ masterUrl: 'localhost:5050', framework: { name: 'x' } }), /masterUrl: "localhost:5050" has the scheme localhost/);
 });
+
+t.test('an aborted signal closes the client: no connection, the events end', async (t) => {
+  const net = new MemoryNet();
+  net.master(`ws://a:1${PATH}`, schedulerMaster('a'));
+  const controller = new AbortController();
+  controller.abort();
+  const c = new SchedulerClient({ masterUrl: 'ws://a:1', framework: { name: 'x' }, dial: net.dial, signal: controller.signal });
+  const events: SchedulerEvent[] = [];
+  for await (const e of c.events()) events.push(e);
+  t.same(events, []);
+  t.equal(net.dials.length, 0);
+});
