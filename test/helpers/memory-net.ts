@@ -11,6 +11,7 @@ import {
   type Channel,
   type Dialer,
   type HandshakeAnswer,
+  type MemoryTransport,
   type pb,
 } from '../../protocol/index.js';
 
@@ -48,6 +49,8 @@ type Host = { type: 'master'; master: MemoryMaster } | { type: 'http'; status: n
 export class MemoryNet {
   /** Every URL dialled, in order. */
   readonly dials: string[] = [];
+  /** The client end of every connection made, in order (cut() one to simulate a cut cable). */
+  readonly connections: MemoryTransport[] = [];
   #hosts = new Map<string, Host>();
 
   /** Serves a master at a full endpoint URL (ws://m1:5050/api/v1/agent). */
@@ -74,6 +77,7 @@ export class MemoryNet {
       return Promise.reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${host.status} instead of a WebSocket upgrade`, { final: ![502, 503, 504].includes(host.status) }));
     }
     const { client, server } = memoryTransportPair({ server: url });
+    this.connections.push(client);
     const m = host.master;
     acceptChannel(server, { kind: m.kind, handshake: () => m.answer(), opened: (c) => m.opened(c) }, channelSettings({}));
     return Promise.resolve(client);

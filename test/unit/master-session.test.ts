@@ -268,3 +268,15 @@ t.test('a redirect to an unusable URL is ignored and the list is rotated', async
   t.equal(s.url, B);
   await s.close();
 });
+
+t.test('a cut connection is noticed by heartbeats and the session reconnects', async (t) => {
+  const net = new MemoryNet();
+  const a = net.master(`${A}${PATH}`, new MemoryMaster('a'));
+  const { s, statuses } = session(net, [A], { channel: { heartbeatIntervalMs: 10 } });
+  void runReady(s);
+  await until('connected', () => a.current);
+  net.connections[0]?.cut();
+  await until('connected again', () => a.channels.length === 2);
+  t.match(statuses.find((st) => st.type === 'disconnected'), { code: CloseCode.HEARTBEAT_TIMEOUT, connected: true });
+  await s.close();
+});
