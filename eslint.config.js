@@ -2,10 +2,12 @@
 import tseslint from 'typescript-eslint';
 
 const ours = (...folders) => folders.flatMap((f) => [`**/${f}/**`, `**/${f}`]);
-const forbid = (files, folders, why) => ({
+// Only the channel's WebSocket adapter talks to `ws` (docs/architecture.md); everything else gets a Channel.
+const noWs = { name: 'ws', message: 'only protocol/channel-ws.ts touches ws; use a Channel or a Transport (docs/architecture.md).' };
+const forbid = (files, folders, why, paths = [noWs]) => ({
   files,
   rules: {
-    'no-restricted-imports': ['error', { patterns: [{ group: ours(...folders), message: why }] }],
+    'no-restricted-imports': ['error', { paths, patterns: [{ group: ours(...folders), message: why }] }],
   },
 });
 
@@ -19,6 +21,7 @@ export default tseslint.config(
     },
   },
   forbid(['protocol/**/*.ts'], ['master', 'agent', 'frameworks', 'cli'], 'protocol/ imports nothing of ours (docs/architecture.md).'),
+  forbid(['protocol/channel-ws.ts'], ['master', 'agent', 'frameworks', 'cli'], 'protocol/ imports nothing of ours (docs/architecture.md).', []),
   forbid(['master/**/*.ts'], ['agent', 'frameworks', 'cli'], 'master/ imports protocol/ only (docs/architecture.md).'),
   forbid(['agent/**/*.ts'], ['master', 'frameworks', 'cli'], 'agent/ imports protocol/ only (docs/architecture.md).'),
   forbid(['frameworks/sdk/**/*.ts'], ['master', 'agent', 'cli', 'services', 'batch'], 'frameworks/sdk imports protocol/ only (docs/architecture.md).'),

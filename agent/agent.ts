@@ -6,128 +6,31 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import {
-  backoff,
-  ChannelError,
   CloseCode,
-  connect,
-  FINAL_CLOSE_CODES,
   HelloKind,
-  sleep,
+  MasterSession,
   type AgentCall,
   type AgentEvent,
   type Channel,
-  type Res,
+  type SessionConnection,
   type TaskStatus,
-  type Welcome,
   TaskReason,
 } from '../protocol/index.js';
 import { readBootId } from './boot-id.js';
 import { Checkpoint, type AgentCheckpoint } from './checkpoint.js';
 import { LogServer } from './log-server.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
-import { StatusUpdateManager, type Timers } from './status-update-manager.js';
+import { StatusUpdateManager } from './status-update-manager.js';
 import { TaskRunner, type AgentTaskView } from './task-runner.js';
-import { UsageReporter, type HostSample } from './usage-reporter.js';
+import { UsageReporter } from './usage-reporter.js';
+import { AgentState, channelOptionsOf, MOVES, type AgentOptions, type StopOptions } from './agent-options.js';
 
 export type { AgentTaskView } from './task-runner.js';
-
+export { AgentState, type AgentOptions, type StopOptions } from './agent-options.js';
 
 export const AGENT_VERSION = '0.1.0';
 const CLIENT = `berth-agent/0.1`;
 const AGENT_PATH = '/api/v1/agent';
-
-export interface AgentOptions {
-  /**
-   * The masters' base URLs, for example ws://127.0.0.1:5050 (the agent path is added): one, or
-   * several separated by commas. They are tried in turn; a standby's redirect is followed.
-   */
-  masterUrl: string;
-  runtime: ContainerRuntime;
-  log: Logger;
-  /** What this agent advertises (see detectResources()). */
-  resources: Res;
-  /** Static reservations: parts of `resources` offered only to frameworks of these roles. */
-  reservations?: { role: string; resources: Res }[];
-  /** Sandboxes live under <workDir>/sandboxes/<taskId>; the checkpoint is <workDir>/checkpoint.json. */
-  workDir: string;
-  hostname?: string;
-  attributes?: Record<string, string>;
-  /** The id to register under when the work dir has no checkpoint (the checkpoint's id wins). */
-  agentId?: string;
-  /**
-   * Read from the host when not given (agent/boot-id.ts). A checkpoint written under another boot
-   * id means the host rebooted: the agent starts afresh and tells the master its previous id.
-   */
-  bootId?: string;
-  version?: string;
-  /** Used when neither the kill nor the task names a grace period. */
-  defaultKillGracePeriodMs?: number;
-  /** Re-send backoff of unacknowledged status updates. */
-  statusRetry?: { initialMs?: number; maxMs?: number };
-  /** Reconnect backoff. */
-  reconnect?: { initialMs?: number; maxMs?: number };
-  /** How long the master has to answer a registration before the agent reconnects. */
-  registerTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
-  handshakeTimeoutMs?: number;
-  /** Timers for status re-sends (tests inject fakes). */
-  timers?: Timers;
-  /** How often usage is sampled and reported (default 5000). */
-  usageIntervalMs?: number;
-  /** Under pressure when the tasks use more than this fraction of the advertised memory (default 0.9). */
-  memoryPressureFraction?: number;
-  /** Under pressure when the host has less memory available than this (default 256 MiB). */
-  hostMemoryFloorMb?: number;
-  /** The host's memory and cpu (tests inject fakes). */
-  hostSample?: () => HostSample;
-  /** How long finished tasks' containers and sandboxes are kept for their logs (default 10 min). */
-  finishedRetentionMs?: number;
-  /** At most this many finished tasks are kept (default 100). */
-  finishedMaxTasks?: number;
-}
-
-export interface StopOptions {
-  /**
-   * Kill every task (with its grace period), report it, and remove finished tasks' containers
-   * before leaving. Default false: tasks keep running, finished ones are kept for their logs.
-   */
-  killTasks?: boolean;
-  /** The reason put on the TASK_KILLED updates. */
-  reason?: string;
-  /** How long to wait for the master to acknowledge the last updates. */
-  flushTimeoutMs?: number;
-}
-
-/** The session's state. */
-export const AgentState = {
-  IDLE: 'idle',
-  CONNECTING: 'connecting',
-  REGISTERING: 'registering',
-  REGISTERED: 'registered',
-  STOPPING: 'stopping',
-  STOPPED: 'stopped',
-  /** The master refused this agent for good (a final close code); it does not reconnect. */
-  FAILED: 'failed',
-} as const;
-export type AgentState = (typeof AgentState)[keyof typeof AgentState];
-
-const MOVES: Record<AgentState, readonly AgentState[]> = {
-  idle: ['connecting', 'stopping', 'failed'],
-  connecting: ['registering', 'connecting', 'stopping', 'failed'],
-  registering: ['registered', 'connecting', 'stopping', 'failed'],
-  registered: ['connecting', 'stopping', 'failed'],
-  stopping: ['stopped'],
-  stopped: [],
-  failed: ['stopping'],
-};
-
-/** Pulls the leader's URL out of a NOT_LEADER close reason ("leader is ws://host:port"). */
-export function leaderFromReason(reason: string): string | undefined {
-  const m = /wss?:\/\/[^\s"']+/.exec(reason);
-  if (!m) return undefined;
-  return m[0].replace(/\/+$/, '').replace(new RegExp(`${AGENT_PATH}$`), '');
-}
 
 export class Agent {
   #options: AgentOptions;
@@ -144,6 +47,7 @@ export class Agent {
   #previousAgentId = '';
   #bootId: string | undefined;
   #epoch = 0;
+  #session: MasterSession;
   #channel: Channel | undefined;
   // One signal ends every task's wait() at stop, so it has a listener per running task.
   #abort = (() => {
@@ -155,6 +59,8 @@ export class Agent {
   #recovered: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #registeredWaiters: { resolve: (id: string) => void; reject: (err: Error) => void }[] = [];
+  /** Why the agent failed, for whenRegistered() callers that come late. */
+  #failure: Error | undefined;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -162,6 +68,16 @@ export class Agent {
     this.#log = options.log.child({ component: 'agent' });
     this.#agentId = options.agentId ?? '';
     this.#bootId = options.bootId;
+    this.#session = new MasterSession({
+      masterUrl: options.masterUrl,
+      path: AGENT_PATH,
+      kind: HelloKind.AGENT,
+      client: CLIENT,
+      channel: channelOptionsOf(options),
+      reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
+      ...(options.dial ? { dial: options.dial } : {}),
+      log: this.#log,
+    });
     this.#updates = new StatusUpdateManager({
       send: (status) => this.#sendCall({ update: { status } }),
       ...(options.statusRetry?.initialMs === undefined ? {} : { initialMs: options.statusRetry.initialMs }),
@@ -262,7 +178,7 @@ export class Agent {
   whenRegistered(): Promise<string> {
     if (this.#state === AgentState.REGISTERED) return Promise.resolve(this.#agentId);
     if (this.#state === AgentState.STOPPED || this.#state === AgentState.FAILED) {
-      return Promise.reject(new Error(`agent is ${this.#state}`));
+      return Promise.reject(this.#failure ?? new Error(`agent is ${this.#state}`));
     }
     return new Promise((resolve, reject) => this.#registeredWaiters.push({ resolve, reject }));
   }
@@ -291,9 +207,10 @@ export class Agent {
     this.#usage.stop();
     this.#logs.cancelAll();
     this.#runner.stop();
-    this.#channel?.close(CloseCode.NORMAL, 'agent stopping');
+    const closed = this.#session.close(CloseCode.NORMAL, 'agent stopping');
     this.#updates.stop();
     await this.#loop;
+    await closed;
     await this.#checkpoint.save();
     this.#transition(AgentState.STOPPED);
     this.#failRegisteredWaiters(new Error('agent stopped'));
@@ -341,10 +258,6 @@ export class Agent {
   // Session
 
   async #run(): Promise<void> {
-    const masters = this.#options.masterUrl.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
-    let next = 0;
-    const configured = (): string => masters[next % masters.length] as string;
-    const delay = backoff({ initialMs: this.#options.reconnect?.initialMs ?? 500, maxMs: this.#options.reconnect?.maxMs ?? 10_000 });
     this.#recovered = this.#recover();
     try {
       await this.#recovered;
@@ -352,115 +265,55 @@ export class Agent {
       // An unusable checkpoint: running on could lose or double tasks, so a person must act.
       this.#log.error({ err }, 'agent cannot recover its checkpoint; not connecting');
       this.#transition(AgentState.FAILED);
+      this.#failure = err as Error;
       this.#failRegisteredWaiters(err as Error);
       return;
     }
     this.#usage.start();
-    let url = configured();
-    let attempt = 0;
-    let redirects = 0;
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      this.#transition(AgentState.CONNECTING);
-      let code: number;
-      let reason: string;
-      let registered = false;
-      try {
-        const { channel, welcome } = await connect(`${url}${AGENT_PATH}`, {
-          kind: HelloKind.AGENT,
-          client: CLIENT,
-          signal,
-          ...this.#channelOptions(),
-        });
-        if (signal.aborted) {
-          channel.close(CloseCode.NORMAL, 'agent stopping');
-          break;
-        }
-        const closed = await this.#session(channel, welcome, url);
-        ({ code, reason, registered } = closed);
-      } catch (err) {
-        if (!(err instanceof ChannelError)) throw err;
-        code = err.closeCode;
-        reason = err.reason;
-      }
-      if (signal.aborted) break;
-      if (registered) {
-        attempt = 0;
-        redirects = 0;
-      }
-      if (FINAL_CLOSE_CODES.has(code)) {
-        this.#log.error({ code, reason, url }, 'master refused this agent for good; not reconnecting');
-        this.#transition(AgentState.FAILED);
-        this.#failRegisteredWaiters(new Error(`master refused the agent (${code}): ${reason}`));
-        return;
-      }
+    this.#transition(AgentState.CONNECTING);
+    const end = await this.#session.run((connection) => this.#serve(connection));
+    if (end.type === 'gave-up') {
+      // A final close code (REPLACED: another agent process took this id), or no master at the URL.
+      this.#log.error({ code: end.code, reason: end.reason, err: end.error }, 'agent stopped connecting to the masters');
+      this.#transition(AgentState.FAILED);
+      this.#failure = end.error;
+      this.#failRegisteredWaiters(end.error);
+    }
+  }
+
+  /** Serves one connection: register, then handle events until it closes (the session reconnects). */
+  #serve({ channel, url, ready }: SessionConnection): void {
+    this.#channel = channel;
+    this.#transition(AgentState.REGISTERING);
+    const timer = setTimeout(() => {
+      this.#log.warn({ url }, 'master did not answer the registration; reconnecting');
+      channel.close(CloseCode.GOING_AWAY, 'no Registered answer');
+    }, this.#options.registerTimeoutMs ?? 10_000);
+    channel.onClose((code, reason) => {
+      clearTimeout(timer);
+      this.#updates.offline();
+      // Log streams answer requests of this connection only.
+      this.#logs.cancelAll();
+      if (this.#channel === channel) this.#channel = undefined;
       if (code === CloseCode.AGENT_REMOVED) {
         // The master no longer knows this id; come back as a new agent.
         this.#log.warn({ agentId: this.#agentId, reason }, 'master removed this agent; registering anew');
         this.#agentId = '';
       }
-      const leader = code === CloseCode.NOT_LEADER ? leaderFromReason(reason) : undefined;
-      if (leader) {
-        this.#log.info({ from: url, to: leader }, 'following the leading master');
-        url = leader;
-        // The first redirect is followed at once; masters that keep pointing elsewhere get a backoff.
-        if (redirects++ === 0) continue;
-      } else {
-        redirects = 0;
-        // The master went away (or a followed leader did): try the next configured one, since
-        // another master may lead by now.
-        next++;
-        url = configured();
-      }
-      const waitMs = delay(attempt++);
-      this.#log.warn({ code, reason, url, waitMs }, 'disconnected from master; reconnecting');
-      await sleep(waitMs, signal);
-    }
-  }
-
-  #channelOptions(): { heartbeatIntervalMs?: number; heartbeatTimeoutMs?: number; handshakeTimeoutMs?: number } {
-    const o = this.#options;
-    return {
-      ...(o.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: o.heartbeatIntervalMs }),
-      ...(o.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: o.heartbeatTimeoutMs }),
-      ...(o.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: o.handshakeTimeoutMs }),
-    };
-  }
-
-  /** Runs one connection: register, then handle events until it closes. */
-  #session(channel: Channel, welcome: Welcome, url: string): Promise<{ code: number; reason: string; registered: boolean }> {
-    this.#channel = channel;
-    this.#transition(AgentState.REGISTERING);
-    this.#log.info({ url, masterId: welcome.masterId, epoch: welcome.epoch }, 'connected to master');
-    let registered = false;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#log.warn({ url }, 'master did not answer the registration; reconnecting');
-        channel.close(CloseCode.GOING_AWAY, 'no Registered answer');
-      }, this.#options.registerTimeoutMs ?? 10_000);
-      channel.onClose((code, reason) => {
-        clearTimeout(timer);
-        this.#updates.offline();
-        // Log streams answer requests of this connection only.
-        this.#logs.cancelAll();
-        if (this.#channel === channel) this.#channel = undefined;
-        resolve({ code, reason, registered });
-      });
-      channel.onMessage((envelope) => {
-        const event = envelope.agentEvent;
-        if (!event) {
-          if (envelope.error) this.#log.warn({ code: envelope.error.code, message: envelope.error.message }, 'master sent an error');
-          else this.#log.warn('ignoring a frame that is not an agent event');
-          return;
-        }
-        if (event.registered) {
-          clearTimeout(timer);
-          registered = true;
-        }
-        this.#onEvent(event);
-      });
-      channel.send({ agentCall: { register: this.#registration() } });
+      this.#transition(AgentState.CONNECTING);
     });
+    channel.onMessage((envelope) => {
+      const event = envelope.agentEvent;
+      if (!event) {
+        if (envelope.error) this.#log.warn({ code: envelope.error.code, message: envelope.error.message }, 'master sent an error');
+        else this.#log.warn('ignoring a frame that is not an agent event');
+        return;
+      }
+      if (event.registered) clearTimeout(timer);
+      this.#onEvent(event);
+      if (event.registered && this.#state === AgentState.REGISTERED) ready();
+    });
+    channel.send({ agentCall: { register: this.#registration() } });
   }
 
   #registration(): NonNullable<AgentCall['register']> {

@@ -1,5 +1,5 @@
 // The public surface of agent/.
-export { Agent, AgentState, AGENT_VERSION, leaderFromReason } from './agent.js';
+export { Agent, AgentState, AGENT_VERSION } from './agent.js';
 export type { AgentOptions, AgentTaskView, StopOptions } from './agent.js';
 export { StatusUpdateManager, realTimers } from './status-update-manager.js';
 export type { PendingStatus, StatusUpdateManagerOptions, Timers } from './status-update-manager.js';

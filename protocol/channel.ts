@@ -1,11 +1,9 @@
-// A framed, heartbeated WebSocket channel carrying one Envelope per binary message, with a
-// versioned handshake. This file and the HTTP adapters are the only places that touch `ws`.
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+// A framed, heartbeated channel carrying one Envelope per binary frame over a Transport, and both
+// sides of the versioned handshake. Sockets are the transport's business (channel-ws.ts).
 import { decode, encode } from './codec.js';
 import { CloseCode } from './errors.js';
 import { PROTOCOL_VERSION, pb, type Envelope, type Hello, type Welcome } from './messages.js';
+import type { Transport } from './transport.js';
 
 export interface ChannelCounters {
   malformedFrames: number;
@@ -19,9 +17,16 @@ export function newCounters(): ChannelCounters {
 }
 
 export interface ChannelOptions {
-  /** How often to ping the peer. */
+  /**
+   * How often to ping the peer. A client that sets none pings at the interval the master announces
+   * in its Welcome (5 s when it announces none).
+   */
   heartbeatIntervalMs?: number;
-  /** How long without a pong or a message before the peer counts as gone. */
+  /**
+   * How long without a pong or a message before the peer counts as gone (default three intervals,
+   * 15 s at the default interval). Never less than two intervals, or a healthy peer would be cut off
+   * between two pings.
+   */
   heartbeatTimeoutMs?: number;
   /** Largest accepted frame; larger ones close the connection with 1009. */
   maxPayloadBytes?: number;
@@ -30,36 +35,44 @@ export interface ChannelOptions {
   counters?: ChannelCounters;
 }
 
-const DEFAULTS = {
+export const CHANNEL_DEFAULTS = {
   heartbeatIntervalMs: 5_000,
-  heartbeatTimeoutMs: 15_000,
+  /** Missed intervals before the peer counts as gone, when no timeout is given. */
+  heartbeatTimeoutIntervals: 3,
   maxPayloadBytes: 1024 * 1024,
   handshakeTimeoutMs: 5_000,
-};
+} as const;
 
-type Settings = typeof DEFAULTS & { counters: ChannelCounters };
-
-function settings(options: ChannelOptions): Settings {
-  return { ...DEFAULTS, ...stripUndefined(options), counters: options.counters ?? newCounters() };
+export interface ChannelSettings {
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  maxPayloadBytes: number;
+  handshakeTimeoutMs: number;
+  counters: ChannelCounters;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+/** Compiles options once; `announcedIntervalMs` is a master's Welcome.heartbeat_interval_ms. */
+export function channelSettings(options: ChannelOptions, announcedIntervalMs = 0): ChannelSettings {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? (announcedIntervalMs > 0 ? announcedIntervalMs : CHANNEL_DEFAULTS.heartbeatIntervalMs);
+  const timeout = options.heartbeatTimeoutMs ?? heartbeatIntervalMs * CHANNEL_DEFAULTS.heartbeatTimeoutIntervals;
+  return {
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs: Math.max(timeout, 2 * heartbeatIntervalMs),
+    maxPayloadBytes: options.maxPayloadBytes ?? CHANNEL_DEFAULTS.maxPayloadBytes,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? CHANNEL_DEFAULTS.handshakeTimeoutMs,
+    counters: options.counters ?? newCounters(),
+  };
 }
 
 export type MessageHandler = (envelope: pb.Envelope) => void;
-export type CloseHandler = (code: number, reason: string) => void;
+/** `leaderUrl` is set when the peer sent a Refusal naming the leader before closing. */
+export type CloseHandler = (code: number, reason: string, leaderUrl?: string) => void;
 
 /** One live connection after a successful handshake. */
 export class Channel {
   readonly remote: string;
-  #ws: WebSocket;
-  #settings: Settings;
+  #transport: Transport;
+  #settings: ChannelSettings;
   #onMessage: MessageHandler | undefined;
   #backlog: pb.Envelope[] = [];
   #closeHandlers: CloseHandler[] = [];
@@ -67,28 +80,29 @@ export class Channel {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing = false;
-  /** The TCP socket under the WebSocket, when known; frames sent in one tick share one write. */
-  #socket: Duplex | undefined;
-  #corked = false;
+  #leaderUrl: string | undefined;
 
-  constructor(ws: WebSocket, remote: string, s: Settings, socket?: Duplex) {
-    this.#ws = ws;
+  constructor(transport: Transport, remote: string, s: ChannelSettings) {
+    this.#transport = transport;
     this.remote = remote;
     this.#settings = s;
-    this.#socket = socket;
-    ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
-    ws.on('pong', () => (this.#lastSeen = Date.now()));
-    ws.on('ping', () => (this.#lastSeen = Date.now()));
-    ws.on('close', (code, reason) => this.#finish(code, reason.toString()));
-    ws.on('error', (err) => {
-      if (/max payload/i.test(err.message)) s.counters.oversizeFrames++;
+    transport.listen({
+      frame: (bytes, binary) => this.#receive(bytes, binary),
+      alive: () => (this.#lastSeen = Date.now()),
+      tooBig: () => s.counters.oversizeFrames++,
+      closed: (code, reason) => this.#finish(code, reason),
     });
     this.#timer = setInterval(() => this.#beat(), s.heartbeatIntervalMs);
     this.#timer.unref();
   }
 
   get open(): boolean {
-    return !this.#closed && !this.#closing && this.#ws.readyState === WebSocket.OPEN;
+    return !this.#closed && !this.#closing && this.#transport.open;
+  }
+
+  /** The heartbeat this channel keeps (a client's follows the master's Welcome unless set). */
+  get heartbeat(): { intervalMs: number; timeoutMs: number } {
+    return { intervalMs: this.#settings.heartbeatIntervalMs, timeoutMs: this.#settings.heartbeatTimeoutMs };
   }
 
   /** Sends one envelope; false when the channel is no longer open. */
@@ -99,25 +113,8 @@ export class Channel {
     if (bytes.length > this.#settings.maxPayloadBytes) {
       throw new RangeError(`frame of ${bytes.length} bytes is over the ${this.#settings.maxPayloadBytes}-byte limit; send it in parts`);
     }
-    this.#coalesce();
-    this.#ws.send(bytes);
+    this.#transport.send(bytes);
     return true;
-  }
-
-  /**
-   * Corks the socket until the end of this tick, so every frame sent meanwhile (a burst of RunTasks,
-   * status acknowledgements, forwarded updates) goes out in one writev instead of one syscall each.
-   * Order is kept: ws writes each frame to the socket at once; only the flush is deferred.
-   */
-  #coalesce(): void {
-    const socket = this.#socket;
-    if (this.#corked || !socket) return;
-    this.#corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      socket.uncork();
-    });
   }
 
   /** Sets the message handler; messages that arrived before it are delivered at once. */
@@ -129,38 +126,46 @@ export class Channel {
   }
 
   onClose(handler: CloseHandler): void {
-    if (this.#closed) handler(CloseCode.GOING_AWAY, 'already closed');
+    if (this.#closed) handler(CloseCode.GOING_AWAY, 'already closed', this.#leaderUrl);
     else this.#closeHandlers.push(handler);
   }
 
-  /** Starts the close handshake; close handlers run once the socket is closed (at most ~2 s). */
-  close(code: number = CloseCode.NORMAL, reason = ''): void {
+  /**
+   * Starts the close handshake; close handlers run once the connection is closed (at most ~2 s).
+   * With a leaderUrl, a Refusal naming the leader goes first, so the peer follows a field.
+   */
+  close(code: number = CloseCode.NORMAL, reason = '', leaderUrl?: string): void {
     if (this.#closed || this.#closing) return;
+    if (leaderUrl && this.#transport.open) this.#transport.send(encode({ refusal: { closeCode: code, reason, leaderUrl } }));
     this.#closing = true;
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    this.#ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    this.#transport.close(code, truncateReason(reason));
     // A peer that never answers the close handshake is cut off.
-    setTimeout(() => this.#ws.terminate(), 2_000).unref();
+    setTimeout(() => this.#transport.terminate(), 2_000).unref();
   }
 
   /** Drops the connection without a close handshake (tests use it to simulate a cut cable). */
   terminate(): void {
-    this.#ws.terminate();
     this.#finish(CloseCode.GOING_AWAY, 'terminated');
+    this.#transport.terminate();
   }
 
-  #receive(data: RawData, isBinary: boolean): void {
+  #receive(bytes: Uint8Array, binary: boolean): void {
     this.#lastSeen = Date.now();
     if (this.#closed || this.#closing) return;
-    if (!isBinary) {
+    if (!binary) {
       this.#settings.counters.malformedFrames++;
       this.close(CloseCode.MALFORMED_FRAME, 'text frames are not accepted; send binary berth.v1.Envelope frames');
       return;
     }
-    const decoded = decode(toBytes(data));
+    const decoded = decode(bytes);
     if (!decoded.ok) {
       this.#settings.counters.malformedFrames++;
       this.close(CloseCode.MALFORMED_FRAME, `malformed frame: ${decoded.reason}`);
+      return;
+    }
+    if (decoded.envelope.refusal) {
+      // The close follows; its handlers learn where the leader is.
+      this.#leaderUrl = decoded.envelope.refusal.leaderUrl || undefined;
       return;
     }
     if (this.#onMessage) this.#onMessage(decoded.envelope);
@@ -170,11 +175,11 @@ export class Channel {
   #beat(): void {
     if (Date.now() - this.#lastSeen > this.#settings.heartbeatTimeoutMs) {
       this.#settings.counters.heartbeatTimeouts++;
-      this.#ws.terminate();
       this.#finish(CloseCode.HEARTBEAT_TIMEOUT, 'no heartbeat from peer');
+      this.#transport.terminate();
       return;
     }
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping();
+    if (this.#transport.open) this.#transport.ping();
   }
 
   #finish(code: number, reason: string): void {
@@ -183,74 +188,100 @@ export class Channel {
     clearInterval(this.#timer);
     const handlers = this.#closeHandlers;
     this.#closeHandlers = [];
-    for (const h of handlers) h(code, reason);
+    for (const h of handlers) h(code, reason, this.#leaderUrl);
   }
 }
 
-/** Why a connection attempt or handshake failed. */
+/** Close reasons are limited to 123 bytes by RFC 6455. */
+function truncateReason(reason: string): string {
+  return Buffer.from(reason).subarray(0, 123).toString();
+}
+
+/** Why a connection attempt, a handshake or a session failed. */
 export class ChannelError extends Error {
   readonly closeCode: number;
   readonly reason: string;
-  constructor(closeCode: number, reason: string, options?: { cause?: unknown }) {
-    super(`channel closed (${closeCode}): ${reason}`, options);
+  /** The leader a standby named in its Refusal; '' when none was named. */
+  readonly leaderUrl: string;
+  /** True when trying the same URL again cannot help (not a berth endpoint, an unusable URL). */
+  readonly final: boolean;
+  constructor(closeCode: number, reason: string, options: { cause?: unknown; leaderUrl?: string; final?: boolean } = {}) {
+    super(`channel closed (${closeCode}): ${reason}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ChannelError';
     this.closeCode = closeCode;
     this.reason = reason;
+    this.leaderUrl = options.leaderUrl ?? '';
+    this.final = options.final ?? false;
   }
 }
 
-export interface ConnectOptions extends ChannelOptions {
+export interface HandshakeOptions extends ChannelOptions {
   kind: pb.Hello.Kind;
   client: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
-/** Opens a channel to url and completes the handshake. Rejects with ChannelError. */
-export function connect(url: string, options: ConnectOptions): Promise<{ channel: Channel; welcome: Welcome }> {
-  const s = settings(options);
+/**
+ * The client side of the handshake on an open transport: sends Hello and waits for a Welcome.
+ * Rejects with ChannelError (carrying a Refusal's leader_url) and drops the transport.
+ */
+export function openChannel(transport: Transport, url: string, options: HandshakeOptions): Promise<{ channel: Channel; welcome: Welcome }> {
+  const timeoutMs = options.handshakeTimeoutMs ?? CHANNEL_DEFAULTS.handshakeTimeoutMs;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { maxPayload: s.maxPayloadBytes, handshakeTimeout: s.handshakeTimeoutMs });
-    let socket: Duplex | undefined;
-    ws.once('upgrade', (res) => (socket = res.socket));
     let settled = false;
-    const fail = (err: Error): void => {
-      if (settled) return;
+    const onAbort = (): void => fail(new ChannelError(CloseCode.GOING_AWAY, 'aborted'));
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
-      ws.terminate();
+      options.signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const fail = (err: ChannelError): void => {
+      if (!settle()) return;
+      transport.terminate();
       reject(err);
     };
-    const timer = setTimeout(
-      () => fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, `no welcome from ${url} within ${s.handshakeTimeoutMs} ms`)),
-      s.handshakeTimeoutMs,
-    );
-    options.signal?.addEventListener('abort', () => fail(new ChannelError(CloseCode.GOING_AWAY, 'aborted')), { once: true });
-    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
-    ws.on('close', (code, reason) => fail(new ChannelError(code, reason.toString() || 'closed during handshake')));
-    ws.on('open', () => {
-      const hello: Hello = { protocolVersion: PROTOCOL_VERSION, kind: options.kind, client: options.client };
-      ws.send(encode({ hello }));
+    const timer = setTimeout(() => fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, `no welcome from ${url} within ${timeoutMs} ms`)), timeoutMs);
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    transport.listen({
+      alive: () => undefined,
+      tooBig: () => undefined,
+      closed: (code, reason) => fail(new ChannelError(code, reason || 'closed during handshake')),
+      frame: (bytes, binary) => {
+        const decoded = binary ? decode(bytes) : undefined;
+        const envelope = decoded?.ok ? decoded.envelope : undefined;
+        if (envelope?.refusal) {
+          const r = envelope.refusal;
+          fail(new ChannelError(r.closeCode ?? CloseCode.HANDSHAKE_FAILED, r.reason ?? '', { leaderUrl: r.leaderUrl ?? '' }));
+          return;
+        }
+        const welcome = envelope?.welcome;
+        if (!welcome) {
+          fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} is not a berth endpoint: it answered the Hello with something other than a Welcome`, { final: true }));
+          return;
+        }
+        // An older master leaves the field unset; one that sets another version cannot be talked to.
+        if (welcome.protocolVersion && welcome.protocolVersion !== PROTOCOL_VERSION) {
+          fail(new ChannelError(CloseCode.UNSUPPORTED_VERSION, `${url} speaks protocol version ${welcome.protocolVersion}; this client speaks ${PROTOCOL_VERSION}`, { final: true }));
+          return;
+        }
+        if (!settle()) return;
+        const channel = new Channel(transport, url, channelSettings(options, welcome.heartbeatIntervalMs ?? 0));
+        resolve({ channel, welcome });
+      },
     });
-    ws.once('message', (data) => {
-      const decoded = decode(toBytes(data));
-      if (!decoded.ok || !decoded.envelope.welcome) {
-        fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, 'expected a Welcome frame from the master'));
-        return;
-      }
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      ws.removeAllListeners('close');
-      ws.removeAllListeners('error');
-      ws.removeAllListeners('message');
-      const channel = new Channel(ws, url, s, socket);
-      resolve({ channel, welcome: decoded.envelope.welcome });
-    });
+    const hello: Hello = { protocolVersion: PROTOCOL_VERSION, kind: options.kind, client: options.client };
+    transport.send(encode({ hello }));
   });
 }
 
-/** What a route answers to a Hello: a Welcome to go on, or a close code and reason to refuse. */
-export type HandshakeAnswer = { welcome: Welcome } | { refuse: { code: number; reason: string } };
+/**
+ * What a route answers to a Hello: a Welcome to go on, or a close code and reason to refuse. A
+ * standby refuses with NOT_LEADER and names the leader's base URL (ws://host:port) in leaderUrl.
+ */
+export type HandshakeAnswer = { welcome: Welcome } | { refuse: { code: number; reason: string; leaderUrl?: string } };
 
 export interface Route {
   kind: pb.Hello.Kind;
@@ -259,84 +290,48 @@ export interface Route {
   opened(channel: Channel, hello: Hello): void;
 }
 
-/** Serves channels on paths of an HTTP server (for example /api/v1/agent). */
-export class ChannelServer {
-  #wss: WebSocketServer;
-  #routes = new Map<string, Route>();
-  #settings: Settings;
-  #sockets = new Set<WebSocket>();
-
-  constructor(server: Server, options: ChannelOptions = {}) {
-    this.#settings = settings(options);
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#settings.maxPayloadBytes });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
-  }
-
-  get counters(): ChannelCounters {
-    return this.#settings.counters;
-  }
-
-  route(path: string, route: Route): void {
-    this.#routes.set(path, route);
-  }
-
-  /** Closes every open connection with the given code (on shutdown or loss of leadership). */
-  closeAll(code: number, reason: string): void {
-    for (const ws of this.#sockets) ws.close(code, reason);
-  }
-
-  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    const route = this.#routes.get(path);
-    if (!route) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#sockets.add(ws);
-      ws.on('close', () => this.#sockets.delete(ws));
-      this.#handshake(ws, route, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, socket);
-    });
-  }
-
-  #handshake(ws: WebSocket, route: Route, remote: string, socket: Duplex): void {
-    const s = this.#settings;
-    const refuse = (code: number, reason: string): void => {
-      s.counters.handshakeFailures++;
-      ws.close(code, reason);
-      setTimeout(() => ws.terminate(), 2_000).unref();
-    };
-    const timer = setTimeout(() => refuse(CloseCode.HANDSHAKE_FAILED, `no Hello within ${s.handshakeTimeoutMs} ms`), s.handshakeTimeoutMs);
-    ws.on('error', () => undefined);
-    ws.once('message', (data, isBinary) => {
+/**
+ * The server side of the handshake on a new transport: waits for a Hello, asks the route, and
+ * either opens a Channel (after sending the Welcome) or sends a Refusal and closes.
+ */
+export function acceptChannel(transport: Transport, route: Route, s: ChannelSettings): void {
+  const remote = transport.remote;
+  const refuse = (code: number, reason: string, leaderUrl = ''): void => {
+    s.counters.handshakeFailures++;
+    if (transport.open) transport.send(encode({ refusal: { closeCode: code, reason, leaderUrl } }));
+    transport.close(code, truncateReason(reason));
+    setTimeout(() => transport.terminate(), 2_000).unref();
+  };
+  let answered = false;
+  const timer = setTimeout(() => {
+    answered = true;
+    refuse(CloseCode.HANDSHAKE_FAILED, `no Hello within ${s.handshakeTimeoutMs} ms`);
+  }, s.handshakeTimeoutMs);
+  transport.listen({
+    alive: () => undefined,
+    tooBig: () => s.counters.oversizeFrames++,
+    closed: () => clearTimeout(timer),
+    frame: (bytes, binary) => {
+      if (answered) return;
+      answered = true;
       clearTimeout(timer);
-      const decoded = isBinary ? decode(toBytes(data)) : undefined;
+      const decoded = binary ? decode(bytes) : undefined;
       if (!decoded?.ok) {
         s.counters.malformedFrames++;
         refuse(CloseCode.MALFORMED_FRAME, `malformed frame: ${decoded ? decoded.reason : 'text frames are not accepted'}`);
         return;
       }
       const hello = decoded.envelope.hello;
-      if (!hello) {
-        refuse(CloseCode.HANDSHAKE_FAILED, 'the first frame must be a Hello');
-        return;
-      }
+      if (!hello) return refuse(CloseCode.HANDSHAKE_FAILED, 'the first frame must be a Hello');
       if (hello.protocolVersion !== PROTOCOL_VERSION) {
-        refuse(CloseCode.UNSUPPORTED_VERSION, `protocol version ${hello.protocolVersion} is not supported; this master speaks ${PROTOCOL_VERSION}`);
-        return;
+        return refuse(CloseCode.UNSUPPORTED_VERSION, `protocol version ${hello.protocolVersion} is not supported; this master speaks ${PROTOCOL_VERSION}`);
       }
-      if (hello.kind !== route.kind) {
-        refuse(CloseCode.HANDSHAKE_FAILED, `a ${pb.Hello.Kind[hello.kind ?? 0]} client cannot use this endpoint`);
-        return;
-      }
+      if (hello.kind !== route.kind) return refuse(CloseCode.HANDSHAKE_FAILED, `a ${pb.Hello.Kind[hello.kind ?? 0]} client cannot use this endpoint`);
       const answer = route.handshake(hello, remote);
-      if ('refuse' in answer) {
-        refuse(answer.refuse.code, answer.refuse.reason);
-        return;
-      }
-      const channel = new Channel(ws, remote, s, socket);
-      channel.send({ welcome: answer.welcome });
+      if ('refuse' in answer) return refuse(answer.refuse.code, answer.refuse.reason, answer.refuse.leaderUrl);
+      const channel = new Channel(transport, remote, s);
+      channel.send({ welcome: { ...answer.welcome, protocolVersion: answer.welcome.protocolVersion || PROTOCOL_VERSION } });
       route.opened(channel, hello);
-    });
-  }
+    },
+  });
 }

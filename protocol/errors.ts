@@ -90,9 +90,14 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Close codes after which a client must not reconnect on its own. */
+/**
+ * Close codes after which a client must not reconnect on its own. REPLACED is among them: another
+ * process connected as the same agent or framework id, and two processes that each came back after
+ * being replaced would evict each other for ever.
+ */
 export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.UNSUPPORTED_VERSION,
+  CloseCode.REPLACED,
   CloseCode.TORN_DOWN,
   CloseCode.POLICY,
 ]);

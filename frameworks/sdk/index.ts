@@ -10,6 +10,8 @@ export {
   isTerminal,
   stateName,
   resources,
+  MasterSessionError,
+  type SessionStatus,
   type Offer,
   type TaskInfo,
   type TaskStatus,

@@ -3,14 +3,12 @@
 // the framework has taken the update off the stream.
 import {
   CloseCode,
-  ChannelError,
-  FINAL_CLOSE_CODES,
   HelloKind,
-  backoff,
-  connect,
+  MasterSession,
   newUuid,
-  sleep,
   type Channel,
+  type Dialer,
+  type SessionStatus,
   type AgentNoticeKind,
   type Filters,
   type FrameworkInfo,
@@ -46,7 +44,8 @@ export interface SdkLogger {
 export interface SchedulerClientOptions {
   /**
    * ws://host:port of the masters, as one URL, a list, or a comma-separated string. The client
-   * tries them in turn; a standby names the leader and the client goes there.
+   * tries them in turn; a standby names the leader and the client goes there. The constructor
+   * throws a MasterSessionError (INVALID_URL) when one is not a ws:// URL.
    */
   masterUrl: string | string[];
   framework: FrameworkInfo;
@@ -59,13 +58,20 @@ export interface SchedulerClientOptions {
    * once (implicit reconciliation), so the framework catches up on what it missed (default true).
    */
   reconcileOnResubscribe?: boolean;
-  /** Give up after this many failed connection attempts in a row (default: never). */
+  /**
+   * Give up after this many failed reconnection attempts in a row (default: never). The client
+   * also stops, at once, when the master closes with a final code (REPLACED: another process
+   * subscribed as this framework id; TORN_DOWN) or a URL is not a berth master (an HTTP 404).
+   */
   maxReconnectAttempts?: number;
   /** Backoff between connection attempts (default 200 ms doubling to 5 s). */
   reconnect?: { initialMs: number; maxMs: number };
   log?: SdkLogger;
   signal?: AbortSignal;
+  /** How long the master may stay silent before the client reconnects (default three heartbeat intervals). */
   heartbeatTimeoutMs?: number;
+  /** How connections are opened (default: WebSockets; tests pass an in-memory dialer). */
+  dial?: Dialer;
 }
 
 const silent: SdkLogger = { info: () => undefined, warn: () => undefined };
@@ -85,8 +91,7 @@ export class SchedulerClient {
   #queue = new EventQueue<SchedulerEvent>();
   #channel: Channel | undefined;
   #frameworkId: string;
-  #urls: string[];
-  #url: string;
+  #session: MasterSession;
   #stopped = false;
   #started = false;
   #pendingAcks: { agentId: string; taskId: string; uuid: string }[] = [];
@@ -95,11 +100,21 @@ export class SchedulerClient {
     this.#options = options;
     this.#log = options.log ?? silent;
     this.#frameworkId = options.frameworkId ?? '';
-    this.#urls = masterUrls(options.masterUrl);
-    if (this.#urls.length === 0) throw new Error('SchedulerClient: masterUrl must name at least one ws:// URL');
-    this.#url = this.#urls[0] as string;
+    this.#session = new MasterSession({
+      masterUrl: options.masterUrl,
+      path: '/api/v1/scheduler',
+      kind: HelloKind.SCHEDULER,
+      client: `berth-sdk/${options.framework.name ?? 'framework'}`,
+      channel: options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs },
+      reconnect: options.reconnect ?? { initialMs: 200, maxMs: 5_000 },
+      ...(options.maxReconnectAttempts === undefined ? {} : { maxAttempts: options.maxReconnectAttempts + 1 }),
+      ...(options.dial ? { dial: options.dial } : {}),
+      log: this.#log,
+    });
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    // A signal that is already aborted never fires: the client is closed before it starts.
+    if (options.signal?.aborted) void this.close();
+    else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The framework id, once subscribed. */
@@ -109,6 +124,14 @@ export class SchedulerClient {
 
   get connected(): boolean {
     return Boolean(this.#channel?.open);
+  }
+
+  /**
+   * The connection's status changes from now on (connecting, connected, disconnected, redirected,
+   * gave-up), apart from the events; the iterable is done when the client stops.
+   */
+  status(): AsyncIterable<SessionStatus> {
+    return this.#session.status();
   }
 
   /** Connects and subscribes, reconnecting until close(). Events arrive on events(). */
@@ -183,21 +206,12 @@ export class SchedulerClient {
 
   /**
    * Disconnects without tearing down; the master keeps the tasks for failoverTimeoutMs. Resolves
-   * once the connection is closed (calls sent before it are flushed), or after a second.
+   * once the connection is closed (calls sent before it are flushed), within about two seconds.
    */
   close(): Promise<void> {
     this.#stopped = true;
     this.#queue.end();
-    const channel = this.#channel;
-    if (!channel?.open) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 1_000);
-      channel.onClose(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      channel.close(CloseCode.NORMAL, 'framework closed');
-    });
+    return this.#session.close(CloseCode.NORMAL, 'framework closed');
   }
 
   #call(call: Omit<SchedulerCall, 'requestId'>): string {
@@ -224,67 +238,24 @@ export class SchedulerClient {
   }
 
   async #run(): Promise<void> {
-    const delay = backoff(this.#options.reconnect ?? { initialMs: 200, maxMs: 5_000 });
-    let failures = 0;
     let subscribedOnce = false;
-    while (!this.#stopped) {
-      let channel: Channel;
-      try {
-        ({ channel } = await connect(`${this.#url.replace(/\/$/, '')}/api/v1/scheduler`, {
-          kind: HelloKind.SCHEDULER,
-          client: `berth-sdk/${this.#options.framework.name ?? 'framework'}`,
-          heartbeatTimeoutMs: this.#options.heartbeatTimeoutMs,
-          signal: this.#options.signal,
-        }));
-      } catch (err) {
-        if (this.#stopped) break;
-        const e = err as ChannelError;
-        if (e.closeCode === CloseCode.NOT_LEADER) this.#follow(e.reason);
-        else this.#rotate();
-        if (FINAL_CLOSE_CODES.has(e.closeCode)) {
-          this.#emit({ type: 'disconnected', code: e.closeCode, reason: e.reason });
-          break;
-        }
-        failures++;
-        if (this.#options.maxReconnectAttempts !== undefined && failures > this.#options.maxReconnectAttempts) {
-          this.#emit({ type: 'disconnected', code: e.closeCode ?? CloseCode.GOING_AWAY, reason: `gave up after ${failures - 1} attempts: ${e.message}` });
-          break;
-        }
-        this.#log.warn({ err: e.message, attempt: failures }, 'cannot reach the master; retrying');
-        await sleep(delay(failures), this.#options.signal);
-        continue;
-      }
-      failures = 0;
-      const closed = new Promise<{ code: number; reason: string }>((resolve) => channel.onClose((code, reason) => resolve({ code, reason })));
-      channel.onMessage((envelope) => this.#receive(envelope.schedulerEvent, subscribedOnce, () => (subscribedOnce = true)));
+    const end = await this.#session.run(({ channel, ready }) => {
       this.#channel = channel;
+      channel.onClose((code, reason) => {
+        if (this.#channel === channel) this.#channel = undefined;
+        if (!this.#stopped) this.#emit({ type: 'disconnected', code, reason });
+      });
+      channel.onMessage((envelope) =>
+        this.#receive(envelope.schedulerEvent, subscribedOnce, () => {
+          subscribedOnce = true;
+          ready();
+        }),
+      );
       channel.send({ schedulerCall: { requestId: newUuid(), subscribe: { framework: this.#options.framework, frameworkId: this.#frameworkId } } });
-      const { code, reason } = await closed;
-      this.#channel = undefined;
-      if (this.#stopped) break;
-      this.#emit({ type: 'disconnected', code, reason });
-      if (code === CloseCode.NOT_LEADER) this.#follow(reason);
-      else if (code !== CloseCode.REPLACED) this.#rotate();
-      if (FINAL_CLOSE_CODES.has(code)) break;
-      await sleep(delay(0), this.#options.signal);
-    }
+    });
+    // A final refusal of an open connection was reported when it closed; say why the client stops.
+    if (end.type === 'gave-up' && !end.connected) this.#emit({ type: 'disconnected', code: end.code, reason: end.error.message });
     this.#queue.end();
-  }
-
-  /** After a failure, the next master of the list (the leader may have died; another may lead now). */
-  #rotate(): void {
-    if (this.#urls.length < 2) return;
-    const i = this.#urls.indexOf(this.#url);
-    this.#url = this.#urls[(i + 1) % this.#urls.length] as string;
-  }
-
-  /** A standby names the leader in its close reason ("leader is ws://..."). */
-  #follow(reason: string): void {
-    const m = /leader is (ws:\/\/\S+)/.exec(reason);
-    if (m?.[1]) {
-      this.#log.info({ leader: m[1] }, 'following the leader');
-      this.#url = m[1];
-    }
   }
 
   #receive(event: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
@@ -308,10 +279,4 @@ export class SchedulerClient {
       this.#emit({ type: 'error', error: { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' } });
     }
   }
-}
-
-/** "ws://a:5050,ws://b:5050" or a list -> trimmed URLs without trailing slashes. */
-export function masterUrls(value: string | string[]): string[] {
-  const list = Array.isArray(value) ? value : value.split(',');
-  return list.map((u) => u.trim().replace(/\/$/, '')).filter(Boolean);
 }

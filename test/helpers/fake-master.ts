@@ -26,8 +26,11 @@ export class FakeMaster {
   /** The id given at registration; a function gives a new one each time. */
   agentId: string | ((register: NonNullable<AgentCall['register']>) => string) = 'agent-1';
   autoAck = true;
-  /** When set, the handshake refuses with this close code and reason instead of welcoming. */
-  refuse: { code: number; reason: string } | undefined;
+  /**
+   * When set, the handshake refuses with this close code and reason instead of welcoming; a
+   * standby names the leader in leaderUrl (it goes out in a Refusal frame before the close).
+   */
+  refuse: { code: number; reason: string; leaderUrl?: string } | undefined;
   connections: FakeConnection[] = [];
   #server: Server;
   #channels: ChannelServer;

@@ -178,16 +178,16 @@ t.test('follows a NOT_LEADER redirect to the leader', async (t) => {
   const { master: standby, agent } = await setup(t, new HollowRuntime());
   const leader = await FakeMaster.start(t);
   leader.agentId = 'agent-from-leader';
-  standby.refuse = { code: CloseCode.NOT_LEADER, reason: `not the leader; leader is ${leader.url}` };
+  standby.refuse = { code: CloseCode.NOT_LEADER, reason: 'not the leader', leaderUrl: leader.url };
   agent.start();
   t.equal(await agent.whenRegistered(), 'agent-from-leader');
   t.equal(standby.connections.length, 0);
   t.equal(leader.registrations().length, 1);
 
-  // A leader that loses leadership closes with NOT_LEADER too, pointing back.
+  // A leader that loses leadership closes with NOT_LEADER too, naming the new leader in a Refusal.
   standby.refuse = undefined;
   standby.agentId = 'agent-from-leader';
-  leader.current?.channel.close(CloseCode.NOT_LEADER, `leader is ${standby.url}/api/v1/agent`);
+  leader.current?.channel.close(CloseCode.NOT_LEADER, 'stepped down', `${standby.url}/api/v1/agent`);
   await until('registered with the new leader', () => standby.registrations().length === 1);
   t.equal(standby.registrations()[0]?.agentId, 'agent-from-leader');
 });

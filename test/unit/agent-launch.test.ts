@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ContainerType } from '../../protocol/index.js';
-import { HollowRuntime, launchSpecOf, leaderFromReason, taskPorts } from '../../agent/index.js';
+import { HollowRuntime, launchSpecOf, taskPorts } from '../../agent/index.js';
 import { taskArgv, taskEnvironment } from '../../agent/runtime/task-env.js';
 
 t.test('ports are expanded range by range in the order given', async (t) => {
@@ -35,13 +35,6 @@ t.test('a launch spec is built field by field', async (t) => {
 t.test('a task without a DOCKER container has no image', async (t) => {
   t.equal(launchSpecOf({ taskId: 't', container: { type: ContainerType.MESOS, image: 'x' } }, { frameworkId: 'f', agentId: 'a', sandboxDir: '/s' }).image, undefined);
   t.equal(launchSpecOf({ taskId: 't' }, { frameworkId: 'f', agentId: 'a', sandboxDir: '/s' }).container, undefined);
-});
-
-t.test('the leader URL is read from a NOT_LEADER reason', async (t) => {
-  t.equal(leaderFromReason('leader is ws://10.0.0.2:5050'), 'ws://10.0.0.2:5050');
-  t.equal(leaderFromReason('leader is ws://127.0.0.1:5051/api/v1/agent'), 'ws://127.0.0.1:5051');
-  t.equal(leaderFromReason('not the leader; leader is wss://m2.example:443/'), 'wss://m2.example:443');
-  t.equal(leaderFromReason('no leader elected yet'), undefined);
 });
 
 t.test('the hollow runtime finishes after its duration or when killed', async (t) => {

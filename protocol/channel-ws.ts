@@ -1,0 +1,200 @@
+// The WebSocket adapter of the channel: a Transport over `ws`, the dialer clients use, and the
+// server that hands upgraded connections to the handshake. The only file of ours that touches `ws`.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import {
+  acceptChannel,
+  channelSettings,
+  CHANNEL_DEFAULTS,
+  ChannelError,
+  openChannel,
+  type Channel,
+  type ChannelCounters,
+  type ChannelOptions,
+  type ChannelSettings,
+  type HandshakeOptions,
+  type Route,
+} from './channel.js';
+import { CloseCode } from './errors.js';
+import type { Welcome } from './messages.js';
+import { ListenerSlot, type Dialer, type DialOptions, type Transport, type TransportListener } from './transport.js';
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/** A Transport over one `ws` WebSocket. */
+export class WsTransport implements Transport {
+  readonly remote: string;
+  #ws: WebSocket;
+  #slot = new ListenerSlot();
+  /** The TCP socket under the WebSocket, when known; frames sent in one tick share one write. */
+  #socket: Duplex | undefined;
+  #corked = false;
+
+  constructor(ws: WebSocket, remote: string, socket?: Duplex) {
+    this.#ws = ws;
+    this.remote = remote;
+    this.#socket = socket;
+    ws.on('message', (data, isBinary) => {
+      const bytes = toBytes(data);
+      this.#slot.emit((l) => l.frame(bytes, isBinary));
+    });
+    ws.on('pong', () => this.#slot.emit((l) => l.alive()));
+    ws.on('ping', () => this.#slot.emit((l) => l.alive()));
+    ws.on('close', (code, reason) => {
+      const text = reason.toString();
+      this.#slot.emit((l) => l.closed(code, text));
+    });
+    ws.on('error', (err) => {
+      if (/max payload/i.test(err.message)) this.#slot.emit((l) => l.tooBig());
+    });
+  }
+
+  get open(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  listen(listener: TransportListener): void {
+    this.#slot.set(listener);
+  }
+
+  send(frame: Uint8Array): void {
+    this.#coalesce();
+    this.#ws.send(frame);
+  }
+
+  ping(): void {
+    if (this.open) this.#ws.ping();
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  /**
+   * Corks the socket until the end of this tick, so every frame sent meanwhile (a burst of RunTasks,
+   * status acknowledgements, forwarded updates) goes out in one writev instead of one syscall each.
+   * Order is kept: ws writes each frame to the socket at once; only the flush is deferred.
+   */
+  #coalesce(): void {
+    const socket = this.#socket;
+    if (this.#corked || !socket) return;
+    this.#corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
+  }
+}
+
+/** HTTP answers to the upgrade that mean "try again later" rather than "not a berth endpoint". */
+const RETRYABLE_HTTP = new Set([502, 503, 504]);
+
+/** Opens a WebSocket. An HTTP answer other than the upgrade (a 404, say) is final. */
+export const wsDialer: Dialer = (url: string, options: DialOptions) =>
+  new Promise((resolve, reject) => {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs });
+    } catch (err) {
+      reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `cannot use ${url}: ${(err as Error).message}`, { cause: err, final: true }));
+      return;
+    }
+    let socket: Duplex | undefined;
+    let settled = false;
+    const onAbort = (): void => fail(new ChannelError(CloseCode.GOING_AWAY, 'aborted'));
+    const fail = (err: ChannelError): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      ws.terminate();
+      reject(err);
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    ws.once('upgrade', (res) => (socket = res.socket));
+    ws.once('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status} instead of a WebSocket upgrade; is it a berth master's endpoint?`, {
+        final: !RETRYABLE_HTTP.has(status),
+      }));
+    });
+    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
+    ws.on('close', (code, reason) => fail(new ChannelError(code, reason.toString() || 'closed while opening')));
+    ws.once('open', () => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      ws.removeAllListeners('error');
+      ws.removeAllListeners('close');
+      resolve(new WsTransport(ws, url, socket));
+    });
+  });
+
+export interface ConnectOptions extends HandshakeOptions {
+  /** How the connection is opened (default: a WebSocket). */
+  dial?: Dialer;
+}
+
+/** Opens a channel to url and completes the handshake. Rejects with ChannelError. */
+export async function connect(url: string, options: ConnectOptions): Promise<{ channel: Channel; welcome: Welcome }> {
+  const dial = options.dial ?? wsDialer;
+  const transport = await dial(url, {
+    maxPayloadBytes: options.maxPayloadBytes ?? CHANNEL_DEFAULTS.maxPayloadBytes,
+    openTimeoutMs: options.handshakeTimeoutMs ?? CHANNEL_DEFAULTS.handshakeTimeoutMs,
+    signal: options.signal,
+  });
+  return openChannel(transport, url, options);
+}
+
+/** Serves channels on paths of an HTTP server (for example /api/v1/agent). */
+export class ChannelServer {
+  #wss: WebSocketServer;
+  #routes = new Map<string, Route>();
+  #settings: ChannelSettings;
+  #sockets = new Set<WebSocket>();
+
+  constructor(server: Server, options: ChannelOptions = {}) {
+    this.#settings = channelSettings(options);
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#settings.maxPayloadBytes });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
+  }
+
+  get counters(): ChannelCounters {
+    return this.#settings.counters;
+  }
+
+  route(path: string, route: Route): void {
+    this.#routes.set(path, route);
+  }
+
+  /** Closes every open connection with the given code (on shutdown or loss of leadership). */
+  closeAll(code: number, reason: string): void {
+    for (const ws of this.#sockets) ws.close(code, reason);
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const route = this.#routes.get(path);
+    if (!route) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#sockets.add(ws);
+      ws.on('close', () => this.#sockets.delete(ws));
+      ws.on('error', () => undefined);
+      const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+      acceptChannel(new WsTransport(ws, remote, socket), route, this.#settings);
+    });
+  }
+}
