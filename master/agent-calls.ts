@@ -24,7 +24,7 @@ import type { AgentLiveness } from './agent-liveness.js';
 import { compact } from './compact.js';
 import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
-import { killTask, type AgentEventBody, type Outbox } from './outbox.js';
+import { killTask, registered, type AgentEventBody, type Outbox } from './outbox.js';
 import { agentEntry, refreshAgent, type AgentEntry, type Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
@@ -135,7 +135,7 @@ export class AgentCalls {
     const folded = this.#fold(entry, register.tasks ?? []);
     const persisted = this.#d.persist({ type: 'agent.put', agent: record }, ...folded.changes);
     // registered first, then the kills this registration decided, then anything decided later.
-    const sent = this.#d.outbox.toAgentAfter(id, persisted, () => [{ registered: { agentId: id } }, ...folded.kills, ...this.#killsAsked(entry)]);
+    const sent = this.#d.outbox.toAgentAfter(id, persisted, () => [registered(id), ...folded.kills, ...this.#killsAsked(entry)]);
     await persisted;
     await sent;
     // The host rebooted: whatever its previous agent ran is gone, no need to wait for it.
@@ -226,7 +226,7 @@ export class AgentCalls {
     const taskId = status.taskId ?? '';
     const uuid = status.uuid ?? '';
     const agentId = agent.record.id;
-    const ack = (): void => void this.#d.outbox.toAgent(agentId, { acknowledge: { taskId, uuid } });
+    const ack = (): void => this.#d.outbox.acknowledge(agentId, taskId, uuid);
     if (!taskId || !uuid) return this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, 'update.status needs task_id and uuid', 'update.status');
     this.#d.counters.statusUpdates++;
     const task = this.#d.registry.tasks.get(taskId);

@@ -76,7 +76,7 @@ export class AgentLiveness {
     this.#d.registry.agents.delete(agent.record.id);
     await this.#d.persist({ type: 'agent.delete', agentId: agent.record.id }, ...ending.changes);
     this.#d.endings.deliver(ending);
-    this.#d.outbox.toAllFrameworks({ agentLost: { agentId: agent.record.id } });
+    this.#d.outbox.agentLost(agent.record.id);
     this.#d.log.warn({ agentId: agent.record.id, tasks: ending.statuses.length, reason }, 'agent removed');
   }
 

@@ -69,8 +69,8 @@ export class FrameworkSessions {
     bind(entry);
     reg.frameworks.set(id, entry);
     await this.#d.persist({ type: 'framework.put', framework: record });
-    this.#d.outbox.toFramework(id, { subscribed: { frameworkId: id, heartbeatIntervalMs: this.#d.settings.heartbeatIntervalMs, masterId: this.#d.settings.masterId } });
-    for (const status of entry.unacked.values()) this.#d.outbox.toFramework(id, { update: { status } });
+    this.#d.outbox.subscribed(id, this.#d.settings.heartbeatIntervalMs, this.#d.settings.masterId);
+    this.#d.outbox.resendUnacked(id);
     this.#d.log.info({ frameworkId: id, name: info.name, roles: info.roles, resubscribed: Boolean(known) }, 'framework subscribed');
     this.#d.triggerAllocation();
   }

@@ -78,7 +78,7 @@ export class Maintenance {
 
   /** Tells every connected framework something it should act on about an agent. */
   #notice(agentId: string, kind: pb.SchedulerEvent.AgentNotice.Kind, deadlineMs: number, message: string): void {
-    this.#d.outbox.toAllFrameworks({ agentNotice: { agentId, kind, deadlineMs, message } });
+    this.#d.outbox.agentNotice(agentId, kind, deadlineMs, message);
   }
 
   /** A usage report: kept for the state and metrics; a change of pressure is told to frameworks. */

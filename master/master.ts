@@ -178,7 +178,7 @@ export class Master {
 
   #rescind(offer: OfferEntry): void {
     this.#offers.remove(offer.id);
-    this.#outbox.toFramework(offer.frameworkId, { rescind: { offerId: offer.id } });
+    this.#outbox.rescind(offer.frameworkId, offer.id);
     this.#cycle.trigger();
   }
 

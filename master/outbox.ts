@@ -2,7 +2,7 @@
 // stamped with the epoch at the moment they leave, and leave each agent in the order the master
 // decided them. A message decided after one that waits for a write (a RunTask waits until its
 // launch is durable) waits behind it, so a KILL can never overtake the launch of its task.
-import type { BerthError, Channel, Offer, pb, TaskStatus } from '../protocol/index.js';
+import { TaskReason, type BerthError, type Channel, type Offer, type pb, type TaskStatus } from '../protocol/index.js';
 import type { Registry } from './registry.js';
 import type { TaskRecord } from './store/records.js';
 
@@ -22,6 +22,10 @@ interface AgentQueue {
   waiting: number;
   /** Settles when the last of them has left (or was dropped). */
   tail: Promise<void>;
+}
+
+export function registered(agentId: string): AgentEventBody {
+  return { registered: { agentId } };
 }
 
 export function runTask(task: TaskRecord): AgentEventBody {
@@ -69,6 +73,11 @@ export class Outbox {
     return step;
   }
 
+  /** Tells the agent its update is durable, so it stops re-sending it. */
+  acknowledge(agentId: string, taskId: string, uuid: string): void {
+    this.toAgent(agentId, { acknowledge: { taskId, uuid } });
+  }
+
   /** An error to an agent connection, registered or not (a refused registration, a bad call). */
   agentError(channel: Channel, code: string, message: string, field: string): void {
     channel.send({ agentEvent: { epoch: this.#d.epoch(), error: { code, message, field } } });
@@ -106,6 +115,32 @@ export class Outbox {
     for (const f of this.#d.registry.frameworks.values()) f.channel?.send({ schedulerEvent: event });
   }
 
+  subscribed(frameworkId: string, heartbeatIntervalMs: number, masterId: string): void {
+    this.toFramework(frameworkId, { subscribed: { frameworkId, heartbeatIntervalMs, masterId } });
+  }
+
+  /** Every update the framework has not acknowledged yet, again (it subscribed again). */
+  resendUnacked(frameworkId: string): void {
+    for (const status of this.#d.registry.frameworks.get(frameworkId)?.unacked.values() ?? []) this.toFramework(frameworkId, { update: { status } });
+  }
+
+  rescind(frameworkId: string, offerId: string): void {
+    this.toFramework(frameworkId, { rescind: { offerId } });
+  }
+
+  agentLost(agentId: string): void {
+    this.toAllFrameworks({ agentLost: { agentId } });
+  }
+
+  agentNotice(agentId: string, kind: pb.SchedulerEvent.AgentNotice.Kind, deadlineMs: number, message: string): void {
+    this.toAllFrameworks({ agentNotice: { agentId, kind, deadlineMs, message } });
+  }
+
+  /** A task's latest status as an answer (reconciliation, a kill of an ended task): nothing to acknowledge. */
+  answer(frameworkId: string, status: TaskStatus): void {
+    this.toFramework(frameworkId, { update: { status: { ...status, uuid: '', reason: status.reason || TaskReason.RECONCILIATION } } });
+  }
+
   /** A status to its framework; one with a uuid is kept and re-sent until acknowledged. */
   update(status: TaskStatus): void {
     const framework = this.#d.registry.frameworks.get(status.frameworkId ?? '');
@@ -127,10 +162,5 @@ export class Outbox {
   /** The one answer to a call that was refused. */
   schedulerError(channel: Channel, error: BerthError, requestId: string): void {
     channel.send({ schedulerEvent: { error: error.toWire(requestId) } });
-  }
-
-  /** On a scheduler connection not (yet) a framework's, or on purpose to one channel. */
-  toSchedulerChannel(channel: Channel, event: SchedulerEventBody): void {
-    channel.send({ schedulerEvent: event });
   }
 }

@@ -132,7 +132,7 @@ export class SchedulerCalls {
     const task = reg.tasks.get(taskId) ?? this.#d.accepts.inFlight(taskId);
     if (!task || task.frameworkId !== fw.record.id) {
       const done = reg.completed.get(taskId);
-      if (done && done.frameworkId === fw.record.id) return void this.#d.outbox.toFramework(fw.record.id, { update: { status: done.status } });
+      if (done && done.frameworkId === fw.record.id) return this.#d.outbox.answer(fw.record.id, done.status);
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'kill.task_id' });
     }
     if (isTerminal(task.status.state ?? 0)) return this.#d.outbox.update(task.status);
@@ -173,9 +173,7 @@ export class SchedulerCalls {
   #reconcile(fw: FrameworkEntry, reconcile: pb.SchedulerCall.Reconcile.$Properties): void {
     const reg = this.#d.registry;
     const asked = reconcile.tasks ?? [];
-    const answer = (status: TaskStatus): void => {
-      this.#d.outbox.toFramework(fw.record.id, { update: { status: { ...status, uuid: '', reason: status.reason || TaskReason.RECONCILIATION } } });
-    };
+    const answer = (status: TaskStatus): void => this.#d.outbox.answer(fw.record.id, status);
     if (asked.length === 0) {
       for (const taskId of fw.tasks) {
         const task = reg.tasks.get(taskId);
