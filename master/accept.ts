@@ -20,6 +20,7 @@ import { runTask, type Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
 import { refreshAgent, type FrameworkEntry, type Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
+import type { TaskEndings } from './task-endings.js';
 import { planAccept, type AcceptPlan, type ReservationChange } from './validate-accept.js';
 
 export type ValidAccept = Extract<AcceptPlan, { ok: true }>;
@@ -81,6 +82,7 @@ export function withReservations(record: AgentRecord, reserve: ReservationChange
 
 export interface AcceptsDeps {
   registry: Registry;
+  endings: Pick<TaskEndings, 'end' | 'deliver'>;
   offers: OfferBook;
   outbox: Outbox;
   log: Logger;
@@ -125,6 +127,12 @@ export class Accepts {
     const plan = buildLaunchPlan(valid, fw.record.id, agent.record, Date.now());
     for (const task of plan.tasks) this.#inFlight.set(task.taskId, task);
     const applied = this.#d.persist(...plan.changes).then(() => {
+      if (reg.frameworks.get(fw.record.id) !== fw) {
+        // Torn down while its launch was being written: the tasks go with it, unlaunched.
+        plan.tasks.length = 0;
+        void this.#d.persist(...plan.changes.flatMap((c): StateChange[] => (c.type === 'task.put' ? [{ type: 'task.delete', taskId: c.task.taskId }] : []))).catch(() => undefined);
+        return;
+      }
       if (plan.agent) {
         agent.record = withReservations(agent.record, valid.reserve, valid.unreserve);
         refreshAgent(agent);
@@ -132,6 +140,12 @@ export class Accepts {
       }
       for (const task of plan.tasks) reg.index(task);
       this.#d.counters.launches += plan.tasks.length;
+      if (!reg.agents.has(agent.record.id)) {
+        // The agent was removed while the launch was being written: the tasks never reach it.
+        const ending = this.#d.endings.end(plan.tasks.map((t) => t.taskId), () => TaskState.TASK_DROPPED, TaskReason.AGENT_REMOVED, `agent ${agent.record.id} was removed before the launch reached it`);
+        void this.#d.persist(...ending.changes).then(() => this.#d.endings.deliver(ending), () => undefined);
+        return;
+      }
       const refuseSeconds = accept.filters?.refuseSeconds ?? 0;
       if (refuseSeconds > 0 && !resources.isEmpty(valid.unused)) {
         refuse(fw, { agentId: agent.record.id, resources: valid.unused, role: valid.role }, refuseSeconds, this.#d.triggerAllocation);

@@ -93,7 +93,7 @@ export class Master {
       ...base, endings, liveness: this.#liveness, maintenance: this.#maintenance, logs: this.logs, counters: this.counters, settings: o,
     });
     this.#sessions = new FrameworkSessions({ ...base, offers, endings, settings: o });
-    const accepts = new Accepts({ ...base, offers, counters: this.counters });
+    const accepts = new Accepts({ ...base, offers, endings, counters: this.counters });
     this.#schedulers = new SchedulerCalls({ ...base, offers, endings, sessions: this.#sessions, accepts, settings: o });
     this.#lease = new LeaderLease(o.store, {
       masterId: this.id,

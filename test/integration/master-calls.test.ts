@@ -151,3 +151,19 @@ t.test('after a host reboot the new agent\'s first updates are taken at once', a
   t.notOk(agent.received.some((e) => e.agentEvent?.error), 'no NOT_SUBSCRIBED');
   t.ok(agent.received.some((e) => e.agentEvent?.acknowledge?.uuid === 'u-first'), 'acknowledged');
 });
+
+t.test('a framework torn down while its launch is being written launches nothing', async (t) => {
+  const store = await MemoryStore.open();
+  const m = await testMaster(t, { store: slowStore(store, 100), allocationIntervalMs: 50 });
+  const { agent } = await registeredAgent(t, m.url);
+  const fw = await subscribed(t, m.url);
+  const offer = await firstOffer(fw);
+  fw.send({ schedulerCall: { requestId: 'launch', accept: { offerIds: [offer.id ?? ''], operations: [{ type: 1, tasks: [task('orphan')] }] } } });
+  fw.send({ schedulerCall: { requestId: 'bye', teardown: {} } });
+  await acceptedFor(fw, 'bye');
+  await until('the framework is gone', () => m.master.state().frameworks.length === 0);
+  await new Promise((r) => setTimeout(r, 400));
+  t.same(m.master.state().tasks, [], 'no task left behind in memory');
+  t.notOk(agent.received.some((e) => e.agentEvent?.runTask), 'the agent never hears of it');
+  t.same((await store.load()).tasks, [], 'nor in the store');
+});
