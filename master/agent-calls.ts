@@ -2,7 +2,6 @@
 // log lines. Everything is persisted before it is acknowledged.
 import type { Logger } from 'pino';
 import {
-  BerthError,
   CloseCode,
   ErrorCode,
   StatusSource,
@@ -22,6 +21,7 @@ import {
 } from '../protocol/index.js';
 import type { AgentLiveness } from './agent-liveness.js';
 import { compact } from './compact.js';
+import { asBerthError } from './internal-error.js';
 import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
 import { killTask, registered, type AgentEventBody, type Outbox } from './outbox.js';
@@ -91,8 +91,7 @@ export class AgentCalls {
   }
 
   #failure(channel: Channel, err: unknown): void {
-    const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error', { cause: err });
-    if (e.code === ErrorCode.INTERNAL) this.#d.log.error({ err }, 'agent call failed');
+    const e = asBerthError(err, this.#d.log, 'agent call');
     this.#d.outbox.agentError(channel, e.code, e.message, e.field);
   }
 

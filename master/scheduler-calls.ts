@@ -11,17 +11,18 @@ import {
   isTerminal,
   resources,
   type Channel,
+  type pb,
   type TaskStatus,
 } from '../protocol/index.js';
 import type { Accepts } from './accept.js';
 import type { FrameworkSessions } from './framework-sessions.js';
+import { asBerthError } from './internal-error.js';
 import type { OfferBook, OfferEntry } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
 import type { FrameworkEntry, Registry } from './registry.js';
 import type { StateChange } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
-import type { pb } from '../protocol/index.js';
 
 export interface SchedulerCallsDeps {
   registry: Registry;
@@ -35,6 +36,11 @@ export interface SchedulerCallsDeps {
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
+}
+
+/** The roles a REVIVE or SUPPRESS names; none means all of the framework's. */
+function rolesOrAll(fw: FrameworkEntry, roles: string[]): string[] {
+  return roles.length > 0 ? roles : (fw.record.info.roles ?? []);
 }
 
 /** A call that answered itself (teardown answers before its connection closes). */
@@ -52,7 +58,7 @@ export class SchedulerCalls {
     channel.onMessage((envelope) => {
       const call = envelope.schedulerCall;
       const requestId = call?.requestId ?? '';
-      const fail = (err: unknown): void => this.#d.outbox.schedulerError(channel, this.#asBerthError(err), requestId);
+      const fail = (err: unknown): void => this.#d.outbox.schedulerError(channel, asBerthError(err, this.#d.log, 'scheduler call'), requestId);
       const done = (result: unknown): void => {
         if (result !== ANSWERED) this.#d.outbox.accepted(channel, requestId);
       };
@@ -74,12 +80,6 @@ export class SchedulerCalls {
     channel.onClose((code, reason) => {
       if (framework && framework.channel === channel) this.#d.sessions.disconnected(framework, `${code} ${reason}`);
     });
-  }
-
-  #asBerthError(err: unknown): BerthError {
-    if (err instanceof BerthError) return err;
-    this.#d.log.error({ err }, 'scheduler call failed');
-    return new BerthError(ErrorCode.INTERNAL, 'internal error; see the master log', { cause: err });
   }
 
   async #call(fw: FrameworkEntry, call: pb.SchedulerCall.$Properties, answer: () => void): Promise<unknown> {
@@ -203,15 +203,13 @@ export class SchedulerCalls {
   }
 
   #revive(fw: FrameworkEntry, roles: string[]): void {
-    const which = roles.length > 0 ? roles : (fw.record.info.roles ?? []);
-    for (const role of which) fw.suppressed.delete(role);
+    for (const role of rolesOrAll(fw, roles)) fw.suppressed.delete(role);
     fw.filters = [];
     this.#d.triggerAllocation();
   }
 
   #suppress(fw: FrameworkEntry, roles: string[]): void {
-    const which = roles.length > 0 ? roles : (fw.record.info.roles ?? []);
-    for (const role of which) fw.suppressed.add(role);
+    for (const role of rolesOrAll(fw, roles)) fw.suppressed.add(role);
   }
 
   #requestGang(fw: FrameworkEntry, request: pb.SchedulerCall.RequestGang.$Properties): void {
