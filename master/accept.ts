@@ -80,6 +80,12 @@ export function withReservations(record: AgentRecord, reserve: ReservationChange
   };
 }
 
+export interface InFlight {
+  task: TaskRecord;
+  /** Settles once the launch is persisted and applied (rejects when it could not be). */
+  applied: Promise<void>;
+}
+
 export interface AcceptsDeps {
   registry: Registry;
   endings: Pick<TaskEndings, 'end' | 'deliver'>;
@@ -93,15 +99,15 @@ export interface AcceptsDeps {
 
 export class Accepts {
   #d: AcceptsDeps;
-  /** Tasks whose launch is being persisted, by id: their ids are taken, and a kill can find them. */
-  #inFlight = new Map<string, TaskRecord>();
+  /** Tasks whose launch is being persisted, by id: their ids are taken, and a kill can wait for them. */
+  #inFlight = new Map<string, InFlight>();
 
   constructor(deps: AcceptsDeps) {
     this.#d = deps;
   }
 
-  /** A task whose launch is being persisted (not yet in the registry). */
-  inFlight(taskId: string): TaskRecord | undefined {
+  /** A task whose launch is being persisted (not yet in the registry), and when that is done. */
+  inFlight(taskId: string): InFlight | undefined {
     return this.#inFlight.get(taskId);
   }
 
@@ -125,7 +131,6 @@ export class Accepts {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${valid.agentId} is gone`, { field: 'accept.offer_ids' });
     }
     const plan = buildLaunchPlan(valid, fw.record.id, agent.record, Date.now());
-    for (const task of plan.tasks) this.#inFlight.set(task.taskId, task);
     const applied = this.#d.persist(...plan.changes).then(() => {
       if (reg.frameworks.get(fw.record.id) !== fw) {
         // Torn down while its launch was being written: the tasks go with it, unlaunched.
@@ -151,6 +156,7 @@ export class Accepts {
         refuse(fw, { agentId: agent.record.id, resources: valid.unused, role: valid.role }, refuseSeconds, this.#d.triggerAllocation);
       }
     });
+    for (const task of plan.tasks) this.#inFlight.set(task.taskId, { task, applied });
     // A kill decided meanwhile waits behind these on the agent's line. A task killed before its
     // agent heard of it (it was away) is no longer STAGING and is not sent.
     const sent = this.#d.outbox.toAgentAfter(agent.record.id, applied, () =>

@@ -164,13 +164,12 @@ export class AgentCalls {
     return folded;
   }
 
-  /** Kills asked while the agent was away, for tasks it still runs. */
+  /** Kills asked while the agent was away (or before a failover), for tasks it still runs. */
   #killsAsked(agent: AgentEntry): AgentEventBody[] {
     const out: AgentEventBody[] = [];
-    for (const [taskId, kill] of agent.killsAsked) {
+    for (const taskId of agent.tasks) {
       const task = this.#d.registry.tasks.get(taskId);
-      if (task && task.agentId === agent.record.id && !isTerminal(task.status.state ?? 0)) out.push(killTask(task.frameworkId, taskId, kill.gracePeriodMs, kill.reason));
-      else agent.killsAsked.delete(taskId);
+      if (task?.killAsked && !isTerminal(task.status.state ?? 0)) out.push(killTask(task.frameworkId, taskId, task.killAsked.gracePeriodMs, task.killAsked.reason));
     }
     return out;
   }

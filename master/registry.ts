@@ -18,16 +18,6 @@ export interface AgentEntry {
   lostTimer?: NodeJS.Timeout | undefined;
   drainTimer?: NodeJS.Timeout | undefined;
   usage?: AgentUsage | undefined;
-  /**
-   * Kills a framework asked for, by task id, until the task ends: re-sent when the agent comes
-   * back, and the reason such a task ends KILLED (not LOST) if the agent does not.
-   */
-  killsAsked: Map<string, KillAsked>;
-}
-
-export interface KillAsked {
-  gracePeriodMs: number;
-  reason: string;
 }
 
 /** The latest usage report of an agent. */
@@ -121,7 +111,6 @@ export class Registry {
   applyStatus(task: TaskRecord, status: TaskStatus): boolean {
     const held = holdsResources(task.status.state ?? 0);
     task.status = status;
-    if (isTerminal(status.state ?? 0)) this.agents.get(task.agentId)?.killsAsked.delete(task.taskId);
     if (status.uuid) {
       task.appliedUuids.push(status.uuid);
       if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
@@ -161,7 +150,6 @@ export function agentEntry(record: AgentRecord): AgentEntry {
     reserved: new Map(),
     channel: undefined,
     tasks: new Set(),
-    killsAsked: new Map(),
   };
   refreshAgent(entry);
   return entry;

@@ -128,8 +128,10 @@ export class SchedulerCalls {
     if (kill.agentId && !reg.agents.has(kill.agentId)) {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${kill.agentId} is unknown`, { field: 'kill.agent_id' });
     }
-    // A task whose launch is still being persisted: the kill waits behind its RunTask.
-    const task = reg.tasks.get(taskId) ?? this.#d.accepts.inFlight(taskId);
+    // A task whose launch is still being persisted: the kill waits for it, then goes behind its RunTask.
+    const pending = this.#d.accepts.inFlight(taskId);
+    if (pending && pending.task.frameworkId === fw.record.id) await pending.applied.catch(() => undefined);
+    const task = reg.tasks.get(taskId);
     if (!task || task.frameworkId !== fw.record.id) {
       const done = reg.completed.get(taskId);
       if (done && done.frameworkId === fw.record.id) return this.#d.outbox.answer(fw.record.id, done.status);
@@ -138,16 +140,18 @@ export class SchedulerCalls {
     if (isTerminal(task.status.state ?? 0)) return this.#d.outbox.update(task.status);
     const agent = reg.agents.get(task.agentId);
     const gracePeriodMs = kill.gracePeriodMs || task.info.killGracePeriodMs || 0;
-    agent?.killsAsked.set(taskId, { gracePeriodMs, reason: TaskReason.KILLED_BY_FRAMEWORK });
-    if (!agent?.channel && task.status.state === TaskState.TASK_STAGING && reg.tasks.has(taskId)) {
+    if (!agent?.channel && task.status.state === TaskState.TASK_STAGING) {
       const status = this.#d.endings.status(task, TaskState.TASK_KILLED, TaskReason.KILLED_BY_FRAMEWORK, 'killed before it reached its agent');
       this.#d.endings.apply(task, status);
       await this.#d.persist({ type: 'task.put', task });
       return this.#d.outbox.update(status);
     }
-    if (!this.#d.outbox.toAgent(task.agentId, killTask(fw.record.id, taskId, gracePeriodMs, TaskReason.KILLED_BY_FRAMEWORK))) {
-      this.#d.log.info({ taskId, agentId: task.agentId }, 'kill asked while the agent is away; it is sent when the agent is back');
-    }
+    task.killAsked = { gracePeriodMs, reason: TaskReason.KILLED_BY_FRAMEWORK };
+    const persisted = this.#d.persist({ type: 'task.put', task });
+    const sent = this.#d.outbox.toAgentAfter(task.agentId, persisted, () => [killTask(fw.record.id, taskId, gracePeriodMs, TaskReason.KILLED_BY_FRAMEWORK)]);
+    await persisted;
+    await sent;
+    if (!agent?.channel) this.#d.log.info({ taskId, agentId: task.agentId }, 'kill asked while the agent is away; it is sent when the agent is back');
   }
 
   #acknowledge(fw: FrameworkEntry, ack: pb.SchedulerCall.Acknowledge.$Properties): void {

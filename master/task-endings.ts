@@ -61,7 +61,7 @@ export class TaskEndings {
       if (!task || isTerminal(task.status.state ?? 0)) continue;
       const ruled = rule(task);
       if (ruled === undefined) continue;
-      const asked = this.#d.registry.agents.get(task.agentId)?.killsAsked.has(taskId);
+      const asked = Boolean(task.killAsked);
       const state = asked && ruled !== TaskState.TASK_DROPPED ? TaskState.TASK_KILLED : ruled;
       const status = this.status(task, state, reason, asked && state === TaskState.TASK_KILLED ? `${message}; its kill had been asked` : message);
       this.apply(task, status);

@@ -167,3 +167,28 @@ t.test('a framework torn down while its launch is being written launches nothing
   t.notOk(agent.received.some((e) => e.agentEvent?.runTask), 'the agent never hears of it');
   t.same((await store.load()).tasks, [], 'nor in the store');
 });
+
+t.test('a kill asked while the agent is away survives a master failover', async (t) => {
+  const store = await MemoryStore.open();
+  const first = await testMaster(t, { store, allocationIntervalMs: 50 });
+  const { agent, agentId } = await registeredAgent(t, first.url);
+  const fw = await subscribed(t, first.url);
+  const offer = await firstOffer(fw);
+  fw.send({ schedulerCall: { requestId: 'launch', accept: { offerIds: [offer.id ?? ''], operations: [{ type: 1, tasks: [task('t1')] }] } } });
+  await agent.next('runTask', (e) => e.agentEvent?.runTask);
+  agent.send({ agentCall: { update: { status: { taskId: 't1', state: TaskState.TASK_RUNNING, uuid: 'u-run', agentId } } } });
+  await agent.next('ack', (e) => e.agentEvent?.acknowledge);
+  agent.channel.close();
+  await until('agent disconnected', () => !first.master.state().agents[0]?.connected);
+  fw.send({ schedulerCall: { requestId: 'kill-away', kill: { taskId: 't1', agentId } } });
+  await acceptedFor(fw, 'kill-away');
+  const frameworkId = first.master.state().frameworks[0]?.id ?? '';
+  await first.close();
+  const second = await testMaster(t, { store });
+  await until('the second master leads', () => second.master.leadership === 'leading');
+  const back = await peer(t, second.url, 'agent');
+  back.send({ agentCall: { register: { agent: agentInfo, agentId, tasks: [{ frameworkId, task: task('t1'), status: { taskId: 't1', state: TaskState.TASK_RUNNING, uuid: 'u-run', agentId } }] } } });
+  const kill = await back.next('the kill, from the new leader', (e) => e.agentEvent?.killTask);
+  t.equal(kill.taskId, 't1');
+  t.equal(kill.reason, TaskReason.KILLED_BY_FRAMEWORK);
+});

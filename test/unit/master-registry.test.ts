@@ -1,5 +1,5 @@
-// The registry's books: tasks charge their agent and framework while they hold resources, give
-// them back when they end or become unreachable, and a remembered kill is dropped when its task ends.
+// The registry's books: tasks charge their agent and framework while they hold resources and
+// give them back when they end or become unreachable.
 import t from 'tap';
 import { StatusSource, TaskState, resources, type Res } from '../../protocol/index.js';
 import { Registry, agentEntry, frameworkEntry, usedOn } from '../../master/registry.js';
@@ -58,18 +58,6 @@ t.test('a loaded terminal task with a uuid waits for its acknowledgement', async
   reg.index(x);
   t.equal(reg.frameworks.get('f1')?.unacked.get('x')?.uuid, 'u-end');
   t.same(reg.agents.get('a1') && usedOn(reg.agents.get('a1')!), r(0, 0), 'a terminal task holds nothing');
-});
-
-t.test('a remembered kill is dropped when its task ends', async (t) => {
-  const reg = registry();
-  const x = task('x');
-  reg.index(x);
-  const agent = reg.agents.get('a1');
-  agent?.killsAsked.set('x', { gracePeriodMs: 0, reason: 'KILLED_BY_FRAMEWORK' });
-  reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_KILLING });
-  t.ok(agent?.killsAsked.has('x'), 'kept while the task lives');
-  reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_KILLED });
-  t.notOk(agent?.killsAsked.has('x'));
 });
 
 t.test('retired tasks are kept for reconciliation, oldest dropped first; their ids stay taken', async (t) => {
