@@ -63,7 +63,8 @@ export class SchedulerCalls {
         if (result !== ANSWERED) this.#d.outbox.accepted(channel, requestId);
       };
       if (!call) return fail(new BerthError(ErrorCode.INVALID_CALL, 'expected a SchedulerCall', { field: 'body' }));
-      if (!this.#d.isLeading()) return;
+      // Stepping down (the connection is about to close): still one answer per call.
+      if (!this.#d.isLeading()) return fail(new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader; reconnect to find it'));
       if (call.subscribe) {
         void this.#d.sessions.subscribe(channel, call.subscribe, (entry) => (framework = entry)).then(done, fail);
         return;
@@ -154,7 +155,7 @@ export class SchedulerCalls {
     if (!agent?.channel) this.#d.log.info({ taskId, agentId: task.agentId }, 'kill asked while the agent is away; it is sent when the agent is back');
   }
 
-  #acknowledge(fw: FrameworkEntry, ack: pb.SchedulerCall.Acknowledge.$Properties): void {
+  async #acknowledge(fw: FrameworkEntry, ack: pb.SchedulerCall.Acknowledge.$Properties): Promise<void> {
     const reg = this.#d.registry;
     const taskId = ack.taskId ?? '';
     if (ack.agentId && !reg.agents.has(ack.agentId) && !reg.tasks.has(taskId) && !reg.completed.has(taskId)) {
@@ -170,7 +171,9 @@ export class SchedulerCalls {
     if (isTerminal(task.status.state ?? 0) && !fw.unacked.has(taskId)) {
       // Drops the terminal, acknowledged task from the live registry, keeping it for reconciliation.
       reg.retire(task);
-      void this.#d.persist({ type: 'task.delete', taskId }).catch(() => undefined);
+      // Not worth an error: if the delete is lost, a new leader re-delivers the task's last update
+      // and the framework acknowledges it again.
+      await this.#d.persist({ type: 'task.delete', taskId }).catch((err: unknown) => this.#d.log.warn({ err, taskId }, 'forgetting an acknowledged task failed'));
     }
   }
 
@@ -188,7 +191,7 @@ export class SchedulerCalls {
     for (const item of asked) {
       const taskId = item.taskId ?? '';
       const agentId = item.agentId ?? '';
-      const task = reg.tasks.get(taskId) ?? reg.completed.get(taskId);
+      const task = reg.tasks.get(taskId) ?? reg.completed.get(taskId) ?? this.#d.accepts.inFlight(taskId)?.task;
       if (task && task.frameworkId === fw.record.id) answer(task.status);
       else {
         answer({
