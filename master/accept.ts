@@ -18,7 +18,7 @@ import { compact } from './compact.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
-import { refreshAgent, type FrameworkEntry, type Registry } from './registry.js';
+import { refreshAgent, type AgentEntry, type FrameworkEntry, type Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 import { planAccept, type AcceptPlan, type ReservationChange } from './validate-accept.js';
@@ -131,31 +131,7 @@ export class Accepts {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${valid.agentId} is gone`, { field: 'accept.offer_ids' });
     }
     const plan = buildLaunchPlan(valid, fw.record.id, agent.record, Date.now());
-    const applied = this.#d.persist(...plan.changes).then(() => {
-      if (reg.frameworks.get(fw.record.id) !== fw) {
-        // Torn down while its launch was being written: the tasks go with it, unlaunched.
-        plan.tasks.length = 0;
-        void this.#d.persist(...plan.changes.flatMap((c): StateChange[] => (c.type === 'task.put' ? [{ type: 'task.delete', taskId: c.task.taskId }] : []))).catch(() => undefined);
-        return;
-      }
-      if (plan.agent) {
-        agent.record = withReservations(agent.record, valid.reserve, valid.unreserve);
-        refreshAgent(agent);
-        this.#d.log.info({ agentId: agent.record.id, reserved: agent.record.dynamicReservations }, 'reservations changed');
-      }
-      for (const task of plan.tasks) reg.index(task);
-      this.#d.counters.launches += plan.tasks.length;
-      if (!reg.agents.has(agent.record.id)) {
-        // The agent was removed while the launch was being written: the tasks never reach it.
-        const ending = this.#d.endings.end(plan.tasks.map((t) => t.taskId), () => TaskState.TASK_DROPPED, TaskReason.AGENT_REMOVED, `agent ${agent.record.id} was removed before the launch reached it`);
-        void this.#d.persist(...ending.changes).then(() => this.#d.endings.deliver(ending), () => undefined);
-        return;
-      }
-      const refuseSeconds = accept.filters?.refuseSeconds ?? 0;
-      if (refuseSeconds > 0 && !resources.isEmpty(valid.unused)) {
-        refuse(fw, { agentId: agent.record.id, resources: valid.unused, role: valid.role }, refuseSeconds, this.#d.triggerAllocation);
-      }
-    });
+    const applied = this.#d.persist(...plan.changes).then(() => this.#apply(fw, agent, valid, plan, accept.filters?.refuseSeconds ?? 0));
     for (const task of plan.tasks) this.#inFlight.set(task.taskId, { task, applied });
     // A kill decided meanwhile waits behind these on the agent's line. A task killed before its
     // agent heard of it (it was away) is no longer STAGING and is not sent.
@@ -172,5 +148,34 @@ export class Accepts {
     }
     await sent;
     for (const status of plan.errors) this.#d.outbox.update(status);
+  }
+
+  /** The plan is durable: it becomes what memory says. */
+  #apply(fw: FrameworkEntry, agent: AgentEntry, valid: ValidAccept, plan: LaunchPlan, refuseSeconds: number): void {
+    const reg = this.#d.registry;
+    if (reg.frameworks.get(fw.record.id) !== fw) {
+      // Torn down while its launch was being written: the tasks go with it, unlaunched.
+      const deletes = plan.tasks.map((t): StateChange => ({ type: 'task.delete', taskId: t.taskId }));
+      plan.tasks.length = 0;
+      void this.#d.persist(...deletes).catch(() => undefined);
+      return;
+    }
+    if (plan.agent) {
+      // Applied to the record as it is now (not the one planned from), in case it changed meanwhile.
+      agent.record = withReservations(agent.record, valid.reserve, valid.unreserve);
+      refreshAgent(agent);
+      this.#d.log.info({ agentId: agent.record.id, reserved: agent.record.dynamicReservations }, 'reservations changed');
+    }
+    for (const task of plan.tasks) reg.index(task);
+    this.#d.counters.launches += plan.tasks.length;
+    if (!reg.agents.has(agent.record.id)) {
+      // The agent was removed while the launch was being written: the tasks never reach it.
+      const ending = this.#d.endings.end(plan.tasks.map((t) => t.taskId), () => TaskState.TASK_DROPPED, TaskReason.AGENT_REMOVED, `agent ${agent.record.id} was removed before the launch reached it`);
+      void this.#d.persist(...ending.changes).then(() => this.#d.endings.deliver(ending), () => undefined);
+      return;
+    }
+    if (refuseSeconds > 0 && !resources.isEmpty(valid.unused)) {
+      refuse(fw, { agentId: agent.record.id, resources: valid.unused, role: valid.role }, refuseSeconds, this.#d.triggerAllocation);
+    }
   }
 }

@@ -147,6 +147,7 @@ export class SchedulerCalls {
       await this.#d.persist({ type: 'task.put', task });
       return this.#d.outbox.update(status);
     }
+    // Set before the write, so a status written meanwhile carries it too.
     task.killAsked = { gracePeriodMs, reason: TaskReason.KILLED_BY_FRAMEWORK };
     const persisted = this.#d.persist({ type: 'task.put', task });
     const sent = this.#d.outbox.toAgentAfter(task.agentId, persisted, () => [killTask(fw.record.id, taskId, gracePeriodMs, TaskReason.KILLED_BY_FRAMEWORK)]);
