@@ -10,11 +10,10 @@ import {
   TaskState,
   pb,
   resources,
-  type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
 import { byRole } from './availability.js';
-import { compact } from './compact.js';
+import { taskInfo } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
@@ -39,7 +38,7 @@ export interface LaunchPlan {
 /** Builds the plan of a valid ACCEPT from the records it starts from (pure). */
 export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: AgentRecord, nowMs: number): LaunchPlan {
   const tasks = valid.launches.map((launch): TaskRecord => {
-    const info = compact(pb.TaskInfo.toObject(pb.TaskInfo.fromObject(launch.task)) as TaskInfo);
+    const info = taskInfo(launch.task);
     const taskId = info.taskId as string;
     return {
       taskId,

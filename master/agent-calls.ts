@@ -14,13 +14,11 @@ import {
   pb,
   resources,
   stateName,
-  type AgentInfo,
   type Channel,
-  type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
 import type { AgentLiveness } from './agent-liveness.js';
-import { compact } from './compact.js';
+import { agentInfo, taskInfo, taskStatus } from './decode.js';
 import { asBerthError } from './internal-error.js';
 import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
@@ -96,7 +94,7 @@ export class AgentCalls {
   }
 
   async #register(channel: Channel, register: pb.AgentCall.Register.$Properties, bind: (entry: AgentEntry) => void): Promise<void> {
-    const info = pb.AgentInfo.toObject(pb.AgentInfo.fromObject(register.agent ?? {})) as AgentInfo;
+    const info = agentInfo(register.agent);
     const problems = resources.validate(info.resources, 'register.agent.resources');
     if (!info.hostname) problems.push('register.agent.hostname must not be empty');
     if (register.agentId) {
@@ -177,9 +175,9 @@ export class AgentCalls {
   /** Folds one task an agent reported at registration into the registry. */
   #reconcileReported(agent: AgentEntry, report: pb.TaskReport.$Properties, folded: Folded): StateChange | undefined {
     const reg = this.#d.registry;
-    const info = compact(pb.TaskInfo.toObject(pb.TaskInfo.fromObject(report.task ?? {})) as TaskInfo);
+    const info = taskInfo(report.task);
     const taskId = info.taskId as string;
-    const status = compact(pb.TaskStatus.toObject(pb.TaskStatus.fromObject(report.status ?? {})) as TaskStatus);
+    const status = taskStatus(report.status);
     const known = reg.tasks.get(taskId);
     if (!known) {
       const framework = reg.frameworks.get(report.frameworkId ?? '');
@@ -220,7 +218,7 @@ export class AgentCalls {
   }
 
   async #update(channel: Channel, agent: AgentEntry, raw: TaskStatus): Promise<void> {
-    const status = compact(pb.TaskStatus.toObject(pb.TaskStatus.fromObject(raw)) as TaskStatus);
+    const status = taskStatus(raw);
     const taskId = status.taskId ?? '';
     const uuid = status.uuid ?? '';
     const agentId = agent.record.id;

@@ -11,8 +11,8 @@ import {
   newId,
   pb,
   type Channel,
-  type FrameworkInfo,
 } from '../protocol/index.js';
+import { frameworkInfo } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
 import { frameworkEntry, type FrameworkEntry, type Registry } from './registry.js';
@@ -41,7 +41,7 @@ export class FrameworkSessions {
 
   /** Subscribes a framework on channel; bind is called the moment the channel speaks for it. */
   async subscribe(channel: Channel, subscribe: pb.SchedulerCall.Subscribe.$Properties, bind: (entry: FrameworkEntry) => void): Promise<void> {
-    const info = pb.FrameworkInfo.toObject(pb.FrameworkInfo.fromObject(subscribe.framework ?? {})) as FrameworkInfo;
+    const info = frameworkInfo(subscribe.framework);
     if (!info.roles || info.roles.length === 0) info.roles = ['*'];
     const problems: string[] = [];
     if (!info.name) problems.push('subscribe.framework.name must not be empty');
