@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { BerthError, ErrorCode } from '../protocol/index.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
+import { ROLE_RULE } from './role-config.js';
 import type { ClusterStore } from './store/cluster-store.js';
 
 export interface MasterOptions {
@@ -129,6 +130,13 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
   const allocator = o.allocator as Partial<Allocator> | undefined;
   if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
   if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
+  else {
+    for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
+      if (!ROLE_RULE.test(name)) problem(`roles.${name}`, 'must be "*" or lower-case path segments like eng/ml');
+      const why = breaks(config?.weight, positive);
+      if (why) problem(`roles.${name}.weight`, why);
+    }
+  }
 
   const numbers = {} as Record<keyof typeof NUMBER_RULES, number>;
   for (const [field, rule] of Object.entries(NUMBER_RULES) as [keyof typeof NUMBER_RULES, Rule][]) {

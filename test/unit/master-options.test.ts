@@ -38,3 +38,9 @@ t.test('a store and a logger are required', async (t) => {
   const o = await base();
   t.throws(() => compileMasterOptions({ ...o, store: {} as MasterOptions['store'], log: {} as MasterOptions['log'] }), { name: 'BerthError', field: 'store,log' } as unknown as Error);
 });
+
+t.test('roles given as options are checked too', async (t) => {
+  const o = await base();
+  t.throws(() => compileMasterOptions({ ...o, roles: new Map([['eng', { weight: 0 }], ['Bad Role', { weight: 1 }]]) }), { name: 'BerthError', field: 'roles.eng.weight,roles.Bad Role' } as unknown as Error);
+  t.equal(compileMasterOptions({ ...o, roles: new Map([['eng/ml', { weight: 2 }]]) }).roles.get('eng/ml')?.weight, 2);
+});
