@@ -17,10 +17,8 @@ import type {
 } from './allocator/types.js';
 import { availability } from './availability.js';
 import type { OfferBook, OfferEntry } from './offer-book.js';
+import { killTask, type Outbox } from './outbox.js';
 import type { AgentEntry, Registry } from './registry.js';
-
-/** About 200 bytes each, so a frame of offers stays far below the 1 MiB payload limit. */
-const OFFERS_PER_FRAME = 500;
 
 export interface AllocationCycleDeps {
   registry: Registry;
@@ -31,7 +29,7 @@ export interface AllocationCycleDeps {
   settings: { minOffer: { cpus: number; memMb: number }; offerTimeoutMs: number; allocationMinGapMs: number };
   counters: { allocationRuns: number; allocationMs: number; offersMade: number; preemptions: number };
   log: Logger;
-  epoch(): number;
+  outbox: Outbox;
   isLeading(): boolean;
   rescind(offer: OfferEntry): void;
 }
@@ -107,11 +105,7 @@ export class AllocationCycle {
           reserved: o.reserved,
         };
       });
-      // Offers go out in parts, so a large cluster never makes a frame over the payload limit.
-      const channel = this.#d.registry.frameworks.get(frameworkId)?.channel;
-      for (let i = 0; i < offers.length; i += OFFERS_PER_FRAME) {
-        channel?.send({ schedulerEvent: { offers: { offers: offers.slice(i, i + OFFERS_PER_FRAME) } } });
-      }
+      this.#d.outbox.offers(frameworkId, offers);
     }
     for (const p of result.preemptions ?? []) this.#preempt(p);
   }
@@ -123,17 +117,12 @@ export class AllocationCycle {
     this.#preempting.add(p.taskId);
     this.#d.counters.preemptions++;
     this.#d.log.info({ taskId: p.taskId, role: p.role, forRole: p.forRole }, 'preempting task');
-    this.#d.registry.agents.get(task.agentId)?.channel?.send({
-      agentEvent: {
-        epoch: this.#d.epoch(),
-        killTask: { frameworkId: task.frameworkId, taskId: task.taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.PREEMPTED },
-      },
-    });
+    this.#d.outbox.toAgent(task.agentId, killTask(task.frameworkId, task.taskId, task.info.killGracePeriodMs ?? 0, TaskReason.PREEMPTED));
   }
 
   #snapshot(nowMs: number): AllocationSnapshot {
     const offeredByAgent = new Map<string, Map<string, Res>>();
-    for (const offer of this.#d.offers.all()) {
+    for (const offer of this.#d.offers.holding()) {
       const roles = offeredByAgent.get(offer.agentId) ?? new Map<string, Res>();
       roles.set(offer.role, resources.add(roles.get(offer.role) ?? resources.empty(), offer.resources));
       offeredByAgent.set(offer.agentId, roles);

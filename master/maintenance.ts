@@ -2,13 +2,14 @@
 // deadline), undraining, and usage reports with the pressure notices they cause.
 import type { Logger } from 'pino';
 import { BerthError, ErrorCode, TaskReason, isTerminal, pb } from '../protocol/index.js';
+import { killTask, type Outbox } from './outbox.js';
 import type { AgentEntry, Registry } from './registry.js';
 import type { StateChange } from './store/records.js';
 
 export interface MaintenanceDeps {
   registry: Registry;
   log: Logger;
-  epoch(): number;
+  outbox: Outbox;
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
   rescindOffersOn(agentId: string): void;
@@ -68,12 +69,7 @@ export class Maintenance {
         const task = this.#d.registry.tasks.get(taskId);
         if (!task || isTerminal(task.status.state ?? 0)) continue;
         killed++;
-        agent.channel?.send({
-          agentEvent: {
-            epoch: this.#d.epoch(),
-            killTask: { frameworkId: task.frameworkId, taskId, gracePeriodMs: task.info.killGracePeriodMs ?? 0, reason: TaskReason.AGENT_DRAINED },
-          },
-        });
+        this.#d.outbox.toAgent(agent.record.id, killTask(task.frameworkId, taskId, task.info.killGracePeriodMs ?? 0, TaskReason.AGENT_DRAINED));
       }
       this.#d.log.info({ agentId: agent.record.id, killed }, 'drain deadline reached');
     }, Math.max(0, deadline - Date.now()));
@@ -82,9 +78,7 @@ export class Maintenance {
 
   /** Tells every connected framework something it should act on about an agent. */
   #notice(agentId: string, kind: pb.SchedulerEvent.AgentNotice.Kind, deadlineMs: number, message: string): void {
-    for (const f of this.#d.registry.frameworks.values()) {
-      f.channel?.send({ schedulerEvent: { agentNotice: { agentId, kind, deadlineMs, message } } });
-    }
+    this.#d.outbox.agentNotice(agentId, kind, deadlineMs, message);
   }
 
   /** A usage report: kept for the state and metrics; a change of pressure is told to frameworks. */

@@ -1,5 +1,5 @@
 // Outstanding offers, indexed by id, framework and agent. An offer holds its resources until it
-// is accepted, declined, rescinded or expires.
+// is declined, rescinded or expires, or until the ACCEPT that claimed it is persisted and applied.
 import { resources, type Res } from '../protocol/index.js';
 
 export interface OfferEntry {
@@ -21,6 +21,8 @@ export class OfferBook {
   #byId = new Map<string, OfferEntry>();
   #byFramework = new Map<string, Set<string>>();
   #byAgent = new Map<string, Set<string>>();
+  /** Offers taken by an ACCEPT being persisted: no longer usable, still holding their resources. */
+  #claimed = new Map<string, OfferEntry>();
 
   get size(): number {
     return this.#byId.size;
@@ -45,6 +47,26 @@ export class OfferBook {
     return offer;
   }
 
+  /**
+   * Takes outstanding offers for an ACCEPT: nobody can use, decline or rescind them any more, but
+   * their resources stay held (the allocator does not offer them again) until release().
+   */
+  claim(ids: readonly string[]): OfferEntry[] {
+    const out: OfferEntry[] = [];
+    for (const id of ids) {
+      const offer = this.remove(id);
+      if (!offer) continue;
+      this.#claimed.set(id, offer);
+      out.push(offer);
+    }
+    return out;
+  }
+
+  /** Lets claimed offers go: their resources are now held by tasks, or free again. */
+  release(offers: readonly OfferEntry[]): void {
+    for (const o of offers) this.#claimed.delete(o.id);
+  }
+
   ofFramework(frameworkId: string): OfferEntry[] {
     return this.#collect(this.#byFramework.get(frameworkId));
   }
@@ -53,9 +75,11 @@ export class OfferBook {
     return this.#collect(this.#byAgent.get(agentId));
   }
 
-  /** Resources held in offers on one agent. */
+  /** Resources held in offers on one agent, claimed ones included. */
   heldOnAgent(agentId: string): Res {
-    return this.ofAgent(agentId).reduce((sum, o) => resources.add(sum, o.resources), resources.empty());
+    let sum = this.ofAgent(agentId).reduce((s, o) => resources.add(s, o.resources), resources.empty());
+    for (const o of this.#claimed.values()) if (o.agentId === agentId) sum = resources.add(sum, o.resources);
+    return sum;
   }
 
   /** Offers past their expiry at nowMs. */
@@ -63,8 +87,10 @@ export class OfferBook {
     return [...this.#byId.values()].filter((o) => o.expiresAtMs > 0 && o.expiresAtMs <= nowMs);
   }
 
-  all(): IterableIterator<OfferEntry> {
-    return this.#byId.values();
+  /** Every offer that holds resources: the outstanding ones and the claimed ones. */
+  *holding(): IterableIterator<OfferEntry> {
+    yield* this.#byId.values();
+    yield* this.#claimed.values();
   }
 
   #collect(ids: Set<string> | undefined): OfferEntry[] {

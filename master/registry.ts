@@ -52,7 +52,7 @@ export interface FrameworkEntry {
 const APPLIED_UUIDS_KEPT = 4;
 
 /** Live tasks on reachable agents count against their agent and framework; others do not. */
-export function holdsResources(state: TaskState): boolean {
+function holdsResources(state: TaskState): boolean {
   return !isTerminal(state) && state !== TaskState.TASK_UNREACHABLE;
 }
 

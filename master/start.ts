@@ -38,7 +38,14 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
   const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false });
   const port = await api.listen(host, options.port ?? 5050);
   const url = options.advertiseUrl ?? `ws://${host}:${port}`;
-  const master = new Master({ ...options, masterId, url, store: options.store, log: options.log });
+  let master: Master;
+  try {
+    master = new Master({ ...options, masterId, url, store: options.store, log: options.log });
+  } catch (err) {
+    // Invalid options: give the port back before saying so.
+    await api.close();
+    throw err;
+  }
   api.attach(master);
   await master.start();
   return {

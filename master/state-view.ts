@@ -140,3 +140,32 @@ export interface MasterState {
   offers: number;
   counters: Record<string, number>;
 }
+
+export interface MetricsView {
+  tasksByState: Map<string, number>;
+  agentsConnected: number;
+  agentsDisconnected: number;
+  usage: { agentId: string; cpuPercent: number; memBytes: number; underPressure: boolean }[];
+}
+
+/** What the metrics need, counted from the registry without building the state view. */
+export function metricsView(registry: Registry): MetricsView {
+  const tasksByState = new Map<string, number>();
+  for (const t of registry.tasks.values()) {
+    const name = stateName(t.status.state);
+    tasksByState.set(name, (tasksByState.get(name) ?? 0) + 1);
+  }
+  const { agentsConnected } = summary(registry);
+  const usage = [];
+  for (const a of registry.agents.values()) {
+    if (a.usage) usage.push({ agentId: a.record.id, cpuPercent: a.usage.cpuPercent, memBytes: a.usage.memBytes, underPressure: a.usage.underPressure });
+  }
+  return { tasksByState, agentsConnected, agentsDisconnected: registry.agents.size - agentsConnected, usage };
+}
+
+/** Cheap counts for health checks (no per-task work). */
+export function summary(registry: Registry): { agents: number; agentsConnected: number; frameworks: number; tasks: number } {
+  let agentsConnected = 0;
+  for (const a of registry.agents.values()) if (a.channel) agentsConnected++;
+  return { agents: registry.agents.size, agentsConnected, frameworks: registry.frameworks.size, tasks: registry.tasks.size };
+}

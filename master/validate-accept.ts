@@ -1,5 +1,6 @@
 // Checks an ACCEPT call against the offers and the registry, without changing anything. The
-// result is a value: either the launches to carry out, or one BerthError naming the field.
+// result is a value: either the launches to carry out (and the tasks refused, each with the field
+// at fault), or one BerthError naming the field when the call itself cannot be carried out.
 import {
   BerthError,
   ContainerType,
@@ -28,6 +29,18 @@ export interface Launch {
   resources: Res;
 }
 
+/**
+ * A task refused on its own (as Mesos does, it ends TASK_ERROR while the rest of the call goes
+ * ahead). Problems with its id are not among them: an update names a task by id, so a missing or
+ * taken id refuses the whole call instead.
+ */
+export interface RejectedTask {
+  task: TaskInfo;
+  code: ErrorCode;
+  message: string;
+  field: string;
+}
+
 export interface ReservationChange {
   role: string;
   resources: Res;
@@ -40,6 +53,7 @@ export type AcceptPlan =
       agentId: string;
       role: string;
       launches: Launch[];
+      rejected: RejectedTask[];
       reserve: ReservationChange[];
       unreserve: ReservationChange[];
       unused: Res;
@@ -71,6 +85,7 @@ export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: Acc
 
   let used = resources.empty();
   const launches: Launch[] = [];
+  const rejected: RejectedTask[] = [];
   const reserve: ReservationChange[] = [];
   const unreserve: ReservationChange[] = [];
   const seen = new Set<string>();
@@ -87,28 +102,44 @@ export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: Acc
     }
     const tasks = op.tasks ?? [];
     if (tasks.length === 0) return fail(ErrorCode.INVALID_CALL, 'a launch must carry at least one task', `${opField}.tasks`);
+    const before = { launches: launches.length, rejected: rejected.length, used };
     for (const [ti, task] of tasks.entries()) {
       const field = `${opField}.tasks[${ti}]`;
-      const problem = checkTask(task, field, first.agentId, ctx);
-      if (problem) return problem;
+      const idProblem = checkId(task.taskId, `${field}.task_id`);
+      if (idProblem) return fail(ErrorCode.INVALID_TASK, idProblem, `${field}.task_id`);
       const taskId = task.taskId as string;
       if (seen.has(taskId) || ctx.taskExists(taskId)) {
         return fail(ErrorCode.TASK_ID_DUPLICATE, `task id ${taskId} is already in use`, `${field}.task_id`);
       }
       seen.add(taskId);
-      const r = resources.normalize(task.resources);
-      used = resources.add(used, r);
-      if (!resources.contains(pool, used)) {
-        return fail(
-          ErrorCode.RESOURCES_EXCEED_OFFER,
-          `task ${taskId} needs ${resources.format(r)}, but the offers have only ${resources.format(resources.subtract(pool, resources.subtract(used, r)))} left`,
-          `${field}.resources`,
-        );
+      const problem = checkTask(task, field, first.agentId, ctx);
+      if (problem) {
+        rejected.push({ task, ...problem });
+        continue;
       }
+      const r = resources.normalize(task.resources);
+      if (!resources.contains(pool, resources.add(used, r))) {
+        rejected.push({
+          task,
+          code: ErrorCode.RESOURCES_EXCEED_OFFER,
+          message: `${field}.resources: task ${taskId} needs ${resources.format(r)}, but the offers have only ${resources.format(resources.subtract(pool, used))} left`,
+          field: `${field}.resources`,
+        });
+        continue;
+      }
+      used = resources.add(used, r);
       launches.push({ task: { ...task, agentId: first.agentId }, resources: r });
     }
+    if (type === OperationType.LAUNCH_GROUP && rejected.length > before.rejected) {
+      // A group is all or nothing: one refused task refuses the others of its group too.
+      const culprit = rejected[before.rejected] as RejectedTask;
+      for (const l of launches.splice(before.launches)) {
+        rejected.push({ task: l.task, code: culprit.code, message: `another task of its group was refused: ${culprit.message}`, field: culprit.field });
+      }
+      used = before.used;
+    }
   }
-  return { ok: true, offers, agentId: first.agentId, role: first.role, launches, reserve, unreserve, unused: resources.subtract(pool, used) };
+  return { ok: true, offers, agentId: first.agentId, role: first.role, launches, rejected, reserve, unreserve, unused: resources.subtract(pool, used) };
 }
 
 /**
@@ -164,25 +195,28 @@ function planReservations(
   return undefined;
 }
 
-function checkTask(task: TaskInfo, field: string, agentId: string, ctx: AcceptContext): AcceptPlan | undefined {
-  const idProblem = checkId(task.taskId, `${field}.task_id`);
-  if (idProblem) return fail(ErrorCode.INVALID_TASK, idProblem, `${field}.task_id`);
+type TaskProblem = Omit<RejectedTask, 'task'>;
+
+const problem = (code: ErrorCode, message: string, field: string): TaskProblem => ({ code, message, field });
+
+/** What is wrong with one task on its own (its id is checked by the caller), or undefined. */
+function checkTask(task: TaskInfo, field: string, agentId: string, ctx: AcceptContext): TaskProblem | undefined {
   if (task.agentId && task.agentId !== agentId) {
-    if (!ctx.agentExists(task.agentId)) return fail(ErrorCode.AGENT_UNKNOWN, `agent ${task.agentId} is unknown`, `${field}.agent_id`);
-    return fail(ErrorCode.AGENT_MISMATCH, `task names agent ${task.agentId} but the offer is on ${agentId}`, `${field}.agent_id`);
+    if (!ctx.agentExists(task.agentId)) return problem(ErrorCode.AGENT_UNKNOWN, `${field}.agent_id: agent ${task.agentId} is unknown`, `${field}.agent_id`);
+    return problem(ErrorCode.AGENT_MISMATCH, `${field}.agent_id: task names agent ${task.agentId} but the offer is on ${agentId}`, `${field}.agent_id`);
   }
   const problems = resources.validate(task.resources, `${field}.resources`);
-  if (problems.length > 0) return fail(ErrorCode.INVALID_RESOURCES, problems.join('; '), `${field}.resources`);
+  if (problems.length > 0) return problem(ErrorCode.INVALID_RESOURCES, problems.join('; '), `${field}.resources`);
   const r = resources.normalize(task.resources);
-  if (r.cpus <= 0) return fail(ErrorCode.INVALID_RESOURCES, `${field}.resources.cpus must be greater than 0`, `${field}.resources.cpus`);
-  if (r.memMb <= 0) return fail(ErrorCode.INVALID_RESOURCES, `${field}.resources.mem_mb must be greater than 0`, `${field}.resources.mem_mb`);
-  if (!task.command?.value) return fail(ErrorCode.INVALID_TASK, `${field}.command.value must not be empty`, `${field}.command.value`);
+  if (r.cpus <= 0) return problem(ErrorCode.INVALID_RESOURCES, `${field}.resources.cpus must be greater than 0`, `${field}.resources.cpus`);
+  if (r.memMb <= 0) return problem(ErrorCode.INVALID_RESOURCES, `${field}.resources.mem_mb must be greater than 0`, `${field}.resources.mem_mb`);
+  if (!task.command?.value) return problem(ErrorCode.INVALID_TASK, `${field}.command.value must not be empty`, `${field}.command.value`);
   if (task.container?.type === ContainerType.DOCKER && !task.container.image) {
-    return fail(ErrorCode.INVALID_TASK, `${field}.container.image is required for a DOCKER container`, `${field}.container.image`);
+    return problem(ErrorCode.INVALID_TASK, `${field}.container.image is required for a DOCKER container`, `${field}.container.image`);
   }
   const grace = task.killGracePeriodMs ?? 0;
   if (!Number.isFinite(grace) || grace < 0) {
-    return fail(ErrorCode.INVALID_TASK, `${field}.kill_grace_period_ms must be a finite number >= 0`, `${field}.kill_grace_period_ms`);
+    return problem(ErrorCode.INVALID_TASK, `${field}.kill_grace_period_ms must be a finite number >= 0`, `${field}.kill_grace_period_ms`);
   }
   return undefined;
 }

@@ -229,7 +229,3 @@ function shortage(
 function scalarsOf(v: Float64Array): Res {
   return { cpus: round3(v[0]), memMb: round3(v[1]), diskMb: round3(v[2]), gpus: round3(v[3]), ports: [] };
 }
-
-export function anyGangs(run: AllocationRun): boolean {
-  return run.frameworks.some((fw) => (fw.slot.gangs?.length ?? 0) > 0);
-}

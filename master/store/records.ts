@@ -35,6 +35,12 @@ export interface TaskRecord {
   launchedAtMs: number;
   /** The role of the offer the task was launched from (its resources count against it). */
   role: string;
+  /**
+   * Set once the framework asked to kill the task (what it wants, kept apart from the status the
+   * agent reports): re-sent to an agent that registers again, also after a master failover, and
+   * why the task ends KILLED rather than LOST if its agent never comes back.
+   */
+  killAsked?: { gracePeriodMs: number; reason: string } | undefined;
 }
 
 /** An operator's configuration of one role: weight and quota. */

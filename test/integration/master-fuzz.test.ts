@@ -1,6 +1,6 @@
 // Random, well-formed but hostile calls from a framework and an agent (fast-check): the master
-// must keep serving, answer every bad call with an error, and keep its books consistent: no agent
-// over its resources, no task on two agents, no terminal task coming back to life.
+// must keep serving, answer every call exactly once (accepted or an error), and keep its books
+// consistent: no agent over its resources, no task launched twice, no terminal task coming back.
 import fc from 'fast-check';
 import t from 'tap';
 import { TaskState, isTerminal, resources, type SchedulerCall } from '../../protocol/index.js';
@@ -50,14 +50,31 @@ t.test('random scheduler and agent calls never break the master or its books', a
     uuid: fc.string({ minLength: 0, maxLength: 6 }),
   });
 
+  // Every answer (accepted or error) per request id, counted as they arrive.
+  const answers = new Map<string, number>();
+  let seen = 0;
+  const answered = (): Map<string, number> => {
+    for (const e of fw.received.slice(seen)) {
+      const id = e.schedulerEvent?.accepted?.requestId ?? e.schedulerEvent?.error?.requestId;
+      if (id) answers.set(id, (answers.get(id) ?? 0) + 1);
+    }
+    seen = fw.received.length;
+    return answers;
+  };
+  const asked: string[] = [];
   let calls = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(fc.oneof(call.map((c) => ({ c })), update.map((u) => ({ u }))), { minLength: 5, maxLength: 20 }), async (batch) => {
+      const ids: string[] = [];
       for (const item of batch) {
         calls++;
-        if ('c' in item) fw.send({ schedulerCall: { requestId: `r${calls}`, ...item.c } });
-        else agent.send({ agentCall: { update: { status: { ...item.u, agentId } } } });
+        if ('c' in item) {
+          ids.push(`r${calls}`);
+          fw.send({ schedulerCall: { requestId: `r${calls}`, ...item.c } });
+        } else agent.send({ agentCall: { update: { status: { ...item.u, agentId } } } });
       }
+      asked.push(...ids);
+      await until('every call of the batch answered', () => ids.every((id) => answered().has(id)), 5_000);
       // Every call has been handled once the master answers this reconcile.
       const marker = `m${calls}`;
       fw.send({ schedulerCall: { requestId: marker, reconcile: { tasks: [{ taskId: marker }] } } });
@@ -67,13 +84,27 @@ t.test('random scheduler and agent calls never break the master or its books', a
       if (!a || !a.connected) throw new Error('the agent lost its registration');
       const held = resources.add(a.used, a.offered);
       if (!resources.contains({ ...a.total }, held)) throw new Error(`agent over its resources: ${resources.format(held)} of ${resources.format(a.total)}`);
-      const ids = s.tasks.map((x) => x.id);
-      if (new Set(ids).size !== ids.length) throw new Error('a task id appears twice');
+      const completed = new Set(s.completedTasks.map((x) => x.id));
+      const both = s.tasks.filter((x) => completed.has(x.id)).map((x) => x.id);
+      if (both.length > 0) throw new Error(`tasks both live and completed: ${both.join(', ')}`);
       if (s.tasks.some((x) => x.agentId !== agentId)) throw new Error('a task on an unknown agent');
+      const launched = new Map<string, number>();
+      for (const e of agent.received) {
+        const id = e.agentEvent?.runTask?.task?.taskId;
+        if (id) launched.set(id, (launched.get(id) ?? 0) + 1);
+      }
+      const twice = [...launched].filter(([, n]) => n > 1).map(([id]) => id);
+      if (twice.length > 0) throw new Error(`tasks launched twice: ${twice.join(', ')}`);
     }),
     { numRuns: 25, seed: 20261124 },
   );
   t.ok(calls > 100, `${calls} random calls handled`);
+  // Late answers (an accept still being persisted) have had their time; count them all now.
+  await new Promise((r) => setTimeout(r, 200));
+  const counts = answered();
+  t.same(asked.filter((id) => counts.get(id) !== 1).map((id) => [id, counts.get(id) ?? 0]), [], 'every call got exactly one accepted or error');
+  const errors = asked.filter((id) => fw.received.some((e) => e.schedulerEvent?.error?.requestId === id)).length;
+  t.ok(errors > 0 && errors < asked.length, `some calls were refused, some taken (${errors} errors of ${asked.length})`);
   const counters = (await getState(m.httpUrl)).counters;
   t.ok((counters.launches ?? 0) > 0, `some random launches were valid and carried out (${counters.launches})`);
   t.equal((await fetch(`${m.httpUrl}/health`)).status, 200, 'the master still serves');

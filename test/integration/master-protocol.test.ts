@@ -149,13 +149,10 @@ t.test('bad input gets a specific error code and changes nothing', async (t) => 
   });
   const id = mineOffer.id ?? '';
 
+  // Problems with the call itself (its offers, a task id) refuse the whole call.
   const cases: [string, object, string, RegExp][] = [
     ['unknown offer', { accept: { offerIds: ['offer-nope'], operations: [{ type: 1, tasks: [task('a')] }] } }, ErrorCode.OFFER_UNKNOWN, /accept\.offer_ids\[0\]/],
-    ['beyond the offer', { accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('b', 64)] }] } }, ErrorCode.RESOURCES_EXCEED_OFFER, /tasks\[0\]\.resources/],
-    ['negative cpus', { accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('c', -1)] }] } }, ErrorCode.INVALID_RESOURCES, /resources/],
-    ['NaN mem', { accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('d', 1, NaN)] }] } }, ErrorCode.INVALID_RESOURCES, /resources/],
     ['duplicate task id in one call', { accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('e'), task('e')] }] } }, ErrorCode.TASK_ID_DUPLICATE, /tasks\[1\]\.task_id/],
-    ['unknown agent on a task', { accept: { offerIds: [id], operations: [{ type: 1, tasks: [{ ...task('f'), agentId: 'agent-nope' }] }] } }, ErrorCode.AGENT_UNKNOWN, /agent_id/],
     ['unknown agent on a kill', { kill: { taskId: 'g', agentId: 'agent-nope' } }, ErrorCode.AGENT_UNKNOWN, /kill\.agent_id/],
     ['unknown task on a kill', { kill: { taskId: 'g' } }, ErrorCode.TASK_UNKNOWN, /kill\.task_id/],
     ['bad task id', { accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('bad id!')] }] } }, ErrorCode.INVALID_TASK, /task_id/],
@@ -172,9 +169,24 @@ t.test('bad input gets a specific error code and changes nothing', async (t) => 
   theirs.send({ schedulerCall: { requestId: 'steal', accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('h')] }] } } });
   t.equal((await errorFor(theirs, 'steal')).code, ErrorCode.OFFER_NOT_OWNED);
 
-  // A task id already launched is refused, whichever framework asks (ids are unique cluster-wide).
+  // Problems of one task end that task TASK_ERROR, naming the field; the valid task launches.
+  const taskCases: [TaskInfo, string, RegExp][] = [
+    [task('b', 64), ErrorCode.RESOURCES_EXCEED_OFFER, /tasks\[1\]\.resources/],
+    [task('c', -1), ErrorCode.INVALID_RESOURCES, /resources/],
+    [task('d', 1, NaN), ErrorCode.INVALID_RESOURCES, /resources/],
+    [{ ...task('f'), agentId: 'agent-nope' }, ErrorCode.AGENT_UNKNOWN, /agent_id/],
+  ];
   const from = theirs.received.length;
-  mine.send({ schedulerCall: { requestId: 'ok', accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('dup', 0.1, 32)] }] } } });
+  mine.send({ schedulerCall: { requestId: 'ok', accept: { offerIds: [id], operations: [{ type: 1, tasks: [task('dup', 0.1, 32), ...taskCases.map(([x]) => x)] }] } } });
+  for (const [x, code, field] of taskCases) {
+    const status = await mine.next(`TASK_ERROR for ${x.taskId}`, (e) => (e.schedulerEvent?.update?.status?.taskId === x.taskId ? e.schedulerEvent?.update?.status : undefined));
+    t.equal(status.state, TaskState.TASK_ERROR, `${x.taskId}: TASK_ERROR`);
+    t.match(status.message, new RegExp(code), `${x.taskId}: ${status.message}`);
+    t.match(status.message, field, `${x.taskId}: names the field`);
+  }
+  t.ok(mine.received.some((e) => e.schedulerEvent?.accepted?.requestId === 'ok'), 'the call itself was accepted');
+
+  // A task id already launched is refused, whichever framework asks (ids are unique cluster-wide).
   const remainder = await firstOffer(theirs, from);
   theirs.send({ schedulerCall: { requestId: 'dup2', accept: { offerIds: [remainder.id ?? ''], operations: [{ type: 1, tasks: [task('dup', 0.1, 32)] }] } } });
   t.equal((await errorFor(theirs, 'dup2')).code, ErrorCode.TASK_ID_DUPLICATE);

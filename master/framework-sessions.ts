@@ -1,0 +1,127 @@
+// A framework's session: subscribing (again, with its id, after a failover), disconnecting, the
+// failover timeout that tears it down when it stays away, and the teardown itself.
+import type { Logger } from 'pino';
+import {
+  BerthError,
+  CloseCode,
+  ErrorCode,
+  TaskState,
+  checkId,
+  isTerminal,
+  newId,
+  pb,
+  type Channel,
+} from '../protocol/index.js';
+import { frameworkInfo } from './decode.js';
+import type { OfferBook } from './offer-book.js';
+import { killTask, type Outbox } from './outbox.js';
+import { frameworkEntry, type FrameworkEntry, type Registry } from './registry.js';
+import { ROLE_RULE } from './role-config.js';
+import type { FrameworkRecord, StateChange } from './store/records.js';
+import type { TaskEndings } from './task-endings.js';
+
+export interface FrameworkSessionsDeps {
+  registry: Registry;
+  offers: OfferBook;
+  outbox: Outbox;
+  endings: TaskEndings;
+  log: Logger;
+  settings: { masterId: string; heartbeatIntervalMs: number };
+  isLeading(): boolean;
+  persist(...changes: StateChange[]): Promise<void>;
+  triggerAllocation(): void;
+}
+
+export class FrameworkSessions {
+  #d: FrameworkSessionsDeps;
+
+  constructor(deps: FrameworkSessionsDeps) {
+    this.#d = deps;
+  }
+
+  /** Subscribes a framework on channel; bind is called the moment the channel speaks for it. */
+  async subscribe(channel: Channel, subscribe: pb.SchedulerCall.Subscribe.$Properties, bind: (entry: FrameworkEntry) => void): Promise<void> {
+    const info = frameworkInfo(subscribe.framework);
+    if (!info.roles || info.roles.length === 0) info.roles = ['*'];
+    const problems: string[] = [];
+    if (!info.name) problems.push('subscribe.framework.name must not be empty');
+    info.roles.forEach((role, i) => {
+      if (!ROLE_RULE.test(role)) problems.push(`subscribe.framework.roles[${i}] "${role}" must be "*" or lower-case path segments like eng/ml`);
+    });
+    const failover = info.failoverTimeoutMs ?? 0;
+    if (!Number.isFinite(failover) || failover < 0) problems.push('subscribe.framework.failover_timeout_ms must be a finite number >= 0');
+    if (subscribe.frameworkId) {
+      const idProblem = checkId(subscribe.frameworkId, 'subscribe.framework_id');
+      if (idProblem) problems.push(idProblem);
+    }
+    if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, problems.join('; '), { field: 'subscribe' });
+
+    const reg = this.#d.registry;
+    const known = subscribe.frameworkId ? reg.frameworks.get(subscribe.frameworkId) : undefined;
+    const id = subscribe.frameworkId || newId('fw');
+    const record: FrameworkRecord = { id, info, registeredAtMs: known?.record.registeredAtMs ?? Date.now() };
+    const entry = known ?? frameworkEntry(record);
+    if (known?.channel && known.channel !== channel) known.channel.close(CloseCode.REPLACED, 'the framework subscribed again on another connection');
+    clearTimeout(entry.failoverTimer);
+    entry.failoverTimer = undefined;
+    entry.record = record;
+    entry.channel = channel;
+    bind(entry);
+    reg.frameworks.set(id, entry);
+    await this.#d.persist({ type: 'framework.put', framework: record });
+    this.#d.outbox.subscribed(id, this.#d.settings.heartbeatIntervalMs, this.#d.settings.masterId);
+    this.#d.outbox.resendUnacked(id);
+    this.#d.log.info({ frameworkId: id, name: info.name, roles: info.roles, resubscribed: Boolean(known) }, 'framework subscribed');
+    this.#d.triggerAllocation();
+  }
+
+  disconnected(framework: FrameworkEntry, why: string): void {
+    framework.channel = undefined;
+    this.#d.log.warn({ frameworkId: framework.record.id, why }, 'framework disconnected');
+    for (const offer of this.#d.offers.ofFramework(framework.record.id)) this.#d.offers.remove(offer.id);
+    this.armFailover(framework, framework.record.info.failoverTimeoutMs ?? 0);
+    this.#d.triggerAllocation();
+  }
+
+  /** The framework is torn down unless it subscribes again within timeoutMs. */
+  armFailover(framework: FrameworkEntry, timeoutMs: number): void {
+    clearTimeout(framework.failoverTimer);
+    framework.failoverTimer = setTimeout(() => {
+      if (framework.channel || !this.#d.isLeading()) return;
+      this.#d.log.warn({ frameworkId: framework.record.id, timeoutMs }, 'framework failover timeout passed; tearing down');
+      void this.teardown(framework, 'FRAMEWORK_FAILOVER_TIMEOUT').catch((err: unknown) => this.#d.log.error({ err }, 'teardown failed'));
+    }, timeoutMs);
+    framework.failoverTimer.unref();
+  }
+
+  /** Kills the framework's tasks, forgets it and them, and closes its connection. */
+  async teardown(fw: FrameworkEntry, reason: string, beforeClose: () => void = () => undefined): Promise<void> {
+    const reg = this.#d.registry;
+    const id = fw.record.id;
+    for (const offer of this.#d.offers.ofFramework(id)) this.#d.offers.remove(offer.id);
+    for (const taskId of fw.tasks) {
+      const task = reg.tasks.get(taskId);
+      if (task && !isTerminal(task.status.state ?? 0)) this.#d.outbox.toAgent(task.agentId, killTask(id, taskId, 0, reason));
+    }
+    // Nobody hears of these endings: the framework is gone with its tasks.
+    this.#d.endings.end(fw.tasks, () => TaskState.TASK_KILLED, reason, 'framework was torn down');
+    const changes: StateChange[] = [{ type: 'framework.delete', frameworkId: id }];
+    for (const taskId of [...fw.tasks]) {
+      reg.remove(taskId);
+      changes.push({ type: 'task.delete', taskId });
+    }
+    clearTimeout(fw.failoverTimer);
+    reg.frameworks.delete(id);
+    const channel = fw.channel;
+    fw.channel = undefined;
+    await this.#d.persist(...changes);
+    beforeClose();
+    channel?.close(CloseCode.TORN_DOWN, `framework ${id} was torn down`);
+    this.#d.log.info({ frameworkId: id, reason }, 'framework removed');
+    this.#d.triggerAllocation();
+  }
+
+  stop(): void {
+    for (const f of this.#d.registry.frameworks.values()) clearTimeout(f.failoverTimer);
+  }
+}

@@ -1,0 +1,168 @@
+// The master's options, compiled once: defaults filled in and every field checked, with every
+// problem listed in one BerthError. The Master and the CLI both call compileMasterOptions.
+import type { Logger } from 'pino';
+import { BerthError, ErrorCode } from '../protocol/index.js';
+import { DrfAllocator } from './allocator/drf-allocator.js';
+import type { Allocator, RoleConfig } from './allocator/types.js';
+import { ROLE_RULE } from './role-config.js';
+import type { ClusterStore } from './store/cluster-store.js';
+
+export interface MasterOptions {
+  masterId: string;
+  /** The URL agents and frameworks use to reach this master (ws://host:port). */
+  url: string;
+  store: ClusterStore;
+  log: Logger;
+  allocator?: Allocator;
+  roles?: ReadonlyMap<string, RoleConfig>;
+  allocationIntervalMs?: number;
+  /**
+   * Triggered runs (an accept, a freed task) wait until at least this long after the previous run,
+   * so a burst of triggers costs a few runs, not one run over every agent per trigger.
+   */
+  allocationMinGapMs?: number;
+  /** Offers not answered in this time are rescinded (0 = never). */
+  offerTimeoutMs?: number;
+  /** refuseSeconds used by a DECLINE that gives none (Mesos' default is 5 s). */
+  defaultRefuseSeconds?: number;
+  minOffer?: { cpus: number; memMb: number };
+  /** How long a disconnected agent has to come back before it is marked unreachable. */
+  agentReregisterTimeoutMs?: number;
+  /**
+   * The same after a failover, for every agent the new leader loaded (they all reconnect at once);
+   * loaded frameworks get at least this long too, whatever their own failover timeout.
+   */
+  failoverReregisterTimeoutMs?: number;
+  /** How long an unreachable agent may stay away before it is removed and its tasks are GONE. */
+  agentGoneTimeoutMs?: number;
+  /** At most this fraction of the agents (at least one) is marked unreachable per window. */
+  unreachableRateFraction?: number;
+  unreachableRateWindowMs?: number;
+  /** Heartbeat interval the master announces in Welcome. */
+  heartbeatIntervalMs?: number;
+  leaseMs?: number;
+  /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
+  completedTasksKept?: number;
+}
+
+/** MasterOptions with every default filled in and every field checked. */
+export interface CompiledMasterOptions {
+  readonly masterId: string;
+  readonly url: string;
+  readonly store: ClusterStore;
+  readonly log: Logger;
+  readonly allocator: Allocator;
+  readonly roles: ReadonlyMap<string, RoleConfig>;
+  readonly allocationIntervalMs: number;
+  readonly allocationMinGapMs: number;
+  readonly offerTimeoutMs: number;
+  readonly defaultRefuseSeconds: number;
+  readonly minOffer: { readonly cpus: number; readonly memMb: number };
+  readonly agentReregisterTimeoutMs: number;
+  readonly failoverReregisterTimeoutMs: number;
+  readonly agentGoneTimeoutMs: number;
+  readonly unreachableRateFraction: number;
+  readonly unreachableRateWindowMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly leaseMs: number;
+  readonly completedTasksKept: number;
+}
+
+export const MASTER_DEFAULTS = {
+  allocationIntervalMs: 1_000,
+  allocationMinGapMs: 20,
+  offerTimeoutMs: 60_000,
+  defaultRefuseSeconds: 5,
+  minOffer: { cpus: 0.01, memMb: 32 },
+  agentReregisterTimeoutMs: 5_000,
+  failoverReregisterTimeoutMs: 15_000,
+  agentGoneTimeoutMs: 600_000,
+  unreachableRateFraction: 0.1,
+  unreachableRateWindowMs: 60_000,
+  heartbeatIntervalMs: 5_000,
+  leaseMs: 10_000,
+  completedTasksKept: 10_000,
+} as const;
+
+type Rule = { min: number; minIncluded: boolean; max?: number; integer?: boolean };
+const positive: Rule = { min: 0, minIncluded: false };
+const nonNegative: Rule = { min: 0, minIncluded: true };
+
+const NUMBER_RULES: Record<Exclude<keyof typeof MASTER_DEFAULTS, 'minOffer'>, Rule> = {
+  allocationIntervalMs: positive,
+  allocationMinGapMs: nonNegative,
+  offerTimeoutMs: nonNegative,
+  defaultRefuseSeconds: nonNegative,
+  agentReregisterTimeoutMs: positive,
+  failoverReregisterTimeoutMs: positive,
+  agentGoneTimeoutMs: positive,
+  unreachableRateFraction: { min: 0, minIncluded: false, max: 1 },
+  unreachableRateWindowMs: positive,
+  heartbeatIntervalMs: positive,
+  leaseMs: positive,
+  completedTasksKept: { min: 0, minIncluded: true, integer: true },
+};
+
+/** Why value breaks rule, or undefined when it keeps it. */
+function breaks(value: unknown, rule: Rule): string | undefined {
+  const bound = `${rule.minIncluded ? '>=' : '>'} ${rule.min}${rule.max === undefined ? '' : ` and <= ${rule.max}`}`;
+  const what = rule.integer ? 'an integer' : 'a finite number';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) return `must be ${what} ${bound}, got ${JSON.stringify(value)}`;
+  if (value < rule.min || (!rule.minIncluded && value === rule.min) || (rule.max !== undefined && value > rule.max)) return `must be ${bound}, got ${value}`;
+  return undefined;
+}
+
+/**
+ * Fills the defaults into options and checks every field. Throws one BerthError (code
+ * INVALID_CALL) whose message lists every problem and whose field names every bad field
+ * (comma-separated), so a person fixes them all in one go.
+ */
+export function compileMasterOptions(options: MasterOptions): CompiledMasterOptions {
+  const problems: { field: string; message: string }[] = [];
+  const problem = (field: string, message: string): void => void problems.push({ field, message });
+  const o = options as unknown as Record<string, unknown>;
+  if (typeof o.masterId !== 'string' || o.masterId === '') problem('masterId', 'must be a non-empty string');
+  if (typeof o.url !== 'string' || !/^wss?:\/\/[^/\s]+/.test(o.url)) problem('url', `must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
+  const store = o.store as Partial<ClusterStore> | undefined;
+  if (typeof store?.apply !== 'function' || typeof store.load !== 'function' || typeof store.campaign !== 'function') problem('store', 'must be a ClusterStore');
+  const log = o.log as Partial<Logger> | undefined;
+  if (typeof log?.child !== 'function') problem('log', 'must be a pino Logger');
+  const allocator = o.allocator as Partial<Allocator> | undefined;
+  if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
+  if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
+  else {
+    for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
+      if (!ROLE_RULE.test(name)) problem(`roles.${name}`, 'must be "*" or lower-case path segments like eng/ml');
+      const why = breaks(config?.weight, positive);
+      if (why) problem(`roles.${name}.weight`, why);
+    }
+  }
+
+  const numbers = {} as Record<keyof typeof NUMBER_RULES, number>;
+  for (const [field, rule] of Object.entries(NUMBER_RULES) as [keyof typeof NUMBER_RULES, Rule][]) {
+    const value = o[field] ?? MASTER_DEFAULTS[field];
+    const why = breaks(value, rule);
+    if (why) problem(field, why);
+    numbers[field] = value as number;
+  }
+  const minOffer = (o.minOffer ?? MASTER_DEFAULTS.minOffer) as { cpus?: unknown; memMb?: unknown };
+  for (const key of ['cpus', 'memMb'] as const) {
+    const why = breaks(minOffer?.[key], nonNegative);
+    if (why) problem(`minOffer.${key}`, why);
+  }
+  if (problems.length > 0) {
+    throw new BerthError(ErrorCode.INVALID_CALL, `invalid master options: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, {
+      field: problems.map((p) => p.field).join(','),
+    });
+  }
+  return {
+    masterId: options.masterId,
+    url: options.url,
+    store: options.store,
+    log: options.log,
+    allocator: options.allocator ?? new DrfAllocator(),
+    roles: options.roles ?? new Map(),
+    ...numbers,
+    minOffer: { cpus: minOffer.cpus as number, memMb: minOffer.memMb as number },
+  };
+}

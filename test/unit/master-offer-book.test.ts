@@ -1,0 +1,58 @@
+// The offer book: indexes by id, framework and agent; claimed offers cannot be used again but
+// still hold their resources until released.
+import t from 'tap';
+import { resources, type Res } from '../../protocol/index.js';
+import { OfferBook, type OfferEntry } from '../../master/offer-book.js';
+
+const r = (cpus: number, memMb: number): Res => resources.normalize({ cpus, memMb });
+
+function offer(id: string, frameworkId: string, agentId: string, res: Res, expiresAtMs = 0): OfferEntry {
+  return { id, frameworkId, agentId, role: '*', resources: res, reserved: resources.empty(), gangId: '', createdAtMs: 0, expiresAtMs };
+}
+
+function book(): OfferBook {
+  const b = new OfferBook();
+  b.add(offer('o1', 'f1', 'a1', r(1, 100), 50));
+  b.add(offer('o2', 'f2', 'a1', r(2, 200)));
+  b.add(offer('o3', 'f1', 'a2', r(4, 400), 500));
+  return b;
+}
+
+t.test('indexes by framework and agent, and sums what an agent has on offer', async (t) => {
+  const b = book();
+  t.equal(b.size, 3);
+  t.same(b.ofFramework('f1').map((o) => o.id), ['o1', 'o3']);
+  t.same(b.ofAgent('a1').map((o) => o.id), ['o1', 'o2']);
+  t.same(b.heldOnAgent('a1'), r(3, 300));
+  t.same(b.ofFramework('nobody'), []);
+});
+
+t.test('remove takes an offer out of every index, once', async (t) => {
+  const b = book();
+  t.equal(b.remove('o1')?.id, 'o1');
+  t.equal(b.remove('o1'), undefined);
+  t.equal(b.get('o1'), undefined);
+  t.same(b.ofFramework('f1').map((o) => o.id), ['o3']);
+  t.same(b.heldOnAgent('a1'), r(2, 200));
+});
+
+t.test('expired offers are those past their expiry; 0 never expires', async (t) => {
+  const b = book();
+  t.same(b.expired(49), []);
+  t.same(b.expired(50).map((o) => o.id), ['o1']);
+  t.same(b.expired(10_000).map((o) => o.id), ['o1', 'o3']);
+});
+
+t.test('a claimed offer is unusable but holds its resources until released', async (t) => {
+  const b = book();
+  const claimed = b.claim(['o1', 'nope']);
+  t.same(claimed.map((o) => o.id), ['o1'], 'unknown ids are skipped');
+  t.equal(b.get('o1'), undefined, 'cannot be accepted or declined again');
+  t.same(b.ofAgent('a1').map((o) => o.id), ['o2'], 'not rescinded with the agent');
+  t.same(b.expired(10_000).map((o) => o.id), ['o3'], 'does not expire');
+  t.same(b.heldOnAgent('a1'), r(3, 300), 'still holds its resources');
+  t.same([...b.holding()].map((o) => o.id).sort(), ['o1', 'o2', 'o3'], 'the allocator sees it held');
+  b.release(claimed);
+  t.same(b.heldOnAgent('a1'), r(2, 200));
+  t.same([...b.holding()].map((o) => o.id).sort(), ['o2', 'o3']);
+});

@@ -1,0 +1,76 @@
+// The persister: changes made in one tick are one fenced batch, batches go one at a time and in
+// order, and a failed batch rejects exactly its callers.
+import t from 'tap';
+import { BerthError, ErrorCode } from '../../protocol/index.js';
+import { Persister } from '../../master/persister.js';
+import { MemoryStore, type ClusterStore } from '../../master/index.js';
+import type { StateChange } from '../../master/store/records.js';
+
+const role = (name: string): StateChange => ({ type: 'role.put', role: { name, weight: 1 } });
+
+/** A MemoryStore that records each batch and can be told to fail the next ones. */
+async function recordingStore(): Promise<{ store: ClusterStore; inner: MemoryStore; batches: StateChange[][]; failing: { next: number }; epoch: number }> {
+  const inner = await MemoryStore.open();
+  const { elected, leader } = await inner.campaign({ masterId: 'm', url: 'ws://127.0.0.1:1' }, 10_000);
+  if (!elected || !leader) throw new Error('not elected');
+  const batches: StateChange[][] = [];
+  const failing = { next: 0 };
+  const store: ClusterStore = {
+    campaign: (c, ms) => inner.campaign(c, ms),
+    renew: (id, e, ms) => inner.renew(id, e, ms),
+    resign: (id, e) => inner.resign(id, e),
+    leader: () => inner.leader(),
+    load: () => inner.load(),
+    history: (n) => inner.history(n),
+    close: () => inner.close(),
+    async apply(epoch, changes) {
+      if (failing.next > 0) {
+        failing.next--;
+        throw new Error('store down');
+      }
+      batches.push([...changes]);
+      return inner.apply(epoch, changes);
+    },
+  };
+  return { store, inner, batches, failing, epoch: leader.epoch };
+}
+
+t.test('changes made in the same tick are written as one batch', async (t) => {
+  const { store, batches, epoch } = await recordingStore();
+  const p = new Persister(store, () => epoch, () => undefined);
+  await Promise.all([p.persist(role('a')), p.persist(role('b'), role('c'))]);
+  t.same(batches.map((b) => b.length), [1 + 2]);
+  t.same(p.stats, { batches: 1, changes: 3 });
+  t.same((await store.load()).roles.map((x) => x.name).sort(), ['a', 'b', 'c']);
+});
+
+t.test('changes made while a batch is in flight go in the next one, in order', async (t) => {
+  const { store, batches, epoch } = await recordingStore();
+  const p = new Persister(store, () => epoch, () => undefined);
+  const first = p.persist(role('a'));
+  await new Promise((r) => setImmediate(r));
+  const second = p.persist(role('b'));
+  await Promise.all([first, second]);
+  t.same(batches.map((b) => b.map((c) => (c.type === 'role.put' ? c.role.name : ''))), [['a'], ['b']]);
+});
+
+t.test('a failed batch rejects its callers and reports the error; the next batch goes on', async (t) => {
+  const { store, failing, epoch } = await recordingStore();
+  const errors: unknown[] = [];
+  const p = new Persister(store, () => epoch, (err) => errors.push(err));
+  failing.next = 1;
+  const results = await Promise.allSettled([p.persist(role('a')), p.persist(role('b'))]);
+  t.same(results.map((r) => r.status), ['rejected', 'rejected']);
+  t.equal(errors.length, 1, 'reported once per batch');
+  await p.persist(role('c'));
+  t.same((await store.load()).roles.map((x) => x.name), ['c'], 'nothing of the failed batch was written');
+});
+
+t.test('a write under an old epoch is fenced', async (t) => {
+  const { store, epoch } = await recordingStore();
+  const errors: unknown[] = [];
+  const p = new Persister(store, () => epoch - 1, (err) => errors.push(err));
+  await t.rejects(p.persist(role('late')), { code: ErrorCode.FENCED });
+  t.ok(errors[0] instanceof BerthError);
+  t.same((await store.load()).roles, []);
+});
