@@ -189,7 +189,7 @@ export class Master {
     if (this.#lease.state !== 'leading') {
       const current = this.#lease.leader;
       const leader = current && current.masterId !== this.id ? current.url : '';
-      return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry' } };
+      return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry', ...(leader ? { leaderUrl: leader } : {}) } };
     }
     return { welcome: { masterId: this.id, epoch: this.#lease.epoch, heartbeatIntervalMs: this.#o.heartbeatIntervalMs } };
   }
