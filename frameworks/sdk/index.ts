@@ -1,5 +1,12 @@
 // The scheduler SDK: what every framework, ours and users', is written on.
-export { SchedulerClient, type SchedulerClientOptions, type SchedulerEvent, type SdkLogger } from './scheduler-client.js';
+export { SchedulerClient, type SchedulerEvent } from './scheduler-client.js';
+export {
+  compileSchedulerClientOptions,
+  type SchedulerClientOptions,
+  type CompiledSchedulerClientOptions,
+  type SdkLogger,
+} from './options.js';
+export { SchedulerCallError, CallErrorCode, type CallKind } from './call-error.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
 export {
   TaskState,
@@ -7,6 +14,8 @@ export {
   TaskReason,
   ContainerType,
   OperationType,
+  BerthError,
+  ErrorCode,
   isTerminal,
   stateName,
   resources,
