@@ -7,6 +7,15 @@ export {
   type SdkLogger,
 } from './options.js';
 export { SchedulerCallError, CallErrorCode, type CallKind } from './call-error.js';
+export {
+  TaskQueue,
+  type TaskSpec,
+  type TaskPhase,
+  type TaskResult,
+  type QueuedTask,
+  type TaskQueueEvent,
+  type TaskQueueOptions,
+} from './task-queue.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
 export {
   TaskState,
