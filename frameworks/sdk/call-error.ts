@@ -16,7 +16,7 @@ export type CallKind =
 
 /** Codes the client gives when the master never answered; the master's own codes are `ErrorCode`. */
 export const CallErrorCode = {
-  /** Nothing was sent: there was no open connection. The call had no effect. */
+  /** Nothing was sent: there was no open, subscribed connection. The call had no effect. */
   NOT_CONNECTED: 'NOT_CONNECTED',
   /** The call was sent, then the connection closed before the answer: it may or may not have taken effect. */
   CONNECTION_CLOSED: 'CONNECTION_CLOSED',

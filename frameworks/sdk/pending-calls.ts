@@ -92,7 +92,7 @@ export class PendingCalls {
 
 /** A call that could not be sent because there is no open connection. */
 export function notConnected(call: CallKind): Promise<void> {
-  const promise = Promise.reject(new SchedulerCallError(call, CallErrorCode.NOT_CONNECTED, `${call} was not sent: not connected to the master (no effect)`));
+  const promise = Promise.reject(new SchedulerCallError(call, CallErrorCode.NOT_CONNECTED, `${call} was not sent: not connected to the master, or not subscribed yet (no effect)`));
   promise.catch(() => undefined);
   return promise;
 }

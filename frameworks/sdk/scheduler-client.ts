@@ -62,6 +62,8 @@ export class SchedulerClient {
   #pending = new PendingCalls();
   #queue = new EventQueue<SchedulerEvent>();
   #channel: Channel | undefined;
+  /** The connection the master confirmed the subscription on; calls go only there. */
+  #subscribedOn: Channel | undefined;
   #frameworkId: string;
   #urls: string[];
   #url: string;
@@ -85,8 +87,9 @@ export class SchedulerClient {
     return this.#frameworkId;
   }
 
+  /** True while subscribed on an open connection, that is while calls can be made. */
   get connected(): boolean {
-    return Boolean(this.#channel?.open);
+    return Boolean(this.#channel?.open) && this.#subscribedOn === this.#channel;
   }
 
   /** Connects and subscribes, reconnecting until close(). Events arrive on events(). */
@@ -194,7 +197,8 @@ export class SchedulerClient {
 
   #call(kind: CallKind, call: Omit<SchedulerCall, 'requestId'>): Promise<void> {
     const channel = this.#channel;
-    if (!channel?.open) return notConnected(kind);
+    // Before the master confirms the subscription it would refuse the call (NOT_SUBSCRIBED).
+    if (!channel?.open || channel !== this.#subscribedOn) return notConnected(kind);
     const requestId = newUuid();
     const settled = this.#pending.add(requestId, kind, channel);
     try {
@@ -285,6 +289,7 @@ export class SchedulerClient {
   #receive(event: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
     if (!event) return;
     if (event.subscribed) {
+      this.#subscribedOn = this.#channel;
       this.#frameworkId = event.subscribed.frameworkId ?? '';
       markSubscribed();
       for (const ack of this.#pendingAcks.splice(0)) this.#send({ acknowledge: ack });
