@@ -56,6 +56,10 @@ export class TaskQueue {
   #entries = new Map<string, Entry>();
   /** Every attempt's task id, so a late update of an earlier attempt is recognised. */
   #byTaskId = new Map<string, Entry>();
+  /** Waiting tasks in the order they are to be placed, and how many tasks are in each phase. */
+  #waiting = new Set<Entry>();
+  #inPhase: Record<TaskPhase, number> = { waiting: 0, launching: 0, active: 0, done: 0 };
+  #finished = 0;
   #outbox: TaskQueueEvent[] = [];
   #wake: (() => void) | undefined;
   /** What the master was last asked: to send offers or to stop. */
@@ -90,6 +94,8 @@ export class TaskQueue {
       status: undefined, offerId: '', launchAccepted: false, killWanted: false, killSent: false, result, settle,
     };
     this.#entries.set(spec.id, entry);
+    this.#waiting.add(entry);
+    this.#inPhase.waiting++;
     this.#workArrived();
     return entry;
   }
@@ -113,18 +119,13 @@ export class TaskQueue {
 
   /** How many tasks are in each phase, and how the finished ones ended. */
   get counts(): { total: number; waiting: number; launching: number; active: number; done: number; finished: number; failed: number } {
-    const c = { total: 0, waiting: 0, launching: 0, active: 0, done: 0, finished: 0, failed: 0 };
-    for (const e of this.#entries.values()) {
-      c.total++;
-      c[e.phase]++;
-      if (e.phase === 'done') c[e.state === TaskState.TASK_FINISHED ? 'finished' : 'failed']++;
-    }
-    return c;
+    const done = this.#inPhase.done;
+    return { total: this.#entries.size, ...this.#inPhase, finished: this.#finished, failed: done - this.#finished };
   }
 
   /** True when every task added has ended (also when none was added). */
   get drained(): boolean {
-    return [...this.#entries.values()].every((e) => e.phase === 'done');
+    return this.#inPhase.done === this.#entries.size;
   }
 
   /**
@@ -203,7 +204,7 @@ export class TaskQueue {
   #offers(offers: Offer[]): void {
     for (const offer of offers) {
       const offerId = offer.id ?? '';
-      const waiting = [...this.#entries.values()].filter((e) => e.phase === 'waiting' && meets(offer, e.spec.constraints ?? []));
+      const waiting = [...this.#waiting].filter((e) => meets(offer, e.spec.constraints ?? []));
       const placed = pack(offer, waiting.map((e) => e.spec.resources));
       if (placed.length === 0) {
         this.#declinedSinceRevive = true;
@@ -285,6 +286,7 @@ export class TaskQueue {
   #finish(entry: Entry, state: TaskState, reason: string): void {
     entry.state = state;
     this.#transition(entry, 'done');
+    if (state === TaskState.TASK_FINISHED) this.#finished++;
     const result: TaskResult = {
       id: entry.id, taskId: entry.taskId, attempts: entry.attempt, state, status: entry.status,
       finished: state === TaskState.TASK_FINISHED, reason,
@@ -315,7 +317,7 @@ export class TaskQueue {
   /** Revives offers while tasks wait, suppresses them while none does. */
   #askForOffers(): void {
     if (!this.#client.connected) return;
-    const want = [...this.#entries.values()].some((e) => e.phase === 'waiting');
+    const want = this.#inPhase.waiting > 0;
     if (want === this.#offersWanted) return;
     this.#offersWanted = want;
     if (want) this.#declinedSinceRevive = false;
@@ -328,6 +330,10 @@ export class TaskQueue {
   #transition(entry: Entry, to: TaskPhase): void {
     if (!MOVES[entry.phase].includes(to)) throw new Error(`task ${entry.id}: no move from ${entry.phase} to ${to}`);
     this.#log.debug?.({ id: entry.id, taskId: entry.taskId, from: entry.phase, to }, 'task phase');
+    this.#inPhase[entry.phase]--;
+    this.#inPhase[to]++;
+    if (to === 'waiting') this.#waiting.add(entry);
+    else this.#waiting.delete(entry);
     entry.phase = to;
   }
 
