@@ -15,6 +15,7 @@ export {
   type QueuedTask,
   type TaskQueueEvent,
   type TaskQueueOptions,
+  type TaskQueueClient,
 } from './task-queue.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
 export {

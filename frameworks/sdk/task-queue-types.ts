@@ -1,8 +1,11 @@
 // The shapes the task queue takes and hands out.
 import type { CommandInfo, ContainerInfo, HealthCheck, TaskState, TaskStatus } from '../../protocol/index.js';
 import type { Constraint, TaskShape } from './match.js';
-import type { SchedulerEvent } from './scheduler-client.js';
+import type { SchedulerClient, SchedulerEvent } from './scheduler-client.js';
 import type { SdkLogger } from './options.js';
+
+/** What the queue needs of a client: a `SchedulerClient`, or a stand-in in tests. */
+export type TaskQueueClient = Pick<SchedulerClient, 'connected' | 'events' | 'launch' | 'decline' | 'kill' | 'reconcile' | 'revive' | 'suppress'>;
 
 /** A task for the queue to run. */
 export interface TaskSpec {

@@ -4,11 +4,11 @@
 import { BerthError, ErrorCode, TaskState, checkId, isTerminal, stateName, type Offer, type TaskInfo, type TaskStatus } from '../../protocol/index.js';
 import type { SchedulerCallError } from './call-error.js';
 import { meets, pack } from './match.js';
-import type { SchedulerClient, SchedulerEvent } from './scheduler-client.js';
+import type { SchedulerEvent } from './scheduler-client.js';
 import type { SdkLogger } from './options.js';
-import type { QueuedTask, TaskPhase, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
+import type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
 
-export type { QueuedTask, TaskPhase, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
+export type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
 
 /** States after which the task is launched again (a new attempt): it never ran to an end of its own. */
 const REQUEUE_ON: ReadonlySet<TaskState> = new Set([TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_DROPPED, TaskState.TASK_UNKNOWN]);
@@ -49,7 +49,7 @@ const silent: SdkLogger = { info: () => undefined, warn: () => undefined };
  * ```
  */
 export class TaskQueue {
-  #client: SchedulerClient;
+  #client: TaskQueueClient;
   #refuseSeconds: number;
   #maxAttempts: number;
   #log: SdkLogger;
@@ -67,7 +67,7 @@ export class TaskQueue {
   #declinedSinceRevive = false;
 
   /** Throws a `BerthError` for options out of range. */
-  constructor(client: SchedulerClient, options: TaskQueueOptions = {}) {
+  constructor(client: TaskQueueClient, options: TaskQueueOptions = {}) {
     const { refuseSeconds = 10, maxAttempts = 5, log = silent } = options;
     const problems: string[] = [];
     if (!(Number.isFinite(refuseSeconds) && refuseSeconds >= 0)) problems.push('refuseSeconds must be a number of seconds >= 0');
