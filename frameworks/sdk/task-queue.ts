@@ -14,7 +14,8 @@ export type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueO
 const REQUEUE_ON: ReadonlySet<TaskState> = new Set([TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_DROPPED, TaskState.TASK_UNKNOWN]);
 
 const MOVES: Record<TaskPhase, readonly TaskPhase[]> = {
-  waiting: ['launching', 'done'],
+  // waiting -> active: an attempt given up on too early (its offer was rescinded) turns out to run.
+  waiting: ['launching', 'active', 'done'],
   launching: ['active', 'waiting', 'done'],
   active: ['waiting', 'done'],
   done: [],
@@ -245,7 +246,6 @@ export class TaskQueue {
     this.#log.warn({ taskId, code: err.code, field: err.field }, 'launch refused; queueing the task again');
     if (entry.killWanted) this.#finish(entry, TaskState.TASK_KILLED, `killed; its launch was refused: ${err.message}`);
     else this.#requeue(entry, `launch refused: ${err.message}`);
-    this.#wake?.();
   }
 
   /** Applies an update of a queued task; false when the task is not one of the queue's. */
@@ -253,8 +253,9 @@ export class TaskQueue {
     const entry = this.#byTaskId.get(status.taskId ?? '');
     if (!entry) return false;
     const state = status.state ?? TaskState.TASK_UNKNOWN;
-    if (status.taskId !== entry.taskId || entry.phase === 'done' || entry.phase === 'waiting') {
-      // An attempt given up on (lost, or its offer rescinded) that turns out to run: one copy is enough.
+    const ended = isTerminal(state) || state === TaskState.TASK_UNKNOWN;
+    if (status.taskId !== entry.taskId || entry.phase === 'done' || (entry.phase === 'waiting' && ended)) {
+      // An earlier attempt that turns out to run after all while a later one exists: one copy is enough.
       if (!isTerminal(state) && state !== TaskState.TASK_UNKNOWN) {
         this.#client.kill(status.taskId ?? '', status.agentId ?? '').catch((err: SchedulerCallError) => this.#log.debug?.({ code: err.code }, 'kill failed'));
       }
@@ -263,8 +264,12 @@ export class TaskQueue {
     entry.status = status;
     entry.state = state;
     if (status.agentId) entry.agentId = status.agentId;
-    const ended = isTerminal(state) || state === TaskState.TASK_UNKNOWN;
-    if (!ended && entry.phase === 'launching') this.#transition(entry, 'active');
+    // Its first update; or its offer was rescinded, yet the launch went through: this copy stays.
+    if (!ended && entry.phase !== 'active') {
+      const wasWaiting = entry.phase === 'waiting';
+      this.#transition(entry, 'active');
+      if (wasWaiting) this.#askForOffers();
+    }
     if (!ended && entry.killWanted) this.#sendKill(entry);
     this.#emit({ type: 'task', task: entry, status });
     if (!ended) return true;

@@ -87,6 +87,24 @@ t.test('a kill during the launch waits for the master to take the launch', async
   t.equal((await task.result).state, TaskState.TASK_LOST);
 });
 
+t.test('an attempt whose offer was rescinded but which runs after all is kept, not launched twice', async (t) => {
+  const client = new FakeClient();
+  const queue = new TaskQueue(client);
+  const task = queue.add({ id: 'r', ...spec });
+  queue.handle(offer('o1'));
+  queue.handle({ type: 'rescind', offerId: 'o1' });
+  t.equal(task.phase, 'waiting');
+  const suppressions = (): number => client.calls.filter((c) => c.kind === 'suppress').length;
+  const before = suppressions();
+  queue.handle(update('r.1', TaskState.TASK_RUNNING));
+  t.equal(task.phase, 'active');
+  t.equal(suppressions(), before + 1, 'nothing waits any more: offers are suppressed');
+  queue.handle(offer('o2'));
+  t.equal(client.calls.filter((c) => c.kind === 'launch').length, 1, 'no second launch');
+  t.equal(client.last('decline')?.args[0]?.toString(), 'o2');
+  t.equal(client.last('kill'), undefined);
+});
+
 t.test('run() takes the next client event only after the framework took the events of the last', async (t) => {
   const client = new FakeClient();
   const queue = new TaskQueue(client);
