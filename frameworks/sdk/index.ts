@@ -18,12 +18,16 @@ export {
   type TaskQueueClient,
 } from './task-queue.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
+// What the SDK's signatures mention, so a framework needs no import but `berth/sdk`.
 export {
   TaskState,
   AgentNoticeKind,
   TaskReason,
   ContainerType,
   OperationType,
+  HealthCheckType,
+  StatusSource,
+  CloseCode,
   BerthError,
   ErrorCode,
   isTerminal,
@@ -33,5 +37,11 @@ export {
   type TaskInfo,
   type TaskStatus,
   type FrameworkInfo,
+  type CommandInfo,
+  type ContainerInfo,
+  type HealthCheck,
+  type Operation,
+  type Filters,
+  type Resources,
   type Res,
 } from '../../protocol/index.js';
