@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { SchedulerClient, TaskState, pack, type TaskShape } from '../frameworks/sdk/index.js';
+import { SchedulerClient, TaskState, pack, type SchedulerCallError, type TaskShape } from '../frameworks/sdk/index.js';
 import { procStat, sleep, spawnMaster, startFleet, type AgentFleet } from './cluster-kit.js';
 
 /** Worker threads the hollow agents are spread over (the framework stays on the main thread). */
@@ -142,6 +142,11 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
   let offerEvents = 0;
   let timedOut = false;
   const disconnects: string[] = [];
+  // A refused call rejects its promise (it is no error event): the first one ends the run.
+  let refused: SchedulerCallError | undefined;
+  const noteRefusal = (err: SchedulerCallError): void => {
+    if (!err.mayHaveTakenEffect) refused ??= err;
+  };
   let timer: NodeJS.Timeout | undefined;
   const armTimeout = (): void => {
     timer = setTimeout(() => {
@@ -152,6 +157,7 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
   armTimeout();
   try {
     for await (const event of client.events()) {
+      if (refused) throw new Error(`the master refused a call: ${refused.code}: ${refused.message}`);
       if (event.type === 'offers') {
         const at = performance.now();
         if (Number.isNaN(firstOfferAt)) firstOfferAt = at;
@@ -170,10 +176,10 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
             offeredAt[n] = at;
             return { taskId: `t${n}`, name: 'hollow', resources: p.resources, command: { value: 'true', shell: true } };
           });
-          client.launch([offer.id ?? ''], tasks, { refuseSeconds: 3_600 });
+          client.launch([offer.id ?? ''], tasks, { refuseSeconds: 3_600 }).catch(noteRefusal);
         }
-        if (unused.length > 0) client.decline(unused, 3_600);
-        if (launched >= cell.tasks) client.suppress();
+        if (unused.length > 0) client.decline(unused, 3_600).catch(noteRefusal);
+        if (launched >= cell.tasks) client.suppress().catch(noteRefusal);
       } else if (event.type === 'update') {
         const state = event.status.state;
         if (state === TaskState.TASK_RUNNING) {

@@ -1,12 +1,35 @@
 // The scheduler SDK: what every framework, ours and users', is written on.
-export { SchedulerClient, type SchedulerClientOptions, type SchedulerEvent, type SdkLogger } from './scheduler-client.js';
+export { SchedulerClient, type SchedulerEvent } from './scheduler-client.js';
+export {
+  compileSchedulerClientOptions,
+  type SchedulerClientOptions,
+  type CompiledSchedulerClientOptions,
+  type SdkLogger,
+} from './options.js';
+export { SchedulerCallError, CallErrorCode, type CallKind } from './call-error.js';
+export {
+  TaskQueue,
+  type TaskSpec,
+  type TaskPhase,
+  type TaskResult,
+  type QueuedTask,
+  type TaskQueueEvent,
+  type TaskQueueOptions,
+  type TaskQueueClient,
+} from './task-queue.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
+// What the SDK's signatures mention, so a framework needs no import but `berth/sdk`.
 export {
   TaskState,
   AgentNoticeKind,
   TaskReason,
   ContainerType,
   OperationType,
+  HealthCheckType,
+  StatusSource,
+  CloseCode,
+  BerthError,
+  ErrorCode,
   isTerminal,
   stateName,
   resources,
@@ -16,5 +39,11 @@ export {
   type TaskInfo,
   type TaskStatus,
   type FrameworkInfo,
+  type CommandInfo,
+  type ContainerInfo,
+  type HealthCheck,
+  type Operation,
+  type Filters,
+  type Resources,
   type Res,
 } from '../../protocol/index.js';

@@ -1,17 +1,15 @@
 // The scheduler client every framework is written on: subscribe, events as an async iterable,
-// calls, reconnection with the same framework id, and acknowledgements that are sent only after
-// the framework has taken the update off the stream.
+// calls that settle when the master answers them, reconnection with the same framework id, and
+// acknowledgements that are sent only after the framework has taken the update off the stream.
 import {
   CloseCode,
   HelloKind,
   MasterSession,
   newUuid,
   type Channel,
-  type Dialer,
   type SessionStatus,
   type AgentNoticeKind,
   type Filters,
-  type FrameworkInfo,
   type Offer,
   type Operation,
   type Resources,
@@ -22,6 +20,11 @@ import {
   type WireError,
 } from '../../protocol/index.js';
 import { EventQueue } from './event-queue.js';
+import { CallErrorCode, type CallKind, type SchedulerCallError } from './call-error.js';
+import { compileSchedulerClientOptions, type CompiledSchedulerClientOptions, type SchedulerClientOptions, type SdkLogger } from './options.js';
+import { PendingCalls, notConnected } from './pending-calls.js';
+
+export type { SchedulerClientOptions, SdkLogger } from './options.js';
 
 /** What a framework sees, in order. */
 export type SchedulerEvent =
@@ -32,89 +35,59 @@ export type SchedulerEvent =
   | { type: 'agent-lost'; agentId: string }
   /** An agent is draining (move work off it before deadlineMs), back, or under resource pressure. */
   | { type: 'agent-notice'; agentId: string; kind: AgentNoticeKind; deadlineMs: number; message: string }
+  /** An error from the master that no pending call awaits (a refused call rejects its own promise instead). */
   | { type: 'error'; error: Required<Pick<WireError, 'code' | 'message'>> & { requestId: string; field: string } }
   | { type: 'disconnected'; code: number; reason: string };
-
-/** Something minimal to log with; pino loggers fit. */
-export interface SdkLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
-export interface SchedulerClientOptions {
-  /**
-   * ws://host:port of the masters, as one URL, a list, or a comma-separated string. The client
-   * tries them in turn; a standby names the leader and the client goes there. The constructor
-   * throws a MasterSessionError (INVALID_URL) when one is not a ws:// URL.
-   */
-  masterUrl: string | string[];
-  framework: FrameworkInfo;
-  /** Re-subscribe as this framework (after a restart of the framework process). */
-  frameworkId?: string;
-  /** Acknowledge each update when the consumer pulls the next event (default true). */
-  autoAcknowledge?: boolean;
-  /**
-   * After re-subscribing (a reconnect or a master failover), ask for the state of every task at
-   * once (implicit reconciliation), so the framework catches up on what it missed (default true).
-   */
-  reconcileOnResubscribe?: boolean;
-  /**
-   * Give up after this many failed reconnection attempts in a row (default: never). The client
-   * also stops, at once, when the master closes with a final code (REPLACED: another process
-   * subscribed as this framework id; TORN_DOWN) or a URL is not a berth master (an HTTP 404).
-   */
-  maxReconnectAttempts?: number;
-  /** Backoff between connection attempts (default 200 ms doubling to 5 s). */
-  reconnect?: { initialMs: number; maxMs: number };
-  log?: SdkLogger;
-  signal?: AbortSignal;
-  /** How long the master may stay silent before the client reconnects (default three heartbeat intervals). */
-  heartbeatTimeoutMs?: number;
-  /** How connections are opened (default: WebSockets; tests pass an in-memory dialer). */
-  dial?: Dialer;
-}
-
-const silent: SdkLogger = { info: () => undefined, warn: () => undefined };
 
 /**
  * A connection to the master as one framework.
  *
  * ```ts
  * const client = new SchedulerClient({ masterUrl: 'ws://127.0.0.1:5050', framework: { name: 'hello', roles: ['*'] } });
- * client.start();
  * for await (const event of client.events()) { ... }
  * ```
+ *
+ * Every call returns a promise that resolves when the master has accepted the call (its effects
+ * persisted) and rejects with a `SchedulerCallError` when the master refuses it, when there is no
+ * connection (`NOT_CONNECTED`, nothing sent) or when the connection closes before the answer
+ * (`CONNECTION_CLOSED`: it may or may not have taken effect). Not awaiting a call is safe: its
+ * promise never becomes an unhandled rejection.
  */
 export class SchedulerClient {
-  #options: SchedulerClientOptions;
+  #options: CompiledSchedulerClientOptions;
   #log: SdkLogger;
+  #pending = new PendingCalls();
   #queue = new EventQueue<SchedulerEvent>();
   #channel: Channel | undefined;
+  /** The connection the master confirmed the subscription on; calls go only there. */
+  #subscribedOn: Channel | undefined;
   #frameworkId: string;
   #session: MasterSession;
   #stopped = false;
   #started = false;
   #pendingAcks: { agentId: string; taskId: string; uuid: string }[] = [];
 
+  /** Throws a `BerthError` listing every problem with the options. */
   constructor(options: SchedulerClientOptions) {
-    this.#options = options;
-    this.#log = options.log ?? silent;
-    this.#frameworkId = options.frameworkId ?? '';
+    this.#options = compileSchedulerClientOptions(options);
+    const o = this.#options;
+    this.#log = o.log;
+    this.#frameworkId = o.frameworkId;
     this.#session = new MasterSession({
-      masterUrl: options.masterUrl,
+      masterUrl: o.masterUrls,
       path: '/api/v1/scheduler',
       kind: HelloKind.SCHEDULER,
-      client: `berth-sdk/${options.framework.name ?? 'framework'}`,
-      channel: options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs },
-      reconnect: options.reconnect ?? { initialMs: 200, maxMs: 5_000 },
-      ...(options.maxReconnectAttempts === undefined ? {} : { maxAttempts: options.maxReconnectAttempts + 1 }),
-      ...(options.dial ? { dial: options.dial } : {}),
+      client: `berth-sdk/${o.framework.name}`,
+      channel: o.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: o.heartbeatTimeoutMs },
+      reconnect: o.reconnect,
+      ...(Number.isFinite(o.maxReconnectAttempts) ? { maxAttempts: o.maxReconnectAttempts + 1 } : {}),
+      ...(o.dial ? { dial: o.dial } : {}),
       log: this.#log,
     });
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
     // A signal that is already aborted never fires: the client is closed before it starts.
-    if (options.signal?.aborted) void this.close();
-    else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    if (o.signal?.aborted) void this.close();
+    else o.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The framework id, once subscribed. */
@@ -122,8 +95,9 @@ export class SchedulerClient {
     return this.#frameworkId;
   }
 
+  /** True while subscribed on an open connection, that is while calls can be made. */
   get connected(): boolean {
-    return Boolean(this.#channel?.open);
+    return Boolean(this.#channel?.open) && this.#subscribedOn === this.#channel;
   }
 
   /**
@@ -148,22 +122,26 @@ export class SchedulerClient {
   }
 
   /** Launches tasks on the resources of one or more offers of one agent. */
-  launch(offerIds: string[], tasks: TaskInfo[], filters?: Filters): string {
+  launch(offerIds: string[], tasks: TaskInfo[], filters?: Filters): Promise<void> {
     return this.accept(offerIds, [{ type: 1, tasks }], filters);
   }
 
-  /** Accepts offers with operations. Returns the request id an error event would carry. */
-  accept(offerIds: string[], operations: Operation[], filters?: Filters): string {
-    return this.#call({ accept: { offerIds, operations, filters: filters ?? null } });
+  /**
+   * Accepts offers with operations. Resolves once the master has taken them; tasks it finds
+   * invalid do not fail the call, they get a TASK_ERROR update each.
+   */
+  accept(offerIds: string[], operations: Operation[], filters?: Filters): Promise<void> {
+    return this.#call('accept', { accept: { offerIds, operations, filters: filters ?? null } });
   }
 
   /** Declines offers; their resources are not offered to this framework again for refuseSeconds. */
-  decline(offerIds: string[], refuseSeconds?: number): string {
-    return this.#call({ decline: { offerIds, filters: refuseSeconds === undefined ? null : { refuseSeconds } } });
+  decline(offerIds: string[], refuseSeconds?: number): Promise<void> {
+    return this.#call('decline', { decline: { offerIds, filters: refuseSeconds === undefined ? null : { refuseSeconds } } });
   }
 
-  kill(taskId: string, agentId = '', gracePeriodMs = 0): string {
-    return this.#call({ kill: { taskId, agentId, gracePeriodMs } });
+  /** Kills a task (SIGTERM, then SIGKILL after the grace period); its KILLED update follows. */
+  kill(taskId: string, agentId = '', gracePeriodMs = 0): Promise<void> {
+    return this.#call('kill', { kill: { taskId, agentId, gracePeriodMs } });
   }
 
   /** Acknowledges an update; needed only with autoAcknowledge off. */
@@ -173,17 +151,23 @@ export class SchedulerClient {
     if (!this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
   }
 
-  /** Asks for the latest state of the given tasks, or of all the framework's tasks when none given. */
-  reconcile(tasks: { taskId: string; agentId?: string }[] = []): string {
-    return this.#call({ reconcile: { tasks } });
+  /**
+   * Asks for the latest state of the given tasks (explicit: a task the master does not know comes
+   * back LOST, or UNKNOWN to a partition-aware framework), or of all the framework's live tasks
+   * when none are given (implicit). The answers arrive as updates.
+   */
+  reconcile(tasks: { taskId: string; agentId?: string }[] = []): Promise<void> {
+    return this.#call('reconcile', { reconcile: { tasks } });
   }
 
-  revive(roles: string[] = []): string {
-    return this.#call({ revive: { roles } });
+  /** Asks for offers again (for the given roles, or all), clearing decline filters. */
+  revive(roles: string[] = []): Promise<void> {
+    return this.#call('revive', { revive: { roles } });
   }
 
-  suppress(roles: string[] = []): string {
-    return this.#call({ suppress: { roles } });
+  /** Stops offers (for the given roles, or all) until revive(). */
+  suppress(roles: string[] = []): Promise<void> {
+    return this.#call('suppress', { suppress: { roles } });
   }
 
   /**
@@ -191,17 +175,21 @@ export class SchedulerClient {
    * shape fits at once, as offers that all carry `gangId`. A shape's `ports` ranges count the ports
    * it needs. Accept all of a gang's offers together.
    */
-  requestGang(gangId: string, shapes: Resources[], role = ''): string {
-    return this.#call({ requestGang: { gangId, role, tasks: shapes } });
+  requestGang(gangId: string, shapes: Resources[], role = ''): Promise<void> {
+    return this.#call('requestGang', { requestGang: { gangId, role, tasks: shapes } });
   }
 
-  cancelGang(gangId: string): string {
-    return this.#call({ cancelGang: { gangId } });
+  /** Withdraws a gang request. */
+  cancelGang(gangId: string): Promise<void> {
+    return this.#call('cancelGang', { cancelGang: { gangId } });
   }
 
-  /** Ends the framework: the master kills its tasks and forgets it. */
-  teardown(): string {
-    return this.#call({ teardown: {} });
+  /**
+   * Ends the framework: the master kills its tasks and forgets it, then closes the connection
+   * (TORN_DOWN, after which the event stream ends). Resolves once the master has done so.
+   */
+  teardown(): Promise<void> {
+    return this.#call('teardown', { teardown: {} });
   }
 
   /**
@@ -214,15 +202,19 @@ export class SchedulerClient {
     return this.#session.close(CloseCode.NORMAL, 'framework closed');
   }
 
-  #call(call: Omit<SchedulerCall, 'requestId'>): string {
+  #call(kind: CallKind, call: Omit<SchedulerCall, 'requestId'>): Promise<void> {
+    const channel = this.#channel;
+    // Before the master confirms the subscription it would refuse the call (NOT_SUBSCRIBED).
+    if (!channel?.open || channel !== this.#subscribedOn) return notConnected(kind);
     const requestId = newUuid();
-    if (!this.#send({ requestId, ...call })) {
-      this.#queue.push({
-        type: 'error',
-        error: { code: 'NOT_CONNECTED', message: 'not connected to the master; the call was not sent', requestId, field: '' },
-      });
+    const settled = this.#pending.add(requestId, kind, channel);
+    try {
+      if (!channel.send({ schedulerCall: { requestId, ...call } })) this.#pending.fail(requestId, new Error('the connection is closing'));
+    } catch (err) {
+      this.#pending.fail(requestId, err);
     }
-    return requestId;
+    settled.catch((err: SchedulerCallError) => this.#log.debug?.({ requestId, call: kind, code: err.code, field: err.field }, 'call failed'));
+    return settled;
   }
 
   #send(call: SchedulerCall): boolean {
@@ -230,7 +222,7 @@ export class SchedulerClient {
   }
 
   #acknowledgePulled(previous: SchedulerEvent): void {
-    if (previous.type === 'update' && this.#options.autoAcknowledge !== false) this.acknowledge(previous.status);
+    if (previous.type === 'update' && this.#options.autoAcknowledge) this.acknowledge(previous.status);
   }
 
   #emit(event: SchedulerEvent): void {
@@ -261,11 +253,12 @@ export class SchedulerClient {
   #receive(event: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
     if (!event) return;
     if (event.subscribed) {
+      this.#subscribedOn = this.#channel;
       this.#frameworkId = event.subscribed.frameworkId ?? '';
       markSubscribed();
       for (const ack of this.#pendingAcks.splice(0)) this.#send({ acknowledge: ack });
       this.#emit({ type: 'subscribed', frameworkId: this.#frameworkId, masterId: event.subscribed.masterId ?? '', reconnected });
-      if (reconnected && this.#options.reconcileOnResubscribe !== false) this.#send({ requestId: newUuid(), reconcile: { tasks: [] } });
+      if (reconnected && this.#options.reconcileOnResubscribe) this.reconcile().catch((err: SchedulerCallError) => this.#unawaited(err));
     } else if (event.offers) this.#emit({ type: 'offers', offers: event.offers.offers ?? [] });
     else if (event.rescind) this.#emit({ type: 'rescind', offerId: event.rescind.offerId ?? '' });
     else if (event.update?.status) this.#emit({ type: 'update', status: event.update.status });
@@ -274,9 +267,17 @@ export class SchedulerClient {
       const n = event.agentNotice;
       this.#emit({ type: 'agent-notice', agentId: n.agentId ?? '', kind: n.kind ?? 0, deadlineMs: n.deadlineMs ?? 0, message: n.message ?? '' });
     }
+    else if (event.accepted) this.#pending.accept(event.accepted.requestId ?? '');
     else if (event.error) {
       const e = event.error;
-      this.#emit({ type: 'error', error: { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' } });
+      const error = { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' };
+      if (!this.#pending.refuse(error.requestId, error)) this.#emit({ type: 'error', error });
     }
+  }
+
+  /** A refusal of a call the SDK made on its own goes out as an error event; lost connections are reported as disconnections already. */
+  #unawaited(err: SchedulerCallError): void {
+    if (err.mayHaveTakenEffect || err.code === CallErrorCode.NOT_CONNECTED) return;
+    this.#emit({ type: 'error', error: { code: err.code, message: err.message, requestId: err.requestId, field: err.field } });
   }
 }

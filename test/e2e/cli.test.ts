@@ -75,6 +75,20 @@ for (const runtime of ['docker', 'process'] as const) {
   });
 }
 
+t.test('the hello framework runs twice in a row on one cluster, every task finishing each time', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process']);
+  const ids: string[][] = [];
+  for (const round of [1, 2]) {
+    const hello = await run([HELLO, '--master', cluster.url, '--tasks', '6', '--cmd', 'echo hi']);
+    t.equal(hello.code, 0, `run ${round}: ${hello.stderr}`);
+    t.match(hello.stdout, /6 of 6 tasks finished/, `run ${round}`);
+    ids.push([...hello.stdout.matchAll(/^(\S+) FINISHED on /gm)].map((m) => m[1] as string));
+  }
+  t.equal(ids[0]?.length, 6);
+  t.equal(ids[1]?.length, 6);
+  t.same(ids[0]?.filter((id) => ids[1]?.includes(id)), [], 'the second run does not reuse a task id of the first');
+});
+
 t.test('a failing task makes the hello framework exit non-zero', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '1']);
   const hello = await run([HELLO, '--master', cluster.url, '--tasks', '2', '--cmd', 'exit 7']);

@@ -1,6 +1,7 @@
 // A master that does only what each test scripts, on a real WebSocket (port 0): it registers
 // agents (with a fixed id, or a new one each time) or refuses them, records every call and
-// acknowledges updates.
+// acknowledges updates. On the scheduler endpoint it subscribes frameworks and answers every call
+// that has a request id with Accepted, or with what the test's `answer` says.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
@@ -13,8 +14,13 @@ import {
   type AgentCall,
   type AgentEvent,
   type Channel,
+  type SchedulerCall,
+  type SchedulerEvent,
   type TaskStatus,
 } from '../../protocol/index.js';
+
+/** How the fake master answers a scheduler call: accept it, refuse it, or say nothing. */
+export type FakeAnswer = 'accept' | 'silent' | { code: string; message: string; field?: string };
 
 export interface FakeConnection {
   channel: Channel;
@@ -32,6 +38,11 @@ export class FakeMaster {
    */
   refuse: { code: number; reason: string; leaderUrl?: string } | undefined;
   connections: FakeConnection[] = [];
+  /** Framework connections, with the scheduler calls each made. */
+  schedulers: { channel: Channel; calls: SchedulerCall[] }[] = [];
+  /** The framework id given at subscription when the framework brings none. */
+  frameworkId = 'fw-1';
+  answer: (call: SchedulerCall) => FakeAnswer = () => 'accept';
   #server: Server;
   #channels: ChannelServer;
 
@@ -60,6 +71,37 @@ export class FakeMaster {
         });
       },
     });
+    this.#channels.route('/api/v1/scheduler', {
+      kind: HelloKind.SCHEDULER,
+      handshake: () => ({ welcome: { protocolVersion: PROTOCOL_VERSION, masterId: 'fake', epoch: this.epoch, heartbeatIntervalMs: 5_000 } }),
+      opened: (channel) => this.#serveScheduler(channel),
+    });
+  }
+
+  #serveScheduler(channel: Channel): void {
+    const conn = { channel, calls: [] as SchedulerCall[] };
+    this.schedulers.push(conn);
+    channel.onMessage((envelope) => {
+      const call = envelope.schedulerCall;
+      if (!call) return;
+      conn.calls.push(call);
+      if (call.subscribe) {
+        channel.send({ schedulerEvent: { subscribed: { frameworkId: call.subscribe.frameworkId || this.frameworkId, masterId: 'fake' } } });
+      }
+      if (!call.requestId) return;
+      const answer = call.subscribe ? 'accept' : this.answer(call);
+      if (answer === 'accept') channel.send({ schedulerEvent: { accepted: { requestId: call.requestId } } });
+      else if (answer !== 'silent') channel.send({ schedulerEvent: { error: { field: '', ...answer, requestId: call.requestId } } });
+    });
+  }
+
+  /** Sends an event to the latest framework connection. */
+  toFramework(event: SchedulerEvent): void {
+    this.schedulers[this.schedulers.length - 1]?.channel.send({ schedulerEvent: event });
+  }
+
+  schedulerCalls(): SchedulerCall[] {
+    return this.schedulers.flatMap((c) => c.calls);
   }
 
   static async start(t: Test): Promise<FakeMaster> {

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { OperationType, TaskReason, TaskState, resources, type Offer } from '../../protocol/index.js';
 import type { Explanation } from '../../master/allocator/types.js';
+import type { SchedulerCallError } from '../../frameworks/sdk/index.js';
 import { testCluster, testFramework, type TestFramework } from '../helpers/cluster.js';
 import { getState } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
@@ -112,10 +113,13 @@ t.test('a reservation for a role the framework does not have is refused', async 
   const { master } = await testCluster(t, 'hollow', { agents: 1 });
   const fw = await testFramework(t, master.url, { name: 'eng', roles: ['eng'] });
   const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
-  const requestId = fw.client.accept([offer.id ?? ''], [{ type: OperationType.RESERVE, reservations: [{ role: 'ops', resources: { cpus: 1 } }] }]);
-  const err = await fw.next('an error', (e) => (e.type === 'error' && e.error.requestId === requestId ? e.error : undefined));
-  t.equal(err.code, 'ROLE_NOT_SUBSCRIBED');
-  t.match(err.field, /reservations\[0\]\.role/);
+  const err = await fw.client.accept([offer.id ?? ''], [{ type: OperationType.RESERVE, reservations: [{ role: 'ops', resources: { cpus: 1 } }] }]).then(
+    () => undefined,
+    (e: SchedulerCallError) => e,
+  );
+  t.equal(err?.code, 'ROLE_NOT_SUBSCRIBED');
+  t.match(err?.field, /reservations\[0\]\.role/);
+  t.notOk(fw.events.some((e) => e.type === 'error'), 'the refusal rejects the call instead of becoming an error event');
 });
 
 t.test('a role below its quota guarantee preempts preemptible tasks of a role above its share', async (t) => {

@@ -102,7 +102,7 @@ t.test('a URL that is not a master ends the stream at once', async (t) => {
 });
 
 t.test('a malformed master URL is refused when the client is built', async (t) => {
-  t.throws(() => new SchedulerClient({ masterUrl: 'localhost:5050', framework: { name: 'x' } }), /masterUrl: "localhost:5050" has the scheme localhost/);
+  t.throws(() => new SchedulerClient({ masterUrl: 'localhost:5050', framework: { name: 'x' } }), /masterUrl "localhost:5050" has the scheme localhost/);
 });
 
 t.test('an aborted signal closes the client: no connection, the events end', async (t) => {

@@ -1,0 +1,154 @@
+// The scheduler client's options as a user writes them, and compiled once: defaults filled and
+// every field checked, with every problem listed in one error.
+import { BerthError, ErrorCode, checkId, checkMasterUrl, type Dialer, type FrameworkInfo } from '../../protocol/index.js';
+
+/** Something minimal to log with; pino loggers fit. */
+export interface SdkLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+export interface SchedulerClientOptions {
+  /**
+   * ws://host:port of the masters, as one URL, a list, or a comma-separated string. The client
+   * tries them in turn; a standby names the leader and the client goes there.
+   */
+  masterUrl: string | string[];
+  /** Who the framework is. `name` is required; `roles` defaults to `['*']`. */
+  framework: FrameworkInfo;
+  /** Re-subscribe as this framework (after a restart of the framework process). */
+  frameworkId?: string;
+  /** Acknowledge each update when the consumer pulls the next event (default true). */
+  autoAcknowledge?: boolean;
+  /**
+   * After re-subscribing (a reconnect or a master failover), ask for the state of every task at
+   * once (implicit reconciliation), so the framework catches up on what it missed (default true).
+   */
+  reconcileOnResubscribe?: boolean;
+  /**
+   * Give up after this many failed reconnection attempts in a row (default: never). The client
+   * also stops, at once, when the master closes with a final code (REPLACED: another process
+   * subscribed as this framework id; TORN_DOWN) or a URL is not a berth master (an HTTP 404).
+   */
+  maxReconnectAttempts?: number;
+  /** Backoff between connection attempts (default 200 ms doubling to 5 s). */
+  reconnect?: { initialMs: number; maxMs: number };
+  log?: SdkLogger;
+  /** Aborting it closes the client, as close() does. */
+  signal?: AbortSignal;
+  /** How long the master may stay silent before the client reconnects (default three heartbeat intervals of the master's). */
+  heartbeatTimeoutMs?: number;
+  /** How connections are opened (default: WebSockets; tests pass an in-memory dialer). */
+  dial?: Dialer;
+}
+
+/** The options with every default filled in; what the client reads. */
+export interface CompiledSchedulerClientOptions {
+  masterUrls: string[];
+  framework: FrameworkInfo & { name: string; roles: string[] };
+  frameworkId: string;
+  autoAcknowledge: boolean;
+  reconcileOnResubscribe: boolean;
+  /** Infinity when the client never gives up. */
+  maxReconnectAttempts: number;
+  reconnect: { initialMs: number; maxMs: number };
+  log: Required<SdkLogger>;
+  signal: AbortSignal | undefined;
+  /** undefined: three of the heartbeat intervals the master announces. */
+  heartbeatTimeoutMs: number | undefined;
+  dial: Dialer | undefined;
+}
+
+export const DEFAULT_RECONNECT = { initialMs: 200, maxMs: 5_000 } as const;
+
+const silent: Required<SdkLogger> = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+
+/**
+ * Checks the options and fills in the defaults. Throws one `BerthError` (code `INVALID_CALL`)
+ * listing every problem, each naming its field, so a misconfigured framework fails at start-up.
+ */
+export function compileSchedulerClientOptions(options: SchedulerClientOptions): CompiledSchedulerClientOptions {
+  const problems: { field: string; rule: string }[] = [];
+  const problem = (field: string, rule: string): void => void problems.push({ field, rule });
+  const o = (options ?? {}) as Partial<SchedulerClientOptions>;
+
+  const given = typeof o.masterUrl === 'string' || (Array.isArray(o.masterUrl) && o.masterUrl.every((u) => typeof u === 'string'))
+    ? (typeof o.masterUrl === 'string' ? o.masterUrl.split(',') : o.masterUrl).map((u) => u.trim()).filter(Boolean)
+    : undefined;
+  const urls: string[] = [];
+  if (!given) problem('masterUrl', 'must be a ws:// URL, a comma-separated list of them, or an array of them');
+  else if (given.length === 0) problem('masterUrl', 'must name at least one ws:// URL');
+  else {
+    given.forEach((u, i) => {
+      const checked = checkMasterUrl(u, '/api/v1/scheduler');
+      if (checked.ok) urls.push(checked.url);
+      else problem(`masterUrl${given.length > 1 ? `[${i}]` : ''}`, checked.problem);
+    });
+  }
+
+  const framework = o.framework;
+  let roles = ['*'];
+  if (typeof framework !== 'object' || framework === null) problem('framework', 'must be an object with at least a name');
+  else {
+    if (typeof framework.name !== 'string' || framework.name.trim() === '') problem('framework.name', 'must be a non-empty string');
+    if (framework.roles !== undefined && framework.roles !== null) {
+      if (!Array.isArray(framework.roles)) problem('framework.roles', 'must be an array of role names');
+      else if (framework.roles.length > 0) {
+        framework.roles.forEach((r, i) => {
+          if (typeof r !== 'string' || r === '') problem(`framework.roles[${i}]`, 'must be a non-empty string');
+        });
+        roles = [...framework.roles];
+      }
+    }
+    const failover = framework.failoverTimeoutMs;
+    if (failover !== undefined && failover !== null && !(typeof failover === 'number' && Number.isFinite(failover) && failover >= 0)) {
+      problem('framework.failoverTimeoutMs', 'must be a finite number of milliseconds >= 0');
+    }
+  }
+
+  if (o.frameworkId !== undefined && o.frameworkId !== '') {
+    const idProblem = typeof o.frameworkId === 'string' ? checkId(o.frameworkId, 'frameworkId') : 'frameworkId must be a string';
+    if (idProblem) problem('frameworkId', idProblem.replace(/^frameworkId /, ''));
+  }
+  for (const field of ['autoAcknowledge', 'reconcileOnResubscribe'] as const) {
+    if (o[field] !== undefined && typeof o[field] !== 'boolean') problem(field, 'must be true or false');
+  }
+  const attempts = o.maxReconnectAttempts;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 0)) problem('maxReconnectAttempts', 'must be a whole number >= 0');
+  const reconnect = o.reconnect ?? DEFAULT_RECONNECT;
+  if (typeof reconnect !== 'object' || reconnect === null || !positive(reconnect.initialMs) || !positive(reconnect.maxMs)) {
+    problem('reconnect', 'must be { initialMs, maxMs } with both numbers of milliseconds > 0');
+  } else if (reconnect.maxMs < reconnect.initialMs) problem('reconnect.maxMs', 'must be >= reconnect.initialMs');
+  if (o.heartbeatTimeoutMs !== undefined && !positive(o.heartbeatTimeoutMs)) problem('heartbeatTimeoutMs', 'must be a number of milliseconds > 0');
+  if (o.log !== undefined && !(typeof o.log?.info === 'function' && typeof o.log?.warn === 'function')) {
+    problem('log', 'must have info() and warn() methods (a pino logger fits)');
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) problem('signal', 'must be an AbortSignal');
+  if (o.dial !== undefined && typeof o.dial !== 'function') problem('dial', 'must be a function (url, options) => Promise<Transport>');
+
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.field} ${p.rule}`).join('; ');
+    throw new BerthError(ErrorCode.INVALID_CALL, `invalid SchedulerClient options: ${list}`, { field: problems.map((p) => p.field).join(',') });
+  }
+  const log = o.log;
+  return {
+    masterUrls: [...new Set(urls)],
+    framework: { ...(framework as FrameworkInfo), name: (framework as FrameworkInfo).name as string, roles },
+    frameworkId: o.frameworkId ?? '',
+    autoAcknowledge: o.autoAcknowledge ?? true,
+    reconcileOnResubscribe: o.reconcileOnResubscribe ?? true,
+    maxReconnectAttempts: attempts ?? Infinity,
+    reconnect: { initialMs: reconnect.initialMs, maxMs: reconnect.maxMs },
+    log: log
+      ? { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg), debug: (obj, msg) => log.debug?.(obj, msg) }
+      : silent,
+    signal: o.signal,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    dial: o.dial,
+  };
+}
+
+function positive(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0;
+}
