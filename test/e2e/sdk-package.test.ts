@@ -28,14 +28,26 @@ function run(command: string, args: string[], cwd: string, timeoutMs = 120_000):
   });
 }
 
-interface LockEntry { dev?: boolean; devOptional?: boolean; version?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; bin?: unknown; engines?: unknown }
+interface LockEntry { dev?: boolean; devOptional?: boolean; version?: string; resolved?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; bin?: unknown; engines?: unknown }
+
+/**
+ * The entry with its registry tarball named: our lockfile leaves `resolved` out, and without it
+ * npm asks the registry for the package's metadata even offline; with it (and the integrity) npm
+ * takes the tarball from its cache, where our own install put it.
+ */
+function pinned(key: string, entry: LockEntry, registry: string): LockEntry {
+  if (entry.resolved || !entry.version) return entry;
+  const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  return { ...entry, resolved: `${registry.replace(/\/$/, '')}/${name}/-/${base}-${entry.version}.tgz` };
+}
 
 /**
  * A lockfile for the app: berth from the tarball, berth's production dependencies as our own
  * lockfile pins them (so `npm ci --offline` finds each by its integrity in the cache), and
  * @types/node for the app itself.
  */
-function appFiles(tarball: string, integrity: string): { manifest: object; lock: object } {
+function appFiles(tarball: string, integrity: string, registry: string): { manifest: object; lock: object } {
   const ours = (JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
   const root = ours[''] as LockEntry;
   const app = {
@@ -47,8 +59,8 @@ function appFiles(tarball: string, integrity: string): { manifest: object; lock:
     '': app,
     'node_modules/berth': { version: root.version, resolved: `file:${tarball}`, integrity, dependencies: root.dependencies, bin: root.bin, engines: root.engines },
   };
-  for (const [key, entry] of Object.entries(ours)) if (key && !entry.dev && !entry.devOptional) packages[key] = entry;
-  for (const key of ['node_modules/@types/node', 'node_modules/undici-types']) packages[key] = { ...ours[key], dev: true };
+  for (const [key, entry] of Object.entries(ours)) if (key && !entry.dev && !entry.devOptional) packages[key] = pinned(key, entry, registry);
+  for (const key of ['node_modules/@types/node', 'node_modules/undici-types']) packages[key] = { ...pinned(key, ours[key] as LockEntry, registry), dev: true };
   return { manifest: { ...app, private: true, type: 'module' }, lock: { name: app.name, version: app.version, lockfileVersion: 3, requires: true, packages } };
 }
 
@@ -84,7 +96,9 @@ t.test('a framework in its own folder installs berth offline and type-checks aga
   const app = path.join(dir, 'app');
   mkdirSync(app);
   const integrity = `sha512-${createHash('sha512').update(readFileSync(path.join(dir, tarball))).digest('base64')}`;
-  const { manifest, lock } = appFiles(`../${tarball}`, integrity);
+  // The registry npm is set up with here; only its tarball addresses go into the lockfile.
+  const registry = (await run('npm', ['config', 'get', 'registry'], REPO)).out.trim();
+  const { manifest, lock } = appFiles(`../${tarball}`, integrity, registry);
   writeFileSync(path.join(app, 'package.json'), JSON.stringify(manifest, null, 2));
   writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify(lock, null, 2));
   const install = await run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], app);
