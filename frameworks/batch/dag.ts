@@ -95,13 +95,14 @@ function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[] | und
   return undefined;
 }
 
-/** Kahn's order, ties kept in input order, so plans are deterministic. */
+/** Kahn's order by levels, ties in input order, so plans are deterministic. */
 function topological(deps: ReadonlyMap<string, readonly string[]>): string[] {
   const done = new Set<string>();
   const order: string[] = [];
   while (order.length < deps.size) {
-    for (const [id, ds] of deps) {
-      if (done.has(id) || !ds.every((d) => done.has(d) || !deps.has(d))) continue;
+    // One level at a time: everything whose dependencies were done before this pass.
+    const ready = [...deps].filter(([id, ds]) => !done.has(id) && ds.every((d) => done.has(d) || !deps.has(d)));
+    for (const [id] of ready) {
       done.add(id);
       order.push(id);
     }
