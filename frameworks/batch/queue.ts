@@ -1,6 +1,7 @@
 // The batch queue: pending tasks wait in priority order within their role (FIFO among equals),
 // and a gang at the head that cannot start gets a reservation that smaller work may backfill
 // around but never delay (EASY backfill, as in Slurm). Pure: a snapshot in, decisions out.
+import type { JobSpec } from './spec/types.js';
 
 /** The resources of one task, or what an agent has free. */
 export interface Shape {
@@ -88,6 +89,14 @@ export interface QueuePlan {
   /** In queue order: role by role, then priority (highest first), then FIFO. */
   decisions: EntryDecision[];
   reservations: Reservation[];
+}
+
+/** The queue entry for tasks a run has due (RunTracker.due), `seq` being its place in line. */
+export function entryFor(job: Pick<JobSpec, 'id' | 'role' | 'priority' | 'resources' | 'gang' | 'taskDeadlineMs'>, key: string, seq: number, tasks: number): QueueEntry {
+  return {
+    key, jobId: job.id, role: job.role, priority: job.priority, seq, tasks,
+    resources: { ...job.resources }, gang: job.gang, maxDurationMs: job.taskDeadlineMs,
+  };
 }
 
 const EPS = 1e-9;

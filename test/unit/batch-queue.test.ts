@@ -211,3 +211,23 @@ t.test('property: backfill never delays the reserved entry past its reservation'
     return true;
   }), { numRuns: 500 });
 });
+
+t.test('a parsed gang job: its run\'s due tasks become one entry, started whole', async (t) => {
+  const { parseJobs, RunTracker, entryFor } = await import('../../frameworks/batch/index.js');
+  const { readFileSync } = await import('node:fs');
+  const parsed = parseJobs(readFileSync(new URL('../../examples/batch/training-gang.json', import.meta.url), 'utf8'));
+  if (!parsed.ok) return t.fail(JSON.stringify(parsed.problems));
+  const [job] = parsed.jobs;
+  const run = new RunTracker('run-1', job!);
+  const due = run.due(NOW);
+  t.equal(due.length, 4);
+  const e = entryFor(job!, run.runId, 1, due.length);
+  t.match(e, { role: 'ml', priority: 100, gang: true, tasks: 4, maxDurationMs: 14_400_000 });
+  const big = (agentId: string, n: number) => ({ agentId, free: { cpus: 4 * n, memMb: 8192 * n, diskMb: 0 } });
+  const short = planQueue({ nowMs: NOW, pools: { ml: { agents: [big('a', 2), big('b', 1)], running: [] } }, entries: [e] });
+  t.match(short.decisions[0], { start: [], held: 4, reason: 'too-large' }, 'three tasks fit; a gang of four does not start');
+  const plan = planQueue({ nowMs: NOW, pools: { ml: { agents: [big('a', 2), big('b', 2)], running: [] } }, entries: [e] });
+  t.same(plan.decisions[0]?.start, ['a', 'a', 'b', 'b']);
+  plan.decisions[0]!.start.forEach((_agent, i) => run.launched(due[i]!.index, `task-${i}`, NOW));
+  t.equal(run.state, 'running');
+});
