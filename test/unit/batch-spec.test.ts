@@ -94,6 +94,12 @@ t.test('a workflow file: paths carry the job index; cycles are named', async (t)
   t.same(problems(json({ jobs: [] }))[0], { path: 'jobs', rule: 'min-items', message: 'jobs must have at least 1 item(s)' });
 });
 
+t.test('cron nicknames and named zones are accepted', async (t) => {
+  for (const cron of ['@hourly', '@daily', '@weekly', '@monthly', '@yearly', '*/15 9-17 * * 1-5']) {
+    t.ok(parseJobs(json({ ...base, schedule: { cron, timeZone: 'America/New_York' } })).ok, cron);
+  }
+});
+
 t.test('dependencies may name jobs submitted before', async (t) => {
   const r = parseJobs(json({ ...base, dependsOn: ['/ingest'] }), { knownJobs: ['/ingest'] });
   t.ok(r.ok);
