@@ -1,6 +1,6 @@
 // The batch job spec: every invalid job names the field and the rule; valid YAML and JSON compile
 // with their defaults; parameters are substituted at dispatch.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { JOB_FILE_SCHEMA, parseJobs, resolveRun, type JobSpec, type SpecProblem } from '../../frameworks/batch/spec/index.js';
 
@@ -36,6 +36,8 @@ const invalid: [string, unknown, string, string, RegExp?][] = [
   ['container command and args', { ...base, command: undefined, container: { image: 'b', command: 'x', args: ['y'] } }, 'container.args', 'exclusive'],
   ['container without image', { ...base, command: undefined, container: { command: 'x' } }, 'container.image', 'required'],
   ['bad env name', { ...base, env: { '1BAD': 'x' } }, 'env.1BAD', 'name', /environment variable name/],
+  ['digits as env name', { ...base, env: { '9': 'x' } }, 'env.9', 'name'],
+  ['cron that never comes', { ...base, schedule: { cron: '0 0 30 2 *' } }, 'schedule.cron', 'cron', /never comes/],
   ['gang with other completions', { ...base, gang: true, parallelism: 4, completions: 8 }, 'completions', 'gang-completions', /must equal parallelism \(4\)/],
   ['gang of one', { ...base, gang: true }, 'parallelism', 'gang-size'],
   ['retry limit negative', { ...base, retries: { limit: -1 } }, 'retries.limit', 'minimum'],
@@ -175,7 +177,10 @@ t.test('parameters are substituted at dispatch; a missing one is named', async (
 });
 
 t.test('docs/batch-job.schema.json is the schema the parser uses', async (t) => {
-  const doc = JSON.parse(readFileSync(new URL('../../docs/batch-job.schema.json', import.meta.url), 'utf8'));
+  const file = new URL('../../docs/batch-job.schema.json', import.meta.url);
+  // After changing spec/schema.ts: BERTH_WRITE_SCHEMA=1 npx tap test/unit/batch-spec.test.ts
+  if (process.env.BERTH_WRITE_SCHEMA === '1') writeFileSync(file, `${JSON.stringify(JOB_FILE_SCHEMA, null, 2)}\n`);
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
   t.same(doc, JSON.parse(JSON.stringify(JOB_FILE_SCHEMA)));
 });
 

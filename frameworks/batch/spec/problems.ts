@@ -20,16 +20,20 @@ const TYPE_WORDS: Record<string, string> = {
   array: 'a list',
 };
 
-/** Joins a path and a field: `jobs[0]` + `cpus`, list indexes in brackets. */
+/** Joins a path and a field: `jobs[0]` + `cpus`, list indexes (numbers) in brackets. */
 export function joinPath(base: string, key: string | number): string {
-  if (typeof key === 'number' || /^\d+$/.test(key)) return `${base}[${key}]`;
+  if (typeof key === 'number') return `${base}[${key}]`;
   return base === '' ? key : `${base}.${key}`;
 }
 
 /** `/jobs/0/resources/cpus` → `jobs[0].resources.cpus`, under an optional prefix. */
 export function pointerToPath(pointer: string, prefix = ''): string {
   let path = prefix;
-  for (const raw of pointer.split('/').slice(1)) path = joinPath(path, raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // Our schema's maps only take names that cannot be all digits, so a digits-only segment is an index.
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path = joinPath(path, /^\d+$/.test(key) ? Number(key) : key);
+  }
   return path;
 }
 

@@ -84,7 +84,10 @@ export function checkJob(job: JobInput, at: string): SpecProblem[] {
       add(joinPath(s, 'timeZone'), 'time-zone', `${s}.timeZone must be an IANA time zone like Europe/Berlin or UTC; got ${JSON.stringify(tz)}`);
     } else {
       try {
-        compileCron(job.schedule.cron, tz);
+        // Five fields have no year, so a time that never comes after 1970 never comes (`0 0 30 2 *`).
+        if (compileCron(job.schedule.cron, tz).nextRun(new Date(0)) === null) {
+          add(joinPath(s, 'cron'), 'cron', `${s}.cron ${JSON.stringify(job.schedule.cron)} names a time that never comes`);
+        }
       } catch (e) {
         const why = (e as Error).message.replace(/^CronPattern:\s*/, '');
         add(joinPath(s, 'cron'), 'cron', `${s}.cron must be five cron fields (minute hour day month weekday) or a nickname like @daily; ${JSON.stringify(job.schedule.cron)}: ${why}`);
