@@ -57,7 +57,7 @@ export const HoldReason = {
   Reservation: 'reservation',
   /** Not enough free capacity for it now. */
   NoCapacity: 'no-capacity',
-  /** More than the role's whole pool, even with every task ended. */
+  /** A gang (or a single task) larger than the role's whole pool, even with every task ended. */
   TooLarge: 'too-large',
   /** No capacity at all for its role. */
   NoPool: 'no-pool',
@@ -81,7 +81,7 @@ export interface Reservation {
   role: string;
   /** When the entry is expected to fit; Infinity when it waits on tasks with no known end. */
   atMs: number;
-  /** One agent id per reserved task. */
+  /** One agent id per reserved task (a gang: all of them; other entries: what the pool can hold at once). */
   agents: string[];
 }
 
@@ -195,17 +195,20 @@ export function planPool(role: string, pool: RolePool, entries: readonly QueueEn
       started(e, d.start);
       d.held = e.tasks - d.start.length;
       if (d.held === 0) continue;
-      if (!placeAll(new Map(whole), e.resources, d.held)) {
+      // A gang needs all its tasks at once; other tasks run in waves, so the head reserves for as
+      // many as the whole pool could ever hold at once.
+      const ever = place(new Map(whole), e.resources, d.held).length;
+      const reserve = e.gang ? d.held : Math.min(d.held, ever);
+      if (ever < (e.gang ? d.held : 1)) {
         d.reason = HoldReason.TooLarge;
-        d.message = `${d.held} task(s) of ${words(e.resources)} do not fit in role ${role}'s whole pool, even with every task ended`;
+        d.message = `${e.gang ? `a gang of ${d.held} tasks` : 'a task'} of ${words(e.resources)} does not fit in role ${role}'s whole pool, even with every task ended`;
         continue;
       }
       // The head of the queue is blocked: reserve for it where and when it will fit.
-      const s = shadow(free, releases, e.resources, d.held);
-      let at = s;
+      let at = shadow(free, releases, e.resources, reserve);
       if (!at) {
         const freeAt = eventually();
-        const agents = placeAll(new Map(freeAt), e.resources, d.held);
+        const agents = placeAll(new Map(freeAt), e.resources, reserve);
         if (!agents) {
           d.reason = HoldReason.NoCapacity;
           d.message = `${d.held} task(s) of ${words(e.resources)} wait for tasks started without a deadline`;
@@ -217,7 +220,7 @@ export function planPool(role: string, pool: RolePool, entries: readonly QueueEn
       for (const agentId of at.agents) extra.set(agentId, minus(extra.get(agentId)!, e.resources));
       reservation = { key: e.key, role, atMs: at.atMs, agents: at.agents, extra };
       d.reason = HoldReason.Reserved;
-      d.message = `${d.held} task(s) of ${words(e.resources)} wait with capacity reserved ${when(at.atMs)}`;
+      d.message = `${d.held} task(s) of ${words(e.resources)} wait; ${reserve} reserved ${when(at.atMs)}`;
       continue;
     }
     // Backfill: a task may start if it ends before the reservation's time, or if it leaves the

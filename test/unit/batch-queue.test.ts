@@ -42,12 +42,18 @@ t.test('roles are queued apart, each on its own pool', async (t) => {
   t.match(d.z, { reason: 'no-pool', held: 1, message: 'no capacity is offered to role ml' });
 });
 
-t.test('a parallel job starts what fits and reserves for the rest', async (t) => {
-  const plan = planQueue({ nowMs: NOW, pools: { '*': pool({ a: 4, b: 6 }) }, entries: [entry('render', { tasks: 50, resources: cpus(1) })] });
+t.test('a parallel job starts what fits and reserves what the pool can hold for the rest', async (t) => {
+  const render = entry('render', { tasks: 50, resources: cpus(1), maxDurationMs: 60_000 });
+  const plan = planQueue({ nowMs: NOW, pools: { '*': pool({ a: 4, b: 6 }) }, entries: [render, entry('after', { maxDurationMs: 1 })] });
   const [d] = plan.decisions;
   t.equal(d?.start.length, 10);
   t.equal(d?.held, 40);
-  t.equal(d?.reason, 'too-large', '40 more never fit in a pool of 10 cpus');
+  t.match(d, { reason: 'reserved', message: /40 task\(s\) of 1 cpus, 1024 MB memory wait; 10 reserved from / });
+  t.match(plan.reservations[0], { key: 'render', atMs: NOW + 60_000 });
+  t.equal(plan.reservations[0]?.agents.length, 10, 'its tasks run in waves: one wave is reserved');
+  const single = planQueue({ nowMs: NOW, pools: { '*': pool({ a: 4, b: 6 }) }, entries: [entry('wide', { resources: cpus(7) }), entry('fits')] });
+  t.match(single.decisions[0], { reason: 'too-large', message: "a task of 7 cpus, 7168 MB memory does not fit in role *'s whole pool, even with every task ended" });
+  t.match(single.decisions[1], { start: ['a'], backfill: false });
 });
 
 t.test('a gang that cannot start reserves; backfill only if it ends in time or avoids the reservation', async (t) => {
