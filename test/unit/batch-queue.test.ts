@@ -140,7 +140,7 @@ const snapshotArb = fc.record({
   agents: fc.array(fc.record({ cpus: fc.integer({ min: 0, max: 8 }), memMb: fc.integer({ min: 0, max: 8 }).map((n) => n * 512) }), { minLength: 1, maxLength: 4 }),
   running: fc.array(fc.record({ agent: fc.nat(3), resources: shapeArb, endsIn: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }) }), { maxLength: 6 }),
   entries: fc.array(fc.record({
-    priority: fc.integer({ min: 0, max: 3 }), tasks: fc.integer({ min: 1, max: 4 }), resources: shapeArb, gang: fc.boolean(),
+    priority: fc.integer({ min: 0, max: 3 }), tasks: fc.integer({ min: 1, max: 12 }), resources: shapeArb, gang: fc.boolean(),
     maxDurationMs: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }), role: fc.constantFrom('*', 'ml'),
   }), { minLength: 1, maxLength: 8 }),
 }).map(({ agents, running, entries }): QueueSnapshot => {
