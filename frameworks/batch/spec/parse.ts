@@ -24,7 +24,7 @@ function compiled(): { file: ValidateFunction; job: ValidateFunction } {
   if (!validators) {
     const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
     ajv.addSchema(JOB_FILE_SCHEMA);
-    validators = { file: ajv.getSchema(`${SCHEMA_ID}#/$defs/file`)!, job: ajv.getSchema(`${SCHEMA_ID}#/$defs/job`)! };
+    validators = { file: ajv.getSchema(`${SCHEMA_ID}#/definitions/file`)!, job: ajv.getSchema(`${SCHEMA_ID}#/definitions/job`)! };
   }
   return validators;
 }

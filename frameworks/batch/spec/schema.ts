@@ -113,7 +113,7 @@ const job = {
 
 /**
  * The schema of a job file: one job, or `{ jobs: [...] }` for several. The parser checks a file
- * against `#/$defs/file` or `#/$defs/job` directly, so its problems never mention the if/then.
+ * against `#/definitions/file` or `#/definitions/job` directly, so its problems never mention the if/then.
  */
 export const JOB_FILE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -121,15 +121,15 @@ export const JOB_FILE_SCHEMA = {
   title: 'berth batch job file',
   description: 'One batch job, or { "jobs": [...] } for several (a workflow). Unknown fields are refused.',
   if: { type: 'object', required: ['jobs'], properties: { jobs: true } },
-  then: { $ref: '#/$defs/file' },
-  else: { $ref: '#/$defs/job' },
-  $defs: {
+  then: { $ref: '#/definitions/file' },
+  else: { $ref: '#/definitions/job' },
+  definitions: {
     file: {
       type: 'object',
       additionalProperties: false,
       required: ['jobs'],
       properties: {
-        jobs: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/$defs/job' } },
+        jobs: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/definitions/job' } },
       },
     },
     job,
