@@ -184,6 +184,16 @@ t.test('docs/batch-job.schema.json is the schema the parser uses', async (t) => 
   t.same(doc, JSON.parse(JSON.stringify(JOB_FILE_SCHEMA)));
 });
 
+t.test('the schema on its own (as an editor uses it) takes one job or a jobs list', async (t) => {
+  const { Ajv } = await import('ajv');
+  const { parse } = await import('yaml');
+  const validate = new Ajv({ strict: true }).compile(JOB_FILE_SCHEMA);
+  const dir = new URL('../../examples/batch/', import.meta.url);
+  for (const f of readdirSync(dir)) t.ok(validate(parse(readFileSync(new URL(f, dir), 'utf8'))), f);
+  t.notOk(validate({ ...base, extra: 1 }));
+  t.notOk(validate({ jobs: [{ ...base, extra: 1 }] }));
+});
+
 t.test('every example in examples/batch parses', async (t) => {
   const dir = new URL('../../examples/batch/', import.meta.url);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
