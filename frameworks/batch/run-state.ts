@@ -23,10 +23,12 @@ const MOVES: Readonly<Record<RunState, readonly RunState[]>> = {
   'deadline-exceeded': [],
 };
 
+/** True for a state a run never leaves: succeeded, failed, cancelled, deadline-exceeded. */
 export function isTerminalRun(s: RunState): boolean {
   return MOVES[s].length === 0;
 }
 
+/** True when the transition table allows a run to move from `from` to `to`. */
 export function canMoveRun(from: RunState, to: RunState): boolean {
   return MOVES[from].includes(to);
 }
