@@ -59,8 +59,11 @@ function readYaml(text: string, name: string, maxAliases: number): ReadResult {
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     const error = doc.errors[0];
     if (error) {
+      // The parser turns a stack overflow on deep flow collections into an ordinary error.
+      if (/call stack/i.test(error.message)) return fileProblem('too deeply nested', `${name} is nested too deeply to read`);
       const where = error.linePos ? `:${error.linePos[0].line}:${error.linePos[0].col}` : '';
-      return fileProblem('invalid YAML', `${name}${where}: ${firstLine(error.message)}`);
+      const what = error.code === 'MULTIPLE_DOCS' ? 'holds more than one YAML document' : firstLine(error.message).replace(/ at line \d+, column \d+:?$/, '');
+      return fileProblem('invalid YAML', `${name}${where}: ${what}`);
     }
     return { ok: true, document: doc.toJS({ maxAliasCount: maxAliases }) as unknown };
   } catch (e) {
