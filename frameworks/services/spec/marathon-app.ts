@@ -34,7 +34,13 @@ export function translateApp(app: Record<string, unknown>, path: string, groupId
   service.instances = r.take('instances') ?? MARATHON_DEFAULTS.instances;
 
   const container = translateContainer(r);
+  const networks = r.array('networks');
+  const hostNetworks = networks.every((n) => isObject(n) && n.mode === 'host');
+  if (!hostNetworks) unsupported(r.sink, r.at('networks'), HOST_NETWORK_WHY);
+  // Marathon gives an app on the host network that lists no ports one port of its own.
+  const listsPorts = 'portDefinitions' in app || 'ports' in app || container.portMappings !== undefined;
   const ports = translatePorts(r, container.portMappings);
+  if (!listsPorts && container.hostNetwork && hostNetworks) ports.push({ name: 'default' });
   service.container = container.spec;
   service.resources = {
     cpus: r.take('cpus') ?? MARATHON_DEFAULTS.cpus,
@@ -68,7 +74,7 @@ export function translateApp(app: Record<string, unknown>, path: string, groupId
   if (meaningful(labels)) service.labels = labels;
   const dependencies = r.array('dependencies').map((d) => (typeof d === 'string' ? resolveId(d, groupId) : d)) as string[];
 
-  r.finish({ requirePorts: false, executor: '', networks: [{ mode: 'host' }] });
+  r.finish({ requirePorts: false, executor: '' });
   return { service, dependencies };
 }
 
@@ -77,9 +83,10 @@ function definedFields(fields: Record<string, unknown>): Record<string, unknown>
 }
 
 /** cmd, args, user, env and container.docker.image; the port mappings are handed back. */
-function translateContainer(r: FieldReader): { spec: Record<string, unknown>; portMappings: { list: unknown[]; path: string } | undefined } {
+function translateContainer(r: FieldReader): { spec: Record<string, unknown>; hostNetwork: boolean; portMappings: { list: unknown[]; path: string } | undefined } {
   const spec: Record<string, unknown> = {};
   let portMappings: { list: unknown[]; path: string } | undefined;
+  let hostNetwork = true;
   const c = r.object('container');
   if (c) {
     const type = c.take('type');
@@ -88,7 +95,10 @@ function translateContainer(r: FieldReader): { spec: Record<string, unknown>; po
     if (docker) {
       spec.image = docker.take('image');
       const network = docker.take('network');
-      if (network !== undefined && network !== 'HOST') unsupported(r.sink, docker.at('network'), HOST_NETWORK_WHY);
+      if (network !== undefined && network !== 'HOST') {
+        hostNetwork = false;
+        unsupported(r.sink, docker.at('network'), HOST_NETWORK_WHY);
+      }
       const old = docker.array('portMappings');
       if (old.length > 0) portMappings = { list: old, path: docker.at('portMappings') };
       docker.refuse('forcePullImage', 'the agent\'s pull policy decides whether images are pulled', false);
@@ -120,7 +130,7 @@ function translateContainer(r: FieldReader): { spec: Record<string, unknown>; po
     }
     if (Object.keys(vars).length > 0) spec.env = vars;
   }
-  return { spec, portMappings };
+  return { spec, hostNetwork, portMappings };
 }
 
 /** Named ports from the port mappings (Docker) or the port definitions (host network). */
