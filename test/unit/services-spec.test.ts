@@ -191,6 +191,13 @@ t.test('the same service in YAML and in JSON parses the same', async (t) => {
   t.same(parseServiceFile(asJson), fromYaml, 'without a file name, JSON is recognised by its first character');
 });
 
+t.test('a filled spec is valid input and parses to itself', async (t) => {
+  const group = parseServiceFile(fixture('group.json'));
+  if (!group.ok) return t.fail('group.json refused');
+  t.same(parseServiceFile(JSON.stringify({ services: group.services })), group, 'command with args: [] included');
+  t.same(parseServiceFile(JSON.stringify(SINGLE)), { ok: true, format: 'berth', services: [SINGLE], warnings: [] });
+});
+
 t.test('filling defaults is idempotent and copies', async (t) => {
   const filled = fillDefaults(SINGLE);
   t.strictSame(filled, SINGLE);
@@ -212,5 +219,5 @@ t.test('examples/services/web.yaml parses', async (t) => {
 
 t.test('docs/services-spec.schema.json is the schema the parser uses', async (t) => {
   const published = readFileSync(new URL('../../docs/services-spec.schema.json', import.meta.url), 'utf8');
-  t.equal(published, `${JSON.stringify(serviceFileSchema, null, 2)}\n`, 'out of date: write JSON.stringify(serviceFileSchema, null, 2) to docs/services-spec.schema.json');
+  t.equal(published, `${JSON.stringify(serviceFileSchema, null, 2)}\n`, 'out of date: build, then run node scripts/write-services-schema.mjs');
 });

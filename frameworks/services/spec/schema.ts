@@ -95,7 +95,8 @@ const service = {
         env: stringMap('Environment variables. Default {}. berth adds PORT0..n, PORT, PORTS and BERTH_TASK_ID, BERTH_FRAMEWORK_ID, BERTH_AGENT_ID, which win over these.', '^[A-Za-z_][A-Za-z0-9_]*$', 'must be a variable name of letters, digits and "_", not starting with a digit'),
         user: { type: 'string', minLength: 1, description: 'The user to run as (name or uid). Default: the image user.' },
       },
-      dependentSchemas: { command: { properties: { args: notAllowed('with container.command') } } },
+      // A filled spec carries `args: []` next to its command, and must still be valid input.
+      dependentSchemas: { command: { properties: { args: { maxItems: 0, 'x-rule': 'not allowed with container.command' } } } },
     },
     resources: {
       type: 'object',

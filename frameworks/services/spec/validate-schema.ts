@@ -76,7 +76,7 @@ function toProblem(e: ErrorObject, root: unknown): Problem | undefined {
     case 'maxLength':
     case 'minItems':
     case 'maxItems': {
-      const rule = lengthRule(e.keyword, Number(params.limit));
+      const rule = xRule ?? lengthRule(e.keyword, Number(params.limit));
       return { path: at, rule, message: `${field(at)} ${rule}` };
     }
     case 'enum': {
