@@ -88,6 +88,7 @@ t.test('a group: nested groups, relative ids, dependencies on apps and on groups
   ], 'a group dependency (../database) stands for every app in that group and is inherited by the apps below');
   t.same(apps.map((a) => [a.resources.cpus, a.resources.memMb]), [[1, 64], [1, 1024], [0.5, 256], [0.5, 512], [0.5, 512]], 'Marathon\'s default of 1 cpu');
   t.same(unsupportedPaths(r), ['pods', 'version']);
+  t.match(r.warnings.find((w) => w.path === 'version')?.message, /a status field Marathon reports/);
 });
 
 t.test('Marathon apps that cannot be translated are refused with Marathon\'s field names', async (t) => {
@@ -113,6 +114,21 @@ t.test('Marathon apps that cannot be translated are refused with Marathon\'s fie
   const refused = parseServiceFile(app({ mem: -5, fetch: [{ uri: 'x' }] }));
   t.same(unsupportedPaths(refused), ['fetch'], 'a refused app still lists its unsupported fields');
   t.match(refused.ok ? '' : refused.problems[0]?.message, /^mem must be > 0/, 'the message names the Marathon field too');
+});
+
+t.test('an app as GET /v2/apps returns it: nulls and empties ask for nothing, status fields are named as such', async (t) => {
+  const got = {
+    id: '/toggle', cmd: 'python toggle.py $PORT0', args: null, user: null, env: {}, instances: 2, cpus: 0.2, mem: 32, disk: 0, executor: '',
+    constraints: [], uris: [], storeUrls: [], ports: [0], requirePorts: false, backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 300,
+    container: { type: 'DOCKER', docker: { image: 'python:3.12', network: 'HOST', privileged: false, parameters: [], forcePullImage: false }, volumes: [] },
+    healthChecks: [], dependencies: [], upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, labels: {}, acceptedResourceRoles: null,
+    ipAddress: null, version: '2026-01-01T00:00:00.000Z', tasksStaged: 0, tasksRunning: 2, tasks: [], deployments: [],
+  };
+  const r = parseServiceFile(JSON.stringify(got));
+  const [app] = accepted(t, r);
+  t.strictSame(app?.resources, { cpus: 0.2, memMb: 32, diskMb: 0, ports: [{ name: 'port0' }] }, 'the legacy ports list');
+  t.same(unsupportedPaths(r), ['version', 'tasksStaged', 'tasksRunning']);
+  t.ok(r.warnings.every((w) => /status field/.test(w.message)));
 });
 
 t.test('Marathon documents are told apart from berth files', async (t) => {

@@ -6,6 +6,9 @@ import { FieldReader, isObject, meaningful, unsupported, type MarathonSink } fro
 const MARATHON_DEFAULTS = { instances: 1, cpus: 1, mem: 128, disk: 0 } as const;
 
 const HOST_NETWORK_WHY = 'berth runs containers on the host network; the task must listen on the port berth gives it ($PORT0, $PORT1...)';
+const STATUS_WHY = 'a status field Marathon reports, not part of a definition; berth ignores it';
+/** What Marathon's GET /v2/apps adds to a definition. */
+const STATUS_FIELDS = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
 const SERVICE_PORT_WHY = 'berth has no service ports yet; the task gets host ports from its offer';
 
 /** A translated app: the berth service and its dependencies as written (resolved later). */
@@ -74,6 +77,7 @@ export function translateApp(app: Record<string, unknown>, path: string, groupId
   if (meaningful(labels)) service.labels = labels;
   const dependencies = r.array('dependencies').map((d) => (typeof d === 'string' ? resolveId(d, groupId) : d)) as string[];
 
+  for (const k of STATUS_FIELDS) r.refuse(k, STATUS_WHY);
   r.finish({ requirePorts: false, executor: '' });
   return { service, dependencies };
 }

@@ -79,6 +79,7 @@ function walkGroup(
   });
   const pods = g.array('pods');
   if (pods.length > 0) unsupported(sink, g.at('pods'), 'berth has no pods; they were left out');
+  g.refuse('version', 'a status field Marathon reports, not part of a definition; berth ignores it');
   g.finish({ enforceRole: false });
 }
 
