@@ -15,7 +15,7 @@ export {
   type ReadinessCheckSpec,
   type UpgradeStrategySpec,
   type BackoffSpec,
-  type Problem,
+  type SpecProblem,
   type ParseResult,
   type SpecFormat,
 } from './types.js';

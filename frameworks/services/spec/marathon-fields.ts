@@ -1,12 +1,12 @@
 // Reading a Marathon object field by field, so that whatever the translation did not take is
 // listed as unsupported instead of being dropped without a word.
 import { formatPath, joinPath } from './field-path.js';
-import type { Problem } from './types.js';
+import type { SpecProblem } from './types.js';
 
 /** Where the translation reports what it could not carry over, and what it found wrong. */
 export interface MarathonSink {
-  warnings: Problem[];
-  problems: Problem[];
+  warnings: SpecProblem[];
+  problems: SpecProblem[];
 }
 
 /** Whether a value asks for anything: null, false-ish empties and `{}` / `[]` ask for nothing. */

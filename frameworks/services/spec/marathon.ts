@@ -2,7 +2,7 @@
 // dependencies resolve against the enclosing group), and translated app by app.
 import { isObject, unsupported, FieldReader, type MarathonSink } from './marathon-fields.js';
 import { resolveId, translateApp } from './marathon-app.js';
-import type { Problem } from './types.js';
+import type { SpecProblem } from './types.js';
 
 /** Fields only a Marathon app or group has, never a berth service file. */
 const MARATHON_ONLY = ['apps', 'groups', 'pods', 'cmd', 'cpus', 'mem', 'disk', 'gpus', 'portDefinitions', 'ports', 'requirePorts', 'backoffSeconds', 'backoffFactor', 'maxLaunchDelaySeconds', 'taskKillGracePeriodSeconds', 'acceptedResourceRoles', 'readinessChecks', 'fetch', 'uris', 'executor', 'networks', 'unreachableStrategy', 'killSelection'];
@@ -25,9 +25,9 @@ export interface MarathonTranslation {
   /** `sources[i]` is the path of service i's app in the Marathon document (`groups[0].apps[1]`). */
   sources: string[];
   /** Unsupported fields, one warning each. */
-  warnings: Problem[];
+  warnings: SpecProblem[];
   /** What is wrong with the Marathon document itself. */
-  problems: Problem[];
+  problems: SpecProblem[];
 }
 
 /** Translates a Marathon app, or a group of apps and groups, into berth services. */
@@ -112,7 +112,7 @@ const MARATHON_NAMES: [string, string][] = [
  * `services[2].resources.cpus` becomes `groups[0].apps[1].cpus`. Fields Marathon names the same
  * way keep their name; the few with no single Marathon source keep berth's.
  */
-export function toMarathonProblem(problem: Problem, sources: readonly string[]): Problem {
+export function toMarathonProblem(problem: SpecProblem, sources: readonly string[]): SpecProblem {
   const m = /^services\[(\d+)\]\.?(.*)$/.exec(problem.path);
   if (!m) return problem;
   const source = sources[Number(m[1])] ?? '';

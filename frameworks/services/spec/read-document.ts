@@ -1,7 +1,7 @@
 // Turns the text of a service file (YAML or JSON) into a plain value, refusing files that are too
 // big, too deep or full of YAML aliases before anything else looks at them.
 import { parseDocument } from 'yaml';
-import type { Problem } from './types.js';
+import type { SpecProblem } from './types.js';
 
 export interface ReadLimits {
   /** The largest file accepted, in bytes (UTF-8). Default 1 MiB. */
@@ -16,7 +16,7 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 32;
 const DEFAULT_MAX_ALIASES = 100;
 
-export type ReadResult = { ok: true; document: unknown } | { ok: false; problems: Problem[] };
+export type ReadResult = { ok: true; document: unknown } | { ok: false; problems: SpecProblem[] };
 
 const fileProblem = (rule: string, message: string): ReadResult => ({ ok: false, problems: [{ path: '', rule, message }] });
 

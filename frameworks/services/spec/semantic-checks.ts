@@ -1,14 +1,14 @@
 // The checks a JSON Schema cannot express: references between fields and between services,
 // dependency cycles, and constraints that no placement could satisfy. They run on filled specs.
 import { joinPath } from './field-path.js';
-import type { ConstraintSpec, Problem, ServiceSpec } from './types.js';
+import type { ConstraintSpec, SpecProblem, ServiceSpec } from './types.js';
 
 /**
  * Problems across the services of one file. `prefixes[i]` is the path of service i in the file
  * (`services[2]`, or `''` for a file holding one service).
  */
-export function semanticProblems(services: readonly ServiceSpec[], prefixes: readonly string[]): Problem[] {
-  const problems: Problem[] = [];
+export function semanticProblems(services: readonly ServiceSpec[], prefixes: readonly string[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
   const report = (i: number, tail: string, rule: string, message: string) =>
     problems.push({ path: joinPath(prefixes[i]!, tail), rule, message });
   const firstIndex = new Map<string, number>();

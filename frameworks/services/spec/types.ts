@@ -135,7 +135,7 @@ export interface GroupInput {
  * dotted with indices (`services[1].resources.cpus`; empty for the whole file); `rule` is the short
  * rule it breaks (`must be > 0`, `unknown field "cpu"`); `message` is the sentence for a person.
  */
-export interface Problem {
+export interface SpecProblem {
   path: string;
   rule: string;
   message: string;
@@ -145,5 +145,5 @@ export interface Problem {
 export type SpecFormat = 'berth' | 'marathon';
 
 export type ParseResult =
-  | { ok: true; format: SpecFormat; services: ServiceSpec[]; warnings: Problem[] }
-  | { ok: false; format?: SpecFormat; problems: Problem[]; warnings: Problem[] };
+  | { ok: true; format: SpecFormat; services: ServiceSpec[]; warnings: SpecProblem[] }
+  | { ok: false; format?: SpecFormat; problems: SpecProblem[]; warnings: SpecProblem[] };

@@ -4,7 +4,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { formatPath, joinPath, pointerSegments } from './field-path.js';
 import { serviceFileSchema } from './schema.js';
-import type { Problem } from './types.js';
+import type { SpecProblem } from './types.js';
 
 // ajv is CommonJS: under NodeNext its class is the module's `default`.
 const Ajv2020 = Ajv2020Module.default;
@@ -25,10 +25,10 @@ export function regexError(source: string): string | undefined {
 }
 
 /** Validates a document against the service file schema; an empty list means it conforms. */
-export function schemaProblems(document: unknown): Problem[] {
+export function schemaProblems(document: unknown): SpecProblem[] {
   if (validate(document)) return [];
   const seen = new Set<string>();
-  const problems: Problem[] = [];
+  const problems: SpecProblem[] = [];
   for (const error of validate.errors ?? []) {
     const p = toProblem(error, document);
     if (!p) continue;
@@ -40,7 +40,7 @@ export function schemaProblems(document: unknown): Problem[] {
   return problems;
 }
 
-function toProblem(e: ErrorObject, root: unknown): Problem | undefined {
+function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
   // `if` only reports that a condition did not hold, and a propertyNames sub-error repeats the
   // propertyNames error itself: neither is a problem of its own.
   if (e.keyword === 'if' || (e as { propertyName?: string }).propertyName !== undefined) return undefined;
