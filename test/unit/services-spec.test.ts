@@ -1,8 +1,9 @@
 // Service files: what is refused (each problem's field path and rule, exactly), what a valid file
 // parses to once defaults are filled, and that the published JSON Schema is the one in use.
 import t, { type Test } from 'tap';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { parseServiceFile, serviceFileSchema, fillDefaults, type ParseResult, type ServiceSpec } from '../../frameworks/services/index.js';
+import { deployOrder, parseServiceFile, serviceFileSchema, fillDefaults, type ParseResult, type ServiceSpec } from '../../frameworks/services/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/services/${name}`, import.meta.url), 'utf8');
 
@@ -220,4 +221,28 @@ t.test('examples/services/web.yaml parses', async (t) => {
 t.test('docs/services-spec.schema.json is the schema the parser uses', async (t) => {
   const published = readFileSync(new URL('../../docs/services-spec.schema.json', import.meta.url), 'utf8');
   t.equal(published, `${JSON.stringify(serviceFileSchema, null, 2)}\n`, 'out of date: build, then run node scripts/write-services-schema.mjs');
+});
+
+t.test('a group deploys in waves of dependencies', async (t) => {
+  const r = parseServiceFile(fixture('group.json'));
+  t.same(r.ok && deployOrder(r.services), [['/shop/db'], ['/shop/api'], ['/shop/web']]);
+  const wide = parseServiceFile(JSON.stringify(group(dep('/web', '/api', '/cache'), dep('/api', '/db'), dep('/db'), dep('/cache'))));
+  t.same(wide.ok && deployOrder(wide.services), [['/db', '/cache'], ['/api'], ['/web']], 'independent services share a wave, in file order');
+});
+
+t.test('no input makes the parser throw', async (t) => {
+  const never = (text: string) => {
+    const r = parseServiceFile(text);
+    return r.ok ? r.services.length > 0 : r.problems.length > 0 && r.problems.every((p) => typeof p.path === 'string' && p.rule !== '');
+  };
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), never), { numRuns: 200 });
+  fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => never(JSON.stringify(v) ?? 'null')), { numRuns: 200 });
+  // Valid files with one field replaced by anything, in both formats.
+  const marathon = { id: '/a', cmd: 'x', cpus: 1, mem: 64, container: { type: 'DOCKER', docker: { image: 'x' } }, healthChecks: [{ protocol: 'HTTP' }] };
+  const keys = ['id', 'instances', 'container', 'resources', 'constraints', 'healthChecks', 'readinessCheck', 'dependencies', 'cmd', 'cpus', 'portDefinitions', 'env', 'upgradeStrategy', 'labels', 'apps', 'groups'];
+  fc.assert(fc.property(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 }), fc.boolean(), (key, value, useMarathon) => {
+    const doc = useMarathon ? { ...marathon, [key]: value } : { ...service(), [key]: value };
+    return never(JSON.stringify(doc));
+  }), { numRuns: 300 });
+  t.pass('700 generated files, every one answered with services or problems');
 });

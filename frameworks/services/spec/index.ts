@@ -24,4 +24,5 @@ export { readDocument, DEFAULT_MAX_BYTES, type ReadLimits, type ReadResult } fro
 export { serviceFileSchema, MAX_INSTANCES } from './schema.js';
 export { fillDefaults, DEFAULTS } from './defaults.js';
 export { isMarathonDocument, translateMarathon, type MarathonTranslation } from './marathon.js';
+export { deployOrder } from './deploy-order.js';
 export { diffServiceSpec, diffServiceSets, type ServiceSetDiff, type PatchOperation } from './diff.js';
