@@ -71,6 +71,9 @@ const INVALID: { name: string; doc?: unknown; text?: string; filename?: string; 
   { name: 'UNLIKE with an invalid regex', doc: constrained(1, { field: 'rack', operator: 'UNLIKE', value: '[a-' }), want: [['constraints[0].value', 'must be a valid regular expression']] },
   { name: 'UNIQUE with a value', doc: constrained(1, { field: 'hostname', operator: 'UNIQUE', value: 'x' }), want: [['constraints[0].value', 'not allowed with operator UNIQUE']] },
   { name: 'MAX_PER 0', doc: constrained(1, { field: 'hostname', operator: 'UNIQUE' }, { field: 'hostname', operator: 'MAX_PER', value: '0' }), want: [['constraints[1].value', 'must be a positive integer for MAX_PER']] },
+  { name: 'MAX_PER 0 as a number', doc: constrained(1, { field: 'zone', operator: 'MAX_PER', value: 0 }), want: [['constraints[0].value', 'must be a positive integer for MAX_PER']] },
+  { name: 'MAX_PER 1.5', doc: constrained(1, { field: 'zone', operator: 'MAX_PER', value: 1.5 }), want: [['constraints[0].value', 'must be a string or an integer']] },
+  { name: 'a constraint value that is a list', doc: constrained(1, { field: 'rack', operator: 'IS', value: ['a'] }), want: [['constraints[0].value', 'must be a string or a number']] },
   { name: 'an unknown operator', doc: constrained(1, { field: 'rack', operator: 'EQ', value: 'x' }), want: [['constraints[0].operator', OPERATORS]] },
   { name: 'CLUSTER on two values of one field', doc: constrained(1, { field: 'rack', operator: 'CLUSTER', value: 'r1' }, { field: 'rack', operator: 'CLUSTER', value: 'r2' }), want: [['constraints[1]', 'conflicts with constraints[0]']] },
   { name: 'UNIQUE hostname with all instances on one host', doc: constrained(3, { field: 'hostname', operator: 'UNIQUE' }, { field: 'hostname', operator: 'CLUSTER', value: 'node-1' }), want: [['constraints[0]', 'conflicts with constraints[1]']] },
@@ -160,6 +163,13 @@ const SINGLE: ServiceSpec = {
   deploymentDeadlineSeconds: 600,
   placement: 'spread',
 };
+
+t.test('YAML numbers are accepted as constraint values and read as strings', async (t) => {
+  const r = parseServiceFile('id: /a\ninstances: 2\ncontainer: { image: x }\nresources: { cpus: 1, memMb: 1 }\nconstraints:\n  - { field: zone, operator: MAX_PER, value: 2 }\n  - { field: rack, operator: IS, value: 7 }\n  - { field: rack, operator: CLUSTER, value: "7" }\n');
+  t.same(r.ok && r.services[0]?.constraints, [{ field: 'zone', operator: 'MAX_PER', value: '2' }, { field: 'rack', operator: 'IS', value: '7' }, { field: 'rack', operator: 'CLUSTER', value: '7' }], 'IS 7 and CLUSTER "7" agree');
+  const env = parseServiceFile('id: /a\ncontainer: { image: x, env: { PORT: 8080 } }\nresources: { cpus: 1, memMb: 1 }\n');
+  t.equal(env.ok ? '' : env.problems[0]?.message, 'container.env.PORT must be a string, not 8080 (quote it in YAML)');
+});
 
 t.test('a single service in YAML parses to the filled spec', async (t) => {
   const r = parseServiceFile(fixture('single.yaml'), { filename: 'single.yaml' });

@@ -39,7 +39,7 @@ export function fillDefaults(input: ServiceInput): ServiceSpec {
       ports: (r.ports ?? []).map((p) => ({ name: p.name, ...(p.number !== undefined ? { number: p.number } : {}) })),
     },
     role: input.role ?? DEFAULTS.role,
-    constraints: (input.constraints ?? []).map((k) => ({ field: k.field, operator: k.operator, ...(k.value !== undefined ? { value: k.value } : {}) })),
+    constraints: (input.constraints ?? []).map((k) => ({ field: k.field, operator: k.operator, ...(k.value !== undefined ? { value: String(k.value) } : {}) })),
     healthChecks: (input.healthChecks ?? []).map((h): HealthCheckSpec => {
       const timings = {
         delaySeconds: h.delaySeconds ?? hc.delaySeconds,

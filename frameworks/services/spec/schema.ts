@@ -31,6 +31,8 @@ const whenEquals = (property: string, value: string, then: Record<string, unknow
 const serviceId = { type: 'string', maxLength: 255, pattern: ID_PATTERN, 'x-rule': ID_RULE };
 const portName = { type: 'string', pattern: PORT_NAME_PATTERN, 'x-rule': 'must be a lower-case name of a-z, 0-9 and "-", starting with a letter, at most 63 characters' };
 
+const positiveCount = (op: string) => ({ type: ['string', 'integer'], pattern: '^[1-9][0-9]{0,5}$', minimum: 1, maximum: 999_999, 'x-rule': `must be a positive integer for ${op}` });
+
 const OPERATORS_WITH_VALUE = [ConstraintOperator.CLUSTER, ConstraintOperator.LIKE, ConstraintOperator.UNLIKE, ConstraintOperator.MAX_PER, ConstraintOperator.IS];
 
 const constraint = {
@@ -41,13 +43,13 @@ const constraint = {
   properties: {
     field: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:-]*$', 'x-rule': 'must be "hostname" or an attribute name (letters, digits, "_", ".", ":", "-")' },
     operator: { enum: Object.values(ConstraintOperator) },
-    value: { type: 'string', maxLength: 1024 },
+    value: { type: ['string', 'number'], maxLength: 1024, description: 'A string; a number (YAML `value: 2`) is read as its decimal string.' },
   },
   allOf: [
     ...OPERATORS_WITH_VALUE.map((op) => whenEquals('operator', op, { required: ['value'], 'x-rule': `required by operator ${op}` })),
     whenEquals('operator', ConstraintOperator.UNIQUE, { properties: { value: notAllowed('with operator UNIQUE') } }),
-    whenEquals('operator', ConstraintOperator.MAX_PER, { properties: { value: { pattern: '^[1-9][0-9]{0,5}$', 'x-rule': 'must be a positive integer for MAX_PER' } } }),
-    whenEquals('operator', ConstraintOperator.GROUP_BY, { properties: { value: { pattern: '^[1-9][0-9]{0,5}$', 'x-rule': 'must be a positive integer for GROUP_BY' } } }),
+    whenEquals('operator', ConstraintOperator.MAX_PER, { properties: { value: positiveCount('MAX_PER') } }),
+    whenEquals('operator', ConstraintOperator.GROUP_BY, { properties: { value: positiveCount('GROUP_BY') } }),
     whenEquals('operator', ConstraintOperator.LIKE, { properties: { value: { format: 'regex', 'x-rule': 'must be a valid regular expression' } } }),
     whenEquals('operator', ConstraintOperator.UNLIKE, { properties: { value: { format: 'regex', 'x-rule': 'must be a valid regular expression' } } }),
   ],

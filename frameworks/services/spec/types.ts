@@ -113,7 +113,7 @@ export interface ServiceInput {
   container: Omit<ContainerSpec, 'args' | 'env'> & { args?: string[]; env?: Record<string, string> };
   resources: Omit<ResourcesSpec, 'diskMb' | 'ports'> & { diskMb?: number; ports?: PortSpec[] };
   role?: string;
-  constraints?: ConstraintSpec[];
+  constraints?: (Omit<ConstraintSpec, 'value'> & { value?: string | number })[];
   healthChecks?: HealthCheckInput[];
   readinessCheck?: Partial<ReadinessCheckSpec> & { portName: string };
   upgradeStrategy?: Partial<UpgradeStrategySpec>;

@@ -9,6 +9,9 @@ import type { SpecProblem } from './types.js';
 // ajv is CommonJS: under NodeNext its class is the module's `default`.
 const Ajv2020 = Ajv2020Module.default;
 
+/** The keywords whose rule an `x-rule` next to them names; the others describe themselves. */
+const X_RULE_KEYWORDS = new Set(['required', 'pattern', 'format', 'not', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'maxItems']);
+
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
 ajv.addKeyword('x-rule');
 ajv.addFormat('regex', (s: string) => regexError(s) === undefined);
@@ -45,7 +48,7 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
   // propertyNames error itself: neither is a problem of its own.
   if (e.keyword === 'if' || (e as { propertyName?: string }).propertyName !== undefined) return undefined;
   const at = formatPath(pointerSegments(e.instancePath, root));
-  const xRule = (e.parentSchema as Record<string, unknown> | undefined)?.['x-rule'] as string | undefined;
+  const xRule = X_RULE_KEYWORDS.has(e.keyword) ? ((e.parentSchema as Record<string, unknown> | undefined)?.['x-rule'] as string | undefined) : undefined;
   const params = e.params as Record<string, unknown>;
   const field = (path: string) => (path === '' ? 'the file' : path);
   switch (e.keyword) {
@@ -62,14 +65,15 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
       return { path, rule: xRule ?? 'required', message: `${path} is ${xRule ?? 'required'}` };
     }
     case 'type': {
-      const rule = `must be ${withArticle(String(params.type))}`;
-      return { path: at, rule, message: `${field(at)} ${rule}, not ${describe(e.data)}` };
+      const rule = `must be ${String(params.type).split(',').map(withArticle).join(' or ')}`;
+      const hint = /string/.test(String(params.type)) && ['number', 'boolean'].includes(typeof e.data) ? ' (quote it in YAML)' : '';
+      return { path: at, rule, message: `${field(at)} ${rule}, not ${describe(e.data)}${hint}` };
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const rule = `must be ${String(params.comparison)} ${String(params.limit)}`;
+      const rule = xRule ?? `must be ${String(params.comparison)} ${String(params.limit)}`;
       return { path: at, rule, message: `${field(at)} ${rule}, not ${describe(e.data)}` };
     }
     case 'minLength':
