@@ -164,6 +164,12 @@ const SINGLE: ServiceSpec = {
   placement: 'spread',
 };
 
+t.test('a short check interval shortens the default timeout instead of refusing it', async (t) => {
+  const r = parseServiceFile(JSON.stringify(service({ healthChecks: [{ protocol: 'TCP', portName: 'http', intervalSeconds: 5 }], readinessCheck: { portName: 'http', intervalSeconds: 2 } })));
+  t.equal(r.ok && r.services[0]?.healthChecks[0]?.timeoutSeconds, 5);
+  t.equal(r.ok && r.services[0]?.readinessCheck?.timeoutSeconds, 2);
+});
+
 t.test('YAML numbers are accepted as constraint values and read as strings', async (t) => {
   const r = parseServiceFile('id: /a\ninstances: 2\ncontainer: { image: x }\nresources: { cpus: 1, memMb: 1 }\nconstraints:\n  - { field: zone, operator: MAX_PER, value: 2 }\n  - { field: rack, operator: IS, value: 7 }\n  - { field: rack, operator: CLUSTER, value: "7" }\n');
   t.same(r.ok && r.services[0]?.constraints, [{ field: 'zone', operator: 'MAX_PER', value: '2' }, { field: 'rack', operator: 'IS', value: '7' }, { field: 'rack', operator: 'CLUSTER', value: '7' }], 'IS 7 and CLUSTER "7" agree');

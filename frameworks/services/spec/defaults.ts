@@ -41,10 +41,12 @@ export function fillDefaults(input: ServiceInput): ServiceSpec {
     role: input.role ?? DEFAULTS.role,
     constraints: (input.constraints ?? []).map((k) => ({ field: k.field, operator: k.operator, ...(k.value !== undefined ? { value: String(k.value) } : {}) })),
     healthChecks: (input.healthChecks ?? []).map((h): HealthCheckSpec => {
+      const intervalSeconds = h.intervalSeconds ?? hc.intervalSeconds;
       const timings = {
         delaySeconds: h.delaySeconds ?? hc.delaySeconds,
-        intervalSeconds: h.intervalSeconds ?? hc.intervalSeconds,
-        timeoutSeconds: h.timeoutSeconds ?? hc.timeoutSeconds,
+        intervalSeconds,
+        // A short interval shortens the default timeout, so that it never outlasts the interval.
+        timeoutSeconds: h.timeoutSeconds ?? Math.min(hc.timeoutSeconds, intervalSeconds),
         gracePeriodSeconds: h.gracePeriodSeconds ?? hc.gracePeriodSeconds,
         maxConsecutiveFailures: h.maxConsecutiveFailures ?? hc.maxConsecutiveFailures,
       };
@@ -64,11 +66,12 @@ export function fillDefaults(input: ServiceInput): ServiceSpec {
   };
   const rc = input.readinessCheck;
   if (rc) {
+    const intervalSeconds = rc.intervalSeconds ?? DEFAULTS.readinessCheck.intervalSeconds;
     spec.readinessCheck = {
       path: rc.path ?? DEFAULTS.readinessCheck.path,
       portName: rc.portName,
-      intervalSeconds: rc.intervalSeconds ?? DEFAULTS.readinessCheck.intervalSeconds,
-      timeoutSeconds: rc.timeoutSeconds ?? DEFAULTS.readinessCheck.timeoutSeconds,
+      intervalSeconds,
+      timeoutSeconds: rc.timeoutSeconds ?? Math.min(DEFAULTS.readinessCheck.timeoutSeconds, intervalSeconds),
     };
   }
   return spec;

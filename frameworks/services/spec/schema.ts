@@ -67,7 +67,7 @@ const healthCheck = {
     command: { type: 'string', minLength: 1, description: 'COMMAND only: a shell command line.' },
     delaySeconds: seconds('Wait before the first check. Default 15.'),
     intervalSeconds: seconds('Time between checks. Default 60.', true),
-    timeoutSeconds: seconds('How long one check may take; at most intervalSeconds. Default 20.', true),
+    timeoutSeconds: seconds('How long one check may take; at most intervalSeconds. Default 20, or intervalSeconds when that is shorter.', true),
     gracePeriodSeconds: seconds('Failures in this time after the start do not count. Default 300.'),
     maxConsecutiveFailures: { type: 'integer', minimum: 0, description: 'Failures in a row before the instance is killed; 0 never kills. Default 3.' },
   },
@@ -136,7 +136,7 @@ const service = {
         path: { type: 'string', pattern: '^/', 'x-rule': 'must start with "/"', description: 'Default "/".' },
         portName: { ...portName, description: 'The name of one of resources.ports.' },
         intervalSeconds: seconds('Default 30.', true),
-        timeoutSeconds: seconds('At most intervalSeconds. Default 10.', true),
+        timeoutSeconds: seconds('At most intervalSeconds. Default 10, or intervalSeconds when that is shorter.', true),
       },
     },
     upgradeStrategy: {
