@@ -108,6 +108,8 @@ t.test('Marathon apps that cannot be translated are refused with Marathon\'s fie
     ['a group without apps', JSON.stringify({ id: '/g', groups: [] }), [['', 'no apps']]],
     ['a nested app with bad cpus', JSON.stringify({ id: '/g', groups: [{ id: 'a', apps: [{ id: 'b', cpus: 0, container: { docker: { image: 'x' } } }] }] }), [['groups[0].apps[0].cpus', 'must be > 0']]],
     ['two apps with one id', JSON.stringify({ id: '/g', apps: [{ id: 'a', container: { docker: { image: 'x' } } }, { id: '/g/a', container: { docker: { image: 'x' } } }] }), [['apps[1].id', 'duplicate id "/g/a"']]],
+    ['a bad check after one left out, named by its own index', app({ portDefinitions: [{ port: 0 }], healthChecks: [{ protocol: 'HTTPS' }, { protocol: 'HTTP', path: 'health' }] }), [['healthChecks[1].path', 'must start with "/"']]],
+    ['an upper-case port name', app({ container: { docker: { image: 'x' }, portMappings: [{ containerPort: 0, name: 'HTTP' }] } }), [['container.portMappings[0].name', 'must be a lower-case name of a-z, 0-9 and "-", starting with a letter, at most 63 characters']]],
     ['a dependency cycle', JSON.stringify({ id: '/g', apps: [{ id: 'a', dependencies: ['b'], container: { docker: { image: 'x' } } }, { id: 'b', dependencies: ['/g/a'], container: { docker: { image: 'x' } } }] }), [['apps[1].dependencies[0]', 'dependency cycle /g/a -> /g/b -> /g/a']]],
   ];
   for (const [name, text, want] of cases) t.same(problems(parseServiceFile(text)), want, name);
@@ -122,11 +124,12 @@ t.test('an app as GET /v2/apps returns it: nulls and empties ask for nothing, st
     constraints: [], uris: [], storeUrls: [], ports: [0], requirePorts: false, backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 300,
     container: { type: 'DOCKER', docker: { image: 'python:3.12', network: 'HOST', privileged: false, parameters: [], forcePullImage: false }, volumes: [] },
     healthChecks: [], dependencies: [], upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, labels: {}, acceptedResourceRoles: null,
-    ipAddress: null, version: '2026-01-01T00:00:00.000Z', tasksStaged: 0, tasksRunning: 2, tasks: [], deployments: [],
+    ipAddress: null, role: null, version: '2026-01-01T00:00:00.000Z', tasksStaged: 0, tasksRunning: 2, tasks: [], deployments: [],
   };
   const r = parseServiceFile(JSON.stringify(got));
   const [app] = accepted(t, r);
   t.strictSame(app?.resources, { cpus: 0.2, memMb: 32, diskMb: 0, ports: [{ name: 'port0' }] }, 'the legacy ports list');
+  t.equal(app?.role, '*');
   t.same(unsupportedPaths(r), ['version', 'tasksStaged', 'tasksRunning']);
   t.ok(r.warnings.every((w) => /status field/.test(w.message)));
 });

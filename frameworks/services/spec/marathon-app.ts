@@ -15,6 +15,8 @@ const SERVICE_PORT_WHY = 'berth has no service ports yet; the task gets host por
 export interface TranslatedApp {
   service: Record<string, unknown>;
   dependencies: string[];
+  /** berth field paths in this service and the Marathon paths they came from (`healthChecks[1]` <- `healthChecks[2]`). */
+  renames: [string, string][];
 }
 
 /** Resolves a Marathon path (`web`, `../db`, `/a/b`) against the id of the group that holds it. */
@@ -32,6 +34,7 @@ export function resolveId(id: string, base: string): string {
 export function translateApp(app: Record<string, unknown>, path: string, groupId: string, sink: MarathonSink): TranslatedApp {
   const r = new FieldReader(app, path, sink);
   const service: Record<string, unknown> = {};
+  const renames: [string, string][] = [];
   const id = r.take('id');
   service.id = typeof id === 'string' ? resolveId(id, groupId) : id;
   service.instances = r.take('instances') ?? MARATHON_DEFAULTS.instances;
@@ -42,7 +45,7 @@ export function translateApp(app: Record<string, unknown>, path: string, groupId
   if (!hostNetworks) unsupported(r.sink, r.at('networks'), HOST_NETWORK_WHY);
   // Marathon gives an app on the host network that lists no ports one port of its own.
   const listsPorts = 'portDefinitions' in app || 'ports' in app || container.portMappings !== undefined;
-  const ports = translatePorts(r, container.portMappings);
+  const ports = translatePorts(r, container.portMappings, renames);
   if (!listsPorts && container.hostNetwork && hostNetworks) ports.push({ name: 'default' });
   service.container = container.spec;
   service.resources = {
@@ -54,12 +57,12 @@ export function translateApp(app: Record<string, unknown>, path: string, groupId
   r.refuse('gpus', 'berth does not offer GPUs to services yet', 0);
 
   const role = r.take('role');
-  if (role !== undefined) service.role = role;
-  r.refuse('acceptedResourceRoles', 'berth offers a service only its own role', role === undefined ? ['*'] : [role]);
+  if (role !== undefined && role !== null) service.role = role;
+  r.refuse('acceptedResourceRoles', 'berth offers a service only its own role', role === undefined || role === null ? ['*'] : [role]);
 
   const constraints = translateConstraints(r);
   if (constraints.length > 0) service.constraints = constraints;
-  const healthChecks = translateHealthChecks(r, ports);
+  const healthChecks = translateHealthChecks(r, ports, renames);
   if (healthChecks.length > 0) service.healthChecks = healthChecks;
   const readiness = translateReadiness(r);
   if (readiness) service.readinessCheck = readiness;
@@ -79,7 +82,7 @@ export function translateApp(app: Record<string, unknown>, path: string, groupId
 
   for (const k of STATUS_FIELDS) r.refuse(k, STATUS_WHY);
   r.finish({ requirePorts: false, executor: '' });
-  return { service, dependencies };
+  return { service, dependencies, renames };
 }
 
 function definedFields(fields: Record<string, unknown>): Record<string, unknown> {
@@ -99,7 +102,7 @@ function translateContainer(r: FieldReader): { spec: Record<string, unknown>; ho
     if (docker) {
       spec.image = docker.take('image');
       const network = docker.take('network');
-      if (network !== undefined && network !== 'HOST') {
+      if (meaningful(network) && network !== 'HOST') {
         hostNetwork = false;
         unsupported(r.sink, docker.at('network'), HOST_NETWORK_WHY);
       }
@@ -138,12 +141,13 @@ function translateContainer(r: FieldReader): { spec: Record<string, unknown>; ho
 }
 
 /** Named ports from the port mappings (Docker) or the port definitions (host network). */
-function translatePorts(r: FieldReader, mappings: { list: unknown[]; path: string } | undefined): Record<string, unknown>[] {
+function translatePorts(r: FieldReader, mappings: { list: unknown[]; path: string } | undefined, renames: [string, string][]): Record<string, unknown>[] {
   const requirePorts = r.take('requirePorts') === true;
   const definitions = r.array('portDefinitions');
   const legacy = r.array('ports');
   const ports: Record<string, unknown>[] = [];
   const read = (list: unknown[], path: string, each: (p: FieldReader, port: Record<string, unknown>) => void) => {
+    renames.push(['resources.ports', path]);
     list.forEach((item, i) => {
       const p = new FieldReader(isObject(item) ? item : {}, `${path}[${i}]`, r.sink);
       if (!isObject(item)) {
@@ -180,6 +184,7 @@ function translatePorts(r: FieldReader, mappings: { list: unknown[]; path: strin
   const legacyPath = r.at('ports');
   if (legacy.length > 0 && ports.length > 0) unsupported(r.sink, legacyPath, 'only one port list is read');
   else {
+    if (legacy.length > 0) renames.push(['resources.ports', legacyPath]);
     legacy.forEach((n, i) => {
       const port: Record<string, unknown> = { name: `port${i}` };
       if (typeof n === 'number' && n > 0) {
@@ -207,7 +212,7 @@ function translateConstraints(r: FieldReader): Record<string, unknown>[] {
   return out;
 }
 
-function translateHealthChecks(r: FieldReader, ports: Record<string, unknown>[]): Record<string, unknown>[] {
+function translateHealthChecks(r: FieldReader, ports: Record<string, unknown>[], renames: [string, string][]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   r.array('healthChecks').forEach((item, i) => {
     const at = `${r.at('healthChecks')}[${i}]`;
@@ -255,6 +260,7 @@ function translateHealthChecks(r: FieldReader, ports: Record<string, unknown>[])
     }
     h.refuse('ignoreHttp1xx', 'berth treats 1xx answers as unhealthy', false);
     h.finish({ ipProtocol: 'IPv4', portIndex: 0 });
+    if (out.length !== i) renames.push([`healthChecks[${out.length}]`, `healthChecks[${i}]`]);
     out.push(check);
   });
   return out;

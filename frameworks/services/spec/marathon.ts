@@ -1,7 +1,7 @@
 // Marathon app and group JSON, accepted as input: detected, walked (groups nest, ids and
 // dependencies resolve against the enclosing group), and translated app by app.
 import { isObject, unsupported, FieldReader, type MarathonSink } from './marathon-fields.js';
-import { resolveId, translateApp } from './marathon-app.js';
+import { resolveId, translateApp, type TranslatedApp } from './marathon-app.js';
 import type { SpecProblem } from './types.js';
 
 /** Fields only a Marathon app or group has, never a berth service file. */
@@ -24,6 +24,8 @@ export interface MarathonTranslation {
   services: Record<string, unknown>[];
   /** `sources[i]` is the path of service i's app in the Marathon document (`groups[0].apps[1]`). */
   sources: string[];
+  /** `renames[i]`: paths in service i and the paths in its app they came from. */
+  renames: [string, string][][];
   /** Unsupported fields, one warning each. */
   warnings: SpecProblem[];
   /** What is wrong with the Marathon document itself. */
@@ -33,22 +35,24 @@ export interface MarathonTranslation {
 /** Translates a Marathon app, or a group of apps and groups, into berth services. */
 export function translateMarathon(document: unknown): MarathonTranslation {
   const sink: MarathonSink = { warnings: [], problems: [] };
-  const apps: { service: Record<string, unknown>; source: string; dependencies: string[] }[] = [];
+  const apps: TranslatedSource[] = [];
   if (!isObject(document)) {
     sink.problems.push({ path: '', rule: 'must be an object', message: 'a Marathon app or group must be an object' });
   } else if ('apps' in document || 'groups' in document || 'pods' in document) {
     walkGroup(document, '', '/', [], sink, apps);
   } else {
     const t = translateApp(document, '', '/', sink);
-    apps.push({ service: t.service, source: '', dependencies: t.dependencies });
+    apps.push({ ...t, source: '' });
   }
   const ids = apps.map((a) => a.service.id).filter((id): id is string => typeof id === 'string');
   for (const app of apps) {
     const deps = app.dependencies.flatMap((d) => expandDependency(d, ids)).filter((d) => d !== app.service.id);
     if (deps.length > 0) app.service.dependencies = [...new Set(deps)];
   }
-  return { services: apps.map((a) => a.service), sources: apps.map((a) => a.source), warnings: sink.warnings, problems: sink.problems };
+  return { services: apps.map((a) => a.service), sources: apps.map((a) => a.source), renames: apps.map((a) => a.renames), warnings: sink.warnings, problems: sink.problems };
 }
+
+type TranslatedSource = TranslatedApp & { source: string };
 
 function walkGroup(
   group: Record<string, unknown>,
@@ -56,7 +60,7 @@ function walkGroup(
   parentId: string,
   inherited: string[],
   sink: MarathonSink,
-  out: { service: Record<string, unknown>; source: string; dependencies: string[] }[],
+  out: TranslatedSource[],
 ): void {
   const g = new FieldReader(group, path, sink);
   const rawId = g.take('id');
@@ -70,7 +74,7 @@ function walkGroup(
       return;
     }
     const t = translateApp(app, at, id, sink);
-    out.push({ service: t.service, source: at, dependencies: [...dependencies, ...t.dependencies] });
+    out.push({ ...t, source: at, dependencies: [...dependencies, ...t.dependencies] });
   });
   g.array('groups').forEach((child, i) => {
     const at = g.at('groups') + `[${i}]`;
@@ -112,12 +116,13 @@ const MARATHON_NAMES: [string, string][] = [
  * `services[2].resources.cpus` becomes `groups[0].apps[1].cpus`. Fields Marathon names the same
  * way keep their name; the few with no single Marathon source keep berth's.
  */
-export function toMarathonProblem(problem: SpecProblem, sources: readonly string[]): SpecProblem {
+export function toMarathonProblem(problem: SpecProblem, t: Pick<MarathonTranslation, 'sources' | 'renames'>): SpecProblem {
   const m = /^services\[(\d+)\]\.?(.*)$/.exec(problem.path);
   if (!m) return problem;
-  const source = sources[Number(m[1])] ?? '';
+  const i = Number(m[1]);
+  const source = t.sources[i] ?? '';
   let tail = m[2]!;
-  for (const [ours, theirs] of MARATHON_NAMES) {
+  for (const [ours, theirs] of [...(t.renames[i] ?? []), ...MARATHON_NAMES]) {
     if (tail === ours || tail.startsWith(`${ours}.`) || tail.startsWith(`${ours}[`)) {
       tail = theirs + tail.slice(ours.length);
       break;

@@ -50,10 +50,10 @@ export function parseMarathonDocument(document: unknown): ParseResult {
   if (t.services.length === 0) {
     return { ok: false, format: 'marathon', problems: [{ path: '', rule: 'no apps', message: 'the Marathon group has no apps' }], warnings: t.warnings };
   }
-  const schema = schemaProblems({ services: t.services }).map((p) => toMarathonProblem(p, t.sources));
+  const schema = schemaProblems({ services: t.services }).map((p) => toMarathonProblem(p, t));
   if (schema.length > 0) return { ok: false, format: 'marathon', problems: schema, warnings: t.warnings };
   const services = (t.services as unknown as ServiceInput[]).map(fillDefaults);
-  const semantic = semanticProblems(services, services.map((_, i) => `services[${i}]`)).map((p) => toMarathonProblem(p, t.sources));
+  const semantic = semanticProblems(services, services.map((_, i) => `services[${i}]`)).map((p) => toMarathonProblem(p, t));
   if (semantic.length > 0) return { ok: false, format: 'marathon', problems: semantic, warnings: t.warnings };
   return { ok: true, format: 'marathon', services, warnings: t.warnings };
 }
