@@ -137,6 +137,14 @@ t.test('messages explain the rule and suggest the field meant', async (t) => {
   t.match(like.ok ? '' : like.problems[0]?.message, /^constraints\[0\]\.value must be a valid regular expression: .*Unterminated group/);
   const port = parseServiceFile(JSON.stringify(service({ healthChecks: [{ protocol: 'TCP', portName: 'admin' }] })));
   t.match(port.ok ? '' : port.problems[0]?.message, /names port admin, but the service's ports are http/);
+  const cycle = parseServiceFile(JSON.stringify(group(dep('/a', '/b'), dep('/b', '/a'))));
+  t.equal(cycle.ok ? '' : cycle.problems[0]?.message, 'services[1].dependencies[0] closes a dependency cycle: /a -> /b -> /a');
+  const pinned = parseServiceFile(JSON.stringify(group(dep('/a'), constrained(3, { field: 'hostname', operator: 'UNIQUE' }, { field: 'hostname', operator: 'IS', value: 'n1' }))));
+  t.equal(pinned.ok ? '' : pinned.problems[0]?.message, 'services[1].constraints[0] (UNIQUE) allows 1 instance per hostname, but constraints[1] puts all 3 on hostname "n1"');
+  const misspelt = parseServiceFile(JSON.stringify({ service: [] }));
+  t.match(misspelt.ok ? [] : misspelt.problems.map((p) => p.message), ['id is required', 'container is required', 'resources is required', 'the file has an unknown field "service" (did you mean "services"?)']);
+  const both = parseServiceFile(JSON.stringify(service({ container: { image: 'x', command: 'a', args: ['b'] } })));
+  t.equal(both.ok ? '' : both.problems[0]?.message, 'container.args is not allowed with container.command');
   const yaml = parseServiceFile('id: /a\ncontainer: [image\n', { filename: 'web.yaml' });
   t.match(yaml.ok ? '' : yaml.problems[0]?.message, /^web\.yaml:3:1: /, 'YAML errors carry the file, line and column');
   const json = parseServiceFile('{\n "id": "/a",\n}', { filename: 'web.json' });

@@ -9,13 +9,16 @@ import type { ConstraintSpec, SpecProblem, ServiceSpec } from './types.js';
  */
 export function semanticProblems(services: readonly ServiceSpec[], prefixes: readonly string[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
-  const report = (i: number, tail: string, rule: string, message: string) =>
-    problems.push({ path: joinPath(prefixes[i]!, tail), rule, message });
+  // Each message is the field's path followed by what is wrong with it.
+  const report = (i: number, tail: string, rule: string, says: string) => {
+    const path = joinPath(prefixes[i]!, tail);
+    problems.push({ path, rule, message: `${path} ${says}` });
+  };
   const firstIndex = new Map<string, number>();
   services.forEach((s, i) => {
     const before = firstIndex.get(s.id);
     if (before === undefined) firstIndex.set(s.id, i);
-    else report(i, 'id', `duplicate id "${s.id}"`, `${s.id} is already the id of ${prefixes[before] || 'another service'}`);
+    else report(i, 'id', `duplicate id "${s.id}"`, `repeats the id of ${prefixes[before] || 'another service'}`);
   });
   services.forEach((s, i) => {
     portProblems(s, (tail, rule, message) => report(i, tail, rule, message));
@@ -23,11 +26,11 @@ export function semanticProblems(services: readonly ServiceSpec[], prefixes: rea
     constraintProblems(s, (tail, rule, message) => report(i, tail, rule, message));
     s.dependencies.forEach((d, k) => {
       if (!firstIndex.has(d)) {
-        report(i, `dependencies[${k}]`, `unknown service "${d}"`, `${s.id} depends on ${d}, which is not a service in this file`);
+        report(i, `dependencies[${k}]`, `unknown service "${d}"`, `names ${d}, which is not a service in this file`);
       }
     });
   });
-  for (const cycle of dependencyCycles(services)) report(cycle.service, `dependencies[${cycle.edge}]`, `dependency cycle ${cycle.ids.join(' -> ')}`, `the dependencies form a cycle: ${cycle.ids.join(' -> ')}`);
+  for (const cycle of dependencyCycles(services)) report(cycle.service, `dependencies[${cycle.edge}]`, `dependency cycle ${cycle.ids.join(' -> ')}`, `closes a dependency cycle: ${cycle.ids.join(' -> ')}`);
   return problems;
 }
 
@@ -38,18 +41,18 @@ function portProblems(s: ServiceSpec, report: Report): void {
   const numbers = new Map<number, number>();
   s.resources.ports.forEach((p, i) => {
     const sameName = names.get(p.name);
-    if (sameName !== undefined) report(`resources.ports[${i}].name`, `duplicate port name "${p.name}"`, `port name ${p.name} is already used by resources.ports[${sameName}]`);
+    if (sameName !== undefined) report(`resources.ports[${i}].name`, `duplicate port name "${p.name}"`, `repeats the name of resources.ports[${sameName}]`);
     else names.set(p.name, i);
     if (p.number === undefined) return;
     const sameNumber = numbers.get(p.number);
-    if (sameNumber !== undefined) report(`resources.ports[${i}].number`, `duplicate port number ${p.number}`, `port ${p.number} is already asked for by resources.ports[${sameNumber}]`);
+    if (sameNumber !== undefined) report(`resources.ports[${i}].number`, `duplicate port number ${p.number}`, `repeats the number of resources.ports[${sameNumber}]`);
     else numbers.set(p.number, i);
   });
   const known = [...names.keys()];
   const must = (tail: string, name: string) => {
     if (!names.has(name)) {
       const which = known.length > 0 ? `the service's ports are ${known.join(', ')}` : 'the service has no ports';
-      report(tail, `unknown port "${name}"`, `${tail} names port ${name}, but ${which} (resources.ports)`);
+      report(tail, `unknown port "${name}"`, `names port ${name}, but ${which} (resources.ports)`);
     }
   };
   s.healthChecks.forEach((h, i) => {
@@ -63,11 +66,11 @@ function timingProblems(s: ServiceSpec, report: Report): void {
   if (s.readinessCheck) checks.push({ at: 'readinessCheck', check: s.readinessCheck });
   for (const { at, check } of checks) {
     if (check.timeoutSeconds > check.intervalSeconds) {
-      report(`${at}.timeoutSeconds`, `must be <= intervalSeconds (${check.intervalSeconds})`, `${at}.timeoutSeconds is ${check.timeoutSeconds}, longer than its intervalSeconds ${check.intervalSeconds}`);
+      report(`${at}.timeoutSeconds`, `must be <= intervalSeconds (${check.intervalSeconds})`, `is ${check.timeoutSeconds}, longer than the check's intervalSeconds ${check.intervalSeconds}`);
     }
   }
   if (s.backoff.maxSeconds < s.backoff.initialSeconds) {
-    report('backoff.maxSeconds', `must be >= backoff.initialSeconds (${s.backoff.initialSeconds})`, `backoff.maxSeconds ${s.backoff.maxSeconds} is below backoff.initialSeconds ${s.backoff.initialSeconds}`);
+    report('backoff.maxSeconds', `must be >= backoff.initialSeconds (${s.backoff.initialSeconds})`, `is ${s.backoff.maxSeconds}, below backoff.initialSeconds ${s.backoff.initialSeconds}`);
   }
 }
 
@@ -81,7 +84,7 @@ function constraintProblems(s: ServiceSpec, report: Report): void {
       const other = pinned.get(c.field);
       if (!other) pinned.set(c.field, { index, value });
       else if (other.value !== value) {
-        report(`constraints[${index}]`, `conflicts with constraints[${other.index}]`, `${c.field} cannot be both "${other.value}" (constraints[${other.index}]) and "${value}" (constraints[${index}])`);
+        report(`constraints[${index}]`, `conflicts with constraints[${other.index}]`, `asks for ${c.field} "${value}", but constraints[${other.index}] asks for "${other.value}"; no agent has both`);
       }
     }
     if (c.operator === 'UNIQUE') caps.push({ index, c, perValue: 1 });
@@ -90,7 +93,7 @@ function constraintProblems(s: ServiceSpec, report: Report): void {
   for (const { index, c, perValue } of caps) {
     const pin = pinned.get(c.field);
     if (pin && s.instances > perValue) {
-      report(`constraints[${index}]`, `conflicts with constraints[${pin.index}]`, `constraints[${pin.index}] puts all ${s.instances} instances on ${c.field} "${pin.value}", but ${c.operator} allows ${perValue} per ${c.field} value`);
+      report(`constraints[${index}]`, `conflicts with constraints[${pin.index}]`, `(${c.operator}) allows ${perValue} instance${perValue === 1 ? '' : 's'} per ${c.field}, but constraints[${pin.index}] puts all ${s.instances} on ${c.field} "${pin.value}"`);
     }
   }
 }

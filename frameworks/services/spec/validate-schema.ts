@@ -56,7 +56,8 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
       const key = String(params.additionalProperty);
       const path = joinPath(at, formatPath([key]));
       const known = Object.keys(((e.parentSchema as { properties?: object }).properties) ?? {});
-      const guess = closest(key, known);
+      // At the top, a misspelt `services` is read as a service; still suggest the group's key.
+      const guess = closest(key, at === '' ? [...known, 'services'] : known);
       const hint = guess ? ` (did you mean "${guess}"?)` : known.length > 0 ? ` (known fields: ${known.join(', ')})` : '';
       return { path, rule: `unknown field "${key}"`, message: `${field(at)} has an unknown field "${key}"${hint}` };
     }
@@ -81,7 +82,7 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
     case 'minItems':
     case 'maxItems': {
       const rule = xRule ?? lengthRule(e.keyword, Number(params.limit));
-      return { path: at, rule, message: `${field(at)} ${rule}` };
+      return { path: at, rule, message: sentence(field(at), rule) };
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
@@ -100,7 +101,7 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
     case 'not':
     case 'false schema': {
       const rule = xRule ?? 'not allowed';
-      return { path: at, rule, message: `${field(at)} is ${rule}` };
+      return { path: at, rule, message: sentence(field(at), rule) };
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
@@ -115,6 +116,11 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
     default:
       return { path: at, rule: e.message ?? e.keyword, message: `${field(at)} ${e.message ?? `fails ${e.keyword}`}` };
   }
+}
+
+/** `field must be ...` or `field is not allowed ...`. */
+function sentence(field: string, rule: string): string {
+  return /^(must|has)\b/.test(rule) ? `${field} ${rule}` : `${field} is ${rule}`;
 }
 
 function lengthRule(keyword: string, limit: number): string {
