@@ -17,6 +17,7 @@ export function meaningful(value: unknown): boolean {
   return true;
 }
 
+/** Whether a value is a plain object (not null, not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,7 +1,12 @@
 // The JSON Schema of a service file, the one source of what a spec may say. It is published as
 // docs/services-spec.schema.json (a unit test keeps the two equal). `x-rule` is our annotation:
 // the rule named in a problem when the keyword next to it fails (validate-schema.ts reads it).
+import { DEFAULTS } from './defaults.js';
 import { ConstraintOperator, HealthCheckProtocol, Placement } from './types.js';
+
+const D = DEFAULTS;
+const hc = DEFAULTS.healthCheck;
+const rc = DEFAULTS.readinessCheck;
 
 /** The largest `instances` a service may ask for. */
 export const MAX_INSTANCES = 10_000;
@@ -62,14 +67,14 @@ const healthCheck = {
   required: ['protocol'],
   properties: {
     protocol: { enum: Object.values(HealthCheckProtocol) },
-    path: { type: 'string', pattern: '^/', 'x-rule': 'must start with "/"', description: 'HTTP only. Default "/".' },
+    path: { type: 'string', pattern: '^/', 'x-rule': 'must start with "/"', description: `HTTP only. Default "${hc.path}".` },
     portName: { ...portName, description: 'HTTP and TCP: the name of one of resources.ports.' },
     command: { type: 'string', minLength: 1, description: 'COMMAND only: a shell command line.' },
-    delaySeconds: seconds('Wait before the first check. Default 15.'),
-    intervalSeconds: seconds('Time between checks. Default 60.', true),
-    timeoutSeconds: seconds('How long one check may take; at most intervalSeconds. Default 20, or intervalSeconds when that is shorter.', true),
-    gracePeriodSeconds: seconds('Failures in this time after the start do not count. Default 300.'),
-    maxConsecutiveFailures: { type: 'integer', minimum: 0, description: 'Failures in a row before the instance is killed; 0 never kills. Default 3.' },
+    delaySeconds: seconds(`Wait before the first check. Default ${hc.delaySeconds}.`),
+    intervalSeconds: seconds(`Time between checks. Default ${hc.intervalSeconds}.`, true),
+    timeoutSeconds: seconds(`How long one check may take; at most intervalSeconds. Default ${hc.timeoutSeconds}, or intervalSeconds when that is shorter.`, true),
+    gracePeriodSeconds: seconds(`Failures in this time after the start do not count. Default ${hc.gracePeriodSeconds}.`),
+    maxConsecutiveFailures: { type: 'integer', minimum: 0, description: `Failures in a row before the instance is killed; 0 never kills. Default ${hc.maxConsecutiveFailures}.` },
   },
   allOf: [
     whenEquals('protocol', 'HTTP', { required: ['portName'], 'x-rule': 'required by protocol HTTP', properties: { command: notAllowed('with protocol HTTP') } }),
@@ -85,7 +90,7 @@ const service = {
   required: ['id', 'container', 'resources'],
   properties: {
     id: { ...serviceId, description: `The service's path, like /team/web. ${ID_RULE}.` },
-    instances: { type: 'integer', minimum: 0, maximum: MAX_INSTANCES, description: `How many copies to run, 0 to ${MAX_INSTANCES}. Default 1.` },
+    instances: { type: 'integer', minimum: 0, maximum: MAX_INSTANCES, description: `How many copies to run, 0 to ${MAX_INSTANCES}. Default ${D.instances}.` },
     container: {
       type: 'object',
       additionalProperties: false,
@@ -107,7 +112,7 @@ const service = {
       properties: {
         cpus: { type: 'number', exclusiveMinimum: 0, description: 'CPU shares per instance, > 0.' },
         memMb: { type: 'number', exclusiveMinimum: 0, description: 'Memory per instance in MiB, > 0; also the limit.' },
-        diskMb: { type: 'number', minimum: 0, description: 'Disk per instance in MiB. Default 0.' },
+        diskMb: { type: 'number', minimum: 0, description: `Disk per instance in MiB. Default ${D.diskMb}.` },
         ports: {
           type: 'array',
           maxItems: 100,
@@ -124,7 +129,7 @@ const service = {
         },
       },
     },
-    role: { type: 'string', maxLength: 128, pattern: '^(\\*|[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*)$', 'x-rule': 'must be "*" or a role name like "web" or "team/web"', description: 'The role whose resources the service uses. Default "*".' },
+    role: { type: 'string', maxLength: 128, pattern: '^(\\*|[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*)$', 'x-rule': 'must be "*" or a role name like "web" or "team/web"', description: `The role whose resources the service uses. Default "${D.role}".` },
     constraints: { type: 'array', items: constraint, description: 'Placement constraints, all of which must hold. Default [].' },
     healthChecks: { type: 'array', items: healthCheck, maxItems: 16, description: 'Default [].' },
     readinessCheck: {
@@ -133,18 +138,18 @@ const service = {
       additionalProperties: false,
       required: ['portName'],
       properties: {
-        path: { type: 'string', pattern: '^/', 'x-rule': 'must start with "/"', description: 'Default "/".' },
+        path: { type: 'string', pattern: '^/', 'x-rule': 'must start with "/"', description: `Default "${rc.path}".` },
         portName: { ...portName, description: 'The name of one of resources.ports.' },
-        intervalSeconds: seconds('Default 30.', true),
-        timeoutSeconds: seconds('At most intervalSeconds. Default 10, or intervalSeconds when that is shorter.', true),
+        intervalSeconds: seconds(`Default ${rc.intervalSeconds}.`, true),
+        timeoutSeconds: seconds(`At most intervalSeconds. Default ${rc.timeoutSeconds}, or intervalSeconds when that is shorter.`, true),
       },
     },
     upgradeStrategy: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        minimumHealthCapacity: { type: 'number', minimum: 0, maximum: 1, description: 'The share of instances that must stay healthy during a rolling upgrade, 0..1. Default 1 (start new ones before stopping old ones).' },
-        maximumOverCapacity: { type: 'number', minimum: 0, maximum: 1, description: 'How far above `instances` an upgrade may go, as a share, 0..1. Default 1.' },
+        minimumHealthCapacity: { type: 'number', minimum: 0, maximum: 1, description: `The share of instances that must stay healthy during a rolling upgrade, 0..1. Default ${D.upgradeStrategy.minimumHealthCapacity} (start new ones before stopping old ones).` },
+        maximumOverCapacity: { type: 'number', minimum: 0, maximum: 1, description: `How far above \`instances\` an upgrade may go, as a share, 0..1. Default ${D.upgradeStrategy.maximumOverCapacity}.` },
       },
     },
     backoff: {
@@ -152,12 +157,12 @@ const service = {
       description: 'Restart backoff: the delay before relaunching a failed instance starts at initialSeconds and is multiplied by factor on each failure, up to maxSeconds.',
       additionalProperties: false,
       properties: {
-        initialSeconds: seconds('Default 1.'),
-        factor: { type: 'number', minimum: 1, description: 'Default 1.15.' },
-        maxSeconds: seconds('At least initialSeconds. Default 300.'),
+        initialSeconds: seconds(`Default ${D.backoff.initialSeconds}.`),
+        factor: { type: 'number', minimum: 1, description: `Default ${D.backoff.factor}.` },
+        maxSeconds: seconds(`At least initialSeconds. Default ${D.backoff.maxSeconds}.`),
       },
     },
-    killGracePeriodSeconds: seconds('Time between SIGTERM and SIGKILL when an instance is stopped. Default 10.'),
+    killGracePeriodSeconds: seconds(`Time between SIGTERM and SIGKILL when an instance is stopped. Default ${D.killGracePeriodSeconds}.`),
     labels: stringMap('Free-form labels. Default {}.', '^[A-Za-z0-9_./-]{1,128}$', 'must be a label key of letters, digits, "_", ".", "/" and "-", at most 128 characters'),
     dependencies: {
       type: 'array',
@@ -165,8 +170,8 @@ const service = {
       items: serviceId,
       description: 'Ids of services in the same file that must be deployed (and healthy) before this one. Default []. No cycles.',
     },
-    deploymentDeadlineSeconds: seconds('A deployment that has not finished in this time fails (and is rolled back). Default 600.', true),
-    placement: { enum: Object.values(Placement), description: 'spread (default): prefer agents with fewer instances of this service; binpack: prefer the fullest agents that fit.' },
+    deploymentDeadlineSeconds: seconds(`A deployment that has not finished in this time fails (and is rolled back). Default ${D.deploymentDeadlineSeconds}.`, true),
+    placement: { enum: Object.values(Placement), description: `spread: prefer agents with fewer instances of this service; binpack: prefer the fullest agents that fit. Default ${D.placement}.` },
   },
 };
 
