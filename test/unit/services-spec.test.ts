@@ -31,6 +31,8 @@ function refused(t: Test, result: ParseResult): [string, string][] {
   return result.problems.map((p) => [p.path, p.rule]);
 }
 
+const problemsOrNone = (r: ParseResult) => (r.ok ? [] : r.problems.map((p) => [p.path, p.rule]));
+
 const ID_RULE = 'must be a path of lower-case segments (a-z, 0-9, "-" inside), each at most 63 characters, like /team/web';
 const OPERATORS = 'must be one of UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER, IS';
 
@@ -208,6 +210,21 @@ t.test('a group in JSON parses to filled specs, in file order', async (t) => {
   t.equal(db?.killGracePeriodSeconds, 30);
   t.strictSame(db?.labels, { tier: 'data' });
   t.notOk('readinessCheck' in db!, 'no readiness check unless asked for');
+});
+
+t.test('YAML anchors and merge keys share fields between services', async (t) => {
+  const text = [
+    'services:',
+    '  - &base',
+    '    id: /base',
+    '    container: { image: "busybox:1.36" }',
+    '    resources: { cpus: 0.1, memMb: 32 }',
+    '  - { <<: *base, id: /a }',
+    '  - { <<: *base, id: /b, instances: 2 }',
+  ].join('\n');
+  const r = parseServiceFile(text);
+  t.same(r.ok && r.services.map((s) => [s.id, s.instances, s.container.image, s.resources.memMb]), [['/base', 1, 'busybox:1.36', 32], ['/a', 1, 'busybox:1.36', 32], ['/b', 2, 'busybox:1.36', 32]]);
+  t.same(problemsOrNone(parseServiceFile(`x-base: 1\n${text}`)), [['x-base', 'unknown field "x-base"']], 'there is no place for anchors outside the services');
 });
 
 t.test('the same service in YAML and in JSON parses the same', async (t) => {

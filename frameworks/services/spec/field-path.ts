@@ -1,8 +1,8 @@
-// Field paths as problems print them: `services[1].resources.cpus`, `container.env["A-B"]`.
+// Field paths as problems print them: `services[1].resources.cpus`, `container.env["1X"]`.
 
 export type PathSegment = string | number;
 
-const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 /** Joins segments into a dotted path; numbers become `[i]`, odd keys `["k"]`. */
 export function formatPath(segments: readonly PathSegment[]): string {

@@ -56,7 +56,7 @@ function readJson(text: string, name: string): ReadResult {
 
 function readYaml(text: string, name: string, maxAliases: number): ReadResult {
   try {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true });
     const error = doc.errors[0];
     if (error) {
       // The parser turns a stack overflow on deep flow collections into an ordinary error.
