@@ -2,7 +2,7 @@
 // parses to once defaults are filled, and that the published JSON Schema is the one in use.
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { deployOrder, parseServiceFile, serviceFileSchema, fillDefaults, type ParseResult, type ServiceSpec } from '../../frameworks/services/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/services/${name}`, import.meta.url), 'utf8');
@@ -257,6 +257,20 @@ t.test('examples/services/web.yaml parses', async (t) => {
   t.match(web?.container.command, /echo "instance \$BERTH_TASK_ID" > \/tmp\/www\/index.html && httpd -f -p \$PORT0 -h \/tmp\/www$/);
   t.same(web?.constraints, [{ field: 'hostname', operator: 'UNIQUE' }]);
   t.match(web?.healthChecks, [{ protocol: 'HTTP', path: '/', portName: 'http' }]);
+});
+
+t.test('every example under examples/services parses, Marathon ones without unsupported fields', async (t) => {
+  const dir = new URL('../../examples/services/', import.meta.url);
+  const names = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
+  t.same(names, ['marathon-web.json', 'shop.yaml', 'web.yaml']);
+  for (const name of names) {
+    const r = parseServiceFile(readFileSync(new URL(name, dir), 'utf8'), { filename: name });
+    t.same(problemsOrNone(r), [], name);
+    t.same(r.warnings, [], `${name}: no warnings`);
+  }
+  const shop = parseServiceFile(readFileSync(new URL('shop.yaml', dir), 'utf8'), { filename: 'shop.yaml' });
+  t.same(shop.ok && deployOrder(shop.services), [['/shop/db'], ['/shop/api'], ['/shop/web']]);
+  t.same(shop.ok && shop.services.map((s) => s.labels), [{ app: 'shop' }, { app: 'shop' }, { app: 'shop' }], 'merged from the first service');
 });
 
 t.test('docs/services-spec.schema.json is the schema the parser uses', async (t) => {
