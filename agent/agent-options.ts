@@ -171,16 +171,16 @@ const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.
 const ROLE_NAME = /^[a-z0-9][a-z0-9._/-]*$/;
 
 /**
- * Every problem with the fields options gives, each naming its field. runtime and log are checked
- * only when given, so the CLI can check its flags before it builds them; compileAgentOptions
- * requires them.
+ * Every problem with the fields options gives, each naming its field. masterUrl, runtime and log
+ * are checked only when given, so the CLI can check its flags before it has them all;
+ * compileAgentOptions requires them.
  */
 export function agentOptionProblems(options: Partial<AgentOptions>): AgentOptionProblem[] {
   const problems: AgentOptionProblem[] = [];
   const problem = (field: string, rule: string, got = ''): void => void problems.push({ field, rule, got });
   const o = options as Record<string, unknown>;
-  if (typeof o.masterUrl !== 'string') problem('masterUrl', 'must be a ws:// URL or a comma-separated list of them', shown(o.masterUrl));
-  else {
+  if (o.masterUrl !== undefined && typeof o.masterUrl !== 'string') problem('masterUrl', 'must be a ws:// URL or a comma-separated list of them', shown(o.masterUrl));
+  else if (typeof o.masterUrl === 'string') {
     const urls = o.masterUrl.split(',').map((u) => u.trim()).filter(Boolean);
     if (urls.length === 0) problem('masterUrl', 'must name at least one master, like ws://127.0.0.1:5050', shown(o.masterUrl));
     for (const u of urls) {
@@ -244,6 +244,7 @@ export function agentOptionProblems(options: Partial<AgentOptions>): AgentOption
 export function compileAgentOptions(options: AgentOptions): CompiledAgentOptions {
   const o = options as Partial<AgentOptions>;
   const problems = [
+    ...(o.masterUrl === undefined ? [{ field: 'masterUrl', rule: 'must be a ws:// URL or a comma-separated list of them', got: 'undefined' }] : []),
     ...(o.runtime === undefined ? [{ field: 'runtime', rule: 'must be a ContainerRuntime', got: 'undefined' }] : []),
     ...(o.log === undefined ? [{ field: 'log', rule: 'must be a pino Logger', got: 'undefined' }] : []),
     ...agentOptionProblems(options),

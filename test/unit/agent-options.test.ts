@@ -45,8 +45,8 @@ t.test('every bad field is named, all in one error', async (t) => {
   t.match(e.message, /finishedMaxTasks must be a whole number >= 0, got 1\.5/);
 });
 
-t.test('runtime and log are required by compile, not by the flag check', async (t) => {
-  const { runtime: _r, log: _l, ...rest } = base(t);
+t.test('masterUrl, runtime and log are required by compile, not by the flag check', async (t) => {
+  const { runtime: _r, log: _l, masterUrl: _m, ...rest } = base(t);
   t.same(agentOptionProblems(rest), [], 'the CLI checks before it builds a runtime and a logger');
-  t.throws(() => compileAgentOptions(rest as AgentOptions), { name: 'BerthError', field: 'runtime,log' } as unknown as Error);
+  t.throws(() => compileAgentOptions(rest as AgentOptions), { name: 'BerthError', field: 'masterUrl,runtime,log' } as unknown as Error);
 });
