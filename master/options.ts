@@ -111,7 +111,7 @@ export interface OptionProblem {
   got: string;
 }
 
-/** The rule a number option keeps, as text ("> 0", ">= 0 integer"), for help texts. */
+/** The rule a number option keeps, as text ("> 0", ">= 0, whole"), for help texts. */
 export function masterRule(field: keyof typeof NUMBER_RULES): string {
   const rule = NUMBER_RULES[field];
   return `${rule.minIncluded ? '>=' : '>'} ${rule.min}${rule.max === undefined ? '' : ` and <= ${rule.max}`}${rule.integer ? ', whole' : ''}`;
