@@ -1,6 +1,7 @@
-// The agent's options, its stop options and its session states with their legal moves.
+// The agent's options (and compileAgentOptions, which fills their defaults and checks every field,
+// listing every problem in one BerthError), its stop options and its session states.
 import type { Logger } from 'pino';
-import type { ChannelOptions, Dialer, Res } from '../protocol/index.js';
+import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, type ChannelOptions, type Dialer, type Res } from '../protocol/index.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import type { Timers } from './status-update-manager.js';
 import type { HostSample } from './usage-reporter.js';
@@ -102,5 +103,169 @@ export function channelOptionsOf(o: AgentOptions): ChannelOptions {
     ...(o.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: o.heartbeatIntervalMs }),
     ...(o.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: o.heartbeatTimeoutMs }),
     ...(o.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: o.handshakeTimeoutMs }),
+  };
+}
+
+/** The defaults compileAgentOptions fills in; the CLI shows them in its help. */
+export const AGENT_DEFAULTS = {
+  defaultKillGracePeriodMs: 3_000,
+  statusRetry: { initialMs: 500, maxMs: 10_000 },
+  reconnect: { initialMs: 500, maxMs: 10_000 },
+  registerTimeoutMs: 10_000,
+  usageIntervalMs: 5_000,
+  memoryPressureFraction: 0.9,
+  hostMemoryFloorMb: 256,
+  finishedRetentionMs: 10 * 60_000,
+  finishedMaxTasks: 100,
+} as const;
+
+/** AgentOptions with every default filled in (hostname, heartbeat and handshake ones stay optional: the agent derives them). */
+export type CompiledAgentOptions = AgentOptions & {
+  readonly reservations: { role: string; resources: Res }[];
+  readonly attributes: Record<string, string>;
+  readonly defaultKillGracePeriodMs: number;
+  readonly statusRetry: { initialMs: number; maxMs: number };
+  readonly reconnect: { initialMs: number; maxMs: number };
+  readonly registerTimeoutMs: number;
+  readonly usageIntervalMs: number;
+  readonly memoryPressureFraction: number;
+  readonly hostMemoryFloorMb: number;
+  readonly finishedRetentionMs: number;
+  readonly finishedMaxTasks: number;
+};
+
+/** One bad option: its field (a path like resources.cpus), the rule it breaks, and what it got. */
+export interface AgentOptionProblem {
+  field: string;
+  rule: string;
+  got: string;
+}
+
+type NumberRule = { min: number; minIncluded: boolean; max?: number; integer?: boolean };
+const NUMBER_RULES: Record<'defaultKillGracePeriodMs' | 'registerTimeoutMs' | 'usageIntervalMs' | 'memoryPressureFraction' | 'hostMemoryFloorMb' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'handshakeTimeoutMs', NumberRule> = {
+  defaultKillGracePeriodMs: { min: 0, minIncluded: true },
+  registerTimeoutMs: { min: 0, minIncluded: false },
+  usageIntervalMs: { min: 0, minIncluded: false },
+  memoryPressureFraction: { min: 0, minIncluded: false, max: 1 },
+  hostMemoryFloorMb: { min: 0, minIncluded: true },
+  finishedRetentionMs: { min: 0, minIncluded: true },
+  finishedMaxTasks: { min: 0, minIncluded: true, integer: true },
+  heartbeatIntervalMs: { min: 0, minIncluded: false },
+  heartbeatTimeoutMs: { min: 0, minIncluded: false },
+  handshakeTimeoutMs: { min: 0, minIncluded: false },
+};
+
+/** The rule a number option keeps, as text ("> 0", ">= 0, whole"), for help texts. */
+export function agentRule(field: keyof typeof NUMBER_RULES): string {
+  const r = NUMBER_RULES[field];
+  return `${r.minIncluded ? '>=' : '>'} ${r.min}${r.max === undefined ? '' : ` and <= ${r.max}`}${r.integer ? ', whole' : ''}`;
+}
+
+function breaks(value: unknown, r: NumberRule): string | undefined {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (!r.integer || Number.isInteger(value))
+    && (r.minIncluded ? value >= r.min : value > r.min) && (r.max === undefined || value <= r.max);
+  return ok ? undefined : `must be ${r.integer ? 'a whole number' : 'a number'} ${r.minIncluded ? '>=' : '>'} ${r.min}${r.max === undefined ? '' : ` and <= ${r.max}`}`;
+}
+
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? 'undefined');
+const ROLE_NAME = /^[a-z0-9][a-z0-9._/-]*$/;
+
+/**
+ * Every problem with the fields options gives, each naming its field. masterUrl, runtime and log
+ * are checked only when given, so the CLI can check its flags before it has them all;
+ * compileAgentOptions requires them.
+ */
+export function agentOptionProblems(options: Partial<AgentOptions>): AgentOptionProblem[] {
+  const problems: AgentOptionProblem[] = [];
+  const problem = (field: string, rule: string, got = ''): void => void problems.push({ field, rule, got });
+  const o = options as Record<string, unknown>;
+  if (o.masterUrl !== undefined && typeof o.masterUrl !== 'string') problem('masterUrl', 'must be a ws:// URL or a comma-separated list of them', shown(o.masterUrl));
+  else if (typeof o.masterUrl === 'string') {
+    const urls = o.masterUrl.split(',').map((u) => u.trim()).filter(Boolean);
+    if (urls.length === 0) problem('masterUrl', 'must name at least one master, like ws://127.0.0.1:5050', shown(o.masterUrl));
+    for (const u of urls) {
+      const checked = checkMasterUrl(u);
+      if (!checked.ok) problem('masterUrl', checked.problem.replace(/^"[^"]*" /, ''), JSON.stringify(u));
+    }
+  }
+  if (o.runtime !== undefined && typeof (o.runtime as Partial<ContainerRuntime>)?.launch !== 'function') problem('runtime', 'must be a ContainerRuntime');
+  if (o.log !== undefined && typeof (o.log as Partial<Logger>)?.child !== 'function') problem('log', 'must be a pino Logger');
+  if (typeof o.workDir !== 'string' || o.workDir.trim() === '') problem('workDir', 'must be a non-empty path', shown(o.workDir));
+  const res = o.resources as Partial<Res> | undefined;
+  if (typeof res !== 'object' || res === null) problem('resources', 'must be the resources to advertise (cpus, memMb, diskMb, gpus, ports)', shown(res));
+  else {
+    // An agent without cpus or memory can run nothing: every task asks for some of both.
+    for (const key of ['cpus', 'memMb'] as const) if (!(typeof res[key] === 'number' && res[key] > 0)) problem(`resources.${key}`, 'must be greater than 0', shown(res[key]));
+    for (const key of ['diskMb', 'gpus'] as const) if (!(typeof res[key] === 'number' && res[key] >= 0)) problem(`resources.${key}`, 'must be 0 or more', shown(res[key]));
+  }
+  const reservations = (o.reservations ?? []) as { role?: unknown; resources?: Res }[];
+  if (!Array.isArray(reservations)) problem('reservations', 'must be a list of { role, resources }', shown(reservations));
+  else {
+    reservations.forEach((r, i) => {
+      if (typeof r?.role !== 'string' || !ROLE_NAME.test(r.role)) problem(`reservations[${i}].role`, 'must be a role name like eng or eng/ml', shown(r?.role));
+      if (r?.resources?.ports?.length) problem(`reservations[${i}].resources.ports`, 'cannot be reserved, only scalars (cpus, mem, disk, gpus)', resources.formatPorts(r.resources.ports));
+    });
+    if (res && typeof res === 'object' && reservations.every((r) => r?.resources)) {
+      const sum = reservations.reduce((s, r) => resources.add(s, { ...(r.resources as Res), ports: [] }), resources.empty());
+      const total = resources.normalize({ ...res, ports: [] });
+      if (!resources.contains(total, sum)) problem('reservations', `must fit in the agent's resources (${resources.format(total)})`, resources.format(sum));
+    }
+  }
+  if (o.hostname !== undefined && (typeof o.hostname !== 'string' || o.hostname.trim() === '')) problem('hostname', 'must be a non-empty string', shown(o.hostname));
+  if (o.attributes !== undefined) {
+    if (typeof o.attributes !== 'object' || o.attributes === null) problem('attributes', 'must be a record of strings', shown(o.attributes));
+    else for (const [k, v] of Object.entries(o.attributes)) if (k === '' || typeof v !== 'string') problem(`attributes.${k}`, 'must be a non-empty key with a string value', shown(v));
+  }
+  if (o.agentId !== undefined) {
+    const why = typeof o.agentId === 'string' ? checkId(o.agentId, 'agentId') : 'agentId must be a string';
+    if (why) problem('agentId', why.replace(/^agentId /, ''), shown(o.agentId));
+  }
+  for (const [field, rule] of Object.entries(NUMBER_RULES) as [keyof typeof NUMBER_RULES, NumberRule][]) {
+    const value = o[field] ?? (AGENT_DEFAULTS as Record<string, unknown>)[field];
+    if (value === undefined) continue;
+    const why = breaks(value, rule);
+    if (why) problem(field, why, shown(value));
+  }
+  for (const field of ['statusRetry', 'reconnect'] as const) {
+    const b = { ...AGENT_DEFAULTS[field], ...(o[field] as object | undefined) } as { initialMs: unknown; maxMs: unknown };
+    for (const key of ['initialMs', 'maxMs'] as const) {
+      const why = breaks(b[key], { min: 0, minIncluded: false });
+      if (why) problem(`${field}.${key}`, why, shown(b[key]));
+    }
+    if (typeof b.initialMs === 'number' && typeof b.maxMs === 'number' && b.maxMs < b.initialMs) problem(`${field}.maxMs`, `must be >= ${field}.initialMs`, shown(b.maxMs));
+  }
+  return problems;
+}
+
+/**
+ * Fills the defaults into options and checks every field. Throws one BerthError (code
+ * INVALID_CALL) whose message lists every problem and whose field names every bad field.
+ */
+export function compileAgentOptions(options: AgentOptions): CompiledAgentOptions {
+  const o = options as Partial<AgentOptions>;
+  const problems = [
+    ...(o.masterUrl === undefined ? [{ field: 'masterUrl', rule: 'must be a ws:// URL or a comma-separated list of them', got: 'undefined' }] : []),
+    ...(o.runtime === undefined ? [{ field: 'runtime', rule: 'must be a ContainerRuntime', got: 'undefined' }] : []),
+    ...(o.log === undefined ? [{ field: 'log', rule: 'must be a pino Logger', got: 'undefined' }] : []),
+    ...agentOptionProblems(options),
+  ];
+  if (problems.length > 0) {
+    throw new BerthError(ErrorCode.INVALID_CALL, `invalid agent options: ${problems.map((p) => `${p.field} ${p.rule}${p.got ? `, got ${p.got}` : ''}`).join('; ')}`, {
+      field: problems.map((p) => p.field).join(','),
+    });
+  }
+  return {
+    ...options,
+    reservations: options.reservations ?? [],
+    attributes: options.attributes ?? {},
+    defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? AGENT_DEFAULTS.defaultKillGracePeriodMs,
+    statusRetry: { ...AGENT_DEFAULTS.statusRetry, ...options.statusRetry },
+    reconnect: { ...AGENT_DEFAULTS.reconnect, ...options.reconnect },
+    registerTimeoutMs: options.registerTimeoutMs ?? AGENT_DEFAULTS.registerTimeoutMs,
+    usageIntervalMs: options.usageIntervalMs ?? AGENT_DEFAULTS.usageIntervalMs,
+    memoryPressureFraction: options.memoryPressureFraction ?? AGENT_DEFAULTS.memoryPressureFraction,
+    hostMemoryFloorMb: options.hostMemoryFloorMb ?? AGENT_DEFAULTS.hostMemoryFloorMb,
+    finishedRetentionMs: options.finishedRetentionMs ?? AGENT_DEFAULTS.finishedRetentionMs,
+    finishedMaxTasks: options.finishedMaxTasks ?? AGENT_DEFAULTS.finishedMaxTasks,
   };
 }

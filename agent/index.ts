@@ -1,6 +1,7 @@
 // The public surface of agent/.
 export { Agent, AgentState, AGENT_VERSION } from './agent.js';
 export type { AgentOptions, AgentTaskView, StopOptions } from './agent.js';
+export { AGENT_DEFAULTS, agentOptionProblems, agentRule, compileAgentOptions, type AgentOptionProblem, type CompiledAgentOptions } from './agent-options.js';
 export { StatusUpdateManager, realTimers } from './status-update-manager.js';
 export type { PendingStatus, StatusUpdateManagerOptions, Timers } from './status-update-manager.js';
 export { detectResources, parseResourceSpec, DEFAULT_PORTS } from './resources-detect.js';

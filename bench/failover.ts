@@ -56,7 +56,7 @@ interface Timings {
 }
 
 async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): Promise<Timings> {
-  const flags = ['--redis', redisUrl, '--lease-ms', String(leaseMs)];
+  const flags = ['--redis', redisUrl, '--lease', `${leaseMs}ms`];
   const a = await spawnMaster(flags);
   await waitFor('first leader', async () => ((await health(a))?.leadership === 'leading' ? true : undefined), 20_000);
   const b = await spawnMaster(flags);

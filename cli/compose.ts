@@ -3,11 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Agent, createRuntime, detectResources, dockerAvailable, parseResourceSpec } from '../agent/index.js';
-import { startMaster, type RoleConfig, type RunningMaster } from '../master/index.js';
+import { Agent, compileAgentOptions, createRuntime, dockerAvailable } from '../agent/index.js';
+import { startMaster, type RunningMaster } from '../master/index.js';
+import type { MasterFlags } from './master-flags.js';
 import { openStore, type ClusterStore } from '../master/store/index.js';
-import { resources, type Res } from '../protocol/index.js';
-import { Problems, UsageError, type Flags } from './flags.js';
+import type { Res } from '../protocol/index.js';
+import type { AgentTuning } from './agent-flags.js';
+import { UsageError } from './flags.js';
 
 export type RuntimeName = 'docker' | 'process' | 'hollow';
 
@@ -24,85 +26,6 @@ export async function openClusterStore(redisUrl: string | undefined, dataDir: st
   }
 }
 
-/** Roles from --role NAME=WEIGHT, --quota NAME=SPEC (guarantee) and --limit NAME=SPEC flags. */
-export function parseRoles(flags: Flags, problems: Problems): Map<string, RoleConfig> {
-  const roles = new Map<string, RoleConfig>();
-  const role = (name: string): RoleConfig => {
-    let r = roles.get(name);
-    if (!r) roles.set(name, (r = { weight: 1 }));
-    return r;
-  };
-  for (const v of (flags.role as string[] | undefined) ?? []) {
-    const m = /^([a-z0-9*][a-z0-9._/-]*)=(\d+(?:\.\d+)?)$/.exec(v);
-    if (!m || Number(m[2]) <= 0) problems.add(`--role must look like NAME=WEIGHT with a weight > 0, got '${v}'`);
-    else role(m[1] as string).weight = Number(m[2]);
-  }
-  for (const [flag, key] of [['quota', 'quotaGuarantee'], ['limit', 'quotaLimit']] as const) {
-    for (const v of (flags[flag] as string[] | undefined) ?? []) {
-      const m = /^([a-z0-9*][a-z0-9._/-]*)=(.+)$/.exec(v);
-      if (!m) {
-        problems.add(`--${flag} must look like NAME=cpus:4;mem:8192, got '${v}'`);
-        continue;
-      }
-      try {
-        role(m[1] as string)[key] = resources.normalize(parseResourceSpec(m[2] as string));
-      } catch (err) {
-        problems.add(`--${flag} ${m[1]}: ${(err as Error).message}`);
-      }
-    }
-  }
-  return roles;
-}
-
-export interface MasterFlags {
-  host: string;
-  port: number;
-  redis: string | undefined;
-  data: string | undefined;
-  roles: Map<string, RoleConfig>;
-  allocationIntervalMs: number;
-  offerTimeoutMs: number;
-  agentReregisterTimeoutMs: number;
-  failoverReregisterTimeoutMs: number;
-  agentGoneTimeoutMs: number;
-  leaseMs: number;
-  advertiseUrl: string | undefined;
-}
-
-export const MASTER_FLAGS = {
-  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on', placeholder: 'ADDR' },
-  port: { type: 'string', default: '5050', help: 'port for agents, frameworks and the HTTP API', placeholder: 'PORT' },
-  redis: { type: 'string', help: 'keep state in Redis at this URL (several masters may share it)', placeholder: 'URL' },
-  data: { type: 'string', help: 'without --redis: snapshot state to this folder so it survives a restart', placeholder: 'DIR' },
-  role: { type: 'string', multiple: true, help: 'a role and its weight for fair sharing, NAME=WEIGHT', placeholder: 'NAME=W' },
-  quota: { type: 'string', multiple: true, help: 'resources a role is guaranteed, NAME=cpus:4;mem:8192', placeholder: 'NAME=SPEC' },
-  limit: { type: 'string', multiple: true, help: 'resources a role may never exceed, NAME=cpus:8;mem:16384', placeholder: 'NAME=SPEC' },
-  'allocation-interval-ms': { type: 'string', default: '1000', help: 'how often the allocator runs besides its triggers', placeholder: 'MS' },
-  'offer-timeout-ms': { type: 'string', default: '60000', help: 'rescind offers not answered in this time (0 = never)', placeholder: 'MS' },
-  'agent-reregister-timeout-ms': { type: 'string', default: '5000', help: 'time a disconnected agent has to come back before it is unreachable (its tasks UNREACHABLE or LOST)', placeholder: 'MS' },
-  'failover-reregister-timeout-ms': { type: 'string', default: '15000', help: 'after a failover, time every agent has to re-register with the new leader', placeholder: 'MS' },
-  'agent-gone-timeout-ms': { type: 'string', default: '600000', help: 'an unreachable agent is removed after this long; its tasks are GONE', placeholder: 'MS' },
-  'lease-ms': { type: 'string', default: '10000', help: 'leader lease; a leader that cannot renew in time steps down', placeholder: 'MS' },
-  'advertise-url': { type: 'string', help: 'the ws:// URL others use to reach this master, if not ws://HOST:PORT', placeholder: 'URL' },
-} as const;
-
-export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
-  return {
-    host: String(flags.host),
-    port: problems.int(flags, 'port', 0, 65535),
-    redis: flags.redis === undefined ? undefined : problems.url(flags, 'redis', ['redis', 'rediss']),
-    data: flags.data as string | undefined,
-    roles: parseRoles(flags, problems),
-    allocationIntervalMs: problems.int(flags, 'allocation-interval-ms', 10, 600_000),
-    offerTimeoutMs: problems.int(flags, 'offer-timeout-ms', 0, 86_400_000),
-    agentReregisterTimeoutMs: problems.int(flags, 'agent-reregister-timeout-ms', 100, 86_400_000),
-    failoverReregisterTimeoutMs: problems.int(flags, 'failover-reregister-timeout-ms', 100, 86_400_000),
-    agentGoneTimeoutMs: problems.int(flags, 'agent-gone-timeout-ms', 1_000, 31_536_000_000),
-    leaseMs: problems.int(flags, 'lease-ms', 300, 600_000),
-    advertiseUrl: flags['advertise-url'] === undefined ? undefined : problems.url(flags, 'advertise-url', ['ws', 'wss']),
-  };
-}
-
 export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMaster> {
   const store = await openClusterStore(m.redis, m.data, log);
   try {
@@ -111,13 +34,7 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       port: m.port,
       store,
       log,
-      roles: m.roles,
-      allocationIntervalMs: m.allocationIntervalMs,
-      offerTimeoutMs: m.offerTimeoutMs,
-      agentReregisterTimeoutMs: m.agentReregisterTimeoutMs,
-      failoverReregisterTimeoutMs: m.failoverReregisterTimeoutMs,
-      agentGoneTimeoutMs: m.agentGoneTimeoutMs,
-      leaseMs: m.leaseMs,
+      ...m.options,
       advertiseUrl: m.advertiseUrl,
       processMetrics: true,
     });
@@ -159,12 +76,15 @@ export interface AgentSetup {
   attributes: Record<string, string>;
   hostname: string;
   agentId?: string | undefined;
+  tuning?: AgentTuning;
 }
 
 export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent> {
   await mkdir(setup.workDir, { recursive: true });
   const runtime = createRuntime(setup.runtime);
-  const agent = new Agent({
+  // The flags were checked with the same rules; compiling here fills the agent's defaults once.
+  const agent = new Agent(compileAgentOptions({
+    ...setup.tuning,
     masterUrl: setup.masterUrl,
     runtime,
     log,
@@ -174,50 +94,9 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
     hostname: setup.hostname,
     attributes: setup.attributes,
     ...(setup.agentId ? { agentId: setup.agentId } : {}),
-  });
+  }));
   agent.start();
   return agent;
-}
-
-/** --reserve ROLE=SPEC flags; together they must fit in the agent's resources, and hold no ports. */
-export function parseReservations(values: string[], total: Res, problems: Problems): { role: string; resources: Res }[] {
-  const out: { role: string; resources: Res }[] = [];
-  for (const v of values) {
-    const m = /^([a-z0-9][a-z0-9._/-]*)=(.+)$/.exec(v);
-    if (!m) {
-      problems.add(`--reserve must look like ROLE=cpus:2;mem:4096, got '${v}'`);
-      continue;
-    }
-    try {
-      const r = resources.normalize(parseResourceSpec(m[2] as string));
-      if (r.ports.length) problems.add(`--reserve ${m[1]}: ports cannot be reserved, only scalars`);
-      else out.push({ role: m[1] as string, resources: r });
-    } catch (err) {
-      problems.add(`--reserve ${m[1]}: ${(err as Error).message}`);
-    }
-  }
-  const sum = out.reduce((s, r) => resources.add(s, r.resources), resources.empty());
-  if (!resources.contains({ ...total, ports: [] }, sum)) problems.add(`--reserve: the reservations (${resources.format(sum)}) exceed the agent's resources (${resources.format(total)})`);
-  return out;
-}
-
-/** Detected resources with a SPEC's overrides applied; problems (a bad spec, no cpus or memory) go to `problems`. */
-export async function agentResources(spec: string | undefined, workDir: string, problems: Problems): Promise<Res> {
-  let overrides = {};
-  if (spec) {
-    try {
-      overrides = parseResourceSpec(spec);
-    } catch (err) {
-      problems.add(`--resources: ${(err as Error).message}`);
-    }
-  }
-  await mkdir(workDir, { recursive: true });
-  const detected = await detectResources({ workDir });
-  const res = resources.normalize({ ...detected, ...overrides });
-  // An agent without cpus or memory can run nothing: every task asks for some of both.
-  if (res.cpus <= 0) problems.add(`--resources: cpus must be greater than 0, got ${res.cpus}`);
-  if (res.memMb <= 0) problems.add(`--resources: mem must be greater than 0 (MB), got ${res.memMb}`);
-  return res;
 }
 
 /** ~/.berth/NAME: where an agent keeps its sandboxes and checkpoints unless told otherwise. */

@@ -1,6 +1,7 @@
 // Flag parsing for every command: node:util parseArgs, then validation that lists every problem
 // at once, each naming the flag and the rule.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DURATION_NOTE } from './option-flags.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -14,8 +15,15 @@ export interface FlagSpec {
   short?: string;
   multiple?: boolean;
   default?: string | boolean;
-  /** Shown in --help: "NAME  description (default: x)". */
+  /**
+   * The default of the option the flag sets, for --help only: parseFlags leaves the flag unset, so
+   * the options module fills its own default in (one source).
+   */
+  optionDefault?: string;
+  /** Shown in --help: "NAME  description; rule (default: x)". */
   help: string;
+  /** What a value must be (its form, unit and range), shown in --help after the description. */
+  rule?: string;
   placeholder?: string;
 }
 
@@ -52,11 +60,14 @@ export function parseFlags(command: Command, argv: string[]): { flags: Flags; po
 export function helpText(command: Command): string {
   const rows = Object.entries({ ...command.flags, help: HELP_FLAG }).map(([name, spec]) => {
     const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.placeholder ?? 'VALUE'}` : ''}`;
-    const def = spec.default !== undefined && spec.default !== false ? ` (default: ${String(spec.default)})` : '';
-    return [left, `${spec.help}${def}${spec.multiple ? ' (repeatable)' : ''}`] as const;
+    const shown = spec.default ?? spec.optionDefault;
+    const def = shown !== undefined && shown !== false ? ` (default: ${String(shown)})` : '';
+    return [left, `${spec.help}${spec.rule ? `; ${spec.rule}` : ''}${def}${spec.multiple ? ' (repeatable)' : ''}`] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const lines = [`${command.summary}`, '', `Usage: ${command.usage}`, '', 'Flags:', ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`)];
+  // Said once here rather than on every flag that takes one.
+  if (rows.some(([l]) => l.endsWith(' DURATION'))) lines.push('', DURATION_NOTE);
   if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }
@@ -124,13 +135,14 @@ export function parsePairs(values: string[], flag: string, problems: Problems): 
 export const MASTER_API_FLAG: FlagSpec = {
   type: 'string',
   default: 'http://127.0.0.1:5050',
-  help: 'the master (http:// or ws://; a standby redirects to the leader)',
+  help: 'the master to ask; a standby redirects to the leader',
+  rule: 'an http://, https://, ws:// or wss:// URL',
   placeholder: 'URL',
 };
 
 /** -o/--output with its formats, the first being the default. */
 export function outputFlag(formats: readonly [string, ...string[]]): FlagSpec {
-  return { type: 'string', short: 'o', default: formats[0], help: formats.join(' or '), placeholder: 'FORMAT' };
+  return { type: 'string', short: 'o', default: formats[0], help: 'how to print the answer', rule: formats.join(' or '), placeholder: 'FORMAT' };
 }
 
 /** The master's http:// base from --master (ws:// is accepted too). */

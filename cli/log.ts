@@ -31,7 +31,9 @@ export function cliLogger(level: string, json: boolean): Logger {
   return pino({ level }, out);
 }
 
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 export const LOG_FLAGS = {
-  'log-level': { type: 'string', default: 'info', help: 'log level: debug, info, warn or error', placeholder: 'LEVEL' },
+  'log-level': { type: 'string', default: 'info', help: 'the least severe log lines written (to stderr)', rule: 'trace, debug, info, warn, error or fatal', placeholder: 'LEVEL' },
   'log-json': { type: 'boolean', help: 'write logs as JSON lines instead of readable text' },
 } as const;

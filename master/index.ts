@@ -1,6 +1,6 @@
 // The public surface of master/.
 export { Master, type MasterOptions, type MasterState, type TaskView, type Leadership } from './master.js';
-export { compileMasterOptions, MASTER_DEFAULTS, type CompiledMasterOptions } from './options.js';
+export { compileMasterOptions, masterOptionProblems, masterRule, MASTER_DEFAULTS, type CompiledMasterOptions, type OptionProblem } from './options.js';
 export { startMaster, type StartMasterOptions, type RunningMaster } from './start.js';
 export { ApiServer } from './http/api-server.js';
 export type { ClusterStore, LeaderInfo } from './store/cluster-store.js';

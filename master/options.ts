@@ -1,5 +1,6 @@
 // The master's options, compiled once: defaults filled in and every field checked, with every
-// problem listed in one BerthError. The Master and the CLI both call compileMasterOptions.
+// problem listed in one BerthError. The Master calls compileMasterOptions; the CLI checks its flags
+// with masterOptionProblems and shows MASTER_DEFAULTS in its help.
 import type { Logger } from 'pino';
 import { BerthError, ErrorCode } from '../protocol/index.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
@@ -103,13 +104,74 @@ const NUMBER_RULES: Record<Exclude<keyof typeof MASTER_DEFAULTS, 'minOffer'>, Ru
   completedTasksKept: { min: 0, minIncluded: true, integer: true },
 };
 
+/** One bad option: its field (a path like roles.eng.weight), the rule it breaks, and what it got. */
+export interface OptionProblem {
+  field: string;
+  rule: string;
+  got: string;
+}
+
+/** The rule a number option keeps, as text ("> 0", ">= 0, whole"), for help texts. */
+export function masterRule(field: keyof typeof NUMBER_RULES): string {
+  const rule = NUMBER_RULES[field];
+  return `${rule.minIncluded ? '>=' : '>'} ${rule.min}${rule.max === undefined ? '' : ` and <= ${rule.max}`}${rule.integer ? ', whole' : ''}`;
+}
+
 /** Why value breaks rule, or undefined when it keeps it. */
 function breaks(value: unknown, rule: Rule): string | undefined {
   const bound = `${rule.minIncluded ? '>=' : '>'} ${rule.min}${rule.max === undefined ? '' : ` and <= ${rule.max}`}`;
   const what = rule.integer ? 'an integer' : 'a finite number';
-  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) return `must be ${what} ${bound}, got ${JSON.stringify(value)}`;
-  if (value < rule.min || (!rule.minIncluded && value === rule.min) || (rule.max !== undefined && value > rule.max)) return `must be ${bound}, got ${value}`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) return `must be ${what} ${bound}`;
+  if (value < rule.min || (!rule.minIncluded && value === rule.min) || (rule.max !== undefined && value > rule.max)) return `must be ${bound}`;
   return undefined;
+}
+
+const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value) ?? 'undefined');
+
+const REQUIRED = ['masterId', 'url', 'store', 'log'] as const;
+const REQUIRED_RULES: Record<(typeof REQUIRED)[number], string> = {
+  masterId: 'must be a non-empty string',
+  url: 'must be a ws:// or wss:// URL',
+  store: 'must be a ClusterStore',
+  log: 'must be a pino Logger',
+};
+
+/**
+ * Every problem with the fields options gives, each naming its field. The fields a caller builds
+ * later (masterId, url, store, log) are checked only when given, so the CLI can check its flags
+ * before it opens a store; compileMasterOptions requires them.
+ */
+export function masterOptionProblems(options: Partial<MasterOptions>): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  const problem = (field: string, rule: string, got = ''): void => void problems.push({ field, rule, got });
+  const o = options as unknown as Record<string, unknown>;
+  if (o.masterId !== undefined && (typeof o.masterId !== 'string' || o.masterId === '')) problem('masterId', REQUIRED_RULES.masterId, shown(o.masterId));
+  if (o.url !== undefined && (typeof o.url !== 'string' || !/^wss?:\/\/[^/\s]+/.test(o.url))) problem('url', REQUIRED_RULES.url, shown(o.url));
+  const store = o.store as Partial<ClusterStore> | undefined;
+  if (store !== undefined && (typeof store?.apply !== 'function' || typeof store.load !== 'function' || typeof store.campaign !== 'function')) problem('store', REQUIRED_RULES.store);
+  const log = o.log as Partial<Logger> | undefined;
+  if (log !== undefined && typeof log?.child !== 'function') problem('log', REQUIRED_RULES.log);
+  const allocator = o.allocator as Partial<Allocator> | undefined;
+  if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
+  if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
+  else {
+    for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
+      if (!ROLE_RULE.test(name)) problem(`roles.${name}`, 'must be "*" or lower-case path segments like eng/ml', JSON.stringify(name));
+      const why = breaks(config?.weight, positive);
+      if (why) problem(`roles.${name}.weight`, why, shown(config?.weight));
+    }
+  }
+  for (const [field, rule] of Object.entries(NUMBER_RULES) as [keyof typeof NUMBER_RULES, Rule][]) {
+    const value = o[field] ?? MASTER_DEFAULTS[field];
+    const why = breaks(value, rule);
+    if (why) problem(field, why, shown(value));
+  }
+  const minOffer = (o.minOffer ?? MASTER_DEFAULTS.minOffer) as { cpus?: unknown; memMb?: unknown };
+  for (const key of ['cpus', 'memMb'] as const) {
+    const why = breaks(minOffer?.[key], nonNegative);
+    if (why) problem(`minOffer.${key}`, why, shown(minOffer?.[key]));
+  }
+  return problems;
 }
 
 /**
@@ -118,43 +180,17 @@ function breaks(value: unknown, rule: Rule): string | undefined {
  * (comma-separated), so a person fixes them all in one go.
  */
 export function compileMasterOptions(options: MasterOptions): CompiledMasterOptions {
-  const problems: { field: string; message: string }[] = [];
-  const problem = (field: string, message: string): void => void problems.push({ field, message });
   const o = options as unknown as Record<string, unknown>;
-  if (typeof o.masterId !== 'string' || o.masterId === '') problem('masterId', 'must be a non-empty string');
-  if (typeof o.url !== 'string' || !/^wss?:\/\/[^/\s]+/.test(o.url)) problem('url', `must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
-  const store = o.store as Partial<ClusterStore> | undefined;
-  if (typeof store?.apply !== 'function' || typeof store.load !== 'function' || typeof store.campaign !== 'function') problem('store', 'must be a ClusterStore');
-  const log = o.log as Partial<Logger> | undefined;
-  if (typeof log?.child !== 'function') problem('log', 'must be a pino Logger');
-  const allocator = o.allocator as Partial<Allocator> | undefined;
-  if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
-  if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
-  else {
-    for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
-      if (!ROLE_RULE.test(name)) problem(`roles.${name}`, 'must be "*" or lower-case path segments like eng/ml');
-      const why = breaks(config?.weight, positive);
-      if (why) problem(`roles.${name}.weight`, why);
-    }
-  }
-
-  const numbers = {} as Record<keyof typeof NUMBER_RULES, number>;
-  for (const [field, rule] of Object.entries(NUMBER_RULES) as [keyof typeof NUMBER_RULES, Rule][]) {
-    const value = o[field] ?? MASTER_DEFAULTS[field];
-    const why = breaks(value, rule);
-    if (why) problem(field, why);
-    numbers[field] = value as number;
-  }
-  const minOffer = (o.minOffer ?? MASTER_DEFAULTS.minOffer) as { cpus?: unknown; memMb?: unknown };
-  for (const key of ['cpus', 'memMb'] as const) {
-    const why = breaks(minOffer?.[key], nonNegative);
-    if (why) problem(`minOffer.${key}`, why);
-  }
+  const missing = REQUIRED.filter((f) => o[f] === undefined).map((f) => ({ field: f, rule: REQUIRED_RULES[f], got: 'undefined' }));
+  const problems = [...missing, ...masterOptionProblems(options)];
   if (problems.length > 0) {
-    throw new BerthError(ErrorCode.INVALID_CALL, `invalid master options: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, {
+    throw new BerthError(ErrorCode.INVALID_CALL, `invalid master options: ${problems.map((p) => `${p.field} ${p.rule}${p.got ? `, got ${p.got}` : ''}`).join('; ')}`, {
       field: problems.map((p) => p.field).join(','),
     });
   }
+  const numbers = {} as Record<keyof typeof NUMBER_RULES, number>;
+  for (const field of Object.keys(NUMBER_RULES) as (keyof typeof NUMBER_RULES)[]) numbers[field] = (o[field] ?? MASTER_DEFAULTS[field]) as number;
+  const minOffer = (o.minOffer ?? MASTER_DEFAULTS.minOffer) as { cpus: number; memMb: number };
   return {
     masterId: options.masterId,
     url: options.url,
@@ -163,6 +199,6 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     allocator: options.allocator ?? new DrfAllocator(),
     roles: options.roles ?? new Map(),
     ...numbers,
-    minOffer: { cpus: minOffer.cpus as number, memMb: minOffer.memMb as number },
+    minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
   };
 }

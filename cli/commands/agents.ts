@@ -11,7 +11,7 @@ export const agentsCommand: Command = {
   usage: 'berth agents [list | drain ID [--deadline D] | undrain ID] [--master URL]',
   flags: {
     master: MASTER_API_FLAG,
-    deadline: { type: 'string', default: '5m', help: 'with drain: how long tasks may keep running before they are killed', placeholder: 'D' },
+    deadline: { type: 'string', default: '5m', help: 'with drain: how long tasks may keep running before they are killed', placeholder: 'DURATION' },
     output: outputFlag(['table', 'json']),
   },
   examples: ['berth agents', 'berth agents drain agent-1234 --deadline 10m', 'berth agents undrain agent-1234'],

@@ -6,8 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resources } from '../../protocol/index.js';
 import type { Agent } from '../../agent/index.js';
 import { scalarsNamedBy, shareAmongAgents } from '../agent-shares.js';
-import { cliLogger, LOG_FLAGS } from '../log.js';
-import { agentResources, chooseRuntime, MASTER_FLAGS, masterFlags, runMaster, startAgent, untilSignal } from '../compose.js';
+import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
+import { agentResources, checkAgentOptions } from '../agent-flags.js';
+import { chooseRuntime, runMaster, startAgent, untilSignal } from '../compose.js';
+import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { Problems, UsageError, type Command } from '../flags.js';
 
 export const devCommand: Command = {
@@ -15,10 +17,10 @@ export const devCommand: Command = {
   summary: 'Start a local cluster in one process: a master and N agents on this machine.',
   usage: 'berth dev [--agents N] [--runtime auto|docker|process] [--port P] [flags]',
   flags: {
-    agents: { type: 'string', default: '2', help: 'how many agents to run; this machine\'s resources and the ports are split between them', placeholder: 'N' },
-    runtime: { type: 'string', default: 'auto', help: 'docker, process, or auto (docker when the engine answers)', placeholder: 'NAME' },
+    agents: { type: 'string', default: '2', help: 'how many agents to run; this machine\'s resources and the ports are split between them', rule: 'a whole number from 1 to 64', placeholder: 'N' },
+    runtime: { type: 'string', default: 'auto', help: 'how agents run tasks: auto picks docker when the engine answers, else process', rule: 'auto, docker, process or hollow (pretends; benchmarks only)', placeholder: 'NAME' },
     'work-dir': { type: 'string', help: "agents' sandboxes and checkpoints (default: DATA/agents with --data, else a new temp folder removed on exit)", placeholder: 'DIR' },
-    resources: { type: 'string', help: 'resources of each agent, e.g. "cpus:2;mem:2048;ports:31000-32000" (mem and disk in MB; cpus and mem must be > 0); what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', placeholder: 'SPEC' },
+    resources: { type: 'string', help: 'resources of each agent; what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', rule: 'SPEC like "cpus:2;mem:2048;disk:10000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
   },
@@ -37,10 +39,12 @@ export const devCommand: Command = {
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
     const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
     const machine = await agentResources(flags.resources as string | undefined, workDir, problems);
+    checkAgentOptions({ workDir, resources: machine }, flags, problems);
     // What the SPEC names each agent gets whole; what is detected is split between them. Ports
     // are split either way, so agents on this one host never offer the same port.
     const shared = shareAmongAgents(machine, count, scalarsNamedBy(flags.resources as string | undefined));
     if ('problem' in shared) problems.add(`--resources: ${shared.problem}`);
+    problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const shares = 'shares' in shared ? shared.shares : [];
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));

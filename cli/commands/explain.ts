@@ -8,8 +8,8 @@ export const explainCommand: Command = {
   summary: 'Say why a framework or a role gets the offers it gets, or none.',
   usage: 'berth explain (--framework ID | --role NAME) [--master URL] [-o text|json]',
   flags: {
-    framework: { type: 'string', help: 'the framework id (see berth state)', placeholder: 'ID' },
-    role: { type: 'string', help: 'a role, e.g. eng/ml', placeholder: 'NAME' },
+    framework: { type: 'string', help: 'the framework id (see berth state)', rule: 'give this or --role', placeholder: 'ID' },
+    role: { type: 'string', help: 'a role, e.g. eng/ml', rule: 'give this or --framework', placeholder: 'NAME' },
     master: MASTER_API_FLAG,
     output: outputFlag(['text', 'json']),
   },

@@ -1,6 +1,7 @@
 // berth master: one master process; several may share one Redis, one of them leads.
-import { cliLogger, LOG_FLAGS } from '../log.js';
-import { MASTER_FLAGS, masterFlags, runMaster, untilSignal } from '../compose.js';
+import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
+import { runMaster, untilSignal } from '../compose.js';
+import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { Problems, type Command } from '../flags.js';
 
 export const masterCommand: Command = {
@@ -16,6 +17,7 @@ export const masterCommand: Command = {
   async run(flags) {
     const problems = new Problems('master');
     const m = masterFlags(flags, problems);
+    problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
     const running = await runMaster(m, log);

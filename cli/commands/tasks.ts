@@ -12,7 +12,7 @@ export const tasksCommand: Command = {
   flags: {
     master: MASTER_API_FLAG,
     follow: { type: 'boolean', short: 'f', help: 'with logs: keep printing new lines until the task ends (Ctrl-C stops)' },
-    tail: { type: 'string', default: '0', help: 'with logs: start with the last N lines (0 = all)', placeholder: 'N' },
+    tail: { type: 'string', default: '0', help: 'with logs: start with the last N lines (0 = all)', rule: 'a whole number from 0 to 1000000', placeholder: 'N' },
     output: outputFlag(['table', 'json']),
   },
   examples: ['berth tasks', 'berth tasks logs hello-3', 'berth tasks logs web-1 --follow --tail 20'],

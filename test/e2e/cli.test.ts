@@ -162,6 +162,26 @@ t.test('bad flags are refused with a message naming the flag and the rule', asyn
   for (const flag of ['--agents', '--runtime', '--port', '--redis', '--data', '--role', '--work-dir']) t.match(help.stdout, flag);
 });
 
+t.test('option flags are checked by the options modules, reported by flag, all problems at once', async (t) => {
+  const master = await run([CLI, 'master', '--port', '0', '--lease', '0', '--allocation-interval', 'soon', '--role', 'eng=0']);
+  t.equal(master.code, 2, master.stderr);
+  t.match(master.stderr, /--lease must be > 0, got '0'/);
+  t.match(master.stderr, /--allocation-interval must be a duration like 500ms/);
+  t.match(master.stderr, /--role: weight of eng must be > 0, got '0'/);
+  t.notMatch(master.stderr, /leaseMs|allocationIntervalMs/, 'flags are named, not option fields');
+  const dev = await run([CLI, 'dev', '--port', '0', '--runtime', 'process', '--agent-gone-timeout', '0ms']);
+  t.equal(dev.code, 2, dev.stderr);
+  t.match(dev.stderr, /--agent-gone-timeout must be > 0, got '0ms'/);
+  const agent = await run([CLI, 'agent', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir(), '--finished-max-tasks', '2.5', '--kill-grace-period', 'later'], 20_000);
+  t.equal(agent.code, 2, agent.stderr);
+  t.match(agent.stderr, /--finished-max-tasks must be a whole number >= 0, got '2\.5'/);
+  t.match(agent.stderr, /--kill-grace-period must be a duration/);
+  const help = await run([CLI, 'master', '--help']);
+  const { MASTER_DEFAULTS } = await import('../../master/index.js');
+  t.match(help.stdout, new RegExp(`--lease DURATION .*\\(default: ${MASTER_DEFAULTS.leaseMs / 1000}s\\)`), 'the default is the options module\'s');
+  t.match(help.stdout, /DURATION: a duration like/);
+});
+
 t.test('berth dev --resources gives each agent on this host its own block of ports', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '3', '--resources', 'cpus:1;mem:256;ports:31000-31011']);
   const agents = await until('three agents', async () => {
@@ -190,11 +210,11 @@ t.test('berth dev --resources refuses agents with no cpus or memory, naming the 
   const both = await run([CLI, 'dev', '--resources', 'cpus:0;mem:0', '--runtime', 'process', '--port', '0'], 20_000);
   t.equal(both.code, 2, both.stderr);
   t.match(both.stderr, /cpus must be greater than 0/);
-  t.match(both.stderr, /mem must be greater than 0/);
+  t.match(both.stderr, /mem \(MB\) must be greater than 0/);
   const few = await run([CLI, 'dev', '--agents', '3', '--resources', 'ports:31000-31001', '--runtime', 'process', '--port', '0'], 20_000);
   t.equal(few.code, 2, few.stderr);
   t.match(few.stderr, /--resources: ports 31000-31001 hold 2 ports, fewer than the 3 agents/);
   const agent = await run([CLI, 'agent', '--resources', 'mem:0', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir()], 20_000);
   t.equal(agent.code, 2, agent.stderr);
-  t.match(agent.stderr, /--resources: mem must be greater than 0 \(MB\), got 0/);
+  t.match(agent.stderr, /--resources: mem \(MB\) must be greater than 0, got 0/);
 });

@@ -31,7 +31,7 @@ function hello(t: Test, args: string[]): { child: ChildProcess; output: () => st
 t.test('hello finishes every task across a kill -9 of the leading master', async (t) => {
   const redis = await startRedis(t, { appendonly: true });
   if (!redis) return;
-  const lease = ['--redis', redis.url, '--lease-ms', '1000'];
+  const lease = ['--redis', redis.url, '--lease', '1s'];
   const a = await spawnMaster(t, lease);
   await leaderOf([a]);
   const b = await spawnMaster(t, lease);

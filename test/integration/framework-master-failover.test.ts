@@ -31,7 +31,7 @@ function framework(t: Test, urls: string[], frameworkId = ''): { client: Schedul
 async function threeRunning(t: Test, frameworkUrls: (a: MasterProcess, b: MasterProcess) => string[]) {
   const redis = await startRedis(t, { appendonly: true });
   if (!redis) throw new Error('no redis');
-  const args = ['--redis', redis.url, '--lease-ms', '1000', '--failover-reregister-timeout-ms', '8000'];
+  const args = ['--redis', redis.url, '--lease', '1s', '--failover-reregister-timeout', '8s'];
   const a = await spawnMaster(t, args);
   await leaderOf([a]);
   const b = await spawnMaster(t, args);

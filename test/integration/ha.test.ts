@@ -8,7 +8,7 @@ import { startRedis } from '../helpers/redis.js';
 import { leaderOf, spawnMaster, type MasterProcess } from '../helpers/processes.js';
 import { until } from '../helpers/poll.js';
 
-const LEASE = ['--lease-ms', '1000'];
+const LEASE = ['--lease', '1s'];
 
 async function twoMasters(t: Test): Promise<{ redisUrl: string; a: MasterProcess; b: MasterProcess }> {
   const redis = await startRedis(t, { appendonly: true });
@@ -93,7 +93,7 @@ t.test('SIGSTOP of the leader past its lease: another is elected; after SIGCONT 
 t.test('Redis killed and restarted (appendonly, fsync always): no acknowledged state is lost', async (t) => {
   const redis = await startRedis(t, { appendonly: true });
   if (!redis) return;
-  const m = await spawnMaster(t, ['--redis', redis.url, '--lease-ms', '10000']);
+  const m = await spawnMaster(t, ['--redis', redis.url, '--lease', '10s']);
   await leaderOf([m]);
   const { peer } = await import('../helpers/peer.js');
   const { TaskState } = await import('../../protocol/index.js');

@@ -1,7 +1,7 @@
 // Master options are compiled once: defaults filled in, every field checked, every problem in one error.
 import t from 'tap';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
-import { DrfAllocator, MASTER_DEFAULTS, MemoryStore, compileMasterOptions, type MasterOptions } from '../../master/index.js';
+import { DrfAllocator, MASTER_DEFAULTS, MemoryStore, compileMasterOptions, masterOptionProblems, masterRule, type MasterOptions } from '../../master/index.js';
 import { testLogger } from '../helpers/log.js';
 
 async function base(): Promise<MasterOptions> {
@@ -43,4 +43,14 @@ t.test('roles given as options are checked too', async (t) => {
   const o = await base();
   t.throws(() => compileMasterOptions({ ...o, roles: new Map([['eng', { weight: 0 }], ['Bad Role', { weight: 1 }]]) }), { name: 'BerthError', field: 'roles.eng.weight,roles.Bad Role' } as unknown as Error);
   t.equal(compileMasterOptions({ ...o, roles: new Map([['eng/ml', { weight: 2 }]]) }).roles.get('eng/ml')?.weight, 2);
+});
+
+t.test('masterOptionProblems checks what is given, field by field, without the fields built later', async (t) => {
+  t.same(masterOptionProblems({}), [], 'no store, logger, id or url yet: nothing to say');
+  t.same(masterOptionProblems({ leaseMs: 0, roles: new Map([['eng', { weight: -1 }]]) }), [
+    { field: 'roles.eng.weight', rule: 'must be > 0', got: '-1' },
+    { field: 'leaseMs', rule: 'must be > 0', got: '0' },
+  ]);
+  t.equal(masterRule('offerTimeoutMs'), '>= 0');
+  t.equal(masterRule('completedTasksKept'), '>= 0, whole');
 });
