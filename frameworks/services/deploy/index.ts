@@ -1,0 +1,25 @@
+// The services framework's deployment planner and placement: pure functions over a snapshot of
+// desired state (ServiceState) and observed state (instances, agents). docs/services-deployments.md.
+export {
+  InstanceState,
+  ServiceStatus,
+  HISTORY_LIMIT,
+  isTerminal,
+  isFailure,
+  type Instance,
+  type AgentView,
+  type FreeResources,
+  type PortRange,
+  type SpecVersion,
+  type ServiceState,
+  type Deployment,
+  type RestartBackoff,
+  type Step,
+  type WaitCondition,
+  type PlacementHints,
+  type DeploymentStatus,
+  type DependencyView,
+} from './model.js';
+export { DeploymentPhase, canMoveDeployment, isDeploymentOver, moveDeployment } from './deployment-phase.js';
+export { place, type InstancePlacement, type PlacementResult } from './placement.js';
+export { checkConstraint, fieldValue, type Refusal } from './constraints.js';
