@@ -28,3 +28,4 @@ export { checkConstraint, fieldValue, type Refusal } from './constraints.js';
 export { backoffDelayMs, crashLoop, freshBackoff, updateBackoff, type BackoffOptions } from './restart-backoff.js';
 export { capacityBounds, classify, decideRolling, isOnBadAgent, type Classified, type RollingDecision } from './rolling.js';
 export { pickKills } from './kill-order.js';
+export { dominantShare, dominantShareChange, type DominantShare, type ScalarResources } from './dominant-share.js';
