@@ -78,6 +78,9 @@ t.test('GROUP_BY spreads evenly over the values, including values expected but n
   const three = place(withConstraint({ field: 'rack', operator: 'GROUP_BY', value: '3' }), 3, racks, []);
   t.equal(three.placements.length, 2);
   t.match(three.pending[0]!.reason, 'GROUP_BY rack 3: 3 agents are on a rack with more instances than another');
+  // A rack being drained is not a value to spread over.
+  const drainedRack = [...racks, agent('d', { attrs: { rack: 'r3' }, draining: true })];
+  t.equal(place(withConstraint({ field: 'rack', operator: 'GROUP_BY' }), 4, drainedRack, []).placements.length, 4);
 });
 
 t.test('spread puts instances on the agents with the fewest; binpack fills the fullest that fits', async (t) => {

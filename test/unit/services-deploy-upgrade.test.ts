@@ -135,3 +135,17 @@ t.test('scaling changes no running instance: same configuration, only the count 
   t.equal(sim.instances.filter((i) => i.state === 'running').length, 3);
   t.equal(end.state.deployment?.phase, 'succeeded');
 });
+
+t.test('minimumHealthCapacity 1 with maximumOverCapacity 0 still progresses, one extra instance at a time', async (t) => {
+  const v1 = spec({ instances: 4, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } });
+  const sim = steady(v1);
+  sim.onStep = (s) => {
+    t.ok(s.healthy() >= 4, `tick ${s.ticks}: ${s.healthy()} healthy`);
+    t.ok(s.live() <= 5, `tick ${s.ticks}: ${s.live()} live`);
+  };
+  sim.apply({ ...v1, container: { ...v1.container, image: 'web:2' } });
+  const first = sim.tick();
+  t.match(first.deployment, { minAvailable: 4, maxLive: 5 });
+  const end = sim.run();
+  t.equal(end.state.lastGoodVersion, 2);
+});

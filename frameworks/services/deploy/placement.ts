@@ -118,6 +118,8 @@ export function place(spec: ServiceSpec, count: number, agents: readonly AgentVi
     .filter((i) => i.serviceId === spec.id)
     .map((i) => ({ agentId: i.agentId, hostname: byId.get(i.agentId)?.hostname ?? i.hostname, attributes: byId.get(i.agentId)?.attributes ?? {} }));
   const free = new Map(agents.map((a) => [a.id, a.free]));
+  // GROUP_BY spreads over the values of agents that can take instances, not of those being emptied.
+  const usable = agents.filter((a) => !a.unreachable && !a.draining && !a.underPressure);
   const placements: InstancePlacement[] = [];
   for (let n = 0; n < count; n++) {
     const refusals: Parameters<typeof explain>[0] = [];
@@ -126,7 +128,7 @@ export function place(spec: ServiceSpec, count: number, agents: readonly AgentVi
       if (agent.unreachable) { refusals.push('unreachable'); continue; }
       if (agent.draining) { refusals.push('draining'); continue; }
       if (agent.underPressure) { refusals.push('under pressure'); continue; }
-      const refused = spec.constraints.map((c) => checkConstraint(c, agent, placed, agents)).find((r) => r !== undefined);
+      const refused = spec.constraints.map((c) => checkConstraint(c, agent, placed, usable)).find((r) => r !== undefined);
       if (refused) { refusals.push(refused); continue; }
       const fit = fits(free.get(agent.id)!, spec);
       if (!fit.ok) { refusals.push(fit); continue; }
