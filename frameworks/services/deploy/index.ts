@@ -24,7 +24,7 @@ export { DeploymentPhase, canMoveDeployment, isDeploymentOver, moveDeployment } 
 export { newServiceState, applySpec, needsNewInstances, specOf } from './apply-spec.js';
 export { planService, plannerOptions, type PlanInput, type PlanResult, type PlannerOptions } from './planner.js';
 export { place, type InstancePlacement, type PlacementResult } from './placement.js';
-export { checkConstraint, fieldValue, type Refusal } from './constraints.js';
+export { checkConstraint, fieldValue, PlacedCounts, type PlacedInstance, type Refusal } from './constraints.js';
 export { backoffDelayMs, crashLoop, freshBackoff, updateBackoff, type BackoffOptions } from './restart-backoff.js';
 export { capacityBounds, classify, decideRolling, isOnBadAgent, type Classified, type RollingDecision } from './rolling.js';
 export { pickKills } from './kill-order.js';

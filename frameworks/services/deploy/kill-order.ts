@@ -27,6 +27,7 @@ export function pickKills(
   agents: ReadonlyMap<string, AgentView>,
   isAvailable: (i: Instance) => boolean,
 ): Instance[] {
+  if (count >= candidates.length) return [...candidates];
   const key = spreadKey(spec, agents);
   const crowd = new Map<string, number>();
   for (const i of [...candidates, ...others]) crowd.set(key(i), (crowd.get(key(i)) ?? 0) + 1);

@@ -2,7 +2,7 @@
 // service's constraints and the instances it already has. Used against offers by the scheduler and
 // against the cluster's free resources for a plan's preview. Pure and deterministic.
 import type { PortSpec, ServiceSpec } from '../spec/index.js';
-import { checkConstraint, type PlacedInstance, type Refusal } from './constraints.js';
+import { checkConstraint, fieldValue, PlacedCounts, type PlacedInstance, type Refusal } from './constraints.js';
 import type { AgentView, FreeResources, Instance, PortRange } from './model.js';
 
 /** One placed instance: its agent and the host port for each of the spec's port names. */
@@ -19,7 +19,7 @@ export interface PlacementResult {
 
 type Fit = { ok: true; ports: Record<string, number> } | { ok: false; resource: string; need: number | string; have: number };
 
-/** Takes the spec's ports from free ranges: fixed numbers first, then the lowest free ones. */
+/** Takes the spec's ports from free ranges (sorted): fixed numbers first, then the lowest free ones. */
 function takePorts(ranges: readonly PortRange[], ports: readonly PortSpec[]): Record<string, number> | undefined {
   const used = new Set<number>();
   const out: Record<string, number> = {};
@@ -33,7 +33,7 @@ function takePorts(ranges: readonly PortRange[], ports: readonly PortSpec[]): Re
   for (const p of ports) {
     if (p.number !== undefined) continue;
     let found: number | undefined;
-    for (const r of [...ranges].sort((a, b) => a.begin - b.begin)) {
+    for (const r of ranges) {
       for (let n = r.begin; n <= r.end && found === undefined; n++) if (!used.has(n)) found = n;
       if (found !== undefined) break;
     }
@@ -117,38 +117,47 @@ export function place(spec: ServiceSpec, count: number, agents: readonly AgentVi
   const placed: PlacedInstance[] = existing
     .filter((i) => i.serviceId === spec.id)
     .map((i) => ({ agentId: i.agentId, hostname: byId.get(i.agentId)?.hostname ?? i.hostname, attributes: byId.get(i.agentId)?.attributes ?? {} }));
-  const free = new Map(agents.map((a) => [a.id, a.free]));
+  const free = new Map(agents.map((a) => [a.id, { ...a.free, ports: [...a.free.ports].sort((x, y) => x.begin - y.begin) }]));
+  const counts = new PlacedCounts(spec.constraints.map((c) => c.field), placed);
   // GROUP_BY spreads over the values of agents that can take instances, not of those being emptied.
   const usable = agents.filter((a) => !a.unreachable && !a.draining && !a.underPressure);
+  const knownCache = new Map<string, Set<string>>();
+  const known = (field: string): ReadonlySet<string> => {
+    let values = knownCache.get(field);
+    if (!values) {
+      values = new Set(usable.map((a) => fieldValue(a, field)).filter((v): v is string => v !== undefined));
+      knownCache.set(field, values);
+    }
+    return values;
+  };
+  const score = (a: AgentView): number[] => {
+    const f = free.get(a.id)!;
+    return spec.placement === 'binpack' ? [f.cpus, f.memMb] : [counts.onAgent(a.id), -f.cpus, -f.memMb];
+  };
+  const better = (x: AgentView, y: AgentView): boolean => {
+    const sx = score(x);
+    const sy = score(y);
+    for (let k = 0; k < sx.length; k++) if (sx[k] !== sy[k]) return sx[k]! < sy[k]!;
+    return x.id < y.id;
+  };
   const placements: InstancePlacement[] = [];
   for (let n = 0; n < count; n++) {
     const refusals: Parameters<typeof explain>[0] = [];
-    const candidates: { agent: AgentView; ports: Record<string, number> }[] = [];
+    let best: { agent: AgentView; ports: Record<string, number> } | undefined;
     for (const agent of agents) {
       if (agent.unreachable) { refusals.push('unreachable'); continue; }
       if (agent.draining) { refusals.push('draining'); continue; }
       if (agent.underPressure) { refusals.push('under pressure'); continue; }
-      const refused = spec.constraints.map((c) => checkConstraint(c, agent, placed, usable)).find((r) => r !== undefined);
+      let refused: Refusal | undefined;
+      for (const c of spec.constraints) if ((refused = checkConstraint(c, agent, counts, known))) break;
       if (refused) { refusals.push(refused); continue; }
       const fit = fits(free.get(agent.id)!, spec);
       if (!fit.ok) { refusals.push(fit); continue; }
-      candidates.push({ agent, ports: fit.ports });
+      if (!best || better(agent, best.agent)) best = { agent, ports: fit.ports };
     }
-    if (candidates.length === 0) return { placements, pending: [{ count: count - n, reason: explain(refusals) }] };
-    const held = (id: string) => placed.filter((p) => p.agentId === id).length;
-    const score = (a: AgentView): number[] => {
-      const f = free.get(a.id)!;
-      return spec.placement === 'binpack' ? [f.cpus, f.memMb] : [held(a.id), -f.cpus, -f.memMb];
-    };
-    candidates.sort((x, y) => {
-      const sx = score(x.agent);
-      const sy = score(y.agent);
-      for (let k = 0; k < sx.length; k++) if (sx[k] !== sy[k]) return sx[k]! - sy[k]!;
-      return x.agent.id < y.agent.id ? -1 : x.agent.id > y.agent.id ? 1 : 0;
-    });
-    const best = candidates[0]!;
+    if (!best) return { placements, pending: [{ count: count - n, reason: explain(refusals) }] };
     free.set(best.agent.id, without(free.get(best.agent.id)!, spec, best.ports));
-    placed.push({ agentId: best.agent.id, hostname: best.agent.hostname, attributes: best.agent.attributes });
+    counts.add({ agentId: best.agent.id, hostname: best.agent.hostname, attributes: best.agent.attributes });
     placements.push({ agentId: best.agent.id, ports: best.ports });
   }
   return { placements, pending: [] };
