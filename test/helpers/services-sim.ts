@@ -115,7 +115,9 @@ export class ServicesSim {
     for (const step of plan.steps) {
       if (step.kind === 'kill') {
         const ids = new Set(step.instanceIds);
-        this.instances = this.instances.map((i) => (ids.has(i.id) ? { ...i, state: 'killing' } : i));
+        // A kill cannot reach an instance whose agent is unreachable.
+        const cut = (i: Instance) => this.agents.find((a) => a.id === i.agentId)?.unreachable === true;
+        this.instances = this.instances.map((i) => (ids.has(i.id) && !cut(i) ? { ...i, state: 'killing' } : i));
       } else if (step.kind === 'launch') {
         const spec = this.state.versions.find((v) => v.version === step.version)!.spec;
         const live = this.instances.filter((i) => i.state !== 'killing');

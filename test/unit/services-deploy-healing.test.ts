@@ -104,9 +104,25 @@ t.test('an unreachable agent: its instance is replaced, then killed once the rep
   const first = sim.tick();
   t.equal(first.deployment.available, 1, 'an instance on an unreachable agent does not count');
   t.same(first.steps.map((s) => s.kind), ['launch']);
-  const end = sim.run();
+  const end = sim.run(50, (p) => p.deployment.status === 'stable');
   t.equal(end.deployment.available, 2);
-  t.notOk(sim.instances.some((i) => i.agentId === lostAgent.id && i.state !== 'killing' && i.state !== 'killed'));
+  const ghost = sim.instances.find((i) => i.agentId === lostAgent.id)!;
+  t.same(end.steps, [{ kind: 'kill', instanceIds: [ghost.id], reason: 'moved off its agent (replacement healthy)' }], 'killed once the replacement serves, so it ends if its agent returns');
+});
+
+t.test('an instance stuck on an unreachable agent is killed again and again but does not hold a deployment back', async (t) => {
+  const agents = simAgents(3);
+  const v1 = fillDefaults({ id: '/t/api', instances: 2, container: { image: 'api:1' }, resources: { cpus: 0.5, memMb: 64 } });
+  const sim = new ServicesSim(v1, agents);
+  sim.run();
+  const gone = sim.instances[0]!;
+  // The agent went silent: the framework sees the instance as unreachable, and it stays so.
+  agents.find((a) => a.id === gone.agentId)!.unreachable = true;
+  sim.instances = sim.instances.map((i) => (i.id === gone.id ? { ...i, state: 'unreachable' } : i));
+  sim.apply({ ...v1, container: { ...v1.container, image: 'api:2' } });
+  const end = sim.run(50, (p) => p.state.deployment?.phase === 'succeeded');
+  t.equal(end.state.lastGoodVersion, 2);
+  t.ok(end.steps.some((s) => s.kind === 'kill' && s.instanceIds.includes(gone.id)), 'still asking for it to be killed');
 });
 
 t.test('an agent under pressure is moved off like a draining one', async (t) => {

@@ -78,7 +78,10 @@ export function planService(input: PlanInput): PlanResult {
 
   let d = state.deployment?.phase === 'running' ? state.deployment : undefined;
   const c = classify(mine, agents, isCurrent);
-  const complete = c.keep.length === spec.instances && c.keep.every(isAvailable) && c.movers.length === 0 && c.old.length === 0 && c.killing.length === 0;
+  // Instances on unreachable agents are killed once replaced, but cannot confirm it until their
+  // agent returns or is declared gone; they must not hold a deployment back meanwhile.
+  const reachable = (i: Instance) => i.state !== 'unreachable' && agents.get(i.agentId)?.unreachable !== true;
+  const complete = c.keep.length === spec.instances && c.keep.every(isAvailable) && ![...c.movers, ...c.old, ...c.killing].some(reachable);
 
   if (d && !complete) {
     const waitingOn = (spec.dependencies ?? []).filter((id) => input.dependencies?.find((x) => x.id === id)?.status !== 'stable');
