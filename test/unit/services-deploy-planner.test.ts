@@ -99,7 +99,7 @@ t.test('a plan previews placement and says why instances cannot be placed', asyn
   const s = spec({ instances: 3, constraints: [{ field: 'hostname', operator: 'UNIQUE' }] });
   const agents: AgentView[] = ['A', 'B'].map((id) => ({ id, hostname: id, attributes: {}, free: { cpus: 4, memMb: 1024, diskMb: 0, ports: [{ begin: 1, end: 10 }] }, draining: false, underPressure: false, unreachable: false }));
   const p = planService({ state: newServiceState(s, 0), instances: [], agents, nowMs: 10 });
-  t.same(p.steps, [{ kind: 'launch', version: 1, count: 3, placementHints: { agentIds: ['A', 'B'], avoidAgentIds: [], pending: [{ count: 1, reason: 'UNIQUE hostname: 2 agents already hold an instance' }] } }]);
+  t.same(p.steps, [{ kind: 'launch', version: 1, count: 3, placementHints: { placements: [{ agentId: 'A', ports: { http: 1 } }, { agentId: 'B', ports: { http: 1 } }], avoidAgentIds: [], pending: [{ count: 1, reason: 'UNIQUE hostname: 2 agents already hold an instance' }] } }]);
   t.same(p.reasons, ['1 instance cannot be placed now: UNIQUE hostname: 2 agents already hold an instance']);
   t.match(p.deployment, { status: 'deploying', desired: 3, live: 0, available: 0, minAvailable: 3, maxLive: 6 });
   t.equal(p.wakeAtMs, 600_000, 'plan again at the deadline (600 s after the apply)');

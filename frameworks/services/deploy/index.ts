@@ -23,7 +23,8 @@ export {
 export { DeploymentPhase, canMoveDeployment, isDeploymentOver, moveDeployment } from './deployment-phase.js';
 export { newServiceState, applySpec, needsNewInstances, specOf } from './apply-spec.js';
 export { planService, plannerOptions, type PlanInput, type PlanResult, type PlannerOptions } from './planner.js';
-export { place, type InstancePlacement, type PlacementResult } from './placement.js';
+export { place, reserve, type InstancePlacement, type PlacementResult } from './placement.js';
+export { planServices, type GroupPlanInput } from './plan-group.js';
 export { checkConstraint, fieldValue, PlacedCounts, type PlacedInstance, type Refusal } from './constraints.js';
 export { backoffDelayMs, crashLoop, freshBackoff, updateBackoff, type BackoffOptions } from './restart-backoff.js';
 export { capacityBounds, classify, decideRolling, isOnBadAgent, type Classified, type RollingDecision } from './rolling.js';

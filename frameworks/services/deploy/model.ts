@@ -147,8 +147,8 @@ export type WaitCondition =
 
 /** Where a launch should go, as previewed against the agents the planner was given. */
 export interface PlacementHints {
-  /** Agents the preview picked, one per instance that fits (possibly repeated). */
-  agentIds: string[];
+  /** Where the preview put each instance that fits: the agent and the ports it would take. */
+  placements: { agentId: string; ports: Record<string, number> }[];
   /** Agents that must not get new instances (draining, under pressure, unreachable). */
   avoidAgentIds: string[];
   /** Instances the preview could not place, with why. */

@@ -162,3 +162,16 @@ export function place(spec: ServiceSpec, count: number, agents: readonly AgentVi
   }
   return { placements, pending: [] };
 }
+
+/**
+ * The agents with what `placements` of `spec` take subtracted from their free resources, so that
+ * previews for several services (or several launches) never book the same resources twice.
+ */
+export function reserve(agents: readonly AgentView[], spec: ServiceSpec, placements: readonly InstancePlacement[]): AgentView[] {
+  const free = new Map(agents.map((a) => [a.id, a.free]));
+  for (const p of placements) {
+    const f = free.get(p.agentId);
+    if (f) free.set(p.agentId, without(f, spec, p.ports));
+  }
+  return agents.map((a) => ({ ...a, free: free.get(a.id)! }));
+}

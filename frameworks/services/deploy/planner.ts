@@ -135,7 +135,7 @@ export function planService(input: PlanInput): PlanResult {
     const stay = mine.filter((i) => !isTerminal(i.state) && !killed.has(i.id) && i.state !== 'killing');
     const preview = place(spec, r.launch, input.agents, stay);
     const avoid = input.agents.filter((a) => a.draining || a.underPressure || a.unreachable).map((a) => a.id);
-    steps.push({ kind: 'launch', version: state.targetVersion, count: r.launch, placementHints: { agentIds: preview.placements.map((p) => p.agentId), avoidAgentIds: avoid, pending: preview.pending } });
+    steps.push({ kind: 'launch', version: state.targetVersion, count: r.launch, placementHints: { placements: preview.placements, avoidAgentIds: avoid, pending: preview.pending } });
     for (const p of preview.pending) reasons.push(`${p.count} instance${p.count === 1 ? '' : 's'} cannot be placed now: ${p.reason}`);
   }
   if (looping) status = 'crash-looping';
