@@ -102,7 +102,7 @@ export interface Deployment {
   phase: DeploymentPhase;
   startedAtMs: number;
   deadlineMs: number;
-  /** How many steps the planner has handed out for it. */
+  /** How many launch and kill steps plans have handed out for it (0: it has not started). */
   stepsDone: number;
   /** Set when a newer apply replaced this deployment before it finished. */
   supersededBy?: number;
@@ -155,7 +155,10 @@ export interface PlacementHints {
   pending: { count: number; reason: string }[];
 }
 
-/** One thing the scheduler should do; a plan is a list of them. */
+/**
+ * One thing the scheduler should do; a plan is a list of them. Steps are not cumulative: a launch
+ * asks for `count` instances beyond those observed now, and the next plan's launch replaces it.
+ */
 export type Step =
   | { kind: 'launch'; version: number; count: number; placementHints: PlacementHints }
   | { kind: 'kill'; instanceIds: string[]; reason: string }
