@@ -9,6 +9,7 @@ import {
   newServiceState,
   pickKills,
   planService,
+  pruneVersions,
   type AgentView,
   type Instance,
   type ServiceInput,
@@ -121,4 +122,17 @@ t.test('deployment phases: only a running deployment moves, and only to an endin
   t.notOk(canMoveDeployment('succeeded', 'running'));
   t.notOk(canMoveDeployment('rolled-back', 'failed'));
   t.throws(() => moveDeployment({ phase: 'failed' as const }, 'succeeded'), /illegal deployment move failed -> succeeded/);
+});
+
+t.test('applying another service\'s spec is a bug; old versions nothing needs can be pruned', async (t) => {
+  t.throws(() => applySpec(newServiceState(spec(), 0), spec({ id: '/t/other' }), 1), /spec \/t\/other applied to service \/t\/web/);
+  let s = newServiceState(spec(), 0);
+  for (let k = 2; k <= 30; k++) s = applySpec(s, image(spec(), `web:${k}`), k);
+  // Nothing succeeded, the history holds the newest 20 superseded deployments.
+  const kept = pruneVersions(s, [{ serviceId: '/t/web', version: 3 }], 5);
+  t.ok(kept.versions.some((v) => v.version === 3), 'an observed instance keeps its version');
+  t.ok(kept.versions.some((v) => v.version === 30), 'the target stays');
+  t.notOk(kept.versions.some((v) => v.version === 2), 'version 2 is needed by nothing');
+  t.ok(kept.versions.length < s.versions.length);
+  t.equal(pruneVersions(kept, [{ serviceId: '/t/web', version: 3 }], 5), kept, 'pruning again changes nothing');
 });

@@ -39,9 +39,11 @@ export function withHistory(state: ServiceState, d: Deployment): Deployment[] {
  * Applies a new spec: a new version becomes the target and a deployment to it starts. A deployment
  * still running is marked superseded by the new version and moved to the history; the rollback
  * target stays the last version that deployed successfully. A spec equal to the target (after
- * defaults) changes nothing and returns `state` itself. Restart backoff starts afresh.
+ * defaults) changes nothing and returns `state` itself. Restart backoff starts afresh. Throws
+ * when the spec's id is another service's (a caller's bug).
  */
 export function applySpec(state: ServiceState, spec: ServiceSpec, nowMs: number): ServiceState {
+  if (spec.id !== state.id) throw new Error(`spec ${spec.id} applied to service ${state.id}`);
   const target = specOf(state, state.targetVersion);
   if (diffServiceSpec(target.spec, spec).length === 0) return state;
   const version = Math.max(...state.versions.map((v) => v.version)) + 1;
@@ -70,4 +72,22 @@ export function specOf(state: ServiceState, version: number): ServiceState['vers
   const v = state.versions.find((x) => x.version === version);
   if (!v) throw new Error(`service ${state.id} has no version ${version}`);
   return v;
+}
+
+/**
+ * Drops spec versions nothing needs any more: not the target, not the last good version, not the
+ * version (or configuration) of an observed instance or of a deployment in the history, and not
+ * among the newest `keep`. Versions are never renumbered.
+ */
+export function pruneVersions(state: ServiceState, instances: readonly { serviceId: string; version: number }[], keep = 10): ServiceState {
+  const needed = new Set<number>([state.targetVersion, ...(state.lastGoodVersion !== undefined ? [state.lastGoodVersion] : [])]);
+  for (const i of instances) if (i.serviceId === state.id) needed.add(i.version);
+  for (const d of [...state.history, ...(state.deployment ? [state.deployment] : [])]) {
+    needed.add(d.toVersion);
+    if (d.fromVersion !== undefined) needed.add(d.fromVersion);
+  }
+  for (const v of state.versions) if (needed.has(v.version)) needed.add(v.configVersion);
+  const newest = new Set(state.versions.slice(-keep).map((v) => v.version));
+  const versions = state.versions.filter((v) => needed.has(v.version) || newest.has(v.version));
+  return versions.length === state.versions.length ? state : { ...state, versions };
 }
