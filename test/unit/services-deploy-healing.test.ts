@@ -134,3 +134,19 @@ t.test('an agent under pressure is moved off like a draining one', async (t) => 
   sim.run();
   t.same(sim.instances.filter((i) => i.state === 'running').map((i) => i.agentId), [agents.find((a) => a !== busy)!.id]);
 });
+
+t.test('a drained agent with nowhere to move to: the instance stays and the plan says why', async (t) => {
+  const agents = simAgents(3);
+  const sim = new ServicesSim(spec({ constraints: [{ field: 'hostname', operator: 'UNIQUE' }] }), agents);
+  sim.run();
+  agents[0]!.draining = true;
+  let plan = sim.tick();
+  for (let k = 0; k < 5; k++) plan = sim.tick();
+  t.ok(sim.instances.some((i) => i.agentId === 'a1' && i.state === 'running'), 'not killed without a replacement');
+  t.ok(plan.reasons.includes('1 instance cannot be placed now: UNIQUE hostname: 2 agents already hold an instance; 1 agent is draining'), plan.reasons.join('; '));
+  t.equal(plan.deployment.status, 'recovering');
+  agents.push(...simAgents(4).slice(3));
+  const end = sim.run();
+  t.same(sim.instances.filter((i) => i.state === 'running').map((i) => i.agentId).sort(), ['a2', 'a3', 'a4']);
+  t.equal(end.deployment.status, 'stable');
+});
