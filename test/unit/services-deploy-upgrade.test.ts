@@ -149,3 +149,18 @@ t.test('minimumHealthCapacity 1 with maximumOverCapacity 0 still progresses, one
   const end = sim.run();
   t.equal(end.state.lastGoodVersion, 2);
 });
+
+t.test('UNIQUE hostname on as many agents as instances: an upgrade needs a floor below n', async (t) => {
+  const unique = (mHC: number) => spec({ instances: 5, constraints: [{ field: 'hostname', operator: 'UNIQUE' }], upgradeStrategy: { minimumHealthCapacity: mHC, maximumOverCapacity: 1 } });
+  const stuck = steady(unique(1));
+  stuck.apply({ ...unique(1), container: { ...unique(1).container, image: 'web:2' } });
+  const p = stuck.tick();
+  t.same(p.reasons, ['5 instances cannot be placed now: UNIQUE hostname: 5 agents already hold an instance']);
+  t.notOk(p.steps.some((s) => s.kind === 'kill'), 'a floor of 5 kills nothing');
+  const moving = steady(unique(0.8));
+  moving.apply({ ...unique(0.8), container: { ...unique(0.8).container, image: 'web:2' } });
+  moving.onStep = (s) => t.ok(s.healthy() >= 4, `tick ${s.ticks}: ${s.healthy()} healthy`);
+  const end = moving.run();
+  t.equal(end.state.lastGoodVersion, 2);
+  t.equal(new Set(moving.of(2).filter((i) => i.state === 'running').map((i) => i.hostname)).size, 5, 'one per host again');
+});
