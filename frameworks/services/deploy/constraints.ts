@@ -50,6 +50,7 @@ export class PlacedCounts {
     for (const p of placed) this.add(p);
   }
 
+  /** Counts one more instance where `p` sits. */
   add(p: PlacedInstance): void {
     this.#least.clear();
     this.#perAgent.set(p.agentId, (this.#perAgent.get(p.agentId) ?? 0) + 1);
@@ -87,6 +88,7 @@ export class PlacedCounts {
     return least;
   }
 
+  /** Instances on the agent. */
   onAgent(agentId: string): number {
     return this.#perAgent.get(agentId) ?? 0;
   }
