@@ -39,6 +39,22 @@ export default tseslint.config(
     },
   },
   {
+    // The services deployment planner is pure too: a snapshot and nowMs in, steps out
+    // (docs/services-deployments.md). Repeats the services boundary, since this rule replaces it.
+    files: ['frameworks/services/deploy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'ws', 'redis', 'dockerode', 'pino'], message: 'the planner is pure: no I/O (docs/services-deployments.md).' },
+        { group: ours('master', 'agent', 'cli', 'batch'), message: 'frameworks/services imports the sdk and protocol/ only (docs/architecture.md).' },
+      ] }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch', 'process'],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'the planner takes nowMs.' },
+        { object: 'Math', property: 'random', message: 'the planner is deterministic.' },
+      ],
+    },
+  },
+  {
     // CLI, examples, benches and tests print to the terminal on purpose.
     files: ['cli/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
