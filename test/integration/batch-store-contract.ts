@@ -19,7 +19,7 @@ export function sampleJob(id = '/render'): JobSpec {
 }
 
 export function sampleRun(runId: string, jobId = '/render', seq = 1): RunRecord {
-  return { runId, jobId, seq, params: { day: '2026-12-01' }, createdMs: 1_000, scheduledMs: undefined, workflowRunId: undefined, state: 'pending', reason: 'waiting for resources', outcome: undefined };
+  return { runId, jobId, spec: sampleJob(jobId), seq, params: { day: '2026-12-01' }, createdMs: 1_000, scheduledMs: undefined, workflowRunId: undefined, state: 'pending', reason: 'waiting for resources', outcome: undefined };
 }
 
 export function batchStoreContract(t: Test, open: BatchStoreFactory): void {

@@ -24,6 +24,8 @@ export type RunEvent =
 export interface RunRecord {
   runId: string;
   jobId: string;
+  /** The job as it was when the run started: a job submitted again later does not change a run. */
+  spec: JobSpec;
   /** Place in line, for first come, first served among equal priorities. */
   seq: number;
   params: Record<string, string>;
