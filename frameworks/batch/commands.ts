@@ -111,7 +111,13 @@ export class BatchCommands {
   /** A run with its task attempts, or a workflow run with its nodes. */
   async getRun(runId: string): Promise<Result<{ run: RunRecord; tasks: TaskView[] } | { workflow: WorkflowRunRecord }>> {
     const record = this.#s.live.get(runId)?.record ?? (await this.#s.store.getRun(runId));
-    if (record) return { ok: true, run: record, tasks: tasksOf(await this.#s.store.runEvents(runId)) };
+    if (record) {
+      const tasks = tasksOf(await this.#s.store.runEvents(runId));
+      // The tracker's record knows more than the events (a kill for a deadline, not just "killed").
+      const attempts = new Map((record.outcome?.attempts ?? []).map((a) => [a.taskId, a]));
+      for (const task of tasks) task.result = attempts.get(task.taskId)?.result ?? task.result;
+      return { ok: true, run: record, tasks };
+    }
     const wf = this.#s.workflows.active.get(runId) ?? (await this.#s.store.getWorkflowRun(runId));
     if (wf) return { ok: true, workflow: wf };
     return refuse(CommandError.NOT_FOUND, `no run ${runId}`, 'runId');
