@@ -81,8 +81,9 @@ export class Cron {
     this.nextWakeMs = next;
   }
 
-  /** Recomputes the next wake after jobs changed. */
+  /** Recomputes the next wake after jobs changed, and sets the timer for it. */
   refresh(): void {
     this.#recompute(this.#s.clock.now());
+    this.#s.arm();
   }
 }

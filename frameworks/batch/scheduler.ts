@@ -105,7 +105,7 @@ export class BatchScheduler {
     await this.exclusive(() => this.workflows.advanceAll());
     this.#driver = this.#d.connect(this.#frameworkId);
     this.#loop = this.#consume(this.#driver);
-    await this.exclusive(async () => this.#arm());
+    await this.exclusive(async () => this.arm());
   }
 
   async stop(): Promise<void> {
@@ -217,7 +217,7 @@ export class BatchScheduler {
     for (const h of plan.held) this.#log.debug(h, 'held');
     this.#decline(plan.decline, this.#hasWork(now) ? REFUSE_WAITING_S : REFUSE_IDLE_S);
     this.askForOffers(false);
-    this.#arm();
+    this.arm();
   }
 
   #decline(offerIds: string[], refuseSeconds: number): void {
@@ -257,7 +257,7 @@ export class BatchScheduler {
     this.#kill(run, effects.kill);
     if (run.finished) await this.#finished(run);
     this.askForOffers(false);
-    this.#arm();
+    this.arm();
   }
 
   #kill(run: LiveRun, taskIds: readonly string[]): void {
@@ -327,7 +327,7 @@ export class BatchScheduler {
   }
 
   /** Sets the timer for the next deadline, backoff end or cron time. */
-  #arm(): void {
+  arm(): void {
     if (this.#stopped) return;
     const now = this.#d.clock.now();
     const times = [...this.live.values()].map((r) => r.tracker.nextWakeMs(now)).filter((t): t is number => t !== undefined);
@@ -346,7 +346,7 @@ export class BatchScheduler {
     await this.#tickAll(now);
     await this.cron.fire(now);
     this.askForOffers(true);
-    this.#arm();
+    this.arm();
   }
 
   // --- runs, for the API, workflows and cron --------------------------------------------------
@@ -364,7 +364,7 @@ export class BatchScheduler {
     for (const r of records) this.live.set(r.runId, new LiveRun(r.spec, r, this.#log));
     if (records.length > 0) {
       this.askForOffers(true);
-      this.#arm();
+      this.arm();
     }
   }
 
