@@ -128,6 +128,7 @@ export class BatchScheduler {
       if (this.#stopped) break;
       await this.exclusive(() => this.#handle(e)).catch((err: unknown) => this.#log.error({ err, event: e.type }, 'batch event failed'));
     }
+    if (!this.#stopped) this.#log.error({}, 'the connection to the master ended for good (torn down, or refused); runs wait');
   }
 
   async #handle(e: BatchEvent): Promise<void> {
@@ -226,12 +227,15 @@ export class BatchScheduler {
     this.#driver?.decline(offerIds, refuseSeconds).catch(() => undefined);
   }
 
-  /** A launch the master refused never ran: its attempt fails with the master's reason. */
+  /**
+   * A launch the master refused never ran. The master refuses an accept for its offers (gone,
+   * rescinded, not ours) and reports a bad task as TASK_ERROR instead, so this is no fault of the
+   * task's: the index is launched again at no cost to its retries.
+   */
   async #launchRefused(tasks: BatchLaunch[], err: unknown): Promise<void> {
     const now = this.#d.clock.now();
-    for (const t of tasks) {
-      await this.#ended(t.taskId, { kind: 'failed', message: `launch refused: ${(err as Error).message}` }, now);
-    }
+    this.#log.warn({ tasks: tasks.map((t) => t.taskId), err: (err as Error).message }, 'launch refused; launching again');
+    for (const t of tasks) await this.#ended(t.taskId, { kind: 'preempted', message: `launch refused: ${(err as Error).message}` }, now);
   }
 
   async #update(status: BatchStatus): Promise<void> {
@@ -268,6 +272,7 @@ export class BatchScheduler {
 
   async #finished(run: LiveRun): Promise<void> {
     this.live.delete(run.record.runId);
+    if (run.gangId) this.#driver?.cancelGang(run.gangId).catch(() => undefined);
     this.#log.info({ runId: run.record.runId, jobId: run.record.jobId, state: run.record.state, reason: run.record.reason }, 'run finished');
     if (run.record.workflowRunId) await this.workflows.advance(run.record.workflowRunId);
     await this.cron.prune(run.record.jobId);
