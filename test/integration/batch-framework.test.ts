@@ -70,3 +70,18 @@ void t.test('a task past its deadline is killed and reported so', async (t) => {
   });
   t.equal(tasks.length, 1);
 });
+
+void t.test('a run past its deadline ends deadline-exceeded and its tasks are killed', async (t) => {
+  const { master } = await testCluster(t, 'process', { agents: 1 });
+  const fw = await testBatch(t, master.url);
+  await submit(fw, { id: '/long', command: 'sleep 60', resources: { cpus: 0.1, memMb: 16 }, parallelism: 2, deadlineSeconds: 1 });
+  const { runId } = await runNow(fw, '/long');
+  const run = await finished(fw, runId, 30_000);
+  t.equal(run.state, 'deadline-exceeded');
+  t.match(run.reason, /did not finish within deadlineSeconds \(1\)/);
+  const tasks = await until('both tasks killed', async () => {
+    const list = await masterTasks(master.httpUrl, runId);
+    return list.length === 2 && list.every((x) => x.state === 'KILLED') ? list : undefined;
+  });
+  t.equal(tasks.length, 2);
+});
