@@ -62,6 +62,14 @@ function paramsOf(value: unknown): Record<string, string> {
   return params as Record<string, string>;
 }
 
+/** A call that takes no body: nothing, or `{}`. */
+function noBody(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length > 0) {
+    const field = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value)[0]! : 'body';
+    throw new HttpError('BAD_REQUEST', 'this call takes no body (or {})', field);
+  }
+}
+
 /** A job submission: the job file's text (YAML or JSON) as the body, or `{ "spec": "<text>" }`. */
 function specText(req: IncomingMessage, text: string): string {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -114,13 +122,13 @@ export async function startBatchHttpApi(commands: BatchCommands, options: { port
       return [200, view];
     } },
     { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/cancel$/, handle: async (req, [id]) => {
-      paramsOf(json(await body(req)));
+      noBody(json(await body(req)));
       const r = await commands.cancel(id!);
       if (!r.ok) throw fromRefusal(r);
       return [200, { run: r.run }];
     } },
     { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/rerun$/, handle: async (req, [id], url) => {
-      paramsOf(json(await body(req)));
+      noBody(json(await body(req)));
       const from = url.searchParams.get('from');
       if (!from) throw new HttpError('BAD_REQUEST', 'from must name the job to re-run from (?from=/a/job)', 'from');
       const r = await commands.rerun(id!, from);
