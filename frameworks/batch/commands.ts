@@ -39,6 +39,12 @@ export class BatchCommands {
     return this.#s.exclusive(async () => {
       const parsed = parseJobs(text);
       if (!parsed.ok) return { ...refuse(CommandError.BAD_REQUEST, parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; '), parsed.problems[0]?.path ?? ''), problems: parsed.problems };
+      const roles = this.#s.roles;
+      const wrongRole = parsed.jobs.findIndex((j) => !roles.includes(j.role));
+      if (wrongRole >= 0) {
+        const field = parsed.jobs.length > 1 ? `jobs[${wrongRole}].role` : 'role';
+        return refuse(CommandError.BAD_REQUEST, `role ${parsed.jobs[wrongRole]!.role} is not one of the framework's roles (${roles.join(', ')})`, field);
+      }
       const merged = new Map(this.#s.jobs);
       for (const j of parsed.jobs) merged.set(j.id, j);
       const graph = buildWorkflow([...merged.values()].map((j) => ({ id: j.id, dependsOn: j.dependsOn })));

@@ -14,6 +14,7 @@ interface Config {
   host: string;
   port: number;
   name: string;
+  roles: string[];
   failoverTimeoutMs: number;
   logLevel: string;
 }
@@ -24,7 +25,7 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
     args: argv,
     options: {
       master: { type: 'string' }, redis: { type: 'string' }, 'key-prefix': { type: 'string' }, host: { type: 'string' },
-      port: { type: 'string' }, name: { type: 'string' }, 'failover-timeout-ms': { type: 'string' }, 'log-level': { type: 'string' },
+      port: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, 'failover-timeout-ms': { type: 'string' }, 'log-level': { type: 'string' },
     },
     strict: true,
   });
@@ -42,7 +43,7 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return {
     masterUrl, redisUrl, keyPrefix: f['key-prefix'] ?? env.BERTH_BATCH_KEY_PREFIX, host: f.host ?? env.BERTH_BATCH_HOST ?? '127.0.0.1',
-    port, name: f.name ?? 'batch', failoverTimeoutMs, logLevel,
+    port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel,
   };
 }
 
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     log.warn('no --redis: jobs and runs are kept in memory and lost when this process ends');
     store = new MemoryBatchStore();
   }
-  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, failoverTimeoutMs: c.failoverTimeoutMs, log });
+  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -39,6 +39,8 @@ export interface SchedulerDeps {
   clock: Clock;
   timers: Timers;
   log: BatchLog;
+  /** The roles the framework subscribes with; a job of another role is refused at submit. */
+  roles: readonly string[];
 }
 
 /** How long declined offers stay away while work waits for room, and while none waits. */
@@ -81,6 +83,10 @@ export class BatchScheduler {
 
   get log(): BatchLog {
     return this.#log;
+  }
+
+  get roles(): readonly string[] {
+    return this.#d.roles;
   }
 
   get frameworkId(): string | undefined {

@@ -15,7 +15,8 @@ export interface StartBatchFrameworkOptions {
   /** How long the master keeps the tasks while this process is away (default 1 week). */
   failoverTimeoutMs?: number;
   name?: string;
-  role?: string;
+  /** The roles to subscribe with (default `['*']`); jobs must use one of them. */
+  roles?: string[];
   clock?: Clock;
   timers?: Timers;
   log: BatchLog & { child?(bindings: object): BatchLog };
@@ -34,15 +35,16 @@ export interface BatchFramework {
 
 export async function startBatchFramework(options: StartBatchFrameworkOptions): Promise<BatchFramework> {
   const log = options.log.child?.({ component: 'batch' }) ?? options.log;
+  const roles = options.roles && options.roles.length > 0 ? [...options.roles] : ['*'];
   const connect = options.connect ?? ((frameworkId) => sdkDriver({
     masterUrl: options.masterUrl,
     frameworkId,
     name: options.name ?? 'batch',
-    roles: [options.role ?? '*'],
+    roles,
     failoverTimeoutMs: options.failoverTimeoutMs ?? 7 * 24 * 3600_000,
     log,
   }));
-  const scheduler = new BatchScheduler({ store: options.store, connect, clock: options.clock ?? { now: () => Date.now() }, timers: options.timers ?? realTimers, log });
+  const scheduler = new BatchScheduler({ store: options.store, connect, clock: options.clock ?? { now: () => Date.now() }, timers: options.timers ?? realTimers, log, roles });
   await scheduler.start();
   const commands = new BatchCommands(scheduler);
   let api;

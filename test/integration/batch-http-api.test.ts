@@ -35,6 +35,8 @@ void t.test('the batch HTTP API', async (t) => {
     const rules = (bad.body.problems as { path: string; rule: string }[]).map((p) => `${p.path} ${p.rule}`);
     t.ok(rules.includes('resources.cpus minimum'), rules.join(', '));
     t.ok(rules.some((r) => r.endsWith('unknown-field')), rules.join(', '));
+    const wrongRole = await call('POST', '/api/v1/jobs', JSON.stringify({ id: '/gpu', command: 'x', resources: { cpus: 1, memMb: 16 }, role: 'gpu' }));
+    t.match(wrongRole, { status: 400, body: { code: 'BAD_REQUEST', field: 'role' } });
     const notJson = await call('POST', '/api/v1/jobs', '{"id": ', 'application/json');
     t.equal(notJson.status, 400);
     const wrongType = await call('POST', '/api/v1/jobs', 'x', 'image/png');

@@ -13,7 +13,7 @@ import { until } from '../helpers/poll.js';
 const START = Date.parse('2026-12-01T00:00:30Z');
 
 async function boot(t: Test, store: MemoryBatchStore, timers: FakeTimers, driver = new FakeDriver()) {
-  const scheduler = new BatchScheduler({ store, connect: () => driver, clock: timers, timers, log: testLogger() });
+  const scheduler = new BatchScheduler({ store, connect: () => driver, clock: timers, timers, log: testLogger(), roles: ['*'] });
   await scheduler.start();
   t.teardown(() => scheduler.stop());
   driver.push({ type: 'subscribed', frameworkId: 'fw-1' });
