@@ -105,3 +105,27 @@ void t.test('cron runs start at their time on the injected clock; Forbid skips w
   t.equal((await store.listRuns()).length, 1, 'Forbid: no second run while the first is pending');
   t.equal((await store.listCursors())[0]!.lastScheduledMs, Date.parse('2026-12-01T00:10:00Z'), 'the skipped time counts as handled');
 });
+
+void t.test('cron Replace cancels the active run for the new one; history keeps failedHistoryLimit', async (t) => {
+  const store = new MemoryBatchStore();
+  const timers = new FakeTimers();
+  timers.nowMs = START;
+  const { commands } = await boot(t, store, timers);
+  await commands.submit(job({ schedule: { cron: '*/5 * * * *', concurrencyPolicy: 'Replace', failedHistoryLimit: 1 } }));
+  const at = (hhmm: string) => Date.parse(`2026-12-01T00:${hhmm}:01Z`) - timers.nowMs;
+  await timers.advance(at('05'));
+  await until('run 1', async () => (await store.listRuns()).length === 1);
+  const [first] = await store.listRuns();
+  await timers.advance(at('10'));
+  await until('run 2', async () => (await store.listRuns()).length === 2);
+  const replaced = await store.getRun(first!.runId);
+  t.equal(replaced?.state, 'cancelled');
+  t.match(replaced?.reason, /replaced by the run due at 2026-12-01T00:10:00.000Z/);
+  await timers.advance(at('15'));
+  await until('run 3, run 1 forgotten', async () => {
+    const runs = await store.listRuns();
+    return runs.length === 2 && !runs.some((r) => r.runId === first!.runId);
+  });
+  const states = (await store.listRuns()).sort((a, b) => a.seq - b.seq).map((r) => r.state);
+  t.same(states, ['cancelled', 'pending'], 'the newest failure and the active run are kept');
+});
