@@ -31,7 +31,7 @@ void t.test('kill -9 of the framework during a 50-task job: restarted, exactly 5
   const first = spawnBatch(t, args);
   await until('the batch API answers', async () => (await fetch(`${api}/api/v1/jobs`).catch(() => undefined))?.ok, 20_000);
 
-  const job = { id: '/frames', command: 'sleep 0.3; echo frame $BERTH_TASK_INDEX', resources: { cpus: 0.1, memMb: 16 }, parallelism: 10, completions: 50 };
+  const job = { id: '/frames', command: 'sleep 1; echo frame $BERTH_TASK_INDEX', resources: { cpus: 0.1, memMb: 16 }, parallelism: 10, completions: 50 };
   t.equal((await fetch(`${api}/api/v1/jobs`, { method: 'POST', body: JSON.stringify(job), headers: { 'content-type': 'application/json' } })).status, 201);
   const started = (await (await fetch(`${api}/api/v1/jobs/${encodeURIComponent('/frames')}/runs`, { method: 'POST' })).json()) as { runId: string };
   const runId = started.runId;
