@@ -2,6 +2,7 @@
 // start, cancel and re-run runs, and read them back. Each command runs inside the scheduler's
 // exclusive section and answers only after its change is written. Expected refusals are values.
 import { buildWorkflow } from './dag.js';
+import { upcoming } from './schedule.js';
 import type { BatchScheduler } from './scheduler.js';
 import { checkParameterValues, parseJobs, type JobSpec, type SpecProblem } from './spec/index.js';
 import type { RunEvent, RunRecord, StoredJob, WorkflowRunRecord } from './store/index.js';
@@ -68,6 +69,14 @@ export class BatchCommands {
 
   getJob(id: string): JobSpec | undefined {
     return this.#s.jobs.get(id);
+  }
+
+  /** The job's next scheduled times (none without a schedule), from the later of now and its cursor. */
+  nextRuns(id: string, count: number): number[] {
+    const job = this.#s.jobs.get(id);
+    if (!job?.schedule) return [];
+    const cursor = this.#s.cron.cursors.get(id);
+    return upcoming(job.schedule, Math.max(this.#s.clock.now(), cursor?.lastScheduledMs ?? 0), count);
   }
 
   /** Deletes a job; its active runs are cancelled. Refused while other jobs depend on it. */

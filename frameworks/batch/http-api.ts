@@ -108,7 +108,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: { port
     { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
       const job = commands.getJob(id!);
       if (!job) throw new HttpError('NOT_FOUND', `no job ${id}`, 'id');
-      return [200, { job }];
+      return [200, { job, nextRunsMs: commands.nextRuns(id!, 3) }];
     } },
     { method: 'DELETE', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
       const r = await commands.deleteJob(id!);

@@ -25,6 +25,12 @@ void t.test('the batch HTTP API', async (t) => {
     const one = await call('GET', `/api/v1/jobs/${encodeURIComponent('/hello')}`);
     t.equal(one.status, 200);
     t.equal((one.body.job as { id: string }).id, '/hello');
+    t.same(one.body.nextRunsMs, [], 'no schedule, no next runs');
+    await call('POST', '/api/v1/jobs', JSON.stringify({ id: '/cron', command: 'true', resources: { cpus: 0.1, memMb: 16 }, schedule: { cron: '@yearly' } }));
+    const cron = await call('GET', `/api/v1/jobs/${encodeURIComponent('/cron')}`);
+    const next = cron.body.nextRunsMs as number[];
+    t.equal(next.length, 3);
+    t.ok(next.every((ms) => new Date(ms).toISOString().endsWith('-01-01T00:00:00.000Z')), 'each on the first of January');
   });
 
   void t.test('a spec with problems is answered 400 with every problem', async (t) => {
