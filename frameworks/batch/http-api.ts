@@ -2,6 +2,7 @@
 // checked before anything is done; errors are {code, message, field} with the status from STATUS.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { MAX_SPEC_BYTES } from './spec/index.js';
 import type { BatchCommands, Refusal } from './commands.js';
 import type { BatchLog } from './scheduler.js';
@@ -86,7 +87,7 @@ function specText(req: IncomingMessage, text: string): string {
 
 type Handler = (req: IncomingMessage, m: string[], url: URL) => Promise<[number, unknown]>;
 
-export async function startBatchHttpApi(commands: BatchCommands, options: { port: number; host: string; log: BatchLog }): Promise<BatchHttpApi> {
+export async function startBatchHttpApi(commands: BatchCommands, options: { port: number; host: string; log: BatchLog; metrics?: Registry }): Promise<BatchHttpApi> {
   const routes: { method: string; path: RegExp; handle: Handler }[] = [
     { method: 'POST', path: /^\/api\/v1\/jobs$/, handle: async (req) => {
       const r = await commands.submit(specText(req, await body(req)));
@@ -144,6 +145,14 @@ export async function startBatchHttpApi(commands: BatchCommands, options: { port
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://batch');
+    if (req.method === 'GET' && url.pathname === '/metrics' && options.metrics) {
+      const registry = options.metrics;
+      void registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      }, (err: unknown) => send(res, 500, { code: 'INTERNAL', message: (err as Error).message, field: '' }));
+      return;
+    }
     const path = decodeURIComponent(url.pathname);
     const matching = routes.filter((r) => r.path.test(path));
     const route = matching.find((r) => r.method === req.method);

@@ -65,6 +65,8 @@ export class BatchScheduler {
   #declined = false;
   #stopped = false;
   #loop: Promise<void> | undefined;
+  /** Tallies since this process started, for metrics. */
+  readonly counters = { launches: 0, taskEnds: 0, runsFinished: 0, declinedOffers: 0 };
 
   constructor(deps: SchedulerDeps) {
     this.#d = deps;
@@ -216,6 +218,7 @@ export class BatchScheduler {
     }
     for (const run of touched) if (run.job.gang) run.gangId = undefined;
     for (const l of launches) {
+      this.counters.launches += l.tasks.length;
       this.#log.debug({ tasks: l.tasks.map((t) => t.taskId) }, 'launching');
       this.#driver?.launch(l.offerIds, l.tasks).catch((err: unknown) => {
         if (this.#driver?.refused(err)) void this.exclusive(() => this.#launchRefused(l.tasks, err)).catch(() => undefined);
@@ -229,6 +232,7 @@ export class BatchScheduler {
 
   #decline(offerIds: string[], refuseSeconds: number): void {
     if (offerIds.length === 0) return;
+    this.counters.declinedOffers += offerIds.length;
     this.#declined = true;
     this.#driver?.decline(offerIds, refuseSeconds).catch(() => undefined);
   }
@@ -263,6 +267,7 @@ export class BatchScheduler {
     const event: RunEvent = { type: 'end', taskId, end, atMs: now };
     const effects = run.apply(event);
     await this.commit({ events: [{ runId: run.record.runId, events: [event] }], runs: [run.record] }, [run]);
+    this.counters.taskEnds++;
     if (end.kind !== 'succeeded') this.#log.info({ runId: run.record.runId, taskId, end }, 'task ended');
     this.#kill(run, effects.kill);
     if (run.finished) await this.#finished(run);
@@ -278,6 +283,7 @@ export class BatchScheduler {
 
   async #finished(run: LiveRun): Promise<void> {
     this.live.delete(run.record.runId);
+    this.counters.runsFinished++;
     if (run.gangId) this.#driver?.cancelGang(run.gangId).catch(() => undefined);
     this.#log.info({ runId: run.record.runId, jobId: run.record.jobId, state: run.record.state, reason: run.record.reason }, 'run finished');
     if (run.record.workflowRunId) await this.workflows.advance(run.record.workflowRunId);

@@ -3,6 +3,7 @@
 import type { Clock } from './clock.js';
 import { BatchCommands } from './commands.js';
 import { startBatchHttpApi } from './http-api.js';
+import { batchMetrics } from './metrics.js';
 import { BatchScheduler, realTimers, type BatchLog, type Timers } from './scheduler.js';
 import { sdkDriver, type BatchDriver } from './sdk-adapter.js';
 import type { BatchStore } from './store/index.js';
@@ -49,7 +50,7 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
   const commands = new BatchCommands(scheduler);
   let api;
   try {
-    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log });
+    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, metrics: batchMetrics(scheduler) });
   } catch (err) {
     await scheduler.stop();
     throw err;

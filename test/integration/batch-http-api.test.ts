@@ -87,6 +87,9 @@ void t.test('the batch HTTP API', async (t) => {
     t.match(await call('GET', '/api/v1/nothing'), { status: 404, body: { field: 'path' } });
     t.match(await call('POST', '/api/v1/runs/run-nope/rerun'), { status: 400, body: { field: 'from' } });
     t.match(await call('POST', '/api/v1/runs/run-nope/rerun?from=/a'), { status: 404 });
+    const metrics = await (await fetch(`${fw.url}/metrics`)).text();
+    t.match(metrics, /berth_batch_task_launches_total [1-9]/);
+    t.match(metrics, /berth_batch_runs_finished_total [1-9]/);
     t.match(await call('POST', '/api/v1/runs/run-nope/cancel', JSON.stringify({ force: true })), { status: 400, body: { code: 'BAD_REQUEST', field: 'force' } });
   });
 });
