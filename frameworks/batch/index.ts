@@ -1,4 +1,5 @@
-// The batch framework's pure core: job specs, schedules, workflows, the queue and runs.
+// The batch framework: its pure core (job specs, schedules, workflows, the queue and runs) and
+// startBatchFramework, which runs it on the SDK with a store and an HTTP API.
 export * from './spec/index.js';
 export type { Clock } from './clock.js';
 export {
@@ -19,3 +20,7 @@ export {
   RunState, RunTracker, isTerminalRun, canMoveRun, retryDelayMs,
   type TaskEnd, type AttemptRecord, type RunOutcome, type TaskRequest, type RunEffects, type RunJob, type RunLog,
 } from './run-state.js';
+// The process around the core: the framework on the SDK, its stores and its HTTP API.
+export { startBatchFramework, type StartBatchFrameworkOptions, type BatchFramework } from './start.js';
+export { MemoryBatchStore, RedisBatchStore, type BatchStore, type RedisBatchStoreOptions } from './store/index.js';
+export type { BatchLog, Timers } from './scheduler.js';

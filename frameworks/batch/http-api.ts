@@ -1,0 +1,191 @@
+// The batch framework's HTTP API (node:http, JSON): jobs, runs, cancel and re-run. Every body is
+// checked before anything is done; errors are {code, message, field} with the status from STATUS.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { MAX_SPEC_BYTES } from './spec/index.js';
+import type { BatchCommands, Refusal } from './commands.js';
+import type { BatchLog } from './scheduler.js';
+
+/** The HTTP status of every error code this API answers with, in one table. */
+export const STATUS: Readonly<Record<string, number>> = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  STORE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+class HttpError extends Error {
+  constructor(readonly code: string, message: string, readonly field = '', readonly extra: object = {}) {
+    super(message);
+  }
+}
+
+const fromRefusal = (r: Refusal) => new HttpError(r.code, r.message, r.field, r.problems ? { problems: r.problems } : {});
+
+export interface BatchHttpApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_SPEC_BYTES) throw new HttpError('PAYLOAD_TOO_LARGE', `the body is over ${MAX_SPEC_BYTES} bytes`, 'body');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function json(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError('BAD_REQUEST', `the body is not JSON: ${(err as Error).message}`, 'body');
+  }
+}
+
+/** `{ params: { NAME: "value" } }`, every value a string. */
+function paramsOf(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError('BAD_REQUEST', 'the body must be a JSON object', 'body');
+  const extra = Object.keys(value).filter((k) => k !== 'params');
+  if (extra.length > 0) throw new HttpError('BAD_REQUEST', `unknown field ${extra[0]}; only params is allowed`, extra[0]!);
+  const params = (value as { params?: unknown }).params ?? {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new HttpError('BAD_REQUEST', 'params must be an object of strings', 'params');
+  for (const [k, v] of Object.entries(params)) if (typeof v !== 'string') throw new HttpError('BAD_REQUEST', `params.${k} must be a string`, `params.${k}`);
+  return params as Record<string, string>;
+}
+
+/** A call that takes no body: nothing, or `{}`. */
+function noBody(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length > 0) {
+    const field = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value)[0]! : 'body';
+    throw new HttpError('BAD_REQUEST', 'this call takes no body (or {})', field);
+  }
+}
+
+/** A job submission: the job file's text (YAML or JSON) as the body, or `{ "spec": "<text>" }`. */
+function specText(req: IncomingMessage, text: string): string {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (type === 'application/json') {
+    const value = json(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { spec?: unknown }).spec === 'string') {
+      return (value as { spec: string }).spec;
+    }
+    return text;
+  }
+  if (type === '' || type === 'text/plain' || type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return text;
+  throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `content-type ${type} is not accepted; send YAML or JSON`, 'content-type');
+}
+
+type Handler = (req: IncomingMessage, m: string[], url: URL) => Promise<[number, unknown]>;
+
+export async function startBatchHttpApi(commands: BatchCommands, options: { port: number; host: string; log: BatchLog; metrics?: Registry }): Promise<BatchHttpApi> {
+  const routes: { method: string; path: RegExp; handle: Handler }[] = [
+    { method: 'POST', path: /^\/api\/v1\/jobs$/, handle: async (req) => {
+      const r = await commands.submit(specText(req, await body(req)));
+      if (!r.ok) throw fromRefusal(r);
+      return [201, { jobs: r.jobs, warnings: r.warnings }];
+    } },
+    { method: 'GET', path: /^\/api\/v1\/jobs$/, handle: async () => [200, { jobs: commands.listJobs() }] },
+    { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (_req, [id]) => {
+      const r = await commands.listRuns(id!);
+      if (!r.ok) throw fromRefusal(r);
+      return [200, { runs: r.runs }];
+    } },
+    { method: 'POST', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (req, [id]) => {
+      const params = paramsOf(json(await body(req)));
+      const r = await commands.runNow(id!, params);
+      if (!r.ok) throw fromRefusal(r);
+      return [201, { runId: r.runId, workflowRunId: r.workflowRunId }];
+    } },
+    { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
+      const job = commands.getJob(id!);
+      if (!job) throw new HttpError('NOT_FOUND', `no job ${id}`, 'id');
+      return [200, { job, nextRunsMs: commands.nextRuns(id!, 3) }];
+    } },
+    { method: 'DELETE', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
+      const r = await commands.deleteJob(id!);
+      if (!r.ok) throw fromRefusal(r);
+      return [200, { deleted: id, cancelled: r.cancelled }];
+    } },
+    { method: 'GET', path: /^\/api\/v1\/runs\/([^/]+)$/, handle: async (_req, [id]) => {
+      const r = await commands.getRun(id!);
+      if (!r.ok) throw fromRefusal(r);
+      const { ok: _ok, ...view } = r;
+      return [200, view];
+    } },
+    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/cancel$/, handle: async (req, [id]) => {
+      noBody(json(await body(req)));
+      const r = await commands.cancel(id!);
+      if (!r.ok) throw fromRefusal(r);
+      return [200, { run: r.run }];
+    } },
+    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/rerun$/, handle: async (req, [id], url) => {
+      noBody(json(await body(req)));
+      const from = url.searchParams.get('from');
+      if (!from) throw new HttpError('BAD_REQUEST', 'from must name the job to re-run from (?from=/a/job)', 'from');
+      const r = await commands.rerun(id!, from);
+      if (!r.ok) throw fromRefusal(r);
+      return [200, { workflow: r.workflow, started: r.started }];
+    } },
+  ];
+
+  const send = (res: ServerResponse, status: number, value: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://batch');
+    if (req.method === 'GET' && url.pathname === '/metrics' && options.metrics) {
+      const registry = options.metrics;
+      void registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      }, (err: unknown) => send(res, 500, { code: 'INTERNAL', message: (err as Error).message, field: '' }));
+      return;
+    }
+    const path = decodeURIComponent(url.pathname);
+    const matching = routes.filter((r) => r.path.test(path));
+    const route = matching.find((r) => r.method === req.method);
+    const run = async (): Promise<[number, unknown]> => {
+      if (!route) {
+        if (matching.length > 0) throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, 'method');
+        throw new HttpError('NOT_FOUND', `no such endpoint ${path}`, 'path');
+      }
+      return route.handle(req, route.path.exec(path)!.slice(1), url);
+    };
+    run().then(
+      ([status, value]) => send(res, status, value),
+      (err: unknown) => {
+        const known = err instanceof HttpError ? err : typeof err === 'object' && err !== null && (err as { code?: string }).code === 'STORE_UNAVAILABLE'
+          ? new HttpError('STORE_UNAVAILABLE', (err as Error).message)
+          : undefined;
+        if (!known) options.log.error({ err, path }, 'batch api failed');
+        const e = known ?? new HttpError('INTERNAL', 'internal error');
+        send(res, STATUS[e.code] ?? 500, { code: e.code, message: e.message, field: e.field, ...e.extra });
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+// A run the scheduler is following: its summary, its RunTracker, and what the tracker does not
+// keep (which agent runs a task, the kills still owed). Built by replaying the run's stored events,
+// so a restarted process ends up exactly where the last one left off.
+import { RunTracker, isTerminalRun, type RunEffects, type RunLog, type TaskEnd } from './run-state.js';
+import type { JobSpec } from './spec/types.js';
+import type { RunEvent, RunRecord } from './store/index.js';
+
+export class LiveRun {
+  readonly job: JobSpec;
+  record: RunRecord;
+  tracker: RunTracker;
+  /** Launches so far: the last part of each task id, so no two attempts share one. */
+  launches = 0;
+  /** Tasks launched and not yet ended: where, and since when. */
+  readonly tasks = new Map<string, { agentId: string; launchedMs: number }>();
+  /** Tasks the tracker asked to kill that have not ended yet. */
+  readonly killing = new Set<string>();
+  /** The gang request made for the current gang attempt, if any. */
+  gangId: string | undefined;
+
+  constructor(job: JobSpec, record: RunRecord, log?: RunLog) {
+    this.job = job;
+    this.record = record;
+    this.tracker = new RunTracker(record.runId, job, log);
+  }
+
+  /** A run rebuilt from its events (without logging the transitions again). */
+  static replay(job: JobSpec, record: RunRecord, events: readonly RunEvent[]): LiveRun {
+    const run = new LiveRun(job, record);
+    for (const e of events) run.apply(e);
+    return run;
+  }
+
+  /** Feeds one event to the tracker; returns the kills it asks for (already noted in `killing`). */
+  apply(e: RunEvent): RunEffects {
+    let effects: RunEffects;
+    if (e.type === 'launch') {
+      this.launches++;
+      this.tasks.set(e.taskId, { agentId: e.agentId, launchedMs: e.atMs });
+      effects = this.tracker.launched(e.index, e.taskId, e.atMs);
+    } else if (e.type === 'end') {
+      this.tasks.delete(e.taskId);
+      this.killing.delete(e.taskId);
+      effects = this.tracker.ended(e.taskId, e.end, e.atMs);
+      if (this.gangId && this.tracker.runningTasks().length === 0) this.gangId = undefined;
+    } else if (e.type === 'tick') effects = this.tracker.tick(e.atMs);
+    else effects = this.tracker.cancel(e.reason, e.atMs);
+    for (const id of effects.kill) this.killing.add(id);
+    this.#summarise();
+    return effects;
+  }
+
+  #summarise(): void {
+    const outcome = this.tracker.outcome();
+    this.record = {
+      ...this.record,
+      state: this.tracker.state,
+      reason: outcome?.reason ?? (this.tracker.state === 'running' ? 'tasks launched' : this.record.reason),
+      outcome,
+    };
+  }
+
+  get finished(): boolean {
+    return isTerminalRun(this.tracker.state);
+  }
+
+  /** True when the tracker counts this task as running (so an end of it means something). */
+  runs(taskId: string): boolean {
+    return this.tracker.runningTasks().includes(taskId);
+  }
+
+  /** The id of the next launch of an index: `<runId>.<index>.<launch>`. */
+  nextTaskId(index: number): string {
+    return `${this.record.runId}.${index}.${this.launches + 1}`;
+  }
+}
+
+/** The run id in a task id made by nextTaskId, if it is one of ours. */
+export function runIdOf(taskId: string): string | undefined {
+  const m = /^(.+)\.\d+\.\d+$/.exec(taskId);
+  return m?.[1];
+}
+
+export type { TaskEnd };

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The batch framework as a process of its own: reads flags (and BERTH_* environment variables),
+// opens the store, starts the framework, stops on SIGINT/SIGTERM. Until `berth batch` exists:
+//   node dist/frameworks/batch/main.js --master ws://127.0.0.1:5050 --redis redis://127.0.0.1:6379
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startBatchFramework } from './start.js';
+import { MemoryBatchStore, RedisBatchStore, type BatchStore } from './store/index.js';
+
+interface Config {
+  masterUrl: string;
+  redisUrl: string | undefined;
+  keyPrefix: string | undefined;
+  host: string;
+  port: number;
+  name: string;
+  roles: string[];
+  failoverTimeoutMs: number;
+  logLevel: string;
+}
+
+/** Flags first, then the environment; every problem listed in one error. */
+function config(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const { values: f } = parseArgs({
+    args: argv,
+    options: {
+      master: { type: 'string' }, redis: { type: 'string' }, 'key-prefix': { type: 'string' }, host: { type: 'string' },
+      port: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, 'failover-timeout-ms': { type: 'string' }, 'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const problems: string[] = [];
+  const masterUrl = f.master ?? env.BERTH_MASTER ?? 'ws://127.0.0.1:5050';
+  const port = Number(f.port ?? env.BERTH_BATCH_PORT ?? '5060');
+  const failoverTimeoutMs = Number(f['failover-timeout-ms'] ?? env.BERTH_BATCH_FAILOVER_TIMEOUT_MS ?? String(7 * 24 * 3600_000));
+  const logLevel = f['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
+  if (!/^wss?:\/\//.test(masterUrl.split(',')[0]!.trim())) problems.push(`--master must be a ws:// URL, got ${masterUrl}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('--port must be a port number 0-65535');
+  if (!(Number.isFinite(failoverTimeoutMs) && failoverTimeoutMs >= 0)) problems.push('--failover-timeout-ms must be a number >= 0');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
+  const redisUrl = f.redis ?? env.BERTH_BATCH_REDIS;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('--redis must be a redis:// URL');
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  return {
+    masterUrl, redisUrl, keyPrefix: f['key-prefix'] ?? env.BERTH_BATCH_KEY_PREFIX, host: f.host ?? env.BERTH_BATCH_HOST ?? '127.0.0.1',
+    port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel,
+  };
+}
+
+async function main(): Promise<void> {
+  let c: Config;
+  try {
+    c = config(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`batch: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const log = pino({ level: c.logLevel }, pino.destination(2));
+  let store: BatchStore;
+  if (c.redisUrl) {
+    store = await RedisBatchStore.open({ url: c.redisUrl, ...(c.keyPrefix ? { keyPrefix: c.keyPrefix } : {}), onConnectionError: (err) => log.warn({ err: err.message }, 'redis connection error') });
+  } else {
+    log.warn('no --redis: jobs and runs are kept in memory and lost when this process ends');
+    store = new MemoryBatchStore();
+  }
+  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
+  process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void fw.stop().then(() => store.close()).then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`batch: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

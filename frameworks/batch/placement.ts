@@ -1,0 +1,110 @@
+// Turns a batch of offers into launches: the queue (planQueue) decides which runs' due tasks start
+// on which agents; gangs are placed whole on the bundle of offers the master made for them. Pure:
+// offers and runs in, a plan out; the scheduler persists the plan's launches before sending them.
+import { planQueue, entryFor, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
+import type { LiveRun } from './live-run.js';
+import type { BatchOffer } from './sdk-adapter.js';
+
+/** One task to start: which run, which index, on which agent. */
+export interface PlannedTask {
+  runId: string;
+  index: number;
+  attempt: number;
+  agentId: string;
+}
+
+export interface PlacementPlan {
+  /** Per agent: the offers to accept and the tasks to launch on them. */
+  launches: { agentId: string; offerIds: string[]; tasks: PlannedTask[] }[];
+  /** Offers nothing was placed on. */
+  decline: string[];
+  /** Tasks that wait, for logs: run id and reason. */
+  held: { runId: string; reason: string }[];
+}
+
+const EPS = 1e-9;
+const fits = (need: Shape, have: Shape) => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
+
+/** The tasks a run has running, for the queue's backfill: resources, agent and latest end. */
+function runningOf(run: LiveRun): RunningTask[] {
+  const out: RunningTask[] = [];
+  for (const taskId of run.tracker.runningTasks()) {
+    const t = run.tasks.get(taskId);
+    const endsAtMs = run.job.taskDeadlineMs !== undefined && t !== undefined ? t.launchedMs + run.job.taskDeadlineMs : undefined;
+    out.push({ agentId: t?.agentId ?? '', resources: run.job.resources, endsAtMs });
+  }
+  return out;
+}
+
+/** Places tasks into offers. `runs` are the live runs in any order; `nowMs` is for due() and the queue. */
+export function planPlacement(offers: readonly BatchOffer[], runs: readonly LiveRun[], nowMs: number): PlacementPlan {
+  const plan: PlacementPlan = { launches: [], decline: [], held: [] };
+  const byId = new Map(runs.map((r) => [r.record.runId, r]));
+  const used = new Set<string>();
+
+  // Gang bundles: every part carries the gang id; all of a gang's tasks go on them or none do.
+  const gangOffers = new Map<string, BatchOffer[]>();
+  for (const o of offers) if (o.gangId) gangOffers.set(o.gangId, [...(gangOffers.get(o.gangId) ?? []), o]);
+  for (const [gangId, parts] of gangOffers) {
+    const run = runs.find((r) => r.gangId === gangId);
+    const due = run?.tracker.due(nowMs) ?? [];
+    if (!run || due.length === 0) continue;
+    const free = new Map(parts.map((p) => [p.id, { ...p.free }]));
+    const placed: { offer: BatchOffer; task: PlannedTask }[] = [];
+    for (const d of due) {
+      const offer = parts.find((p) => fits(run.job.resources, free.get(p.id)!));
+      if (!offer) break;
+      const left = free.get(offer.id)!;
+      free.set(offer.id, { cpus: left.cpus - run.job.resources.cpus, memMb: left.memMb - run.job.resources.memMb, diskMb: left.diskMb - run.job.resources.diskMb });
+      placed.push({ offer, task: { runId: run.record.runId, index: d.index, attempt: d.attempt, agentId: offer.agentId } });
+    }
+    if (placed.length < due.length) {
+      plan.held.push({ runId: run.record.runId, reason: `gang ${gangId}: its offers hold ${placed.length} of ${due.length} tasks` });
+      continue;
+    }
+    for (const p of parts) used.add(p.id);
+    for (const agentId of new Set(parts.map((p) => p.agentId))) {
+      plan.launches.push({ agentId, offerIds: parts.filter((p) => p.agentId === agentId).map((p) => p.id), tasks: placed.filter((x) => x.offer.agentId === agentId).map((x) => x.task) });
+    }
+  }
+
+  // Everything else goes through the queue, on the offers that are not a gang's.
+  const plain = offers.filter((o) => !o.gangId);
+  const pools: Record<string, { agents: Map<string, AgentCapacity>; running: RunningTask[] }> = {};
+  for (const o of plain) {
+    const pool = (pools[o.role] ??= { agents: new Map(), running: [] });
+    const a = pool.agents.get(o.agentId) ?? { agentId: o.agentId, free: { cpus: 0, memMb: 0, diskMb: 0 } };
+    a.free = { cpus: a.free.cpus + o.free.cpus, memMb: a.free.memMb + o.free.memMb, diskMb: a.free.diskMb + o.free.diskMb };
+    pool.agents.set(o.agentId, a);
+  }
+  const entries: QueueEntry[] = [];
+  const dueOf = new Map<string, ReturnType<LiveRun['tracker']['due']>>();
+  for (const run of runs) {
+    pools[run.job.role]?.running.push(...runningOf(run));
+    if (run.job.gang) continue;
+    const due = run.tracker.due(nowMs);
+    if (due.length === 0) continue;
+    dueOf.set(run.record.runId, due);
+    entries.push(entryFor(run.job, run.record.runId, run.record.seq, due.length));
+  }
+  const snapshot: Record<string, RolePool> = {};
+  for (const [role, p] of Object.entries(pools)) snapshot[role] = { agents: [...p.agents.values()], running: p.running };
+  const queuePlan = planQueue({ nowMs, pools: snapshot, entries });
+  const byAgent = new Map<string, PlannedTask[]>();
+  for (const d of queuePlan.decisions) {
+    const run = byId.get(d.key)!;
+    const due = dueOf.get(d.key)!;
+    d.start.forEach((agentId, i) => {
+      const t = due[i]!;
+      byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId }]);
+    });
+    if (d.held > 0) plan.held.push({ runId: d.key, reason: `${d.held} task(s) wait: ${d.reason ?? ''} ${d.message ?? ''}`.trim() });
+  }
+  for (const [agentId, tasks] of byAgent) {
+    const offerIds = plain.filter((o) => o.agentId === agentId).map((o) => o.id);
+    for (const id of offerIds) used.add(id);
+    plan.launches.push({ agentId, offerIds, tasks });
+  }
+  plan.decline = offers.filter((o) => !used.has(o.id)).map((o) => o.id);
+  return plan;
+}

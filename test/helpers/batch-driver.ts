@@ -1,0 +1,81 @@
+// An in-memory BatchDriver for scheduler tests: the test pushes events, and every call the
+// scheduler makes is recorded.
+import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus } from '../../frameworks/batch/sdk-adapter.js';
+
+export type DriverCall =
+  | { call: 'launch'; offerIds: string[]; tasks: BatchLaunch[] }
+  | { call: 'decline'; offerIds: string[] }
+  | { call: 'kill'; taskId: string }
+  | { call: 'reconcile'; tasks: { taskId: string; agentId: string }[] }
+  | { call: 'revive' | 'suppress' }
+  | { call: 'requestGang'; gangId: string; count: number };
+
+export class FakeDriver implements BatchDriver {
+  readonly calls: DriverCall[] = [];
+  readonly acked: string[] = [];
+  /** Called inside launch(), before it returns: to look at the store at that moment. */
+  onLaunch: ((tasks: BatchLaunch[]) => void) | undefined;
+  #queue: BatchEvent[] = [];
+  #wake: (() => void) | undefined;
+  #closed = false;
+
+  push(e: BatchEvent): void {
+    this.#queue.push(e);
+    this.#wake?.();
+  }
+
+  offer(id: string, cpus = 4, memMb = 4096, agentId = 'agent-1'): BatchOffer {
+    return { id, agentId, role: '*', gangId: '', free: { cpus, memMb, diskMb: 1000 } };
+  }
+
+  status(taskId: string, end: BatchStatus['end']): BatchStatus {
+    return { taskId, agentId: 'agent-1', end, describe: end ? end.kind : 'running', acknowledge: () => void this.acked.push(taskId) };
+  }
+
+  launched(): BatchLaunch[] {
+    return this.calls.flatMap((c) => (c.call === 'launch' ? c.tasks : []));
+  }
+
+  async *events(): AsyncIterable<BatchEvent> {
+    while (!this.#closed) {
+      const e = this.#queue.shift();
+      if (e) {
+        yield e;
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+
+  async launch(offerIds: string[], tasks: BatchLaunch[]): Promise<void> {
+    this.calls.push({ call: 'launch', offerIds, tasks });
+    this.onLaunch?.(tasks);
+  }
+  async decline(offerIds: string[]): Promise<void> {
+    this.calls.push({ call: 'decline', offerIds });
+  }
+  async kill(taskId: string): Promise<void> {
+    this.calls.push({ call: 'kill', taskId });
+  }
+  async reconcile(tasks: { taskId: string; agentId: string }[]): Promise<void> {
+    this.calls.push({ call: 'reconcile', tasks });
+  }
+  async revive(): Promise<void> {
+    this.calls.push({ call: 'revive' });
+  }
+  async suppress(): Promise<void> {
+    this.calls.push({ call: 'suppress' });
+  }
+  async requestGang(gangId: string, shapes: unknown[]): Promise<void> {
+    this.calls.push({ call: 'requestGang', gangId, count: shapes.length });
+  }
+  async cancelGang(): Promise<void> {}
+  refused(): boolean {
+    return true;
+  }
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+  }
+}
