@@ -5,16 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
-import {
-  CloseCode,
-  HelloKind,
-  MasterSession,
-  type AgentCall,
-  type AgentEvent,
-  type Channel,
-  type SessionConnection,
-  TaskReason,
-} from '../protocol/index.js';
+import { CloseCode, HelloKind, MasterSession, TaskReason, type AgentCall, type AgentEvent, type Channel, type SessionConnection } from '../protocol/index.js';
 import { toWireTaskStatus, type StatusUpdate } from '../protocol/domain/index.js';
 import { decodeAgentEvent } from './agent-events.js';
 import { readBootId } from './boot-id.js';
@@ -349,25 +340,17 @@ export class Agent {
     this.#epoch = epoch;
     const command = decodeAgentEvent(event);
     switch (command.kind) {
-      case 'registered':
-        return this.#onRegistered(command.agentId);
-      case 'run':
-        return void this.#runner.run(command.run).catch((err: unknown) => this.#log.error({ err }, 'running a task failed'));
-      case 'kill':
-        return this.#runner.kill(command.kill);
-      case 'acknowledge':
-        return this.#runner.acknowledge(command.taskId, command.uuid);
-      case 'read-logs':
-        return this.#logs.read(command.read);
-      case 'cancel-logs':
-        return this.#logs.cancel(command.requestId);
+      case 'registered': return this.#onRegistered(command.agentId);
+      case 'run': return void this.#runner.run(command.run).catch((err: unknown) => this.#log.error({ err }, 'running a task failed'));
+      case 'kill': return this.#runner.kill(command.kill);
+      case 'acknowledge': return this.#runner.acknowledge(command.taskId, command.uuid);
+      case 'read-logs': return this.#logs.read(command.read);
+      case 'cancel-logs': return this.#logs.cancel(command.requestId);
       case 'shutdown':
         this.#log.info({ reason: command.reason }, 'master asked this agent to shut down');
         return void this.stop({ killTasks: true, reason: TaskReason.AGENT_SHUTDOWN });
-      case 'error':
-        return this.#log.warn({ code: command.code, message: command.message, field: command.field }, 'master sent an error');
-      case 'ignored':
-        return this.#log.debug({ why: command.why }, 'ignoring an agent event');
+      case 'error': return this.#log.warn({ code: command.code, message: command.message, field: command.field }, 'master sent an error');
+      case 'ignored': return this.#log.debug({ why: command.why }, 'ignoring an agent event');
     }
   }
 
