@@ -5,6 +5,7 @@ import { buildLaunchPlan, withReservations, type ValidAccept } from '../../maste
 import type { OfferEntry } from '../../master/offer-book.js';
 import type { AgentRecord } from '../../master/store/records.js';
 import { planAccept, type AcceptContext } from '../../master/validate-accept.js';
+import { decodeAgentInfo } from '../../protocol/domain/index.js';
 
 const r = (cpus: number, memMb: number): Res => resources.normalize({ cpus, memMb });
 
@@ -26,7 +27,7 @@ function context(offers: OfferEntry[], taken: string[] = []): AcceptContext {
 const task = (taskId: string, cpus = 1, memMb = 64, extra: Partial<TaskInfo> = {}): TaskInfo => ({ taskId, resources: { cpus, memMb }, command: { value: 'true' }, ...extra });
 const launch = (...tasks: TaskInfo[]) => ({ type: OperationType.LAUNCH, tasks });
 
-const agent: AgentRecord = { id: 'agent-1', info: { hostname: 'h', resources: { cpus: 8, memMb: 8192 } }, registeredAtMs: 0, state: 'active' };
+const agent: AgentRecord = { id: 'agent-1', info: decodeAgentInfo({ hostname: 'h', resources: { cpus: 8, memMb: 8192 } }).value, registeredAtMs: 0, state: 'active' };
 
 function valid(plan: ReturnType<typeof planAccept>): ValidAccept {
   if (!plan.ok) throw plan.error;
