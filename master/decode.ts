@@ -3,21 +3,15 @@
 // decoder's rules (agent registration, framework subscription) the handler uses its problems;
 // tasks are judged by validate-accept.ts first, so here the value is what counts. Kept values
 // are also compacted (see compact.ts).
-import { StatusSource, type TaskInfo, type TaskReport, type TaskState, type TaskStatus } from '../protocol/index.js';
+import { StatusSource, type TaskReport, type TaskState, type TaskStatus } from '../protocol/index.js';
 import {
-  decodeTaskInfo,
   decodeTaskReport,
   decodeTaskStatus,
   TaskHealth,
   type ReportedTask,
   type StatusUpdate,
-  type TaskSpec,
 } from '../protocol/domain/index.js';
 import { compact } from './compact.js';
-
-export function taskInfo(raw: TaskInfo | null | undefined): TaskSpec {
-  return compact(decodeTaskInfo(raw).value);
-}
 
 export function taskStatus(raw: TaskStatus | null | undefined): StatusUpdate {
   return compact(decodeTaskStatus(raw).value);

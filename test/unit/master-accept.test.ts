@@ -114,3 +114,23 @@ t.test('withReservations adds and removes dynamic reservations and drops empty o
   const back = withReservations(reserved, [], [{ role: 'eng', resources: r(2, 256) }]);
   t.same(back.dynamicReservations, []);
 });
+
+t.test('what only the shared decoder checks refuses a task too; a launch carries the decoded spec', async (t) => {
+  const offers = [offer('o1', r(2, 256))];
+  const plan = valid(planAccept({
+    offerIds: ['o1'],
+    operations: [launch(
+      task('ok'),
+      task('rel-volume', 0.5, 32, { container: { volumes: [{ hostPath: '/srv', containerPath: 'data' }] } }),
+      task('no-port', 0.5, 32, { healthCheck: { type: 2, portIndex: 0 } }),
+    )],
+  }, context(offers)));
+  t.same(plan.rejected.map((x) => [x.task.taskId, x.code, x.field]), [
+    ['rel-volume', ErrorCode.INVALID_TASK, 'accept.operations[0].tasks[1].container.volumes[0].container_path'],
+    ['no-port', ErrorCode.INVALID_TASK, 'accept.operations[0].tasks[2].health_check.port_index'],
+  ]);
+  const spec = plan.launches[0]?.task;
+  t.equal(spec?.agentId, 'agent-1', 'placed on the offer\'s agent');
+  t.same(spec?.command, { value: 'true', shell: false, arguments: [], environment: {} }, 'every field present');
+  t.equal(spec?.healthCheck, null);
+});
