@@ -19,9 +19,12 @@ t.test('a task written with only what matters is completed with the defaults', a
   const back = decodeTaskInfo(wire);
   t.same(back.problems, []);
   t.same(back.value, spec, 'what the master decodes is what the framework wrote');
+  const direct = decodeTaskInfo(pb.TaskInfo.decode(pb.TaskInfo.encode(spec).finish()));
+  t.same(direct.value, spec, 'the spec encodes as it is (launch() makes no wire copy)');
 });
 
 t.test('containers, checks and ports are completed like the wire means them', async (t) => {
+  const viaBytes = (x: ReturnType<typeof taskSpecOf>) => decodeTaskInfo(pb.TaskInfo.decode(pb.TaskInfo.encode(x).finish())).value;
   const spec = taskSpecOf({
     taskId: 'web-1',
     resources: { cpus: 1, memMb: 64, ports: [{ begin: 31002, end: 31002 }, { begin: 31000, end: 31000 }] },
@@ -32,6 +35,7 @@ t.test('containers, checks and ports are completed like the wire means them', as
   t.same(spec.container.volumes, [{ hostPath: '', containerPath: '/data', readOnly: false }]);
   t.equal(spec.healthCheck?.path, '/');
   t.same(decodeTaskInfo(toWireTaskInfo(spec)).value, spec, 'port order and every default survive the round trip');
+  t.same(viaBytes(spec), spec, 'also encoded as it is, health check and all');
   t.equal(taskSpecOf({ taskId: 'x', healthCheck: { type: HealthCheckType.UNKNOWN } }).healthCheck, null, 'an UNKNOWN check is none');
   t.equal(taskSpecOf({ taskId: 'x', container: { type: ContainerType.MESOS, image: 'ignored' } }).container.image, '');
   t.equal(taskSpecOf({ taskId: 'x', resources: { cpus: -1 } }).resources.cpus, -1, 'values are kept as given, for the master to judge');
