@@ -21,7 +21,7 @@ export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
 export { taskSpecOf, type TaskInput, type CommandInput, type ContainerInput, type HealthCheckInput, type ResourcesInput } from './task-input.js';
 export type { MasterError } from './scheduler-events.js';
 // The decoded values events hand out (every field present), and a launch's completed task.
-export type { ResourceOffer, StatusUpdate, StatusSourceKind, TaskHealth } from '../../protocol/domain/index.js';
+export { TaskHealth, type ResourceOffer, type StatusUpdate, type StatusSourceKind } from '../../protocol/domain/index.js';
 export type { TaskSpec as CompletedTask, CommandSpec, ContainerSpec, HealthCheckSpec, VolumeSpec } from '../../protocol/domain/index.js';
 // What the SDK's signatures mention, so a framework needs no import but `berth/sdk`.
 export {
