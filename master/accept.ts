@@ -44,7 +44,9 @@ export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: 
       taskId,
       frameworkId,
       agentId: agent.id,
-      info: { ...info, resources: launch.resources },
+      // The decoded resources: rounded and checked, the port ranges in the order the framework
+      // gave them ($PORT0 is the first), which every sum and check here normalizes anyway.
+      info,
       status: masterStatus({ taskId, state: TaskState.TASK_STAGING, agentId: agent.id, frameworkId, timestampMs: nowMs }),
       appliedUuids: [],
       launchedAtMs: nowMs,

@@ -134,3 +134,12 @@ t.test('what only the shared decoder checks refuses a task too; a launch carries
   t.same(spec?.command, { value: 'true', shell: false, arguments: [], environment: {} }, 'every field present');
   t.equal(spec?.healthCheck, null);
 });
+
+t.test('the launched task keeps its port ranges in the order given, so $PORT0 is the first', async (t) => {
+  const ports = [{ begin: 31005, end: 31005 }, { begin: 31001, end: 31002 }];
+  const offers = [offer('o1', resources.normalize({ cpus: 2, memMb: 256, ports: [{ begin: 31000, end: 31009 }] }))];
+  const plan = valid(planAccept({ offerIds: ['o1'], operations: [launch(task('p', 1, 64, { resources: { cpus: 1, memMb: 64, ports } }))] }, context(offers)));
+  const built = buildLaunchPlan(plan, 'fw-1', agent, 0);
+  t.same(built.tasks[0]?.info.resources.ports, ports);
+  t.same(plan.launches[0]?.resources.ports, [{ begin: 31001, end: 31002 }, { begin: 31005, end: 31005 }], 'what the offer accounting uses is normalized');
+});
