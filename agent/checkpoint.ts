@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { pb, type TaskState } from '../protocol/index.js';
-import { decodeTaskInfo, decodeTaskStatus, toWireTaskInfo, toWireTaskStatus, type StatusUpdate, type TaskSpec } from '../protocol/domain/index.js';
+import { decodeTaskInfo, decodeTaskStatus, type StatusUpdate, type TaskSpec } from '../protocol/domain/index.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const VERSION = 1;
@@ -121,7 +121,8 @@ export class Checkpoint {
 }
 
 // On disk the tasks and updates keep their wire JSON (protobufjs toJSON), the format of every
-// earlier version, so an agent upgraded in place reads the checkpoint its predecessor wrote.
+// earlier version, so an agent upgraded in place reads the checkpoint its predecessor wrote. A
+// TaskSpec or StatusUpdate is its wire message with every field present, so it goes in as it is.
 function encode(cp: AgentCheckpoint): unknown {
   return {
     version: VERSION,
@@ -129,15 +130,15 @@ function encode(cp: AgentCheckpoint): unknown {
     previousAgentId: cp.previousAgentId,
     bootId: cp.bootId,
     tasks: cp.tasks.map((t) => ({
-      task: pb.TaskInfo.fromObject(toWireTaskInfo(t.task)).toJSON(),
+      task: pb.TaskInfo.fromObject(t.task).toJSON(),
       frameworkId: t.frameworkId,
       containerId: t.containerId,
       state: t.state,
-      latest: pb.TaskStatus.fromObject(toWireTaskStatus(t.latest)).toJSON(),
+      latest: pb.TaskStatus.fromObject(t.latest).toJSON(),
       launchedBy: t.launchedBy ?? cp.agentId,
       ...(t.kill ? { kill: t.kill } : {}),
     })),
-    pending: cp.pending.map((s) => pb.TaskStatus.fromObject(toWireTaskStatus(s)).toJSON()),
+    pending: cp.pending.map((s) => pb.TaskStatus.fromObject(s).toJSON()),
     finished: cp.finished,
   };
 }
