@@ -5,17 +5,9 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
-import {
-  CloseCode,
-  HelloKind,
-  MasterSession,
-  type AgentCall,
-  type AgentEvent,
-  type Channel,
-  type SessionConnection,
-  type TaskStatus,
-  TaskReason,
-} from '../protocol/index.js';
+import { CloseCode, HelloKind, MasterSession, TaskReason, type AgentCall, type AgentEvent, type Channel, type SessionConnection } from '../protocol/index.js';
+import { toWireTaskStatus, type StatusUpdate } from '../protocol/domain/index.js';
+import { decodeAgentEvent } from './agent-events.js';
 import { readBootId } from './boot-id.js';
 import { Checkpoint, type AgentCheckpoint } from './checkpoint.js';
 import { LogServer } from './log-server.js';
@@ -79,7 +71,7 @@ export class Agent {
       log: this.#log,
     });
     this.#updates = new StatusUpdateManager({
-      send: (status) => this.#sendCall({ update: { status } }),
+      send: (status) => this.#sendCall({ update: { status: toWireTaskStatus(status) } }),
       ...(options.statusRetry?.initialMs === undefined ? {} : { initialMs: options.statusRetry.initialMs }),
       ...(options.statusRetry?.maxMs === undefined ? {} : { maxMs: options.statusRetry.maxMs }),
       ...(options.timers ? { timers: options.timers } : {}),
@@ -161,7 +153,7 @@ export class Agent {
   }
 
   /** Status updates not yet acknowledged by the master. */
-  pendingUpdates(): TaskStatus[] {
+  pendingUpdates(): StatusUpdate[] {
     return this.#updates.pending();
   }
 
@@ -346,16 +338,20 @@ export class Agent {
       return;
     }
     this.#epoch = epoch;
-    if (event.registered) this.#onRegistered(event.registered.agentId ?? '');
-    else if (event.runTask) void this.#runner.run(event.runTask).catch((err: unknown) => this.#log.error({ err }, 'running a task failed'));
-    else if (event.killTask) this.#runner.kill(event.killTask);
-    else if (event.acknowledge) this.#runner.acknowledge(event.acknowledge.taskId ?? '', event.acknowledge.uuid ?? '');
-    else if (event.readLogs) this.#logs.read(event.readLogs);
-    else if (event.cancelLogs) this.#logs.cancel(event.cancelLogs.requestId ?? '');
-    else if (event.shutdown) {
-      this.#log.info({ reason: event.shutdown.reason }, 'master asked this agent to shut down');
-      void this.stop({ killTasks: true, reason: TaskReason.AGENT_SHUTDOWN });
-    } else if (event.error) this.#log.warn({ code: event.error.code, message: event.error.message, field: event.error.field }, 'master sent an error');
+    const command = decodeAgentEvent(event);
+    switch (command.kind) {
+      case 'registered': return this.#onRegistered(command.agentId);
+      case 'run': return void this.#runner.run(command.run).catch((err: unknown) => this.#log.error({ err }, 'running a task failed'));
+      case 'kill': return this.#runner.kill(command.kill);
+      case 'acknowledge': return this.#runner.acknowledge(command.taskId, command.uuid);
+      case 'read-logs': return this.#logs.read(command.read);
+      case 'cancel-logs': return this.#logs.cancel(command.requestId);
+      case 'shutdown':
+        this.#log.info({ reason: command.reason }, 'master asked this agent to shut down');
+        return void this.stop({ killTasks: true, reason: TaskReason.AGENT_SHUTDOWN });
+      case 'error': return this.#log.warn({ code: command.code, message: command.message, field: command.field }, 'master sent an error');
+      case 'ignored': return this.#log.debug({ why: command.why }, 'ignoring an agent event');
+    }
   }
 
   #onRegistered(agentId: string): void {

@@ -8,19 +8,19 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { pb, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/index.js';
-import type { PendingStatus } from './status-update-manager.js';
+import { pb, type TaskState } from '../protocol/index.js';
+import { decodeTaskInfo, decodeTaskStatus, type StatusUpdate, type TaskSpec } from '../protocol/domain/index.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const VERSION = 1;
 
 export interface CheckpointedTask {
-  task: TaskInfo;
+  task: TaskSpec;
   frameworkId: string;
   /** '' until the runtime launched it. */
   containerId: string;
   state: TaskState;
-  latest: TaskStatus;
+  latest: StatusUpdate;
   /** The agent id it was launched under (its container's berth.agent_id label). */
   launchedBy?: string | undefined;
   /** A kill that was asked for and not yet seen through. */
@@ -42,7 +42,7 @@ export interface AgentCheckpoint {
   previousAgentId: string;
   bootId: string;
   tasks: CheckpointedTask[];
-  pending: PendingStatus[];
+  pending: StatusUpdate[];
   finished: FinishedTask[];
 }
 
@@ -120,6 +120,9 @@ export class Checkpoint {
   }
 }
 
+// On disk the tasks and updates keep their wire JSON (protobufjs toJSON), the format of every
+// earlier version, so an agent upgraded in place reads the checkpoint its predecessor wrote. A
+// TaskSpec or StatusUpdate is its wire message with every field present, so it goes in as it is.
 function encode(cp: AgentCheckpoint): unknown {
   return {
     version: VERSION,
@@ -150,8 +153,9 @@ function list(v: unknown, field: string): unknown[] {
   return v;
 }
 
-function status(v: unknown): TaskStatus {
-  return pb.TaskStatus.toObject(pb.TaskStatus.fromObject(v as Record<string, unknown>)) as TaskStatus;
+/** An update as written: the fields it had (zeros included, since toJSON keeps what was set). */
+function status(v: unknown): StatusUpdate {
+  return decodeTaskStatus(pb.TaskStatus.toObject(pb.TaskStatus.fromObject(v as Record<string, unknown>))).value;
 }
 
 function decode(raw: unknown): AgentCheckpoint {
@@ -160,7 +164,8 @@ function decode(raw: unknown): AgentCheckpoint {
   if (o.version !== VERSION) throw new Error(`version ${String(o.version)} is not ${VERSION}`);
   const tasks = list(o.tasks, 'tasks').map((x, i) => {
     const t = x as Record<string, unknown>;
-    const task = pb.TaskInfo.toObject(pb.TaskInfo.fromObject(t.task as Record<string, unknown>)) as TaskInfo;
+    // The task ran, so it met the launch rules when it was written: its value is what counts.
+    const task = decodeTaskInfo(pb.TaskInfo.toObject(pb.TaskInfo.fromObject(t.task as Record<string, unknown>))).value;
     if (!task.taskId) throw new Error(`tasks[${i}].task.taskId is missing`);
     const kill = t.kill as { reason?: unknown; gracePeriodMs?: unknown } | undefined;
     return {
@@ -176,7 +181,7 @@ function decode(raw: unknown): AgentCheckpoint {
   const pending = list(o.pending, 'pending').map((x, i) => {
     const s = status(x);
     if (!s.taskId || !s.uuid) throw new Error(`pending[${i}] needs taskId and uuid`);
-    return s as PendingStatus;
+    return s;
   });
   const finished = list(o.finished, 'finished').map((x, i) => {
     const f = x as Record<string, unknown>;

@@ -3,6 +3,7 @@
 // cancels, or the connection drops (cancelAll). An unknown task gets one frame with an error.
 import type { Logger } from 'pino';
 import type { pb } from '../protocol/index.js';
+import type { ReadLogsCommand } from './agent-events.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 
 /** Room for lines in one frame, under 64 KiB with the envelope around it. */
@@ -37,9 +38,8 @@ export class LogServer {
     return this.#streams.size;
   }
 
-  read(request: pb.AgentEvent.IReadLogs): void {
-    const requestId = request.requestId ?? '';
-    const taskId = request.taskId ?? '';
+  read(request: ReadLogsCommand): void {
+    const { requestId, taskId } = request;
     if (requestId === '') {
       this.#o.log?.warn({ taskId }, 'ignoring readLogs without a request id');
       return;
@@ -55,7 +55,7 @@ export class LogServer {
     }
     const controller = new AbortController();
     this.#streams.set(requestId, controller);
-    const options = { follow: request.follow ?? false, tail: request.tail ? request.tail : undefined, signal: controller.signal };
+    const options = { follow: request.follow, tail: request.tail > 0 ? request.tail : undefined, signal: controller.signal };
     void this.#pump(requestId, found.containerId, options)
       .catch((err: unknown) => {
         this.#o.log?.warn({ requestId, taskId, err }, 'reading logs failed');

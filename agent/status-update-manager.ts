@@ -1,7 +1,8 @@
 // Delivers task status updates to the master reliably and in order: one FIFO per task, only its
 // head in flight, the head re-sent with backoff until the master acknowledges its uuid.
 import type { Logger } from 'pino';
-import { backoff, type TaskStatus } from '../protocol/index.js';
+import { backoff } from '../protocol/index.js';
+import type { StatusUpdate } from '../protocol/domain/index.js';
 
 /** Timer functions, injected so tests control time. */
 export interface Timers {
@@ -18,8 +19,8 @@ export const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** A status update as the manager holds it: task id and uuid are always set. */
-export type PendingStatus = TaskStatus & { taskId: string; uuid: string };
+/** A status update as the manager holds it (every field present, as the agent made it). */
+export type PendingStatus = StatusUpdate;
 
 export interface StatusUpdateManagerOptions {
   /** Hands one update to the connection; false when it could not be sent. */

@@ -6,29 +6,20 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import {
-  canTransition,
-  checkId,
-  isTerminal,
-  newUuid,
-  stateName,
-  StatusSource,
-  TaskReason,
-  TaskState,
-  type pb,
-  type TaskInfo,
-  type TaskReport,
-  type TaskStatus,
-} from '../protocol/index.js';
+import { canTransition, checkId, isTerminal, stateName, TaskReason, TaskState, type TaskReport } from '../protocol/index.js';
+import { decodeError, toWireTaskReport, type StatusUpdate } from '../protocol/domain/index.js';
+import type { KillCommand, RunCommand } from './agent-events.js';
 import type { AgentCheckpoint, CheckpointedTask, FinishedTask } from './checkpoint.js';
 import { FinishedTasks } from './finished-tasks.js';
 import { Health, HealthChecker, scheduleOf, type HealthChange } from './health/health-checker.js';
 import { probeOf } from './health/probe-of.js';
 import { launchSpecOf } from './launch-spec.js';
 import { ContainerPolicyError } from './runtime/policy.js';
-import type { ContainerRuntime, ContainerSummary, ExitInfo } from './runtime/runtime.js';
+import type { ContainerRuntime, ExitInfo } from './runtime/runtime.js';
 import { taskEnvironment } from './runtime/task-env.js';
-import type { PendingStatus, StatusUpdateManager } from './status-update-manager.js';
+import type { StatusUpdateManager } from './status-update-manager.js';
+import { recoverTask, removeOrphans, type RecoverySteps } from './task-recovery.js';
+import { endingOf, newEntry, statusOf, type StatusExtra, type TaskEntry } from './task-entry.js';
 
 export interface TaskRunnerOptions {
   runtime: ContainerRuntime;
@@ -55,36 +46,13 @@ export interface AgentTaskView {
   health: number;
 }
 
-interface TaskEntry {
-  task: TaskInfo;
-  frameworkId: string;
-  state: TaskState;
-  latest: TaskStatus;
-  containerId: string;
-  /** The agent id the task was launched under (its container's label). */
-  launchedBy: string;
-  kill?: { reason: string; gracePeriodMs: number } | undefined;
-  checker?: HealthChecker | undefined;
-  health: Health;
-  /** Resolves once the task's terminal update is checkpointed and queued. */
-  ended: Promise<void>;
-  markEnded: () => void;
-}
-
-interface StatusExtra {
-  reason?: string;
-  message?: string;
-  exitCode?: number;
-  health?: Health;
-}
-
 export class TaskRunner {
   #o: TaskRunnerOptions;
   #runtime: ContainerRuntime;
   #log: Logger;
   #tasks = new Map<string, TaskEntry>();
   /** Updates made but not yet checkpointed, so not yet queued for the master. */
-  #staged: PendingStatus[] = [];
+  #staged: StatusUpdate[] = [];
   #finished: FinishedTasks;
   #draining = false;
 
@@ -106,7 +74,7 @@ export class TaskRunner {
 
   views(): AgentTaskView[] {
     return [...this.#tasks.values()].map((e) => ({
-      taskId: e.task.taskId ?? '',
+      taskId: e.task.taskId,
       frameworkId: e.frameworkId,
       state: e.state,
       containerId: e.containerId,
@@ -116,12 +84,12 @@ export class TaskRunner {
 
   /** Every task still known, as the registration reports them. */
   reports(): TaskReport[] {
-    return [...this.#tasks.values()].map((e) => ({ task: e.task, frameworkId: e.frameworkId, status: e.latest }));
+    return [...this.#tasks.values()].map((e) => toWireTaskReport({ task: e.task, frameworkId: e.frameworkId, status: e.latest }));
   }
 
   /** Tasks with a live container, for usage samples. */
   running(): { taskId: string; containerId: string }[] {
-    return [...this.#tasks.values()].filter((e) => e.containerId !== '' && !isTerminal(e.state)).map((e) => ({ taskId: e.task.taskId ?? '', containerId: e.containerId }));
+    return [...this.#tasks.values()].filter((e) => e.containerId !== '' && !isTerminal(e.state)).map((e) => ({ taskId: e.task.taskId, containerId: e.containerId }));
   }
 
   /** The container whose logs answer for taskId: a known task's, or a retained finished one's. */
@@ -151,26 +119,31 @@ export class TaskRunner {
     }));
   }
 
-  staged(): PendingStatus[] {
+  staged(): StatusUpdate[] {
     return [...this.#staged];
   }
 
   // ---------------------------------------------------------------------------------------------
   // Commands from the master
 
-  async run(run: pb.AgentEvent.IRunTask): Promise<void> {
-    const task = run.task;
-    const taskId = task?.taskId ?? '';
-    const frameworkId = run.frameworkId ?? '';
-    if (!task || checkId(taskId, 'task.taskId') !== null) {
-      this.#log.warn({ taskId, frameworkId, problem: checkId(taskId, 'task.taskId') ?? 'no task' }, 'ignoring a malformed runTask');
+  async run({ task, frameworkId, problems }: RunCommand): Promise<void> {
+    const { taskId } = task;
+    const idProblem = checkId(taskId, 'run_task.task.task_id');
+    if (idProblem !== null) {
+      this.#log.warn({ taskId, frameworkId, problem: idProblem }, 'ignoring a malformed runTask');
       return;
     }
     if (this.#tasks.has(taskId)) {
       this.#log.debug({ taskId }, 'ignoring runTask for a task this agent already has');
       return;
     }
-    const entry = this.#entry(task, frameworkId, TaskState.TASK_STAGING, { taskId, state: TaskState.TASK_STAGING, frameworkId }, '', this.#o.agentId());
+    // The master enforces the launch rules; the agent runs what it is sent and the runtime refuses
+    // what it cannot run, so a problem here is worth a warning, not a second verdict.
+    const invalid = decodeError(problems);
+    if (invalid) this.#log.warn({ taskId, frameworkId, problem: invalid.message }, 'running a task the launch rules would refuse');
+    // Not an update the master gets (no uuid), only what a registration reports before STARTING.
+    const staging = { ...statusOf(this.#o.agentId(), taskId, frameworkId, TaskState.TASK_STAGING, ''), uuid: '' };
+    const entry = newEntry(task, frameworkId, TaskState.TASK_STAGING, staging, '', this.#o.agentId());
     this.#tasks.set(taskId, entry);
     if (this.#draining) {
       void this.#update(entry, TaskState.TASK_DROPPED, { reason: TaskReason.AGENT_SHUTDOWN, message: 'the agent is shutting down' });
@@ -181,25 +154,25 @@ export class TaskRunner {
     await this.#launch(entry);
   }
 
-  kill(kill: pb.AgentEvent.IKillTask): void {
-    const taskId = kill.taskId ?? '';
+  kill(kill: KillCommand): void {
+    const { taskId } = kill;
     const entry = this.#tasks.get(taskId);
     if (!entry) {
       this.#log.info({ taskId }, 'kill for a task this agent does not have');
-      void this.#stage(this.#status(taskId, kill.frameworkId ?? '', TaskState.TASK_LOST, '', {
+      void this.#stage(statusOf(this.#o.agentId(), taskId, kill.frameworkId, TaskState.TASK_LOST, '', {
         reason: TaskReason.TASK_UNKNOWN,
         message: `agent ${this.#o.agentId()} has no task ${taskId}`,
       }));
       return;
     }
-    void this.#kill(entry, kill.reason || TaskReason.KILLED_BY_FRAMEWORK, kill.gracePeriodMs ?? 0);
+    void this.#kill(entry, kill.reason || TaskReason.KILLED_BY_FRAMEWORK, kill.gracePeriodMs);
   }
 
   acknowledge(taskId: string, uuid: string): void {
     const acked = this.#o.updates.acknowledge(taskId, uuid);
     if (!acked) return;
     void this.#o.save();
-    if (!isTerminal(acked.state ?? TaskState.TASK_UNKNOWN)) return;
+    if (!isTerminal(acked.state)) return;
     const entry = this.#tasks.get(taskId);
     if (!entry || !isTerminal(entry.state) || this.#o.updates.has(taskId)) return;
     this.#retire(entry);
@@ -237,86 +210,31 @@ export class TaskRunner {
       this.#finished.add(f);
     }
     const entries = cp.tasks.map((c) => {
-      const entry = this.#entry(c.task, c.frameworkId, c.state, c.latest, c.containerId, c.launchedBy ?? cp.agentId);
+      const entry = newEntry(c.task, c.frameworkId, c.state, c.latest, c.containerId, c.launchedBy ?? cp.agentId);
       entry.kill = c.kill;
-      entry.health = (c.latest.health ?? 0) as Health;
-      this.#tasks.set(c.task.taskId ?? '', entry);
+      this.#tasks.set(c.task.taskId, entry);
       return entry;
     });
-    await Promise.all(entries.map((e) => this.#recoverTask(e)));
-    await this.#removeOrphans(cp.agentId);
+    const steps: RecoverySteps = {
+      runtime: this.#runtime,
+      log: this.#log,
+      unacknowledged: (taskId) => this.#o.updates.has(taskId),
+      known: (taskId) => this.#tasks.has(taskId) || this.#finished.get(taskId) !== undefined,
+      sandbox: (taskId) => this.#sandbox(taskId),
+      update: (entry, state, extra) => this.#update(entry, state, extra),
+      launch: (entry) => this.#launch(entry),
+      ended: (entry, exit) => this.#ended(entry, exit),
+      watch: (entry) => this.#watch(entry),
+      startHealth: (entry) => this.#startHealth(entry),
+      retire: (entry) => this.#retire(entry),
+    };
+    await Promise.all(entries.map((e) => recoverTask(e, steps)));
+    await removeOrphans(cp.agentId, steps);
     this.#log.info({ tasks: entries.length, pendingUpdates: cp.pending.length, finished: cp.finished.length }, 'tasks recovered from the checkpoint');
-  }
-
-  async #recoverTask(entry: TaskEntry): Promise<void> {
-    const taskId = entry.task.taskId ?? '';
-    if (isTerminal(entry.state)) {
-      // Its end was acknowledged just before the agent went down, before the checkpoint said so.
-      if (!this.#o.updates.has(taskId)) this.#retire(entry);
-      return;
-    }
-    let found: ContainerSummary | undefined;
-    try {
-      found = await this.#runtime.adopt({ id: entry.containerId, taskId, frameworkId: entry.frameworkId, agentId: entry.launchedBy, sandboxDir: this.#sandbox(taskId) });
-    } catch (err) {
-      this.#log.error({ taskId, err }, 'could not ask the runtime for a task container');
-      await this.#update(entry, TaskState.TASK_LOST, { reason: TaskReason.CONTAINER_VANISHED, message: `the agent restarted and could not find the container: ${(err as Error).message}` });
-      return;
-    }
-    if (!found) {
-      if (entry.kill) {
-        await this.#update(entry, TaskState.TASK_KILLED, { reason: entry.kill.reason, message: 'killed before it was launched (the agent restarted)' });
-      } else if (entry.state === TaskState.TASK_STAGING || entry.state === TaskState.TASK_STARTING) {
-        // The agent went down before the runtime created anything: launch it now (launch is
-        // idempotent by task, so a launch that did get through is adopted, not doubled).
-        this.#log.info({ taskId }, 'task was not launched before the agent restarted; launching it');
-        void this.#launch(entry).catch((err: unknown) => this.#log.error({ taskId, err }, 'relaunch failed'));
-      } else {
-        const what = entry.containerId === '' ? 'its container' : `container ${entry.containerId}`;
-        await this.#update(entry, TaskState.TASK_FAILED, { reason: TaskReason.CONTAINER_VANISHED, message: `${what} was gone when the agent restarted` });
-      }
-      return;
-    }
-    entry.containerId = found.id;
-    if (!found.running) {
-      this.#log.info({ taskId, containerId: found.id }, 'task ended while the agent was down');
-      await this.#ended(entry, found.exit ?? { exitCode: null, oomKilled: false, exitUnknown: true, message: 'ended while the agent was down' });
-      return;
-    }
-    this.#log.info({ taskId, containerId: found.id }, 'task container re-adopted');
-    if (entry.kill) {
-      void this.#runtime.kill(found.id, entry.kill.gracePeriodMs).catch((err: unknown) => this.#log.warn({ taskId, err }, 'kill failed'));
-    } else if (entry.state !== TaskState.TASK_RUNNING) {
-      await this.#update(entry, TaskState.TASK_RUNNING);
-    }
-    if (entry.state === TaskState.TASK_RUNNING) this.#startHealth(entry);
-    void this.#watch(entry);
-  }
-
-  /** Containers of this agent that no task or retained finished task knows: an earlier agent lost them. */
-  async #removeOrphans(agentId: string): Promise<void> {
-    let found: ContainerSummary[];
-    try {
-      found = await this.#runtime.list(agentId);
-    } catch (err) {
-      this.#log.warn({ err }, 'could not list containers to look for orphans');
-      return;
-    }
-    for (const c of found) {
-      if (this.#tasks.has(c.taskId) || this.#finished.get(c.taskId)) continue;
-      this.#log.warn({ taskId: c.taskId, containerId: c.id }, 'removing a container no task of this agent knows');
-      await this.#runtime.remove(c.id).catch((err: unknown) => this.#log.warn({ containerId: c.id, err }, 'could not remove an orphan container'));
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Task life
-
-  #entry(task: TaskInfo, frameworkId: string, state: TaskState, latest: TaskStatus, containerId: string, launchedBy: string): TaskEntry {
-    let markEnded: () => void = () => undefined;
-    const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    return { task, frameworkId, state, latest, containerId, launchedBy, health: Health.UNKNOWN, ended, markEnded };
-  }
 
   #sandbox(taskId: string): string {
     return path.join(this.#o.workDir, 'sandboxes', taskId);
@@ -324,10 +242,10 @@ export class TaskRunner {
 
   async #launch(entry: TaskEntry): Promise<void> {
     const task = entry.task;
-    const taskId = task.taskId ?? '';
+    const taskId = task.taskId;
     const sandboxDir = this.#sandbox(taskId);
     const spec = launchSpecOf(task, { frameworkId: entry.frameworkId, agentId: entry.launchedBy, sandboxDir });
-    if (task.container?.image && this.#runtime.name !== 'docker') {
+    if (task.container.image && this.#runtime.name !== 'docker') {
       this.#log.debug({ taskId, image: task.container.image, runtime: this.#runtime.name }, 'runtime has no images; running the command on the host');
     }
     let containerId: string;
@@ -369,20 +287,13 @@ export class TaskRunner {
 
   async #ended(entry: TaskEntry, exit: ExitInfo): Promise<void> {
     entry.checker?.stop();
-    const exitCode = exit.exitCode ?? -1;
-    const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : exit.signal ? `killed by ${exit.signal}` : (exit.message ?? 'ended');
-    const S = TaskState;
-    if (entry.kill) await this.#update(entry, S.TASK_KILLED, { reason: entry.kill.reason, message: how, exitCode });
-    else if (exit.exitCode === 0) await this.#update(entry, S.TASK_FINISHED, { reason: TaskReason.CONTAINER_EXITED, message: how, exitCode });
-    else if (exit.oomKilled) await this.#update(entry, S.TASK_FAILED, { reason: TaskReason.OOM, message: `${how}: out of memory (limit ${entry.task.resources?.memMb ?? 0} MB)`, exitCode });
-    else if (exit.vanished) await this.#update(entry, S.TASK_FAILED, { reason: TaskReason.CONTAINER_VANISHED, message: how, exitCode });
-    else if (exit.exitUnknown) await this.#update(entry, S.TASK_FAILED, { reason: TaskReason.EXIT_CODE_UNKNOWN, message: how, exitCode });
-    else await this.#update(entry, S.TASK_FAILED, { reason: TaskReason.CONTAINER_EXITED, message: how, exitCode });
+    const { state, extra } = endingOf(entry, exit);
+    await this.#update(entry, state, extra);
   }
 
   /** Asks for the task's end; the terminal TASK_KILLED comes from the wait in #watch. */
   async #kill(entry: TaskEntry, reason: string, gracePeriodMs: number): Promise<void> {
-    const taskId = entry.task.taskId ?? '';
+    const taskId = entry.task.taskId;
     if (isTerminal(entry.state) || entry.kill) {
       this.#log.debug({ taskId, state: stateName(entry.state) }, 'kill ignored: the task is already ending');
       return;
@@ -401,7 +312,7 @@ export class TaskRunner {
 
   /** The master has the task's end: forget it, keeping its container a while for its logs. */
   #retire(entry: TaskEntry): void {
-    const taskId = entry.task.taskId ?? '';
+    const taskId = entry.task.taskId;
     this.#tasks.delete(taskId);
     this.#log.debug({ taskId }, 'task retired');
     this.#finished.add({ taskId, frameworkId: entry.frameworkId, containerId: entry.containerId, sandboxDir: this.#sandbox(taskId), finishedAtMs: Date.now() });
@@ -416,7 +327,7 @@ export class TaskRunner {
   #startHealth(entry: TaskEntry): void {
     const check = entry.task.healthCheck;
     if (!check || entry.checker) return;
-    const spec = launchSpecOf(entry.task, { frameworkId: entry.frameworkId, agentId: entry.launchedBy, sandboxDir: this.#sandbox(entry.task.taskId ?? '') });
+    const spec = launchSpecOf(entry.task, { frameworkId: entry.frameworkId, agentId: entry.launchedBy, sandboxDir: this.#sandbox(entry.task.taskId) });
     const probe = probeOf(check, { runtime: this.#runtime, containerId: entry.containerId, ports: spec.ports, env: taskEnvironment(spec) });
     if (!probe) return;
     entry.checker = new HealthChecker({
@@ -430,7 +341,7 @@ export class TaskRunner {
 
   async #healthChanged(entry: TaskEntry, change: HealthChange): Promise<void> {
     if (entry.state !== TaskState.TASK_RUNNING || entry.kill) return;
-    const taskId = entry.task.taskId ?? '';
+    const taskId = entry.task.taskId;
     const healthy = change.health === Health.HEALTHY;
     this.#log.info({ taskId, healthy, message: change.message }, 'task health changed');
     const message = healthy ? `healthy: ${change.message}` : `unhealthy after ${change.failures} consecutive failed checks: ${change.message}`;
@@ -443,12 +354,12 @@ export class TaskRunner {
 
   /** Records the move and queues its update once checkpointed; resolves when it is queued. */
   #update(entry: TaskEntry, state: TaskState, extra: StatusExtra = {}): Promise<void> {
-    const taskId = entry.task.taskId ?? '';
+    const taskId = entry.task.taskId;
     if (!canTransition(entry.state, state)) {
       this.#log.warn({ taskId, from: stateName(entry.state), to: stateName(state) }, 'ignoring an illegal task state change');
       return Promise.resolve();
     }
-    const status = this.#status(taskId, entry.frameworkId, state, entry.containerId, extra);
+    const status = statusOf(this.#o.agentId(), taskId, entry.frameworkId, state, entry.containerId, extra);
     this.#log.debug({ taskId, from: stateName(entry.state), to: stateName(state), reason: extra.reason }, 'task state');
     entry.state = state;
     entry.latest = status;
@@ -458,27 +369,10 @@ export class TaskRunner {
   }
 
   /** Queues status for the master after the checkpoint that holds it is written. */
-  async #stage(status: PendingStatus): Promise<void> {
+  async #stage(status: StatusUpdate): Promise<void> {
     this.#staged.push(status);
     await this.#o.save();
     this.#staged = this.#staged.filter((s) => s !== status);
     this.#o.updates.add(status);
-  }
-
-  #status(taskId: string, frameworkId: string, state: TaskState, containerId: string, extra: StatusExtra): PendingStatus {
-    return {
-      taskId,
-      state,
-      reason: extra.reason ?? '',
-      message: extra.message ?? '',
-      agentId: this.#o.agentId(),
-      frameworkId,
-      uuid: newUuid(),
-      timestampMs: Date.now(),
-      source: StatusSource.AGENT,
-      exitCode: extra.exitCode ?? -1,
-      containerId,
-      health: extra.health ?? 0,
-    };
   }
 }

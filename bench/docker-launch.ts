@@ -57,7 +57,7 @@ async function viaBerth(n: number): Promise<number> {
         for (const offer of event.offers) {
           const placed = pack(offer, Array(n).fill({ cpus: 0.01, memMb: 16 }));
           started = performance.now();
-          client.launch([offer.id ?? ''], placed.map((p, i) => ({
+          client.launch([offer.id], placed.map((p, i) => ({
             taskId: `bench-${i}`,
             resources: p.resources,
             command: { value: 'sleep 3600', shell: true },

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Agent } from '../agent/index.js';
-import { SchedulerClient, TaskState, pack, type Offer } from '../frameworks/sdk/index.js';
+import { SchedulerClient, TaskState, pack, type ResourceOffer } from '../frameworks/sdk/index.js';
 import { sleep, spawnMaster, spawnRedis, startAgents, type MasterProcess } from './cluster-kit.js';
 import type { BenchReport } from './report.js';
 
@@ -85,11 +85,11 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
       await waitFor('agents back', async () => ((await health(b))?.agentsConnected === o.agents ? true : undefined), 120_000, 20);
       return { leaderS, agentsS: (performance.now() - killedAt) / 1000, epochAfter: h.epoch };
     })();
-    const launch = (offer: Offer, count: number, prefix: string): string[] => {
+    const launch = (offer: ResourceOffer, count: number, prefix: string): string[] => {
       const placed = pack(offer, Array(count).fill(SHAPE));
       const ids = placed.map((_, i) => `${prefix}-${launched + i}`);
       launched += placed.length;
-      client.launch([offer.id ?? ''], placed.map((p, i) => ({ taskId: ids[i] as string, resources: p.resources, command: { value: 'sleep 3600', shell: true } })));
+      client.launch([offer.id], placed.map((p, i) => ({ taskId: ids[i] as string, resources: p.resources, command: { value: 'sleep 3600', shell: true } })));
       return ids;
     };
     for await (const event of client.events()) {
@@ -97,7 +97,7 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
         for (const offer of event.offers) {
           if (killedAt && !firstAfter) [firstAfter] = launch(offer, 1, 'after');
           else if (!killedAt && launched < o.tasks) launch(offer, Math.min(perAgent, o.tasks - launched), 'before');
-          else client.decline([offer.id ?? ''], 60);
+          else client.decline([offer.id], 60);
         }
       }
       if (event.type === 'update' && event.status.state === TaskState.TASK_RUNNING) {

@@ -168,7 +168,7 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
           const want = Math.min(perOffer, cell.tasks - launched);
           const placed = want > 0 ? pack(offer, want === perOffer ? shapes : shapes.slice(0, want)) : [];
           if (placed.length === 0) {
-            unused.push(offer.id ?? '');
+            unused.push(offer.id);
             continue;
           }
           const tasks = placed.map((p) => {
@@ -176,7 +176,7 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
             offeredAt[n] = at;
             return { taskId: `t${n}`, name: 'hollow', resources: p.resources, command: { value: 'true', shell: true } };
           });
-          client.launch([offer.id ?? ''], tasks, { refuseSeconds: 3_600 }).catch(noteRefusal);
+          client.launch([offer.id], tasks, { refuseSeconds: 3_600 }).catch(noteRefusal);
         }
         if (unused.length > 0) client.decline(unused, 3_600).catch(noteRefusal);
         if (launched >= cell.tasks) client.suppress().catch(noteRefusal);

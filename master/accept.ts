@@ -5,15 +5,15 @@ import type { Logger } from 'pino';
 import {
   BerthError,
   ErrorCode,
-  StatusSource,
   TaskReason,
   TaskState,
   pb,
   resources,
-  type TaskStatus,
 } from '../protocol/index.js';
+import type { StatusUpdate } from '../protocol/domain/index.js';
 import { byRole } from './availability.js';
-import { taskInfo } from './decode.js';
+import { compact } from './compact.js';
+import { masterStatus } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
@@ -31,21 +31,23 @@ export interface LaunchPlan {
   /** The agent's record with its reservations changed, when the call RESERVEs or UNRESERVEs. */
   agent: AgentRecord | undefined;
   /** TASK_ERROR for each task refused on its own. */
-  errors: TaskStatus[];
+  errors: StatusUpdate[];
   changes: StateChange[];
 }
 
 /** Builds the plan of a valid ACCEPT from the records it starts from (pure). */
 export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: AgentRecord, nowMs: number): LaunchPlan {
   const tasks = valid.launches.map((launch): TaskRecord => {
-    const info = taskInfo(launch.task);
-    const taskId = info.taskId as string;
+    const info = compact(launch.task);
+    const taskId = info.taskId;
     return {
       taskId,
       frameworkId,
       agentId: agent.id,
-      info: { ...info, resources: launch.resources },
-      status: { taskId, state: TaskState.TASK_STAGING, agentId: agent.id, frameworkId, timestampMs: nowMs, source: StatusSource.MASTER },
+      // The decoded resources: rounded and checked, the port ranges in the order the framework
+      // gave them ($PORT0 is the first), which every sum and check here normalizes anyway.
+      info,
+      status: masterStatus({ taskId, state: TaskState.TASK_STAGING, agentId: agent.id, frameworkId, timestampMs: nowMs }),
       appliedUuids: [],
       launchedAtMs: nowMs,
       role: valid.role,
@@ -53,15 +55,14 @@ export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: 
   });
   const changedAgent = valid.reserve.length > 0 || valid.unreserve.length > 0 ? withReservations(agent, valid.reserve, valid.unreserve) : undefined;
   // No uuid: nothing was stored for a refused task, so there is nothing to acknowledge.
-  const errors = valid.rejected.map((r): TaskStatus => ({
-    taskId: r.task.taskId ?? '',
+  const errors = valid.rejected.map((r): StatusUpdate => masterStatus({
+    taskId: typeof r.task.taskId === 'string' ? r.task.taskId : '',
     state: TaskState.TASK_ERROR,
     reason: TaskReason.INVALID_TASK,
     message: `${r.code}: ${r.message}`,
     agentId: agent.id,
     frameworkId,
     timestampMs: nowMs,
-    source: StatusSource.MASTER,
   }));
   const changes: StateChange[] = tasks.map((task) => ({ type: 'task.put', task }));
   if (changedAgent) changes.push({ type: 'agent.put', agent: changedAgent });

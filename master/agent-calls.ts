@@ -12,13 +12,13 @@ import {
   isTerminal,
   newId,
   pb,
-  resources,
   stateName,
   type Channel,
   type TaskStatus,
 } from '../protocol/index.js';
 import type { AgentLiveness } from './agent-liveness.js';
-import { agentInfo, taskInfo, taskStatus } from './decode.js';
+import { decodeAgentInfo, type StatusUpdate } from '../protocol/domain/index.js';
+import { taskReport, taskStatus } from './decode.js';
 import { asBerthError } from './internal-error.js';
 import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
@@ -45,7 +45,7 @@ export interface AgentCallsDeps {
 /** What folding an agent's registration into the registry changed, sent once it is durable. */
 interface Folded {
   changes: StateChange[];
-  statuses: TaskStatus[];
+  statuses: StatusUpdate[];
   kills: AgentEventBody[];
 }
 
@@ -94,9 +94,10 @@ export class AgentCalls {
   }
 
   async #register(channel: Channel, register: pb.AgentCall.Register.$Properties, bind: (entry: AgentEntry) => void): Promise<void> {
-    const info = agentInfo(register.agent);
-    const problems = resources.validate(info.resources, 'register.agent.resources');
-    if (!info.hostname) problems.push('register.agent.hostname must not be empty');
+    // The shared decoder checks hostname, resources and reservations; its problems are this call's.
+    const decoded = decodeAgentInfo(register.agent, 'register.agent');
+    const info = decoded.value;
+    const problems = decoded.problems.map((p) => p.message);
     if (register.agentId) {
       const idProblem = checkId(register.agentId, 'register.agent_id');
       if (idProblem) problems.push(idProblem);
@@ -167,7 +168,7 @@ export class AgentCalls {
     const out: AgentEventBody[] = [];
     for (const taskId of agent.tasks) {
       const task = this.#d.registry.tasks.get(taskId);
-      if (task?.killAsked && !isTerminal(task.status.state ?? 0)) out.push(killTask(task.frameworkId, taskId, task.killAsked.gracePeriodMs, task.killAsked.reason));
+      if (task?.killAsked && !isTerminal(task.status.state)) out.push(killTask(task.frameworkId, taskId, task.killAsked.gracePeriodMs, task.killAsked.reason));
     }
     return out;
   }
@@ -175,15 +176,14 @@ export class AgentCalls {
   /** Folds one task an agent reported at registration into the registry. */
   #reconcileReported(agent: AgentEntry, report: pb.TaskReport.$Properties, folded: Folded): StateChange | undefined {
     const reg = this.#d.registry;
-    const info = taskInfo(report.task);
-    const taskId = info.taskId as string;
-    const status = taskStatus(report.status);
+    const { task: info, frameworkId, status } = taskReport(report);
+    const taskId = info.taskId;
     const known = reg.tasks.get(taskId);
     if (!known) {
-      const framework = reg.frameworks.get(report.frameworkId ?? '');
+      const framework = reg.frameworks.get(frameworkId);
       if (reg.completed.has(taskId) || !framework) {
         // The master already ended this task, or its framework is gone: the agent must stop it.
-        folded.kills.push(killTask(report.frameworkId ?? '', taskId, 0, TaskReason.TASK_UNKNOWN_TO_MASTER));
+        folded.kills.push(killTask(frameworkId, taskId, 0, TaskReason.TASK_UNKNOWN_TO_MASTER));
         return undefined;
       }
       const task: TaskRecord = {
@@ -194,13 +194,13 @@ export class AgentCalls {
         status: { ...status, taskId, agentId: agent.record.id, frameworkId: framework.record.id },
         appliedUuids: status.uuid ? [status.uuid] : [],
         launchedAtMs: Date.now(),
-        role: framework.record.info.roles?.[0] ?? '*',
+        role: framework.record.info.roles[0] ?? '*',
       };
       reg.index(task);
       return { type: 'task.put', task };
     }
-    const state = status.state ?? 0;
-    if (isTerminal(known.status.state ?? 0) && !isTerminal(state)) {
+    const { state } = status;
+    if (isTerminal(known.status.state) && !isTerminal(state)) {
       // Ended here (LOST while its agent was away, say) but still running there: stop it.
       folded.kills.push(killTask(known.frameworkId, taskId, 0, TaskReason.TASK_UNKNOWN_TO_MASTER));
       return undefined;
@@ -210,8 +210,8 @@ export class AgentCalls {
     // (the master made that state up; the agent's own latest word wins).
     const seen = Boolean(status.uuid && known.appliedUuids.includes(status.uuid));
     if (seen && known.status.state !== TaskState.TASK_UNREACHABLE) return undefined;
-    if (!canTransition(known.status.state ?? 0, state)) return undefined;
-    const next = { ...status, taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
+    if (!canTransition(known.status.state, state)) return undefined;
+    const next: StatusUpdate = { ...status, taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(known, next);
     folded.statuses.push(next);
     return { type: 'task.put', task: known };
@@ -219,8 +219,7 @@ export class AgentCalls {
 
   async #update(channel: Channel, agent: AgentEntry, raw: TaskStatus): Promise<void> {
     const status = taskStatus(raw);
-    const taskId = status.taskId ?? '';
-    const uuid = status.uuid ?? '';
+    const { taskId, uuid } = status;
     const agentId = agent.record.id;
     const ack = (): void => this.#d.outbox.acknowledge(agentId, taskId, uuid);
     if (!taskId || !uuid) return this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, 'update.status needs task_id and uuid', 'update.status');
@@ -238,13 +237,13 @@ export class AgentCalls {
       await this.#d.persist({ type: 'task.put', task });
       return ack();
     }
-    const from = task.status.state ?? 0;
-    const to = status.state ?? 0;
+    const from = task.status.state;
+    const to = status.state;
     if (!canTransition(from, to)) {
       this.#d.log.warn({ taskId, from: stateName(from), to: stateName(to) }, 'illegal task transition ignored');
       return ack();
     }
-    const next: TaskStatus = { ...status, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
+    const next: StatusUpdate = { ...status, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(task, next);
     await this.#d.persist({ type: 'task.put', task });
     ack();

@@ -96,10 +96,10 @@ export class AllocationCycle {
           id: o.id,
           frameworkId,
           agentId: o.agentId,
-          hostname: agent.record.info.hostname ?? '',
+          hostname: agent.record.info.hostname,
           resources: o.resources,
           role: o.role,
-          attributes: agent.record.info.attributes ?? {},
+          attributes: agent.record.info.attributes,
           expiresAtMs: o.expiresAtMs,
           gangId: o.gangId,
           reserved: o.reserved,
@@ -113,11 +113,11 @@ export class AllocationCycle {
   /** Kills a preemptible task so a role below its guarantee can be served; its framework sees why. */
   #preempt(p: PreemptionDecision): void {
     const task = this.#d.registry.tasks.get(p.taskId);
-    if (!task || this.#preempting.has(p.taskId) || isTerminal(task.status.state ?? 0)) return;
+    if (!task || this.#preempting.has(p.taskId) || isTerminal(task.status.state)) return;
     this.#preempting.add(p.taskId);
     this.#d.counters.preemptions++;
     this.#d.log.info({ taskId: p.taskId, role: p.role, forRole: p.forRole }, 'preempting task');
-    this.#d.outbox.toAgent(task.agentId, killTask(task.frameworkId, task.taskId, task.info.killGracePeriodMs ?? 0, TaskReason.PREEMPTED));
+    this.#d.outbox.toAgent(task.agentId, killTask(task.frameworkId, task.taskId, task.info.killGracePeriodMs, TaskReason.PREEMPTED));
   }
 
   #snapshot(nowMs: number): AllocationSnapshot {
@@ -135,8 +135,8 @@ export class AllocationCycle {
       const { free, reservedFree } = availability(a.total, a.reserved, use);
       agents.push({
         id: a.record.id,
-        hostname: a.record.info.hostname ?? '',
-        attributes: a.record.info.attributes ?? {},
+        hostname: a.record.info.hostname,
+        attributes: a.record.info.attributes,
         total: a.total,
         free,
         reservedFree,
@@ -171,7 +171,7 @@ export class AllocationCycle {
     if (![...this.#d.roles.values()].some((r) => r.quotaGuarantee)) return undefined;
     const out: RunningTaskSlot[] = [];
     for (const t of this.#d.registry.tasks.values()) {
-      if (isTerminal(t.status.state ?? 0)) continue;
+      if (isTerminal(t.status.state)) continue;
       out.push({
         taskId: t.taskId,
         frameworkId: t.frameworkId,

@@ -12,11 +12,10 @@ import {
   pb,
   type Channel,
 } from '../protocol/index.js';
-import { frameworkInfo } from './decode.js';
+import { decodeFrameworkInfo } from '../protocol/domain/index.js';
 import type { OfferBook } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
 import { frameworkEntry, type FrameworkEntry, type Registry } from './registry.js';
-import { ROLE_RULE } from './role-config.js';
 import type { FrameworkRecord, StateChange } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 
@@ -41,15 +40,11 @@ export class FrameworkSessions {
 
   /** Subscribes a framework on channel; bind is called the moment the channel speaks for it. */
   async subscribe(channel: Channel, subscribe: pb.SchedulerCall.Subscribe.$Properties, bind: (entry: FrameworkEntry) => void): Promise<void> {
-    const info = frameworkInfo(subscribe.framework);
-    if (!info.roles || info.roles.length === 0) info.roles = ['*'];
-    const problems: string[] = [];
-    if (!info.name) problems.push('subscribe.framework.name must not be empty');
-    info.roles.forEach((role, i) => {
-      if (!ROLE_RULE.test(role)) problems.push(`subscribe.framework.roles[${i}] "${role}" must be "*" or lower-case path segments like eng/ml`);
-    });
-    const failover = info.failoverTimeoutMs ?? 0;
-    if (!Number.isFinite(failover) || failover < 0) problems.push('subscribe.framework.failover_timeout_ms must be a finite number >= 0');
+    // The shared decoder checks the framework's fields (name, roles, failover timeout) by the
+    // master's rules; its problems are this call's.
+    const decoded = decodeFrameworkInfo(subscribe.framework, 'subscribe.framework');
+    const info = decoded.value;
+    const problems = decoded.problems.map((p) => p.message);
     if (subscribe.frameworkId) {
       const idProblem = checkId(subscribe.frameworkId, 'subscribe.framework_id');
       if (idProblem) problems.push(idProblem);
@@ -79,7 +74,7 @@ export class FrameworkSessions {
     framework.channel = undefined;
     this.#d.log.warn({ frameworkId: framework.record.id, why }, 'framework disconnected');
     for (const offer of this.#d.offers.ofFramework(framework.record.id)) this.#d.offers.remove(offer.id);
-    this.armFailover(framework, framework.record.info.failoverTimeoutMs ?? 0);
+    this.armFailover(framework, framework.record.info.failoverTimeoutMs);
     this.#d.triggerAllocation();
   }
 
@@ -101,7 +96,7 @@ export class FrameworkSessions {
     for (const offer of this.#d.offers.ofFramework(id)) this.#d.offers.remove(offer.id);
     for (const taskId of fw.tasks) {
       const task = reg.tasks.get(taskId);
-      if (task && !isTerminal(task.status.state ?? 0)) this.#d.outbox.toAgent(task.agentId, killTask(id, taskId, 0, reason));
+      if (task && !isTerminal(task.status.state)) this.#d.outbox.toAgent(task.agentId, killTask(id, taskId, 0, reason));
     }
     // Nobody hears of these endings: the framework is gone with its tasks.
     this.#d.endings.end(fw.tasks, () => TaskState.TASK_KILLED, reason, 'framework was torn down');

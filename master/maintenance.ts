@@ -67,9 +67,9 @@ export class Maintenance {
       let killed = 0;
       for (const taskId of agent.tasks) {
         const task = this.#d.registry.tasks.get(taskId);
-        if (!task || isTerminal(task.status.state ?? 0)) continue;
+        if (!task || isTerminal(task.status.state)) continue;
         killed++;
-        this.#d.outbox.toAgent(agent.record.id, killTask(task.frameworkId, taskId, task.info.killGracePeriodMs ?? 0, TaskReason.AGENT_DRAINED));
+        this.#d.outbox.toAgent(agent.record.id, killTask(task.frameworkId, taskId, task.info.killGracePeriodMs, TaskReason.AGENT_DRAINED));
       }
       this.#d.log.info({ agentId: agent.record.id, killed }, 'drain deadline reached');
     }, Math.max(0, deadline - Date.now()));

@@ -152,7 +152,7 @@ export class Master {
     // A master failover never counts against a framework's own failover timeout: every loaded
     // framework gets at least the window agents get to find the new leader.
     for (const framework of this.#reg.frameworks.values()) {
-      this.#sessions.armFailover(framework, Math.max(framework.record.info.failoverTimeoutMs ?? 0, windowMs));
+      this.#sessions.armFailover(framework, Math.max(framework.record.info.failoverTimeoutMs, windowMs));
     }
     this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
   }

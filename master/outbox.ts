@@ -2,7 +2,8 @@
 // stamped with the epoch at the moment they leave, and leave each agent in the order the master
 // decided them. A message decided after one that waits for a write (a RunTask waits until its
 // launch is durable) waits behind it, so a KILL can never overtake the launch of its task.
-import { TaskReason, type BerthError, type Channel, type Offer, type pb, type TaskStatus } from '../protocol/index.js';
+import { TaskReason, type BerthError, type Channel, type Offer, type pb } from '../protocol/index.js';
+import { toWireTaskStatus, type StatusUpdate } from '../protocol/domain/index.js';
 import type { Registry } from './registry.js';
 import type { TaskRecord } from './store/records.js';
 
@@ -137,16 +138,16 @@ export class Outbox {
   }
 
   /** A task's latest status as an answer (reconciliation, a kill of an ended task): nothing to acknowledge. */
-  answer(frameworkId: string, status: TaskStatus): void {
+  answer(frameworkId: string, status: StatusUpdate): void {
     this.toFramework(frameworkId, { update: { status: { ...status, uuid: '', reason: status.reason || TaskReason.RECONCILIATION } } });
   }
 
   /** A status to its framework; one with a uuid is kept and re-sent until acknowledged. */
-  update(status: TaskStatus): void {
-    const framework = this.#d.registry.frameworks.get(status.frameworkId ?? '');
+  update(status: StatusUpdate): void {
+    const framework = this.#d.registry.frameworks.get(status.frameworkId);
     if (!framework) return;
-    if (status.uuid) framework.unacked.set(status.taskId ?? '', status);
-    framework.channel?.send({ schedulerEvent: { update: { status } } });
+    if (status.uuid) framework.unacked.set(status.taskId, status);
+    framework.channel?.send({ schedulerEvent: { update: { status: toWireTaskStatus(status) } } });
   }
 
   /** Offers go out in parts, so a large cluster never makes a frame over the payload limit. */

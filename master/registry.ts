@@ -1,6 +1,7 @@
 // The master's in-memory registry: agents, frameworks, live and recently completed tasks, with
 // the resource accounting that follows task states. No I/O; the master persists what changes.
-import { TaskState, isTerminal, resources, type Channel, type Res, type TaskStatus } from '../protocol/index.js';
+import { TaskState, isTerminal, resources, type Channel, type Res } from '../protocol/index.js';
+import type { StatusUpdate } from '../protocol/domain/index.js';
 import type { GangRequest, RefusalFilter } from './allocator/types.js';
 import { byRole } from './availability.js';
 import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './store/records.js';
@@ -39,7 +40,7 @@ export interface FrameworkEntry {
   allocated: Map<string, Res>;
   tasks: Set<string>;
   /** The latest status per task sent but not yet acknowledged by the framework. */
-  unacked: Map<string, TaskStatus>;
+  unacked: Map<string, StatusUpdate>;
   /** Pending all-or-nothing requests, by gang id. */
   gangs: Map<string, GangRequest>;
   failoverTimer?: NodeJS.Timeout | undefined;
@@ -87,8 +88,8 @@ export class Registry {
     const framework = this.frameworks.get(task.frameworkId);
     agent?.tasks.add(task.taskId);
     framework?.tasks.add(task.taskId);
-    if (isTerminal(task.status.state ?? 0) && task.status.uuid) framework?.unacked.set(task.taskId, task.status);
-    if (holdsResources(task.status.state ?? 0)) this.#charge(task, 1);
+    if (isTerminal(task.status.state) && task.status.uuid) framework?.unacked.set(task.taskId, task.status);
+    if (holdsResources(task.status.state)) this.#charge(task, 1);
   }
 
   /** Counts a live task's resources against its agent and framework (sign 1), or gives them back (-1). */
@@ -108,14 +109,14 @@ export class Registry {
    * the pool (and are charged again if an unreachable task comes back). Returns true when
    * resources were released (the allocator should run).
    */
-  applyStatus(task: TaskRecord, status: TaskStatus): boolean {
-    const held = holdsResources(task.status.state ?? 0);
+  applyStatus(task: TaskRecord, status: StatusUpdate): boolean {
+    const held = holdsResources(task.status.state);
     task.status = status;
     if (status.uuid) {
       task.appliedUuids.push(status.uuid);
       if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
     }
-    const holds = holdsResources(status.state ?? 0);
+    const holds = holdsResources(status.state);
     if (held === holds) return false;
     this.#charge(task, holds ? 1 : -1);
     return !holds;
@@ -158,7 +159,7 @@ export function agentEntry(record: AgentRecord): AgentEntry {
 /** Recomputes what follows from the agent's record: its total and its reservations. */
 export function refreshAgent(entry: AgentEntry): void {
   entry.total = resources.normalize(entry.record.info.resources);
-  const statics = (entry.record.info.reservations ?? []).map((r) => ({ role: r.role ?? '', resources: resources.normalize(r.resources) }));
+  const statics = entry.record.info.reservations.map((r) => ({ role: r.role, resources: r.resources }));
   entry.reserved = byRole([...statics, ...(entry.record.dynamicReservations ?? [])]);
 }
 

@@ -3,9 +3,10 @@
 import { BerthError, ErrorCode, resources, type Resources } from '../protocol/index.js';
 import type { RoleConfig } from './allocator/types.js';
 import type { RoleRecord } from './store/records.js';
+import { ROLE_RULE } from '../protocol/domain/index.js';
 
-/** "*" or lower-case path segments like eng/ml. */
-export const ROLE_RULE = /^(\*|[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*)$/;
+/** "*" or lower-case path segments like eng/ml: one rule, the one the decoders apply to frameworks and reservations. */
+export { ROLE_RULE };
 
 const FIELDS = new Set(['weight', 'quotaGuarantee', 'quotaLimit']);
 

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import {
   BerthError,
   ErrorCode,
-  StatusSource,
   TaskReason,
   TaskState,
   checkId,
@@ -12,8 +11,9 @@ import {
   resources,
   type Channel,
   type pb,
-  type TaskStatus,
 } from '../protocol/index.js';
+import type { StatusUpdate } from '../protocol/domain/index.js';
+import { masterStatus } from './decode.js';
 import type { Accepts } from './accept.js';
 import type { FrameworkSessions } from './framework-sessions.js';
 import { asBerthError } from './internal-error.js';
@@ -40,7 +40,7 @@ export interface SchedulerCallsDeps {
 
 /** The roles a REVIVE or SUPPRESS names; none means all of the framework's. */
 function rolesOrAll(fw: FrameworkEntry, roles: string[]): string[] {
-  return roles.length > 0 ? roles : (fw.record.info.roles ?? []);
+  return roles.length > 0 ? roles : fw.record.info.roles;
 }
 
 /** A call that answered itself (teardown answers before its connection closes). */
@@ -138,7 +138,7 @@ export class SchedulerCalls {
       if (done && done.frameworkId === fw.record.id) return this.#d.outbox.answer(fw.record.id, done.status);
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'kill.task_id' });
     }
-    if (isTerminal(task.status.state ?? 0)) return this.#d.outbox.update(task.status);
+    if (isTerminal(task.status.state)) return this.#d.outbox.update(task.status);
     const agent = reg.agents.get(task.agentId);
     const gracePeriodMs = kill.gracePeriodMs || task.info.killGracePeriodMs || 0;
     if (!agent?.channel && task.status.state === TaskState.TASK_STAGING) {
@@ -169,7 +169,7 @@ export class SchedulerCalls {
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'acknowledge.task_id' });
     }
     if (fw.unacked.get(taskId)?.uuid === ack.uuid) fw.unacked.delete(taskId);
-    if (isTerminal(task.status.state ?? 0) && !fw.unacked.has(taskId)) {
+    if (isTerminal(task.status.state) && !fw.unacked.has(taskId)) {
       // Drops the terminal, acknowledged task from the live registry, keeping it for reconciliation.
       reg.retire(task);
       // Not worth an error: if the delete is lost, a new leader re-delivers the task's last update
@@ -181,7 +181,7 @@ export class SchedulerCalls {
   #reconcile(fw: FrameworkEntry, reconcile: pb.SchedulerCall.Reconcile.$Properties): void {
     const reg = this.#d.registry;
     const asked = reconcile.tasks ?? [];
-    const answer = (status: TaskStatus): void => this.#d.outbox.answer(fw.record.id, status);
+    const answer = (status: StatusUpdate): void => this.#d.outbox.answer(fw.record.id, status);
     if (asked.length === 0) {
       for (const taskId of fw.tasks) {
         const task = reg.tasks.get(taskId);
@@ -195,7 +195,7 @@ export class SchedulerCalls {
       const task = reg.tasks.get(taskId) ?? reg.completed.get(taskId) ?? this.#d.accepts.inFlight(taskId)?.task;
       if (task && task.frameworkId === fw.record.id) answer(task.status);
       else {
-        answer({
+        answer(masterStatus({
           taskId,
           agentId,
           frameworkId: fw.record.id,
@@ -203,9 +203,8 @@ export class SchedulerCalls {
           state: fw.record.info.partitionAware ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
           reason: TaskReason.RECONCILIATION,
           message: agentId && !reg.agents.has(agentId) ? `agent ${agentId} is unknown` : 'task is unknown to this master',
-          source: StatusSource.MASTER,
           timestampMs: Date.now(),
-        });
+        }));
       }
     }
   }
@@ -225,7 +224,7 @@ export class SchedulerCalls {
     const idProblem = checkId(id, 'request_gang.gang_id');
     if (idProblem) throw new BerthError(ErrorCode.INVALID_CALL, idProblem, { field: 'request_gang.gang_id' });
     const role = request.role || (fw.record.info.roles?.[0] ?? '*');
-    if (!(fw.record.info.roles ?? []).includes(role)) {
+    if (!fw.record.info.roles.includes(role)) {
       throw new BerthError(ErrorCode.ROLE_NOT_SUBSCRIBED, `role "${role}" is not one of this framework's roles`, { field: 'request_gang.role' });
     }
     const shapes = request.tasks ?? [];

@@ -1,7 +1,8 @@
 // The one place where the master itself ends tasks (its agent is unreachable or gone, it was not
 // reported at re-registration, its framework was torn down): each gets a master-made status, its
 // resources go back to the pool, and the caller persists the changes before delivering them.
-import { StatusSource, TaskState, isTerminal, newUuid, type TaskStatus } from '../protocol/index.js';
+import { StatusSource, TaskState, isTerminal, newUuid } from '../protocol/index.js';
+import { TaskHealth, type StatusUpdate } from '../protocol/domain/index.js';
 import type { Outbox } from './outbox.js';
 import type { Registry } from './registry.js';
 import type { StateChange, TaskRecord } from './store/records.js';
@@ -17,7 +18,7 @@ export type EndRule = (task: TaskRecord) => TaskState | undefined;
 
 export interface Ending {
   changes: StateChange[];
-  statuses: TaskStatus[];
+  statuses: StatusUpdate[];
 }
 
 export class TaskEndings {
@@ -28,7 +29,7 @@ export class TaskEndings {
   }
 
   /** A status the master makes up for a task (no agent said it). */
-  status(task: TaskRecord, state: TaskState, reason: string, message: string): TaskStatus {
+  status(task: TaskRecord, state: TaskState, reason: string, message: string): StatusUpdate {
     return {
       taskId: task.taskId,
       state,
@@ -40,12 +41,13 @@ export class TaskEndings {
       timestampMs: Date.now(),
       source: StatusSource.MASTER,
       exitCode: -1,
-      containerId: task.status.containerId ?? '',
+      containerId: task.status.containerId,
+      health: TaskHealth.UNKNOWN,
     };
   }
 
   /** Moves a task to a new status in memory; when its resources are freed, the allocator runs. */
-  apply(task: TaskRecord, status: TaskStatus): void {
+  apply(task: TaskRecord, status: StatusUpdate): void {
     if (this.#d.registry.applyStatus(task, status)) this.#d.triggerAllocation();
   }
 
@@ -58,7 +60,7 @@ export class TaskEndings {
     const ending: Ending = { changes: [], statuses: [] };
     for (const taskId of [...taskIds]) {
       const task = this.#d.registry.tasks.get(taskId);
-      if (!task || isTerminal(task.status.state ?? 0)) continue;
+      if (!task || isTerminal(task.status.state)) continue;
       const ruled = rule(task);
       if (ruled === undefined) continue;
       const asked = Boolean(task.killAsked);

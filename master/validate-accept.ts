@@ -12,6 +12,7 @@ import {
   type Res,
   type TaskInfo,
 } from '../protocol/index.js';
+import { decodeError, decodeTaskInfo, type Problem, type TaskSpec } from '../protocol/domain/index.js';
 import type { OfferEntry } from './offer-book.js';
 
 export interface AcceptContext {
@@ -25,7 +26,8 @@ export interface AcceptContext {
 }
 
 export interface Launch {
-  task: TaskInfo;
+  /** Decoded once, here, by the decoder agent and SDK share; placed on the offers' agent. */
+  task: TaskSpec;
   resources: Res;
 }
 
@@ -112,7 +114,8 @@ export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: Acc
         return fail(ErrorCode.TASK_ID_DUPLICATE, `task id ${taskId} is already in use`, `${field}.task_id`);
       }
       seen.add(taskId);
-      const problem = checkTask(task, field, first.agentId, ctx);
+      const decoded = decodeTaskInfo(task, field);
+      const problem = checkTask(task, decoded.problems, field, first.agentId, ctx);
       if (problem) {
         rejected.push({ task, ...problem });
         continue;
@@ -128,7 +131,7 @@ export function planAccept(accept: pb.SchedulerCall.Accept.$Properties, ctx: Acc
         continue;
       }
       used = resources.add(used, r);
-      launches.push({ task: { ...task, agentId: first.agentId }, resources: r });
+      launches.push({ task: { ...decoded.value, agentId: first.agentId }, resources: r });
     }
     if (type === OperationType.LAUNCH_GROUP && rejected.length > before.rejected) {
       // A group is all or nothing: one refused task refuses the others of its group too.
@@ -199,8 +202,12 @@ type TaskProblem = Omit<RejectedTask, 'task'>;
 
 const problem = (code: ErrorCode, message: string, field: string): TaskProblem => ({ code, message, field });
 
-/** What is wrong with one task on its own (its id is checked by the caller), or undefined. */
-function checkTask(task: TaskInfo, field: string, agentId: string, ctx: AcceptContext): TaskProblem | undefined {
+/**
+ * What is wrong with one task on its own (its id is checked by the caller), or undefined. The
+ * checks below keep the codes and fields the master has always answered with; what the shared
+ * decoder finds beyond them (volumes, the health check, values of the wrong kind) comes last.
+ */
+function checkTask(task: TaskInfo, decoded: readonly Problem[], field: string, agentId: string, ctx: AcceptContext): TaskProblem | undefined {
   if (task.agentId && task.agentId !== agentId) {
     if (!ctx.agentExists(task.agentId)) return problem(ErrorCode.AGENT_UNKNOWN, `${field}.agent_id: agent ${task.agentId} is unknown`, `${field}.agent_id`);
     return problem(ErrorCode.AGENT_MISMATCH, `${field}.agent_id: task names agent ${task.agentId} but the offer is on ${agentId}`, `${field}.agent_id`);
@@ -218,5 +225,6 @@ function checkTask(task: TaskInfo, field: string, agentId: string, ctx: AcceptCo
   if (!Number.isFinite(grace) || grace < 0) {
     return problem(ErrorCode.INVALID_TASK, `${field}.kill_grace_period_ms must be a finite number >= 0`, `${field}.kill_grace_period_ms`);
   }
-  return undefined;
+  const rest = decodeError(decoded.filter((p) => p.field !== `${field}.task_id` && p.field !== `${field}.agent_id`));
+  return rest ? problem(rest.code, rest.message, rest.field) : undefined;
 }

@@ -1,5 +1,6 @@
-// Builds the probe a task's HealthCheck asks for, from the task's ports and container.
-import { HealthCheckType, type HealthCheck } from '../../protocol/index.js';
+// Builds the probe a task's health check asks for, from the task's ports and container.
+import { HealthCheckType } from '../../protocol/index.js';
+import type { HealthCheckSpec } from '../../protocol/domain/index.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { CheckResult, HealthProbe } from './check.js';
 import { commandProbe } from './command-check.js';
@@ -20,20 +21,16 @@ function broken(message: string): HealthProbe {
   return async (): Promise<CheckResult> => ({ ok: false, message });
 }
 
-/** The probe for check, or undefined when the task has no check (type UNKNOWN). */
-export function probeOf(check: HealthCheck, target: ProbeTarget): HealthProbe | undefined {
-  const type = check.type ?? HealthCheckType.UNKNOWN;
-  if (type === HealthCheckType.UNKNOWN) return undefined;
-  if (type === HealthCheckType.COMMAND) {
+/** The probe for the task's check (decoded, so its type is known and its fields present). */
+export function probeOf(check: HealthCheckSpec, target: ProbeTarget): HealthProbe {
+  if (check.type === HealthCheckType.COMMAND) {
     const c = check.command;
-    const argv = c?.shell ? ['/bin/sh', '-c', c.value ?? ''] : [...(c?.value ? [c.value] : []), ...(c?.arguments ?? [])];
+    const argv = c.shell ? ['/bin/sh', '-c', c.value] : [...(c.value ? [c.value] : []), ...c.arguments];
     if (argv.length === 0 || argv[0] === '') return broken('health_check.command is empty');
-    return commandProbe(target.runtime, target.containerId, argv, { ...target.env, ...(c?.environment ?? {}) });
+    return commandProbe(target.runtime, target.containerId, argv, { ...target.env, ...c.environment });
   }
-  const index = check.portIndex ?? 0;
-  const port = target.ports[index];
-  if (port === undefined) return broken(`health_check.port_index ${index} names no port: the task has ${target.ports.length}`);
-  if (type === HealthCheckType.HTTP) return httpProbe(port, check.path || '/');
-  if (type === HealthCheckType.TCP) return tcpProbe(port);
-  return broken(`health_check.type ${String(type)} is unknown`);
+  const port = target.ports[check.portIndex];
+  if (port === undefined) return broken(`health_check.port_index ${check.portIndex} names no port: the task has ${target.ports.length}`);
+  if (check.type === HealthCheckType.HTTP) return httpProbe(port, check.path || '/');
+  return tcpProbe(port);
 }

@@ -1,6 +1,6 @@
 // Runs tasks as Docker containers through dockerode. The only file that talks to the engine.
-// The container spec is built here field by field from the LaunchSpec; nothing a user wrote is
-// passed through, and privileges go through the operator's ContainerPolicy first.
+// The container spec is built field by field from the LaunchSpec (docker-spec.ts); nothing a user
+// wrote is passed through, and privileges go through the operator's ContainerPolicy first.
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -21,7 +21,7 @@ import type {
   LogOptions,
   UsageSample,
 } from './runtime.js';
-import { taskEnvironment } from './task-env.js';
+import { collectExec, createOptionsOf, engineMessage, exitOf, statusOf, summaryOf, usageOf } from './docker-spec.js';
 import { KernelOomLog, type OomWitness } from './kernel-oom-log.js';
 
 export interface DockerRuntimeOptions {
@@ -41,21 +41,8 @@ export interface DockerRuntimeOptions {
 }
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
-const MIB = 1024 * 1024;
 // Without the kernel log, the engine's OOM event is waited for: it can trail the exit by a while.
 const OOM_WAIT_MS = 2_000;
-const EXEC_OUTPUT_KEEP_BYTES = 4096;
-
-/** Docker answers "not found" with 404, "already in that state" with 304/409. */
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function engineMessage(err: unknown): string {
-  const json = (err as { json?: { message?: string } } | null)?.json;
-  return json?.message ?? (err as Error).message;
-}
 
 /** Whether a Docker engine answers a ping on socketPath (or through the given client). */
 export async function dockerAvailable(options: { docker?: Docker; socketPath?: string } = {}): Promise<boolean> {
@@ -103,7 +90,7 @@ export class DockerRuntime implements ContainerRuntime {
     await this.#ensureImage(image);
     let container: Docker.Container;
     try {
-      container = await this.#docker.createContainer(this.#createOptions(spec, name, image));
+      container = await this.#docker.createContainer(createOptionsOf(spec, name, image, { pidsLimit: this.#pidsLimit, init: this.#init }));
     } catch (err) {
       if (statusOf(err) === 409) {
         // Another launch of this task created it between our inspect and create.
@@ -189,17 +176,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (statusOf(err) === 404) return undefined;
       throw err;
     }
-    const atMs = Date.parse(s.read);
-    // A stopped container answers with zero values stamped at year 1.
-    if (!(atMs > 0)) return undefined;
-    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
-    const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
-    const cpus = s.cpu_stats.online_cpus || s.cpu_stats.cpu_usage.percpu_usage?.length || 1;
-    const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
-    // Page cache is reclaimable, so it is not counted against the task (as `docker stats` does).
-    const cache = s.memory_stats.stats?.total_inactive_file ?? s.memory_stats.stats?.inactive_file ?? 0;
-    const memBytes = Math.max(0, (s.memory_stats.usage ?? 0) - cache);
-    return { cpuPercent, memBytes, atMs };
+    return usageOf(s);
   }
 
   async *logs(id: string, options: LogOptions): AsyncIterable<string> {
@@ -267,28 +244,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       return { exitCode: null, output: `docker exec failed: ${engineMessage(err)}`, timedOut: false };
     }
-    const parser = new DockerFrameParser();
-    let output = '';
-    stream.on('data', (chunk: Buffer) => {
-      for (const f of parser.push(chunk)) output = (output + f.payload.toString('utf8')).slice(-EXEC_OUTPUT_KEEP_BYTES);
-    });
-    // The engine cannot kill an exec'd process; on a timeout the check is abandoned, not the task.
-    const timedOut = await new Promise<boolean>((resolve) => {
-      const stop = (): void => {
-        stream.destroy();
-        resolve(true);
-      };
-      const timer = setTimeout(stop, Math.max(1, options.timeoutMs));
-      options.signal?.addEventListener('abort', stop, { once: true });
-      const done = (): void => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', stop);
-        resolve(false);
-      };
-      stream.once('end', done);
-      stream.once('close', done);
-      stream.once('error', done);
-    });
+    const { output, timedOut } = await collectExec(stream, options);
     if (timedOut) return { exitCode: null, output, timedOut };
     try {
       const info = await exec.inspect();
@@ -305,57 +261,6 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
     }
-  }
-
-  #createOptions(spec: LaunchSpec, name: string, image: string): Docker.ContainerCreateOptions {
-    const env = Object.entries(taskEnvironment(spec)).map(([k, v]) => `${k}=${v}`);
-    const labels: Record<string, string> = {};
-    // Task labels go along for operators, but berth.* keys are ours and cannot be spoofed.
-    for (const [k, v] of Object.entries(spec.labels)) if (!k.startsWith('berth.')) labels[k] = v;
-    labels[LABEL.TASK_ID] = spec.taskId;
-    labels[LABEL.FRAMEWORK_ID] = spec.frameworkId;
-    labels[LABEL.AGENT_ID] = spec.agentId;
-    labels[LABEL.MANAGED] = 'true';
-    const request = spec.container;
-    const hostConfig: Docker.HostConfig = {
-      NetworkMode: 'host',
-      PidsLimit: this.#pidsLimit,
-      Init: this.#init,
-      Privileged: request?.privileged === true,
-      Binds: (request?.volumes ?? []).map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? 'ro' : 'rw'}`),
-      CapAdd: request?.capAdd ?? [],
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-    };
-    if (spec.resources.cpus > 0) hostConfig.NanoCpus = Math.round(spec.resources.cpus * 1e9);
-    if (spec.resources.memMb > 0) {
-      hostConfig.Memory = Math.round(spec.resources.memMb * MIB);
-      // Equal to Memory: no swap, so the limit is the limit.
-      hostConfig.MemorySwap = hostConfig.Memory;
-    }
-    const options: Docker.ContainerCreateOptions = {
-      name,
-      Image: image,
-      Env: env,
-      Labels: labels,
-      Tty: false,
-      OpenStdin: false,
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
-      HostConfig: hostConfig,
-    };
-    // The command replaces the image's entrypoint, so a shell command line runs as written even
-    // in an image with an ENTRYPOINT; with no command the image's own default runs.
-    if (spec.command.shell) {
-      options.Entrypoint = ['/bin/sh', '-c'];
-      options.Cmd = [spec.command.value];
-    } else if (spec.command.value !== '') {
-      options.Entrypoint = [spec.command.value];
-      options.Cmd = [...spec.command.arguments];
-    } else if (spec.command.arguments.length > 0) {
-      options.Cmd = [...spec.command.arguments];
-    }
-    return options;
   }
 
   async #ensureImage(image: string): Promise<void> {
@@ -482,26 +387,4 @@ export class DockerRuntime implements ContainerRuntime {
       throw err;
     }
   }
-}
-
-function exitOf(info: Docker.ContainerInspectInfo): ExitInfo {
-  const state = info.State;
-  return {
-    exitCode: typeof state.ExitCode === 'number' ? state.ExitCode : null,
-    oomKilled: state.OOMKilled === true,
-    ...(state.Error ? { message: state.Error } : {}),
-  };
-}
-
-function summaryOf(info: Docker.ContainerInspectInfo): ContainerSummary {
-  const labels = info.Config.Labels ?? {};
-  const running = info.State.Running === true || info.State.Status === 'created';
-  return {
-    id: info.Id,
-    taskId: labels[LABEL.TASK_ID] ?? '',
-    frameworkId: labels[LABEL.FRAMEWORK_ID] ?? '',
-    agentId: labels[LABEL.AGENT_ID] ?? '',
-    running,
-    ...(running ? {} : { exit: exitOf(info) }),
-  };
 }

@@ -7,7 +7,7 @@
 // time, so a reused pid is never taken for the task); it is not their parent any more, so it
 // polls for their end and cannot learn their exit code (docs/agent.md).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -26,6 +26,9 @@ import type {
   UsageSample,
 } from './runtime.js';
 import { taskArgv, taskEnvironment } from './task-env.js';
+import { processState, readPidFile, runBounded, signalGroup, writePidFile } from './process-host.js';
+
+export { PID_FILE } from './process-host.js';
 
 export interface ProcessRuntimeOptions {
   /** Variables every task starts with (below its own); PATH by default. */
@@ -64,8 +67,6 @@ interface Entry {
 
 export const STDOUT_FILE = 'stdout';
 export const STDERR_FILE = 'stderr';
-/** Written into the sandbox as soon as the process exists: {"pid":..,"startTicks":..}. */
-export const PID_FILE = '.berth-pid';
 
 const EXIT_UNKNOWN_MESSAGE = 'the process ended while it was re-adopted after an agent restart; its exit code is unknown';
 
@@ -336,89 +337,5 @@ export class ProcessRuntime implements ContainerRuntime {
     // utime and stime are fields 14 and 15 of the line, so 11 and 12 after the name.
     const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
     return { ticks, atMs: Date.now() };
-  }
-}
-
-/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
-function statFields(text: string): string[] {
-  return text.slice(text.lastIndexOf(')') + 2).split(' ');
-}
-
-// After the name: state is field 3 of the line (index 0 here), starttime field 22 (index 19).
-const STATE_FIELD = 0;
-const START_FIELD = 19;
-
-/** Whether pid still is the process that started at startTicks (a zombie counts as ended). */
-async function processState(pid: number, startTicks: number): Promise<'running' | 'gone'> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!text) return 'gone';
-  const fields = statFields(text);
-  if (Number(fields[START_FIELD]) !== startTicks) return 'gone';
-  const state = fields[STATE_FIELD];
-  return state === 'Z' || state === 'X' || state === 'x' ? 'gone' : 'running';
-}
-
-/** Records pid and its start time in the sandbox (tmp + rename); returns the start time. */
-function writePidFile(sandboxDir: string, pid: number): number {
-  let startTicks = -1;
-  try {
-    startTicks = Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[START_FIELD]);
-  } catch {
-    // Already gone: the exit event reports it; the pid file is not needed.
-  }
-  const file = path.join(sandboxDir, PID_FILE);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ pid, startTicks }));
-  renameSync(`${file}.tmp`, file);
-  return startTicks;
-}
-
-async function readPidFile(sandboxDir: string): Promise<{ pid: number; startTicks: number } | undefined> {
-  const text = await readFile(path.join(sandboxDir, PID_FILE), 'utf8').catch(() => undefined);
-  if (!text) return undefined;
-  try {
-    const parsed = JSON.parse(text) as { pid?: unknown; startTicks?: unknown };
-    if (typeof parsed.pid === 'number' && typeof parsed.startTicks === 'number' && parsed.pid > 0) {
-      return { pid: parsed.pid, startTicks: parsed.startTicks };
-    }
-  } catch {
-    // A torn or foreign file: treated as no record.
-  }
-  return undefined;
-}
-
-const OUTPUT_KEEP_BYTES = 4096;
-
-/** Waits for a short-lived child (a health check), killing its group when it overruns. */
-function runBounded(child: ChildProcess, options: ExecOptions): Promise<ExecResult> {
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP_BYTES);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return new Promise((resolve) => {
-    let timedOut = false;
-    const stop = (): void => {
-      timedOut = true;
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    };
-    const timer = setTimeout(stop, Math.max(1, options.timeoutMs));
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const done = (exitCode: number | null, error?: string): void => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', stop);
-      resolve({ exitCode: timedOut ? null : exitCode, output: error ?? output, timedOut });
-    };
-    child.once('error', (e) => done(null, e.message));
-    child.once('close', (code) => done(code));
-  });
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  if (pid <= 0) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
   }
 }

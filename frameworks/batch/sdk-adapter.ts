@@ -7,10 +7,10 @@ import {
   TaskState,
   isTerminal,
   stateName,
-  type Offer,
+  type ResourceOffer,
   type SdkLogger,
-  type TaskInfo,
-  type TaskStatus,
+  type StatusUpdate,
+  type TaskInput,
 } from '../sdk/index.js';
 import type { TaskEnd } from './run-state.js';
 import type { ResolvedRun } from './spec/index.js';
@@ -90,23 +90,23 @@ export interface SdkDriverOptions {
 /** States that are no fault of the task's: the agent went away, the master never had it. */
 const NOT_ITS_FAULT: ReadonlySet<TaskState> = new Set([TaskState.TASK_LOST, TaskState.TASK_DROPPED, TaskState.TASK_GONE, TaskState.TASK_GONE_BY_OPERATOR, TaskState.TASK_UNKNOWN]);
 
-export function taskEnd(status: TaskStatus): TaskEnd | undefined {
-  const state = status.state ?? TaskState.TASK_UNKNOWN;
+export function taskEnd(status: Pick<StatusUpdate, 'state' | 'reason' | 'message' | 'exitCode'>): TaskEnd | undefined {
+  const state = status.state;
   if (!isTerminal(state) && state !== TaskState.TASK_UNKNOWN) return undefined;
   const message = status.message || undefined;
   if (state === TaskState.TASK_FINISHED) return { kind: 'succeeded' };
   if (status.reason === TaskReason.PREEMPTED || NOT_ITS_FAULT.has(state)) return { kind: 'preempted', ...(message ? { message } : {}) };
   if (state === TaskState.TASK_KILLED) return { kind: 'killed', ...(message ? { message } : {}) };
-  const exitCode = status.exitCode !== undefined && status.exitCode !== null && status.exitCode >= 0 ? status.exitCode : undefined;
+  const exitCode = status.exitCode >= 0 ? status.exitCode : undefined;
   return { kind: 'failed', ...(exitCode === undefined ? {} : { exitCode }), message: `${stateName(state)}${message ? `: ${message}` : ''}` };
 }
 
-function toOffer(o: Offer): BatchOffer {
-  const r = o.resources ?? {};
-  return { id: o.id ?? '', agentId: o.agentId ?? '', role: o.role || '*', gangId: o.gangId ?? '', free: { cpus: r.cpus ?? 0, memMb: r.memMb ?? 0, diskMb: r.diskMb ?? 0 } };
+function toOffer(o: ResourceOffer): BatchOffer {
+  const r = o.resources;
+  return { id: o.id, agentId: o.agentId, role: o.role, gangId: o.gangId, free: { cpus: r.cpus, memMb: r.memMb, diskMb: r.diskMb } };
 }
 
-function toTaskInfo(l: BatchLaunch): TaskInfo {
+function toTaskInput(l: BatchLaunch): TaskInput {
   const env = { ...l.run.env, ...l.env };
   const command = l.run.command !== undefined
     ? { value: l.run.command, shell: true, arguments: [], environment: env }
@@ -141,12 +141,11 @@ export function sdkDriver(options: SdkDriverOptions): BatchDriver {
       else if (e.type === 'disconnected') yield { type: 'disconnected', reason: e.reason };
       else if (e.type === 'update') {
         const s = e.status;
-        const state = s.state ?? TaskState.TASK_UNKNOWN;
         yield {
           type: 'update',
           status: {
-            taskId: s.taskId ?? '', agentId: s.agentId ?? '', end: taskEnd(s),
-            describe: `${stateName(state)}${s.message ? `: ${s.message}` : ''}`,
+            taskId: s.taskId, agentId: s.agentId, end: taskEnd(s),
+            describe: `${stateName(s.state)}${s.message ? `: ${s.message}` : ''}`,
             acknowledge: () => client.acknowledge(s),
           },
         };
@@ -155,7 +154,7 @@ export function sdkDriver(options: SdkDriverOptions): BatchDriver {
   }
   return {
     events,
-    launch: (offerIds, tasks) => client.launch(offerIds, tasks.map(toTaskInfo), { refuseSeconds: 1 }),
+    launch: (offerIds, tasks) => client.launch(offerIds, tasks.map(toTaskInput), { refuseSeconds: 1 }),
     decline: (offerIds, refuseSeconds) => client.decline(offerIds, refuseSeconds),
     kill: (taskId, agentId) => client.kill(taskId, agentId),
     reconcile: (tasks) => client.reconcile(tasks),

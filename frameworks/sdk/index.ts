@@ -18,6 +18,11 @@ export {
   type TaskQueueClient,
 } from './task-queue.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
+export { taskSpecOf, type TaskInput, type CommandInput, type ContainerInput, type HealthCheckInput, type ResourcesInput } from './task-input.js';
+export type { MasterError } from './scheduler-events.js';
+// The decoded values events hand out (every field present), and a launch's completed task.
+export { TaskHealth, type ResourceOffer, type StatusUpdate, type StatusSourceKind } from '../../protocol/domain/index.js';
+export type { TaskSpec as CompletedTask, CommandSpec, ContainerSpec, HealthCheckSpec, VolumeSpec } from '../../protocol/domain/index.js';
 // What the SDK's signatures mention, so a framework needs no import but `berth/sdk`.
 export {
   TaskState,

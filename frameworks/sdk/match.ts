@@ -1,6 +1,7 @@
 // Helpers to fit task shapes into offers: first-fit packing with port assignment and simple
 // attribute constraints. Pure functions; frameworks call them per offer.
-import { resources, type Offer, type Res } from '../../protocol/index.js';
+import { resources, type Res } from '../../protocol/index.js';
+import type { ResourceOffer } from '../../protocol/domain/index.js';
 
 /** What one task needs. */
 export interface TaskShape {
@@ -20,10 +21,9 @@ export interface Constraint {
 }
 
 /** Whether an offer's agent satisfies every constraint. */
-export function meets(offer: Offer, constraints: readonly Constraint[]): boolean {
-  const attrs = offer.attributes ?? {};
+export function meets(offer: Pick<ResourceOffer, 'hostname' | 'attributes'>, constraints: readonly Constraint[]): boolean {
   return constraints.every((c) => {
-    const v = c.attribute === 'hostname' ? (offer.hostname ?? '') : (attrs[c.attribute] ?? '');
+    const v = c.attribute === 'hostname' ? offer.hostname : (offer.attributes[c.attribute] ?? '');
     switch (c.op) {
       case 'EQ': return v === c.value;
       case 'NE': return v !== c.value;
@@ -45,8 +45,8 @@ export function take(available: Res, shape: TaskShape): Res | undefined {
  * Packs as many of `shapes` (in order) as fit into the offer, first fit. Returns the resources of
  * each placed shape with its index; shapes that did not fit are left out.
  */
-export function pack(offer: Offer, shapes: readonly TaskShape[]): { index: number; resources: Res }[] {
-  let left = resources.normalize(offer.resources);
+export function pack(offer: Pick<ResourceOffer, 'resources'>, shapes: readonly TaskShape[]): { index: number; resources: Res }[] {
+  let left = offer.resources;
   const placed: { index: number; resources: Res }[] = [];
   shapes.forEach((shape, index) => {
     const r = take(left, shape);

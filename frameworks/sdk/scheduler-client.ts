@@ -8,17 +8,17 @@ import {
   newUuid,
   type Channel,
   type SessionStatus,
+  OperationType,
   type AgentNoticeKind,
   type Filters,
-  type Offer,
   type Operation,
   type Resources,
   type SchedulerCall,
   type SchedulerEvent as WireSchedulerEvent,
-  type TaskInfo,
-  type TaskStatus,
-  type WireError,
 } from '../../protocol/index.js';
+import type { ResourceOffer, StatusUpdate } from '../../protocol/domain/index.js';
+import { decodeSchedulerEvent, type MasterError } from './scheduler-events.js';
+import { taskSpecOf, type TaskInput } from './task-input.js';
 import { EventQueue } from './event-queue.js';
 import { CallErrorCode, type CallKind, type SchedulerCallError } from './call-error.js';
 import { compileSchedulerClientOptions, type CompiledSchedulerClientOptions, type SchedulerClientOptions, type SdkLogger } from './options.js';
@@ -29,14 +29,16 @@ export type { SchedulerClientOptions, SdkLogger } from './options.js';
 /** What a framework sees, in order. */
 export type SchedulerEvent =
   | { type: 'subscribed'; frameworkId: string; masterId: string; reconnected: boolean }
-  | { type: 'offers'; offers: Offer[] }
+  /** Offers decoded with every field present (an offer the SDK cannot decode is logged and left out). */
+  | { type: 'offers'; offers: ResourceOffer[] }
   | { type: 'rescind'; offerId: string }
-  | { type: 'update'; status: TaskStatus }
+  /** A task's status; a terminal one without an exit code on the wire exited with 0. */
+  | { type: 'update'; status: StatusUpdate }
   | { type: 'agent-lost'; agentId: string }
   /** An agent is draining (move work off it before deadlineMs), back, or under resource pressure. */
   | { type: 'agent-notice'; agentId: string; kind: AgentNoticeKind; deadlineMs: number; message: string }
   /** An error from the master that no pending call awaits (a refused call rejects its own promise instead). */
-  | { type: 'error'; error: Required<Pick<WireError, 'code' | 'message'>> & { requestId: string; field: string } }
+  | { type: 'error'; error: MasterError }
   | { type: 'disconnected'; code: number; reason: string };
 
 /**
@@ -121,9 +123,13 @@ export class SchedulerClient {
     return this.#queue;
   }
 
-  /** Launches tasks on the resources of one or more offers of one agent. */
-  launch(offerIds: string[], tasks: TaskInfo[], filters?: Filters): Promise<void> {
-    return this.accept(offerIds, [{ type: 1, tasks }], filters);
+  /**
+   * Launches tasks on the resources of one or more offers of one agent. Each task is completed
+   * once with the defaults of the fields it leaves out (see `TaskInput`) and encoded once.
+   */
+  launch(offerIds: string[], tasks: TaskInput[], filters?: Filters): Promise<void> {
+    // A TaskSpec is a TaskInfo with every field present: the encoder reads it as it is, no copy.
+    return this.accept(offerIds, [{ type: OperationType.LAUNCH, tasks: tasks.map(taskSpecOf) }], filters);
   }
 
   /**
@@ -145,9 +151,9 @@ export class SchedulerClient {
   }
 
   /** Acknowledges an update; needed only with autoAcknowledge off. */
-  acknowledge(status: TaskStatus): void {
+  acknowledge(status: Pick<StatusUpdate, 'agentId' | 'taskId' | 'uuid'>): void {
     if (!status.uuid) return;
-    const ack = { agentId: status.agentId ?? '', taskId: status.taskId ?? '', uuid: status.uuid };
+    const ack = { agentId: status.agentId, taskId: status.taskId, uuid: status.uuid };
     if (!this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
   }
 
@@ -250,28 +256,33 @@ export class SchedulerClient {
     this.#queue.end();
   }
 
-  #receive(event: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
-    if (!event) return;
-    if (event.subscribed) {
-      this.#subscribedOn = this.#channel;
-      this.#frameworkId = event.subscribed.frameworkId ?? '';
-      markSubscribed();
-      for (const ack of this.#pendingAcks.splice(0)) this.#send({ acknowledge: ack });
-      this.#emit({ type: 'subscribed', frameworkId: this.#frameworkId, masterId: event.subscribed.masterId ?? '', reconnected });
-      if (reconnected && this.#options.reconcileOnResubscribe) this.reconcile().catch((err: SchedulerCallError) => this.#unawaited(err));
-    } else if (event.offers) this.#emit({ type: 'offers', offers: event.offers.offers ?? [] });
-    else if (event.rescind) this.#emit({ type: 'rescind', offerId: event.rescind.offerId ?? '' });
-    else if (event.update?.status) this.#emit({ type: 'update', status: event.update.status });
-    else if (event.agentLost) this.#emit({ type: 'agent-lost', agentId: event.agentLost.agentId ?? '' });
-    else if (event.agentNotice) {
-      const n = event.agentNotice;
-      this.#emit({ type: 'agent-notice', agentId: n.agentId ?? '', kind: n.kind ?? 0, deadlineMs: n.deadlineMs ?? 0, message: n.message ?? '' });
-    }
-    else if (event.accepted) this.#pending.accept(event.accepted.requestId ?? '');
-    else if (event.error) {
-      const e = event.error;
-      const error = { code: e.code ?? '', message: e.message ?? '', requestId: e.requestId ?? '', field: e.field ?? '' };
-      if (!this.#pending.refuse(error.requestId, error)) this.#emit({ type: 'error', error });
+  #receive(wire: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
+    const event = decodeSchedulerEvent(wire);
+    switch (event.type) {
+      case 'subscribed':
+        this.#subscribedOn = this.#channel;
+        this.#frameworkId = event.frameworkId;
+        markSubscribed();
+        for (const ack of this.#pendingAcks.splice(0)) this.#send({ acknowledge: ack });
+        this.#emit({ type: 'subscribed', frameworkId: this.#frameworkId, masterId: event.masterId, reconnected });
+        if (reconnected && this.#options.reconcileOnResubscribe) this.reconcile().catch((err: SchedulerCallError) => this.#unawaited(err));
+        return;
+      case 'offers':
+        if (event.problems.length > 0) this.#log.warn({ problems: event.problems.map((p) => p.message) }, 'left out offers the SDK cannot decode');
+        return this.#emit({ type: 'offers', offers: event.offers });
+      case 'update':
+        if (event.problems.length > 0) this.#log.debug?.({ problems: event.problems.map((p) => p.message) }, 'an update with fields out of range');
+        return this.#emit({ type: 'update', status: event.status });
+      case 'accepted':
+        this.#pending.accept(event.requestId);
+        return;
+      case 'error':
+        if (!this.#pending.refuse(event.error.requestId, event.error)) this.#emit({ type: 'error', error: event.error });
+        return;
+      case 'none':
+        return;
+      default:
+        return this.#emit(event);
     }
   }
 

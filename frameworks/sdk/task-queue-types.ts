@@ -1,6 +1,8 @@
 // The shapes the task queue takes and hands out.
-import type { CommandInfo, ContainerInfo, HealthCheck, TaskState, TaskStatus } from '../../protocol/index.js';
+import type { TaskState } from '../../protocol/index.js';
+import type { StatusUpdate } from '../../protocol/domain/index.js';
 import type { Constraint, TaskShape } from './match.js';
+import type { CommandInput, ContainerInput, HealthCheckInput } from './task-input.js';
 import type { SchedulerClient, SchedulerEvent } from './scheduler-client.js';
 import type { SdkLogger } from './options.js';
 
@@ -15,12 +17,12 @@ export interface TaskSpec {
   name?: string;
   /** What it needs; ports are counted (`ports: 2` gives `$PORT0` and `$PORT1`). */
   resources: TaskShape;
-  command?: CommandInfo;
+  command?: CommandInput;
   /** A Docker image, or none for the agent's process runtime. */
-  container?: ContainerInfo;
+  container?: ContainerInput;
   /** Only offers of agents meeting every constraint are used. */
   constraints?: Constraint[];
-  healthCheck?: HealthCheck;
+  healthCheck?: HealthCheckInput;
   labels?: Record<string, string>;
   killGracePeriodMs?: number;
   preemptible?: boolean;
@@ -40,7 +42,7 @@ export interface TaskResult {
   attempts: number;
   /** The last state (TASK_UNKNOWN if it never had an update). */
   state: TaskState;
-  status: TaskStatus | undefined;
+  status: StatusUpdate | undefined;
   /** True only for TASK_FINISHED. */
   finished: boolean;
   /** Why it ended, for a person: the state and message, or why the queue gave up on it. */
@@ -58,7 +60,7 @@ export interface QueuedTask {
   readonly taskId: string;
   readonly agentId: string;
   readonly state: TaskState;
-  readonly status: TaskStatus | undefined;
+  readonly status: StatusUpdate | undefined;
   /** Resolves when the task is done (it never rejects: a task that could not run says why). */
   readonly result: Promise<TaskResult>;
 }
@@ -66,7 +68,7 @@ export interface QueuedTask {
 /** What TaskQueue.run() yields. */
 export type TaskQueueEvent =
   /** An update of a queued task's current attempt, after the queue applied it. */
-  | { type: 'task'; task: QueuedTask; status: TaskStatus }
+  | { type: 'task'; task: QueuedTask; status: StatusUpdate }
   /** The task waits for an offer again, as a new attempt. */
   | { type: 'requeued'; task: QueuedTask; reason: string }
   /** The task ended for good. */

@@ -1,11 +1,13 @@
 // A queue of tasks to run on offers: it packs waiting tasks into each offer, declines what it
 // cannot use, suppresses offers while nothing waits and revives when work arrives, launches
 // again (as a new attempt, under a new task id) what was lost, and reconciles after a failover.
-import { BerthError, ErrorCode, TaskState, checkId, isTerminal, stateName, type Offer, type TaskInfo, type TaskStatus } from '../../protocol/index.js';
+import { BerthError, ErrorCode, TaskState, checkId, isTerminal, stateName, type Res } from '../../protocol/index.js';
+import type { ResourceOffer, StatusUpdate } from '../../protocol/domain/index.js';
 import type { SchedulerCallError } from './call-error.js';
 import { meets, pack } from './match.js';
 import type { SchedulerEvent } from './scheduler-client.js';
 import type { SdkLogger } from './options.js';
+import type { TaskInput } from './task-input.js';
 import type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
 
 export type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
@@ -28,7 +30,7 @@ interface Entry extends QueuedTask {
   taskId: string;
   agentId: string;
   state: TaskState;
-  status: TaskStatus | undefined;
+  status: StatusUpdate | undefined;
   /** The offer of the current attempt, and whether the master has taken its launch. */
   offerId: string;
   launchAccepted: boolean;
@@ -202,9 +204,9 @@ export class TaskQueue {
     }
   }
 
-  #offers(offers: Offer[]): void {
+  #offers(offers: ResourceOffer[]): void {
     for (const offer of offers) {
-      const offerId = offer.id ?? '';
+      const offerId = offer.id;
       const waiting = [...this.#waiting].filter((e) => meets(offer, e.spec.constraints ?? []));
       const placed = pack(offer, waiting.map((e) => e.spec.resources));
       if (placed.length === 0) {
@@ -216,7 +218,7 @@ export class TaskQueue {
         const entry = waiting[index] as Entry;
         entry.attempt++;
         entry.taskId = `${entry.id}.${entry.attempt}`;
-        entry.agentId = offer.agentId ?? '';
+        entry.agentId = offer.agentId;
         entry.offerId = offerId;
         entry.launchAccepted = false;
         entry.status = undefined;
@@ -249,15 +251,15 @@ export class TaskQueue {
   }
 
   /** Applies an update of a queued task; false when the task is not one of the queue's. */
-  #update(status: TaskStatus): boolean {
-    const entry = this.#byTaskId.get(status.taskId ?? '');
+  #update(status: StatusUpdate): boolean {
+    const entry = this.#byTaskId.get(status.taskId);
     if (!entry) return false;
-    const state = status.state ?? TaskState.TASK_UNKNOWN;
+    const { state } = status;
     const ended = isTerminal(state) || state === TaskState.TASK_UNKNOWN;
     if (status.taskId !== entry.taskId || entry.phase === 'done' || (entry.phase === 'waiting' && ended)) {
       // An earlier attempt that turns out to run after all while a later one exists: one copy is enough.
       if (!isTerminal(state) && state !== TaskState.TASK_UNKNOWN) {
-        this.#client.kill(status.taskId ?? '', status.agentId ?? '').catch((err: SchedulerCallError) => this.#log.debug?.({ code: err.code }, 'kill failed'));
+        this.#client.kill(status.taskId, status.agentId).catch((err: SchedulerCallError) => this.#log.debug?.({ code: err.code }, 'kill failed'));
       }
       return true;
     }
@@ -348,7 +350,7 @@ export class TaskQueue {
   }
 }
 
-function taskInfo(entry: Entry, resources: TaskInfo['resources']): TaskInfo {
+function taskInfo(entry: Entry, resources: Res): TaskInput {
   const { spec } = entry;
   return {
     taskId: entry.taskId,

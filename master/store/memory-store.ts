@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
-import type { AgentRecord, ClusterState, FrameworkRecord, RoleRecord, StateChange, TaskRecord } from './records.js';
+import { readAgent, readFramework, readTask, type AgentRecord, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 
 const HISTORY_LIMIT = 10_000;
 
@@ -136,9 +136,9 @@ export class MemoryStore implements ClusterStore {
 
   #restore(snapshot: Snapshot): void {
     this.#epoch = snapshot.epoch;
-    for (const a of snapshot.agents) this.#agents.set(a.id, a);
-    for (const f of snapshot.frameworks) this.#frameworks.set(f.id, f);
-    for (const t of snapshot.tasks) this.#tasks.set(t.taskId, t);
+    for (const a of snapshot.agents) this.#agents.set(a.id, readAgent(a));
+    for (const f of snapshot.frameworks) this.#frameworks.set(f.id, readFramework(f));
+    for (const t of snapshot.tasks) this.#tasks.set(t.taskId, readTask(t));
     for (const r of snapshot.roles ?? []) this.#roles.set(r.name, r);
   }
 

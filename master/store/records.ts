@@ -1,10 +1,23 @@
-// What the master persists. Records are plain JSON-able objects (wire messages in toJSON form are
-// avoided: we keep the property shapes of protocol/messages so they round-trip without loss).
-import type { AgentInfo, FrameworkInfo, Res, TaskInfo, TaskStatus } from '../../protocol/index.js';
+// What the master persists. Records are plain JSON-able objects holding the domain values of
+// protocol/domain (every field present). Their field names are the wire messages' (in camelCase),
+// so a record written by an earlier version, which held the wire messages with absent fields
+// left out, is the same shape with fields missing: readX() below completes it with the decoders,
+// and both stores read every record through them.
+import type { Res } from '../../protocol/index.js';
+import {
+  decodeAgentInfo,
+  decodeFrameworkInfo,
+  decodeTaskInfo,
+  decodeTaskStatus,
+  type AgentDescription,
+  type FrameworkDescription,
+  type StatusUpdate,
+  type TaskSpec,
+} from '../../protocol/domain/index.js';
 
 export interface AgentRecord {
   id: string;
-  info: AgentInfo;
+  info: AgentDescription;
   registeredAtMs: number;
   /** active: connected or within its grace; unreachable: did not come back in time (see docs/protocol.md). */
   state: 'active' | 'unreachable' | 'gone';
@@ -17,7 +30,7 @@ export interface AgentRecord {
 
 export interface FrameworkRecord {
   id: string;
-  info: FrameworkInfo;
+  info: FrameworkDescription;
   registeredAtMs: number;
   /** Set while disconnected: when its tasks are killed if it does not come back. */
   disconnectedAtMs?: number | undefined;
@@ -27,9 +40,9 @@ export interface TaskRecord {
   taskId: string;
   frameworkId: string;
   agentId: string;
-  info: TaskInfo;
+  info: TaskSpec;
   /** The latest status applied; STAGING when only the launch intent is persisted. */
-  status: TaskStatus;
+  status: StatusUpdate;
   /** Uuids of agent updates already applied, newest last (bounded), so a re-sent one is not applied twice. */
   appliedUuids: string[];
   launchedAtMs: number;
@@ -68,3 +81,27 @@ export type StateChange =
   | { type: 'task.delete'; taskId: string }
   | { type: 'role.put'; role: RoleRecord }
   | { type: 'role.delete'; name: string };
+
+// Records were validated when they were written; decoding completes them, it does not judge them.
+
+export function readAgent(raw: AgentRecord): AgentRecord {
+  return { ...raw, info: decodeAgentInfo(raw.info).value };
+}
+
+export function readFramework(raw: FrameworkRecord): FrameworkRecord {
+  return { ...raw, info: decodeFrameworkInfo(raw.info).value };
+}
+
+export function readTask(raw: TaskRecord): TaskRecord {
+  return { ...raw, info: decodeTaskInfo(raw.info).value, status: decodeTaskStatus(raw.status).value, appliedUuids: raw.appliedUuids ?? [] };
+}
+
+/** A change as stored, its record completed. */
+export function readChange(change: StateChange): StateChange {
+  switch (change.type) {
+    case 'agent.put': return { type: change.type, agent: readAgent(change.agent) };
+    case 'framework.put': return { type: change.type, framework: readFramework(change.framework) };
+    case 'task.put': return { type: change.type, task: readTask(change.task) };
+    default: return change;
+  }
+}

@@ -4,7 +4,7 @@ import { createClient, ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
 import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
-import type { AgentRecord, ClusterState, FrameworkRecord, RoleRecord, StateChange, TaskRecord } from './records.js';
+import { readAgent, readChange, readFramework, readTask, type AgentRecord, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -126,9 +126,9 @@ export class RedisStore implements ClusterStore {
     );
     const [agents, frameworks, tasks, roles] = replies as unknown as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
     return {
-      agents: Object.values(agents).map((v) => JSON.parse(v) as AgentRecord),
-      frameworks: Object.values(frameworks).map((v) => JSON.parse(v) as FrameworkRecord),
-      tasks: Object.values(tasks).map((v) => JSON.parse(v) as TaskRecord),
+      agents: Object.values(agents).map((v) => readAgent(JSON.parse(v) as AgentRecord)),
+      frameworks: Object.values(frameworks).map((v) => readFramework(JSON.parse(v) as FrameworkRecord)),
+      tasks: Object.values(tasks).map((v) => readTask(JSON.parse(v) as TaskRecord)),
       roles: Object.values(roles ?? {}).map((v) => JSON.parse(v) as RoleRecord),
     };
   }
@@ -148,7 +148,7 @@ export class RedisStore implements ClusterStore {
     );
     return (entries ?? []).reverse().map((entry) => {
       const m = entry.message as Record<string, string>;
-      return { id: entry.id, epoch: Number(m.epoch), change: decodeChange(m.type ?? '', m.id ?? '', m.value ?? '') };
+      return { id: entry.id, epoch: Number(m.epoch), change: readChange(decodeChange(m.type ?? '', m.id ?? '', m.value ?? '')) };
     });
   }
 

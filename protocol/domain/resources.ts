@@ -8,8 +8,13 @@ import { FieldReader, type Decoded } from './decoded.js';
 
 const WIRE_NAMES = { cpus: 'cpus', memMb: 'mem_mb', diskMb: 'disk_mb', gpus: 'gpus' } as const;
 
-/** Reads resources at `field`; scalars must be finite and >= 0, ports within 1-65535 with begin <= end. */
-export function readResources(r: FieldReader, wire: unknown, field: string): Res {
+/**
+ * Reads resources at `field`; scalars must be finite and >= 0, ports within 1-65535 with begin <= end.
+ * Ports are merged and sorted, unless `keepOrder`: a task's ranges keep the order the framework
+ * gave, since $PORT0, $PORT1... and a health check's port_index follow it (the arithmetic in
+ * protocol/resources.ts does not care about order).
+ */
+export function readResources(r: FieldReader, wire: unknown, field: string, keepOrder = false): Res {
   const read = r.with(ErrorCode.INVALID_RESOURCES);
   const m = read.message(wire, field);
   if (!m) return resources.empty();
@@ -28,7 +33,9 @@ export function readResources(r: FieldReader, wire: unknown, field: string): Res
     else return { begin, end };
     return undefined;
   });
-  return resources.normalize({ ...scalars, ports: ports.filter((p) => p !== undefined) });
+  const valid = ports.filter((p) => p !== undefined);
+  const res = resources.normalize({ ...scalars, ports: valid });
+  return keepOrder ? { ...res, ports: valid } : res;
 }
 
 /** Resources with every field present; problems name the field under `field`. */

@@ -39,7 +39,7 @@ export type HealthCheckKind = typeof HealthCheckType.HTTP | typeof HealthCheckTy
 /** Times are ms; 0 means the agent's default (see agent/health scheduleOf). */
 export interface HealthCheckSpec {
   type: HealthCheckKind;
-  /** HTTP and TCP: which of the task's ports, in the order of TaskSpec.resources.ports. */
+  /** HTTP and TCP: which of the task's ports, in the order of TaskSpec.resources.ports (see taskPorts). */
   portIndex: number;
   /** HTTP: the path, '/' when the wire had none; '' for the other kinds. */
   path: string;
@@ -57,6 +57,7 @@ export interface TaskSpec {
   name: string;
   /** '' until the master places the task on the agent of the offer it was launched with. */
   agentId: string;
+  /** Validated and rounded; the port ranges keep the order they were given in (not merged). */
   resources: Res;
   command: CommandSpec;
   container: ContainerSpec;
@@ -135,7 +136,7 @@ export function decodeTaskInfo(wire: TaskInfo | null | undefined, field = 'task'
   const agentId = r.str(m?.agentId, `${field}.agent_id`);
   const agentProblem = agentId === '' ? null : checkId(agentId, `${field}.agent_id`);
   if (agentProblem) r.problems.push({ field: `${field}.agent_id`, message: agentProblem, code: ErrorCode.INVALID_TASK });
-  const res = readResources(r, m?.resources, `${field}.resources`);
+  const res = readResources(r, m?.resources, `${field}.resources`, true);
   if (res.cpus <= 0) r.add(`${field}.resources.cpus`, `must be greater than 0, got ${res.cpus}`, ErrorCode.INVALID_RESOURCES);
   if (res.memMb <= 0) r.add(`${field}.resources.mem_mb`, `must be greater than 0, got ${res.memMb}`, ErrorCode.INVALID_RESOURCES);
   const command = readCommand(r, m?.command, `${field}.command`);

@@ -65,7 +65,7 @@ function appFiles(tarball: string, integrity: string, registry: string): { manif
 }
 
 const FRAMEWORK = `
-import { SchedulerClient, TaskQueue, SchedulerCallError, stateName, type TaskResult } from 'berth/sdk';
+import { SchedulerClient, TaskQueue, SchedulerCallError, stateName, type ResourceOffer, type TaskResult } from 'berth/sdk';
 
 const client = new SchedulerClient({ masterUrl: 'ws://127.0.0.1:5050', framework: { name: 'mine', failoverTimeoutMs: 60_000 } });
 const queue = new TaskQueue(client);
@@ -74,6 +74,9 @@ const result: Promise<TaskResult> = task.result;
 for await (const e of queue.run({ stopWhenDrained: true })) if (e.type === 'task') console.log(stateName(e.status.state));
 await client.decline(['offer-1']).catch((err: SchedulerCallError) => console.log(err.code, err.mayHaveTakenEffect));
 console.log((await result).finished);
+// Events hand out decoded values; a task names only what it needs.
+const offers: ResourceOffer[] = [];
+for (const offer of offers) void client.launch([offer.id], [{ taskId: 't', resources: { cpus: 0.1, memMb: 32 }, command: { value: 'echo hi', shell: true } }]);
 // @ts-expect-error offer ids are strings: the declarations are real types, not any
 void client.launch(1, []);
 `;

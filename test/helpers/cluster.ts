@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { Agent, DockerRuntime, HollowRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
-import { SchedulerClient, type FrameworkInfo, type Offer, type SchedulerEvent } from '../../frameworks/sdk/index.js';
+import { SchedulerClient, type FrameworkInfo, type ResourceOffer, type SchedulerEvent } from '../../frameworks/sdk/index.js';
 import type { RunningMaster, StartMasterOptions } from '../../master/index.js';
 import { resources, type Res } from '../../protocol/index.js';
 import { cleanUpAgentContainers } from './docker.js';
@@ -49,7 +49,7 @@ export async function testAgent(
 export class TestFramework {
   readonly events: SchedulerEvent[] = [];
   /** When set, called with every batch of offers as it arrives (to answer them). */
-  onOffers: ((offers: Offer[]) => void) | undefined;
+  onOffers: ((offers: ResourceOffer[]) => void) | undefined;
   #waiters = new Set<() => void>();
   constructor(readonly client: SchedulerClient) {
     void (async () => {

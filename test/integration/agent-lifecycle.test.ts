@@ -1,7 +1,8 @@
 // The master's side of an agent's life: unreachable and back, gone, marking rate-limited when
 // many agents drop at once, a rebooted host, and draining for maintenance.
 import t, { type Test } from 'tap';
-import { AgentNoticeKind, TaskReason, TaskState, type Offer, type TaskInfo, type TaskStatus } from '../../protocol/index.js';
+import type { ResourceOffer, TaskInput } from '../../frameworks/sdk/index.js';
+import { AgentNoticeKind, TaskReason, TaskState, type TaskStatus } from '../../protocol/index.js';
 import type { SchedulerEvent } from '../../frameworks/sdk/index.js';
 import { testCluster, testFramework } from '../helpers/cluster.js';
 import { BUSYBOX_IMAGE, dockerClient, ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
@@ -21,9 +22,9 @@ async function agentPeer(t: Test, url: string, register: object = {}): Promise<{
 
 /** Launches one task on the first offer for agentId and reports it RUNNING from the peer. */
 async function runningTask(fw: Awaited<ReturnType<typeof testFramework>>, agent: Peer, agentId: string, taskId: string): Promise<void> {
-  const offer = await fw.next(`an offer on ${agentId}`, (e) => (e.type === 'offers' ? e.offers.find((o: Offer) => o.agentId === agentId) : undefined));
-  const task: TaskInfo = { taskId, resources: { cpus: 1, memMb: 64 }, command: { value: 'sleep 600', shell: true } };
-  fw.client.launch([offer.id ?? ''], [task]);
+  const offer = await fw.next(`an offer on ${agentId}`, (e) => (e.type === 'offers' ? e.offers.find((o: ResourceOffer) => o.agentId === agentId) : undefined));
+  const task: TaskInput = { taskId, resources: { cpus: 1, memMb: 64 }, command: { value: 'sleep 600', shell: true } };
+  fw.client.launch([offer.id], [task]);
   await agent.next(`runTask ${taskId}`, (e) => (e.agentEvent?.runTask?.task?.taskId === taskId ? true : undefined));
   agent.send({ agentCall: { update: { status: { taskId, state: S.TASK_RUNNING, uuid: `${taskId}-running`, agentId } } } });
   await fw.next(`${taskId} RUNNING`, (e) => (e.type === 'update' && e.status.taskId === taskId && e.status.state === S.TASK_RUNNING ? true : undefined));
@@ -110,7 +111,7 @@ t.test('drain with a deadline: frameworks are told, no new offers, tasks killed 
   const agentId = agents[0]?.agentId as string;
   const fw = await testFramework(t, master.url);
   const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
-  fw.client.launch([offer.id ?? ''], ['d1', 'd2'].map((id) => ({
+  fw.client.launch([offer.id], ['d1', 'd2'].map((id) => ({
     taskId: id,
     resources: { cpus: 0.1, memMb: 32 },
     command: { value: 'sleep 600', shell: true },

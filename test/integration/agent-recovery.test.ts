@@ -10,7 +10,8 @@ import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { Agent, CHECKPOINT_FILE, ProcessRuntime } from '../../agent/index.js';
 import type { SchedulerEvent } from '../../frameworks/sdk/index.js';
-import { ContainerType, resources, stateName, TaskState, type Offer, type TaskInfo, type TaskStatus } from '../../protocol/index.js';
+import type { ResourceOffer, TaskInput } from '../../frameworks/sdk/index.js';
+import { ContainerType, resources, stateName, TaskState, type TaskStatus } from '../../protocol/index.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { testFramework, type TestFramework } from '../helpers/cluster.js';
 import { BUSYBOX_IMAGE, cleanUpAgentContainers, dockerClient, ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
@@ -23,7 +24,7 @@ const S = TaskState;
 const RESOURCES = 'cpus:4;mem:4096;ports:32500-32599';
 const TERMINAL = new Set<number>([S.TASK_FINISHED, S.TASK_FAILED, S.TASK_KILLED, S.TASK_ERROR, S.TASK_LOST, S.TASK_DROPPED]);
 
-function task(id: string, cmd: string, docker: boolean): TaskInfo {
+function task(id: string, cmd: string, docker: boolean): TaskInput {
   return {
     taskId: id,
     name: id,
@@ -33,7 +34,7 @@ function task(id: string, cmd: string, docker: boolean): TaskInfo {
   };
 }
 
-const offerOf = (e: SchedulerEvent): Offer | undefined => (e.type === 'offers' ? e.offers[0] : undefined);
+const offerOf = (e: SchedulerEvent): ResourceOffer | undefined => (e.type === 'offers' ? e.offers[0] : undefined);
 const stateOf = (taskId: string, state: TaskState) => (e: SchedulerEvent) =>
   e.type === 'update' && e.status.taskId === taskId && e.status.state === state ? e.status : undefined;
 const terminalOf = (taskId: string) => (e: SchedulerEvent) =>
@@ -69,7 +70,7 @@ async function workDirFor(t: Test): Promise<string> {
 async function killAndRestart(
   t: Test,
   runtime: 'docker' | 'process',
-  tasks: TaskInfo[],
+  tasks: TaskInput[],
   whileDown: (containerOf: (taskId: string) => string) => Promise<void>,
 ): Promise<{ fw: TestFramework; agentId: string; pendingUuids: Map<string, string>; containerOf: (taskId: string) => string; masterHttp: string }> {
   const master = await testMaster(t, { agentReregisterTimeoutMs: 120_000 });
@@ -82,7 +83,7 @@ async function killAndRestart(
   if (runtime === 'docker') cleanUpAgentContainers(t, agentId);
   const fw = await testFramework(t, master.url);
   const offer = await fw.next('an offer', offerOf);
-  fw.client.launch([offer.id ?? ''], tasks.map((x) => ({ ...x, agentId })));
+  fw.client.launch([offer.id], tasks.map((x) => ({ ...x, agentId })));
   const ids = new Map<string, string>();
   for (const x of tasks) {
     const running = await fw.next(`${x.taskId} RUNNING`, stateOf(x.taskId ?? '', S.TASK_RUNNING), 0, 60_000);

@@ -2,7 +2,8 @@
 // for quota guarantees, gangs and explanations. Agents are real agents on the hollow runtime
 // (tasks pretend to run), so only the allocation behaviour is under test.
 import t from 'tap';
-import { OperationType, TaskReason, TaskState, resources, type Offer } from '../../protocol/index.js';
+import { OperationType, TaskReason, TaskState, resources } from '../../protocol/index.js';
+import type { ResourceOffer } from '../../frameworks/sdk/index.js';
 import type { Explanation } from '../../master/allocator/types.js';
 import type { SchedulerCallError } from '../../frameworks/sdk/index.js';
 import { testCluster, testFramework, type TestFramework } from '../helpers/cluster.js';
@@ -15,14 +16,14 @@ function oneTaskPerOffer(fw: TestFramework, shape: { cpus: number; memMb: number
   const answered = new Set<string>();
   fw.onOffers = (offers) => {
     for (const offer of offers) {
-      if (answered.has(offer.id ?? '')) continue;
-      answered.add(offer.id ?? '');
+      if (answered.has(offer.id)) continue;
+      answered.add(offer.id);
       const r = resources.normalize(offer.resources);
       if (r.cpus < shape.cpus || r.memMb < shape.memMb) {
-        fw.client.decline([offer.id ?? ''], 1);
+        fw.client.decline([offer.id], 1);
         continue;
       }
-      fw.client.launch([offer.id ?? ''], [{
+      fw.client.launch([offer.id], [{
         taskId: `task-${++next}`,
         resources: shape,
         command: { value: 'sleep 600', shell: true },
@@ -67,17 +68,17 @@ t.test('RESERVE sets resources aside for a role; UNRESERVE gives them back', asy
   const eng = await testFramework(t, master.url, { name: 'eng', roles: ['eng'] });
   const offer = await eng.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
   const from = eng.events.length;
-  eng.client.accept([offer.id ?? ''], [{ type: OperationType.RESERVE, reservations: [{ role: 'eng', resources: { cpus: 2, memMb: 1024 } }] }]);
+  eng.client.accept([offer.id], [{ type: OperationType.RESERVE, reservations: [{ role: 'eng', resources: { cpus: 2, memMb: 1024 } }] }]);
   const reservedOffer = await eng.next('an offer with a reserved part', (e) => (e.type === 'offers' ? e.offers.find((o) => (o.reserved?.cpus ?? 0) > 0) : undefined), from);
   t.equal(reservedOffer.reserved?.cpus, 2);
   t.same((await getState(master.httpUrl)).agents[0]?.reserved.eng?.cpus, 2, 'the state shows the reservation');
 
   // Another role never sees the reserved part.
-  eng.client.decline([reservedOffer.id ?? ''], 3600);
+  eng.client.decline([reservedOffer.id], 3600);
   const ops = await testFramework(t, master.url, { name: 'ops', roles: ['ops'] });
   const opsOffer = await ops.next('an offer to ops', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
   t.equal(opsOffer.resources?.cpus, 2, 'ops is offered only the unreserved two cpus');
-  ops.client.decline([opsOffer.id ?? ''], 3600);
+  ops.client.decline([opsOffer.id], 3600);
 
   // UNRESERVE needs the reserved resources in an offer.
   const from2 = eng.events.length;
@@ -89,7 +90,7 @@ t.test('RESERVE sets resources aside for a role; UNRESERVE gives them back', asy
   eng.client.accept([again.id ?? ''], [{ type: OperationType.UNRESERVE, reservations: [{ role: 'eng', resources: { cpus: 2, memMb: 1024 } }] }], { refuseSeconds: 3600 });
   await until('reservation gone', async () => (await getState(master.httpUrl)).agents[0]?.reserved.eng === undefined);
   ops.client.revive();
-  const whole = await ops.next('all four cpus for ops', (e) => (e.type === 'offers' ? e.offers.find((o: Offer) => o.resources?.cpus === 4) : undefined), from3);
+  const whole = await ops.next('all four cpus for ops', (e) => (e.type === 'offers' ? e.offers.find((o: ResourceOffer) => o.resources?.cpus === 4) : undefined), from3);
   t.equal(whole.resources?.cpus, 4);
 });
 
@@ -113,7 +114,7 @@ t.test('a reservation for a role the framework does not have is refused', async 
   const { master } = await testCluster(t, 'hollow', { agents: 1 });
   const fw = await testFramework(t, master.url, { name: 'eng', roles: ['eng'] });
   const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
-  const err = await fw.client.accept([offer.id ?? ''], [{ type: OperationType.RESERVE, reservations: [{ role: 'ops', resources: { cpus: 1 } }] }]).then(
+  const err = await fw.client.accept([offer.id], [{ type: OperationType.RESERVE, reservations: [{ role: 'ops', resources: { cpus: 1 } }] }]).then(
     () => undefined,
     (e: SchedulerCallError) => e,
   );
@@ -136,8 +137,8 @@ t.test('a role below its quota guarantee preempts preemptible tasks of a role ab
   const prod = await testFramework(t, master.url, { name: 'prod', roles: ['prod'] });
   // Like any framework, prod declines what it cannot use; a filter on a cpu-less offer does not
   // block a later offer that has cpus (it is not a subset of what was refused).
-  const declineCpuless = (offers: Offer[]): void => {
-    for (const o of offers) if ((o.resources?.cpus ?? 0) < 1) prod.client.decline([o.id ?? ''], 5);
+  const declineCpuless = (offers: ResourceOffer[]): void => {
+    for (const o of offers) if ((o.resources?.cpus ?? 0) < 1) prod.client.decline([o.id], 5);
   };
   prod.onOffers = declineCpuless;
   declineCpuless(prod.events.flatMap((e) => (e.type === 'offers' ? e.offers : [])));
@@ -181,7 +182,7 @@ t.test('a gang is offered all at once, across agents, with one gang id', async (
   const from = fw.events.length;
   // The request is in before the plain offers come back to the pool, so the gang is served first.
   fw.client.requestGang('g1', [shape, shape, shape]);
-  fw.client.decline(plain.map((o) => o.id ?? ''), 0);
+  fw.client.decline(plain.map((o) => o.id), 0);
   const bundle = await until('the gang bundle', () => {
     const parts = fw.events.slice(from).flatMap((e) => (e.type === 'offers' ? e.offers : [])).filter((o) => o.gangId === 'g1');
     return parts.reduce((n, o) => n + (o.resources?.cpus ?? 0), 0) >= 3 ? parts : undefined;

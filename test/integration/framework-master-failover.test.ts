@@ -39,7 +39,7 @@ async function threeRunning(t: Test, frameworkUrls: (a: MasterProcess, b: Master
   const fw = framework(t, frameworkUrls(a, b));
   const offer = await until('an offer', () => fw.events.flatMap((e) => (e.type === 'offers' ? e.offers : []))[0], 15_000);
   const ids = ['z1', 'z2', 'z3'];
-  fw.client.launch([offer.id ?? ''], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true } })));
+  fw.client.launch([offer.id], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true } })));
   await until('three tasks RUNNING', async () => (await stateOf(a)).tasks.filter((x) => x.state === 'RUNNING').length === 3, 15_000);
   return { a, b, fw, ids };
 }

@@ -103,7 +103,7 @@ t.test('Redis killed and restarted (appendonly, fsync always): no acknowledged s
   const { client, events } = framework(t, [m.url]);
   const offer = await until('an offer', () => events.flatMap((e) => (e.type === 'offers' ? e.offers : []))[0]);
   const ids = ['d1', 'd2', 'd3', 'd4', 'd5'];
-  client.launch([offer.id ?? ''], ids.map((id) => ({ taskId: id, resources: { cpus: 1, memMb: 64 }, command: { value: 'sleep 600', shell: true } })));
+  client.launch([offer.id], ids.map((id) => ({ taskId: id, resources: { cpus: 1, memMb: 64 }, command: { value: 'sleep 600', shell: true } })));
   for (const id of ids) {
     await agent.next(`runTask ${id}`, (e) => (e.agentEvent?.runTask?.task?.taskId === id ? true : undefined));
     agent.send({ agentCall: { update: { status: { taskId: id, state: TaskState.TASK_RUNNING, uuid: `${id}-r`, agentId } } } });
@@ -161,7 +161,7 @@ t.test('kill -9 of the leader while idle: epoch + 1, every agent re-registers, n
           if (launched.size >= 6) break;
           const ids = [0, 1, 2].map((i) => `idle-${o.agentId?.slice(-6)}-${i}`).filter((id) => !launched.has(id));
           ids.forEach((id) => launched.add(id));
-          client.launch([o.id ?? ''], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 32 }, command: { value: 'sleep 600', shell: true }, container: { type: 1, image: BUSYBOX_IMAGE } })));
+          client.launch([o.id], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 32 }, command: { value: 'sleep 600', shell: true }, container: { type: 1, image: BUSYBOX_IMAGE } })));
         }
       }
       events.push(e);
@@ -206,7 +206,7 @@ t.test('kill -9 of the leader during a burst of launches: each task RUNNING once
         for (const o of e.offers) {
           const id = `burst-${ids.length}`;
           ids.push(id);
-          client.launch([o.id ?? ''], [{ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true }, container: { type: 1, image: BUSYBOX_IMAGE } }]);
+          client.launch([o.id], [{ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true }, container: { type: 1, image: BUSYBOX_IMAGE } }]);
         }
       }
       events.push(e);

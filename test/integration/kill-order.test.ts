@@ -26,7 +26,7 @@ t.test('a kill right after its launch (same tick) ends every task KILLED and lea
   });
   const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
   const ids = Array.from({ length: 40 }, (_, i) => `ko-${i}`);
-  fw.client.launch([offer.id ?? ''], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: marker, shell: true } })));
+  fw.client.launch([offer.id], ids.map((id) => ({ taskId: id, resources: { cpus: 0.1, memMb: 16 }, command: { value: marker, shell: true } })));
   for (const id of ids) fw.client.kill(id);
   const ends = await until('every task ended', () => {
     const last = new Map<string, number>();

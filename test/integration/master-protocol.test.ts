@@ -95,6 +95,21 @@ t.test('launch, status updates, acknowledgements and duplicates', async (t) => {
   t.equal((await getState(m.httpUrl)).completedTasks[0]?.id, 't1');
 });
 
+t.test('a FINISHED task shows exit code 0 in the state, though protobuf never sends the zero', async (t) => {
+  const m = await testMaster(t);
+  const { agent, agentId } = await registeredAgent(t, m.url);
+  const { fw } = await subscribed(t, m.url);
+  const offer = await firstOffer(fw);
+  fw.send({ schedulerCall: { requestId: 'launch-0', accept: { offerIds: [offer.id ?? ''], operations: [{ type: 1, tasks: [task('zero')] }] } } });
+  await agent.next('runTask', (e) => e.agentEvent?.runTask);
+  agent.send({ agentCall: { update: { status: { taskId: 'zero', state: TaskState.TASK_RUNNING, uuid: 'u-r', agentId, exitCode: -1 } } } });
+  agent.send({ agentCall: { update: { status: { taskId: 'zero', state: TaskState.TASK_FINISHED, uuid: 'u-f', agentId, exitCode: 0 } } } });
+  const finished = await fw.next('FINISHED at the framework', (e) => (e.schedulerEvent?.update?.status?.state === TaskState.TASK_FINISHED ? e.schedulerEvent.update.status : undefined));
+  t.notOk(Object.prototype.hasOwnProperty.call(finished, 'exitCode') && finished.exitCode !== 0, 'the zero is not on the wire, or is 0');
+  const shown = await until('the task in the state', async () => (await getState(m.httpUrl)).tasks.find((x) => x.id === 'zero' && x.state === 'FINISHED'));
+  t.equal(shown.exitCode, 0, 'FINISHED without an exit code on the wire exited with 0');
+});
+
 t.test('reconciling an unknown task answers UNKNOWN to partition-aware frameworks only', async (t) => {
   const m = await testMaster(t);
   const fw = await peer(t, m.url, 'scheduler');

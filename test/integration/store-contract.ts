@@ -10,6 +10,7 @@ import type {
   StateChange,
   TaskRecord,
 } from '../../master/store/index.js';
+import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
 
 export interface StoreHandle {
   store: ClusterStore;
@@ -62,7 +63,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { type: 'task.put', task: state.tasks[0]! },
       { type: 'task.put', task: state.tasks[1]! },
     ]);
-    const running: TaskRecord = { ...state.tasks[0]!, status: { ...state.tasks[0]!.status, state: TaskState.TASK_RUNNING } };
+    const running: TaskRecord = { ...state.tasks[0]!, status: decodeTaskStatus({ ...state.tasks[0]!.status, state: TaskState.TASK_RUNNING }).value };
     await store.apply(epoch, [
       { type: 'task.put', task: running },
       { type: 'task.delete', taskId: state.tasks[1]!.taskId },
@@ -286,20 +287,20 @@ export function sampleState(): ClusterState {
   const agents: AgentRecord[] = [
     {
       id: 'agent-1',
-      info: {
+      info: decodeAgentInfo({
         hostname: 'node-1.example',
         resources: { cpus: 3.5, memMb: 8192, diskMb: 100_000, gpus: 0, ports: [{ begin: 31000, end: 32000 }] },
         attributes: { rack: 'r1', zone: 'zürich-ä' },
         bootId: 'boot-1',
         runtime: 'docker',
         version: '0.1.0',
-      },
+      }).value,
       registeredAtMs: 1_767_225_600_123.5,
       state: 'active',
     },
     {
       id: 'agent-2',
-      info: { hostname: 'node-2', resources: { cpus: 1, memMb: 512 }, attributes: {} },
+      info: decodeAgentInfo({ hostname: 'node-2', resources: { cpus: 1, memMb: 512 }, attributes: {} }).value,
       registeredAtMs: 1_767_225_600_999,
       state: 'unreachable',
       draining: { deadlineMs: 1_767_229_200_000 },
@@ -308,12 +309,12 @@ export function sampleState(): ClusterState {
   const frameworks: FrameworkRecord[] = [
     {
       id: 'fw-1',
-      info: { name: 'services', roles: ['web', 'batch'], failoverTimeoutMs: 60_000, user: 'root', principal: 'svc' },
+      info: decodeFrameworkInfo({ name: 'services', roles: ['web', 'batch'], failoverTimeoutMs: 60_000, user: 'root', principal: 'svc' }).value,
       registeredAtMs: 1_767_225_601_000,
     },
     {
       id: 'fw-2',
-      info: { name: 'batch "nightly"\n', roles: [] },
+      info: decodeFrameworkInfo({ name: 'batch "nightly"\n', roles: [] }).value,
       registeredAtMs: 1_767_225_602_000,
       disconnectedAtMs: 1_767_225_603_000,
     },
@@ -322,7 +323,7 @@ export function sampleState(): ClusterState {
     taskId: `task-${n}`,
     frameworkId: 'fw-1',
     agentId: 'agent-1',
-    info: {
+    info: decodeTaskInfo({
       taskId: `task-${n}`,
       name: `web-${n}`,
       agentId: 'agent-1',
@@ -330,8 +331,8 @@ export function sampleState(): ClusterState {
       command: { value: 'echo "hi" && sleep 1', shell: true, environment: { GREETING: 'hi' } },
       killGracePeriodMs: 5_000,
       labels: { app: 'web', emoji: '🚢' },
-    },
-    status: { taskId: `task-${n}`, state, agentId: 'agent-1', frameworkId: 'fw-1', uuid: `u-${n}`, timestampMs: 1_767_225_604_000 + n },
+    }).value,
+    status: decodeTaskStatus({ taskId: `task-${n}`, state, agentId: 'agent-1', frameworkId: 'fw-1', uuid: `u-${n}`, timestampMs: 1_767_225_604_000 + n }).value,
     appliedUuids: [`u-${n}`],
     launchedAtMs: 1_767_225_604_000,
     role: 'web',
@@ -341,4 +342,32 @@ export function sampleState(): ClusterState {
     { name: 'analytics', weight: 1, quotaLimit: { cpus: 8, memMb: 0, diskMb: 0, gpus: 0, ports: [] } },
   ];
   return { agents, frameworks, tasks: [task(1, TaskState.TASK_STAGING), task(2, TaskState.TASK_RUNNING), task(3, TaskState.TASK_FAILED)], roles };
+}
+
+/**
+ * Records as the version before the domain types wrote them: wire messages with the fields they
+ * left out missing (no exit code on a FINISHED status, no roles, no container).
+ */
+export const EARLIER_RECORDS = {
+  agent: { id: 'agent-old', info: { hostname: 'h-old', resources: { cpus: 4, memMb: 4096 } }, registeredAtMs: 1, state: 'active' },
+  framework: { id: 'fw-old', info: { name: 'old' }, registeredAtMs: 1 },
+  task: {
+    taskId: 't-old', frameworkId: 'fw-old', agentId: 'agent-old',
+    info: { taskId: 't-old', resources: { cpus: 1, memMb: 32 }, command: { value: 'true', shell: true } },
+    status: { taskId: 't-old', state: TaskState.TASK_FINISHED, agentId: 'agent-old', frameworkId: 'fw-old', uuid: 'u-old', timestampMs: 5 },
+    appliedUuids: ['u-old'], launchedAtMs: 1, role: '*',
+  },
+};
+
+/** What a store loaded from EARLIER_RECORDS must hold: every field completed by the decoders. */
+export function checkEarlierRecords(t: Test, state: ClusterState): void {
+  const agent = state.agents.find((a) => a.id === 'agent-old');
+  t.same(agent?.info.reservations, [], 'the agent record is completed');
+  t.equal(agent?.info.resources.diskMb, 0);
+  t.same(state.frameworks.find((f) => f.id === 'fw-old')?.info.roles, ['*'], 'a framework without roles is in the default role');
+  const task = state.tasks.find((x) => x.taskId === 't-old');
+  t.equal(task?.info.container.image, '', 'the task record is completed');
+  t.same(task?.info.command.arguments, []);
+  t.equal(task?.status.exitCode, 0, 'a FINISHED status written without its (zero) exit code exited with 0');
+  t.equal(task?.status.reason, '');
 }

@@ -1,10 +1,10 @@
 // The ClusterStore contract against MemoryStore, in memory only and snapshotted to a dataDir.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { MemoryStore } from '../../master/store/index.js';
-import { elect, sampleState, storeContract } from './store-contract.js';
+import { checkEarlierRecords, EARLIER_RECORDS, elect, sampleState, storeContract } from './store-contract.js';
 
 void t.test('MemoryStore', async (t) => {
   storeContract(t, async (t) => {
@@ -48,4 +48,14 @@ void t.test('the snapshot is on disk before apply resolves', async (t) => {
       t.ok(onDisk.tasks.some((x) => x.taskId === task.taskId), `${task.taskId} is on disk when acknowledged`);
     }),
   );
+});
+
+void t.test('a snapshot written by the previous version loads, its records completed', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'berth-memstore-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const { agent, framework, task } = EARLIER_RECORDS;
+  await writeFile(join(dataDir, 'state.json'), JSON.stringify({ version: 1, epoch: 3, agents: [agent], frameworks: [framework], tasks: [task] }));
+  const store = await MemoryStore.open({ dataDir });
+  t.teardown(() => store.close());
+  checkEarlierRecords(t, await store.load());
 });

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { ErrorCode } from '../../protocol/index.js';
 import { RedisStore, openStore, type RedisStoreOptions, type StateChange } from '../../master/store/index.js';
 import { startRedis, uniquePrefix, type RedisServer } from '../helpers/redis.js';
-import { elect, eventually, sampleState, storeContract } from './store-contract.js';
+import { checkEarlierRecords, EARLIER_RECORDS, elect, eventually, sampleState, storeContract } from './store-contract.js';
 
 // Tests that share one redis-server, each under its own key prefix.
 void t.test('on a shared redis-server', async (t) => {
@@ -33,6 +33,17 @@ void t.test('on a shared redis-server', async (t) => {
       const open = () => openFor(t, { keyPrefix });
       return { store: await open(), peer: open, reopen: open };
     });
+  });
+
+  void t.test('records written by the previous version load, completed', async (t) => {
+    const keyPrefix = uniquePrefix('earlier');
+    const store = await openFor(t, { keyPrefix });
+    const raw = await rawClient(t);
+    const { agent, framework, task } = EARLIER_RECORDS;
+    await raw.hSet(store.keys.agents, agent.id, JSON.stringify(agent));
+    await raw.hSet(store.keys.frameworks, framework.id, JSON.stringify(framework));
+    await raw.hSet(store.keys.tasks, task.taskId, JSON.stringify(task));
+    checkEarlierRecords(t, await store.load());
   });
 
   void t.test('openStore picks RedisStore for a redis:// url', async (t) => {

@@ -1,7 +1,8 @@
 // The life of a task through the whole system: SDK framework -> master -> real agent -> Docker
 // container or host process, and back. Each scenario runs against both runtimes.
 import t, { type Test } from 'tap';
-import { ContainerType, TaskState, type Offer, type TaskInfo } from '../../protocol/index.js';
+import { ContainerType, TaskState } from '../../protocol/index.js';
+import type { ResourceOffer, TaskInput } from '../../frameworks/sdk/index.js';
 import type { SchedulerEvent } from '../../frameworks/sdk/index.js';
 import { testAgent, testCluster, testFramework, type RuntimeKind, type TestFramework } from '../helpers/cluster.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
@@ -11,7 +12,7 @@ import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const S = TaskState;
 
-function task(id: string, cmd: string, extra: Partial<TaskInfo> = {}): TaskInfo {
+function task(id: string, cmd: string, extra: Partial<TaskInput> = {}): TaskInput {
   return {
     taskId: id,
     name: id,
@@ -22,7 +23,7 @@ function task(id: string, cmd: string, extra: Partial<TaskInfo> = {}): TaskInfo 
   };
 }
 
-const offerOf = (e: SchedulerEvent): Offer | undefined => (e.type === 'offers' ? e.offers[0] : undefined);
+const offerOf = (e: SchedulerEvent): ResourceOffer | undefined => (e.type === 'offers' ? e.offers[0] : undefined);
 const terminalOf = (taskId: string) => (e: SchedulerEvent) =>
   e.type === 'update' && e.status.taskId === taskId && [S.TASK_FINISHED, S.TASK_FAILED, S.TASK_KILLED, S.TASK_ERROR, S.TASK_LOST].includes(e.status.state ?? 0)
     ? e.status
@@ -37,9 +38,9 @@ async function ready(t: Test, kind: RuntimeKind): Promise<boolean> {
   return true;
 }
 
-async function launchOnFirstOffer(fw: TestFramework, tasks: TaskInfo[]): Promise<void> {
+async function launchOnFirstOffer(fw: TestFramework, tasks: TaskInput[]): Promise<void> {
   const offer = await fw.next('an offer', offerOf);
-  fw.client.launch([offer.id ?? ''], tasks.map((x) => ({ ...x, agentId: offer.agentId ?? '' })));
+  fw.client.launch([offer.id], tasks.map((x) => ({ ...x, agentId: offer.agentId })));
 }
 
 for (const kind of ['docker', 'process'] as const) {
@@ -49,7 +50,7 @@ for (const kind of ['docker', 'process'] as const) {
     const fw = await testFramework(t, master.url);
     const offer = await fw.next('an offer', offerOf);
     t.equal(offer.agentId, agents[0]?.agentId, 'the agent is offered');
-    fw.client.launch([offer.id ?? ''], [task('a1', 'echo hi'), task('a2', 'echo "port $PORT0"', { resources: { cpus: 0.1, memMb: 32, ports: [{ begin: 32005, end: 32005 }] } })]);
+    fw.client.launch([offer.id], [task('a1', 'echo hi'), task('a2', 'echo "port $PORT0"', { resources: { cpus: 0.1, memMb: 32, ports: [{ begin: 32005, end: 32005 }] } })]);
     for (const id of ['a1', 'a2']) {
       const end = await fw.next(`${id} ends`, terminalOf(id));
       t.equal(end.state, S.TASK_FINISHED, `${id} FINISHED: ${end.message ?? ''}`);

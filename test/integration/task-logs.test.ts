@@ -9,7 +9,7 @@ t.test('logs of a finished and of a running task; follow streams new lines', asy
   const { master } = await testCluster(t, 'process', { allocationIntervalMs: 50 });
   const fw = await testFramework(t, master.url);
   const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
-  fw.client.launch([offer.id ?? ''], [
+  fw.client.launch([offer.id], [
     { taskId: 'done', resources: { cpus: 0.1, memMb: 32 }, command: { value: 'echo one; echo two >&2; echo three', shell: true } },
     { taskId: 'ticker', resources: { cpus: 0.1, memMb: 32 }, command: { value: 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done', shell: true } },
   ]);

@@ -6,7 +6,8 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { Checkpoint, CheckpointError, CHECKPOINT_FILE, type AgentCheckpoint } from '../../agent/index.js';
-import { ContainerType, TaskState } from '../../protocol/index.js';
+import { ContainerType, HealthCheckType, TaskState } from '../../protocol/index.js';
+import { decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
 
 const log = pino({ level: 'silent' });
 
@@ -22,25 +23,25 @@ const sample: AgentCheckpoint = {
   bootId: 'boot-1',
   tasks: [
     {
-      task: {
+      task: decodeTaskInfo({
         taskId: 't1',
         resources: { cpus: 0.5, memMb: 64, ports: [{ begin: 31000, end: 31001 }] },
         command: { value: 'sleep 1', shell: true, environment: { A: 'b' } },
         container: { type: ContainerType.DOCKER, image: 'busybox:latest' },
-        healthCheck: { intervalMs: 100, consecutiveFailures: 2 },
+        healthCheck: { type: HealthCheckType.TCP, intervalMs: 100, consecutiveFailures: 2 },
         labels: { team: 'x' },
-      },
+      }).value,
       frameworkId: 'fw-1',
       containerId: 'c1',
       state: TaskState.TASK_KILLING,
-      latest: { taskId: 't1', state: TaskState.TASK_KILLING, uuid: 'u2', health: 1, exitCode: -1 },
+      latest: decodeTaskStatus({ taskId: 't1', state: TaskState.TASK_KILLING, uuid: 'u2', health: 1, exitCode: -1 }).value,
       launchedBy: 'agent-1',
       kill: { reason: 'KILLED_BY_FRAMEWORK', gracePeriodMs: 2_000 },
     },
   ],
   pending: [
-    { taskId: 't1', uuid: 'u1', state: TaskState.TASK_RUNNING },
-    { taskId: 't1', uuid: 'u2', state: TaskState.TASK_KILLING },
+    decodeTaskStatus({ taskId: 't1', uuid: 'u1', state: TaskState.TASK_RUNNING }).value,
+    decodeTaskStatus({ taskId: 't1', uuid: 'u2', state: TaskState.TASK_KILLING }).value,
   ],
   finished: [{ taskId: 't0', frameworkId: 'fw-1', containerId: 'c0', sandboxDir: '/tmp/x', finishedAtMs: 5 }],
 };
@@ -52,6 +53,34 @@ t.test('a saved checkpoint loads back the same', async (t) => {
   const back = await Checkpoint.load(d);
   t.same(back, sample);
   t.same(await readdir(d), [CHECKPOINT_FILE], 'no temporary file left');
+});
+
+t.test('a checkpoint in the wire JSON an earlier agent wrote still loads', async (t) => {
+  const d = await dir(t);
+  const earlier = {
+    version: 1,
+    agentId: 'agent-1',
+    bootId: 'boot-1',
+    tasks: [{
+      task: { taskId: 't1', resources: { cpus: 0.5, memMb: 64, ports: [{ begin: 31005, end: 31005 }, { begin: 31001, end: 31001 }] }, command: { value: 'sleep 1', shell: true }, container: { type: 'DOCKER', image: 'busybox:latest' } },
+      frameworkId: 'fw-1',
+      containerId: 'c1',
+      state: TaskState.TASK_RUNNING,
+      latest: { taskId: 't1', state: 'TASK_RUNNING', uuid: 'u1', source: 'AGENT', exitCode: -1, health: 1 },
+    }],
+    pending: [{ taskId: 't2', state: 'TASK_FINISHED', uuid: 'u2', exitCode: 0 }],
+    finished: [],
+  };
+  await writeFile(path.join(d, CHECKPOINT_FILE), JSON.stringify(earlier));
+  const back = await Checkpoint.load(d);
+  const task = back?.tasks[0]?.task;
+  t.equal(task?.container.image, 'busybox:latest');
+  t.same(task?.command, { value: 'sleep 1', shell: true, arguments: [], environment: {} }, 'fields it left out are filled');
+  t.same(task?.resources.ports, [{ begin: 31005, end: 31005 }, { begin: 31001, end: 31001 }], 'port order kept ($PORT0 stays $PORT0)');
+  t.equal(back?.tasks[0]?.latest.health, 1);
+  t.equal(back?.tasks[0]?.launchedBy, undefined);
+  t.equal(back?.pending[0]?.exitCode, 0);
+  t.equal(back?.pending[0]?.state, TaskState.TASK_FINISHED);
 });
 
 t.test('saves are coalesced and each is served by a write that started after it', async (t) => {

@@ -29,7 +29,7 @@ async function* fixed(lines: string[]): AsyncIterable<string> {
 t.test('lines go in frames under the limit, the last with eof', async (t) => {
   const lines = Array.from({ length: 20 }, (_, i) => `line-${String(i).padStart(2, '0')}`);
   const s = setup(() => fixed(lines));
-  s.server.read({ requestId: 'r', taskId: 'known' });
+  s.server.read({ requestId: 'r', taskId: 'known', follow: false, tail: 0 });
   await until('eof', () => s.sent.some((f) => f.eof));
   t.same(s.sent.flatMap((f) => f.lines ?? []), lines);
   t.ok(s.sent.length > 1);
@@ -40,13 +40,13 @@ t.test('lines go in frames under the limit, the last with eof', async (t) => {
 
 t.test('an unknown task gets one frame with an error and eof', async (t) => {
   const s = setup(() => fixed([]));
-  s.server.read({ requestId: 'r', taskId: 'other' });
+  s.server.read({ requestId: 'r', taskId: 'other', follow: false, tail: 0 });
   t.same(s.sent, [{ requestId: 'r', eof: true, error: 'no task other' }]);
 });
 
 t.test('a line longer than a frame is cut, saying so', async (t) => {
   const s = setup(() => fixed(['x'.repeat(500)]));
-  s.server.read({ requestId: 'r', taskId: 'known' });
+  s.server.read({ requestId: 'r', taskId: 'known', follow: false, tail: 0 });
   await until('eof', () => s.sent.some((f) => f.eof));
   const line = s.sent.flatMap((f) => f.lines ?? [])[0] ?? '';
   t.ok(Buffer.byteLength(line) <= 96);
@@ -62,14 +62,14 @@ async function* endless(o: LogOptions): AsyncIterable<string> {
 
 t.test('follow streams until cancelled, then ends with eof', async (t) => {
   const s = setup(endless, 10_000);
-  s.server.read({ requestId: 'r', taskId: 'known', follow: true });
+  s.server.read({ requestId: 'r', taskId: 'known', follow: true, tail: 0 });
   await until('lines flushed while following', () => s.sent.flatMap((f) => f.lines ?? []).length >= 5);
   t.notOk(s.sent.some((f) => f.eof));
   s.server.cancel('r');
   await until('eof', () => s.sent.some((f) => f.eof));
   t.equal(s.server.active, 0);
-  s.server.read({ requestId: 'r', taskId: 'known', follow: true });
-  s.server.read({ requestId: 'r', taskId: 'known', follow: true });
+  s.server.read({ requestId: 'r', taskId: 'known', follow: true, tail: 0 });
+  s.server.read({ requestId: 'r', taskId: 'known', follow: true, tail: 0 });
   t.match(s.sent.at(-1)?.error, /already streaming/, 'one stream per request id');
   s.server.cancelAll();
   await until('closed', () => s.server.active === 0);
@@ -77,7 +77,7 @@ t.test('follow streams until cancelled, then ends with eof', async (t) => {
 
 t.test('a frame that cannot be sent stops the stream', async (t) => {
   const s = setup(endless, 10_000);
-  s.server.read({ requestId: 'r', taskId: 'known', follow: true });
+  s.server.read({ requestId: 'r', taskId: 'known', follow: true, tail: 0 });
   await until('streaming', () => s.sent.length > 0);
   s.refuse();
   await until('stopped', () => s.server.active === 0);

@@ -1,11 +1,12 @@
 import t from 'tap';
 import { TaskState } from '../../protocol/index.js';
+import { decodeTaskStatus } from '../../protocol/domain/index.js';
 import { StatusUpdateManager } from '../../agent/index.js';
 import type { PendingStatus } from '../../agent/index.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 
 let n = 0;
-const status = (taskId: string, state: TaskState = TaskState.TASK_RUNNING): PendingStatus => ({ taskId, state, uuid: `u${++n}` });
+const status = (taskId: string, state: TaskState = TaskState.TASK_RUNNING): PendingStatus => decodeTaskStatus({ taskId, state, uuid: `u${++n}` }).value;
 
 function setup(initialMs = 500, maxMs = 10_000) {
   const timers = new FakeTimers();

@@ -5,6 +5,7 @@ import { buildLaunchPlan, withReservations, type ValidAccept } from '../../maste
 import type { OfferEntry } from '../../master/offer-book.js';
 import type { AgentRecord } from '../../master/store/records.js';
 import { planAccept, type AcceptContext } from '../../master/validate-accept.js';
+import { decodeAgentInfo } from '../../protocol/domain/index.js';
 
 const r = (cpus: number, memMb: number): Res => resources.normalize({ cpus, memMb });
 
@@ -26,7 +27,7 @@ function context(offers: OfferEntry[], taken: string[] = []): AcceptContext {
 const task = (taskId: string, cpus = 1, memMb = 64, extra: Partial<TaskInfo> = {}): TaskInfo => ({ taskId, resources: { cpus, memMb }, command: { value: 'true' }, ...extra });
 const launch = (...tasks: TaskInfo[]) => ({ type: OperationType.LAUNCH, tasks });
 
-const agent: AgentRecord = { id: 'agent-1', info: { hostname: 'h', resources: { cpus: 8, memMb: 8192 } }, registeredAtMs: 0, state: 'active' };
+const agent: AgentRecord = { id: 'agent-1', info: decodeAgentInfo({ hostname: 'h', resources: { cpus: 8, memMb: 8192 } }).value, registeredAtMs: 0, state: 'active' };
 
 function valid(plan: ReturnType<typeof planAccept>): ValidAccept {
   if (!plan.ok) throw plan.error;
@@ -112,4 +113,33 @@ t.test('withReservations adds and removes dynamic reservations and drops empty o
   t.same(reserved.dynamicReservations, [{ role: 'eng', resources: r(2, 256) }]);
   const back = withReservations(reserved, [], [{ role: 'eng', resources: r(2, 256) }]);
   t.same(back.dynamicReservations, []);
+});
+
+t.test('what only the shared decoder checks refuses a task too; a launch carries the decoded spec', async (t) => {
+  const offers = [offer('o1', r(2, 256))];
+  const plan = valid(planAccept({
+    offerIds: ['o1'],
+    operations: [launch(
+      task('ok'),
+      task('rel-volume', 0.5, 32, { container: { volumes: [{ hostPath: '/srv', containerPath: 'data' }] } }),
+      task('no-port', 0.5, 32, { healthCheck: { type: 2, portIndex: 0 } }),
+    )],
+  }, context(offers)));
+  t.same(plan.rejected.map((x) => [x.task.taskId, x.code, x.field]), [
+    ['rel-volume', ErrorCode.INVALID_TASK, 'accept.operations[0].tasks[1].container.volumes[0].container_path'],
+    ['no-port', ErrorCode.INVALID_TASK, 'accept.operations[0].tasks[2].health_check.port_index'],
+  ]);
+  const spec = plan.launches[0]?.task;
+  t.equal(spec?.agentId, 'agent-1', 'placed on the offer\'s agent');
+  t.same(spec?.command, { value: 'true', shell: false, arguments: [], environment: {} }, 'every field present');
+  t.equal(spec?.healthCheck, null);
+});
+
+t.test('the launched task keeps its port ranges in the order given, so $PORT0 is the first', async (t) => {
+  const ports = [{ begin: 31005, end: 31005 }, { begin: 31001, end: 31002 }];
+  const offers = [offer('o1', resources.normalize({ cpus: 2, memMb: 256, ports: [{ begin: 31000, end: 31009 }] }))];
+  const plan = valid(planAccept({ offerIds: ['o1'], operations: [launch(task('p', 1, 64, { resources: { cpus: 1, memMb: 64, ports } }))] }, context(offers)));
+  const built = buildLaunchPlan(plan, 'fw-1', agent, 0);
+  t.same(built.tasks[0]?.info.resources.ports, ports);
+  t.same(plan.launches[0]?.resources.ports, [{ begin: 31001, end: 31002 }, { begin: 31005, end: 31005 }], 'what the offer accounting uses is normalized');
 });

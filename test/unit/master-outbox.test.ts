@@ -4,6 +4,7 @@ import t from 'tap';
 import type { Channel, Envelope } from '../../protocol/index.js';
 import { Outbox, killTask } from '../../master/outbox.js';
 import { Registry, agentEntry, frameworkEntry } from '../../master/registry.js';
+import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
 
 function recorder(): { channel: Channel; sent: Envelope[] } {
   const sent: Envelope[] = [];
@@ -13,11 +14,11 @@ function recorder(): { channel: Channel; sent: Envelope[] } {
 
 function setup() {
   const reg = new Registry(10);
-  const agent = agentEntry({ id: 'a1', info: { hostname: 'h', resources: { cpus: 1, memMb: 64 } }, registeredAtMs: 0, state: 'active' });
+  const agent = agentEntry({ id: 'a1', info: decodeAgentInfo({ hostname: 'h', resources: { cpus: 1, memMb: 64 } }).value, registeredAtMs: 0, state: 'active' });
   const a = recorder();
   agent.channel = a.channel;
   reg.agents.set('a1', agent);
-  const fw = frameworkEntry({ id: 'f1', info: { name: 'f' }, registeredAtMs: 0 });
+  const fw = frameworkEntry({ id: 'f1', info: decodeFrameworkInfo({ name: 'f' }).value, registeredAtMs: 0 });
   const f = recorder();
   fw.channel = f.channel;
   reg.frameworks.set('f1', fw);
@@ -66,7 +67,7 @@ t.test('a gate that fails sends nothing, and what waited behind it still leaves'
 
 t.test('lines of different agents do not wait for each other', async (t) => {
   const { reg, outbox, agentSent } = setup();
-  const other = agentEntry({ id: 'a2', info: { hostname: 'h2', resources: { cpus: 1, memMb: 64 } }, registeredAtMs: 0, state: 'active' });
+  const other = agentEntry({ id: 'a2', info: decodeAgentInfo({ hostname: 'h2', resources: { cpus: 1, memMb: 64 } }).value, registeredAtMs: 0, state: 'active' });
   const b = recorder();
   other.channel = b.channel;
   reg.agents.set('a2', other);
@@ -85,8 +86,8 @@ t.test('an agent that is away gets nothing; false tells the caller', async (t) =
 
 t.test('updates with a uuid are kept until acknowledged; offers go out in frames of at most 500', async (t) => {
   const { fw, outbox, fwSent } = setup();
-  outbox.update({ taskId: 't1', frameworkId: 'f1', state: 1, uuid: 'u1' });
-  outbox.update({ taskId: 't2', frameworkId: 'f1', state: 1 });
+  outbox.update(decodeTaskStatus({ taskId: 't1', frameworkId: 'f1', state: 1, uuid: 'u1' }).value);
+  outbox.update(decodeTaskStatus({ taskId: 't2', frameworkId: 'f1', state: 1 }).value);
   t.same([...fw.unacked.keys()], ['t1']);
   outbox.offers('f1', Array.from({ length: 1001 }, (_, i) => ({ id: `o${i}` })));
   t.same(fwSent.slice(2).map((e) => e.schedulerEvent?.offers?.offers?.length), [500, 500, 1]);

@@ -4,18 +4,19 @@ import t from 'tap';
 import { StatusSource, TaskState, resources, type Res } from '../../protocol/index.js';
 import { Registry, agentEntry, frameworkEntry, usedOn } from '../../master/registry.js';
 import type { TaskRecord } from '../../master/store/records.js';
+import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
 
 const r = (cpus: number, memMb: number): Res => resources.normalize({ cpus, memMb });
 
 function registry(completedKept = 2): Registry {
   const reg = new Registry(completedKept);
-  reg.agents.set('a1', agentEntry({ id: 'a1', info: { hostname: 'h', resources: { cpus: 8, memMb: 8192 }, reservations: [{ role: 'eng', resources: { cpus: 1 } }] }, registeredAtMs: 0, state: 'active' }));
-  reg.frameworks.set('f1', frameworkEntry({ id: 'f1', info: { name: 'f', roles: ['*'] }, registeredAtMs: 0 }));
+  reg.agents.set('a1', agentEntry({ id: 'a1', info: decodeAgentInfo({ hostname: 'h', resources: { cpus: 8, memMb: 8192 }, reservations: [{ role: 'eng', resources: { cpus: 1 } }] }).value, registeredAtMs: 0, state: 'active' }));
+  reg.frameworks.set('f1', frameworkEntry({ id: 'f1', info: decodeFrameworkInfo({ name: 'f', roles: ['*'] }).value, registeredAtMs: 0 }));
   return reg;
 }
 
 function task(taskId: string, state: TaskState = TaskState.TASK_RUNNING, res: Res = r(1, 100)): TaskRecord {
-  return { taskId, frameworkId: 'f1', agentId: 'a1', info: { taskId, resources: res }, status: { taskId, state, source: StatusSource.AGENT }, appliedUuids: [], launchedAtMs: 0, role: '*' };
+  return { taskId, frameworkId: 'f1', agentId: 'a1', info: decodeTaskInfo({ taskId, resources: res }).value, status: decodeTaskStatus({ taskId, state, source: StatusSource.AGENT }).value, appliedUuids: [], launchedAtMs: 0, role: '*' };
 }
 
 t.test('a live task charges its agent and framework; ending it gives the resources back', async (t) => {
@@ -27,8 +28,8 @@ t.test('a live task charges its agent and framework; ending it gives the resourc
   t.same(agent && usedOn(agent), r(1, 100));
   t.same(fw?.allocated.get('*'), r(1, 100));
   t.ok(agent?.tasks.has('x') && fw?.tasks.has('x'), 'indexed under both');
-  t.equal(reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_RUNNING, uuid: 'u1' }), false, 'no change in what it holds');
-  t.equal(reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_FINISHED, uuid: 'u2' }), true, 'resources freed: the allocator should run');
+  t.equal(reg.applyStatus(x, decodeTaskStatus({ taskId: 'x', state: TaskState.TASK_RUNNING, uuid: 'u1' }).value), false, 'no change in what it holds');
+  t.equal(reg.applyStatus(x, decodeTaskStatus({ taskId: 'x', state: TaskState.TASK_FINISHED, uuid: 'u2' }).value), true, 'resources freed: the allocator should run');
   t.same(agent && usedOn(agent), r(0, 0));
   t.same(x.appliedUuids, ['u1', 'u2']);
 });
@@ -37,9 +38,9 @@ t.test('an unreachable task holds nothing, and is charged again when it comes ba
   const reg = registry();
   const x = task('x');
   reg.index(x);
-  reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_UNREACHABLE });
+  reg.applyStatus(x, decodeTaskStatus({ taskId: 'x', state: TaskState.TASK_UNREACHABLE }).value);
   t.same(reg.frameworks.get('f1')?.allocated.get('*'), r(0, 0));
-  reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_RUNNING });
+  reg.applyStatus(x, decodeTaskStatus({ taskId: 'x', state: TaskState.TASK_RUNNING }).value);
   t.same(reg.frameworks.get('f1')?.allocated.get('*'), r(1, 100));
 });
 
@@ -47,7 +48,7 @@ t.test('only the last few applied uuids are kept', async (t) => {
   const reg = registry();
   const x = task('x');
   reg.index(x);
-  for (let i = 0; i < 6; i++) reg.applyStatus(x, { taskId: 'x', state: TaskState.TASK_RUNNING, uuid: `u${i}` });
+  for (let i = 0; i < 6; i++) reg.applyStatus(x, decodeTaskStatus({ taskId: 'x', state: TaskState.TASK_RUNNING, uuid: `u${i}` }).value);
   t.same(x.appliedUuids, ['u2', 'u3', 'u4', 'u5']);
 });
 

@@ -6,15 +6,16 @@ import { Outbox } from '../../master/outbox.js';
 import { Registry, agentEntry, frameworkEntry, usedOn } from '../../master/registry.js';
 import type { TaskRecord } from '../../master/store/records.js';
 import { TaskEndings } from '../../master/task-endings.js';
+import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
 
 function setup(partitionAware = false) {
   const reg = new Registry(10);
-  reg.agents.set('a1', agentEntry({ id: 'a1', info: { hostname: 'h', resources: { cpus: 8, memMb: 8192 } }, registeredAtMs: 0, state: 'active' }));
-  reg.frameworks.set('f1', frameworkEntry({ id: 'f1', info: { name: 'f', partitionAware }, registeredAtMs: 0 }));
+  reg.agents.set('a1', agentEntry({ id: 'a1', info: decodeAgentInfo({ hostname: 'h', resources: { cpus: 8, memMb: 8192 } }).value, registeredAtMs: 0, state: 'active' }));
+  reg.frameworks.set('f1', frameworkEntry({ id: 'f1', info: decodeFrameworkInfo({ name: 'f', partitionAware }).value, registeredAtMs: 0 }));
   let triggered = 0;
   const endings = new TaskEndings({ registry: reg, outbox: new Outbox({ registry: reg, epoch: () => 1 }), triggerAllocation: () => void triggered++ });
   const add = (taskId: string, state: TaskState, extra: Partial<TaskRecord> = {}): TaskRecord => {
-    const task: TaskRecord = { taskId, frameworkId: 'f1', agentId: 'a1', info: { taskId, resources: { cpus: 1, memMb: 10 } }, status: { taskId, state, source: StatusSource.AGENT }, appliedUuids: [], launchedAtMs: 0, role: '*', ...extra };
+    const task: TaskRecord = { taskId, frameworkId: 'f1', agentId: 'a1', info: decodeTaskInfo({ taskId, resources: { cpus: 1, memMb: 10 } }).value, status: decodeTaskStatus({ taskId, state, source: StatusSource.AGENT }).value, appliedUuids: [], launchedAtMs: 0, role: '*', ...extra };
     reg.index(task);
     return task;
   };

@@ -70,8 +70,8 @@ t.test('a full TaskInfo decodes cleanly, with the defaults it left out filled in
     type: HealthCheckType.HTTP, portIndex: 1, path: '/', command: { value: '', shell: false, arguments: [], environment: {} },
     delayMs: 0, intervalMs: 500, timeoutMs: 0, gracePeriodMs: 0, consecutiveFailures: 3,
   });
-  t.same(d.value.resources.ports, [{ begin: 31000, end: 31000 }, { begin: 31002, end: 31002 }], 'ports are merged and sorted like every Res');
-  t.same(taskPorts(d.value), [31000, 31002]);
+  t.same(d.value.resources.ports, [{ begin: 31002, end: 31002 }, { begin: 31000, end: 31000 }], 'a task keeps its ranges in the order given: $PORT0 is the first');
+  t.same(taskPorts(d.value), [31002, 31000]);
   const plain = decodeTaskInfo({ taskId: 't', resources: { cpus: 1, memMb: 1 }, command: { value: 'true' }, container: { type: ContainerType.UNKNOWN, image: 'ignored' } });
   t.same(plain.value.container, { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [] }, 'no DOCKER type: the command runs on the host');
 });

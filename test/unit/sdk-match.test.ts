@@ -1,12 +1,14 @@
 import t from 'tap';
 import { meets, pack } from '../../frameworks/sdk/index.js';
+import { decodeOffer } from '../../protocol/domain/index.js';
 
-const offer = {
+const offer = decodeOffer({
   id: 'o1',
+  agentId: 'a1',
   hostname: 'node-7',
   attributes: { rack: 'r1', zone: 'eu-1a' },
   resources: { cpus: 2, memMb: 1024, ports: [{ begin: 31000, end: 31002 }] },
-};
+}).value;
 
 t.test('constraints compare attributes and the hostname', async (t) => {
   t.ok(meets(offer, [{ attribute: 'rack', op: 'EQ', value: 'r1' }]));

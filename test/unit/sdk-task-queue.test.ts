@@ -4,6 +4,7 @@
 import t from 'tap';
 import { CallErrorCode, SchedulerCallError, TaskQueue, TaskState, type SchedulerEvent, type TaskQueueClient, type TaskQueueEvent } from '../../frameworks/sdk/index.js';
 import { EventQueue } from '../../frameworks/sdk/event-queue.js';
+import { decodeOffer, decodeTaskStatus } from '../../protocol/domain/index.js';
 
 interface Call { kind: string; args: unknown[]; resolve: () => void; reject: (e: SchedulerCallError) => void }
 
@@ -37,8 +38,8 @@ class FakeClient implements TaskQueueClient {
   }
 }
 
-const offer = (id: string): SchedulerEvent => ({ type: 'offers', offers: [{ id, agentId: 'ag', resources: { cpus: 1, memMb: 128 } }] });
-const update = (taskId: string, state: TaskState): SchedulerEvent => ({ type: 'update', status: { taskId, state, agentId: 'ag', uuid: `${taskId}/${state}` } });
+const offer = (id: string): SchedulerEvent => ({ type: 'offers', offers: [decodeOffer({ id, agentId: 'ag', resources: { cpus: 1, memMb: 128 } }).value] });
+const update = (taskId: string, state: TaskState): SchedulerEvent => ({ type: 'update', status: decodeTaskStatus({ taskId, state, agentId: 'ag', uuid: `${taskId}/${state}` }).value });
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const spec = { resources: { cpus: 1, memMb: 64 }, command: { value: 'true', shell: true } };
 const launchedIds = (c: Call | undefined): string[] => ((c?.args[1] ?? []) as { taskId: string }[]).map((task) => task.taskId);
