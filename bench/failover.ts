@@ -74,9 +74,11 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
     let firstAfter = '';
     let firstRunningS = NaN;
     let epochBefore = 0;
+    let launchError: Error | undefined;
     const leaderAndAgents = (async (): Promise<{ leaderS: number; agentsS: number; epochAfter: number }> => {
       // Started once the kill happened (killedAt set by the event loop below).
-      await waitFor('kill', async () => (killedAt ? true : undefined), 600_000, 20);
+      await waitFor('kill', async () => (killedAt || launchError ? true : undefined), 600_000, 20);
+      if (launchError) return { leaderS: NaN, agentsS: NaN, epochAfter: 0 };
       const h = await waitFor('new leader', async () => {
         const x = await health(b);
         return x?.leadership === 'leading' ? x : undefined;
@@ -89,7 +91,13 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
       const placed = pack(offer, Array(count).fill(SHAPE));
       const ids = placed.map((_, i) => `${prefix}-${launched + i}`);
       launched += placed.length;
-      client.launch([offer.id], placed.map((p, i) => ({ taskId: ids[i] as string, resources: p.resources, command: { value: 'sleep 3600', shell: true } })));
+      client.launch([offer.id], placed.map((p, i) => ({ taskId: ids[i] as string, resources: p.resources, command: { value: 'sleep 3600', shell: true } })))
+        .catch((err: Error) => {
+          // A refused launch would leave the bench waiting for tasks that never come: say so and stop.
+          launchError ??= err;
+          process.stderr.write(`failover: a launch of ${placed.length} tasks was refused: ${err.message}\n`);
+          void client.close();
+        });
       return ids;
     };
     for await (const event of client.events()) {
@@ -114,6 +122,7 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
         }
       }
     }
+    if (launchError) throw new Error(`failover: the framework's launches were refused (${launched} placed, ${running} RUNNING): ${launchError.message}`, { cause: launchError });
     const rest = await leaderAndAgents;
     return { leaseMs, firstRunningS, epochBefore, ...rest };
   } finally {
