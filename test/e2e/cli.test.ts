@@ -1,7 +1,7 @@
 // The commands the README gives, run as a user runs them: the built CLI and the hello framework
 // as child processes (npm test builds dist/ first).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { requireDocker, ensureBusyboxImage } from '../helpers/docker.js';
 import { until } from '../helpers/poll.js';
@@ -32,7 +32,9 @@ function run(args: string[], timeoutMs = 60_000): Promise<Run> {
 
 /** Starts `berth dev` on a free port and returns its ws URL once the banner is printed. */
 async function dev(t: Test, args: string[]): Promise<{ url: string; http: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Without the batch framework unless asked for: the tests count the frameworks they start.
+  const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -169,7 +171,7 @@ t.test('option flags are checked by the options modules, reported by flag, all p
   t.match(master.stderr, /--allocation-interval must be a duration like 500ms/);
   t.match(master.stderr, /--role: weight of eng must be > 0, got '0'/);
   t.notMatch(master.stderr, /leaseMs|allocationIntervalMs/, 'flags are named, not option fields');
-  const dev = await run([CLI, 'dev', '--port', '0', '--runtime', 'process', '--agent-gone-timeout', '0ms']);
+  const dev = await run([CLI, 'dev', '--port', '0', '--no-batch', '--runtime', 'process', '--agent-gone-timeout', '0ms']);
   t.equal(dev.code, 2, dev.stderr);
   t.match(dev.stderr, /--agent-gone-timeout must be > 0, got '0ms'/);
   const agent = await run([CLI, 'agent', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir(), '--finished-max-tasks', '2.5', '--kill-grace-period', 'later'], 20_000);
@@ -180,6 +182,25 @@ t.test('option flags are checked by the options modules, reported by flag, all p
   const { MASTER_DEFAULTS } = await import('../../master/index.js');
   t.match(help.stdout, new RegExp(`--lease DURATION .*\\(default: ${MASTER_DEFAULTS.leaseMs / 1000}s\\)`), 'the default is the options module\'s');
   t.match(help.stdout, /DURATION: a duration like/);
+});
+
+t.test('berth dev runs the batch framework: examples/batch/hello.yaml submitted, run, 10 of 10 tasks succeeded', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process', '--batch-port', '0']);
+  const api = await until('the batch line of the banner', () => /batch\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/jobs/.exec(cluster.output())?.[1], 20_000);
+  const submitted = await fetch(`${api}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: readFileSync('examples/batch/hello.yaml', 'utf8') });
+  t.equal(submitted.status, 201, await submitted.clone().text());
+  const started = await fetch(`${api}/api/v1/jobs/%2Fdemo%2Fhello/runs`, { method: 'POST' });
+  t.equal(started.status, 201);
+  const { runId } = (await started.json()) as { runId: string };
+  const done = await until('the run to end', async () => {
+    const body = (await (await fetch(`${api}/api/v1/runs/${encodeURIComponent(runId)}`)).json()) as { run: { state: string }; tasks: { result?: string }[] };
+    return ['succeeded', 'failed', 'cancelled', 'deadline-exceeded'].includes(body.run.state) ? body : undefined;
+  }, 60_000);
+  t.equal(done.run.state, 'succeeded');
+  t.equal(done.tasks.filter((task) => task.result === 'succeeded').length, 10, 'every index succeeded once');
+  cluster.child.kill('SIGINT');
+  await until('berth dev exits', () => cluster.child.exitCode !== null, 15_000);
+  t.equal(cluster.child.exitCode, 0, 'Ctrl-C stops berth dev and its batch framework cleanly');
 });
 
 t.test('berth dev --resources gives each agent on this host its own block of ports', async (t) => {
