@@ -1,5 +1,5 @@
-// The BatchStore contract against RedisBatchStore on a real redis-server (a failure, not a skip,
-// when CI=true and redis-server is missing), plus what only Redis has: the key prefix and failures.
+// The BatchStore contract against RedisBatchStore on a real redis-server (a missing server fails
+// the run under CI=true), plus what only Redis has: the key prefix and failures.
 import { createClient } from 'redis';
 import t from 'tap';
 import { ErrorCode } from '../../protocol/index.js';
