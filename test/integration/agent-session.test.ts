@@ -171,7 +171,7 @@ t.test('unacknowledged updates are re-sent, reported at re-registration and re-s
     master.current?.calls.flatMap((c) => (c.update?.status ? [c.update.status] : [])).find((s) => s.state === TaskState.TASK_RUNNING));
   master.ack(running);
   await until('nothing pending', () => agent.pendingUpdates().length === 0);
-  t.pass('acknowledged in order');
+  t.equal(agent.pendingUpdates().length, 0, 'acknowledged in order: nothing left to re-send');
 });
 
 t.test('follows a NOT_LEADER redirect to the leader', async (t) => {

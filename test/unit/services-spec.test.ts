@@ -299,5 +299,6 @@ t.test('no input makes the parser throw', async (t) => {
     const doc = useMarathon ? { ...marathon, [key]: value } : { ...service(), [key]: value };
     return never(JSON.stringify(doc));
   }), { numRuns: 300 });
-  t.pass('700 generated files, every one answered with services or problems');
+  // fc.assert throws on the first counterexample, failing the test; this line only reports.
+  t.comment('700 generated files, every one answered with services or problems');
 });
