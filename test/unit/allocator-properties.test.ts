@@ -189,5 +189,5 @@ t.test('allocation is deterministic: the same snapshot gives the same decisions'
     }),
     { numRuns: 100 },
   );
-  t.pass('100 random snapshots');
+  t.comment('100 random snapshots'); // fc.assert above throws on a counterexample
 });
