@@ -81,5 +81,5 @@ t.test('a frame that cannot be sent stops the stream', async (t) => {
   await until('streaming', () => s.sent.length > 0);
   s.refuse();
   await until('stopped', () => s.server.active === 0);
-  t.pass('stopped');
+  t.equal(s.server.active, 0, 'the stream stopped');
 });

@@ -195,5 +195,5 @@ t.test('any valid task round-trips through the domain and the bytes unchanged', 
     }),
     { numRuns: 200 },
   );
-  t.pass('200 generated tasks kept every field');
+  t.comment('200 generated tasks kept every field'); // fc.assert above throws on a counterexample
 });
