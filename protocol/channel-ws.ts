@@ -162,6 +162,8 @@ export interface TextSocket {
   send(text: string): void;
   /** Bytes queued for sending and not yet written: how far the reader is behind. */
   readonly buffered: number;
+  /** Bytes read off the connection so far (compressed, as on the wire; 0 where unknown). */
+  readonly bytesReceived: number;
   readonly open: boolean;
   close(code: number, reason: string): void;
   onClose(listener: (code: number, reason: string) => void): void;
@@ -177,7 +179,7 @@ export interface TextRoute {
   open(socket: TextSocket, url: URL): void;
 }
 
-function textSocket(ws: WebSocket): TextSocket {
+function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextSocket {
   // Frames that arrive before a listener is set (the first one can come with the upgrade) wait.
   let early: string[] | undefined = [];
   let listener: ((text: string) => void) | undefined;
@@ -191,6 +193,9 @@ function textSocket(ws: WebSocket): TextSocket {
     send: (text) => ws.send(text),
     get buffered() {
       return ws.bufferedAmount;
+    },
+    get bytesReceived() {
+      return tcp?.bytesRead ?? 0;
     },
     get open() {
       return ws.readyState === WebSocket.OPEN;
@@ -227,10 +232,12 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
         reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }));
       });
     });
+    let tcp: Duplex | undefined;
+    ws.once('upgrade', (res) => (tcp = res.socket));
     ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
     ws.once('open', () => {
       settled = true;
-      resolve(textSocket(ws));
+      resolve(textSocket(ws, tcp));
     });
   });
 }
@@ -238,6 +245,8 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
+  /** Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them. */
+  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 } });
   #routes = new Map<string, Route>();
   #textRoutes = new Map<string, TextRoute>();
   #settings: ChannelSettings;
@@ -296,7 +305,7 @@ export class ChannelServer {
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+    this.#textWss.handleUpgrade(req, socket, head, (ws) => {
       this.#sockets.add(ws);
       ws.on('close', () => this.#sockets.delete(ws));
       ws.on('error', () => undefined);
