@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchReport> }>> = 
   scale: () => import('./scale.js'),
   'scale-full': () => import('./scale.js').then((m) => ({ run: m.runFull })),
   'scale-profile': () => import('./scale.js').then((m) => ({ run: m.runProfile })),
+  stream: () => import('./stream.js'),
 };
 
 function usage(): string {

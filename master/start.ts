@@ -17,6 +17,10 @@ export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' 
   roles?: ReadonlyMap<string, RoleConfig>;
   channel?: ChannelOptions;
   processMetrics?: boolean;
+  /** How often the state stream sends its batched deltas (default 250 ms). */
+  streamTickMs?: number;
+  /** How many deltas each stream view keeps for clients that resume (default 1,000). */
+  streamHistory?: number;
   /** The URL others should use, when it differs from ws://host:port. */
   advertiseUrl?: string;
 }
@@ -35,7 +39,7 @@ export interface RunningMaster {
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
   const host = options.host ?? '127.0.0.1';
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
-  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false });
+  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}) });
   const port = await api.listen(host, options.port ?? 5050);
   const url = options.advertiseUrl ?? `ws://${host}:${port}`;
   let master: Master;

@@ -1,5 +1,6 @@
 // The WebSocket adapter of the channel: a Transport over `ws`, the dialer clients use, and the
-// server that hands upgraded connections to the handshake. The only file of ours that touches `ws`.
+// server that hands upgraded connections to the handshake; and plain text sockets for JSON
+// streams (the state stream). The only file of ours that touches `ws`.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -156,10 +157,98 @@ export async function connect(url: string, options: ConnectOptions): Promise<{ c
   return openChannel(transport, url, options);
 }
 
-/** Serves channels on paths of an HTTP server (for example /api/v1/agent). */
+/** A WebSocket of text frames (JSON streams), without the channel's handshake or envelopes. */
+export interface TextSocket {
+  send(text: string): void;
+  /** Bytes queued for sending and not yet written: how far the reader is behind. */
+  readonly buffered: number;
+  /** Bytes read off the connection so far (compressed, as on the wire; 0 where unknown). */
+  readonly bytesReceived: number;
+  readonly open: boolean;
+  close(code: number, reason: string): void;
+  onClose(listener: (code: number, reason: string) => void): void;
+  onText(listener: (text: string) => void): void;
+}
+
+/**
+ * A text endpoint. `check` may refuse the request before the upgrade: a message is an HTTP 400
+ * with it; a `redirect` (a standby naming its leader) is a 307 that dialText follows.
+ */
+export interface TextRoute {
+  check(url: URL): string | { redirect: string } | undefined;
+  open(socket: TextSocket, url: URL): void;
+}
+
+function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextSocket {
+  // Frames that arrive before a listener is set (the first one can come with the upgrade) wait.
+  let early: string[] | undefined = [];
+  let listener: ((text: string) => void) | undefined;
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const text = toBytes(data).toString();
+    if (listener) listener(text);
+    else early?.push(text);
+  });
+  return {
+    send: (text) => ws.send(text),
+    get buffered() {
+      return ws.bufferedAmount;
+    },
+    get bytesReceived() {
+      return tcp?.bytesRead ?? 0;
+    },
+    get open() {
+      return ws.readyState === WebSocket.OPEN;
+    },
+    close: (code, reason) => ws.close(code, reason),
+    onClose: (listener) => void ws.on('close', (code, reason) => listener(code, reason.toString())),
+    onText: (l) => {
+      listener = l;
+      const waiting = early ?? [];
+      early = undefined;
+      for (const text of waiting) l(text);
+    },
+  };
+}
+
+/** Opens a text WebSocket; an HTTP answer instead of the upgrade rejects with its status and body. */
+export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number } = {}): Promise<TextSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3 });
+    let settled = false;
+    const fail = (err: ChannelError): void => {
+      if (settled) return;
+      settled = true;
+      ws.terminate();
+      reject(err);
+    };
+    ws.once('unexpected-response', (_req, res) => {
+      settled = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        ws.terminate();
+        reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }));
+      });
+    });
+    let tcp: Duplex | undefined;
+    ws.once('upgrade', (res) => (tcp = res.socket));
+    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
+    ws.once('open', () => {
+      settled = true;
+      resolve(textSocket(ws, tcp));
+    });
+  });
+}
+
+/** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
+  /** Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them. */
+  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 } });
   #routes = new Map<string, Route>();
+  #textRoutes = new Map<string, TextRoute>();
   #settings: ChannelSettings;
   #sockets = new Set<WebSocket>();
 
@@ -177,6 +266,10 @@ export class ChannelServer {
     this.#routes.set(path, route);
   }
 
+  textRoute(path: string, route: TextRoute): void {
+    this.#textRoutes.set(path, route);
+  }
+
   /** Closes every open connection with the given code (on shutdown or loss of leadership). */
   closeAll(code: number, reason: string): void {
     for (const ws of this.#sockets) ws.close(code, reason);
@@ -184,6 +277,8 @@ export class ChannelServer {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    const text = this.#textRoutes.get(path);
+    if (text) return this.#upgradeText(text, req, socket, head);
     const route = this.#routes.get(path);
     if (!route) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -195,6 +290,26 @@ export class ChannelServer {
       ws.on('error', () => undefined);
       const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
       acceptChannel(new WsTransport(ws, remote, socket), route, this.#settings);
+    });
+  }
+
+  #upgradeText(route: TextRoute, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refusal = route.check(url);
+    if (typeof refusal === 'object') {
+      socket.end(`HTTP/1.1 307 Temporary Redirect\r\nLocation: ${refusal.redirect}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    if (refusal !== undefined) {
+      const body = JSON.stringify({ code: 'BAD_REQUEST', message: refusal });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    this.#textWss.handleUpgrade(req, socket, head, (ws) => {
+      this.#sockets.add(ws);
+      ws.on('close', () => this.#sockets.delete(ws));
+      ws.on('error', () => undefined);
+      route.open(textSocket(ws), url);
     });
   }
 }

@@ -15,3 +15,6 @@ export * from './task-state.js';
 export * from './ids.js';
 export * from './task-reasons.js';
 export * from './duration.js';
+export * from './state-diff.js';
+export * from './state-stream.js';
+export * from './state-watch.js';

@@ -1,5 +1,6 @@
-// berth state: the cluster as the leading master sees it, as tables or JSON.
-import { resources } from '../../protocol/index.js';
+// berth state: the cluster as the leading master sees it, as tables or JSON; with --watch, kept
+// live by the master's state stream (a snapshot, then deltas) until Ctrl-C.
+import { resources, watchState } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
 import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson } from '../http.js';
@@ -8,41 +9,75 @@ import { table } from '../output.js';
 export const stateCommand: Command = {
   name: 'state',
   summary: 'Show the cluster state: agents, frameworks and tasks.',
-  usage: 'berth state [--master URL] [-o table|json]',
+  usage: 'berth state [--master URL] [-o table|json] [--watch]',
   flags: {
     master: MASTER_API_FLAG,
     output: outputFlag(['table', 'json']),
+    watch: { type: 'boolean', short: 'w', help: 'keep printing the state as it changes (the master streams deltas); Ctrl-C stops. With -o json, one document per line' },
   },
-  examples: ['berth state', 'berth state -o json | jq .tasks'],
+  examples: ['berth state', 'berth state -o json | jq .tasks', 'berth state --watch', 'berth state -w -o json | jq -c .tasks'],
   async run(flags) {
     const problems = new Problems('state');
     const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
     problems.throwIfAny();
+    if (flags.watch) return watch(base, format);
     const state = await getJson<MasterState>(`${base}/api/v1/state`);
-    if (format === 'json') {
-      process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
-      return 0;
-    }
-    const lines = [
-      `master ${state.masterId} (${state.leadership}, epoch ${state.epoch}) at ${state.url}`,
-      '',
-      `AGENTS (${state.agents.length})`,
-      table(['ID', 'HOST', 'RUNTIME', 'CONNECTED', 'TASKS', 'USED', 'TOTAL'], state.agents.map((a) => [
-        a.id, a.hostname, a.runtime, a.connected ? 'yes' : 'no', String(a.tasks), resources.format(a.used), resources.format(a.total),
-      ])),
-      '',
-      `FRAMEWORKS (${state.frameworks.length})`,
-      table(['ID', 'NAME', 'ROLES', 'CONNECTED', 'TASKS', 'OFFERS'], state.frameworks.map((f) => [
-        f.id, f.name, f.roles.join(','), f.connected ? 'yes' : 'no', String(f.tasks), String(f.offers),
-      ])),
-      '',
-      `TASKS (${state.tasks.length} live)`,
-      table(['ID', 'STATE', 'FRAMEWORK', 'AGENT', 'RESOURCES', 'REASON'], state.tasks.map((t) => [
-        t.id, t.state, t.frameworkId, t.agentId, resources.format(t.resources), t.reason,
-      ])),
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(format === 'json' ? `${JSON.stringify(state, null, 2)}\n` : `${render(state)}\n`);
     return 0;
   },
 };
+
+/** Prints the state on every change the stream brings, at most every 200 ms, until Ctrl-C. */
+async function watch(base: string, format: 'table' | 'json'): Promise<number> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  let timer: NodeJS.Timeout | undefined;
+  let latest: MasterState | undefined;
+  const print = (): void => {
+    timer = undefined;
+    if (!latest) return;
+    if (format === 'json') process.stdout.write(`${JSON.stringify(latest)}\n`);
+    else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : '\n'}${render(latest)}\n`);
+  };
+  const watcher = watchState(`${base.replace(/^http/, 'ws')}/api/v1/stream`, {
+    signal: stop.signal,
+    onUpdate: (doc) => {
+      latest = doc as unknown as MasterState;
+      timer ??= setTimeout(print, 200);
+    },
+    onStatus: (message) => process.stderr.write(`berth state: ${message}\n`),
+  });
+  await watcher.done;
+  clearTimeout(timer);
+  print();
+  return 0;
+}
+
+function render(state: MasterState): string {
+  const lines = [
+    `master ${state.masterId} (${state.leadership}, epoch ${state.epoch}) at ${state.url}`,
+    '',
+    `AGENTS (${state.agents.length})`,
+    table(['ID', 'HOST', 'RUNTIME', 'CONNECTED', 'TASKS', 'USED', 'TOTAL'], state.agents.map((a) => [
+      a.id, a.hostname, a.runtime, a.connected ? 'yes' : 'no', String(a.tasks), resources.format(a.used), resources.format(a.total),
+    ])),
+    '',
+    `FRAMEWORKS (${state.frameworks.length})`,
+    table(['ID', 'NAME', 'ROLES', 'CONNECTED', 'TASKS', 'OFFERS'], state.frameworks.map((f) => [
+      f.id, f.name, f.roles.join(','), f.connected ? 'yes' : 'no', String(f.tasks), String(f.offers),
+    ])),
+    '',
+    `TASKS (${state.tasks.length} live)`,
+    table(['ID', 'STATE', 'FRAMEWORK', 'AGENT', 'RESOURCES', 'REASON'], state.tasks.map((t) => [
+      t.id, t.state, t.frameworkId, t.agentId, resources.format(t.resources), t.reason,
+    ])),
+  ];
+  const finished = state.completedTasks.slice(-10);
+  if (finished.length > 0) {
+    lines.push('', `RECENTLY FINISHED (last ${finished.length} of ${state.completedTasks.length} kept)`, table(['ID', 'STATE', 'EXIT', 'FRAMEWORK', 'AGENT', 'REASON'], finished.map((t) => [
+      t.id, t.state, t.exitCode >= 0 ? String(t.exitCode) : '', t.frameworkId, t.agentId, t.reason || t.message,
+    ])));
+  }
+  return lines.join('\n');
+}

@@ -3,13 +3,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { BerthError, ChannelServer, ErrorCode, httpStatus, parseDuration, type ChannelOptions } from '../../protocol/index.js';
+import { BerthError, ChannelServer, ErrorCode, httpStatus, parseDuration, StatePublisher, type ChannelOptions } from '../../protocol/index.js';
 import type { Master } from '../master.js';
 import { masterMetrics } from '../metrics.js';
+import { stateStreamRoute } from './state-stream-route.js';
 
 export interface ApiServerOptions {
   channel?: ChannelOptions;
   processMetrics?: boolean;
+  /** How often the state stream sends its batched deltas (default 250 ms). */
+  streamTickMs?: number;
+  /** How many deltas each stream view keeps for clients that resume (default 1,000). */
+  streamHistory?: number;
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: Record<string, string>) => Promise<unknown> | unknown;
@@ -44,9 +49,16 @@ export class ApiServer {
   #routes = new Map<string, Handler>();
   #patterns: { method: string; pattern: RegExp; names: string[]; handler: Handler; raw?: RawHandler | undefined }[] = [];
   #master: Master | undefined;
+  #streamTickMs: number;
+  #streamHistory: number;
+  #streamTimer: NodeJS.Timeout | undefined;
+  /** The state stream's publisher (set once a master is attached). */
+  stream: StatePublisher | undefined;
 
   constructor(log: Logger, options: ApiServerOptions) {
     this.#log = log.child({ component: 'http' });
+    this.#streamTickMs = options.streamTickMs ?? 250;
+    this.#streamHistory = options.streamHistory ?? 1_000;
     this.#processMetrics = options.processMetrics ?? false;
     this.server = createServer((req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
@@ -58,6 +70,20 @@ export class ApiServer {
     this.channels.route('/api/v1/agent', master.agentRoute());
     this.channels.route('/api/v1/scheduler', master.schedulerRoute());
     this.#metrics = masterMetrics(master, this.channels.counters, { processMetrics: this.#processMetrics });
+    const stream = new StatePublisher({ read: () => master.state() as unknown as Record<string, unknown>, historyLimit: this.#streamHistory });
+    this.stream = stream;
+    this.channels.textRoute('/api/v1/stream', stateStreamRoute(stream, () => {
+      const leader = master.leadership === 'leading' ? undefined : master.leader;
+      return leader && leader.masterId !== master.id ? `${leader.url.replace(/^http/, 'ws')}/api/v1/stream` : undefined;
+    }));
+    this.#streamTimer = setInterval(() => {
+      try {
+        stream.tick();
+      } catch (err) {
+        this.#log.error({ err }, 'state stream tick failed');
+      }
+    }, this.#streamTickMs);
+    this.#streamTimer.unref();
     this.#routes.set('GET /health', () => ({ status: 'ok', leadership: master.leadership, epoch: master.epoch, ...master.summary() }));
     this.#routes.set('GET /api/v1/state', () => master.state());
     this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
@@ -149,6 +175,7 @@ export class ApiServer {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#streamTimer);
     return new Promise((resolve) => {
       this.server.closeAllConnections();
       this.server.close(() => resolve());
