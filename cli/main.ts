@@ -6,13 +6,15 @@ import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { devCommand } from './commands/dev.js';
 import { explainCommand } from './commands/explain.js';
+import { jobsCommand } from './commands/jobs.js';
 import { masterCommand } from './commands/master.js';
+import { runCommand } from './commands/run.js';
 import { servicesCommand } from './commands/services.js';
 import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, explainCommand, servicesCommand];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, explainCommand, servicesCommand, jobsCommand, runCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
