@@ -44,13 +44,13 @@ export const runCommand: Command = {
   summary: "Run one command as a one-task batch job, print its output, exit with its exit code.",
   usage: 'berth run [--image IMAGE] [--cpus N] [--mem MB] [--role R] [--env K=V ...] [--batch URL] [--master URL] -- CMD [ARG...]',
   flags: {
-    image: { type: 'string', help: 'run in a Docker container of this image (on an agent with the docker runtime); without it the command runs on an agent\'s host (process runtime)', placeholder: 'IMAGE' },
+    image: { type: 'string', help: 'run in a Docker container of this image, by its /bin/sh (on an agent with the docker runtime); without it the command runs on an agent\'s host (process runtime)', placeholder: 'IMAGE' },
     cpus: { type: 'string', default: '0.5', help: 'cpus for the task', rule: 'a number > 0', placeholder: 'N' },
     mem: { type: 'string', default: '128', help: 'memory for the task, in MB', rule: 'a number > 0', placeholder: 'MB' },
     role: { type: 'string', default: '*', help: "the role whose resources it uses (one of the batch framework's roles)", placeholder: 'R' },
     env: { type: 'string', short: 'e', multiple: true, help: 'an environment variable for the command (the value may hold = and ,)', rule: 'NAME=VALUE', placeholder: 'K=V' },
     'start-timeout': { type: 'string', default: '2m', help: 'give up (and cancel the run) when the task has not started within this', placeholder: 'DURATION' },
-    rm: { type: 'boolean', help: 'delete the job when the run has ended (its id is printed otherwise, for berth jobs get)' },
+    rm: { type: 'boolean', help: 'delete the job when the run has ended (without it the job stays, for berth jobs ls, runs and get)' },
     batch: BATCH_API_FLAG,
     master: { ...MASTER_API_FLAG, help: "the master, to check the agents and to read the task's output" },
   },
@@ -72,7 +72,7 @@ export const runCommand: Command = {
     const env = parseAssignments((flags.env as string[] | undefined) ?? [], 'env', new RegExp(ENV_NAME_PATTERN), 'a letter or _ then letters, digits or _', problems);
     const image = typeof flags.image === 'string' ? flags.image : undefined;
     if (image === '') problems.add('--image must name an image, such as busybox:latest');
-    if (positionals.length === 0 && image === undefined) problems.add("name the command after --, e.g. berth run -- sh -c 'echo hi'");
+    if (positionals.length === 0) problems.add("name the command after --, e.g. berth run -- sh -c 'echo hi'");
     problems.throwIfAny();
     const request: OneOffRequest = { command: positionals, image, cpus: cpus as number, memMb: memMb as number, role: String(flags.role), env };
 
@@ -94,13 +94,16 @@ export const runCommand: Command = {
         say(`the task did not start within ${String(flags['start-timeout'])}: no agent had ${request.cpus} cpus and ${request.memMb} MB free (free now: ${free}). Free some (berth state shows what runs), ask for less with --cpus and --mem, or wait longer with --start-timeout. The run ${runId} was cancelled.`);
         return 1;
       }
-      await runLogs({ batch, master, runId, follow: true, prefix: false, signal: stop.signal, warn: say });
+      // Said only of a task that ran: one that never launched has no logs, and its end says why.
+      const unread: string[] = [];
+      await runLogs({ batch, master, runId, follow: true, prefix: false, signal: stop.signal, warn: (line) => unread.push(line) });
       if (stop.signal.aborted) {
         const r = await batch.cancel(runId).catch(() => undefined);
         say(`interrupted; ${r ? `run ${runId} cancelled` : `run ${runId} had already ended`}`);
         return 130;
       }
       const { run } = await waitForRun(batch, runId, () => undefined, POLL_MS);
+      if (run.outcome?.exitCode !== undefined) unread.forEach(say);
       if (flags.rm) await batch.remove(id).catch((err: unknown) => say(`could not delete job ${id}: ${(err as Error).message}`));
       if (run.state === 'succeeded') return 0;
       const code = run.outcome?.exitCode;

@@ -28,13 +28,17 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_/.,:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-/** The job file (as JSON) for one task running the command, on the host or in the image. */
+/**
+ * The job file (as JSON) for one task running the command, on the host or in the image. In a
+ * container too the words are quoted into one shell line (run by the image's /bin/sh): the batch
+ * framework hands `container.args` to the master with an empty command, which it refuses.
+ */
 export function oneOffJob(id: string, r: OneOffRequest): Record<string, unknown> {
   const env = Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, literal(v)]));
   const line = r.command.map(shellWord).join(' ');
-  const base = { id, description: `berth run: ${line || r.image}`.slice(0, 200), resources: { cpus: r.cpus, memMb: r.memMb }, role: r.role };
+  const base = { id, description: `berth run: ${line}`.slice(0, 200), resources: { cpus: r.cpus, memMb: r.memMb }, role: r.role };
   if (r.image === undefined) return { ...base, command: literal(line), env };
-  return { ...base, container: { image: r.image, ...(r.command.length ? { args: r.command.map(literal) } : {}), env } };
+  return { ...base, container: { image: r.image, command: literal(line), env } };
 }
 
 /** Why no agent could ever run the task, with what to do; undefined when one could. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse as parseYaml } from 'yaml';
 import { batchUrlOf, berth, CLI, dev } from '../helpers/cli.js';
+import { ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
 
 t.before(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build dist/ first (npx tsc -p tsconfig.json && node scripts/copy-assets.mjs)`);
@@ -114,6 +115,19 @@ t.test('berth run and berth jobs on berth dev', async (t) => {
     t.equal(gone.code, 1);
     t.match(gone.stderr, /NOT_FOUND no job \/cli\/greet/);
   });
+});
+
+t.test('berth run --image runs the command in a Docker container and exits with its code', async (t) => {
+  if (!(await requireDocker(t))) return;
+  await ensureBusyboxImage();
+  const cluster = await dev(t, ['--runtime', 'docker', '--agents', '1', '--batch-port', '0']);
+  const at = ['--batch', await batchUrlOf(cluster), '--master', cluster.http];
+  const r = await berth(['run', ...at, '--image', 'busybox:latest', '--cpus', '0.2', '--mem', '32', '--rm', '--', 'sh', '-c', 'test -f /.dockerenv && echo in a container; exit 4']);
+  t.equal(r.stdout, 'in a container\n');
+  t.equal(r.code, 4, r.stderr);
+  const host = await berth(['run', ...at, '--', 'true']);
+  t.equal(host.code, 1);
+  t.match(host.stderr, /no agent runs commands on its host \(the agents run docker\): give --image IMAGE/);
 });
 
 t.test('berth jobs and berth run say when the batch framework cannot be reached', async (t) => {
