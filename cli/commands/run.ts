@@ -32,7 +32,7 @@ async function started(batch: BatchClient, runId: string, timeoutMs: number, sig
     if (waited >= timeoutMs) return false;
     if (!told && waited >= SAY_WAITING_MS) {
       told = true;
-      say(`waiting for resources (${r.run.reason}); Ctrl-C gives up`);
+      say(`${r.run.reason}; Ctrl-C gives up`);
     }
     await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
   }

@@ -13,6 +13,9 @@ type Action = (typeof ACTIONS)[number];
 const FORMATS = ['table', 'json', 'yaml'] as const;
 type Format = (typeof FORMATS)[number];
 
+/** Last segments the API reads as actions on the service before them (docs/api.md). */
+const ACTION_SEGMENTS = ['history', 'scale', 'restart', 'rollback'];
+
 /** How often --wait asks for a service's progress. */
 const POLL_MS = 500;
 
@@ -39,6 +42,8 @@ function parse(flags: Flags, positionals: string[]): Parsed {
   if (!withFile && file) problems.add(`-f is for plan and apply, not ${action ?? verb}`);
   const needsId = action !== undefined && !withFile && action !== 'ls';
   if (needsId && (!id || id === '/')) problems.add(`${action} needs a service id, such as /team/web (see berth services ls)`);
+  const last = id.split('/').at(-1) ?? '';
+  if (needsId && ACTION_SEGMENTS.includes(last)) problems.add(`a service id cannot end in '${last}': the API reads ${ACTION_SEGMENTS.join(', ')} as actions, got '${id}'`);
   const extra = needsId ? rest : [id, ...rest].filter((a) => a !== '');
   let instances = 0;
   if (action === 'scale') {

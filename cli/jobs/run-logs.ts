@@ -96,6 +96,7 @@ export async function runLogs(o: RunLogsOptions): Promise<{ run: RunRecord; task
       // Without follow, one task after the other, so their output does not interleave.
       if (!o.follow) await streams.get(t.taskId);
     }
+    if (!o.follow && last.tasks.length === 0) o.warn?.(`${o.runId} has no tasks yet (${last.run.state}: ${last.run.reason}); --follow waits for them`);
     if (!o.follow || o.signal.aborted) break;
     if (isTerminalRun(last.run.state)) {
       endedAt ??= Date.now();

@@ -221,6 +221,7 @@ t.test('usage errors exit 2 naming the rule; an unreachable or unknown service e
     [['services', 'scale', '/team/web', 'many'], /N must be a whole number from 0 to 10000, got 'many'/],
     [['services', 'rollback', '/team/web', '--to', 'last'], /--to must be a whole number/],
     [['services', 'ls', '--wait'], /--wait is for apply, scale, restart and rollback/],
+    [['services', 'get', '/team/history'], /a service id cannot end in 'history'/],
     [['services', 'ls', '--services', 'ftp://x'], /--services must be a URL/],
     [['services', 'ls', '-o', 'xml'], /--output must be one of table, json, yaml/],
   ];
