@@ -88,6 +88,8 @@ export interface ServiceDetail {
   spec: ServiceSpec;
   deployment: DeploymentView | null;
   reasons: string[];
+  /** The planner's counts: available = running, healthy and ready; updated = of the target too. */
+  progress?: { desired: number; live: number; available: number; updated: number; minAvailable: number; maxLive: number };
   instances: InstanceView[];
   versions: number[];
 }

@@ -97,6 +97,8 @@ export function detailText(s: ServiceDetail, nowMs: number): string {
     const left = d.deadlineMs - nowMs;
     lines.push(`  deployment ${deploymentLine(d)}, started ${span(nowMs - d.startedAtMs)} ago${d.phase === 'running' ? `, deadline ${left > 0 ? `in ${span(left)}` : 'passed'}` : ''}`);
   }
+  const p = s.progress;
+  if (p) lines.push(`  progress   updated ${p.updated}/${p.desired}, available ${p.available} (at least ${p.minAvailable}), live ${p.live} (at most ${p.maxLive})`);
   lines.push(`  versions   ${s.versions.join(', ')}`);
   if (s.reasons.length > 0) lines.push('  reasons:', ...s.reasons.map((why) => `    - ${why}`));
   lines.push('', `INSTANCES (${s.instances.length})`, table(['ID', 'VERSION', 'HOST', 'STATE', 'HEALTHY', 'READY', 'PORTS', 'AGE'], s.instances.map((i) => [

@@ -27,8 +27,9 @@ export interface WatchOptions {
 
 type Seen = { over: false; progress: string } | { over: true; result: WatchResult; reason: string };
 
-/** Instances of the target version that run and pass their checks; and all that do. */
+/** Instances of the target version that run and pass their checks; and all that do (the planner's counts when given). */
 function counts(s: ServiceDetail, version: number): { updated: number; healthy: number } {
+  if (s.progress && s.version === version) return { updated: s.progress.updated, healthy: s.progress.available };
   const available = s.instances.filter((i) => i.state === 'running' && i.healthy !== false && i.ready !== false);
   return { updated: available.filter((i) => i.version === version).length, healthy: available.length };
 }
@@ -36,12 +37,12 @@ function counts(s: ServiceDetail, version: number): { updated: number; healthy: 
 function progress(s: ServiceDetail, version: number, phase: string): string {
   const c = counts(s, version);
   const reasons = s.reasons.length ? `; ${s.reasons.join('; ')}` : '';
-  return `${phase}, updated ${c.updated}/${s.spec.instances}, healthy ${c.healthy}${reasons}`;
+  return `${phase}, updated ${c.updated}/${s.progress?.desired ?? s.spec.instances}, healthy ${c.healthy}${reasons}`;
 }
 
 /** How our deployment ended, from the history, when the service has moved past it. */
 function fromHistory(h: HistoryAnswer, version: number): Seen | undefined {
-  const ours = [...h.deployments].reverse().find((d) => d.toVersion === version && d.rollbackOf === undefined);
+  const ours = [...h.deployments].reverse().find((d) => d.toVersion === version);
   if (!ours || ours.phase === 'running') return undefined;
   if (ours.phase === 'superseded') return { over: true, result: 'superseded', reason: `superseded by version ${ours.supersededBy ?? '?'}${ours.reason ? `: ${ours.reason}` : ''}` };
   return { over: true, result: ours.phase, reason: ours.reason ?? '' };

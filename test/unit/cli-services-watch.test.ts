@@ -62,6 +62,12 @@ t.test('the same progress is printed once; a change prints again', async (t) => 
   ]);
 });
 
+t.test("the planner's counts are shown when the API gives them", async (t) => {
+  const counted = { ...detail(2, dep(2, 'running')), progress: { desired: 4, live: 5, available: 3, updated: 2, minAvailable: 2, maxLive: 5 } } as ServiceDetail;
+  const { lines } = await watch(client([counted, detail(2, dep(2, 'succeeded'), 'stable')]));
+  t.equal(lines[0]?.replace(/ \(\d+s\)$/, ''), '/a v2: deploying, updated 2/4, healthy 3');
+});
+
 t.test('several services are each followed to their own end', async (t) => {
   const c = {
     get: async (id: string) => (id === '/a' ? detail(2, dep(2, 'succeeded'), 'stable') : detail(5, dep(5, 'failed', { reason: 'deadline passed' }), 'stable')),
