@@ -104,7 +104,6 @@ export const runCommand: Command = {
       }
       const { run } = await waitForRun(batch, runId, () => undefined, POLL_MS);
       if (run.outcome?.exitCode !== undefined) unread.forEach(say);
-      if (flags.rm) await batch.remove(id).catch((err: unknown) => say(`could not delete job ${id}: ${(err as Error).message}`));
       if (run.state === 'succeeded') return 0;
       const code = run.outcome?.exitCode;
       if (code !== undefined && code > 0) return Math.min(code, 255);
@@ -113,6 +112,7 @@ export const runCommand: Command = {
       return 1;
     } finally {
       process.off('SIGINT', onSignal);
+      if (flags.rm) await batch.remove(id).catch((err: unknown) => say(`could not delete job ${id}: ${(err as Error).message}`));
     }
   },
 };
