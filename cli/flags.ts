@@ -131,6 +131,23 @@ export function parsePairs(values: string[], flag: string, problems: Problems): 
   return out;
 }
 
+/**
+ * Repeated "NAME=VALUE" flags into a record, the value being everything after the first '=' (so
+ * it may hold '=' and ','); `name` is the rule a NAME must follow, said in words by `nameRule`.
+ */
+export function parseAssignments(values: readonly string[], flag: string, name: RegExp, nameRule: string, problems: Problems): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.indexOf('=');
+    const key = at < 0 ? v : v.slice(0, at);
+    if (at < 0) problems.add(`--${flag} must look like NAME=VALUE, got '${v}'`);
+    else if (!name.test(key)) problems.add(`--${flag} ${v}: NAME must be ${nameRule}, got '${key}'`);
+    else if (key in out) problems.add(`--${flag} ${key} is given twice`);
+    else out[key] = v.slice(at + 1);
+  }
+  return out;
+}
+
 /** --master for commands that call the HTTP API. */
 export const MASTER_API_FLAG: FlagSpec = {
   type: 'string',

@@ -1,34 +1,93 @@
-// Calls to the master's HTTP API from the CLI, with errors that say what to do next.
+// Calls to berth's HTTP APIs (the master's, the batch and services frameworks') from the CLI, with
+// errors that say what to do next. An error answer becomes an ApiError listing each problem.
+import { formatProblem } from './output.js';
 
-async function call(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    throw new Error(`cannot reach the master at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? Start one with 'berth dev'.`);
+/** Who is being called, for the message when it cannot be reached. */
+export interface Peer {
+  name: string;
+  /** What to try, said after "Is it running?". */
+  hint: string;
+}
+
+export const MASTER: Peer = { name: 'the master', hint: "Start one with 'berth dev'." };
+
+/** One problem with a request, as the APIs list them. */
+export interface ApiProblem {
+  path: string;
+  rule: string;
+  message: string;
+}
+
+/** An error answer: the HTTP status and the API's `{code, message, field, problems}`. */
+export class ApiError extends Error {
+  constructor(readonly url: string, readonly status: number, readonly code: string, readonly detail: string, readonly field: string, readonly problems: readonly ApiProblem[]) {
+    const lines = problems.map((p) => `\n  ${formatProblem(p)}`).join('');
+    super(`${url} answered ${status}: ${`${code} ${detail}`.trim()}${lines}`);
+    this.name = 'ApiError';
   }
 }
 
+async function call(url: string, init: RequestInit | undefined, peer: Peer): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (init?.signal?.aborted) throw err;
+    const cause = (err as Error & { cause?: unknown }).cause;
+    throw new Error(`cannot reach ${peer.name} at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? ${peer.hint}`);
+  }
+}
+
+function problemsOf(value: unknown): ApiProblem[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((p): p is ApiProblem => typeof p === 'object' && p !== null).map((p) => ({ path: String(p.path ?? ''), rule: String(p.rule ?? ''), message: String(p.message ?? '') }));
+}
+
 async function json<T>(url: string, res: Response): Promise<T> {
-  const body = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${body.code ?? ''} ${body.message ?? ''}`.trim());
-  return body;
+  const text = await res.text().catch(() => '');
+  let body: unknown = {};
+  try {
+    body = text === '' ? {} : JSON.parse(text);
+  } catch {
+    if (res.ok) throw new Error(`${url} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; message?: unknown; field?: unknown; problems?: unknown };
+    throw new ApiError(url, res.status, String(b.code ?? ''), String(b.message ?? text.slice(0, 200)), String(b.field ?? ''), problemsOf(b.problems));
+  }
+  return body as T;
 }
 
-export async function getJson<T>(url: string): Promise<T> {
-  return json<T>(url, await call(url));
+export async function getJson<T>(url: string, peer: Peer = MASTER): Promise<T> {
+  return json<T>(url, await call(url, undefined, peer));
 }
 
-export async function postJson<T>(url: string, body: unknown): Promise<T> {
-  return json<T>(url, await call(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }));
+/** POSTs `body` as JSON; undefined sends no body at all. */
+export async function postJson<T>(url: string, body: unknown, peer: Peer = MASTER): Promise<T> {
+  const init: RequestInit = body === undefined ? { method: 'POST' } : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+  return json<T>(url, await call(url, init, peer));
 }
 
-/** Streams a text response to stdout until it ends or the signal aborts. */
-export async function streamText(url: string, signal: AbortSignal): Promise<void> {
-  const res = await call(url, { signal });
+/** POSTs a file's text as it is (a spec), with the content type its name suggests. */
+export async function postText<T>(url: string, text: string, contentType: string, peer: Peer): Promise<T> {
+  return json<T>(url, await call(url, { method: 'POST', body: text, headers: { 'content-type': contentType } }, peer));
+}
+
+export async function deleteJson<T>(url: string, peer: Peer): Promise<T> {
+  return json<T>(url, await call(url, { method: 'DELETE' }, peer));
+}
+
+/** Streams a text response into `write` (stdout by default) until it ends or the signal aborts. */
+export async function streamText(url: string, signal: AbortSignal, write: (chunk: Uint8Array) => void = (c) => process.stdout.write(c)): Promise<void> {
+  let res: Response;
+  try {
+    res = await call(url, { signal }, MASTER);
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  }
   if (!res.ok || !res.body) await json(url, res);
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(chunk);
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) write(chunk);
   } catch (err) {
     if (!signal.aborted) throw err;
   }

@@ -6,12 +6,15 @@ import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { devCommand } from './commands/dev.js';
 import { explainCommand } from './commands/explain.js';
+import { jobsCommand } from './commands/jobs.js';
 import { masterCommand } from './commands/master.js';
+import { runCommand } from './commands/run.js';
+import { servicesCommand } from './commands/services.js';
 import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, explainCommand];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, explainCommand, servicesCommand, jobsCommand, runCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -66,6 +69,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// A reader that went away (berth services ls | head) ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,49 +1,13 @@
 // The commands the README gives, run as a user runs them: the built CLI and the hello framework
 // as child processes (npm test builds dist/ first).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import t, { type Test } from 'tap';
+import t from 'tap';
+import { batchUrlOf, CLI, dev, run } from '../helpers/cli.js';
 import { requireDocker, ensureBusyboxImage } from '../helpers/docker.js';
 import { until } from '../helpers/poll.js';
 
-const CLI = 'dist/cli/main.js';
 const HELLO = 'dist/examples/hello-framework.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Starts `berth dev` on a free port and returns its ws URL once the banner is printed. */
-async function dev(t: Test, args: string[]): Promise<{ url: string; http: string; child: ChildProcess; output: () => string }> {
-  // Without the batch framework unless asked for: the tests count the frameworks they start.
-  const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGINT');
-  });
-  const url = await until('the dev banner', () => /master\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 20_000);
-  return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
-}
 
 t.before(() => {
   if (!existsSync(CLI) || !existsSync(HELLO)) throw new Error(`${CLI} is missing: run 'npm run build' (npm test does it first)`);
@@ -186,7 +150,7 @@ t.test('option flags are checked by the options modules, reported by flag, all p
 
 t.test('berth dev runs the batch framework: examples/batch/hello.yaml submitted, run, 10 of 10 tasks succeeded', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--batch-port', '0']);
-  const api = await until('the batch line of the banner', () => /batch\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/jobs/.exec(cluster.output())?.[1], 20_000);
+  const api = await batchUrlOf(cluster);
   const submitted = await fetch(`${api}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: readFileSync('examples/batch/hello.yaml', 'utf8') });
   t.equal(submitted.status, 201, await submitted.clone().text());
   const started = await fetch(`${api}/api/v1/jobs/%2Fdemo%2Fhello/runs`, { method: 'POST' });

@@ -1,0 +1,62 @@
+// The built CLI as a user runs it (dist/cli/main.js, built first): one command to its end, or
+// `berth dev` kept running for a test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Test } from 'tap';
+import { until } from './poll.js';
+
+export const CLI = 'dist/cli/main.js';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a node script (the CLI, an example) to its end; killed after timeoutMs. */
+export function run(args: string[], timeoutMs = 60_000, input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    if (input !== undefined) child.stdin?.end(input);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `berth ARGS...`. */
+export function berth(args: string[], timeoutMs?: number, input?: string): Promise<Run> {
+  return run([CLI, ...args], timeoutMs, input);
+}
+
+export interface DevCluster {
+  url: string;
+  http: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** Starts `berth dev` on a free port and returns its ws URL once the banner is printed. */
+export async function dev(t: Test, args: string[]): Promise<DevCluster> {
+  // Without the batch framework unless asked for: the tests count the frameworks they start.
+  const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGINT');
+  });
+  const url = await until('the dev banner', () => /master\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 20_000);
+  return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
+}
+
+/** The batch framework's URL from the banner of a `berth dev --batch-port ...`. */
+export function batchUrlOf(cluster: DevCluster): Promise<string> {
+  return until('the batch line of the banner', () => /batch\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/jobs/.exec(cluster.output())?.[1], 20_000);
+}
