@@ -12,7 +12,7 @@ import {
   type Res,
   type TaskInfo,
 } from '../protocol/index.js';
-import { decodeError, decodeTaskInfo, type Problem, type TaskSpec } from '../protocol/domain/index.js';
+import { commandProblem, decodeError, decodeTaskInfo, type Problem, type TaskSpec } from '../protocol/domain/index.js';
 import type { OfferEntry } from './offer-book.js';
 
 export interface AcceptContext {
@@ -217,7 +217,8 @@ function checkTask(task: TaskInfo, decoded: readonly Problem[], field: string, a
   const r = resources.normalize(task.resources);
   if (r.cpus <= 0) return problem(ErrorCode.INVALID_RESOURCES, `${field}.resources.cpus must be greater than 0`, `${field}.resources.cpus`);
   if (r.memMb <= 0) return problem(ErrorCode.INVALID_RESOURCES, `${field}.resources.mem_mb must be greater than 0`, `${field}.resources.mem_mb`);
-  if (!task.command?.value) return problem(ErrorCode.INVALID_TASK, `${field}.command.value must not be empty`, `${field}.command.value`);
+  const runnable = commandProblem(task.command ?? {}, task.container?.type === ContainerType.DOCKER);
+  if (runnable) return problem(ErrorCode.INVALID_TASK, `${field}.command.value ${runnable}`, `${field}.command.value`);
   if (task.container?.type === ContainerType.DOCKER && !task.container.image) {
     return problem(ErrorCode.INVALID_TASK, `${field}.container.image is required for a DOCKER container`, `${field}.container.image`);
   }

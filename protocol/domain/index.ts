@@ -4,6 +4,7 @@
 export { decodeError, type Decoded, type Problem } from './decoded.js';
 export { decodeResources, toWireResources } from './resources.js';
 export {
+  commandProblem,
   decodeTaskInfo,
   taskPorts,
   toWireCommand,

@@ -123,8 +123,20 @@ function readHealthCheck(r: FieldReader, wire: unknown, field: string, portCount
 }
 
 /**
+ * Why a command cannot run, or undefined when it can: a shell command line needs its text; without
+ * a shell, a Docker task may leave the program to the image's entrypoint (arguments become its
+ * CMD), and a host process needs a program in `value` or as the first argument.
+ */
+export function commandProblem(command: { value?: string | null; shell?: boolean | null; arguments?: string[] | null }, docker: boolean): string | undefined {
+  if (command.value) return undefined;
+  if (command.shell) return 'must not be empty for a shell command';
+  if (docker || (command.arguments?.length ?? 0) > 0) return undefined;
+  return 'must not be empty (or give the program as the first argument, or run a Docker image with its entrypoint)';
+}
+
+/**
  * A TaskInfo as a TaskSpec. Problems: task_id (the id rule), agent_id when set, resources (valid,
- * cpus and mem_mb > 0), command.value (not empty), container.image (for DOCKER), volumes,
+ * cpus and mem_mb > 0), command.value (see commandProblem), container.image (for DOCKER), volumes,
  * kill_grace_period_ms (>= 0) and the health check (known type, a port the task has, a command).
  */
 export function decodeTaskInfo(wire: TaskInfo | null | undefined, field = 'task'): Decoded<TaskSpec> {
@@ -140,14 +152,16 @@ export function decodeTaskInfo(wire: TaskInfo | null | undefined, field = 'task'
   if (res.cpus <= 0) r.add(`${field}.resources.cpus`, `must be greater than 0, got ${res.cpus}`, ErrorCode.INVALID_RESOURCES);
   if (res.memMb <= 0) r.add(`${field}.resources.mem_mb`, `must be greater than 0, got ${res.memMb}`, ErrorCode.INVALID_RESOURCES);
   const command = readCommand(r, m?.command, `${field}.command`);
-  if (command.value === '') r.add(`${field}.command.value`, 'must not be empty');
+  const container = readContainer(r, m?.container, `${field}.container`);
+  const runnable = commandProblem(command, container.type === ContainerType.DOCKER);
+  if (runnable) r.add(`${field}.command.value`, runnable);
   const value: TaskSpec = {
     taskId,
     name: r.str(m?.name, `${field}.name`),
     agentId,
     resources: res,
     command,
-    container: readContainer(r, m?.container, `${field}.container`),
+    container,
     killGracePeriodMs: r.num(m?.killGracePeriodMs, `${field}.kill_grace_period_ms`, { min: 0 }),
     healthCheck: readHealthCheck(r, m?.healthCheck, `${field}.health_check`, listPorts(res).length),
     labels: r.map(m?.labels, `${field}.labels`),

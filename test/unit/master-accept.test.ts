@@ -1,6 +1,6 @@
 // ACCEPT planning without sockets: validation (planAccept) and the launch plan built from it.
 import t from 'tap';
-import { ErrorCode, OperationType, TaskReason, TaskState, resources, type Res, type TaskInfo } from '../../protocol/index.js';
+import { ContainerType, ErrorCode, OperationType, TaskReason, TaskState, resources, type Res, type TaskInfo } from '../../protocol/index.js';
 import { buildLaunchPlan, withReservations, type ValidAccept } from '../../master/accept.js';
 import type { OfferEntry } from '../../master/offer-book.js';
 import type { AgentRecord } from '../../master/store/records.js';
@@ -142,4 +142,25 @@ t.test('the launched task keeps its port ranges in the order given, so $PORT0 is
   const built = buildLaunchPlan(plan, 'fw-1', agent, 0);
   t.same(built.tasks[0]?.info.resources.ports, ports);
   t.same(plan.launches[0]?.resources.ports, [{ begin: 31001, end: 31002 }, { begin: 31005, end: 31005 }], 'what the offer accounting uses is normalized');
+});
+
+t.test('a command without a program: a Docker image runs its entrypoint, a host process needs its first argument, a shell needs its line', async (t) => {
+  const offers = [offer('o1', r(8, 1024))];
+  const docker = { type: ContainerType.DOCKER, image: 'busybox:latest' };
+  const plan = valid(planAccept({
+    offerIds: ['o1'],
+    operations: [launch(
+      task('image-entrypoint', 1, 64, { command: { value: '', shell: false, arguments: ['-f', '-p', '8080'] }, container: docker }),
+      task('image-no-args', 1, 64, { command: { value: '' }, container: docker }),
+      task('argv-only', 1, 64, { command: { value: '', shell: false, arguments: ['/bin/echo', 'hi'] } }),
+      task('empty-shell', 1, 64, { command: { value: '', shell: true }, container: docker }),
+      task('nothing', 1, 64, { command: { value: '', shell: false, arguments: [] } }),
+    )],
+  }, context(offers)));
+  t.same(plan.launches.map((l) => l.task.taskId), ['image-entrypoint', 'image-no-args', 'argv-only']);
+  t.same(plan.rejected.map((x) => [x.task.taskId, x.field]), [
+    ['empty-shell', 'accept.operations[0].tasks[3].command.value'],
+    ['nothing', 'accept.operations[0].tasks[4].command.value'],
+  ]);
+  t.match(plan.rejected[0]?.message, /shell command/);
 });
