@@ -1,17 +1,27 @@
-// Calls to the master's HTTP API from the CLI, with errors that say what to do next.
+// Calls to the master's HTTP API from the CLI, with errors that say what to do next. Every call
+// names the local user in x-berth-user, which the master's audit log records (not authenticated).
+import { userInfo } from 'node:os';
+
+function localUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 async function call(url: string, init?: RequestInit): Promise<Response> {
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, headers: { 'x-berth-user': localUser(), ...(init?.headers as Record<string, string> | undefined) } });
   } catch (err) {
     const cause = (err as Error & { cause?: unknown }).cause;
-    throw new Error(`cannot reach the master at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? Start one with 'berth dev'.`);
+    throw Object.assign(new Error(`cannot reach the master at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? Start one with 'berth dev'.`), { unreachable: true });
   }
 }
 
 async function json<T>(url: string, res: Response): Promise<T> {
   const body = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${body.code ?? ''} ${body.message ?? ''}`.trim());
+  if (!res.ok) throw Object.assign(new Error(`${url} answered ${res.status}: ${body.code ?? ''} ${body.message ?? ''}`.trim()), { status: res.status });
   return body;
 }
 

@@ -1,12 +1,10 @@
 // The operator routes: killing a task, listing, showing and tearing down frameworks, and the audit
 // log every change on the master writes (who, what, when, result) before it answers. A scripted
 // agent and framework stand on the other side, so the test sees exactly what the master sends.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { CloseCode, ErrorCode, TaskReason, TaskState } from '../../protocol/index.js';
-import { MemoryStore } from '../../master/index.js';
 import type { AuditEvent } from '../../master/store/index.js';
-import { testMaster } from '../helpers/master.js';
-import { peer, type Peer } from '../helpers/peer.js';
+import { killFor, scriptedCluster } from '../helpers/scripted-cluster.js';
 
 interface Answer<T = Record<string, unknown>> {
   status: number;
@@ -22,31 +20,9 @@ async function call<T = Record<string, unknown>>(base: string, method: string, p
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** A master, a scripted agent and framework, and task t1 RUNNING. */
-async function cluster(t: Test) {
-  const store = await MemoryStore.open();
-  const m = await testMaster(t, { store, allocationIntervalMs: 50 });
-  const agent = await peer(t, m.url, 'agent');
-  agent.send({ agentCall: { register: { agent: { hostname: 'h', resources: { cpus: 4, memMb: 4096, diskMb: 1000 } } } } });
-  const agentId = await agent.next('registered', (e) => e.agentEvent?.registered?.agentId);
-  const fw = await peer(t, m.url, 'scheduler');
-  fw.send({ schedulerCall: { requestId: 'sub', subscribe: { framework: { name: 'ops', roles: ['*'], failoverTimeoutMs: 60_000 } } } });
-  const frameworkId = await fw.next('subscribed', (e) => e.schedulerEvent?.subscribed?.frameworkId);
-  const offer = await fw.next('an offer', (e) => e.schedulerEvent?.offers?.offers?.[0]);
-  const launch = (id: string): void => fw.send({ schedulerCall: { requestId: id, accept: { offerIds: [offer.id ?? ''], operations: [{ type: 1, tasks: [
-    { taskId: id, name: id, resources: { cpus: 0.5, memMb: 64 }, command: { value: 'sleep 600', shell: true } },
-  ] }] } } });
-  launch('t1');
-  await agent.next('runTask', (e) => e.agentEvent?.runTask);
-  agent.send({ agentCall: { update: { status: { taskId: 't1', state: TaskState.TASK_RUNNING, uuid: 'u-run', agentId } } } });
-  await fw.next('RUNNING', (e) => (e.schedulerEvent?.update?.status?.state === TaskState.TASK_RUNNING ? true : undefined));
-  return { m, store, agent, agentId, fw, frameworkId };
-}
-
-const killFor = (agent: Peer, taskId: string) => agent.next(`kill of ${taskId}`, (e) => (e.agentEvent?.killTask?.taskId === taskId ? e.agentEvent.killTask : undefined));
 
 void t.test('an operator kill is durable before it is sent, reaches the framework, and is idempotent', async (t) => {
-  const { m, store, agent, agentId, fw } = await cluster(t);
+  const { m, store, agent, agentId, fw } = await scriptedCluster(t);
   const killed = await call(m.httpUrl, 'POST', '/api/v1/tasks/t1/kill', { user: 'alice' });
   t.equal(killed.status, 200);
   t.match(killed.body, { taskId: 't1', agentId, state: 'RUNNING', alreadyEnded: false });
@@ -65,7 +41,7 @@ void t.test('an operator kill is durable before it is sent, reaches the framewor
 });
 
 void t.test('frameworks: list, get, teardown by an operator; unknown ids are 404', async (t) => {
-  const { m, agent, fw, frameworkId } = await cluster(t);
+  const { m, agent, fw, frameworkId } = await scriptedCluster(t);
   const list = await call<{ id: string; name: string; connected: boolean; tasks: number }[]>(m.httpUrl, 'GET', '/api/v1/frameworks');
   t.match(list.body, [{ id: frameworkId, name: 'ops', connected: true, tasks: 1 }]);
   const one = await call(m.httpUrl, 'GET', `/api/v1/frameworks/${frameworkId}`);
@@ -84,7 +60,7 @@ void t.test('frameworks: list, get, teardown by an operator; unknown ids are 404
 });
 
 void t.test('every operator change is in the audit log, in the store, before the answer', async (t) => {
-  const { m, store, agentId } = await cluster(t);
+  const { m, store, agentId } = await scriptedCluster(t);
   const steps: [string, string, { user?: string; body?: unknown }][] = [
     ['PUT', '/api/v1/roles/eng', { user: 'alice', body: { weight: 2 } }],
     ['DELETE', '/api/v1/roles/eng', { user: 'alice' }],
