@@ -46,7 +46,11 @@ export class Master {
   readonly logs: LogRelay;
   /** Operator changes, recorded with who made them (GET /api/v1/audit). */
   readonly audit: AuditLog;
-  readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0 };
+  readonly counters = {
+    allocationRuns: 0, offersMade: 0, offersDeclined: 0, offersRescinded: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0,
+  };
+  /** Told how long each applied status update took, from its arrival to its forwarding (ms). */
+  readonly statusUpdateObservers = new Set<(ms: number) => void>();
   #o: CompiledMasterOptions;
   #log: Logger;
   #reg: Registry;
@@ -95,11 +99,11 @@ export class Master {
     this.#liveness = new AgentLiveness({ ...base, endings, settings: o, rescindOffersOn });
     this.logs = new LogRelay((agentId, event) => outbox.toAgent(agentId, event));
     this.#agents = new AgentCalls({
-      ...base, endings, liveness: this.#liveness, maintenance: this.#maintenance, logs: this.logs, counters: this.counters, settings: o,
+      ...base, endings, observeStatusUpdate: (ms) => this.statusUpdateObservers.forEach((observe) => observe(ms)), liveness: this.#liveness, maintenance: this.#maintenance, logs: this.logs, counters: this.counters, settings: o,
     });
     this.#sessions = new FrameworkSessions({ ...base, offers, endings, settings: o });
     const accepts = new Accepts({ ...base, offers, endings, counters: this.counters });
-    this.#schedulers = new SchedulerCalls({ ...base, offers, endings, sessions: this.#sessions, accepts, settings: o });
+    this.#schedulers = new SchedulerCalls({ ...base, offers, endings, sessions: this.#sessions, accepts, settings: o, counters: this.counters });
     this.#operator = new OperatorCalls({ ...base, offers, endings, sessions: this.#sessions, accepts });
     this.audit = new AuditLog(o.store, log.child({ component: 'audit' }));
     this.#lease = new LeaderLease(o.store, {
@@ -184,6 +188,7 @@ export class Master {
   }
 
   #rescind(offer: OfferEntry): void {
+    this.counters.offersRescinded++;
     this.#offers.remove(offer.id);
     this.#outbox.rescind(offer.frameworkId, offer.id);
     this.#cycle.trigger();

@@ -34,6 +34,7 @@ export interface SchedulerCallsDeps {
   accepts: Accepts;
   log: Logger;
   settings: { defaultRefuseSeconds: number };
+  counters: { offersDeclined: number };
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
@@ -115,6 +116,7 @@ export class SchedulerCalls {
     }
     for (const id of ids) {
       const offer = this.#d.offers.remove(id) as OfferEntry;
+      this.#d.counters.offersDeclined++;
       if (refuseSeconds > 0) refuse(fw, { agentId: offer.agentId, resources: offer.resources, role: offer.role }, refuseSeconds, this.#d.triggerAllocation);
     }
     this.#d.triggerAllocation();

@@ -153,6 +153,8 @@ export interface MetricsView {
   agentsConnected: number;
   agentsDisconnected: number;
   usage: { agentId: string; cpuPercent: number; memBytes: number; underPressure: boolean }[];
+  /** The resources of connected agents: what the allocator divides. */
+  clusterTotal: Res;
 }
 
 /** What the metrics need, counted from the registry without building the state view. */
@@ -164,10 +166,12 @@ export function metricsView(registry: Registry): MetricsView {
   }
   const { agentsConnected } = summary(registry);
   const usage = [];
+  let clusterTotal = resources.empty();
   for (const a of registry.agents.values()) {
+    if (a.channel) clusterTotal = resources.add(clusterTotal, a.total);
     if (a.usage) usage.push({ agentId: a.record.id, cpuPercent: a.usage.cpuPercent, memBytes: a.usage.memBytes, underPressure: a.usage.underPressure });
   }
-  return { tasksByState, agentsConnected, agentsDisconnected: registry.agents.size - agentsConnected, usage };
+  return { tasksByState, agentsConnected, agentsDisconnected: registry.agents.size - agentsConnected, usage, clusterTotal };
 }
 
 /** Cheap counts for health checks (no per-task work). */
