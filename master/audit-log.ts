@@ -10,6 +10,14 @@ export const ANONYMOUS = 'anonymous';
 /** At most this many events per read. */
 export const AUDIT_READ_LIMIT = 10_000;
 
+/** Details longer than this (as JSON) are kept as their size only, so a big body cannot fill the log. */
+export const AUDIT_DETAILS_MAX_BYTES = 4_096;
+
+function boundedDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const bytes = Buffer.byteLength(JSON.stringify(details));
+  return bytes > AUDIT_DETAILS_MAX_BYTES ? { truncated: true, bytes } : details;
+}
+
 export interface AuditStore {
   appendAudit(event: AuditEvent): Promise<void>;
   audit(count: number): Promise<AuditEvent[]>;
@@ -53,7 +61,7 @@ export class AuditLog {
       who: what.who,
       action: what.action,
       subject: what.subject,
-      details: what.details ?? {},
+      details: boundedDetails(what.details ?? {}),
       result: failure ? 'failed' : 'ok',
       ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
     };

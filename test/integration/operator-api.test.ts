@@ -92,7 +92,9 @@ void t.test('every operator change is in the audit log, in the store, before the
     t.equal(refused.status, 400, `limit=${bad}`);
     t.match(refused.body, { code: ErrorCode.BAD_REQUEST, field: 'limit' });
   }
+  await call(m.httpUrl, 'PUT', '/api/v1/roles/big', { body: { weight: 1, note: 'x'.repeat(10_000) } });
+  t.same((await store.audit(1))[0]?.details, { truncated: true, bytes: 10_022 }, 'a big body is kept as its size');
   const badUser = await call(m.httpUrl, 'POST', '/api/v1/tasks/t1/kill', { user: 'x'.repeat(129) });
   t.match(badUser, { status: 400, body: { field: 'x-berth-user' } });
-  t.equal((await store.audit(100)).length, steps.length, 'a refused header records nothing');
+  t.equal((await store.audit(100)).length, steps.length + 1, 'a refused header records nothing');
 });
