@@ -96,6 +96,7 @@ void t.test('berth audit shows who did what', async (t) => {
   const badLimit = await berth(['audit', '--limit', '0', ...master]);
   t.equal(badLimit.code, 2);
   t.match(badLimit.stderr, /--limit must be a whole number from 1 to 10000, got '0'/);
+  t.match((await berth(['audit', '--help'])).stdout, /Usage: berth audit \[--limit N\][\s\S]*Examples:[\s\S]*berth audit --limit 500 -o json/);
 });
 
 void t.test('an unreachable master exits 5 and says what to do', async (t) => {
