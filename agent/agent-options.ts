@@ -60,6 +60,10 @@ export interface AgentOptions {
   finishedRetentionMs?: number;
   /** At most this many finished tasks are kept (default 100). */
   finishedMaxTasks?: number;
+  /** Serve Prometheus metrics at http://metricsHost:metricsPort/metrics; 0 picks a free port. Default: no listener. */
+  metricsPort?: number | undefined;
+  /** The address of the metrics listener (default 127.0.0.1). */
+  metricsHost?: string | undefined;
 }
 
 export interface StopOptions {
@@ -142,7 +146,7 @@ export interface AgentOptionProblem {
 }
 
 type NumberRule = { min: number; minIncluded: boolean; max?: number; integer?: boolean };
-const NUMBER_RULES: Record<'defaultKillGracePeriodMs' | 'registerTimeoutMs' | 'usageIntervalMs' | 'memoryPressureFraction' | 'hostMemoryFloorMb' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'handshakeTimeoutMs', NumberRule> = {
+const NUMBER_RULES: Record<'defaultKillGracePeriodMs' | 'registerTimeoutMs' | 'usageIntervalMs' | 'memoryPressureFraction' | 'hostMemoryFloorMb' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'handshakeTimeoutMs' | 'metricsPort', NumberRule> = {
   defaultKillGracePeriodMs: { min: 0, minIncluded: true },
   registerTimeoutMs: { min: 0, minIncluded: false },
   usageIntervalMs: { min: 0, minIncluded: false },
@@ -153,6 +157,7 @@ const NUMBER_RULES: Record<'defaultKillGracePeriodMs' | 'registerTimeoutMs' | 'u
   heartbeatIntervalMs: { min: 0, minIncluded: false },
   heartbeatTimeoutMs: { min: 0, minIncluded: false },
   handshakeTimeoutMs: { min: 0, minIncluded: false },
+  metricsPort: { min: 0, minIncluded: true, max: 65_535, integer: true },
 };
 
 /** The rule a number option keeps, as text ("> 0", ">= 0, whole"), for help texts. */
@@ -211,6 +216,7 @@ export function agentOptionProblems(options: Partial<AgentOptions>): AgentOption
       if (!resources.contains(total, sum)) problem('reservations', `must fit in the agent's resources (${resources.format(total)})`, resources.format(sum));
     }
   }
+  if (o.metricsHost !== undefined && (typeof o.metricsHost !== 'string' || o.metricsHost.trim() === '')) problem('metricsHost', 'must be a host name or address like 127.0.0.1', shown(o.metricsHost));
   if (o.hostname !== undefined && (typeof o.hostname !== 'string' || o.hostname.trim() === '')) problem('hostname', 'must be a non-empty string', shown(o.hostname));
   if (o.attributes !== undefined) {
     if (typeof o.attributes !== 'object' || o.attributes === null) problem('attributes', 'must be a record of strings', shown(o.attributes));

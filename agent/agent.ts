@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { CloseCode, HelloKind, MasterSession, TaskReason, type AgentCall, type AgentEvent, type Channel, type SessionConnection } from '../protocol/index.js';
 import { toWireTaskStatus, type StatusUpdate } from '../protocol/domain/index.js';
 import { decodeAgentEvent } from './agent-events.js';
+import { AgentMetrics } from './agent-metrics.js';
 import { readBootId } from './boot-id.js';
 import { Checkpoint, type AgentCheckpoint } from './checkpoint.js';
 import { LogServer } from './log-server.js';
@@ -25,6 +26,8 @@ const CLIENT = `berth-agent/0.1`;
 const AGENT_PATH = '/api/v1/agent';
 
 export class Agent {
+  /** Its Prometheus metrics, served at GET /metrics when options.metricsPort is set. */
+  readonly metrics: AgentMetrics;
   #options: AgentOptions;
   #runtime: ContainerRuntime;
   #log: Logger;
@@ -108,6 +111,7 @@ export class Agent {
       send: (logLines) => this.#sendCall({ logLines }),
       log: this.#log,
     });
+    this.metrics = new AgentMetrics({ runner: this.#runner, updates: this.#updates, usage: this.#usage, registered: () => this.#state === AgentState.REGISTERED }, { port: options.metricsPort, host: options.metricsHost }, this.#log);
   }
 
   get state(): AgentState {
@@ -160,6 +164,7 @@ export class Agent {
   /** Starts the session loop; it runs until stop() or a final refusal. */
   start(): void {
     if (this.#loop) return;
+    this.metrics.listen();
     this.#loop = this.#run().catch((err: unknown) => {
       this.#log.error({ err }, 'agent session loop failed');
       this.#failRegisteredWaiters(err as Error);
@@ -204,6 +209,7 @@ export class Agent {
     await this.#loop;
     await closed;
     await this.#checkpoint.save();
+    await this.metrics.close();
     this.#transition(AgentState.STOPPED);
     this.#failRegisteredWaiters(new Error('agent stopped'));
   }

@@ -49,6 +49,9 @@ export class StatusUpdateManager {
   #log: Logger | undefined;
   #online = false;
   #emptyWaiters: (() => void)[] = [];
+  /** Updates handed to the connection (re-sends too), and those the master acknowledged (for metrics). */
+  sent = 0;
+  acknowledged = 0;
 
   constructor(options: StatusUpdateManagerOptions) {
     this.#send = options.send;
@@ -80,6 +83,7 @@ export class StatusUpdateManager {
       return undefined;
     }
     this.#stopRetry(taskId);
+    this.acknowledged++;
     queue.shift();
     if (queue.length === 0) {
       this.#queues.delete(taskId);
@@ -142,6 +146,7 @@ export class StatusUpdateManager {
     const head = this.#queues.get(taskId)?.[0];
     if (!head) return;
     const sent = this.#send(head);
+    if (sent) this.sent++;
     if (attempt > 0) this.#log?.warn({ taskId, uuid: head.uuid, attempt, sent }, 're-sending unacknowledged status update');
     const delayMs = this.#delay(attempt);
     const handle = this.#timers.setTimeout(() => {

@@ -55,6 +55,8 @@ export class TaskRunner {
   #staged: StatusUpdate[] = [];
   #finished: FinishedTasks;
   #draining = false;
+  /** Tallies for metrics: containers started, launches that failed, health check results. */
+  readonly counts = { launched: 0, launchFailures: 0, healthChecksPassed: 0, healthChecksFailed: 0 };
 
   constructor(options: TaskRunnerOptions) {
     this.#o = options;
@@ -253,7 +255,9 @@ export class TaskRunner {
       // Hollow tasks run nothing, so they need no sandbox (at benchmark scale the mkdirs add up).
       if (this.#runtime.name !== 'hollow') await mkdir(sandboxDir, { recursive: true });
       containerId = (await this.#runtime.launch(spec)).id;
+      this.counts.launched++;
     } catch (err) {
+      this.counts.launchFailures++;
       const message = (err as Error).message;
       if (entry.kill) await this.#update(entry, TaskState.TASK_KILLED, { reason: entry.kill.reason, message: 'killed while launching' });
       else if (err instanceof ContainerPolicyError) await this.#update(entry, TaskState.TASK_ERROR, { reason: TaskReason.CONTAINER_POLICY, message });
@@ -335,6 +339,7 @@ export class TaskRunner {
       schedule: scheduleOf(check),
       initial: entry.health,
       onChange: (change) => void this.#healthChanged(entry, change),
+      onResult: (ok) => void (ok ? this.counts.healthChecksPassed++ : this.counts.healthChecksFailed++),
     });
     entry.checker.start();
   }

@@ -96,6 +96,12 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
     ...(setup.agentId ? { agentId: setup.agentId } : {}),
   }));
   agent.start();
+  try {
+    await agent.metrics.url();
+  } catch (err) {
+    await agent.stop();
+    throw new UsageError(`the agent's metrics cannot listen on port ${setup.tuning?.metricsPort}: ${(err as Error).message}. Pick another --metrics-port (0 picks a free one).`);
+  }
   return agent;
 }
 

@@ -1,6 +1,16 @@
 // Calls to berth's HTTP APIs (the master's, the batch and services frameworks') from the CLI, with
-// errors that say what to do next. An error answer becomes an ApiError listing each problem.
+// errors that say what to do next. An error answer becomes an ApiError listing each problem. Every
+// call names the local user in x-berth-user, which audit logs record (not authenticated).
+import { userInfo } from 'node:os';
 import { formatProblem } from './output.js';
+
+function localUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Who is being called, for the message when it cannot be reached. */
 export interface Peer {
@@ -29,11 +39,11 @@ export class ApiError extends Error {
 
 async function call(url: string, init: RequestInit | undefined, peer: Peer): Promise<Response> {
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, headers: { 'x-berth-user': localUser(), ...(init?.headers as Record<string, string> | undefined) } });
   } catch (err) {
     if (init?.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: unknown }).cause;
-    throw new Error(`cannot reach ${peer.name} at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? ${peer.hint}`);
+    throw Object.assign(new Error(`cannot reach ${peer.name} at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? ${peer.hint}`), { unreachable: true });
   }
 }
 

@@ -4,17 +4,20 @@
 import { readFileSync } from 'node:fs';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
+import { auditCommand } from './commands/audit.js';
 import { devCommand } from './commands/dev.js';
 import { explainCommand } from './commands/explain.js';
+import { frameworksCommand } from './commands/frameworks.js';
 import { jobsCommand } from './commands/jobs.js';
 import { masterCommand } from './commands/master.js';
 import { runCommand } from './commands/run.js';
 import { servicesCommand } from './commands/services.js';
 import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
+import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, explainCommand, servicesCommand, jobsCommand, runCommand];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, jobsCommand, runCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +37,7 @@ function overview(): string {
     `  ${'version'.padEnd(width)}Print the version`,
     '',
     "Start here: 'berth dev' runs a local cluster; 'berth COMMAND --help' lists a command's flags.",
+    EXIT_CODES_HELP,
   ].join('\n');
 }
 
@@ -66,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     process.stderr.write(`berth ${name}: ${(err as Error).message}\n`);
-    return 1;
+    return exitCodeOf(err);
   }
 }
 

@@ -36,6 +36,8 @@ export interface AgentCallsDeps {
   logs: Pick<LogRelay, 'receive' | 'agentGone'>;
   log: Logger;
   counters: { statusUpdates: number; duplicateUpdates: number };
+  /** Told how long an applied update took from its arrival to being durable, acknowledged and forwarded (ms). */
+  observeStatusUpdate(ms: number): void;
   settings: { agentReregisterTimeoutMs: number };
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
@@ -218,6 +220,7 @@ export class AgentCalls {
   }
 
   async #update(channel: Channel, agent: AgentEntry, raw: TaskStatus): Promise<void> {
+    const arrivedMs = performance.now();
     const status = taskStatus(raw);
     const { taskId, uuid } = status;
     const agentId = agent.record.id;
@@ -248,5 +251,6 @@ export class AgentCalls {
     await this.#d.persist({ type: 'task.put', task });
     ack();
     this.#d.outbox.update(next);
+    this.#d.observeStatusUpdate(performance.now() - arrivedMs);
   }
 }

@@ -17,18 +17,20 @@ import { Accepts } from './accept.js';
 import { AgentCalls } from './agent-calls.js';
 import { AgentLiveness } from './agent-liveness.js';
 import { AllocationCycle } from './allocation-cycle.js';
+import { AuditLog } from './audit-log.js';
 import { FrameworkSessions } from './framework-sessions.js';
 import { LeaderLease, type Leadership } from './leader-lease.js';
 import { LogRelay, type LogSink } from './log-relay.js';
 import { Maintenance } from './maintenance.js';
 import { OfferBook, type OfferEntry } from './offer-book.js';
 import { compileMasterOptions, type CompiledMasterOptions, type MasterOptions } from './options.js';
+import { OperatorCalls, type FrameworkDetail, type KillAnswer } from './operator-calls.js';
 import { Outbox } from './outbox.js';
 import { Persister } from './persister.js';
 import { Registry } from './registry.js';
 import { Roles } from './roles.js';
 import { SchedulerCalls } from './scheduler-calls.js';
-import { metricsView, stateView, summary, type MasterState, type MetricsView } from './state-view.js';
+import { metricsView, stateView, summary, type FrameworkView, type MasterState, type MetricsView } from './state-view.js';
 import type { LeaderInfo } from './store/cluster-store.js';
 import type { RoleRecord, StateChange } from './store/records.js';
 import { TaskEndings } from './task-endings.js';
@@ -42,7 +44,13 @@ export class Master {
   readonly url: string;
   /** Streams of task logs from agents to operators. */
   readonly logs: LogRelay;
-  readonly counters = { allocationRuns: 0, offersMade: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0 };
+  /** Operator changes, recorded with who made them (GET /api/v1/audit). */
+  readonly audit: AuditLog;
+  readonly counters = {
+    allocationRuns: 0, offersMade: 0, offersDeclined: 0, offersRescinded: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0,
+  };
+  /** Told how long each applied status update took, from its arrival to its forwarding (ms). */
+  readonly statusUpdateObservers = new Set<(ms: number) => void>();
   #o: CompiledMasterOptions;
   #log: Logger;
   #reg: Registry;
@@ -57,6 +65,7 @@ export class Master {
   #agents: AgentCalls;
   #schedulers: SchedulerCalls;
   #roles: Roles;
+  #operator: OperatorCalls;
   #timers = new Set<NodeJS.Timeout>();
   #onStepDown: ((reason: string) => void)[] = [];
   #channels = new Set<Channel>();
@@ -90,11 +99,13 @@ export class Master {
     this.#liveness = new AgentLiveness({ ...base, endings, settings: o, rescindOffersOn });
     this.logs = new LogRelay((agentId, event) => outbox.toAgent(agentId, event));
     this.#agents = new AgentCalls({
-      ...base, endings, liveness: this.#liveness, maintenance: this.#maintenance, logs: this.logs, counters: this.counters, settings: o,
+      ...base, endings, observeStatusUpdate: (ms) => this.statusUpdateObservers.forEach((observe) => observe(ms)), liveness: this.#liveness, maintenance: this.#maintenance, logs: this.logs, counters: this.counters, settings: o,
     });
     this.#sessions = new FrameworkSessions({ ...base, offers, endings, settings: o });
     const accepts = new Accepts({ ...base, offers, endings, counters: this.counters });
-    this.#schedulers = new SchedulerCalls({ ...base, offers, endings, sessions: this.#sessions, accepts, settings: o });
+    this.#schedulers = new SchedulerCalls({ ...base, offers, endings, sessions: this.#sessions, accepts, settings: o, counters: this.counters });
+    this.#operator = new OperatorCalls({ ...base, offers, endings, sessions: this.#sessions, accepts });
+    this.audit = new AuditLog(o.store, log.child({ component: 'audit' }));
     this.#lease = new LeaderLease(o.store, {
       masterId: this.id,
       url: this.url,
@@ -177,6 +188,7 @@ export class Master {
   }
 
   #rescind(offer: OfferEntry): void {
+    this.counters.offersRescinded++;
     this.#offers.remove(offer.id);
     this.#outbox.rescind(offer.frameworkId, offer.id);
     this.#cycle.trigger();
@@ -224,6 +236,24 @@ export class Master {
     const task = this.#reg.tasks.get(taskId) ?? this.#reg.completed.get(taskId);
     if (!task) throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master; see berth state`, { field: 'task' });
     return this.logs.start(task.agentId, taskId, options, sink);
+  }
+
+  /** An operator's kill (reason KILLED_BY_OPERATOR); durable before it is sent, idempotent. */
+  killTask(taskId: string): Promise<KillAnswer> {
+    return this.#operator.kill(taskId);
+  }
+
+  frameworks(): FrameworkView[] {
+    return this.#operator.frameworks();
+  }
+
+  framework(id: string): FrameworkDetail {
+    return this.#operator.framework(id);
+  }
+
+  /** An operator's teardown (reason TEARDOWN_BY_OPERATOR): its tasks are killed and forgotten. */
+  teardownFramework(id: string): Promise<{ frameworkId: string; tasksKilled: number }> {
+    return this.#operator.teardown(id);
   }
 
   /** Every configured role with its weight, quota and what its frameworks hold now. */

@@ -1,5 +1,6 @@
 // Prometheus metrics for one master, in a registry of its own (several masters may share a process in tests).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { dominantShare } from './allocator/dominant-share.js';
 import type { ChannelCounters } from '../protocol/index.js';
 import type { Master } from './master.js';
 
@@ -16,6 +17,8 @@ export function masterMetrics(master: Master, channels: ChannelCounters, options
   counter('berth_master_allocation_runs_total', 'Allocation runs.', () => master.counters.allocationRuns);
   counter('berth_master_allocation_seconds_total', 'Time spent in the allocator.', () => master.counters.allocationMs / 1000);
   counter('berth_master_offers_made_total', 'Offers sent to frameworks.', () => master.counters.offersMade);
+  counter('berth_master_offers_declined_total', 'Offers frameworks declined.', () => master.counters.offersDeclined);
+  counter('berth_master_offers_rescinded_total', 'Offers the master took back (agent gone or draining, resources needed elsewhere).', () => master.counters.offersRescinded);
   counter('berth_master_task_launches_total', 'Tasks launched.', () => master.counters.launches);
   counter('berth_master_status_updates_total', 'Status updates received from agents.', () => master.counters.statusUpdates);
   counter('berth_master_duplicate_status_updates_total', 'Re-sent status updates recognised and not applied again.', () => master.counters.duplicateUpdates);
@@ -70,6 +73,33 @@ export function masterMetrics(master: Master, channels: ChannelCounters, options
       for (const u of view.usage) this.set({ agent_id: u.agentId }, u.memBytes);
     },
   });
+  new Gauge({
+    name: 'berth_master_role_dominant_share',
+    help: "Each role's dominant share: the largest fraction of any resource of the connected agents its frameworks hold.",
+    labelNames: ['role'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of master.roles()) this.set({ role: r.name }, dominantShare(r.allocated, view.clusterTotal));
+    },
+  });
+  new Gauge({
+    name: 'berth_master_role_weight',
+    help: "Each role's weight (its fair share is in proportion to it).",
+    labelNames: ['role'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of master.roles()) this.set({ role: r.name }, r.weight);
+    },
+  });
+  const latency = new Histogram({
+    name: 'berth_master_status_update_seconds',
+    help: 'Time from an agent status update arriving to it being persisted, acknowledged and forwarded to its framework.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  master.statusUpdateObservers.add((ms) => latency.observe(ms / 1000));
   gauge('berth_master_agents_under_pressure', 'Agents that report resource pressure.', () => view.usage.filter((u) => u.underPressure).length);
   return registry;
 }

@@ -18,10 +18,11 @@ import type { Accepts } from './accept.js';
 import type { FrameworkSessions } from './framework-sessions.js';
 import { asBerthError } from './internal-error.js';
 import type { OfferBook, OfferEntry } from './offer-book.js';
-import { killTask, type Outbox } from './outbox.js';
+import type { Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
 import type { FrameworkEntry, Registry } from './registry.js';
 import type { StateChange } from './store/records.js';
+import { askKill } from './task-kill.js';
 import type { TaskEndings } from './task-endings.js';
 
 export interface SchedulerCallsDeps {
@@ -33,6 +34,7 @@ export interface SchedulerCallsDeps {
   accepts: Accepts;
   log: Logger;
   settings: { defaultRefuseSeconds: number };
+  counters: { offersDeclined: number };
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
@@ -114,6 +116,7 @@ export class SchedulerCalls {
     }
     for (const id of ids) {
       const offer = this.#d.offers.remove(id) as OfferEntry;
+      this.#d.counters.offersDeclined++;
       if (refuseSeconds > 0) refuse(fw, { agentId: offer.agentId, resources: offer.resources, role: offer.role }, refuseSeconds, this.#d.triggerAllocation);
     }
     this.#d.triggerAllocation();
@@ -139,21 +142,7 @@ export class SchedulerCalls {
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'kill.task_id' });
     }
     if (isTerminal(task.status.state)) return this.#d.outbox.update(task.status);
-    const agent = reg.agents.get(task.agentId);
-    const gracePeriodMs = kill.gracePeriodMs || task.info.killGracePeriodMs || 0;
-    if (!agent?.channel && task.status.state === TaskState.TASK_STAGING) {
-      const status = this.#d.endings.status(task, TaskState.TASK_KILLED, TaskReason.KILLED_BY_FRAMEWORK, 'killed before it reached its agent');
-      this.#d.endings.apply(task, status);
-      await this.#d.persist({ type: 'task.put', task });
-      return this.#d.outbox.update(status);
-    }
-    // Set before the write, so a status written meanwhile carries it too.
-    task.killAsked = { gracePeriodMs, reason: TaskReason.KILLED_BY_FRAMEWORK };
-    const persisted = this.#d.persist({ type: 'task.put', task });
-    const sent = this.#d.outbox.toAgentAfter(task.agentId, persisted, () => [killTask(fw.record.id, taskId, gracePeriodMs, TaskReason.KILLED_BY_FRAMEWORK)]);
-    await persisted;
-    await sent;
-    if (!agent?.channel) this.#d.log.info({ taskId, agentId: task.agentId }, 'kill asked while the agent is away; it is sent when the agent is back');
+    return askKill(this.#d, task, kill.gracePeriodMs || task.info.killGracePeriodMs || 0, TaskReason.KILLED_BY_FRAMEWORK);
   }
 
   async #acknowledge(fw: FrameworkEntry, ack: pb.SchedulerCall.Acknowledge.$Properties): Promise<void> {

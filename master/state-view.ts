@@ -2,7 +2,7 @@
 import { resources, stateName, type Res } from '../protocol/index.js';
 import type { Leadership } from './leader-lease.js';
 import type { OfferBook } from './offer-book.js';
-import { usedOn, type Registry } from './registry.js';
+import { usedOn, type FrameworkEntry, type Registry } from './registry.js';
 import type { LeaderInfo } from './store/cluster-store.js';
 import type { TaskRecord } from './store/records.js';
 
@@ -61,17 +61,7 @@ export function stateView(input: StateViewInput): MasterState {
         tasks: a.tasks.size,
         registeredAtMs: a.record.registeredAtMs,
       })),
-      frameworks: [...input.registry.frameworks.values()].map((f) => ({
-        id: f.record.id,
-        name: f.record.info.name,
-        roles: f.record.info.roles,
-        connected: Boolean(f.channel),
-        suppressedRoles: [...f.suppressed],
-        tasks: f.tasks.size,
-        offers: input.offers.ofFramework(f.record.id).length,
-        allocated: Object.fromEntries(f.allocated),
-        registeredAtMs: f.record.registeredAtMs,
-      })),
+      frameworks: [...input.registry.frameworks.values()].map((f) => frameworkView(f, input.offers)),
       tasks: [...input.registry.tasks.values()].map(taskView),
       completedTasks: [...input.registry.completed.values()].slice(-100).map(taskView),
       offers: input.offers.size,
@@ -124,21 +114,38 @@ export interface MasterState {
     tasks: number;
     registeredAtMs: number;
   }[];
-  frameworks: {
-    id: string;
-    name: string;
-    roles: string[];
-    connected: boolean;
-    suppressedRoles: string[];
-    tasks: number;
-    offers: number;
-    allocated: Record<string, Res>;
-    registeredAtMs: number;
-  }[];
+  frameworks: FrameworkView[];
   tasks: TaskView[];
   completedTasks: TaskView[];
   offers: number;
   counters: Record<string, number>;
+}
+
+/** One framework as the state and GET /api/v1/frameworks show it. */
+export interface FrameworkView {
+  id: string;
+  name: string;
+  roles: string[];
+  connected: boolean;
+  suppressedRoles: string[];
+  tasks: number;
+  offers: number;
+  allocated: Record<string, Res>;
+  registeredAtMs: number;
+}
+
+export function frameworkView(f: FrameworkEntry, offers: OfferBook): FrameworkView {
+  return {
+    id: f.record.id,
+    name: f.record.info.name,
+    roles: f.record.info.roles,
+    connected: Boolean(f.channel),
+    suppressedRoles: [...f.suppressed],
+    tasks: f.tasks.size,
+    offers: offers.ofFramework(f.record.id).length,
+    allocated: Object.fromEntries(f.allocated),
+    registeredAtMs: f.record.registeredAtMs,
+  };
 }
 
 export interface MetricsView {
@@ -146,6 +153,8 @@ export interface MetricsView {
   agentsConnected: number;
   agentsDisconnected: number;
   usage: { agentId: string; cpuPercent: number; memBytes: number; underPressure: boolean }[];
+  /** The resources of connected agents: what the allocator divides. */
+  clusterTotal: Res;
 }
 
 /** What the metrics need, counted from the registry without building the state view. */
@@ -157,10 +166,12 @@ export function metricsView(registry: Registry): MetricsView {
   }
   const { agentsConnected } = summary(registry);
   const usage = [];
+  let clusterTotal = resources.empty();
   for (const a of registry.agents.values()) {
+    if (a.channel) clusterTotal = resources.add(clusterTotal, a.total);
     if (a.usage) usage.push({ agentId: a.record.id, cpuPercent: a.usage.cpuPercent, memBytes: a.usage.memBytes, underPressure: a.usage.underPressure });
   }
-  return { tasksByState, agentsConnected, agentsDisconnected: registry.agents.size - agentsConnected, usage };
+  return { tasksByState, agentsConnected, agentsDisconnected: registry.agents.size - agentsConnected, usage, clusterTotal };
 }
 
 /** Cheap counts for health checks (no per-task work). */

@@ -23,6 +23,10 @@ export const TaskReason = {
   AGENT_DRAINED: 'AGENT_DRAINED',
   FRAMEWORK_FAILOVER_TIMEOUT: 'FRAMEWORK_FAILOVER_TIMEOUT',
   TEARDOWN_BY_FRAMEWORK: 'TEARDOWN_BY_FRAMEWORK',
+  /** An operator killed the task through the API (berth tasks kill). */
+  KILLED_BY_OPERATOR: 'KILLED_BY_OPERATOR',
+  /** An operator tore the task's framework down through the API (berth frameworks teardown). */
+  TEARDOWN_BY_OPERATOR: 'TEARDOWN_BY_OPERATOR',
   PREEMPTED: 'PREEMPTED',
   RECONCILIATION: 'RECONCILIATION',
 } as const;

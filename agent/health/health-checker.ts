@@ -51,6 +51,8 @@ export interface HealthCheckerOptions {
   probe: HealthProbe;
   schedule: HealthSchedule;
   onChange: (change: HealthChange) => void;
+  /** Told of every check's result (for metrics). */
+  onResult?: (ok: boolean) => void;
   /** The health last reported (after an agent restart), so it is not reported again unchanged. */
   initial?: Health;
   timers?: Timers;
@@ -112,6 +114,7 @@ export class HealthChecker {
       result = { ok: false, message: `the check could not run: ${(err as Error).message}` };
     }
     if (!this.#running) return;
+    this.#o.onResult?.(result.ok);
     this.#record(result.ok, result.message);
     this.#schedule(this.#o.schedule.intervalMs);
   }

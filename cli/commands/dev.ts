@@ -24,6 +24,7 @@ export const devCommand: Command = {
     'work-dir': { type: 'string', help: "agents' sandboxes and checkpoints (default: DATA/agents with --data, else a new temp folder removed on exit)", placeholder: 'DIR' },
     'batch-port': { type: 'string', default: '5060', help: 'the batch framework\'s HTTP API (jobs and runs, docs/batch.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-batch': { type: 'boolean', help: 'run no batch framework' },
+    'agent-metrics': { type: 'boolean', help: "serve each agent's Prometheus metrics on a free port of 127.0.0.1 (the URLs are printed)" },
     resources: { type: 'string', help: 'resources of each agent; what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', rule: 'SPEC like "cpus:2;mem:2048;disk:10000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
@@ -64,6 +65,7 @@ export const devCommand: Command = {
         resources: shares[i] ?? machine,
         attributes: { 'berth.dev/agent': String(i + 1) },
         hostname: `dev-agent-${i + 1}`,
+        ...(flags['agent-metrics'] ? { tuning: { metricsPort: 0 } } : {}),
       }, log));
     }
     for (let waited = 0; running.master.state().agents.filter((a) => a.connected).length < count; waited += 100) {
@@ -79,13 +81,14 @@ export const devCommand: Command = {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`--batch-port ${batchPort} is in use: is another berth dev running? Stop it, pick another --batch-port (0 picks a free one), or use --no-batch.`);
       throw err;
     }
+    const agentMetrics = await Promise.all(agents.map((a) => a.metrics.url()));
     const store = m.redis ? `redis ${m.redis}` : m.data ? `memory, snapshot in ${m.data}` : 'memory (lost on exit; --data DIR keeps it)';
     process.stdout.write([
       '',
       'berth dev is running',
       `  master   ${running.url}   state: ${running.httpUrl}/api/v1/state   metrics: ${running.httpUrl}/metrics`,
       `  agents   ${count} x ${runtime} runtime`,
-      ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}`),
+      ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}${agentMetrics[i] ? `   metrics: ${agentMetrics[i]}` : ''}`),
       ...(batch ? [`  batch    ${batch.url}/api/v1/jobs   (state in memory)`] : []),
       `  store    ${store}`,
       '',

@@ -2,18 +2,10 @@
 // sorts roles by dominant share / weight and frameworks by DRF afresh, and the first framework that
 // may take the agent's free resources gets them all as one offer. Flat roles, no gangs or headroom.
 import { resources, type Res } from '../../protocol/index.js';
+import { dominantShare } from './dominant-share.js';
 import type { AgentSlot, AllocationResult, AllocationSnapshot, Allocator, FrameworkSlot, RefusalFilter } from './types.js';
 
 const { add, contains, isEmpty } = resources;
-
-function dominantShare(held: Res, total: Res): number {
-  let share = 0;
-  if (total.cpus > 0) share = Math.max(share, held.cpus / total.cpus);
-  if (total.memMb > 0) share = Math.max(share, held.memMb / total.memMb);
-  if (total.diskMb > 0) share = Math.max(share, held.diskMb / total.diskMb);
-  if (total.gpus > 0) share = Math.max(share, held.gpus / total.gpus);
-  return share;
-}
 
 function filtered(filters: readonly RefusalFilter[], agentId: string, offer: Res, nowMs: number): boolean {
   return filters.some((f) => f.agentId === agentId && f.untilMs > nowMs && contains(f.resources, offer));

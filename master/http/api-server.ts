@@ -3,9 +3,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { BerthError, ChannelServer, ErrorCode, httpStatus, parseDuration, StatePublisher, type ChannelOptions } from '../../protocol/index.js';
+import { BerthError, ChannelServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions } from '../../protocol/index.js';
 import type { Master } from '../master.js';
 import { masterMetrics } from '../metrics.js';
+import { operatorRoutes } from './operator-routes.js';
 import { stateStreamRoute } from './state-stream-route.js';
 
 export interface ApiServerOptions {
@@ -89,14 +90,7 @@ export class ApiServer {
     this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
     this.#routes.set('GET /api/v1/roles', () => master.roles());
     this.#routes.set('GET /api/v1/agents', () => master.state().agents);
-    this.route('POST', '/api/v1/agents/:id/drain', async (req, _url, params) => {
-      const body = (await readJson(req)) as { deadline?: unknown };
-      const text = body.deadline === undefined ? '0' : String(body.deadline);
-      const ms = parseDuration(text);
-      if (ms === undefined) throw new BerthError(ErrorCode.BAD_REQUEST, `deadline must be a duration like "5m" or "90s", got ${JSON.stringify(body.deadline)}`, { field: 'deadline' });
-      return master.drain(params.id ?? '', Date.now() + ms);
-    });
-    this.route('POST', '/api/v1/agents/:id/undrain', (_req, _url, params) => master.undrain(params.id ?? ''));
+    operatorRoutes((method, path, handler) => this.route(method, path, handler), readJson, master);
     this.rawRoute('GET', '/api/v1/tasks/:id/logs', (req, res, url, params) => {
       const follow = ['1', 'true', 'yes'].includes(url.searchParams.get('follow') ?? '');
       const tail = Number(url.searchParams.get('tail') ?? 0);
@@ -124,8 +118,6 @@ export class ApiServer {
       });
       req.on('close', cancel);
     });
-    this.route('PUT', '/api/v1/roles/:name', async (req, _url, params) => master.setRole(params.name ?? '', await readJson(req)));
-    this.route('DELETE', '/api/v1/roles/:name', async (_req, _url, params) => master.deleteRole(params.name ?? ''));
     this.#routes.set('GET /api/v1/explain', (_req, url) => {
       const framework = url.searchParams.get('framework');
       const role = url.searchParams.get('role');

@@ -1,6 +1,6 @@
 // The one interface through which the master keeps state. MemoryStore and RedisStore implement it
 // and pass the same contract suite (test/integration/store-contract.ts).
-import type { ClusterState, StateChange } from './records.js';
+import type { AuditEvent, ClusterState, StateChange } from './records.js';
 
 export interface LeaderInfo {
   masterId: string;
@@ -37,6 +37,14 @@ export interface ClusterStore {
   apply(epoch: number, changes: readonly StateChange[]): Promise<void>;
   /** The newest entries of the event log, oldest first (for operators and tests). */
   history(count: number): Promise<{ id: string; epoch: number; change: StateChange }[]>;
+
+  /**
+   * Appends one operator change to the audit log, which keeps only the newest events (a limit set
+   * when the store is opened). Not fenced by the epoch: the log records attempts, failed ones too.
+   */
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** The newest count audit events, oldest first. */
+  audit(count: number): Promise<AuditEvent[]>;
 
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 
 export type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
-export type { AgentRecord, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
+export type { AgentRecord, AuditEvent, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { RedisStore, type RedisStoreOptions } from './redis-store.js';
 export { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';

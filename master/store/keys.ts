@@ -13,6 +13,7 @@ export const DEFAULT_KEY_PREFIX = 'berth:';
  * - `<prefix>tasks`       hash    — task id → TaskRecord JSON.
  * - `<prefix>roles`       hash    — role name → RoleRecord JSON (weights and quotas).
  * - `<prefix>events`      stream  — one entry per applied StateChange: {epoch, type, id, value}.
+ * - `<prefix>audit`       list    — AuditEvent JSON, oldest first, trimmed to the newest N.
  *
  * Every state change runs as one Lua script over several of these keys. On Redis Cluster they must
  * share a hash slot: give a prefix with a hash tag, e.g. `{berth}:`.
@@ -26,6 +27,7 @@ export interface StoreKeys {
   readonly tasks: string;
   readonly roles: string;
   readonly events: string;
+  readonly audit: string;
 }
 
 export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
@@ -39,5 +41,6 @@ export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
     tasks: `${prefix}tasks`,
     roles: `${prefix}roles`,
     events: `${prefix}events`,
+    audit: `${prefix}audit`,
   });
 }

@@ -4,14 +4,18 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
-import { readAgent, readFramework, readTask, type AgentRecord, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
+import { readAgent, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 
 const HISTORY_LIMIT = 10_000;
+/** How many audit events are kept unless told otherwise (the same default as RedisStore's). */
+export const DEFAULT_AUDIT_LIMIT = 10_000;
 
 export interface MemoryStoreOptions {
   /** A folder for state.json; without it nothing survives the process. */
   dataDir?: string | undefined;
   now?: () => number;
+  /** The audit log keeps the newest this many events (default 10,000). */
+  auditLimit?: number | undefined;
 }
 
 interface Snapshot {
@@ -21,6 +25,7 @@ interface Snapshot {
   frameworks: FrameworkRecord[];
   tasks: TaskRecord[];
   roles?: RoleRecord[];
+  audit?: AuditEvent[];
 }
 
 export class MemoryStore implements ClusterStore {
@@ -29,6 +34,8 @@ export class MemoryStore implements ClusterStore {
   #tasks = new Map<string, TaskRecord>();
   #roles = new Map<string, RoleRecord>();
   #history: { id: string; epoch: number; change: StateChange }[] = [];
+  #audit: AuditEvent[] = [];
+  #auditLimit: number;
   #seq = 0;
   #epoch = 0;
   #lease: { holder: LeaderInfo; expiresAtMs: number } | undefined;
@@ -42,6 +49,10 @@ export class MemoryStore implements ClusterStore {
   private constructor(options: MemoryStoreOptions) {
     this.#dataDir = options.dataDir;
     this.#now = options.now ?? Date.now;
+    this.#auditLimit = options.auditLimit ?? DEFAULT_AUDIT_LIMIT;
+    if (!Number.isInteger(this.#auditLimit) || this.#auditLimit <= 0) {
+      throw new BerthError(ErrorCode.BAD_REQUEST, `auditLimit must be a positive whole number, got ${this.#auditLimit}`, { field: 'auditLimit' });
+    }
   }
 
   /** Opens a store, loading the snapshot from dataDir when there is one. */
@@ -130,6 +141,17 @@ export class MemoryStore implements ClusterStore {
     return structuredClone(this.#history.slice(-Math.floor(count)));
   }
 
+  async appendAudit(event: AuditEvent): Promise<void> {
+    this.#audit.push(structuredClone(event));
+    if (this.#audit.length > this.#auditLimit) this.#audit.splice(0, this.#audit.length - this.#auditLimit);
+    await this.#persist();
+  }
+
+  async audit(count: number): Promise<AuditEvent[]> {
+    if (!(count > 0)) return [];
+    return structuredClone(this.#audit.slice(-Math.floor(count)));
+  }
+
   async close(): Promise<void> {
     await this.#writing;
   }
@@ -140,6 +162,7 @@ export class MemoryStore implements ClusterStore {
     for (const f of snapshot.frameworks) this.#frameworks.set(f.id, readFramework(f));
     for (const t of snapshot.tasks) this.#tasks.set(t.taskId, readTask(t));
     for (const r of snapshot.roles ?? []) this.#roles.set(r.name, r);
+    this.#audit = (snapshot.audit ?? []).slice(-this.#auditLimit);
   }
 
   /** Resolves once a snapshot that includes every change so far is on disk. */
@@ -162,6 +185,7 @@ export class MemoryStore implements ClusterStore {
       frameworks: [...this.#frameworks.values()],
       tasks: [...this.#tasks.values()],
       roles: [...this.#roles.values()],
+      audit: this.#audit,
     };
     const tmp = join(dir, `state.json.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify(snapshot));

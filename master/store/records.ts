@@ -71,6 +71,25 @@ export interface ClusterState {
   roles: RoleRecord[];
 }
 
+/**
+ * One operator change, as the audit log keeps it (docs/api.md, "Audit events"). `who` is the
+ * caller's x-berth-user header or 'anonymous': there is no authentication yet, so it is a claim.
+ */
+export interface AuditEvent {
+  id: string;
+  atMs: number;
+  who: string;
+  /** What was done, as `<kind>.<verb>`: role.put, agent.drain, task.kill, framework.teardown, … */
+  action: string;
+  /** What it was done to: `<kind>/<id>`, like agent/a-1 or role/eng. */
+  subject: string;
+  /** The request's parameters that matter (a deadline, a weight); JSON values only. */
+  details: Record<string, unknown>;
+  result: 'ok' | 'failed';
+  /** Why it failed, when it did. */
+  error?: { code: string; message: string } | undefined;
+}
+
 /** One state change. A batch of them is applied atomically under the leader's epoch. */
 export type StateChange =
   | { type: 'agent.put'; agent: AgentRecord }

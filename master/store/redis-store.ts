@@ -4,7 +4,7 @@ import { createClient, ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
 import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
-import { readAgent, readChange, readFramework, readTask, type AgentRecord, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
+import { readAgent, readChange, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -20,6 +20,8 @@ export interface RedisStoreOptions {
   loadTimeoutMs?: number | undefined;
   /** The event stream is trimmed to about this many entries. Default 100000. */
   eventsMaxLen?: number | undefined;
+  /** The audit list keeps the newest this many events. Default 10000. */
+  auditMaxLen?: number | undefined;
   /** Delay before reconnect attempt n (0-based). Default: exponential backoff 50 ms … 2 s, never giving up. */
   reconnectDelayMs?: ((attempt: number) => number) | undefined;
   /**
@@ -38,6 +40,7 @@ const DEFAULTS = {
   connectTimeoutMs: 5_000,
   loadTimeoutMs: 60_000,
   eventsMaxLen: 100_000,
+  auditMaxLen: 10_000,
 } as const;
 
 // Error replies that mean "Redis cannot serve this now", not "the request is wrong".
@@ -152,6 +155,18 @@ export class RedisStore implements ClusterStore {
     });
   }
 
+  async appendAudit(event: AuditEvent): Promise<void> {
+    const key = this.#keys.audit;
+    // One MULTI: the list never holds more than auditMaxLen events, even for a moment.
+    await this.#call('appendAudit', (client) => client.multi().rPush(key, JSON.stringify(event)).lTrim(key, -this.#config.auditMaxLen, -1).exec());
+  }
+
+  async audit(count: number): Promise<AuditEvent[]> {
+    if (!(count > 0)) return [];
+    const values = await this.#call('audit', (client) => client.lRange(this.#keys.audit, -Math.floor(count), -1));
+    return values.map((v) => JSON.parse(v) as AuditEvent);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -229,6 +244,7 @@ interface Config {
   connectTimeoutMs: number;
   loadTimeoutMs: number;
   eventsMaxLen: number;
+  auditMaxLen: number;
   reconnectDelayMs: (attempt: number) => number;
   onConnectionError: ((err: Error) => void) | undefined;
 }
@@ -266,13 +282,14 @@ function validate(options: RedisStoreOptions): Config {
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
     eventsMaxLen: options.eventsMaxLen ?? DEFAULTS.eventsMaxLen,
+    auditMaxLen: options.auditMaxLen ?? DEFAULTS.auditMaxLen,
     reconnectDelayMs: options.reconnectDelayMs ?? backoff({ initialMs: 50, maxMs: 2_000 }),
     onConnectionError: options.onConnectionError,
   };
   const problems: string[] = [];
   if (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url)) problems.push('url must start with redis:// or rediss://');
   if (typeof o.keyPrefix !== 'string' || o.keyPrefix.length === 0) problems.push('keyPrefix must be a non-empty string');
-  for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'loadTimeoutMs', 'eventsMaxLen'] as const) {
+  for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'loadTimeoutMs', 'eventsMaxLen', 'auditMaxLen'] as const) {
     if (!Number.isInteger(o[field]) || o[field] <= 0) problems.push(`${field} must be a positive integer`);
   }
   if (typeof o.reconnectDelayMs !== 'function') problems.push('reconnectDelayMs must be a function');

@@ -94,14 +94,14 @@ t.test('plan of Marathon JSON lists the fields that were not translated', async 
   t.match(r.stdout, /unsupported Marathon fields \(not translated\): 1\n\s+fetch: unsupported \(fetch is not supported: build the files into the image\)/);
 });
 
-t.test('a refused file prints every problem as path: rule (message) and exits 1', async (t) => {
+t.test('a refused file prints every problem as path: rule (message) and exits 4 (refused)', async (t) => {
   const problems = [
     { path: 'services[0].instances', rule: 'minimum', message: 'instances must be >= 0, got -1' },
     { path: 'services[1].cpu', rule: 'unknown-field', message: 'unknown field "cpu"' },
   ];
   const api = await fakeServicesApi(t, () => refusal(400, 'BAD_REQUEST', 'the file has 2 problems; nothing was applied', 'services[0].instances', problems));
   const r = await berth(['services', 'apply', '-f', file('bad.yaml', 'x: 1'), '--services', api.url]);
-  t.equal(r.code, 1);
+  t.equal(r.code, 4);
   t.match(r.stderr, /answered 400: BAD_REQUEST/);
   t.match(r.stderr, /^ {2}services\[0\]\.instances: minimum \(instances must be >= 0, got -1\)$/m);
   t.match(r.stderr, /^ {2}services\[1\]\.cpu: unknown-field \(unknown field "cpu"\)$/m);
@@ -203,14 +203,14 @@ t.test('scale, restart, rollback and rm send what the contract asks', async (t) 
   t.equal((await berth(['services', 'rollback', '/team/web', '--to', '2', '--services', api.url])).code, 0);
   t.same(api.calls('POST', `${WEB}/rollback`).map((c) => JSON.parse(c.body) as unknown), [{}, { toVersion: 2 }]);
   const unknown = await berth(['services', 'rollback', '/team/web', '--to', '99', '--services', api.url]);
-  t.equal(unknown.code, 1);
+  t.equal(unknown.code, 4);
   t.match(unknown.stderr, /answered 400: BAD_REQUEST no version 99 is kept/);
   const rm = await berth(['services', 'rm', 'team/web', '--services', api.url]);
   t.equal(rm.code, 0, rm.stderr);
   t.match(rm.stdout, /\/team\/web: removed/);
 });
 
-t.test('usage errors exit 2 naming the rule; an unreachable or unknown service exits 1', async (t) => {
+t.test('usage errors exit 2 naming the rule; an unknown service exits 3, an unreachable framework 5', async (t) => {
   const api = await fakeServicesApi(t, () => refusal(404, 'NOT_FOUND', 'no service /team/nope', 'id'));
   const cases: [string[], RegExp][] = [
     [['services'], /name an action: plan, apply, ls/],
@@ -232,10 +232,10 @@ t.test('usage errors exit 2 naming the rule; an unreachable or unknown service e
   }
   t.equal(api.seen.length, 0, 'nothing is sent when the command line is wrong');
   const missing = await berth(['services', 'get', '/team/nope', '--services', api.url]);
-  t.equal(missing.code, 1);
+  t.equal(missing.code, 3);
   t.match(missing.stderr, /answered 404: NOT_FOUND no service \/team\/nope/);
   const down = await berth(['services', 'ls', '--services', 'http://127.0.0.1:1']);
-  t.equal(down.code, 1);
+  t.equal(down.code, 5);
   t.match(down.stderr, /cannot reach the services framework at http:\/\/127\.0\.0\.1:1.*berth dev' starts one on :5070/);
   const noFile = await berth(['services', 'apply', '-f', join(t.testdir(), 'missing.yaml'), '--services', api.url]);
   t.equal(noFile.code, 2);

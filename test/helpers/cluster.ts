@@ -20,7 +20,7 @@ export async function testAgent(
   t: Test,
   masterUrl: string,
   kind: RuntimeKind,
-  options: { cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string; reservations?: { role: string; resources: Res }[] } = {},
+  options: { cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string; reservations?: { role: string; resources: Res }[]; metricsPort?: number } = {},
 ): Promise<Agent> {
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-agent-')));
   if (!options.workDir) t.teardown(() => rm(workDir, { recursive: true, force: true }));
@@ -37,6 +37,7 @@ export async function testAgent(
     statusRetry: { initialMs: 100, maxMs: 1_000 },
     reconnect: { initialMs: 50, maxMs: 500 },
     ...(options.agentId ? { agentId: options.agentId } : {}),
+    ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   });
   agent.start();
   t.teardown(() => agent.stop({ killTasks: true }));

@@ -11,6 +11,7 @@ import type {
   TaskRecord,
 } from '../../master/store/index.js';
 import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
+import { auditContract } from './store-audit-contract.js';
 
 export interface StoreHandle {
   store: ClusterStore;
@@ -24,6 +25,8 @@ export interface StoreHandle {
    * the implementation keeps nothing across a restart (MemoryStore without a dataDir).
    */
   reopen?: (() => Promise<ClusterStore>) | undefined;
+  /** A fresh store of the same kind whose audit log keeps the newest `limit` events. */
+  withAuditLimit(limit: number): Promise<ClusterStore>;
 }
 
 /** Makes a fresh, empty store for test t (cleaning up in t.teardown), or undefined to skip. */
@@ -39,6 +42,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       if (handle) await body(t, handle);
     });
   };
+  auditContract(test);
 
   test('apply then load round-trips every record kind', async (t, { store }) => {
     const { epoch } = await elect(t, store, 'm1');

@@ -11,7 +11,7 @@ void t.test('MemoryStore', async (t) => {
     const store = await MemoryStore.open();
     t.teardown(() => store.close());
     // In one process every master shares the one store object.
-    return { store, peer: async () => store };
+    return { store, peer: async () => store, withAuditLimit: (auditLimit) => MemoryStore.open({ auditLimit }) };
   });
 });
 
@@ -29,7 +29,14 @@ void t.test('MemoryStore with a dataDir', async (t) => {
       await rm(dataDir, { recursive: true, force: true });
     });
     const store = await open();
-    return { store, peer: async () => store, reopen: open };
+    const withAuditLimit = async (auditLimit: number): Promise<MemoryStore> => {
+      const own = await mkdtemp(join(tmpdir(), 'berth-memstore-'));
+      t.teardown(() => rm(own, { recursive: true, force: true }));
+      const s = await MemoryStore.open({ dataDir: own, auditLimit });
+      opened.push(s);
+      return s;
+    };
+    return { store, peer: async () => store, reopen: open, withAuditLimit };
   });
 });
 

@@ -31,7 +31,7 @@ void t.test('on a shared redis-server', async (t) => {
     storeContract(t, async (t) => {
       const keyPrefix = uniquePrefix('contract');
       const open = () => openFor(t, { keyPrefix });
-      return { store: await open(), peer: open, reopen: open };
+      return { store: await open(), peer: open, reopen: open, withAuditLimit: (auditMaxLen) => openFor(t, { keyPrefix: uniquePrefix('audit'), auditMaxLen }) };
     });
   });
 

@@ -50,3 +50,11 @@ t.test('masterUrl, runtime and log are required by compile, not by the flag chec
   t.same(agentOptionProblems(rest), [], 'the CLI checks before it builds a runtime and a logger');
   t.throws(() => compileAgentOptions(rest as AgentOptions), { name: 'BerthError', field: 'masterUrl,runtime,log' } as unknown as Error);
 });
+
+t.test('the metrics listener options: a port from 0 to 65535, a non-empty host', async (t) => {
+  t.same(agentOptionProblems({ ...base(t), metricsPort: 0, metricsHost: '127.0.0.1' }), []);
+  t.same(agentOptionProblems({ ...base(t), metricsPort: 9100 }), [], 'no host: the default');
+  const fields = (o: Partial<AgentOptions>): string[] => agentOptionProblems({ ...base(t), ...o }).map((p) => p.field);
+  for (const metricsPort of [-1, 65_536, 1.5, Number.NaN]) t.same(fields({ metricsPort }), ['metricsPort'], `metricsPort ${metricsPort}`);
+  t.same(fields({ metricsHost: ' ' }), ['metricsHost']);
+});

@@ -22,6 +22,8 @@ async function recordingStore(): Promise<{ store: ClusterStore; inner: MemorySto
     leader: () => inner.leader(),
     load: () => inner.load(),
     history: (n) => inner.history(n),
+    appendAudit: (e) => inner.appendAudit(e),
+    audit: (n) => inner.audit(n),
     close: () => inner.close(),
     async apply(epoch, changes) {
       if (failing.next > 0) {
