@@ -10,7 +10,8 @@ import { planLaunches, type LaunchWant } from './launcher.js';
 import { Observed } from './observed.js';
 import { ReadinessProber } from './readiness.js';
 import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesOffer, ServicesStatus } from './sdk-adapter.js';
-import type { ServicesStore, ServicesStoreChange } from './store/index.js';
+import type { ReadinessCheckSpec } from './spec/index.js';
+import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './store/index.js';
 import { buildView } from './view.js';
 
 /** pino's shape. */
@@ -226,7 +227,9 @@ export class ServicesScheduler implements ServicesControl {
 
   #settled(now: number): boolean {
     if (this.#settleBy === undefined) return true;
-    const waiting = [...this.#observed.instances.values()].filter((t) => !t.reported && !isTerminal(t.state));
+    // Also the first readiness answer of running instances: until then they would look unready,
+    // and an upgrade would take serving instances of the old version for idle ones.
+    const waiting = [...this.#observed.instances.values()].filter((t) => !isTerminal(t.state) && (!t.reported || (t.state === 'running' && t.ready === undefined && this.#readinessOf(t.record) !== undefined)));
     if (waiting.length === 0 || now >= this.#settleBy) {
       if (waiting.length > 0) this.#log.warn({ instances: waiting.map((t) => t.record.taskId) }, 'reconciliation did not answer for every instance; planning anyway');
       this.#settleBy = undefined;
@@ -340,10 +343,14 @@ export class ServicesScheduler implements ServicesControl {
     const targets = [];
     for (const t of this.#observed.instances.values()) {
       if (t.state !== 'running' || t.ready === true) continue;
-      const check = this.#states.get(t.record.serviceId)?.versions.find((v) => v.version === t.record.version)?.spec.readinessCheck;
+      const check = this.#readinessOf(t.record);
       if (check) targets.push({ taskId: t.record.taskId, agentId: t.record.agentId, hostname: t.record.hostname, ports: t.record.ports, check });
     }
     this.#readiness.sync(targets);
+  }
+
+  #readinessOf(r: InstanceRecord): ReadinessCheckSpec | undefined {
+    return this.#states.get(r.serviceId)?.versions.find((v) => v.version === r.version)?.spec.readinessCheck;
   }
 
   /** Sets the timer for the earliest wake time the plans gave, held offers and kill re-sends. */
