@@ -10,7 +10,7 @@ import { planLaunches, type LaunchWant } from './launcher.js';
 import { Observed } from './observed.js';
 import { ReadinessProber } from './readiness.js';
 import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesOffer, ServicesStatus } from './sdk-adapter.js';
-import type { ReadinessCheckSpec } from './spec/index.js';
+import type { ReadinessCheckSpec, ServiceSpec } from './spec/index.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './store/index.js';
 import { buildView } from './view.js';
 
@@ -53,6 +53,8 @@ export class ServicesScheduler implements ServicesControl {
   readonly #log: ServicesLog;
   readonly #options: PlannerOptions;
   readonly #states = new Map<string, ServiceState>();
+  /** Removed services whose instances have not all ended yet: their specs say how to kill them. */
+  readonly #removed = new Map<string, ServiceState>();
   readonly #plans = new Map<string, PlanResult>();
   readonly #observed = new Observed();
   readonly #offers = new Map<string, { offer: ServicesOffer; atMs: number }>();
@@ -133,6 +135,8 @@ export class ServicesScheduler implements ServicesControl {
       await this.#d.store.apply({ services: change.put, removeServices: change.remove });
       for (const s of change.put) this.#states.set(s.id, s);
       for (const id of change.remove) {
+        const gone = this.#states.get(id);
+        if (gone) this.#removed.set(id, gone);
         this.#states.delete(id);
         this.#plans.delete(id);
       }
@@ -275,6 +279,7 @@ export class ServicesScheduler implements ServicesControl {
     for (const s of changed) this.#states.set(s.id, s);
     for (const { id, result } of results) this.#plans.set(id, result);
     this.#observed.forget(ended);
+    for (const id of this.#removed.keys()) if (!instances.some((i) => i.serviceId === id && !ended.includes(i.id))) this.#removed.delete(id);
     for (const r of plan.records) this.#observed.track(r, true);
     for (const ack of this.#acks.splice(0)) ack();
 
@@ -302,7 +307,7 @@ export class ServicesScheduler implements ServicesControl {
       if (t.killSentAtMs === undefined) this.#log.info({ taskId: k.taskId, serviceId: t.record.serviceId, reason: k.reason }, 'killing');
       t.killSentAtMs = now;
       if (t.state !== 'unreachable') t.state = 'killing';
-      const spec = this.#states.get(t.record.serviceId)?.versions.find((v) => v.version === t.record.version)?.spec;
+      const spec = this.#specOf(t.record);
       this.#driver?.kill(k.taskId, t.record.agentId, (spec?.killGracePeriodSeconds ?? 0) * 1000).catch((err: unknown) => this.#log.debug({ taskId: k.taskId, err }, 'kill failed'));
     }
   }
@@ -349,8 +354,13 @@ export class ServicesScheduler implements ServicesControl {
     this.#readiness.sync(targets);
   }
 
+  #specOf(r: InstanceRecord): ServiceSpec | undefined {
+    const state = this.#states.get(r.serviceId) ?? this.#removed.get(r.serviceId);
+    return state?.versions.find((v) => v.version === r.version)?.spec;
+  }
+
   #readinessOf(r: InstanceRecord): ReadinessCheckSpec | undefined {
-    return this.#states.get(r.serviceId)?.versions.find((v) => v.version === r.version)?.spec.readinessCheck;
+    return this.#specOf(r)?.readinessCheck;
   }
 
   /** Sets the timer for the earliest wake time the plans gave, held offers and kill re-sends. */
