@@ -121,6 +121,15 @@ export class ServicesScheduler implements ServicesControl {
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // A command inside exclusive may commit: that runs in place instead of queueing behind itself.
     if (this.#inside.getStore()) return fn();
+    return this.#enqueue(fn);
+  }
+
+  /**
+   * Queues fn behind everything queued before, always: the scheduler's own work (events, passes)
+   * never takes exclusive's shortcut, since timers and callbacks started inside a queued task
+   * inherit its context and would otherwise run beside the queue.
+   */
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.#chain.then(() => this.#inside.run(true, fn));
     this.#chain = p.catch(() => undefined);
     return p;
@@ -148,7 +157,7 @@ export class ServicesScheduler implements ServicesControl {
   async #consume(driver: ServicesDriver): Promise<void> {
     for await (const e of driver.events()) {
       if (this.#stopped) break;
-      await this.exclusive(() => this.#handle(e)).catch((err: unknown) => this.#log.error({ err, event: e.type }, 'services event failed'));
+      await this.#enqueue(() => this.#handle(e)).catch((err: unknown) => this.#log.error({ err, event: e.type }, 'services event failed'));
     }
     if (!this.#stopped) this.#log.error({}, 'the connection to the master ended for good (torn down, or refused); services wait');
   }
@@ -223,7 +232,7 @@ export class ServicesScheduler implements ServicesControl {
   #requestPass(): void {
     if (this.#passQueued || this.#stopped) return;
     this.#passQueued = true;
-    void this.exclusive(async () => {
+    void this.#enqueue(async () => {
       this.#passQueued = false;
       await this.#pass();
     }).catch((err: unknown) => this.#log.error({ err }, 'services planning failed'));
