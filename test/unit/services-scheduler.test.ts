@@ -95,3 +95,23 @@ void t.test('tasks that are not ours, and instances of a removed service, are ki
   await until('forgotten', () => runtime.view().instances.length === 0);
   t.equal(runtime.view().states.size, 0);
 });
+
+void t.test('a pressure notice moves an instance: the replacement runs before the old one is killed', async (t) => {
+  const { driver, runtime } = await harness(t);
+  driver.push({ type: 'subscribed', frameworkId: 'fw-1' });
+  await runtime.commit({ put: [newServiceState(spec(1), Date.now())], remove: [] });
+  driver.push({ type: 'offers', offers: [driver.offer('a1')] });
+  const [old] = await until('launched on a1', () => driver.launched().length === 1 && driver.launched());
+  t.equal(old!.agentId, 'a1');
+  driver.push({ type: 'update', status: driver.status(old!.taskId, 'running') });
+  await until('stable', () => runtime.view().plans.get('/web')?.deployment.status === 'stable');
+
+  driver.push({ type: 'agent-notice', agentId: 'a1', notice: 'pressure', message: 'memory' });
+  driver.push({ type: 'offers', offers: [driver.offer('a1'), driver.offer('a2')] });
+  const moved = await until('replacement launched', () => driver.launched().length === 2 && driver.launched()[1]);
+  t.equal(moved!.agentId, 'a2', 'not on the pressured agent');
+  t.notOk(driver.killed().includes(old!.taskId), 'the old instance still runs while its replacement starts');
+  driver.push({ type: 'update', status: driver.status(moved!.taskId, 'running') });
+  await until('old killed', () => driver.killed().includes(old!.taskId));
+  t.equal(runtime.view().instances.find((i) => i.id === old!.taskId)?.state, 'killing');
+});
