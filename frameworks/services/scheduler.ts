@@ -6,10 +6,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServicesChange, ServicesControl, ServicesView } from './control.js';
 import { isTerminal, planServices, plannerOptions, specOf, type PlannerOptions, type PlanResult, type ServiceState } from './deploy/index.js';
+import { HeldOffers } from './held-offers.js';
 import { planLaunches, type LaunchWant } from './launcher.js';
 import { Observed } from './observed.js';
 import { ReadinessProber } from './readiness.js';
-import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesOffer, ServicesStatus } from './sdk-adapter.js';
+import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesStatus } from './sdk-adapter.js';
 import type { ReadinessCheckSpec, ServiceSpec } from './spec/index.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './store/index.js';
 import { buildView } from './view.js';
@@ -41,10 +42,6 @@ export interface SchedulerDeps {
 const MAX_SLEEP_MS = 5_000;
 /** A kill is sent again when its instance has not ended after this long. */
 const KILL_RESEND_MS = 10_000;
-/** Offers are held this long at most while a deployment may want them soon. */
-const HOLD_OFFERS_MS = 5_000;
-const REFUSE_WAITING_S = 1;
-const REFUSE_IDLE_S = 5;
 /** After (re)starting, planning waits this long at most for reconciliation to answer. */
 const SETTLE_MS = 10_000;
 
@@ -57,7 +54,7 @@ export class ServicesScheduler implements ServicesControl {
   readonly #removed = new Map<string, ServiceState>();
   readonly #plans = new Map<string, PlanResult>();
   readonly #observed = new Observed();
-  readonly #offers = new Map<string, { offer: ServicesOffer; atMs: number }>();
+  readonly #offers = new HeldOffers();
   readonly #inside = new AsyncLocalStorage<boolean>();
   readonly #readiness: ReadinessProber;
   #driver: ServicesDriver | undefined;
@@ -70,9 +67,6 @@ export class ServicesScheduler implements ServicesControl {
   #passQueued = false;
   #wakeTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
-  #offersWanted: boolean | undefined;
-  #declined = false;
-  #lastUnplaced = 0;
   #stopped = false;
 
   constructor(deps: SchedulerDeps) {
@@ -168,13 +162,11 @@ export class ServicesScheduler implements ServicesControl {
       case 'subscribed':
         return this.#onSubscribed(e.frameworkId);
       case 'offers':
-        for (const o of e.offers) {
-          this.#offers.set(o.id, { offer: o, atMs: now });
-          this.#observed.sawOffer(o);
-        }
+        this.#offers.add(e.offers, now);
+        for (const o of e.offers) this.#observed.sawOffer(o);
         return this.#requestPass();
       case 'rescind':
-        this.#offers.delete(e.offerId);
+        this.#offers.remove([e.offerId]);
         return;
       case 'update':
         return this.#onUpdate(e.status);
@@ -190,8 +182,7 @@ export class ServicesScheduler implements ServicesControl {
       case 'disconnected':
         this.#log.warn({ reason: e.reason }, 'disconnected from the master');
         this.#subscribed = false;
-        this.#offers.clear();
-        this.#offersWanted = undefined;
+        this.#offers.reset();
     }
   }
 
@@ -201,7 +192,7 @@ export class ServicesScheduler implements ServicesControl {
       this.#frameworkId = frameworkId;
     }
     this.#subscribed = true;
-    this.#offersWanted = undefined;
+    this.#offers.reset();
     const tasks = [...this.#observed.instances.values()].filter((t) => !isTerminal(t.state)).map((t) => ({ taskId: t.record.taskId, agentId: t.record.agentId }));
     this.#log.info({ frameworkId, reconciling: tasks.length }, 'subscribed');
     // Explicit reconciliation: every instance we may have launched gets its state from the master
@@ -272,7 +263,7 @@ export class ServicesScheduler implements ServicesControl {
     }
     // Instances of services that no longer exist are killed.
     for (const i of instances) if (!this.#states.has(i.serviceId) && !isTerminal(i.state)) kills.push({ taskId: i.id, reason: 'service removed' });
-    const held = [...this.#offers.values()].map((h) => h.offer);
+    const held = this.#offers.list();
     const plan = planLaunches(wants, held, instances, (id) => this.#observed.flagsOf(id), now);
     const ended = this.#observed.ended().map((t) => t.record.taskId);
 
@@ -293,7 +284,7 @@ export class ServicesScheduler implements ServicesControl {
     for (const ack of this.#acks.splice(0)) ack();
 
     for (const l of plan.launches) {
-      for (const id of l.offerIds) this.#offers.delete(id);
+      this.#offers.remove(l.offerIds);
       this.#log.info({ agentId: l.agentId, tasks: l.tasks.map((t) => t.taskId) }, 'launching');
       this.#driver?.launch(l.offerIds, l.tasks).catch((err: unknown) => {
         if (!this.#driver?.refused(err)) return;
@@ -303,7 +294,10 @@ export class ServicesScheduler implements ServicesControl {
       });
     }
     this.#kill(kills, now);
-    this.#answerOffers(results.map((r) => r.result), plan.unplaced, now);
+    if (this.#driver) {
+      const deploying = results.some(({ result: r }) => r.deployment.deployment?.phase === 'running' || r.steps.some((st) => st.kind === 'launch'));
+      this.#offers.answer(this.#driver, deploying, plan.unplaced, now);
+    }
     this.#syncReadiness();
     this.#arm(now, results.map((r) => r.result));
   }
@@ -317,39 +311,11 @@ export class ServicesScheduler implements ServicesControl {
       t.killSentAtMs = now;
       if (t.state !== 'unreachable') t.state = 'killing';
       const spec = this.#specOf(t.record);
-      this.#driver?.kill(k.taskId, t.record.agentId, (spec?.killGracePeriodSeconds ?? 0) * 1000).catch((err: unknown) => this.#log.debug({ taskId: k.taskId, err }, 'kill failed'));
-    }
-  }
-
-  /**
-   * Declines what this pass did not use: at once when nothing is deploying, after HOLD_OFFERS_MS
-   * while a deployment may launch soon. Revives while launches wait for offers, suppresses when
-   * nothing will launch.
-   */
-  #answerOffers(results: PlanResult[], unplaced: number, now: number): void {
-    const driver = this.#driver;
-    if (!driver) return;
-    const deploying = results.some((r) => r.deployment.deployment?.phase === 'running' || r.steps.some((s) => s.kind === 'launch'));
-    const decline: string[] = [];
-    for (const [id, h] of this.#offers) {
-      if (deploying && unplaced === 0 && now - h.atMs < HOLD_OFFERS_MS) continue;
-      decline.push(id);
-      this.#offers.delete(id);
-    }
-    if (decline.length > 0) {
-      this.#declined = true;
-      driver.decline(decline, deploying ? REFUSE_WAITING_S : REFUSE_IDLE_S).catch(() => undefined);
-    }
-    const want = unplaced > 0 || deploying;
-    const fresh = unplaced > this.#lastUnplaced;
-    this.#lastUnplaced = unplaced;
-    if (want && (this.#offersWanted !== true || (fresh && this.#declined))) {
-      this.#offersWanted = true;
-      this.#declined = false;
-      driver.revive().catch(() => (this.#offersWanted = undefined));
-    } else if (!want && this.#offersWanted !== false) {
-      this.#offersWanted = false;
-      driver.suppress().catch(() => (this.#offersWanted = undefined));
+      this.#driver?.kill(k.taskId, t.record.agentId, (spec?.killGracePeriodSeconds ?? 0) * 1000).catch((err: unknown) => {
+        this.#log.debug({ taskId: k.taskId, err }, 'kill failed');
+        // Refused (the master does not know the task, say): ask what became of it instead.
+        if (this.#driver?.refused(err)) this.#driver.reconcile([{ taskId: k.taskId, agentId: t.record.agentId }]).catch(() => undefined);
+      });
     }
   }
 
@@ -377,7 +343,7 @@ export class ServicesScheduler implements ServicesControl {
     if (this.#stopped) return;
     const times = [now + (soonMs ?? MAX_SLEEP_MS)];
     for (const r of results) if (r.wakeAtMs !== undefined) times.push(r.wakeAtMs);
-    for (const h of this.#offers.values()) times.push(h.atMs + HOLD_OFFERS_MS);
+    times.push(...this.#offers.wakeTimes());
     for (const t of this.#observed.instances.values()) if (t.killSentAtMs !== undefined && !isTerminal(t.state)) times.push(t.killSentAtMs + KILL_RESEND_MS);
     if (this.#settleBy !== undefined) times.push(this.#settleBy);
     clearTimeout(this.#wakeTimer);
