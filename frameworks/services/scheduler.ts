@@ -13,7 +13,7 @@ import { ReadinessProber } from './readiness.js';
 import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesStatus } from './sdk-adapter.js';
 import type { ReadinessCheckSpec, ServiceSpec } from './spec/index.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './store/index.js';
-import { buildView } from './view.js';
+import { buildView, checkChange } from './view.js';
 
 /** pino's shape. */
 export interface ServicesLog {
@@ -135,6 +135,7 @@ export class ServicesScheduler implements ServicesControl {
 
   commit(change: ServicesChange): Promise<void> {
     return this.exclusive(async () => {
+      checkChange(change);
       await this.#d.store.apply({ services: change.put, removeServices: change.remove });
       for (const s of change.put) this.#states.set(s.id, s);
       for (const id of change.remove) {

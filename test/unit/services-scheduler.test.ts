@@ -115,3 +115,18 @@ void t.test('a pressure notice moves an instance: the replacement runs before th
   await until('old killed', () => driver.killed().includes(old!.taskId));
   t.equal(runtime.view().instances.find((i) => i.id === old!.taskId)?.state, 'killing');
 });
+
+void t.test('bad options are refused at once, every problem named', async (t) => {
+  const err = await startServicesScheduler({ masterUrl: [], store: {} as MemoryServicesStore, roles: [''], clusterPollMs: 1, failoverTimeoutMs: -1, log: {} as never })
+    .then((): unknown => new Error('started'), (e: unknown) => e) as Error & { code?: string };
+  t.equal(err.code, 'INVALID_CALL');
+  for (const field of ['masterUrl', 'store', 'roles', 'clusterPollMs', 'failoverTimeoutMs', 'log']) t.match(err.message, new RegExp(`${field} must`), `names ${field}`);
+});
+
+void t.test('a malformed change is refused before anything is written', async (t) => {
+  const { runtime, store } = await harness(t);
+  const state = newServiceState(spec(1), Date.now());
+  await t.rejects(runtime.commit({ put: [{ ...state, targetVersion: 9 }], remove: [] }), { code: 'INVALID_CALL', message: /put\[0\]\.targetVersion must be one of its versions/ });
+  await t.rejects(runtime.commit({ put: [state], remove: ['/web'] }), { message: /must not be removed in the same change/ });
+  t.same(await store.listServices(), []);
+});
