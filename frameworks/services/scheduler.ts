@@ -262,8 +262,10 @@ export class ServicesScheduler implements ServicesControl {
         else if (step.kind === 'rollback') this.#log.warn({ serviceId: id, toVersion: step.toVersion, why: step.why }, 'rolling back');
       }
     }
-    // Instances of services that no longer exist are killed.
+    // Instances of services that no longer exist are killed, and so are those whose health
+    // checks failed (as Marathon does; the agent only reports them).
     for (const i of instances) if (!this.#states.has(i.serviceId) && !isTerminal(i.state)) kills.push({ taskId: i.id, reason: 'service removed' });
+    for (const u of this.#observed.unhealthy()) kills.push({ taskId: u.record.taskId, reason: 'failed its health checks' });
     const held = this.#offers.list();
     const plan = planLaunches(wants, held, instances, (id) => this.#observed.flagsOf(id), now);
     const ended = this.#observed.ended().map((t) => t.record.taskId);

@@ -130,3 +130,19 @@ void t.test('a malformed change is refused before anything is written', async (t
   await t.rejects(runtime.commit({ put: [state], remove: ['/web'] }), { message: /must not be removed in the same change/ });
   t.same(await store.listServices(), []);
 });
+
+void t.test('an instance whose health checks fail is killed, and its end counts as a failure', async (t) => {
+  const { driver, runtime, store } = await harness(t);
+  driver.push({ type: 'subscribed', frameworkId: 'fw-1' });
+  const checked = spec(1, { healthChecks: [{ protocol: 'TCP', portName: 'http' }] });
+  await runtime.commit({ put: [newServiceState(checked, Date.now())], remove: [] });
+  driver.push({ type: 'offers', offers: [driver.offer('a1')] });
+  const [first] = await until('launched', () => driver.launched().length === 1 && driver.launched());
+  driver.push({ type: 'update', status: driver.status(first!.taskId, 'running', true) });
+  await until('stable', () => runtime.view().plans.get('/web')?.deployment.status === 'stable');
+  driver.push({ type: 'update', status: driver.status(first!.taskId, 'running', false) });
+  await until('killed', () => driver.killed().includes(first!.taskId));
+  driver.push({ type: 'update', status: driver.status(first!.taskId, 'killed') });
+  await until('counted', async () => (await store.getService('/web'))?.backoff.consecutiveFailures === 1);
+  t.equal(runtime.view().plans.get('/web')?.deployment.status !== 'stable', true, 'the service is not stable while it replaces the instance');
+});
