@@ -162,7 +162,7 @@ function healthCheckOf(spec: ServiceSpec): HealthCheckInput | null {
 
 /**
  * The task for one instance: the Docker image and command (a command line runs with /bin/sh -c;
- * `args` run as the program and its arguments, since the master requires a command), the spec's
+ * `args` are the Docker CMD, run by the image's ENTRYPOINT; none keeps the image's CMD), the spec's
  * environment with BERTH_INSTANCE_ID, BERTH_SERVICE_ID, BERTH_SERVICE_VERSION, PORT and
  * `PORT_<NAME>` added (the agent adds PORT0...), the resources with one range per port in the
  * spec's order, the first health check, the kill grace period and labels naming the service.
@@ -183,7 +183,7 @@ export function toTaskInput(l: ServicesLaunch): TaskInput {
   const args = spec.container.args;
   const command = spec.container.command !== undefined
     ? { value: spec.container.command, shell: true, arguments: [], environment: env }
-    : { value: args[0] ?? '', shell: false, arguments: args.slice(1), environment: env };
+    : { value: '', shell: false, arguments: [...args], environment: env };
   return {
     taskId: l.taskId,
     name: `${spec.id} v${l.version}`,

@@ -39,10 +39,10 @@ void t.test('a launch becomes a task', async (t) => {
   t.equal(task.agentId, 'a1');
 });
 
-void t.test('args run as the program and its arguments; no checks means no health check', async (t) => {
+void t.test('args are the Docker CMD; no checks means no health check', async (t) => {
   const s = spec({ container: { image: 'busybox:latest', args: ['httpd', '-f', '-p', '8080'] }, healthChecks: [] });
   const task = taskSpecOf(toTaskInput({ taskId: 'x.v1.a', spec: s, version: 1, agentId: 'a1', ports: { http: 1, 'admin-ui': 2 } }));
-  t.same({ value: task.command.value, shell: task.command.shell, arguments: task.command.arguments }, { value: 'httpd', shell: false, arguments: ['-f', '-p', '8080'] });
+  t.same({ value: task.command.value, shell: task.command.shell, arguments: task.command.arguments }, { value: '', shell: false, arguments: ['httpd', '-f', '-p', '8080'] }, 'args are the CMD, run by the image\'s entrypoint');
   t.equal(task.healthCheck, null);
 });
 
