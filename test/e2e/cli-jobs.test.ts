@@ -91,7 +91,7 @@ t.test('berth run and berth jobs on berth dev', async (t) => {
     t.match(bad.stderr, /--param must look like NAME=VALUE, got 'greeting'/);
     t.match(bad.stderr, /NAME must be a letter or _ .*got '9x'/);
     const unknown = await berth(['jobs', 'run', '/cli/greet', '--param', 'colour=red', ...at]);
-    t.equal(unknown.code, 1);
+    t.equal(unknown.code, 4, 'refused: exit 4');
     t.match(unknown.stderr, /parameters\.colour: unknown-parameter \(\/cli\/greet declares no parameter colour\)/);
     const logsOfJob = await berth(['jobs', 'logs', '/cli/greet', ...at]);
     t.equal(logsOfJob.code, 2);
@@ -99,20 +99,20 @@ t.test('berth run and berth jobs on berth dev', async (t) => {
     const badFile = join(t.testdir(), 'bad.yaml');
     writeFileSync(badFile, 'id: /cli/bad\ncommand: "true"\nresources: { cpus: 0, memMb: 16 }\n');
     const refused = await berth(['jobs', 'submit', '-f', badFile, ...at]);
-    t.equal(refused.code, 1);
+    t.equal(refused.code, 4, 'refused: exit 4');
     t.match(refused.stderr, /resources\.cpus: minimum \(/);
   });
 
   await t.test('rm deletes a job; cancel of an ended run is refused', async (t) => {
     const runs = JSON.parse((await berth(['jobs', 'runs', '/cli/greet', '-o', 'json', ...at])).stdout) as { runs: { runId: string }[] };
     const cancel = await berth(['jobs', 'cancel', runs.runs[0]?.runId ?? '', ...at]);
-    t.equal(cancel.code, 1);
+    t.equal(cancel.code, 4, 'refused (409): exit 4');
     t.match(cancel.stderr, /answered 409: CONFLICT run .* is already succeeded/);
     const rm = await berth(['jobs', 'rm', '/cli/greet', ...at]);
     t.equal(rm.code, 0, rm.stderr);
     t.match(rm.stdout, /deleted \/cli\/greet/);
     const gone = await berth(['jobs', 'get', '/cli/greet', ...at]);
-    t.equal(gone.code, 1);
+    t.equal(gone.code, 3, 'not found: exit 3');
     t.match(gone.stderr, /NOT_FOUND no job \/cli\/greet/);
   });
 });
@@ -132,7 +132,7 @@ t.test('berth run --image runs the command in a Docker container and exits with 
 
 t.test('berth jobs and berth run say when the batch framework cannot be reached', async (t) => {
   const r = await berth(['jobs', 'ls', '--batch', 'http://127.0.0.1:1']);
-  t.equal(r.code, 1);
+  t.equal(r.code, 5, 'unavailable: exit 5');
   t.match(r.stderr, /cannot reach the batch framework at http:\/\/127\.0\.0\.1:1.*'berth dev' starts one on :5060/);
   const help = await berth(['help']);
   for (const name of ['services', 'jobs', 'run']) t.match(help.stdout, new RegExp(`^  ${name}\\s+\\S`, 'm'), `berth help lists ${name}`);
