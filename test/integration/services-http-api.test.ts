@@ -184,3 +184,25 @@ void t.test('metrics: services, instances by state, deployments by phase', async
   t.match(text, /^berth_services_deployments\{phase="succeeded"\} 1$/m);
   t.match(text, /^berth_services_deployments\{phase="running"\} 1$/m);
 });
+
+void t.test('plan: a dependency on a running service, the untouched ones, and an update\'s patch', async (t) => {
+  const { call, control } = await fakeServicesApi(t);
+  await call('POST', '/api/v1/services', JSON.stringify({ services: [web({ id: '/team/db', instances: 1 }), web({ id: '/team/cache', instances: 1 })] }));
+  control.settle();
+  const file = web({ dependencies: ['/team/db'] });
+  const plan = await call('POST', '/api/v1/services/plan', JSON.stringify(file), '');
+  t.equal(plan.status, 200, JSON.stringify(plan.body));
+  t.same(plan.body.untouched, ['/team/cache', '/team/db'], 'apply would leave the services the file does not name');
+  t.match(plan.body.services[0], { id: '/team/web', change: 'create', steps: [{ kind: 'launch', count: 3 }] }, 'its dependency is stable, so it launches at once');
+  t.equal(control.commits.length, 1, 'plan commits nothing');
+  t.equal((await call('POST', '/api/v1/services', JSON.stringify(file))).status, 200, 'and apply takes it');
+  control.settle();
+  const update = await call('POST', '/api/v1/services/plan', JSON.stringify({ ...file, instances: 4 }), 'text/plain');
+  t.match(update.body.services[0], { change: 'update', fromVersion: 1, patch: [{ op: 'replace', path: '/instances', value: 4 }] });
+  t.same(update.body.services[0].patch.length, 1, 'only instances changes');
+  t.match(update.body.services[0].steps, [{ kind: 'launch', count: 1 }], 'one more instance, the three running stay');
+  t.same(update.body.services[0].dominantShare.before.resource, 'cpus');
+  t.ok(update.body.services[0].dominantShare.after.share > update.body.services[0].dominantShare.before.share, 'the role\'s share grows');
+  const removed = await call('DELETE', '/api/v1/services/team/db');
+  t.match(removed, { status: 409, body: { code: 'CONFLICT', field: 'id' } }, 'a service others depend on stays');
+});
