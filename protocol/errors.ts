@@ -23,6 +23,8 @@ export const ErrorCode = {
   NOT_LEADER: 'NOT_LEADER',
   FENCED: 'FENCED',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** No master answered an HTTP read (the SDK's cluster state). */
+  MASTER_UNAVAILABLE: 'MASTER_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
   // HTTP API.
   NOT_FOUND: 'NOT_FOUND',
@@ -55,6 +57,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   NOT_LEADER: 503,
   FENCED: 503,
   STORE_UNAVAILABLE: 503,
+  MASTER_UNAVAILABLE: 503,
   INTERNAL: 500,
   NOT_FOUND: 404,
   BAD_REQUEST: 400,

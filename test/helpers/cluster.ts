@@ -20,7 +20,10 @@ export async function testAgent(
   t: Test,
   masterUrl: string,
   kind: RuntimeKind,
-  options: { cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string; reservations?: { role: string; resources: Res }[] } = {},
+  options: {
+    cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string; reservations?: { role: string; resources: Res }[];
+    hostname?: string; attributes?: Record<string, string>;
+  } = {},
 ): Promise<Agent> {
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-agent-')));
   if (!options.workDir) t.teardown(() => rm(workDir, { recursive: true, force: true }));
@@ -31,7 +34,8 @@ export async function testAgent(
     runtime,
     log: testLogger(),
     workDir,
-    hostname: `test-${kind}`,
+    hostname: options.hostname ?? `test-${kind}`,
+    attributes: options.attributes ?? {},
     resources: resources.normalize({ cpus: options.cpus ?? 4, memMb: options.memMb ?? 4096, diskMb: 1000, ports: [{ begin, end }] }),
     reservations: options.reservations ?? [],
     statusRetry: { initialMs: 100, maxMs: 1_000 },

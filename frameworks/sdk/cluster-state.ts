@@ -1,0 +1,142 @@
+// The cluster as the master's public HTTP API shows it (`GET /api/v1/state`): every agent with its
+// hostname, attributes, total and used resources, drain and pressure flags. Offers say what a
+// framework may launch on; this says what the whole cluster looks like, for previews and for
+// deciding what to move.
+import { BerthError, ErrorCode, checkMasterUrl, resources, type Res } from '../../protocol/index.js';
+
+/** One agent of the cluster, every field present. */
+export interface ClusterAgent {
+  id: string;
+  hostname: string;
+  attributes: Record<string, string>;
+  total: Res;
+  /** What its tasks hold. */
+  used: Res;
+  /** total minus used: scalars and the port ranges no task holds (offered resources count as free). */
+  free: Res;
+  /** Under maintenance: frameworks should move work off it. */
+  draining: boolean;
+  /** Its last usage report said memory or disk pressure. */
+  underPressure: boolean;
+  /** Its connection to the master is open now. */
+  connected: boolean;
+  /** The master's verdict: 'active' (connected or within its grace), 'unreachable' or 'gone'. */
+  state: string;
+}
+
+export interface ClusterState {
+  /** The http(s):// base URL of the master that answered. */
+  masterUrl: string;
+  agents: ClusterAgent[];
+}
+
+export interface ReadClusterStateOptions {
+  /** How long one master may take to answer (default 5000). */
+  timeoutMs?: number;
+  /** Replaces the global fetch (tests). */
+  fetch?: typeof fetch;
+}
+
+/** The master's base HTTP URL for a ws:// or wss:// one (both are served on one port). */
+export function httpUrlOf(masterUrl: string): string {
+  const checked = checkMasterUrl(masterUrl, '/api/v1/scheduler');
+  if (!checked.ok) throw new BerthError(ErrorCode.INVALID_CALL, `masterUrl ${checked.problem}`, { field: 'masterUrl' });
+  return checked.url.replace(/^ws/, 'http');
+}
+
+type Json = Record<string, unknown>;
+
+class Reader {
+  readonly problems: string[] = [];
+  str(v: unknown, field: string): string {
+    if (typeof v === 'string') return v;
+    this.problems.push(`${field} must be a string`);
+    return '';
+  }
+  bool(v: unknown, field: string): boolean {
+    if (typeof v === 'boolean') return v;
+    this.problems.push(`${field} must be true or false`);
+    return false;
+  }
+  obj(v: unknown, field: string): Json {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Json;
+    this.problems.push(`${field} must be an object`);
+    return {};
+  }
+  res(v: unknown, field: string): Res {
+    const m = this.obj(v, field);
+    for (const k of ['cpus', 'memMb', 'diskMb'] as const) {
+      if (m[k] !== undefined && !(typeof m[k] === 'number' && Number.isFinite(m[k]) && m[k] >= 0)) this.problems.push(`${field}.${k} must be a number >= 0`);
+    }
+    const ports = Array.isArray(m.ports) ? m.ports : [];
+    if (m.ports !== undefined && !Array.isArray(m.ports)) this.problems.push(`${field}.ports must be a list of ranges`);
+    ports.forEach((p: unknown, i) => {
+      const r = p as Json;
+      if (!(Number.isInteger(r?.begin) && Number.isInteger(r?.end) && (r.begin as number) <= (r.end as number))) this.problems.push(`${field}.ports[${i}] must be {begin, end} with whole numbers, begin <= end`);
+    });
+    return resources.normalize(m as Parameters<typeof resources.normalize>[0]);
+  }
+}
+
+/** Decodes the agents of a `GET /api/v1/state` body; throws one error listing every problem. */
+export function decodeClusterAgents(body: unknown): ClusterAgent[] {
+  const r = new Reader();
+  const root = r.obj(body, 'state');
+  if (!Array.isArray(root.agents)) throw new BerthError(ErrorCode.INVALID_CALL, 'the master\'s state has no agents list (state.agents must be a list)', { field: 'agents' });
+  const agents = root.agents.map((raw: unknown, i): ClusterAgent => {
+    const f = `agents[${i}]`;
+    const a = r.obj(raw, f);
+    const attributes = r.obj(a.attributes ?? {}, `${f}.attributes`);
+    for (const [k, v] of Object.entries(attributes)) if (typeof v !== 'string') r.problems.push(`${f}.attributes.${k} must be a string`);
+    const total = r.res(a.total, `${f}.total`);
+    const used = r.res(a.used ?? {}, `${f}.used`);
+    const usage = a.usage === null || a.usage === undefined ? {} : r.obj(a.usage, `${f}.usage`);
+    return {
+      id: r.str(a.id, `${f}.id`),
+      hostname: r.str(a.hostname, `${f}.hostname`),
+      attributes: attributes as Record<string, string>,
+      total,
+      used,
+      free: resources.subtract(total, used),
+      draining: r.bool(a.draining ?? false, `${f}.draining`),
+      underPressure: r.bool(usage.underPressure ?? false, `${f}.usage.underPressure`),
+      connected: r.bool(a.connected ?? false, `${f}.connected`),
+      state: r.str(a.state ?? 'active', `${f}.state`),
+    };
+  });
+  if (r.problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, `unexpected master state: ${r.problems.slice(0, 10).join('; ')}`, { field: 'agents' });
+  return agents;
+}
+
+/**
+ * Reads the cluster's agents from the first master that answers (`GET /api/v1/state`; a standby
+ * redirects to the leader, and fetch follows). `masterUrl` takes the same ws:// URLs as the
+ * SchedulerClient. Rejects with a BerthError (MASTER_UNAVAILABLE when no master answers, naming
+ * each one's failure; INVALID_CALL when an answer is not a berth master's state).
+ *
+ * ```ts
+ * const { agents } = await readClusterState('ws://127.0.0.1:5050');
+ * ```
+ */
+export async function readClusterState(masterUrl: string | readonly string[], options: ReadClusterStateOptions = {}): Promise<ClusterState> {
+  const urls = (typeof masterUrl === 'string' ? masterUrl.split(',') : [...masterUrl]).map((u) => u.trim()).filter(Boolean).map(httpUrlOf);
+  if (urls.length === 0) throw new BerthError(ErrorCode.INVALID_CALL, 'masterUrl must name at least one ws:// URL', { field: 'masterUrl' });
+  const get = options.fetch ?? fetch;
+  const failures: string[] = [];
+  for (const base of urls) {
+    let body: unknown;
+    try {
+      const res = await get(`${base}/api/v1/state`, { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
+      if (!res.ok) {
+        failures.push(`${base}: HTTP ${res.status}`);
+        continue;
+      }
+      body = await res.json();
+    } catch (err) {
+      failures.push(`${base}: ${(err as Error).message}`);
+      continue;
+    }
+    return { masterUrl: base, agents: decodeClusterAgents(body) };
+  }
+  throw new BerthError(ErrorCode.MASTER_UNAVAILABLE, `no master answered GET /api/v1/state (${failures.join('; ')})`);
+}
