@@ -29,6 +29,10 @@ export const ErrorCode = {
   // HTTP API.
   NOT_FOUND: 'NOT_FOUND',
   BAD_REQUEST: 'BAD_REQUEST',
+  CONFLICT: 'CONFLICT',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -57,6 +61,10 @@ export const httpStatus: Record<ErrorCode, number> = {
   INTERNAL: 500,
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
+  CONFLICT: 409,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /** An error with a stable code and, when it is about one input field, that field's path. */

@@ -1,5 +1,5 @@
-// berth dev: a whole local cluster in one process: a master on the embedded store, N agents and
-// the batch framework.
+// berth dev: a whole local cluster in one process: a master on the embedded store, N agents, the
+// batch framework and the services framework.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +12,12 @@ import { agentResources, checkAgentOptions } from '../agent-flags.js';
 import { chooseRuntime, runMaster, startAgent, untilSignal } from '../compose.js';
 import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { MemoryBatchStore, startBatchFramework, type BatchFramework } from '../../frameworks/batch/index.js';
+import { MemoryServicesStore, startServicesFramework, type ServicesFramework } from '../../frameworks/services/index.js';
 import { Problems, UsageError, type Command } from '../flags.js';
 
 export const devCommand: Command = {
   name: 'dev',
-  summary: 'Start a local cluster in one process: a master, N agents and the batch framework on this machine.',
+  summary: 'Start a local cluster in one process: a master, N agents, the batch and the services frameworks on this machine.',
   usage: 'berth dev [--agents N] [--runtime auto|docker|process] [--port P] [flags]',
   flags: {
     agents: { type: 'string', default: '2', help: 'how many agents to run; this machine\'s resources and the ports are split between them', rule: 'a whole number from 1 to 64', placeholder: 'N' },
@@ -25,6 +26,8 @@ export const devCommand: Command = {
     'batch-port': { type: 'string', default: '5060', help: 'the batch framework\'s HTTP API (jobs and runs, docs/batch.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-batch': { type: 'boolean', help: 'run no batch framework' },
     'agent-metrics': { type: 'boolean', help: "serve each agent's Prometheus metrics on a free port of 127.0.0.1 (the URLs are printed)" },
+    'services-port': { type: 'string', default: '5070', help: 'the services framework\'s HTTP API (plan, apply, scale, rollback..., docs/api.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
+    'no-services': { type: 'boolean', help: 'run no services framework' },
     resources: { type: 'string', help: 'resources of each agent; what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', rule: 'SPEC like "cpus:2;mem:2048;disk:10000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
@@ -41,6 +44,7 @@ export const devCommand: Command = {
     const count = problems.int(flags, 'agents', 1, 64);
     const asked = problems.oneOf(flags, 'runtime', ['auto', 'docker', 'process', 'hollow'] as const);
     const batchPort = problems.int(flags, 'batch-port', 0, 65_535);
+    const servicesPort = problems.int(flags, 'services-port', 0, 65_535);
     // A dev cluster on the memory store starts fresh: its agents must not recover another run's tasks.
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
     const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
@@ -73,12 +77,20 @@ export const devCommand: Command = {
       await sleep(100);
     }
     let batch: BatchFramework | undefined;
+    let services: ServicesFramework | undefined;
+    const inUse = (flag: string, port: number, off: string) =>
+      new UsageError(`--${flag} ${port} is in use: is another berth dev running? Stop it, pick another --${flag} (0 picks a free one), or use --${off}.`);
     try {
-      batch = flags['no-batch'] ? undefined : await startBatchFramework({ masterUrl: running.url, store: new MemoryBatchStore(), http: { port: batchPort }, log });
+      batch = flags['no-batch'] ? undefined : await startBatchFramework({ masterUrl: running.url, store: new MemoryBatchStore(), http: { port: batchPort }, log }).catch((err: unknown) => {
+        throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('batch-port', batchPort, 'no-batch') : err;
+      });
+      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, log }).catch((err: unknown) => {
+        throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('services-port', servicesPort, 'no-services') : err;
+      });
     } catch (err) {
+      await batch?.stop();
       await Promise.all(agents.map((a) => a.stop({ killTasks: true })));
       await running.close();
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`--batch-port ${batchPort} is in use: is another berth dev running? Stop it, pick another --batch-port (0 picks a free one), or use --no-batch.`);
       throw err;
     }
     const agentMetrics = await Promise.all(agents.map((a) => a.metrics.url()));
@@ -90,6 +102,7 @@ export const devCommand: Command = {
       `  agents   ${count} x ${runtime} runtime`,
       ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}${agentMetrics[i] ? `   metrics: ${agentMetrics[i]}` : ''}`),
       ...(batch ? [`  batch    ${batch.url}/api/v1/jobs   (state in memory)`] : []),
+      ...(services ? [`  services ${services.url}/api/v1/services   (state in memory)`] : []),
       `  store    ${store}`,
       '',
       'Try:',
@@ -99,11 +112,13 @@ export const devCommand: Command = {
         `  curl -s -H 'content-type: application/yaml' --data-binary @examples/batch/hello.yaml ${batch.url}/api/v1/jobs`,
         `  curl -s -X POST ${batch.url}/api/v1/jobs/%2Fdemo%2Fhello/runs`,
       ] : []),
+      ...(services ? [`  curl -s -H 'content-type: text/yaml' --data-binary @examples/services/web.yaml ${services.url}/api/v1/services/plan`] : []),
       '',
       'Press Ctrl-C to stop (running tasks are stopped too).',
       '',
     ].join('\n'));
     return untilSignal(log, async () => {
+      await services?.stop();
       await batch?.stop();
       await Promise.all(agents.map((a) => a.stop({ killTasks: true })));
       await running.close();

@@ -167,6 +167,23 @@ t.test('berth dev runs the batch framework: examples/batch/hello.yaml submitted,
   t.equal(cluster.child.exitCode, 0, 'Ctrl-C stops berth dev and its batch framework cleanly');
 });
 
+t.test('berth dev runs the services framework: examples/services/web.yaml planned over its API, 2 of 5 placed on the 2 agents', async (t) => {
+  const cluster = await dev(t, ['--runtime', 'process', '--services-port', '0']);
+  const api = await until('the services line of the banner', () => /services\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/services/.exec(cluster.output())?.[1], 20_000);
+  t.same(await (await fetch(`${api}/health`)).json(), { ok: true });
+  const body = await until('both agents in the plan', async () => {
+    const res = await fetch(`${api}/api/v1/services/plan`, { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: readFileSync('examples/services/web.yaml', 'utf8') });
+    const plan = (await res.json()) as { services: { id: string; change: string; placements: { hostname: string }[]; pending: { count: number; reason: string }[] }[] };
+    return plan.services?.[0]?.placements.length === 2 ? plan : undefined;
+  }, 20_000);
+  t.match(body.services[0], { id: '/examples/web', change: 'create', pending: [{ count: 3, reason: /UNIQUE hostname/ }] });
+  t.same(body.services[0]!.placements.map((p) => p.hostname).sort(), ['dev-agent-1', 'dev-agent-2']);
+  t.same(await (await fetch(`${api}/api/v1/services`)).json(), { services: [] }, 'plan applied nothing');
+  cluster.child.kill('SIGINT');
+  await until('berth dev exits', () => cluster.child.exitCode !== null, 15_000);
+  t.equal(cluster.child.exitCode, 0, 'Ctrl-C stops berth dev and its services framework cleanly');
+});
+
 t.test('berth dev --resources gives each agent on this host its own block of ports', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '3', '--resources', 'cpus:1;mem:256;ports:31000-31011']);
   const agents = await until('three agents', async () => {

@@ -43,9 +43,10 @@ export interface DevCluster {
 
 /** Starts `berth dev` on a free port and returns its ws URL once the banner is printed. */
 export async function dev(t: Test, args: string[]): Promise<DevCluster> {
-  // Without the batch framework unless asked for: the tests count the frameworks they start.
+  // Without the batch and services frameworks unless asked for: the tests count the frameworks they start.
   const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const services = args.includes('--services-port') ? [] : ['--no-services'];
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

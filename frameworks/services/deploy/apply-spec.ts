@@ -46,8 +46,36 @@ export function applySpec(state: ServiceState, spec: ServiceSpec, nowMs: number)
   if (spec.id !== state.id) throw new Error(`spec ${spec.id} applied to service ${state.id}`);
   const target = specOf(state, state.targetVersion);
   if (diffServiceSpec(target.spec, spec).length === 0) return state;
+  return withNewVersion(state, spec, (version) => (needsNewInstances(target.spec, spec) ? version : target.configVersion), nowMs);
+}
+
+/**
+ * A new version with the target's spec and a configuration of its own, so that every instance is
+ * replaced, rolling, within the upgrade strategy (what `restart` asks for).
+ */
+export function restartService(state: ServiceState, nowMs: number): ServiceState {
+  return withNewVersion(state, specOf(state, state.targetVersion).spec, (version) => version, nowMs);
+}
+
+/**
+ * A new version with the spec of the earlier version `toVersion`, deployed as a rollback of the
+ * current target. It keeps that version's configuration, so instances still running it stay.
+ * Throws when `toVersion` is not kept (a caller's bug: check `versions` first).
+ */
+export function rollbackService(state: ServiceState, toVersion: number, nowMs: number): ServiceState {
+  const back = specOf(state, toVersion);
+  return withNewVersion(state, back.spec, () => back.configVersion, nowMs, { rollbackOf: state.targetVersion });
+}
+
+/** Appends a version and starts a deployment to it, superseding one still running. */
+function withNewVersion(
+  state: ServiceState,
+  spec: ServiceSpec,
+  configOf: (version: number) => number,
+  nowMs: number,
+  fields: Partial<Deployment> = {},
+): ServiceState {
   const version = Math.max(...state.versions.map((v) => v.version)) + 1;
-  const configVersion = needsNewInstances(target.spec, spec) ? version : target.configVersion;
   let history = state.history;
   if (state.deployment?.phase === 'running') {
     const superseded = moveDeployment(state.deployment, 'superseded', {
@@ -59,9 +87,9 @@ export function applySpec(state: ServiceState, spec: ServiceSpec, nowMs: number)
   }
   return {
     ...state,
-    versions: [...state.versions, { version, spec, configVersion, appliedAtMs: nowMs }],
+    versions: [...state.versions, { version, spec, configVersion: configOf(version), appliedAtMs: nowMs }],
     targetVersion: version,
-    deployment: newDeployment(state.targetVersion, version, spec, nowMs),
+    deployment: { ...newDeployment(state.targetVersion, version, spec, nowMs), ...fields },
     history,
     backoff: { ...freshBackoff(), countedInstanceIds: state.backoff.countedInstanceIds },
   };

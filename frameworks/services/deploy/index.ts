@@ -21,7 +21,7 @@ export {
   type DependencyView,
 } from './model.js';
 export { DeploymentPhase, canMoveDeployment, isDeploymentOver, moveDeployment } from './deployment-phase.js';
-export { newServiceState, applySpec, needsNewInstances, pruneVersions, specOf } from './apply-spec.js';
+export { newServiceState, applySpec, restartService, rollbackService, needsNewInstances, pruneVersions, specOf } from './apply-spec.js';
 export { planService, plannerOptions, type PlanInput, type PlanResult, type PlannerOptions } from './planner.js';
 export { place, reserve, type InstancePlacement, type PlacementResult } from './placement.js';
 export { planServices, type GroupPlanInput } from './plan-group.js';

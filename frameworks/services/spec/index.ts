@@ -24,5 +24,7 @@ export { readDocument, DEFAULT_MAX_BYTES, type ReadLimits, type ReadResult } fro
 export { serviceFileSchema, MAX_INSTANCES } from './schema.js';
 export { fillDefaults, DEFAULTS } from './defaults.js';
 export { isMarathonDocument, translateMarathon, type MarathonTranslation } from './marathon.js';
+export { dependencyCycles } from './semantic-checks.js';
+export { joinPath } from './field-path.js';
 export { deployOrder } from './deploy-order.js';
 export { diffServiceSpec, diffServiceSets, type ServiceSetDiff, type PatchOperation } from './diff.js';

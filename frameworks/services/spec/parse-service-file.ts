@@ -12,6 +12,8 @@ export interface ParseOptions extends ReadLimits {
   filename?: string;
   /** `auto` (the default) reads Marathon JSON when the document looks like it (isMarathonDocument). */
   format?: SpecFormat | 'auto';
+  /** Ids of services outside the file (the cluster's) that dependencies may name. */
+  knownIds?: Iterable<string>;
 }
 
 /**
@@ -23,18 +25,18 @@ export function parseServiceFile(text: string, options: ParseOptions = {}): Pars
   const read = readDocument(text, options);
   if (!read.ok) return { ok: false, problems: read.problems, warnings: [] };
   const marathon = options.format === 'marathon' || (options.format !== 'berth' && isMarathonDocument(read.document));
-  return marathon ? parseMarathonDocument(read.document) : parseServiceDocument(read.document);
+  return marathon ? parseMarathonDocument(read.document, options) : parseServiceDocument(read.document, options);
 }
 
 /** Validates an already parsed berth document (a service or a group) and fills its defaults. */
-export function parseServiceDocument(document: unknown): ParseResult {
+export function parseServiceDocument(document: unknown, options: Pick<ParseOptions, 'knownIds'> = {}): ParseResult {
   const problems = schemaProblems(document);
   if (problems.length > 0) return { ok: false, format: 'berth', problems, warnings: [] };
   const group = document as Partial<GroupInput>;
   const inputs = group.services ?? [document as ServiceInput];
   const prefixes = group.services ? inputs.map((_, i) => `services[${i}]`) : [''];
   const services = inputs.map(fillDefaults);
-  const semantic = semanticProblems(services, prefixes);
+  const semantic = semanticProblems(services, prefixes, new Set(options.knownIds ?? []));
   if (semantic.length > 0) return { ok: false, format: 'berth', problems: semantic, warnings: [] };
   return { ok: true, format: 'berth', services, warnings: [] };
 }
@@ -44,7 +46,7 @@ export function parseServiceDocument(document: unknown): ParseResult {
  * name Marathon's fields where there is one (`apps[0].mem`); every field berth does not support
  * is a warning with rule `unsupported field`, on success and on failure alike.
  */
-export function parseMarathonDocument(document: unknown): ParseResult {
+export function parseMarathonDocument(document: unknown, options: Pick<ParseOptions, 'knownIds'> = {}): ParseResult {
   const t = translateMarathon(document);
   if (t.problems.length > 0) return { ok: false, format: 'marathon', problems: t.problems, warnings: t.warnings };
   if (t.services.length === 0) {
@@ -53,7 +55,7 @@ export function parseMarathonDocument(document: unknown): ParseResult {
   const schema = schemaProblems({ services: t.services }).map((p) => toMarathonProblem(p, t));
   if (schema.length > 0) return { ok: false, format: 'marathon', problems: schema, warnings: t.warnings };
   const services = (t.services as unknown as ServiceInput[]).map(fillDefaults);
-  const semantic = semanticProblems(services, services.map((_, i) => `services[${i}]`)).map((p) => toMarathonProblem(p, t));
+  const semantic = semanticProblems(services, services.map((_, i) => `services[${i}]`), new Set(options.knownIds ?? [])).map((p) => toMarathonProblem(p, t));
   if (semantic.length > 0) return { ok: false, format: 'marathon', problems: semantic, warnings: t.warnings };
   return { ok: true, format: 'marathon', services, warnings: t.warnings };
 }

@@ -5,9 +5,10 @@ import type { ConstraintSpec, SpecProblem, ServiceSpec } from './types.js';
 
 /**
  * Problems across the services of one file. `prefixes[i]` is the path of service i in the file
- * (`services[2]`, or `''` for a file holding one service).
+ * (`services[2]`, or `''` for a file holding one service). A dependency may also name one of
+ * `knownIds` (services that exist outside the file, say in the cluster).
  */
-export function semanticProblems(services: readonly ServiceSpec[], prefixes: readonly string[]): SpecProblem[] {
+export function semanticProblems(services: readonly ServiceSpec[], prefixes: readonly string[], knownIds: ReadonlySet<string> = new Set()): SpecProblem[] {
   const problems: SpecProblem[] = [];
   // Each message is the field's path followed by what is wrong with it.
   const report = (i: number, tail: string, rule: string, says: string) => {
@@ -25,8 +26,9 @@ export function semanticProblems(services: readonly ServiceSpec[], prefixes: rea
     timingProblems(s, (tail, rule, message) => report(i, tail, rule, message));
     constraintProblems(s, (tail, rule, message) => report(i, tail, rule, message));
     s.dependencies.forEach((d, k) => {
-      if (!firstIndex.has(d)) {
-        report(i, `dependencies[${k}]`, `unknown service "${d}"`, `names ${d}, which is not a service in this file`);
+      if (!firstIndex.has(d) && !knownIds.has(d)) {
+        const where = knownIds.size > 0 ? 'in this file or the cluster' : 'in this file';
+        report(i, `dependencies[${k}]`, `unknown service "${d}"`, `names ${d}, which is not a service ${where}`);
       }
     });
   });

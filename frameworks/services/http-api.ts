@@ -1,0 +1,171 @@
+// The services framework's HTTP API (node:http): plan and apply spec files, read services, scale,
+// restart, roll back and remove them (docs/api.md). Every body is checked before anything is done;
+// errors are {code, message, field, problems?} with the status protocol/errors.ts gives the code.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { httpStatus } from '../../protocol/index.js';
+import type { Refusal, Result, ServicesCommands } from './commands.js';
+import { RESERVED_SEGMENTS } from './file-check.js';
+import { emptyBody, HttpError, jsonObjectBody, rollbackBody, scaleBody, specBody } from './http-bodies.js';
+import { servicesMetrics } from './metrics.js';
+
+export interface ServicesApiLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ServicesHttpApiOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  log: ServicesApiLog;
+  /** What /metrics serves; default: the gauges of servicesMetrics over the commands' view. */
+  registry?: Registry;
+}
+
+export interface ServicesHttpApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+const PREFIX = '/api/v1/services';
+
+/** What a path names: the collection, the plan call, one service, or an action on one. */
+type Target =
+  | { kind: 'collection' }
+  | { kind: 'plan' }
+  | { kind: 'service'; id: string }
+  | { kind: 'action'; id: string; action: string };
+
+/**
+ * Reads `/api/v1/services/team/web[/action]` (or `%2Fteam%2Fweb`): the id loses no segment, and a
+ * last segment that names an action is the action (apply refuses such ids).
+ */
+export function targetOf(pathname: string, method: string): Target | undefined {
+  if (!pathname.startsWith(PREFIX)) return undefined;
+  const rest = pathname.slice(PREFIX.length);
+  if (rest === '' || rest === '/') return { kind: 'collection' };
+  if (!rest.startsWith('/')) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest.slice(1));
+  } catch {
+    throw new HttpError('BAD_REQUEST', `the path ${pathname} is not valid percent-encoding`, 'path');
+  }
+  const path = decoded.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (path === 'plan' && method === 'POST') return { kind: 'plan' };
+  const segments = path.split('/');
+  const last = segments[segments.length - 1]!;
+  if (segments.length > 1 && RESERVED_SEGMENTS.includes(last)) return { kind: 'action', id: `/${segments.slice(0, -1).join('/')}`, action: last };
+  return { kind: 'service', id: `/${path}` };
+}
+
+type Handler = (req: IncomingMessage) => Promise<unknown>;
+
+function fromRefusal(r: Refusal): HttpError {
+  return new HttpError(r.code, r.message, r.field, r.problems ? { problems: r.problems } : {});
+}
+
+/** The answer of a command, or its refusal thrown as an HttpError. */
+function answer<T extends object>(r: Result<T>): Omit<T, 'ok'> {
+  if (!r.ok) throw fromRefusal(r);
+  const { ok: _ok, ...rest } = r as { ok: true } & T;
+  return rest;
+}
+
+/** The handlers of one target by method. */
+function handlers(target: Target, c: ServicesCommands): Record<string, Handler> {
+  switch (target.kind) {
+    case 'collection':
+      return {
+        GET: async () => ({ services: await c.list() }),
+        POST: async (req) => answer(await c.apply(await specBody(req))),
+      };
+    case 'plan':
+      return { POST: async (req) => answer(await c.plan(await specBody(req))) };
+    case 'service':
+      return {
+        GET: async () => answer(await c.get(target.id)),
+        DELETE: async (req) => {
+          emptyBody(await jsonObjectBody(req));
+          return answer(await c.remove(target.id));
+        },
+      };
+    case 'action':
+      switch (target.action) {
+        case 'history':
+          return { GET: async () => answer(await c.history(target.id)) };
+        case 'scale':
+          return { POST: async (req) => answer(await c.scale(target.id, scaleBody(await jsonObjectBody(req)))) };
+        case 'restart':
+          return {
+            POST: async (req) => {
+              emptyBody(await jsonObjectBody(req));
+              return answer(await c.restart(target.id));
+            },
+          };
+        default:
+          return { POST: async (req) => answer(await c.rollback(target.id, rollbackBody(await jsonObjectBody(req)))) };
+      }
+  }
+}
+
+function isStoreDown(err: unknown): err is Error {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'STORE_UNAVAILABLE';
+}
+
+export async function startServicesHttpApi(commands: ServicesCommands, options: ServicesHttpApiOptions): Promise<ServicesHttpApi> {
+  const registry = options.registry ?? servicesMetrics(() => commands.view());
+  const send = (res: ServerResponse, status: number, value: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+  const fail = (res: ServerResponse, e: HttpError) => send(res, (httpStatus as Record<string, number>)[e.code] ?? 500, { code: e.code, message: e.message, field: e.field, ...e.extra });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://services');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/health' || url.pathname === '/metrics') {
+      if (method !== 'GET') throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use GET`, 'method');
+      if (url.pathname === '/health') return send(res, 200, { ok: true });
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(text);
+      return;
+    }
+    const target = targetOf(url.pathname, method);
+    if (!target) throw new HttpError('NOT_FOUND', `no such endpoint ${url.pathname}`, 'path');
+    const byMethod = handlers(target, commands);
+    const h = byMethod[method];
+    if (!h) throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${Object.keys(byMethod).join(' or ')}`, 'method');
+    send(res, 200, await h(req));
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return fail(res, err);
+      if (isStoreDown(err)) {
+        options.log.error({ err: err.message, path: req.url }, 'services store unavailable');
+        return fail(res, new HttpError('STORE_UNAVAILABLE', `the services store is unavailable; nothing was changed: ${err.message}`));
+      }
+      options.log.error({ err, path: req.url }, 'services api failed');
+      fail(res, new HttpError('INTERNAL', 'internal error'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  options.log.info({ url: `http://${host}:${port}` }, 'services api listening');
+  return {
+    url: `http://${host}:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

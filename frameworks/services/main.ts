@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// The services framework as a process of its own: reads flags (and BERTH_SERVICES_* environment
+// variables), opens the store (Redis when a URL is given, else memory), starts the framework, and
+// on SIGINT/SIGTERM stops without killing its instances (a restarted process takes them over):
+//   node dist/frameworks/services/main.js --master ws://127.0.0.1:5050 --redis redis://127.0.0.1:6379
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { startServicesFramework } from './start.js';
+import { DEFAULT_SERVICES_KEY_PREFIX, MemoryServicesStore, RedisServicesStore, type ServicesStore } from './store/index.js';
+
+/** Each setting: its flag, the environment variable read when the flag is absent, its default. */
+const SETTINGS = {
+  master: { env: 'BERTH_MASTER', default: 'ws://127.0.0.1:5050' },
+  redis: { env: 'BERTH_SERVICES_REDIS', default: undefined },
+  'key-prefix': { env: 'BERTH_SERVICES_KEY_PREFIX', default: DEFAULT_SERVICES_KEY_PREFIX },
+  host: { env: 'BERTH_SERVICES_HOST', default: '127.0.0.1' },
+  port: { env: 'BERTH_SERVICES_PORT', default: '5070' },
+  name: { env: 'BERTH_SERVICES_NAME', default: 'services' },
+  roles: { env: 'BERTH_SERVICES_ROLES', default: '*' },
+  'failover-timeout-ms': { env: 'BERTH_SERVICES_FAILOVER_TIMEOUT_MS', default: String(7 * 24 * 3600_000) },
+  'log-level': { env: 'BERTH_LOG_LEVEL', default: 'info' },
+} as const;
+type Setting = keyof typeof SETTINGS;
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface Config {
+  masterUrls: string[];
+  redisUrl: string | undefined;
+  keyPrefix: string;
+  host: string;
+  port: number;
+  name: string;
+  roles: string[];
+  failoverTimeoutMs: number;
+  logLevel: string;
+}
+
+/** Flags first, then the environment, then defaults; every problem listed in one error. */
+function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const options = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const read = (k: Setting): string | undefined => (values[k] as string | undefined) ?? env[SETTINGS[k].env] ?? SETTINGS[k].default;
+  const problems: string[] = [];
+  const masterUrls = read('master')!.split(',').map((u) => u.trim());
+  if (!masterUrls.every((u) => /^wss?:\/\/\S+$/.test(u))) problems.push(`--master must be ws:// URLs separated by commas, got ${read('master')}`);
+  const port = Number(read('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number 0-65535, got ${read('port')}`);
+  const failoverTimeoutMs = Number(read('failover-timeout-ms'));
+  if (!(Number.isFinite(failoverTimeoutMs) && failoverTimeoutMs >= 0)) problems.push('--failover-timeout-ms must be a number >= 0');
+  const logLevel = read('log-level')!;
+  if (!LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const redisUrl = read('redis');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('--redis must be a redis:// URL');
+  const roles = read('roles')!.split(',').map((r) => r.trim()).filter(Boolean);
+  if (roles.length === 0) problems.push('--roles must name at least one role');
+  if (read('key-prefix') === '') problems.push('--key-prefix must not be empty');
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, logLevel };
+}
+
+/** Redis when a URL is given; otherwise memory, said once as a warning. */
+async function openStore(c: Config, log: Logger): Promise<ServicesStore> {
+  if (c.redisUrl) return RedisServicesStore.connect(c.redisUrl, c.keyPrefix, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  log.warn('no --redis: services, versions and deployments are kept in memory and lost when this process ends');
+  return new MemoryServicesStore();
+}
+
+async function main(): Promise<void> {
+  const c = ((): Config => {
+    try {
+      return servicesConfig(process.argv.slice(2), process.env);
+    } catch (err) {
+      process.stderr.write(`services: ${(err as Error).message}\n`);
+      return process.exit(2);
+    }
+  })();
+  const log = pino({ level: c.logLevel }, pino.destination(2));
+  const store = await openStore(c, log);
+  const fw = await startServicesFramework({ masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
+  log.info({ url: fw.url, store: c.redisUrl ? 'redis' : 'memory' }, 'services framework started');
+  process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void fw.stop().then(() => store.close()).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`services: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

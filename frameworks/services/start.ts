@@ -1,0 +1,66 @@
+// Composes the services framework: the scheduler on the SDK, its store, the commands and the HTTP
+// API. `berth dev` and frameworks/services/main.ts call this; none of it reads process.env.
+import { ServicesCommands } from './commands.js';
+import type { PlannerOptions } from './deploy/index.js';
+import { startServicesHttpApi } from './http-api.js';
+import { startServicesScheduler, type ServicesRuntime } from './runtime.js';
+import type { ServicesLog } from './scheduler.js';
+import type { ServicesStore } from './store/index.js';
+
+export interface StartServicesFrameworkOptions {
+  masterUrl: string | string[];
+  store: ServicesStore;
+  /** Where the HTTP API listens; host defaults to 127.0.0.1, port 0 picks a free one. */
+  http: { port: number; host?: string };
+  /** The roles to subscribe with (default `['*']`); services must use one of them. */
+  roles?: string[];
+  /** The framework's name at the master (default `services`). */
+  name?: string;
+  /** How long the master keeps the instances while this process is away (default 1 week). */
+  failoverTimeoutMs?: number;
+  /** How often the cluster's agents are read from the master (default 2000 ms). */
+  clusterPollMs?: number;
+  /** Crash-loop and backoff-reset settings of the planner. */
+  planner?: Partial<PlannerOptions>;
+  log: ServicesLog & { child?(bindings: object): ServicesLog };
+}
+
+export interface ServicesFramework {
+  /** The HTTP API's base URL. */
+  url: string;
+  runtime: ServicesRuntime;
+  commands: ServicesCommands;
+  /** Stops the API and disconnects without killing instances: they keep running for a successor. */
+  stop(): Promise<void>;
+}
+
+export async function startServicesFramework(options: StartServicesFrameworkOptions): Promise<ServicesFramework> {
+  const runtime = await startServicesScheduler({
+    masterUrl: options.masterUrl,
+    store: options.store,
+    log: options.log,
+    ...(options.roles ? { roles: options.roles } : {}),
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.failoverTimeoutMs !== undefined ? { failoverTimeoutMs: options.failoverTimeoutMs } : {}),
+    ...(options.clusterPollMs !== undefined ? { clusterPollMs: options.clusterPollMs } : {}),
+    ...(options.planner ? { planner: options.planner } : {}),
+  });
+  const log = options.log.child?.({ component: 'services-api' }) ?? options.log;
+  const commands = new ServicesCommands(runtime);
+  let api;
+  try {
+    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log });
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+  return {
+    url: api.url,
+    runtime,
+    commands,
+    stop: async () => {
+      await api.close();
+      await runtime.stop();
+    },
+  };
+}
