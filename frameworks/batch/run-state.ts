@@ -61,6 +61,8 @@ export interface RunOutcome {
   finishedMs: number;
   durationMs: number | undefined;
   succeeded: number;
+  /** Attempts taken back (preempted, lost with their agent): retried at no cost to retries.limit. */
+  preempted: number;
   attempts: AttemptRecord[];
 }
 
@@ -188,7 +190,9 @@ export class RunTracker {
       slot.done = true;
       if (this.#slots.every((s) => s.done)) {
         this.#exitCode = 0;
-        this.#transition(RunState.Succeeded, `${this.#job.completions} of ${this.#job.completions} tasks succeeded`, nowMs);
+        const preempted = this.#preemptedCount();
+        const note = preempted === 0 ? '' : ` (${preempted} attempt(s) preempted, retried at no cost)`;
+        this.#transition(RunState.Succeeded, `${this.#job.completions} of ${this.#job.completions} tasks succeeded${note}`, nowMs);
       }
       return { kill: [] };
     }
@@ -282,8 +286,15 @@ export class RunTracker {
       finishedMs,
       durationMs: startedMs === undefined ? undefined : finishedMs - startedMs,
       succeeded: this.#slots.filter((s) => s.done).length,
+      preempted: this.#preemptedCount(),
       attempts: [...this.#attempts.values()].map((a) => ({ ...a })),
     };
+  }
+
+  #preemptedCount(): number {
+    let n = 0;
+    for (const a of this.#attempts.values()) if (a.result === 'preempted') n++;
+    return n;
   }
 
   /** Tasks still running (launched and not yet reported ended). */

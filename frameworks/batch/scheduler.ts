@@ -201,7 +201,7 @@ export class BatchScheduler {
         run.apply(event);
         touched.add(run);
         change.events!.push({ runId: run.record.runId, events: [event] });
-        tasks.push({ taskId, name: `${run.job.id} #${t.index}`, agentId: group.agentId, resources: run.job.resources, run: resolved.run, env: { BERTH_TASK_ATTEMPT: String(t.attempt) } });
+        tasks.push({ taskId, name: `${run.job.id} #${t.index}`, agentId: group.agentId, resources: run.job.resources, run: resolved.run, env: { BERTH_TASK_ATTEMPT: String(t.attempt) }, preemptible: run.job.preemptible });
       }
       if (tasks.length > 0) launches.push({ offerIds: group.offerIds, tasks });
       else plan.decline.push(...group.offerIds);
