@@ -1,5 +1,6 @@
 // Turns a batch of offers into launches: the queue (planQueue) decides which runs' due tasks start
-// on which agents; gangs are placed whole on the bundle of offers the master made for them. Pure:
+// on which agents; gangs are placed whole on the bundle of offers the master made for them, and
+// wait in the queue too, so their reservation keeps later runs from taking what they need. Pure:
 // offers and runs in, a plan out; the scheduler persists the plan's launches before sending them.
 import { planQueue, entryFor, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
 import type { LiveRun } from './live-run.js';
@@ -41,6 +42,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   const plan: PlacementPlan = { launches: [], decline: [], held: [] };
   const byId = new Map(runs.map((r) => [r.record.runId, r]));
   const used = new Set<string>();
+  const gangsLaunched = new Set<string>();
 
   // Gang bundles: every part carries the gang id; all of a gang's tasks go on them or none do.
   const gangOffers = new Map<string, BatchOffer[]>();
@@ -63,6 +65,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
       continue;
     }
     for (const p of parts) used.add(p.id);
+    gangsLaunched.add(run.record.runId);
     for (const agentId of new Set(parts.map((p) => p.agentId))) {
       plan.launches.push({ agentId, offerIds: parts.filter((p) => p.agentId === agentId).map((p) => p.id), tasks: placed.filter((x) => x.offer.agentId === agentId).map((x) => x.task) });
     }
@@ -81,7 +84,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   const dueOf = new Map<string, ReturnType<LiveRun['tracker']['due']>>();
   for (const run of runs) {
     pools[run.job.role]?.running.push(...runningOf(run));
-    if (run.job.gang) continue;
+    if (gangsLaunched.has(run.record.runId)) continue;
     const due = run.tracker.due(nowMs);
     if (due.length === 0) continue;
     dueOf.set(run.record.runId, due);
@@ -94,6 +97,13 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   for (const d of queuePlan.decisions) {
     const run = byId.get(d.key)!;
     const due = dueOf.get(d.key)!;
+    // A gang starts only on its own bundle (one LAUNCH_GROUP the master offered whole). Here it
+    // only takes its place in line: what the queue gives it or reserves for it is kept from the
+    // runs behind it and declined, so it returns to the master, which offers it to the gang.
+    if (run.job.gang) {
+      plan.held.push({ runId: d.key, reason: `gang waits for its bundle from the master${d.start.length > 0 ? '; what it needs here is declined for it' : `: ${d.reason ?? ''} ${d.message ?? ''}`.trimEnd()}` });
+      continue;
+    }
     d.start.forEach((agentId, i) => {
       const t = due[i]!;
       byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId }]);
