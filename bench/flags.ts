@@ -29,6 +29,8 @@ export function parseFlags<S extends Record<string, FlagSpec>>(bench: string, ar
     const f = name === undefined ? undefined : spec[name];
     if (name === undefined || f === undefined) {
       problems.push(`${arg}: not a flag of ${bench} (${Object.keys(spec).map((k) => `--${k}`).join(', ')})`);
+      // An unknown flag's value is not a problem of its own.
+      if (name !== undefined && args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) i++;
       continue;
     }
     const value = args[++i];
