@@ -70,9 +70,8 @@ async function runBatch(master: MasterProcess, f: Flags, idealSeconds: number): 
     const ends = new CounterSampler(() => c.taskEnds);
     const launches = new CounterSampler(() => c.launches);
     const t0 = performance.now();
-    const runIds: string[] = [];
     await inFlight(specs, f.concurrency, async (spec) => {
-      runIds.push(await submitAndRun(fw, spec));
+      await submitAndRun(fw, spec);
     });
     const submitSeconds = (performance.now() - t0) / 1000;
     const done = await waitUntil(() => c.runsFinished >= jobs, f['timeout-s'] * 1000);
@@ -81,7 +80,10 @@ async function runBatch(master: MasterProcess, f: Flags, idealSeconds: number): 
     const runs = await fw.scheduler.store.listRuns();
     const bad = runs.filter((r) => r.state !== 'succeeded');
     const failed = bad.length;
-    if (bad[0]) process.stderr.write(`batch: ${failed} run(s) did not succeed; the first: ${bad[0].state}: ${bad[0].reason}: ${JSON.stringify(bad[0].outcome?.attempts.filter((a) => a.result === "failed").slice(0, 2))}\n`);
+    if (bad[0]) {
+      const why = bad[0].outcome?.attempts.find((a) => a.result === 'failed')?.message ?? '';
+      process.stderr.write(`batch: ${failed} run(s) did not succeed; the first: ${bad[0].state}: ${bad[0].reason}${why ? ` (${why})` : ''}\n`);
+    }
     const makespanSeconds = (ends.reachedAt(f.tasks) - t0) / 1000;
     return {
       framework: 'batch', tasks: f.tasks, jobs, completed: c.taskEnds, failed,
