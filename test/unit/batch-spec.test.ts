@@ -203,3 +203,11 @@ t.test('every example in examples/batch parses', async (t) => {
     t.ok(r.ok, `${f}: ${r.ok ? '' : json(r.problems)}`);
   }
 });
+
+t.test('resources are counted in thousandths, as the master counts them, rounded up', async (t) => {
+  const parsed = parseJobs(json({ ...base, resources: { cpus: 8 / 3, memMb: 0.0001, diskMb: 0.1 } }));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  t.same(parsed.jobs[0]!.resources, { cpus: 2.667, memMb: 0.001, diskMb: 0.1 }, 'three tasks of 8/3 cpus do not fit in 8, here as on the master');
+  const exact = parseJobs(json({ ...base, resources: { cpus: 0.5, memMb: 256 } }));
+  t.same(exact.ok && exact.jobs[0]!.resources, { cpus: 0.5, memMb: 256, diskMb: 0 }, 'values already in thousandths stay as they are');
+});
