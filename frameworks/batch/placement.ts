@@ -19,6 +19,11 @@ export interface PlacementPlan {
   launches: { agentId: string; offerIds: string[]; tasks: PlannedTask[] }[];
   /** Offers nothing was placed on. */
   decline: string[];
+  /**
+   * Offers a waiting gang would fit in now: declined without a filter, so the master can offer
+   * them to the gang's request at once (its placement honours filters).
+   */
+  declineForGang: string[];
   /** Tasks that wait, for logs: run id and reason. */
   held: { runId: string; reason: string }[];
 }
@@ -39,7 +44,7 @@ function runningOf(run: LiveRun): RunningTask[] {
 
 /** Places tasks into offers. `runs` are the live runs in any order; `nowMs` is for due() and the queue. */
 export function planPlacement(offers: readonly BatchOffer[], runs: readonly LiveRun[], nowMs: number): PlacementPlan {
-  const plan: PlacementPlan = { launches: [], decline: [], held: [] };
+  const plan: PlacementPlan = { launches: [], decline: [], declineForGang: [], held: [] };
   const byId = new Map(runs.map((r) => [r.record.runId, r]));
   const used = new Set<string>();
   const gangsLaunched = new Set<string>();
@@ -94,6 +99,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   for (const [role, p] of Object.entries(pools)) snapshot[role] = { agents: [...p.agents.values()], running: p.running };
   const queuePlan = planQueue({ nowMs, pools: snapshot, entries });
   const byAgent = new Map<string, PlannedTask[]>();
+  const gangAgents = new Set<string>();
   for (const d of queuePlan.decisions) {
     const run = byId.get(d.key)!;
     const due = dueOf.get(d.key)!;
@@ -101,6 +107,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
     // only takes its place in line: what the queue gives it or reserves for it is kept from the
     // runs behind it and declined, so it returns to the master, which offers it to the gang.
     if (run.job.gang) {
+      for (const agentId of d.start) gangAgents.add(agentId);
       plan.held.push({ runId: d.key, reason: `gang waits for its bundle from the master${d.start.length > 0 ? '; what it needs here is declined for it' : `: ${d.reason ?? ''} ${d.message ?? ''}`.trimEnd()}` });
       continue;
     }
@@ -115,6 +122,9 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
     for (const id of offerIds) used.add(id);
     plan.launches.push({ agentId, offerIds, tasks });
   }
-  plan.decline = offers.filter((o) => !used.has(o.id)).map((o) => o.id);
+  for (const o of offers) {
+    if (used.has(o.id)) continue;
+    (gangAgents.has(o.agentId) && !o.gangId ? plan.declineForGang : plan.decline).push(o.id);
+  }
   return plan;
 }

@@ -226,6 +226,7 @@ export class BatchScheduler {
     }
     for (const h of plan.held) this.#log.debug(h, 'held');
     this.#decline(plan.decline, this.#hasWork(now) ? REFUSE_WAITING_S : REFUSE_IDLE_S);
+    this.#decline(plan.declineForGang, 0);
     this.askForOffers(false);
     this.arm();
   }

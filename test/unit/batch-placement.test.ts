@@ -61,7 +61,9 @@ void t.test('a gang first in line reserves: later runs only backfill around it, 
 
   const free = planPlacement([offer('o1', 'a1', 4), offer('o2', 'a2', 4)], [gang, long], 1_000);
   t.same(free.launches, [], 'a gang is never launched on plain offers, even when they would hold it');
-  t.same(free.decline.sort(), ['o1', 'o2']);
+  t.same(free.declineForGang.sort(), ['o1', 'o2'], 'they are declined without a filter, for the master to offer to the gang');
+  t.same(free.decline, []);
+  t.same(blocked.declineForGang, [], 'capacity only reserved for later is declined as usual');
 
   const withoutGang = planPlacement([offer('o1', 'a1', 4)], [busy, long], 1_000);
   t.same(withoutGang.launches.flatMap((l) => l.tasks.map((x) => x.runId)), ['long'], 'with no gang waiting the same job starts at once');
