@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { DrfAllocator, NaiveDrfAllocator, type Allocator, type AllocationSnapshot, type RoleConfig } from '../master/allocator/index.js';
 import { agentSlot, frameworkSlot, res } from '../master/allocator/snapshot-builder.js';
 import { percentile, type BenchReport, type Target } from './report.js';
+import { mulberry32 } from './random.js';
 
 /** Mesos 1.7's HierarchicalAllocator benchmark at 10,000 agents x 1,000 frameworks. */
 const MESOS_1_7_MS = 1060;
@@ -22,18 +23,6 @@ const CELLS: Cell[] = [
   { agents: 10_000, frameworks: 100 },
   { agents: 10_000, frameworks: 1_000 },
 ];
-
-/** Small deterministic PRNG, so every run benches the same cluster. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A mixed cluster: 32-cpu agents, about half partly used, 5% with a reservation, 1% draining;

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { Agent, HollowRuntime, type HostSample } from '../agent/index.js';
+import { Agent, HollowRuntime, type HostSample, type LaunchSpec } from '../agent/index.js';
 import { resources } from '../protocol/index.js';
 
 const CLK_TCK = 100;
@@ -95,20 +95,42 @@ export async function spawnMaster(flags: string[] = [], nodeArgs: string[] = [])
 const silent = pino({ level: 'silent' });
 const hostSample = (): HostSample => ({ totalBytes: 24 * 2 ** 30, availableBytes: 16 * 2 ** 30, cpuPercent: 0 });
 
+/** What a hollow agent advertises. */
+export interface AgentSize {
+  cpus: number;
+  memMb: number;
+}
+
 export interface HollowAgentOptions {
   /** Reconnect backoff; failover wants it short, a scale run patient. */
   reconnect?: { initialMs: number; maxMs: number };
+  /** How long every task "runs" before it finishes; none = until killed. */
+  taskDurationMs?: number;
+  /** A task's own duration in ms, read from this variable of its environment (trace replays). */
+  durationEnv?: string;
+  /** Agent i's size (by its number, offset included); the default is 8 cpus and 16 GiB. */
+  sizes?: readonly AgentSize[];
+}
+
+function hollowRuntime(o: HollowAgentOptions): HollowRuntime {
+  const env = o.durationEnv;
+  const durationOf = env === undefined ? undefined : (spec: LaunchSpec) => {
+    const ms = Number(spec.environment[env]);
+    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  };
+  return new HollowRuntime({ ...(o.taskDurationMs === undefined ? {} : { durationMs: o.taskDurationMs }), ...(durationOf ? { durationOf } : {}) });
 }
 
 function newAgent(i: number, masterUrl: string, workDir: string, o: HollowAgentOptions): Agent {
+  const size = o.sizes?.[i] ?? AGENT_RES;
   return new Agent({
     masterUrl,
-    runtime: new HollowRuntime(),
+    runtime: hollowRuntime(o),
     log: silent,
     workDir,
     hostname: `hollow-${i}`,
     bootId: 'bench',
-    resources: resources.normalize({ ...AGENT_RES, ports: [] }),
+    resources: resources.normalize({ cpus: size.cpus, memMb: size.memMb, diskMb: 0, ports: [] }),
     // 10,000 sockets on one loopback: slow heartbeats, patient handshakes and registrations, so a
     // busy master is not mistaken for a dead one.
     heartbeatIntervalMs: 30_000,
@@ -187,12 +209,12 @@ export interface AgentFleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(n: number, masterUrl: string, root: string, workers: number): Promise<AgentFleet> {
+export async function startFleet(n: number, masterUrl: string, root: string, workers: number, agentOptions: HollowAgentOptions = {}): Promise<AgentFleet> {
   const { Worker } = await import('node:worker_threads');
   const file = fileURLToPath(new URL('./hollow-worker.js', import.meta.url));
   const per = Math.ceil(n / workers);
   const threads = Array.from({ length: workers }, (_, w) =>
-    new Worker(file, { execArgv: [], workerData: { count: Math.max(0, Math.min(per, n - w * per)), offset: w * per, masterUrl, root } }));
+    new Worker(file, { execArgv: [], workerData: { count: Math.max(0, Math.min(per, n - w * per)), offset: w * per, masterUrl, root, agentOptions } }));
   const next = (w: InstanceType<typeof Worker>, type: string): Promise<Record<string, number>> =>
     new Promise((resolve, reject) => {
       const onMessage = (m: { type: string } & Record<string, number>): void => {

@@ -14,6 +14,7 @@ import { ContainerType, SchedulerClient, TaskState, pack } from '../frameworks/s
 import { MemoryStore, startMaster } from '../master/index.js';
 import { resources } from '../protocol/index.js';
 import { percentile, type BenchReport } from './report.js';
+import { ensureSwarm } from './swarm-kit.js';
 
 const run$ = promisify(execFile);
 const IMAGE = 'busybox:latest';
@@ -95,14 +96,6 @@ async function viaDockerode(docker: Docker, n: number): Promise<number> {
   return performance.now() - started;
 }
 
-async function swarmReady(): Promise<boolean> {
-  const info = await run$('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}']);
-  if (info.stdout.trim() === 'active') return true;
-  // Loopback only: the manager listens and advertises on 127.0.0.1.
-  await run$('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1', '--listen-addr', '127.0.0.1:2377', '--data-path-addr', '127.0.0.1']);
-  return true;
-}
-
 /** Docker Swarm: a host-network service with N replicas, timed until all N tasks run. */
 async function viaSwarm(n: number): Promise<number> {
   const name = 'berth-bench-swarm';
@@ -142,7 +135,7 @@ export async function run(options: Partial<DockerLaunchOptions> = {}): Promise<B
   let swarm = o.swarm;
   if (swarm) {
     try {
-      await swarmReady();
+      await ensureSwarm();
     } catch (err) {
       swarm = false;
       notes.push(`Docker Swarm could not start here (${(err as Error).message.split('\n')[0]}); its column is empty`);

@@ -3,13 +3,14 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Agent } from '../agent/index.js';
-import { startAgents } from './cluster-kit.js';
+import { startAgents, type HollowAgentOptions } from './cluster-kit.js';
 
 interface Setup {
   count: number;
   offset: number;
   masterUrl: string;
   root: string;
+  agentOptions: HollowAgentOptions;
 }
 
 const setup = workerData as Setup;
@@ -36,5 +37,5 @@ port.on('message', (msg: { type: string }) => {
   })();
 });
 
-agents = await startAgents(setup.count, setup.masterUrl, setup.root, {}, setup.offset);
+agents = await startAgents(setup.count, setup.masterUrl, setup.root, setup.agentOptions, setup.offset);
 port.postMessage({ type: 'ready' });

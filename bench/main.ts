@@ -1,24 +1,40 @@
-// `npm run bench -- NAME [--json FILE]`: runs one benchmark, prints its table, optionally writes
-// its JSON. Benches are modules bench/<name>.js exporting `run(): Promise<BenchReport>`.
+// `npm run bench -- NAME [--json FILE] [FLAGS...]`: runs one benchmark, prints its table,
+// optionally writes its JSON. Benches are modules bench/<name>.js exporting
+// `run(args): Promise<BenchReport>`; the flags after NAME (other than --json) are theirs.
+import { UsageError } from './flags.js';
 import { printReport, writeJson, type BenchReport } from './report.js';
 
-const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchReport> }>> = {
-  allocator: () => import('./allocator.js'),
-  'docker-launch': () => import('./docker-launch.js'),
-  failover: () => import('./failover.js'),
-  scale: () => import('./scale.js'),
-  'scale-full': () => import('./scale.js').then((m) => ({ run: m.runFull })),
-  'scale-profile': () => import('./scale.js').then((m) => ({ run: m.runProfile })),
+type Bench = { run(args: readonly string[]): Promise<BenchReport> };
+
+/** A bench that takes no flags of its own. */
+const noFlags = (name: string, load: () => Promise<{ run(): Promise<BenchReport> }>) => async (): Promise<Bench> => {
+  const m = await load();
+  return {
+    run: (args) => (args.length > 0 ? Promise.reject(new UsageError(`${name} takes no flags, got ${args.join(' ')}`)) : m.run()),
+  };
+};
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  allocator: noFlags('allocator', () => import('./allocator.js')),
+  batch: () => import('./batch.js'),
+  'docker-launch': noFlags('docker-launch', () => import('./docker-launch.js')),
+  failover: noFlags('failover', () => import('./failover.js')),
+  replay: () => import('./replay.js'),
+  scale: noFlags('scale', () => import('./scale.js').then((m) => ({ run: () => m.run() }))),
+  'scale-full': noFlags('scale-full', () => import('./scale.js').then((m) => ({ run: m.runFull }))),
+  'scale-profile': noFlags('scale-profile', () => import('./scale.js').then((m) => ({ run: m.runProfile }))),
+  services: noFlags('services', () => import('./services.js')),
   stream: () => import('./stream.js'),
 };
 
 function usage(): string {
-  return `usage: npm run bench -- NAME [--json FILE]\nbenches: ${Object.keys(BENCHES).sort().join(', ')}`;
+  return `usage: npm run bench -- NAME [--json FILE] [FLAGS...]\nbenches: ${Object.keys(BENCHES).sort().join(', ')}`;
 }
 
 async function main(argv: string[]): Promise<number> {
   let name: string | undefined;
   let jsonFile: string | undefined;
+  const benchArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--json') {
@@ -31,17 +47,21 @@ async function main(argv: string[]): Promise<number> {
       console.log(usage());
       return 0;
     } else if (name === undefined) name = arg;
-    else {
-      console.error(`unexpected argument "${arg}"\n${usage()}`);
-      return 2;
-    }
+    else benchArgs.push(arg);
   }
   const load = name === undefined ? undefined : BENCHES[name];
   if (!load) {
     console.error(`${name === undefined ? 'no bench named' : `unknown bench "${name}"`}\n${usage()}`);
     return 2;
   }
-  const report = await (await load()).run();
+  let report: BenchReport;
+  try {
+    report = await (await load()).run(benchArgs);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n${usage()}`);
+    return 2;
+  }
   printReport(report);
   if (jsonFile) {
     await writeJson(jsonFile, report);

@@ -3,7 +3,7 @@
 export const SERVICES_BENCH = {
   instances: 10,
   image: 'busybox:latest',
-  healthIntervalS: 1,
+  healthIntervalS: 0.5,
   healthTimeoutS: 1,
   healthRetries: 3,
   /** SIGTERM, then SIGKILL after this long: Swarm's --stop-grace-period, berth's killGracePeriodSeconds. */

@@ -9,6 +9,7 @@ import type { Agent } from '../agent/index.js';
 import { SchedulerClient, TaskState, pack } from '../frameworks/sdk/index.js';
 import { dialText, type TextSocket } from '../protocol/index.js';
 import { procStat, sleep, spawnMaster, startAgents } from './cluster-kit.js';
+import { parseFlags } from './flags.js';
 import type { BenchReport } from './report.js';
 
 type Mode = 'none' | 'stream' | 'poll';
@@ -19,7 +20,11 @@ export interface StreamBenchOptions {
   watchers: number;
 }
 
-const defaults: StreamBenchOptions = { agents: 100, tasks: 10_000, watchers: 10 };
+const FLAGS = {
+  agents: { kind: 'int', min: 1, max: 10_000, default: 100, help: 'hollow agents' },
+  tasks: { kind: 'int', min: 1, max: 1_000_000, default: 10_000, help: 'tasks launched while the watchers watch' },
+  watchers: { kind: 'int', min: 1, max: 1_000, default: 10, help: 'stream watchers, and as many pollers' },
+} as const;
 const SHAPE = { cpus: 0.01, memMb: 1 };
 const TARGET_RATIO = 10;
 
@@ -126,8 +131,8 @@ async function scenario(mode: Mode, o: StreamBenchOptions): Promise<Outcome> {
   }
 }
 
-export async function run(options: Partial<StreamBenchOptions> = {}): Promise<BenchReport> {
-  const o = { ...defaults, ...options };
+export async function run(args: readonly string[] = []): Promise<BenchReport> {
+  const o: StreamBenchOptions = parseFlags('stream', args, FLAGS);
   const outcomes: Outcome[] = [];
   for (const mode of ['none', 'stream', 'poll'] as const) outcomes.push(await scenario(mode, o));
   const [none, stream, poll] = outcomes as [Outcome, Outcome, Outcome];

@@ -17,6 +17,11 @@ import type {
 export interface HollowRuntimeOptions {
   /** How long each task "runs" before it finishes with exit 0; undefined = until killed. */
   durationMs?: number;
+  /**
+   * How long this task "runs", for workloads whose tasks differ (a trace replay); undefined
+   * falls back to durationMs.
+   */
+  durationOf?: (spec: LaunchSpec) => number | undefined;
 }
 
 interface HollowEntry {
@@ -29,10 +34,12 @@ interface HollowEntry {
 export class HollowRuntime implements ContainerRuntime {
   readonly name = 'hollow' as const;
   #durationMs: number | undefined;
+  #durationOf: ((spec: LaunchSpec) => number | undefined) | undefined;
   #entries = new Map<string, HollowEntry>();
 
   constructor(options: HollowRuntimeOptions = {}) {
     this.#durationMs = options.durationMs;
+    this.#durationOf = options.durationOf;
   }
 
   async launch(spec: LaunchSpec): Promise<ContainerSummary> {
@@ -51,9 +58,10 @@ export class HollowRuntime implements ContainerRuntime {
         end(exit);
       },
     };
-    if (this.#durationMs !== undefined) {
+    const durationMs = this.#durationOf?.(spec) ?? this.#durationMs;
+    if (durationMs !== undefined) {
       // Not unref'd: like a real task, a hollow one keeps the process alive until it ends.
-      entry.timer = setTimeout(() => entry.end({ exitCode: 0, oomKilled: false }), this.#durationMs);
+      entry.timer = setTimeout(() => entry.end({ exitCode: 0, oomKilled: false }), durationMs);
     }
     this.#entries.set(id, entry);
     return { ...entry.summary };

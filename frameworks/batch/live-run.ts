@@ -66,7 +66,7 @@ export class LiveRun {
 
   /** True when the tracker counts this task as running (so an end of it means something). */
   runs(taskId: string): boolean {
-    return this.tracker.runningTasks().includes(taskId);
+    return this.tracker.isRunning(taskId);
   }
 
   /** The id of the next launch of an index: `<runId>.<index>.<launch>`. */

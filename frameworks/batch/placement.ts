@@ -1,5 +1,6 @@
 // Turns a batch of offers into launches: the queue (planQueue) decides which runs' due tasks start
-// on which agents; gangs are placed whole on the bundle of offers the master made for them. Pure:
+// on which agents; gangs are placed whole on the bundle of offers the master made for them, and
+// wait in the queue too, so their reservation keeps later runs from taking what they need. Pure:
 // offers and runs in, a plan out; the scheduler persists the plan's launches before sending them.
 import { planQueue, entryFor, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
 import type { LiveRun } from './live-run.js';
@@ -18,6 +19,11 @@ export interface PlacementPlan {
   launches: { agentId: string; offerIds: string[]; tasks: PlannedTask[] }[];
   /** Offers nothing was placed on. */
   decline: string[];
+  /**
+   * Offers a waiting gang would fit in now: declined without a filter, so the master can offer
+   * them to the gang's request at once (its placement honours filters).
+   */
+  declineForGang: string[];
   /** Tasks that wait, for logs: run id and reason. */
   held: { runId: string; reason: string }[];
 }
@@ -38,9 +44,10 @@ function runningOf(run: LiveRun): RunningTask[] {
 
 /** Places tasks into offers. `runs` are the live runs in any order; `nowMs` is for due() and the queue. */
 export function planPlacement(offers: readonly BatchOffer[], runs: readonly LiveRun[], nowMs: number): PlacementPlan {
-  const plan: PlacementPlan = { launches: [], decline: [], held: [] };
+  const plan: PlacementPlan = { launches: [], decline: [], declineForGang: [], held: [] };
   const byId = new Map(runs.map((r) => [r.record.runId, r]));
   const used = new Set<string>();
+  const gangsLaunched = new Set<string>();
 
   // Gang bundles: every part carries the gang id; all of a gang's tasks go on them or none do.
   const gangOffers = new Map<string, BatchOffer[]>();
@@ -63,6 +70,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
       continue;
     }
     for (const p of parts) used.add(p.id);
+    gangsLaunched.add(run.record.runId);
     for (const agentId of new Set(parts.map((p) => p.agentId))) {
       plan.launches.push({ agentId, offerIds: parts.filter((p) => p.agentId === agentId).map((p) => p.id), tasks: placed.filter((x) => x.offer.agentId === agentId).map((x) => x.task) });
     }
@@ -81,7 +89,7 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   const dueOf = new Map<string, ReturnType<LiveRun['tracker']['due']>>();
   for (const run of runs) {
     pools[run.job.role]?.running.push(...runningOf(run));
-    if (run.job.gang) continue;
+    if (gangsLaunched.has(run.record.runId)) continue;
     const due = run.tracker.due(nowMs);
     if (due.length === 0) continue;
     dueOf.set(run.record.runId, due);
@@ -91,9 +99,18 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   for (const [role, p] of Object.entries(pools)) snapshot[role] = { agents: [...p.agents.values()], running: p.running };
   const queuePlan = planQueue({ nowMs, pools: snapshot, entries });
   const byAgent = new Map<string, PlannedTask[]>();
+  const gangAgents = new Set<string>();
   for (const d of queuePlan.decisions) {
     const run = byId.get(d.key)!;
     const due = dueOf.get(d.key)!;
+    // A gang starts only on its own bundle (one LAUNCH_GROUP the master offered whole). Here it
+    // only takes its place in line: what the queue gives it or reserves for it is kept from the
+    // runs behind it and declined, so it returns to the master, which offers it to the gang.
+    if (run.job.gang) {
+      for (const agentId of d.start) gangAgents.add(agentId);
+      plan.held.push({ runId: d.key, reason: `gang waits for its bundle from the master${d.start.length > 0 ? '; what it needs here is declined for it' : `: ${d.reason ?? ''} ${d.message ?? ''}`.trimEnd()}` });
+      continue;
+    }
     d.start.forEach((agentId, i) => {
       const t = due[i]!;
       byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId }]);
@@ -105,6 +122,9 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
     for (const id of offerIds) used.add(id);
     plan.launches.push({ agentId, offerIds, tasks });
   }
-  plan.decline = offers.filter((o) => !used.has(o.id)).map((o) => o.id);
+  for (const o of offers) {
+    if (used.has(o.id)) continue;
+    (gangAgents.has(o.agentId) && !o.gangId ? plan.declineForGang : plan.decline).push(o.id);
+  }
   return plan;
 }

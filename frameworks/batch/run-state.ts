@@ -61,6 +61,8 @@ export interface RunOutcome {
   finishedMs: number;
   durationMs: number | undefined;
   succeeded: number;
+  /** Attempts taken back (preempted, lost with their agent): retried at no cost to retries.limit. */
+  preempted: number;
   attempts: AttemptRecord[];
 }
 
@@ -114,6 +116,8 @@ export class RunTracker {
   #gangFailures = 0;
   readonly #attempts = new Map<string, AttemptRecord>();
   readonly #killing = new Set<string>();
+  /** Slots with a task: kept as a count, since due() and isRunning() are asked on every event. */
+  #runningCount = 0;
 
   constructor(runId: string, job: RunJob, log?: RunLog) {
     this.runId = runId;
@@ -145,10 +149,11 @@ export class RunTracker {
     if (isTerminalRun(this.#state)) return [];
     const attempt = (s: Slot) => (this.#job.gang ? this.#gangFailures : s.failures) + 1;
     if (this.#job.gang) {
-      if (this.#running().length > 0 || this.#slots.some((s) => s.notBeforeMs > nowMs)) return [];
+      if (this.#runningCount > 0 || this.#slots.some((s) => s.notBeforeMs > nowMs)) return [];
       return this.#slots.map((s) => ({ index: s.index, attempt: attempt(s) }));
     }
-    const room = this.#job.parallelism - this.#running().length;
+    const room = this.#job.parallelism - this.#runningCount;
+    if (room <= 0) return [];
     return this.#slots
       .filter((s) => !s.done && s.taskId === undefined && s.notBeforeMs <= nowMs)
       .slice(0, Math.max(0, room))
@@ -163,6 +168,7 @@ export class RunTracker {
       return { kill: [taskId] };
     }
     slot.taskId = taskId;
+    this.#runningCount++;
     const attempt = (this.#job.gang ? this.#gangFailures : slot.failures) + 1;
     this.#attempts.set(taskId, { index, attempt, taskId, launchedMs: nowMs, endedMs: undefined, result: 'running', exitCode: undefined, message: undefined });
     if (this.#state === 'pending') this.#transition(RunState.Running, 'tasks launched', nowMs);
@@ -175,6 +181,7 @@ export class RunTracker {
     const slot = record && this.#slots[record.index];
     if (!record || !slot || slot.taskId !== taskId) return { kill: [] };
     slot.taskId = undefined;
+    this.#runningCount--;
     record.endedMs = nowMs;
     const requested = this.#killing.delete(taskId);
     if (record.result === 'running') {
@@ -188,7 +195,9 @@ export class RunTracker {
       slot.done = true;
       if (this.#slots.every((s) => s.done)) {
         this.#exitCode = 0;
-        this.#transition(RunState.Succeeded, `${this.#job.completions} of ${this.#job.completions} tasks succeeded`, nowMs);
+        const preempted = this.#preemptedCount();
+        const note = preempted === 0 ? '' : ` (${preempted} attempt(s) preempted, retried at no cost)`;
+        this.#transition(RunState.Succeeded, `${this.#job.completions} of ${this.#job.completions} tasks succeeded${note}`, nowMs);
       }
       return { kill: [] };
     }
@@ -282,8 +291,21 @@ export class RunTracker {
       finishedMs,
       durationMs: startedMs === undefined ? undefined : finishedMs - startedMs,
       succeeded: this.#slots.filter((s) => s.done).length,
+      preempted: this.#preemptedCount(),
       attempts: [...this.#attempts.values()].map((a) => ({ ...a })),
     };
+  }
+
+  #preemptedCount(): number {
+    let n = 0;
+    for (const a of this.#attempts.values()) if (a.result === 'preempted') n++;
+    return n;
+  }
+
+  /** True when this task is running (launched and not yet reported ended). */
+  isRunning(taskId: string): boolean {
+    const record = this.#attempts.get(taskId);
+    return record !== undefined && this.#slots[record.index]?.taskId === taskId;
   }
 
   /** Tasks still running (launched and not yet reported ended). */

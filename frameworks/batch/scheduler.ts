@@ -12,6 +12,7 @@ import type { JobSpec } from './spec/types.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord } from './store/index.js';
 import { Workflows } from './workflows.js';
 import { Cron } from './cron.js';
+import { OfferInterest } from './offer-interest.js';
 
 /** pino's shape; the scheduler logs lifecycle at info, retries at warn. */
 export interface BatchLog {
@@ -61,8 +62,7 @@ export class BatchScheduler {
   #seq = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: unknown;
-  #offersWanted: boolean | undefined;
-  #declined = false;
+  readonly #interest: OfferInterest;
   #stopped = false;
   #loop: Promise<void> | undefined;
   /** Tallies since this process started, for metrics. */
@@ -71,6 +71,7 @@ export class BatchScheduler {
   constructor(deps: SchedulerDeps) {
     this.#d = deps;
     this.#log = deps.log;
+    this.#interest = new OfferInterest(deps.timers);
     this.workflows = new Workflows(this);
     this.cron = new Cron(this);
   }
@@ -119,6 +120,7 @@ export class BatchScheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#d.timers.clearTimeout(this.#timer);
+    this.#interest.stop();
     await this.#driver?.close();
     await this.#loop;
     await this.#chain.catch(() => undefined);
@@ -145,7 +147,7 @@ export class BatchScheduler {
     if (e.type === 'update') return this.#update(e.status);
     if (e.type === 'disconnected') {
       this.#log.warn({ reason: e.reason }, 'disconnected from the master');
-      this.#offersWanted = undefined;
+      this.#interest.forget();
       for (const r of this.live.values()) r.gangId = undefined;
     }
   }
@@ -171,7 +173,7 @@ export class BatchScheduler {
       this.#frameworkId = frameworkId;
     }
     this.#log.info({ frameworkId }, 'subscribed');
-    this.#offersWanted = undefined;
+    this.#interest.forget();
     const tasks = [...this.live.values()].flatMap((r) => [...r.tasks].map(([taskId, t]) => ({ taskId, agentId: t.agentId })));
     // Explicit reconciliation: a launch the master never took comes back LOST and is launched again.
     if (tasks.length > 0) this.#driver?.reconcile(tasks).catch((err: unknown) => this.#log.warn({ err }, 'reconciliation failed'));
@@ -201,7 +203,7 @@ export class BatchScheduler {
         run.apply(event);
         touched.add(run);
         change.events!.push({ runId: run.record.runId, events: [event] });
-        tasks.push({ taskId, name: `${run.job.id} #${t.index}`, agentId: group.agentId, resources: run.job.resources, run: resolved.run, env: { BERTH_TASK_ATTEMPT: String(t.attempt) } });
+        tasks.push({ taskId, name: `${run.job.id} #${t.index}`, agentId: group.agentId, resources: run.job.resources, run: resolved.run, env: { BERTH_TASK_ATTEMPT: String(t.attempt) }, preemptible: run.job.preemptible });
       }
       if (tasks.length > 0) launches.push({ offerIds: group.offerIds, tasks });
       else plan.decline.push(...group.offerIds);
@@ -226,6 +228,7 @@ export class BatchScheduler {
     }
     for (const h of plan.held) this.#log.debug(h, 'held');
     this.#decline(plan.decline, this.#hasWork(now) ? REFUSE_WAITING_S : REFUSE_IDLE_S);
+    this.#decline(plan.declineForGang, 0);
     this.askForOffers(false);
     this.arm();
   }
@@ -233,7 +236,7 @@ export class BatchScheduler {
   #decline(offerIds: string[], refuseSeconds: number): void {
     if (offerIds.length === 0) return;
     this.counters.declinedOffers += offerIds.length;
-    this.#declined = true;
+    this.#interest.declined();
     this.#driver?.decline(offerIds, refuseSeconds).catch(() => undefined);
   }
 
@@ -316,7 +319,7 @@ export class BatchScheduler {
 
   /**
    * Asks for gangs that are due, and revives offers while tasks wait (suppresses them while none
-   * does). `fresh`: new work arrived, so offers declined before are wanted again at once.
+   * does). `fresh`: new work arrived, so offers declined before are wanted again (soon).
    */
   askForOffers(fresh: boolean): void {
     const driver = this.#driver;
@@ -332,15 +335,7 @@ export class BatchScheduler {
         if (run.gangId === gangId) run.gangId = undefined;
       });
     }
-    const want = this.#hasWork(now);
-    if (want && (this.#offersWanted !== true || (fresh && this.#declined))) {
-      this.#offersWanted = true;
-      this.#declined = false;
-      driver.revive().catch(() => (this.#offersWanted = undefined));
-    } else if (!want && this.#offersWanted !== false) {
-      this.#offersWanted = false;
-      driver.suppress().catch(() => (this.#offersWanted = undefined));
-    }
+    this.#interest.update(driver, this.#hasWork(now), fresh, () => this.#hasWork(this.#d.clock.now()));
   }
 
   /** Sets the timer for the next deadline, backoff end or cron time. */

@@ -61,6 +61,8 @@ export interface BatchLaunch {
   run: ResolvedRun;
   /** Extra environment (BERTH_TASK_ATTEMPT...), on top of the run's own. */
   env: Record<string, string>;
+  /** The master may kill it for a role below its quota guarantee (the job's `preemptible`). */
+  preemptible: boolean;
 }
 
 /** What the scheduler calls on the master; tests may stand in for it. */
@@ -97,7 +99,8 @@ export function taskEnd(status: Pick<StatusUpdate, 'state' | 'reason' | 'message
   if (!isTerminal(state) && state !== TaskState.TASK_UNKNOWN) return undefined;
   const message = status.message || undefined;
   if (state === TaskState.TASK_FINISHED) return { kind: 'succeeded' };
-  if (status.reason === TaskReason.PREEMPTED || NOT_ITS_FAULT.has(state)) return { kind: 'preempted', ...(message ? { message } : {}) };
+  if (status.reason === TaskReason.PREEMPTED) return { kind: 'preempted', message: `preempted for a role below its quota guarantee${message ? ` (${message})` : ''}` };
+  if (NOT_ITS_FAULT.has(state)) return { kind: 'preempted', ...(message ? { message } : {}) };
   if (state === TaskState.TASK_KILLED) return { kind: 'killed', ...(message ? { message } : {}) };
   const exitCode = status.exitCode >= 0 ? status.exitCode : undefined;
   return { kind: 'failed', ...(exitCode === undefined ? {} : { exitCode }), message: `${stateName(state)}${message ? `: ${message}` : ''}` };
@@ -121,6 +124,7 @@ function toTaskInput(l: BatchLaunch): TaskInput {
     command,
     container: l.run.kind === 'container' ? { type: ContainerType.DOCKER, image: l.run.image ?? '' } : { type: ContainerType.MESOS },
     labels: {},
+    preemptible: l.preemptible,
   };
 }
 

@@ -7,8 +7,8 @@ import { getState } from './master.js';
 import { testLogger } from './log.js';
 import { until } from './poll.js';
 
-export async function testBatch(t: Test, masterUrl: string, store: BatchStore = new MemoryBatchStore()): Promise<BatchFramework> {
-  const fw = await startBatchFramework({ masterUrl, store, http: { port: 0 }, log: testLogger(), failoverTimeoutMs: 60_000 });
+export async function testBatch(t: Test, masterUrl: string, store: BatchStore = new MemoryBatchStore(), options: { roles?: string[] } = {}): Promise<BatchFramework> {
+  const fw = await startBatchFramework({ masterUrl, store, http: { port: 0 }, log: testLogger(), failoverTimeoutMs: 60_000, ...options });
   t.teardown(() => fw.stop());
   return fw;
 }

@@ -40,3 +40,31 @@ void t.test('a gang is placed whole on its bundle, across agents, or not at all'
   const other = planPlacement([offer('p1', 'a1', 8, 'someone-else')], [gang], 0);
   t.same(other.decline, ['p1'], 'a bundle for no current gang is declined');
 });
+
+void t.test('a gang first in line reserves: later runs only backfill around it, and its capacity is declined for it', async (t) => {
+  // a2 is busy until 100 s (a task with a 100 s deadline); the gang of two 4-cpu tasks needs a1 and a2.
+  const busy = run('busy', { id: '/busy', resources: { cpus: 4, memMb: 10 }, taskDeadlineSeconds: 100 }, 1);
+  busy.apply({ type: 'launch', index: 0, taskId: busy.nextTaskId(0), agentId: 'a2', atMs: 0 });
+  const gang = run('g', { id: '/gang', resources: { cpus: 4, memMb: 10 }, parallelism: 2, gang: true }, 2);
+  gang.gangId = 'g.g1';
+  const long = run('long', { id: '/long', resources: { cpus: 1, memMb: 10 } }, 3);
+  const short = run('short', { id: '/short', resources: { cpus: 1, memMb: 10 }, taskDeadlineSeconds: 10 }, 4);
+
+  const blocked = planPlacement([offer('o1', 'a1', 4)], [busy, gang, long], 1_000);
+  t.same(blocked.launches, [], 'a job behind the gang with no deadline does not take the gang\'s agent');
+  t.same(blocked.decline, ['o1'], 'the gang\'s capacity goes back to the master, which offers it to the gang');
+  t.match(blocked.held.find((h) => h.runId === 'g')?.reason, /gang waits for its bundle from the master: reserved/);
+  t.match(blocked.held.find((h) => h.runId === 'long')?.reason, /reservation .*reserved for g/);
+
+  const backfill = planPlacement([offer('o1', 'a1', 4)], [busy, gang, long, short], 1_000);
+  t.same(backfill.launches.flatMap((l) => l.tasks.map((x) => [x.runId, x.agentId])), [['short', 'a1']], 'a job that ends before the gang could start backfills');
+
+  const free = planPlacement([offer('o1', 'a1', 4), offer('o2', 'a2', 4)], [gang, long], 1_000);
+  t.same(free.launches, [], 'a gang is never launched on plain offers, even when they would hold it');
+  t.same(free.declineForGang.sort(), ['o1', 'o2'], 'they are declined without a filter, for the master to offer to the gang');
+  t.same(free.decline, []);
+  t.same(blocked.declineForGang, [], 'capacity only reserved for later is declined as usual');
+
+  const withoutGang = planPlacement([offer('o1', 'a1', 4)], [busy, long], 1_000);
+  t.same(withoutGang.launches.flatMap((l) => l.tasks.map((x) => x.runId)), ['long'], 'with no gang waiting the same job starts at once');
+});

@@ -129,3 +129,41 @@ void t.test('cron Replace cancels the active run for the new one; history keeps 
   const states = (await store.listRuns()).sort((a, b) => a.seq - b.seq).map((r) => r.state);
   t.same(states, ['cancelled', 'pending'], 'the newest failure and the active run are kept');
 });
+
+void t.test('a waiting gang is not starved by small jobs submitted after it: their offers are declined until the gang has started', async (t) => {
+  const store = new MemoryBatchStore();
+  const timers = new FakeTimers();
+  timers.nowMs = START;
+  const { driver, commands } = await boot(t, store, timers);
+  const start = async (spec: object) => {
+    await commands.submit(JSON.stringify({ command: 'true', ...spec }));
+    const run = await commands.runNow((spec as { id: string }).id, {});
+    if (!run.ok) throw new Error(run.message);
+    await timers.advance(0);
+    return run.runId;
+  };
+  // /busy holds agent a2; the gang needs both agents' four cpus.
+  await start({ id: '/busy', resources: { cpus: 4, memMb: 64 } });
+  driver.push({ type: 'offers', offers: [driver.offer('o-a2', 4, 4096, 'a2')] });
+  await until('busy launched', () => driver.launched().length === 1);
+  const busy = driver.launched()[0]!;
+  await start({ id: '/gang', resources: { cpus: 4, memMb: 64 }, parallelism: 2, gang: true });
+  const gangId = await until('the gang is asked of the master', () => driver.calls.find((c) => c.call === 'requestGang')?.gangId);
+
+  // A stream of small jobs, each with a free agent offered: none may take what the gang needs.
+  for (let k = 1; k <= 3; k++) {
+    await start({ id: `/small-${k}`, resources: { cpus: 1, memMb: 64 } });
+    driver.push({ type: 'offers', offers: [driver.offer(`o-a1-${k}`, 4, 4096, 'a1')] });
+    await until(`offer ${k} answered`, () => driver.calls.some((c) => c.call === 'decline' && c.offerIds.includes(`o-a1-${k}`)));
+  }
+  t.equal(driver.launched().length, 1, 'no small job started on the capacity the gang waits for');
+
+  // /busy ends; the master offers the gang its bundle, and only then do the small jobs start.
+  driver.push({ type: 'update', status: { ...driver.status(busy.taskId, { kind: 'succeeded' }), agentId: 'a2' } });
+  driver.push({ type: 'offers', offers: [{ ...driver.offer('g-a1', 4, 4096, 'a1'), gangId }, { ...driver.offer('g-a2', 4, 4096, 'a2'), gangId }] });
+  await until('the gang launched', () => driver.launched().length === 3);
+  t.same(driver.launched().slice(1).map((l) => [l.name, l.agentId]), [['/gang #0', 'a1'], ['/gang #1', 'a2']]);
+  driver.push({ type: 'offers', offers: [driver.offer('o-a3', 4, 4096, 'a3')] });
+  await until('the small jobs launched', () => driver.launched().length === 6);
+  t.same(driver.launched().slice(3).map((l) => l.name).sort(), ['/small-1 #0', '/small-2 #0', '/small-3 #0'], 'the small jobs run once the gang has started');
+});

@@ -14,7 +14,7 @@ void t.test('task states become ends', async (t) => {
   t.same(taskEnd(status({ state: TaskState.TASK_FAILED, exitCode: 3, message: 'exited' })), { kind: 'failed', exitCode: 3, message: 'FAILED: exited' });
   t.same(taskEnd(status({ state: TaskState.TASK_ERROR, exitCode: -1, message: 'no such image' })), { kind: 'failed', message: 'ERROR: no such image' }, 'no exit code when unknown');
   t.same(taskEnd(status({ state: TaskState.TASK_KILLED })), { kind: 'killed' });
-  t.same(taskEnd(status({ state: TaskState.TASK_KILLED, reason: TaskReason.PREEMPTED })), { kind: 'preempted' }, 'preemption is no fault of the task');
+  t.same(taskEnd(status({ state: TaskState.TASK_KILLED, reason: TaskReason.PREEMPTED, message: 'killed by SIGTERM' })), { kind: 'preempted', message: 'preempted for a role below its quota guarantee (killed by SIGTERM)' }, 'preemption is no fault of the task, and says so');
   for (const state of [TaskState.TASK_LOST, TaskState.TASK_DROPPED, TaskState.TASK_GONE, TaskState.TASK_UNKNOWN]) {
     t.equal(taskEnd(status({ state, message: 'gone' }))?.kind, 'preempted', `state ${state} is retried for free`);
   }

@@ -46,7 +46,7 @@ const invalid: [string, unknown, string, string, RegExp?][] = [
   ['priority a string', { ...base, priority: 'high' }, 'priority', 'type', /whole number, got "high"/],
   ['bad role', { ...base, role: 'Not A Role' }, 'role', 'format', /a role/],
   ['bad cron', { ...base, schedule: { cron: '61 * * * *' } }, 'schedule.cron', 'cron', /minute/],
-  ['six-field cron', { ...base, schedule: { cron: '0 0 0 * * *' } }, 'schedule.cron', 'cron', /five cron fields/],
+  ['seven-field cron', { ...base, schedule: { cron: '0 0 0 * * * 2030' } }, 'schedule.cron', 'cron', /five cron fields .*six with seconds first/],
   ['bad time zone', { ...base, schedule: { cron: '@daily', timeZone: 'Mars/Olympus' } }, 'schedule.timeZone', 'time-zone', /IANA/],
   ['bad concurrency policy', { ...base, schedule: { cron: '@daily', concurrencyPolicy: 'Queue' } }, 'schedule.concurrencyPolicy', 'one-of', /Allow, Forbid, Replace, got "Queue"/],
   ['schedule without cron', { ...base, schedule: { timeZone: 'UTC' } }, 'schedule.cron', 'required'],
@@ -97,7 +97,7 @@ t.test('a workflow file: paths carry the job index; cycles are named', async (t)
 });
 
 t.test('cron nicknames and named zones are accepted', async (t) => {
-  for (const cron of ['@hourly', '@daily', '@weekly', '@monthly', '@yearly', '*/15 9-17 * * 1-5']) {
+  for (const cron of ['@hourly', '@daily', '@weekly', '@monthly', '@yearly', '*/15 9-17 * * 1-5', '*/10 * * * * *']) {
     t.ok(parseJobs(json({ ...base, schedule: { cron, timeZone: 'America/New_York' } })).ok, cron);
   }
 });
@@ -202,4 +202,12 @@ t.test('every example in examples/batch parses', async (t) => {
     const r = parseJobs(readFileSync(new URL(f, dir), 'utf8'));
     t.ok(r.ok, `${f}: ${r.ok ? '' : json(r.problems)}`);
   }
+});
+
+t.test('resources are counted in thousandths, as the master counts them, rounded up', async (t) => {
+  const parsed = parseJobs(json({ ...base, resources: { cpus: 8 / 3, memMb: 0.0001, diskMb: 0.1 } }));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  t.same(parsed.jobs[0]!.resources, { cpus: 2.667, memMb: 0.001, diskMb: 0.1 }, 'three tasks of 8/3 cpus do not fit in 8, here as on the master');
+  const exact = parseJobs(json({ ...base, resources: { cpus: 0.5, memMb: 256 } }));
+  t.same(exact.ok && exact.jobs[0]!.resources, { cpus: 0.5, memMb: 256, diskMb: 0 }, 'values already in thousandths stay as they are');
 });

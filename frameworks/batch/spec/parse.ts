@@ -97,6 +97,12 @@ export function parseJobs(text: string, options: ParseOptions = {}): ParseResult
 }
 
 const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : Math.round(s * 1000));
+/**
+ * The master counts resources in thousandths (protocol/resources.ts); a task asks for what it
+ * will be given, rounded up, so the queue plans with the amounts the master checks (three tasks
+ * of 8/3 cpus would not fit in 8 there).
+ */
+const thousandths = (n: number): number => Math.ceil(Math.round(n * 1e6) / 1000) / 1000;
 
 /** Fills defaults into a job that passed every check: the one place defaults are decided. */
 function compileJob(j: JobInput, at: string, warnings: string[]): JobSpec {
@@ -128,7 +134,7 @@ function compileJob(j: JobInput, at: string, warnings: string[]): JobSpec {
     run: c
       ? { kind: 'container', image: c.image, command: c.command, args: c.args, env: { ...c.env }, user: c.user }
       : { kind: 'process', command: x.command!, env: { ...x.env } },
-    resources: { cpus: x.resources.cpus, memMb: x.resources.memMb, diskMb: x.resources.diskMb ?? DEFAULTS.diskMb },
+    resources: { cpus: thousandths(x.resources.cpus), memMb: thousandths(x.resources.memMb), diskMb: thousandths(x.resources.diskMb ?? DEFAULTS.diskMb) },
     parallelism,
     completions,
     gang: x.gang ?? DEFAULTS.gang,

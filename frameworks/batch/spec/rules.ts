@@ -19,9 +19,12 @@ export interface JobInput {
   [field: string]: unknown;
 }
 
-/** Compiles a cron expression the way schedules will run it: five fields or a nickname. */
+/**
+ * Compiles a cron expression the way schedules will run it: five fields, six with seconds first
+ * (`*\/10 * * * * *`, every ten seconds), or a nickname.
+ */
 export function compileCron(cron: string, timeZone: string): Cron {
-  return new Cron(cron, { timezone: timeZone, mode: '5-part', paused: true });
+  return new Cron(cron, { timezone: timeZone, mode: '5-or-6-parts', paused: true });
 }
 
 /** True when `tz` is an IANA time zone this Node knows (or UTC). */
@@ -84,13 +87,13 @@ export function checkJob(job: JobInput, at: string): SpecProblem[] {
       add(joinPath(s, 'timeZone'), 'time-zone', `${s}.timeZone must be an IANA time zone like Europe/Berlin or UTC; got ${JSON.stringify(tz)}`);
     } else {
       try {
-        // Five fields have no year, so a time that never comes after 1970 never comes (`0 0 30 2 *`).
+        // Cron has no year field, so a time that never comes after 1970 never comes (`0 0 30 2 *`).
         if (compileCron(job.schedule.cron, tz).nextRun(new Date(0)) === null) {
           add(joinPath(s, 'cron'), 'cron', `${s}.cron ${JSON.stringify(job.schedule.cron)} names a time that never comes`);
         }
       } catch (e) {
         const why = (e as Error).message.replace(/^CronPattern:\s*/, '');
-        add(joinPath(s, 'cron'), 'cron', `${s}.cron must be five cron fields (minute hour day month weekday) or a nickname like @daily; ${JSON.stringify(job.schedule.cron)}: ${why}`);
+        add(joinPath(s, 'cron'), 'cron', `${s}.cron must be five cron fields (minute hour day month weekday), six with seconds first, or a nickname like @daily; ${JSON.stringify(job.schedule.cron)}: ${why}`);
       }
     }
   }

@@ -36,7 +36,7 @@ const schedule = {
   additionalProperties: false,
   required: ['cron'],
   properties: {
-    cron: { type: 'string', minLength: 1, maxLength: 256, description: 'Five-field cron or @daily-style nickname.' },
+    cron: { type: 'string', minLength: 1, maxLength: 256, description: 'Five-field cron, six fields with seconds first, or a @daily-style nickname.' },
     timeZone: { type: 'string', minLength: 1, maxLength: 64, default: DEFAULTS.timeZone },
     concurrencyPolicy: { type: 'string', enum: Object.values(ConcurrencyPolicy), default: DEFAULTS.concurrencyPolicy },
     startingDeadlineSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },

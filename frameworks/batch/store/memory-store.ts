@@ -18,7 +18,10 @@ export class MemoryBatchStore implements BatchStore {
     for (const id of change.deleteJobs ?? []) this.#jobs.delete(id);
     for (const r of change.runs ?? []) this.#runs.set(r.runId, JSON.stringify(r));
     for (const { runId, events } of change.events ?? []) {
-      this.#events.set(runId, [...(this.#events.get(runId) ?? []), ...events.map((e) => JSON.stringify(e))]);
+      // Appended in place: a run with thousands of tasks would make copying its list quadratic.
+      const list = this.#events.get(runId) ?? [];
+      for (const e of events) list.push(JSON.stringify(e));
+      this.#events.set(runId, list);
     }
     for (const w of change.workflows ?? []) this.#workflows.set(w.id, JSON.stringify(w));
     for (const c of change.cursors ?? []) this.#cursors.set(c.jobId, JSON.stringify(c));

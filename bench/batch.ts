@@ -1,0 +1,188 @@
+// batch: the batch framework on HOLLOW agents (the real agent code and protocol over loopback
+// WebSockets; tasks only pretend to run, for --duration-ms each). Jobs are submitted and run
+// through its HTTP API; the bench reports jobs submitted per second, task completions per second
+// at steady state, the time to drain the queue (the last task launched) and the makespan next to
+// the ideal (total work / capacity). The baseline, in the same run on the same cluster: the
+// ideal, and a plain SDK TaskQueue framework given the same tasks at once.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SchedulerClient, TaskQueue } from '../frameworks/sdk/index.js';
+import { CounterSampler, inFlight, startBenchBatch, submitAndRun, waitUntil } from './batch-kit.js';
+import { spawnMaster, startFleet, type AgentFleet, type AgentSize, type MasterProcess } from './cluster-kit.js';
+import { parseFlags } from './flags.js';
+import type { BenchReport, Target } from './report.js';
+
+const FLAGS = {
+  tasks: { kind: 'int', min: 1, max: 1_000_000, default: 10_000, help: 'one-second tasks in all' },
+  agents: { kind: 'int', min: 1, max: 10_000, default: 1_000, help: 'hollow agents' },
+  slots: { kind: 'number', min: 1, max: 64, default: 2.5, help: 'tasks an agent runs at once, on average: 2.5 = half the agents 2, half 3' },
+  'per-job': { kind: 'int', min: 1, max: 10_000, default: 50, help: 'tasks per job (its parallelism and completions)' },
+  'duration-ms': { kind: 'int', min: 1, max: 600_000, default: 1_000, help: 'how long each task runs' },
+  concurrency: { kind: 'int', min: 1, max: 256, default: 16, help: 'HTTP submissions in flight' },
+  workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads the hollow agents run in' },
+  'timeout-s': { kind: 'int', min: 1, max: 3_600, default: 600, help: 'the longest one framework may take' },
+} as const;
+
+/** One task takes one cpu; an agent has as many cpus as it has slots. */
+const TASK = { cpus: 1, memMb: 16 };
+const TARGET_MAKESPAN_RATIO = 1.1;
+const TARGET_COMPLETIONS_PER_S = 2_000;
+
+export interface BatchBenchResult {
+  framework: string;
+  tasks: number;
+  jobs: number;
+  completed: number;
+  failed: number;
+  /** Jobs submitted and run through the HTTP API per second (batch only). */
+  jobsPerSecond: number;
+  /** From the first submission to the last task launched. */
+  drainSeconds: number;
+  /** From the first submission to the last task ended. */
+  makespanSeconds: number;
+  idealSeconds: number;
+  makespanRatio: number;
+  /** Completions per second between 10% and 90% of them. */
+  steadyCompletionsPerSecond: number;
+  timedOut: boolean;
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+
+/** Agent sizes whose slots add up to agents x slots: floor(slots) or one more, spread evenly. */
+export function agentSizes(agents: number, slots: number): AgentSize[] {
+  return Array.from({ length: agents }, (_, i) => {
+    const n = Math.floor((i + 1) * slots) - Math.floor(i * slots);
+    return { cpus: n * TASK.cpus, memMb: 16_384 };
+  });
+}
+
+async function runBatch(master: MasterProcess, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
+  const fw = await startBenchBatch(master.url);
+  try {
+    const jobs = Math.ceil(f.tasks / f['per-job']);
+    const specs = Array.from({ length: jobs }, (_, j) => {
+      const n = Math.min(f['per-job'], f.tasks - j * f['per-job']);
+      return { id: `/bench/j${j}`, command: 'true', resources: TASK, parallelism: n, completions: n };
+    });
+    // The first spec compiles the schema validator: done before the clock starts.
+    const warm = await fw.commands.submit(JSON.stringify({ id: '/bench/warm-up', command: 'true', resources: TASK }));
+    if (!warm.ok) throw new Error(`the warm-up job was refused: ${warm.message}`);
+    const c = fw.scheduler.counters;
+    const ends = new CounterSampler(() => c.taskEnds);
+    const launches = new CounterSampler(() => c.launches);
+    const t0 = performance.now();
+    await inFlight(specs, f.concurrency, async (spec) => {
+      await submitAndRun(fw, spec);
+    });
+    const submitSeconds = (performance.now() - t0) / 1000;
+    const done = await waitUntil(() => c.runsFinished >= jobs, f['timeout-s'] * 1000);
+    ends.stop();
+    launches.stop();
+    const runs = await fw.scheduler.store.listRuns();
+    const bad = runs.filter((r) => r.state !== 'succeeded');
+    const failed = bad.length;
+    if (bad[0]) {
+      const why = bad[0].outcome?.attempts.find((a) => a.result === 'failed')?.message ?? '';
+      process.stderr.write(`batch: ${failed} run(s) did not succeed; the first: ${bad[0].state}: ${bad[0].reason}${why ? ` (${why})` : ''}\n`);
+    }
+    const makespanSeconds = (ends.reachedAt(f.tasks) - t0) / 1000;
+    return {
+      framework: 'batch', tasks: f.tasks, jobs, completed: c.taskEnds, failed,
+      jobsPerSecond: jobs / submitSeconds,
+      drainSeconds: (launches.reachedAt(f.tasks) - t0) / 1000,
+      makespanSeconds, idealSeconds, makespanRatio: makespanSeconds / idealSeconds,
+      steadyCompletionsPerSecond: ends.steadyRate(f.tasks),
+      timedOut: !done,
+    };
+  } finally {
+    await fw.stop();
+  }
+}
+
+async function runTaskQueue(master: MasterProcess, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
+  const client = new SchedulerClient({ masterUrl: master.url, framework: { name: 'taskqueue-bench', roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
+  const queue = new TaskQueue(client, { refuseSeconds: 1 });
+  let completed = 0;
+  let failed = 0;
+  const ends = new CounterSampler(() => completed);
+  const launches = new CounterSampler(() => queue.counts.total - queue.counts.waiting);
+  const t0 = performance.now();
+  for (let i = 0; i < f.tasks; i++) queue.add({ id: `q${i}`, resources: TASK, command: { value: 'true', shell: true } });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), f['timeout-s'] * 1000)));
+  const drained = (async () => {
+    for await (const e of queue.run({ stopWhenDrained: true })) {
+      if (e.type !== 'done') continue;
+      completed++;
+      if (!e.result.finished) failed++;
+    }
+    return false;
+  })();
+  const out = await Promise.race([drained, timedOut]);
+  clearTimeout(timer);
+  ends.stop();
+  launches.stop();
+  await client.close();
+  const makespanSeconds = (ends.reachedAt(f.tasks) - t0) / 1000;
+  return {
+    framework: 'taskqueue', tasks: f.tasks, jobs: 0, completed, failed,
+    jobsPerSecond: NaN,
+    drainSeconds: (launches.reachedAt(f.tasks) - t0) / 1000,
+    makespanSeconds, idealSeconds, makespanRatio: makespanSeconds / idealSeconds,
+    steadyCompletionsPerSecond: ends.steadyRate(f.tasks),
+    timedOut: out,
+  };
+}
+
+function row(name: string, r: BatchBenchResult): (string | number)[] {
+  const valid = r.timedOut ? 'TIMED OUT' : r.failed > 0 ? `${r.failed} FAILED` : 'ok';
+  return [name, r.framework === 'batch' ? r.jobsPerSecond : '-', r.steadyCompletionsPerSecond, r.drainSeconds, r.makespanSeconds, r.idealSeconds, r.makespanRatio, valid];
+}
+
+export async function run(args: readonly string[] = []): Promise<BenchReport> {
+  const f = parseFlags('batch', args, FLAGS);
+  const log = (msg: string): boolean => process.stderr.write(`batch: ${msg}\n`);
+  const sizes = agentSizes(f.agents, f.slots);
+  const capacity = sizes.reduce((n, s) => n + s.cpus / TASK.cpus, 0);
+  const idealSeconds = (f.tasks * f['duration-ms']) / 1000 / capacity;
+  const root = await mkdtemp(join('/dev/shm', 'berth-batch-bench-'));
+  const master = await spawnMaster();
+  let fleet: AgentFleet | undefined;
+  try {
+    fleet = await startFleet(f.agents, master.url, root, f.workers, { taskDurationMs: f['duration-ms'], sizes });
+    log(`${f.agents} hollow agents registered (${capacity} task slots); ideal makespan ${idealSeconds.toFixed(2)} s`);
+    const batch = await runBatch(master, f, idealSeconds);
+    log(`batch framework: makespan ${batch.makespanSeconds.toFixed(2)} s, ${batch.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
+    const tq = await runTaskQueue(master, f, idealSeconds);
+    log(`TaskQueue: makespan ${tq.makespanSeconds.toFixed(2)} s, ${tq.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
+    const ideal: BatchBenchResult = {
+      framework: 'ideal', tasks: f.tasks, jobs: 0, completed: f.tasks, failed: 0, jobsPerSecond: NaN, drainSeconds: idealSeconds - f['duration-ms'] / 1000,
+      makespanSeconds: idealSeconds, idealSeconds, makespanRatio: 1, steadyCompletionsPerSecond: capacity / (f['duration-ms'] / 1000), timedOut: false,
+    };
+    const validity = batch.timedOut || batch.failed > 0 ? ' (INVALID run)' : '';
+    const targets: Target[] = [
+      { name: `batch makespan / ideal${validity}`, value: batch.makespanRatio, unit: 'x', op: '<=', target: TARGET_MAKESPAN_RATIO },
+      { name: `batch task completions per second at steady state${validity}`, value: batch.steadyCompletionsPerSecond, unit: '/s', op: '>=', target: TARGET_COMPLETIONS_PER_S },
+    ];
+    return {
+      bench: 'batch',
+      title: `${f.tasks} tasks of ${f['duration-ms']} ms (${Math.ceil(f.tasks / f['per-job'])} jobs of ${f['per-job']}) on ${f.agents} HOLLOW agents, ${capacity} slots; baseline: the ideal and an SDK TaskQueue in the same run`,
+      columns: ['framework (HOLLOW runtime)', 'jobs/s submitted', 'completions/s steady', 'drain s', 'makespan s', 'ideal s', 'makespan/ideal', 'valid'],
+      rows: [row('batch framework (HTTP API)', batch), row('SDK TaskQueue, all tasks at once', tq), row('ideal (work / capacity)', ideal)],
+      results: { flags: f, capacity, batch, taskQueue: tq, ideal },
+      targets,
+      notes: [
+        'runtime: HOLLOW (real agent code and protocol over real loopback WebSockets; tasks only pretend to run)',
+        'master: its own process, `berth master --log-level warn`, default allocation interval; batch framework: this process, memory store, jobs submitted and run through its HTTP API',
+        `jobs/s: submit + run of each job over HTTP, ${f.concurrency} requests in flight; drain: first submission to the last task launched; makespan: to the last task ended; steady: completions per second between 10% and 90% of them`,
+        `ideal: ${f.tasks} x ${f['duration-ms']} ms of work over ${capacity} slots; its drain is the makespan less one task`,
+      ],
+    };
+  } finally {
+    await master.stop();
+    await fleet?.stop().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  }
+}
