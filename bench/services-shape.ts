@@ -4,7 +4,7 @@ export const SERVICES_BENCH = {
   instances: 10,
   image: 'busybox:latest',
   healthIntervalS: 0.5,
-  healthTimeoutS: 1,
+  healthTimeoutS: 0.5,
   healthRetries: 3,
   /** SIGTERM, then SIGKILL after this long: Swarm's --stop-grace-period, berth's killGracePeriodSeconds. */
   stopGraceS: 1,
