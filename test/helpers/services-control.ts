@@ -27,9 +27,12 @@ export function applyService(control: ServicesControl, spec: ServiceSpec): Promi
   });
 }
 
-/** Instances of the service that run, healthy (and ready when it has a readiness check). */
+/** Instances of the service that run, healthy, and ready when their version has a readiness check. */
 export function available(control: ServicesControl, serviceId: string): Instance[] {
-  return control.view().instances.filter((i) => i.serviceId === serviceId && i.state === 'running' && i.healthy === true && i.ready !== false);
+  const view = control.view();
+  const versions = view.states.get(serviceId)?.versions ?? [];
+  const needsReady = (v: number) => versions.find((x) => x.version === v)?.spec.readinessCheck !== undefined;
+  return view.instances.filter((i) => i.serviceId === serviceId && i.state === 'running' && i.healthy === true && (i.ready === true || (!needsReady(i.version) && i.ready !== false)));
 }
 
 /** Waits until the service's plan is stable with `count` available instances of its target. */

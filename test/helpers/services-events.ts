@@ -62,3 +62,12 @@ export function killsBeforeReplacements(events: readonly TaskEvent[], moved: rea
   });
   return problems;
 }
+
+/** The moves as they happened, one line per step, for a test's comments. */
+export function moveOrder(events: readonly TaskEvent[], moved: readonly string[], replacements: readonly string[]): string[] {
+  const steps = [
+    ...replacements.map((id) => ({ at: firstHealthy(events, id), what: `${id} (replacement) healthy` })),
+    ...moved.map((id) => ({ at: firstKill(events, id), what: `${id} (moved) killed` })),
+  ];
+  return steps.filter((s) => s.at !== undefined).sort((a, b) => (a.at ?? 0) - (b.at ?? 0)).map((s) => `#${s.at}: ${s.what}`);
+}

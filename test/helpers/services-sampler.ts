@@ -5,7 +5,7 @@
 import type { ServicesControl } from '../../frameworks/services/index.js';
 import { dockerClient } from './docker.js';
 import { getState } from './master.js';
-import { readPage } from './services-httpd.js';
+import { getPage } from './services-httpd.js';
 import { available } from './services-control.js';
 
 export interface Sample {
@@ -16,10 +16,12 @@ export interface Sample {
   viewByVersion: Record<number, number>;
   /** Non-terminal instances the framework sees (staging to killing). */
   viewLive: number;
-  /** Tasks of the framework the master has that answer with their own page. */
+  /** Tasks of the framework the master has that answer with their own page (and are ready, with readyPath). */
   httpServing: number;
   /** The same, by the tag their page shows. */
   httpByTag: Record<string, number>;
+  /** The live tasks that did not count as serving, and why (refused, a timeout, not ready...). */
+  httpMisses: string[];
   /** Tasks of the framework the master has that are not terminal. */
   masterLive: number;
   /** Running Docker containers labelled with the framework's id (when asked for). */
@@ -36,6 +38,8 @@ export interface SamplerOptions {
   everyMs?: number;
   /** Also count the framework's running containers in Docker. */
   containers?: boolean;
+  /** When set, a task counts as serving over HTTP only once this path answers 200 too (readiness). */
+  readyPath?: string;
 }
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED', 'ERROR', 'LOST', 'DROPPED', 'GONE', 'GONE_BY_OPERATOR']);
@@ -73,6 +77,11 @@ export class ServiceSampler {
 
   max(pick: (s: Sample) => number, from = 0): number {
     return Math.max(...this.samples.slice(from).map(pick));
+  }
+
+  /** The sample where a measure was lowest, for failure messages. */
+  lowest(pick: (s: Sample) => number): Sample | undefined {
+    return this.samples.reduce<Sample | undefined>((low, s) => (low === undefined || pick(s) < pick(low) ? s : low), undefined);
   }
 
   /** The longest time between two samples, for the test's comments. */
@@ -118,15 +127,21 @@ export class ServiceSampler {
     const state = await getState(this.#o.masterHttpUrl);
     const fw = state.frameworks.find((f) => f.name === (this.#o.frameworkName ?? 'services'));
     const tasks = state.tasks.filter((x) => x.frameworkId === fw?.id && !TERMINAL.has(x.state));
+    const httpMisses: string[] = [];
     const pages = await Promise.all(tasks.map(async (x) => {
       const port = x.resources.ports?.[0]?.begin;
-      const page = typeof port === 'number' ? await readPage(port, 300) : undefined;
-      return page?.taskId === x.id ? page : undefined;
+      if (typeof port !== 'number') return undefined;
+      const readyPath = this.#o.readyPath;
+      const [page, ready] = await Promise.all([getPage(port), readyPath === undefined ? undefined : getPage(port, readyPath)]);
+      const miss = !page.ok ? page.why : page.taskId !== x.id ? `another page: ${page.taskId}` : ready && !ready.ok ? ready.why : undefined;
+      if (miss === undefined && page.ok) return page;
+      httpMisses.push(`${x.id} (${x.state}): ${miss ?? ''}`);
+      return undefined;
     }));
     const httpByTag: Record<string, number> = {};
     for (const p of pages) if (p) httpByTag[p.tag] = (httpByTag[p.tag] ?? 0) + 1;
     const containers = this.#o.containers && fw ? await runningContainers(fw.id) : undefined;
-    return { atMs, viewHealthy, viewByVersion, viewLive, httpServing: pages.filter(Boolean).length, httpByTag, masterLive: tasks.length, containers };
+    return { atMs, viewHealthy, viewByVersion, viewLive, httpServing: pages.filter(Boolean).length, httpByTag, httpMisses, masterLive: tasks.length, containers };
   }
 }
 

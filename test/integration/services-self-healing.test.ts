@@ -7,7 +7,7 @@ import { dockerClient, requireDocker } from '../helpers/docker.js';
 import { until } from '../helpers/poll.js';
 import { drain, servicesCluster, servicesRuntime, type ClusterAgent, type ServicesCluster } from '../helpers/services-cluster.js';
 import { applyService, available, untilStable } from '../helpers/services-control.js';
-import { firstKill, killsBeforeReplacements, masterTaskEvents } from '../helpers/services-events.js';
+import { firstKill, killsBeforeReplacements, masterTaskEvents, moveOrder } from '../helpers/services-events.js';
 import { httpdSpec } from '../helpers/services-httpd.js';
 import { ServiceSampler } from '../helpers/services-sampler.js';
 import type { ServicesRuntime } from '../../frameworks/services/index.js';
@@ -49,14 +49,16 @@ async function checkMoved(t: Test, cluster: ServicesCluster, runtime: ServicesRu
   t.ok(after.every((i) => i.agentId !== agent.id), `nothing left on ${agent.hostname}`);
   const events = await masterTaskEvents(cluster.masterStore);
   for (const id of moved) t.ok(firstKill(events, id) !== undefined, `${id} was killed`);
+  for (const line of moveOrder(events, moved, replacements)) t.comment(`master log ${line}`);
   t.same(killsBeforeReplacements(events, moved, replacements), [], 'each old instance was killed only after one more replacement was healthy');
   t.ok(sampler.min((s) => s.viewHealthy) >= N, `${N} healthy at every sample (lowest ${sampler.min((s) => s.viewHealthy)})`);
-  t.ok(sampler.min((s) => s.httpServing) >= N, `${N} answering over HTTP at every sample (lowest ${sampler.min((s) => s.httpServing)})`);
+  const low = sampler.lowest((s) => s.httpServing);
+  t.ok(sampler.min((s) => s.httpServing) >= N, `${N} answering over HTTP at every sample (lowest ${low?.httpServing}; missing then: ${JSON.stringify(low?.httpMisses)})`);
   const left = await until(`no container left on ${agent.hostname}`, async () => {
     const list = await dockerClient().listContainers({ filters: { label: [`berth.agent_id=${agent.id}`], status: ['running'] } });
     return list.length === 0 ? list : undefined;
   }, 20_000);
-  t.equal(left.length, 0);
+  t.equal(left.length, 0, 'no container of the framework runs there');
 }
 
 void t.test('killed, drained and pressured: instances are replaced and moved, replacement first', async (t) => {
@@ -87,7 +89,7 @@ void t.test('killed, drained and pressured: instances are replaced and moved, re
     const agent = busiest(runtime, cluster.agents);
     await checkMoved(t, cluster, runtime, agent, () => drain(cluster, agent.id));
     const undrain = await fetch(`${cluster.master.httpUrl}/api/v1/agents/${agent.id}/undrain`, { method: 'POST' });
-    t.equal(undrain.status, 200);
+    t.equal(undrain.status, 200, 'undrained for the next subtest');
   });
 
   await t.test('a pressured agent\'s instances are moved', async (t) => {
