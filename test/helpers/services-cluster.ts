@@ -1,6 +1,9 @@
 // A cluster for the services framework's Docker tests: a real master (on a MemoryStore the test
 // can read the event log of), N Docker agents with distinct hostnames, attributes and port ranges
 // whose memory pressure a test can switch on, and the services scheduler subscribed to it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { Agent, HostSample } from '../../agent/index.js';
 import { MemoryServicesStore, startServicesScheduler, type ServicesRuntime, type ServicesStore } from '../../frameworks/services/index.js';
@@ -13,6 +16,7 @@ import { testMaster } from './master.js';
 const GIB = 1024 ** 3;
 
 export interface ClusterAgent {
+  /** The running agent (a new one after reconnect). */
   agent: Agent;
   id: string;
   hostname: string;
@@ -20,6 +24,10 @@ export interface ClusterAgent {
   ports: [number, number];
   /** Makes the agent's next usage reports say (or stop saying) that the host is short of memory. */
   setPressure(on: boolean): void;
+  /** Stops the agent as a crash would, leaving its containers running (the master loses it). */
+  disconnect(): Promise<void>;
+  /** Starts it again on the same work dir and id: it re-registers and re-adopts its containers. */
+  reconnect(): Promise<void>;
 }
 
 export interface ServicesCluster {
@@ -38,29 +46,52 @@ export interface ServicesClusterOptions {
   portBase: number;
   /** Attributes of agent k (0-based). Default: rack r1, r2, r3 in turn, and zone a/b. */
   attributes?: (k: number) => Record<string, string>;
+  /** How long a disconnected agent has before the master marks it unreachable (default the master's). */
+  agentReregisterTimeoutMs?: number;
 }
 
 /** Starts the master and the agents (hostnames svc-1..svc-N), all stopped at test end. */
 export async function servicesCluster(t: Test, o: ServicesClusterOptions): Promise<ServicesCluster> {
   await ensureBusyboxImage();
   const masterStore = await MemoryStore.open();
-  const master = await testMaster(t, { store: masterStore, allocationIntervalMs: 100 });
+  const master = await testMaster(t, {
+    store: masterStore,
+    allocationIntervalMs: 100,
+    ...(o.agentReregisterTimeoutMs === undefined ? {} : { agentReregisterTimeoutMs: o.agentReregisterTimeoutMs }),
+  });
   const agents: ClusterAgent[] = [];
   for (let k = 0; k < o.agents; k++) {
     const hostname = `svc-${k + 1}`;
     const attributes = o.attributes?.(k) ?? { rack: `r${(k % 3) + 1}`, zone: k % 2 === 0 ? 'a' : 'b' };
     const ports: [number, number] = [o.portBase + k * 100, o.portBase + k * 100 + 99];
+    const workDir = await mkdtemp(join(tmpdir(), 'berth-services-agent-'));
+    t.teardown(() => rm(workDir, { recursive: true, force: true }));
     let pressured = false;
     const hostSample = (): HostSample => ({ totalBytes: 16 * GIB, availableBytes: pressured ? 0 : 8 * GIB, cpuPercent: 0 });
-    const agent = await testAgent(t, master.url, 'docker', {
+    const start = (agentId?: string) => testAgent(t, master.url, 'docker', {
       cpus: 2,
       memMb: 1024,
       ports,
       hostname,
       attributes,
+      workDir,
+      ...(agentId === undefined ? {} : { agentId }),
       agent: { hostSample, usageIntervalMs: 300 },
     });
-    agents.push({ agent, id: agent.agentId, hostname, attributes, ports, setPressure: (on) => (pressured = on) });
+    const agent = await start();
+    const entry: ClusterAgent = {
+      agent,
+      id: agent.agentId,
+      hostname,
+      attributes,
+      ports,
+      setPressure: (on) => (pressured = on),
+      disconnect: () => entry.agent.stop({ killTasks: false, flushTimeoutMs: 0 }),
+      reconnect: async () => {
+        entry.agent = await start(entry.id);
+      },
+    };
+    agents.push(entry);
   }
   return { master, masterStore, agents };
 }

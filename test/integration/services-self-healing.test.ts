@@ -1,7 +1,8 @@
 // Self-healing and moving instances on four Docker agents: a container killed behind the
 // framework's back (docker kill) is replaced; the instances of a drained agent and of an agent
 // under memory pressure are moved elsewhere, each replacement reported healthy (in the master's
-// event log) before an old instance is killed, and never fewer than the service's size serving.
+// event log) before an old instance is killed, and never fewer than the service's size serving;
+// the instances of an agent that drops off are replaced, and killed once it comes back.
 import t, { type Test } from 'tap';
 import { dockerClient, requireDocker } from '../helpers/docker.js';
 import { until } from '../helpers/poll.js';
@@ -63,7 +64,7 @@ async function checkMoved(t: Test, cluster: ServicesCluster, runtime: ServicesRu
 
 void t.test('killed, drained and pressured: instances are replaced and moved, replacement first', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 4, portBase: 42800 });
+  const cluster = await servicesCluster(t, { agents: 4, portBase: 42800, agentReregisterTimeoutMs: 1_000 });
   const runtime = await servicesRuntime(t, cluster);
   await applyService(runtime, httpdSpec({ id: ID, instances: N }));
   await untilStable(runtime, ID, N);
@@ -96,5 +97,35 @@ void t.test('killed, drained and pressured: instances are replaced and moved, re
     const agent = busiest(runtime, cluster.agents);
     t.teardown(() => agent.setPressure(false));
     await checkMoved(t, cluster, runtime, agent, async () => agent.setPressure(true));
+  });
+
+  await t.test('an unreachable agent\'s instances are replaced, and killed when it comes back', async (t) => {
+    const agent = busiest(runtime, cluster.agents);
+    const before = available(runtime, ID);
+    const cut = before.filter((i) => i.agentId === agent.id).map((i) => i.id);
+    t.ok(cut.length >= 1, `${agent.hostname} holds ${cut.length} instance(s)`);
+    await agent.disconnect();
+    await until(`instances on ${agent.hostname} seen unreachable`, () => runtime.view().instances.filter((i) => cut.includes(i.id) && i.state === 'unreachable').length === cut.length, 30_000, 50);
+    await until(`${N} available elsewhere`, () => available(runtime, ID).filter((i) => i.agentId !== agent.id).length === N, 60_000, 100);
+    const fwId = runtime.frameworkId ?? '';
+    const stillThere = await dockerClient().listContainers({ filters: { label: [`berth.agent_id=${agent.id}`, `berth.framework_id=${fwId}`], status: ['running'] } });
+    t.equal(stillThere.length, cut.length, 'the cut-off containers still run while their agent is away (nothing could stop them)');
+
+    await agent.reconnect();
+    await until(`the old instances on ${agent.hostname} killed`, async () => {
+      const list = await dockerClient().listContainers({ filters: { label: [`berth.agent_id=${agent.id}`, `berth.framework_id=${fwId}`], status: ['running'] } });
+      return list.length === 0;
+    }, 60_000, 100);
+    await untilStable(runtime, ID, N);
+    const after = available(runtime, ID);
+    t.equal(after.length, N, `${N} available`);
+    t.notOk(after.some((i) => cut.includes(i.id)), 'none of the cut-off instances among them');
+    const total = await dockerClient().listContainers({ filters: { label: [`berth.framework_id=${fwId}`], status: ['running'] } });
+    t.equal(total.length, N, `exactly ${N} containers of the framework run in Docker`);
+    const events = await masterTaskEvents(cluster.masterStore);
+    for (const id of cut) {
+      const last = events.filter((e) => e.taskId === id).at(-1);
+      t.match(last?.state, /^(KILLED|GONE|LOST)$/, `${id} ended at the master: ${last?.state}`);
+    }
   });
 });
