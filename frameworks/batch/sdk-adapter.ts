@@ -13,6 +13,8 @@ import {
   type TaskInput,
 } from '../sdk/index.js';
 import type { TaskEnd } from './run-state.js';
+// The store's Redis connection is the SDK's (frameworks/sdk/state-redis.ts), handed on from here.
+export { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient, type StateRedisOptions } from '../sdk/index.js';
 import type { ResolvedRun } from './spec/index.js';
 
 export interface Shape3 {

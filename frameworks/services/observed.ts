@@ -16,6 +16,11 @@ export interface TrackedInstance {
   killSentAtMs: number | undefined;
   /** A status arrived for it since this process subscribed (reconciliation answered). */
   reported: boolean;
+  /**
+   * Its health checks failed while it ran (the agent reports that only after the checks'
+   * consecutive failures): it is killed, and its end counts as a failure of the service.
+   */
+  unhealthy: boolean;
 }
 
 interface AgentFlags {
@@ -36,7 +41,7 @@ export class Observed {
 
   /** Follows an instance from its record (a launch being sent, or one loaded at start). */
   track(record: InstanceRecord, reported: boolean): TrackedInstance {
-    const t: TrackedInstance = { record, state: 'staging', healthy: undefined, ready: undefined, endedAtMs: undefined, killSentAtMs: undefined, reported };
+    const t: TrackedInstance = { record, state: 'staging', healthy: undefined, ready: undefined, endedAtMs: undefined, killSentAtMs: undefined, reported, unhealthy: false };
     this.instances.set(record.taskId, t);
     return t;
   }
@@ -51,13 +56,14 @@ export class Observed {
     t.reported = true;
     if (isTerminal(t.state)) return true;
     if (isTerminal(s.state)) {
-      t.state = s.state;
+      t.state = t.unhealthy && s.state === 'killed' ? 'failed' : s.state;
       t.endedAtMs = nowMs;
       t.healthy = false;
       return true;
     }
     t.state = t.killSentAtMs !== undefined && s.state !== 'unreachable' ? 'killing' : s.state;
     t.healthy = s.healthy;
+    if (s.state === 'running' && s.healthy === false) t.unhealthy = true;
     if (s.state !== 'running') t.ready = undefined;
     return true;
   }
@@ -73,6 +79,11 @@ export class Observed {
 
   forget(taskIds: readonly string[]): void {
     for (const id of taskIds) this.instances.delete(id);
+  }
+
+  /** Instances whose health checks failed and that are still to be killed. */
+  unhealthy(): TrackedInstance[] {
+    return [...this.instances.values()].filter((t) => t.unhealthy && !isTerminal(t.state));
   }
 
   ended(): TrackedInstance[] {

@@ -43,6 +43,11 @@ export class ReadinessProber {
     this.#d = deps;
   }
 
+  /** How many instances are being probed (not yet ready). */
+  get probing(): number {
+    return this.#timers.size;
+  }
+
   /** Probes exactly `targets` from now on: new ones start at once, missing ones stop. */
   sync(targets: readonly ReadinessTarget[]): void {
     if (this.#stopped) return;

@@ -6,12 +6,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServicesChange, ServicesControl, ServicesView } from './control.js';
 import { isTerminal, planServices, plannerOptions, specOf, type PlannerOptions, type PlanResult, type ServiceState } from './deploy/index.js';
+import { HeldOffers } from './held-offers.js';
 import { planLaunches, type LaunchWant } from './launcher.js';
 import { Observed } from './observed.js';
 import { ReadinessProber } from './readiness.js';
-import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesOffer, ServicesStatus } from './sdk-adapter.js';
-import type { ServicesStore, ServicesStoreChange } from './store/index.js';
-import { buildView } from './view.js';
+import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesStatus } from './sdk-adapter.js';
+import type { ReadinessCheckSpec, ServiceSpec } from './spec/index.js';
+import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './store/index.js';
+import { buildView, checkChange } from './view.js';
 
 /** pino's shape. */
 export interface ServicesLog {
@@ -40,10 +42,6 @@ export interface SchedulerDeps {
 const MAX_SLEEP_MS = 5_000;
 /** A kill is sent again when its instance has not ended after this long. */
 const KILL_RESEND_MS = 10_000;
-/** Offers are held this long at most while a deployment may want them soon. */
-const HOLD_OFFERS_MS = 5_000;
-const REFUSE_WAITING_S = 1;
-const REFUSE_IDLE_S = 5;
 /** After (re)starting, planning waits this long at most for reconciliation to answer. */
 const SETTLE_MS = 10_000;
 
@@ -52,9 +50,11 @@ export class ServicesScheduler implements ServicesControl {
   readonly #log: ServicesLog;
   readonly #options: PlannerOptions;
   readonly #states = new Map<string, ServiceState>();
+  /** Removed services whose instances have not all ended yet: their specs say how to kill them. */
+  readonly #removed = new Map<string, ServiceState>();
   readonly #plans = new Map<string, PlanResult>();
   readonly #observed = new Observed();
-  readonly #offers = new Map<string, { offer: ServicesOffer; atMs: number }>();
+  readonly #offers = new HeldOffers();
   readonly #inside = new AsyncLocalStorage<boolean>();
   readonly #readiness: ReadinessProber;
   #driver: ServicesDriver | undefined;
@@ -67,9 +67,6 @@ export class ServicesScheduler implements ServicesControl {
   #passQueued = false;
   #wakeTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
-  #offersWanted: boolean | undefined;
-  #declined = false;
-  #lastUnplaced = 0;
   #stopped = false;
 
   constructor(deps: SchedulerDeps) {
@@ -118,6 +115,15 @@ export class ServicesScheduler implements ServicesControl {
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // A command inside exclusive may commit: that runs in place instead of queueing behind itself.
     if (this.#inside.getStore()) return fn();
+    return this.#enqueue(fn);
+  }
+
+  /**
+   * Queues fn behind everything queued before, always: the scheduler's own work (events, passes)
+   * never takes exclusive's shortcut, since timers and callbacks started inside a queued task
+   * inherit its context and would otherwise run beside the queue.
+   */
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.#chain.then(() => this.#inside.run(true, fn));
     this.#chain = p.catch(() => undefined);
     return p;
@@ -129,9 +135,12 @@ export class ServicesScheduler implements ServicesControl {
 
   commit(change: ServicesChange): Promise<void> {
     return this.exclusive(async () => {
+      checkChange(change);
       await this.#d.store.apply({ services: change.put, removeServices: change.remove });
       for (const s of change.put) this.#states.set(s.id, s);
       for (const id of change.remove) {
+        const gone = this.#states.get(id);
+        if (gone) this.#removed.set(id, gone);
         this.#states.delete(id);
         this.#plans.delete(id);
       }
@@ -143,7 +152,7 @@ export class ServicesScheduler implements ServicesControl {
   async #consume(driver: ServicesDriver): Promise<void> {
     for await (const e of driver.events()) {
       if (this.#stopped) break;
-      await this.exclusive(() => this.#handle(e)).catch((err: unknown) => this.#log.error({ err, event: e.type }, 'services event failed'));
+      await this.#enqueue(() => this.#handle(e)).catch((err: unknown) => this.#log.error({ err, event: e.type }, 'services event failed'));
     }
     if (!this.#stopped) this.#log.error({}, 'the connection to the master ended for good (torn down, or refused); services wait');
   }
@@ -154,13 +163,11 @@ export class ServicesScheduler implements ServicesControl {
       case 'subscribed':
         return this.#onSubscribed(e.frameworkId);
       case 'offers':
-        for (const o of e.offers) {
-          this.#offers.set(o.id, { offer: o, atMs: now });
-          this.#observed.sawOffer(o);
-        }
+        this.#offers.add(e.offers, now);
+        for (const o of e.offers) this.#observed.sawOffer(o);
         return this.#requestPass();
       case 'rescind':
-        this.#offers.delete(e.offerId);
+        this.#offers.remove([e.offerId]);
         return;
       case 'update':
         return this.#onUpdate(e.status);
@@ -176,8 +183,7 @@ export class ServicesScheduler implements ServicesControl {
       case 'disconnected':
         this.#log.warn({ reason: e.reason }, 'disconnected from the master');
         this.#subscribed = false;
-        this.#offers.clear();
-        this.#offersWanted = undefined;
+        this.#offers.reset();
     }
   }
 
@@ -187,7 +193,7 @@ export class ServicesScheduler implements ServicesControl {
       this.#frameworkId = frameworkId;
     }
     this.#subscribed = true;
-    this.#offersWanted = undefined;
+    this.#offers.reset();
     const tasks = [...this.#observed.instances.values()].filter((t) => !isTerminal(t.state)).map((t) => ({ taskId: t.record.taskId, agentId: t.record.agentId }));
     this.#log.info({ frameworkId, reconciling: tasks.length }, 'subscribed');
     // Explicit reconciliation: every instance we may have launched gets its state from the master
@@ -218,7 +224,7 @@ export class ServicesScheduler implements ServicesControl {
   #requestPass(): void {
     if (this.#passQueued || this.#stopped) return;
     this.#passQueued = true;
-    void this.exclusive(async () => {
+    void this.#enqueue(async () => {
       this.#passQueued = false;
       await this.#pass();
     }).catch((err: unknown) => this.#log.error({ err }, 'services planning failed'));
@@ -226,7 +232,9 @@ export class ServicesScheduler implements ServicesControl {
 
   #settled(now: number): boolean {
     if (this.#settleBy === undefined) return true;
-    const waiting = [...this.#observed.instances.values()].filter((t) => !t.reported && !isTerminal(t.state));
+    // Also the first readiness answer of running instances: until then they would look unready,
+    // and an upgrade would take serving instances of the old version for idle ones.
+    const waiting = [...this.#observed.instances.values()].filter((t) => !isTerminal(t.state) && (!t.reported || (t.state === 'running' && t.ready === undefined && this.#readinessOf(t.record) !== undefined)));
     if (waiting.length === 0 || now >= this.#settleBy) {
       if (waiting.length > 0) this.#log.warn({ instances: waiting.map((t) => t.record.taskId) }, 'reconciliation did not answer for every instance; planning anyway');
       this.#settleBy = undefined;
@@ -254,9 +262,11 @@ export class ServicesScheduler implements ServicesControl {
         else if (step.kind === 'rollback') this.#log.warn({ serviceId: id, toVersion: step.toVersion, why: step.why }, 'rolling back');
       }
     }
-    // Instances of services that no longer exist are killed.
+    // Instances of services that no longer exist are killed, and so are those whose health
+    // checks failed (as Marathon does; the agent only reports them).
     for (const i of instances) if (!this.#states.has(i.serviceId) && !isTerminal(i.state)) kills.push({ taskId: i.id, reason: 'service removed' });
-    const held = [...this.#offers.values()].map((h) => h.offer);
+    for (const u of this.#observed.unhealthy()) kills.push({ taskId: u.record.taskId, reason: 'failed its health checks' });
+    const held = this.#offers.list();
     const plan = planLaunches(wants, held, instances, (id) => this.#observed.flagsOf(id), now);
     const ended = this.#observed.ended().map((t) => t.record.taskId);
 
@@ -272,11 +282,12 @@ export class ServicesScheduler implements ServicesControl {
     for (const s of changed) this.#states.set(s.id, s);
     for (const { id, result } of results) this.#plans.set(id, result);
     this.#observed.forget(ended);
+    for (const id of this.#removed.keys()) if (!instances.some((i) => i.serviceId === id && !ended.includes(i.id))) this.#removed.delete(id);
     for (const r of plan.records) this.#observed.track(r, true);
     for (const ack of this.#acks.splice(0)) ack();
 
     for (const l of plan.launches) {
-      for (const id of l.offerIds) this.#offers.delete(id);
+      this.#offers.remove(l.offerIds);
       this.#log.info({ agentId: l.agentId, tasks: l.tasks.map((t) => t.taskId) }, 'launching');
       this.#driver?.launch(l.offerIds, l.tasks).catch((err: unknown) => {
         if (!this.#driver?.refused(err)) return;
@@ -286,7 +297,10 @@ export class ServicesScheduler implements ServicesControl {
       });
     }
     this.#kill(kills, now);
-    this.#answerOffers(results.map((r) => r.result), plan.unplaced, now);
+    if (this.#driver) {
+      const deploying = results.some(({ result: r }) => r.deployment.deployment?.phase === 'running' || r.steps.some((st) => st.kind === 'launch'));
+      this.#offers.answer(this.#driver, deploying, plan.unplaced, now);
+    }
     this.#syncReadiness();
     this.#arm(now, results.map((r) => r.result));
   }
@@ -299,40 +313,12 @@ export class ServicesScheduler implements ServicesControl {
       if (t.killSentAtMs === undefined) this.#log.info({ taskId: k.taskId, serviceId: t.record.serviceId, reason: k.reason }, 'killing');
       t.killSentAtMs = now;
       if (t.state !== 'unreachable') t.state = 'killing';
-      const spec = this.#states.get(t.record.serviceId)?.versions.find((v) => v.version === t.record.version)?.spec;
-      this.#driver?.kill(k.taskId, t.record.agentId, (spec?.killGracePeriodSeconds ?? 0) * 1000).catch((err: unknown) => this.#log.debug({ taskId: k.taskId, err }, 'kill failed'));
-    }
-  }
-
-  /**
-   * Declines what this pass did not use: at once when nothing is deploying, after HOLD_OFFERS_MS
-   * while a deployment may launch soon. Revives while launches wait for offers, suppresses when
-   * nothing will launch.
-   */
-  #answerOffers(results: PlanResult[], unplaced: number, now: number): void {
-    const driver = this.#driver;
-    if (!driver) return;
-    const deploying = results.some((r) => r.deployment.deployment?.phase === 'running' || r.steps.some((s) => s.kind === 'launch'));
-    const decline: string[] = [];
-    for (const [id, h] of this.#offers) {
-      if (deploying && unplaced === 0 && now - h.atMs < HOLD_OFFERS_MS) continue;
-      decline.push(id);
-      this.#offers.delete(id);
-    }
-    if (decline.length > 0) {
-      this.#declined = true;
-      driver.decline(decline, deploying ? REFUSE_WAITING_S : REFUSE_IDLE_S).catch(() => undefined);
-    }
-    const want = unplaced > 0 || deploying;
-    const fresh = unplaced > this.#lastUnplaced;
-    this.#lastUnplaced = unplaced;
-    if (want && (this.#offersWanted !== true || (fresh && this.#declined))) {
-      this.#offersWanted = true;
-      this.#declined = false;
-      driver.revive().catch(() => (this.#offersWanted = undefined));
-    } else if (!want && this.#offersWanted !== false) {
-      this.#offersWanted = false;
-      driver.suppress().catch(() => (this.#offersWanted = undefined));
+      const spec = this.#specOf(t.record);
+      this.#driver?.kill(k.taskId, t.record.agentId, (spec?.killGracePeriodSeconds ?? 0) * 1000).catch((err: unknown) => {
+        this.#log.debug({ taskId: k.taskId, err }, 'kill failed');
+        // Refused (the master does not know the task, say): ask what became of it instead.
+        if (this.#driver?.refused(err)) this.#driver.reconcile([{ taskId: k.taskId, agentId: t.record.agentId }]).catch(() => undefined);
+      });
     }
   }
 
@@ -340,10 +326,19 @@ export class ServicesScheduler implements ServicesControl {
     const targets = [];
     for (const t of this.#observed.instances.values()) {
       if (t.state !== 'running' || t.ready === true) continue;
-      const check = this.#states.get(t.record.serviceId)?.versions.find((v) => v.version === t.record.version)?.spec.readinessCheck;
+      const check = this.#readinessOf(t.record);
       if (check) targets.push({ taskId: t.record.taskId, agentId: t.record.agentId, hostname: t.record.hostname, ports: t.record.ports, check });
     }
     this.#readiness.sync(targets);
+  }
+
+  #specOf(r: InstanceRecord): ServiceSpec | undefined {
+    const state = this.#states.get(r.serviceId) ?? this.#removed.get(r.serviceId);
+    return state?.versions.find((v) => v.version === r.version)?.spec;
+  }
+
+  #readinessOf(r: InstanceRecord): ReadinessCheckSpec | undefined {
+    return this.#specOf(r)?.readinessCheck;
   }
 
   /** Sets the timer for the earliest wake time the plans gave, held offers and kill re-sends. */
@@ -351,7 +346,7 @@ export class ServicesScheduler implements ServicesControl {
     if (this.#stopped) return;
     const times = [now + (soonMs ?? MAX_SLEEP_MS)];
     for (const r of results) if (r.wakeAtMs !== undefined) times.push(r.wakeAtMs);
-    for (const h of this.#offers.values()) times.push(h.atMs + HOLD_OFFERS_MS);
+    times.push(...this.#offers.wakeTimes());
     for (const t of this.#observed.instances.values()) if (t.killSentAtMs !== undefined && !isTerminal(t.state)) times.push(t.killSentAtMs + KILL_RESEND_MS);
     if (this.#settleBy !== undefined) times.push(this.#settleBy);
     clearTimeout(this.#wakeTimer);

@@ -16,6 +16,8 @@ import {
   type StatusUpdate,
   type TaskInput,
 } from '../sdk/index.js';
+// The store's Redis connection is the SDK's (frameworks/sdk/state-redis.ts), handed on from here.
+export { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient } from '../sdk/index.js';
 import type { AgentView, InstanceState, PortRange, ScalarResources } from './deploy/index.js';
 import type { ServiceSpec } from './spec/index.js';
 

@@ -1,10 +1,11 @@
 // The services scheduler stopped in the middle of a rolling upgrade and started again on the same
 // store (hollow agents: the real agents and protocol, tasks that only pretend to run): the new
 // process subscribes as the same framework, reconciles, and finishes the deployment with exactly
-// the asked number of instances, none of them launched twice.
-import t from 'tap';
+// the asked number of instances, none of them launched twice; on the memory store and on Redis.
+import t, { type Test } from 'tap';
 import {
   MemoryServicesStore,
+  RedisServicesStore,
   applySpec,
   newServiceState,
   parseServiceDocument,
@@ -18,6 +19,7 @@ import { testAgent } from '../helpers/cluster.js';
 import { testLogger } from '../helpers/log.js';
 import { getState, testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
+import { startRedis, uniquePrefix } from '../helpers/redis.js';
 
 function spec(command: string): ServiceSpec {
   const parsed = parseServiceDocument({
@@ -30,7 +32,7 @@ function spec(command: string): ServiceSpec {
 
 /** A store that tells a test about every write, so it can stop the scheduler mid-deployment. */
 class WatchedStore implements ServicesStore {
-  readonly inner = new MemoryServicesStore();
+  constructor(readonly inner: ServicesStore) {}
   onApply: ((c: ServicesStoreChange) => void) | undefined;
   async apply(c: ServicesStoreChange): Promise<void> {
     await this.inner.apply(c);
@@ -45,12 +47,15 @@ class WatchedStore implements ServicesStore {
 
 const stable = (r: ServicesRuntime) => r.view().plans.get('/app')?.deployment.status === 'stable';
 
-void t.test('a restarted scheduler resumes a rolling upgrade and ends with exactly the asked instances', async (t) => {
+/**
+ * Runs one scheduler on `open()`'s store until the upgrade has written its first launches, stops
+ * it, and runs a second on a store opened again (the same state, as a new process would see it).
+ */
+async function resumes(t: Test, open: () => Promise<ServicesStore>): Promise<void> {
   const master = await testMaster(t);
   for (let i = 0; i < 3; i++) await testAgent(t, master.url, 'hollow', { hostname: `h${i}`, ports: [34000 + i * 100, 34099 + i * 100] });
-  const store = new WatchedStore();
-  const start = () => startServicesScheduler({ masterUrl: master.url, store, log: testLogger(), clusterPollMs: 200 });
-  const first = await start();
+  const store = new WatchedStore(await open());
+  const first = await startServicesScheduler({ masterUrl: master.url, store, log: testLogger(), clusterPollMs: 200 });
   await first.commit({ put: [newServiceState(spec('sleep 1000'), Date.now())], remove: [] });
   await until('version 1 stable', () => stable(first) && first.view().instances.filter((i) => i.state === 'running').length === 4, 30_000);
   const frameworkId = first.frameworkId;
@@ -64,7 +69,8 @@ void t.test('a restarted scheduler resumes a rolling upgrade and ends with exact
   store.onApply = undefined;
   t.equal((await store.getService('/app'))?.deployment?.phase, 'running', 'stopped mid-deployment');
 
-  const second = await start();
+  const reopened = await open();
+  const second = await startServicesScheduler({ masterUrl: master.url, store: reopened, log: testLogger(), clusterPollMs: 200 });
   t.teardown(() => second.stop());
   await until('version 2 stable', () => stable(second), 60_000);
   t.equal(second.frameworkId, frameworkId, 'the same framework id');
@@ -75,5 +81,21 @@ void t.test('a restarted scheduler resumes a rolling upgrade and ends with exact
   const launched = [...state.tasks, ...state.completedTasks].filter((x) => x.command === 'sleep 2000');
   t.equal(new Set(launched.map((x) => x.id)).size, 4, 'no new-version instance was launched more than needed');
   t.equal(second.view().states.get('/app')?.lastGoodVersion, 2);
-  t.same((await store.listInstances()).map((i) => i.taskId).sort(), running.map((x) => x.id).sort(), 'the records are exactly the running instances');
+  t.same((await reopened.listInstances()).map((i) => i.taskId).sort(), running.map((x) => x.id).sort(), 'the records are exactly the running instances');
+}
+
+void t.test('a restarted scheduler resumes a rolling upgrade and ends with exactly the asked instances', async (t) => {
+  const memory = new MemoryServicesStore();
+  await resumes(t, async () => memory);
+});
+
+void t.test('the same on Redis, each scheduler with its own connection', async (t) => {
+  const server = await startRedis(t);
+  if (!server) return;
+  const prefix = uniquePrefix('services-failover');
+  await resumes(t, async () => {
+    const store = await RedisServicesStore.connect(server.url, prefix);
+    t.teardown(() => store.close());
+    return store;
+  });
 });

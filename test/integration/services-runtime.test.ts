@@ -12,24 +12,26 @@ import {
   type ServicesRuntime,
 } from '../../frameworks/services/index.js';
 import { testAgent } from '../helpers/cluster.js';
-import { BUSYBOX_IMAGE, ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
+import { BUSYBOX_IMAGE, dockerClient, ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
 import { testLogger } from '../helpers/log.js';
 import { getState, testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
 
-function webSpec(instances: number): ServiceSpec {
+function webSpec(instances: number, over: Record<string, unknown> = {}, page = 'instance $BERTH_INSTANCE_ID'): ServiceSpec {
   const parsed = parseServiceDocument({
     id: '/test/web',
     instances,
     container: {
       image: BUSYBOX_IMAGE,
-      command: 'mkdir -p /www && echo "instance $BERTH_INSTANCE_ID" > /www/index.html && exec httpd -f -p "$PORT_HTTP" -h /www',
+      command: `mkdir -p /www && echo "${page}" > /www/index.html && exec httpd -f -p "$PORT_HTTP" -h /www`,
     },
     resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http' }] },
     constraints: [{ field: 'hostname', operator: 'UNIQUE' }],
     healthChecks: [{ protocol: 'HTTP', portName: 'http', path: '/', delaySeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, gracePeriodSeconds: 10, maxConsecutiveFailures: 3 }],
     readinessCheck: { portName: 'http', path: '/index.html', intervalSeconds: 1, timeoutSeconds: 1 },
     killGracePeriodSeconds: 1,
+    backoff: { initialSeconds: 0.1 },
+    ...over,
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return parsed.services[0]!;
@@ -77,4 +79,38 @@ void t.test('a service applied through commit runs, scales down and is removed',
   await runtime.commit({ put: [], remove: ['/test/web'] });
   await until('every instance gone', async () => (await getState(master.httpUrl)).tasks.length === 0 && runtime.view().instances.length === 0, 60_000, 100);
   t.equal(runtime.view().states.size, 0);
+});
+
+void t.test('a health-gated rolling upgrade keeps the floor, and a killed container is replaced', async (t) => {
+  if (!(await requireDocker(t))) return;
+  await ensureBusyboxImage();
+  const master = await testMaster(t);
+  for (let i = 0; i < 3; i++) {
+    await testAgent(t, master.url, 'docker', { hostname: `up-host-${i + 1}`, ports: [33500 + i * 100, 33599 + i * 100], cpus: 1, memMb: 512 });
+  }
+  const runtime = await startServicesScheduler({ masterUrl: master.url, store: new MemoryServicesStore(), log: testLogger(), clusterPollMs: 200 });
+  t.teardown(() => runtime.stop());
+  const strategy = { upgradeStrategy: { minimumHealthCapacity: 0.6, maximumOverCapacity: 0 } };
+  await runtime.commit({ put: [newServiceState(webSpec(3, strategy, 'v1'), Date.now())], remove: [] });
+  await until('v1 stable', () => available(runtime).length === 3 && runtime.view().plans.get('/test/web')?.deployment.status === 'stable', 90_000, 100);
+
+  let lowest = Infinity;
+  const sampler = setInterval(() => (lowest = Math.min(lowest, available(runtime).length)), 100);
+  t.teardown(() => clearInterval(sampler));
+  await runtime.exclusive(() => runtime.commit({ put: [applySpec(runtime.view().states.get('/test/web')!, webSpec(3, strategy, 'v2'), Date.now())], remove: [] }));
+  await until('v2 stable', () => available(runtime).filter((i) => i.version === 2).length === 3 && runtime.view().plans.get('/test/web')?.deployment.status === 'stable', 120_000, 100);
+  clearInterval(sampler);
+  t.ok(lowest >= 2, `never fewer than 2 of 3 available during the upgrade (lowest ${lowest})`);
+  t.equal(runtime.view().instances.length, 3, 'the old instances are gone');
+
+  const victim = available(runtime)[0]!;
+  const [container] = await dockerClient().listContainers({ filters: { label: [`berth.task_id=${victim.id}`] } });
+  t.ok(container, 'the instance runs in a container');
+  await dockerClient().getContainer(container!.Id).kill();
+  const healed = await until('replaced', () => {
+    const now = available(runtime);
+    return now.length === 3 && !now.some((i) => i.id === victim.id) && runtime.view().plans.get('/test/web')?.deployment.status === 'stable' && now;
+  }, 90_000, 100);
+  t.equal(healed.length, 3, 'three healthy instances again, the killed one replaced');
+  t.equal(runtime.view().states.get('/test/web')?.backoff.consecutiveFailures, 1, 'the crash counted towards restart backoff');
 });

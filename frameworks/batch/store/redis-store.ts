@@ -2,63 +2,27 @@
 // framework's own key prefix (./keys.ts). Each change is one MULTI/EXEC, so it lands whole or not
 // at all; the client's offline queue is disabled, so a write never reaches Redis after its caller
 // gave up on it.
-import { createClient } from 'redis';
-import { BerthError, ErrorCode, backoff } from '../../../protocol/index.js';
+import { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient, type StateRedisOptions } from '../sdk-adapter.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord, ScheduleCursor, StoredJob, WorkflowRunRecord } from './batch-store.js';
 import { DEFAULT_BATCH_KEY_PREFIX, batchKeys, type BatchKeys } from './keys.js';
 
-export interface RedisBatchStoreOptions {
-  /** redis://host:port[/db] */
-  url: string;
+export interface RedisBatchStoreOptions extends StateRedisOptions {
   /** Prefix of every key; default `berth-batch:`. */
   keyPrefix?: string;
-  /** How long one command may wait to be written before it fails (default 5000). */
-  commandTimeoutMs?: number;
-  /** How long open() waits for the first connection (default 5000). */
-  connectTimeoutMs?: number;
-  /** Told about connection errors, for logging; the store never logs. */
-  onConnectionError?: (err: Error) => void;
-}
-
-type Client = ReturnType<typeof makeClient>;
-
-function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number) {
-  const delay = backoff({ initialMs: 50, maxMs: 2_000 });
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries) },
-  });
 }
 
 export class RedisBatchStore implements BatchStore {
-  #client: Client;
+  #client: StateRedisClient;
   #keys: BatchKeys;
 
-  private constructor(client: Client, keys: BatchKeys) {
+  private constructor(client: StateRedisClient, keys: BatchKeys) {
     this.#client = client;
     this.#keys = keys;
   }
 
   /** Connects; rejects with STORE_UNAVAILABLE when Redis does not answer within connectTimeoutMs. */
   static async open(options: RedisBatchStoreOptions): Promise<RedisBatchStore> {
-    const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-    const client = makeClient(options.url, options.commandTimeoutMs ?? 5_000, connectTimeoutMs);
-    // node-redis emits 'error' on every failed (re)connect; unheard it would crash the process.
-    client.on('error', (err: unknown) => options.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        client.connect(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs))),
-      ]);
-    } catch (err) {
-      client.destroy();
-      throw new BerthError(ErrorCode.STORE_UNAVAILABLE, `cannot reach redis: ${(err as Error).message}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+    const client = await connectStateRedis(options);
     return new RedisBatchStore(client, batchKeys(options.keyPrefix ?? DEFAULT_BATCH_KEY_PREFIX));
   }
 
@@ -79,11 +43,11 @@ export class RedisBatchStore implements BatchStore {
       m.hDel(k.runs, id);
       m.del(k.runEvents(id));
     }
-    await this.#do(() => m.exec());
+    await stateCall(() => m.exec());
   }
 
   async frameworkId(): Promise<string | undefined> {
-    return (await this.#do(() => this.#client.get(this.#keys.frameworkId))) ?? undefined;
+    return (await stateCall(() => this.#client.get(this.#keys.frameworkId))) ?? undefined;
   }
 
   getJob(id: string): Promise<StoredJob | undefined> {
@@ -104,7 +68,7 @@ export class RedisBatchStore implements BatchStore {
   }
 
   async runEvents(runId: string): Promise<RunEvent[]> {
-    const list = await this.#do(() => this.#client.lRange(this.#keys.runEvents(runId), 0, -1));
+    const list = await stateCall(() => this.#client.lRange(this.#keys.runEvents(runId), 0, -1));
     return list.map((e) => JSON.parse(e) as RunEvent);
   }
 
@@ -120,30 +84,17 @@ export class RedisBatchStore implements BatchStore {
     return this.#hValues<ScheduleCursor>(this.#keys.cursors);
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.#client.close();
-    } catch {
-      this.#client.destroy();
-    }
+  close(): Promise<void> {
+    return closeStateRedis(this.#client);
   }
 
   async #hGet<T>(key: string, field: string): Promise<T | undefined> {
-    const v = await this.#do(() => this.#client.hGet(key, field));
+    const v = await stateCall(() => this.#client.hGet(key, field));
     return v === null || v === undefined ? undefined : (JSON.parse(v) as T);
   }
 
   async #hValues<T>(key: string): Promise<T[]> {
-    const vs = await this.#do(() => this.#client.hVals(key));
+    const vs = await stateCall(() => this.#client.hVals(key));
     return vs.map((v) => JSON.parse(v) as T);
-  }
-
-  /** Every failure to talk to Redis becomes STORE_UNAVAILABLE, with the cause kept. */
-  async #do<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis: ${(err as Error).message}`, { cause: err });
-    }
   }
 }

@@ -1,0 +1,72 @@
+// A Redis connection for a framework's own state (what lets it fail over: specs, runs, the
+// framework id), as every framework store opens it: the offline queue disabled, so a write never
+// reaches Redis after its caller gave up on it; reconnects with backoff; every failure a
+// STORE_UNAVAILABLE error with its cause.
+import { createClient } from 'redis';
+import { BerthError, ErrorCode, backoff } from '../../protocol/index.js';
+
+export interface StateRedisOptions {
+  /** redis://host:port[/db] */
+  url: string;
+  /** How long one command may wait to be written before it fails (default 5000). */
+  commandTimeoutMs?: number;
+  /** How long the first connection may take (default 5000). */
+  connectTimeoutMs?: number;
+  /** Told about connection errors, for logging; the connection never logs. */
+  onConnectionError?: (err: Error) => void;
+}
+
+function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number) {
+  const delay = backoff({ initialMs: 50, maxMs: 2_000 });
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: commandTimeoutMs },
+    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries) },
+  });
+}
+
+/** The connected node-redis client. */
+export type StateRedisClient = ReturnType<typeof makeClient>;
+
+/**
+ * Connects to Redis for a framework store. Rejects with STORE_UNAVAILABLE when Redis does not
+ * answer within `connectTimeoutMs`.
+ */
+export async function connectStateRedis(options: StateRedisOptions): Promise<StateRedisClient> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const client = makeClient(options.url, options.commandTimeoutMs ?? 5_000, connectTimeoutMs);
+  // node-redis emits 'error' on every failed (re)connect; unheard it would crash the process.
+  client.on('error', (err: unknown) => options.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs))),
+    ]);
+  } catch (err) {
+    client.destroy();
+    throw new BerthError(ErrorCode.STORE_UNAVAILABLE, `cannot reach redis: ${(err as Error).message}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}
+
+/** Runs one Redis call; any failure becomes STORE_UNAVAILABLE, with the cause kept. */
+export async function stateCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Closes the connection, dropping it when Redis does not answer the QUIT. */
+export async function closeStateRedis(client: StateRedisClient): Promise<void> {
+  try {
+    await client.close();
+  } catch {
+    client.destroy();
+  }
+}
