@@ -18,6 +18,8 @@ export interface HttpdOptions {
   maxConsecutiveFailures?: number;
   /** Adds a readiness check on /ready, which the instance starts answering this long after it started. */
   readyAfterSeconds?: number;
+  /** The container exits at once (code 3) instead of serving: a crash loop. */
+  crash?: boolean;
 }
 
 /** The page's first line: `instance <task id> tag <tag>`. */
@@ -34,7 +36,7 @@ export function httpdDocument(o: HttpdOptions): Record<string, unknown> {
     instances: o.instances,
     container: {
       image: BUSYBOX_IMAGE,
-      command: `${page} || exit 1; ${ready}exec httpd -f -p 127.0.0.1:$PORT_HTTP -h /www`,
+      command: o.crash ? 'echo "instance $BERTH_INSTANCE_ID crashes"; exit 3' : `${page} || exit 1; ${ready}exec httpd -f -p 127.0.0.1:$PORT_HTTP -h /www`,
       env: { PAGE_TAG: o.tag ?? 'v1' },
     },
     resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http' }] },
