@@ -1,18 +1,20 @@
 // The services framework on a real master with five Docker agents: five httpd instances with
 // UNIQUE hostname land one per agent, healthy, each page naming its instance; scaled to six, the
-// sixth stays pending and the plan says why, while the five keep serving.
+// sixth stays pending and the plan says why, while the five keep serving. Then an agent drains:
+// its instance has nowhere to go, so it stays (never killed without a replacement serving).
 import t from 'tap';
 import { requireDocker } from '../helpers/docker.js';
 import { getState } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
-import { servicesCluster, servicesRuntime } from '../helpers/services-cluster.js';
+import { masterTaskEvents } from '../helpers/services-events.js';
+import { drain, servicesCluster, servicesRuntime } from '../helpers/services-cluster.js';
 import { applyService, available, untilStable } from '../helpers/services-control.js';
 import { httpdSpec, readPage } from '../helpers/services-httpd.js';
 import { ServiceSampler } from '../helpers/services-sampler.js';
 
 const ID = '/shop/web';
 
-void t.test('UNIQUE hostname over 5 agents: 5 healthy, one per agent; a sixth stays pending with why', async (t) => {
+void t.test('UNIQUE hostname over 5 agents: 5 healthy, one per agent; a sixth stays pending with why; a drained agent keeps an instance that cannot move', async (t) => {
   if (!(await requireDocker(t))) return;
   const cluster = await servicesCluster(t, { agents: 5, portBase: 41000 });
   const runtime = await servicesRuntime(t, cluster);
@@ -63,4 +65,28 @@ void t.test('UNIQUE hostname over 5 agents: 5 healthy, one per agent; a sixth st
   t.equal(sampler.min((s) => s.httpServing), 5, 'the five kept answering over HTTP');
   const still = runtime.view().plans.get(ID);
   t.ok(still?.reasons.some((r) => r.includes('UNIQUE hostname')) || still?.steps.some((s) => s.kind === 'launch' && s.placementHints.pending.some((p) => p.reason.includes('UNIQUE hostname'))), 'still pending, for the same reason');
+
+  // Drain an agent: UNIQUE hostname leaves its instance no other agent, so it must stay.
+  const [target] = cluster.agents;
+  if (!target) throw new Error('no agent');
+  const stays = available(runtime, ID).find((i) => i.agentId === target.id);
+  t.ok(stays, `${target.hostname} holds ${stays?.id}`);
+  const watch = new ServiceSampler({ serviceId: ID, masterHttpUrl: cluster.master.httpUrl, control: runtime }).start();
+  await drain(cluster, target.id);
+  const stuck = await until('the plan says the draining agent\'s instance cannot move', () => {
+    const view = runtime.view();
+    if (!view.agents.find((a) => a.id === target.id)?.draining) return undefined;
+    const plan = view.plans.get(ID);
+    const reasons = [...(plan?.reasons ?? []), ...(plan?.steps ?? []).flatMap((s) => (s.kind === 'launch' ? s.placementHints.pending.map((p) => p.reason) : []))];
+    return reasons.find((r) => /draining/.test(r));
+  }, 30_000, 50);
+  t.match(stuck, /draining/, `why it stays: ${stuck}`);
+  await watch.more(30);
+  await watch.stop();
+  t.equal(watch.min((s) => s.viewHealthy), 5, 'five healthy at every sample while the agent drains');
+  t.equal(watch.min((s) => s.httpServing), 5, 'five answering over HTTP at every sample');
+  t.equal(watch.max((s) => s.masterLive), 5, 'nothing extra launched');
+  t.ok(available(runtime, ID).some((i) => i.id === stays?.id), `${stays?.id} still runs on the draining agent`);
+  const events = await masterTaskEvents(cluster.masterStore);
+  t.notOk(events.some((e) => e.taskId === stays?.id && e.killAsked), 'nobody asked to kill it');
 });
