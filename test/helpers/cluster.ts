@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { Agent, DockerRuntime, HollowRuntime, ProcessRuntime, type ContainerRuntime } from '../../agent/index.js';
+import { Agent, DockerRuntime, HollowRuntime, ProcessRuntime, type AgentOptions, type ContainerRuntime } from '../../agent/index.js';
 import { SchedulerClient, type FrameworkInfo, type ResourceOffer, type SchedulerEvent } from '../../frameworks/sdk/index.js';
 import type { RunningMaster, StartMasterOptions } from '../../master/index.js';
 import { resources, type Res } from '../../protocol/index.js';
@@ -23,6 +23,8 @@ export async function testAgent(
   options: {
     cpus?: number; memMb?: number; ports?: [number, number]; agentId?: string; workDir?: string; reservations?: { role: string; resources: Res }[];
     hostname?: string; attributes?: Record<string, string>; metricsPort?: number;
+    /** Any other agent option (usage sampling, heartbeats...), taking precedence. */
+    agent?: Partial<Omit<AgentOptions, 'masterUrl' | 'runtime' | 'workDir' | 'resources'>>;
   } = {},
 ): Promise<Agent> {
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-agent-')));
@@ -42,6 +44,7 @@ export async function testAgent(
     reconnect: { initialMs: 50, maxMs: 500 },
     ...(options.agentId ? { agentId: options.agentId } : {}),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+    ...options.agent,
   });
   agent.start();
   t.teardown(() => agent.stop({ killTasks: true }));

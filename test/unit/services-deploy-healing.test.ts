@@ -62,6 +62,17 @@ t.test('repeated failures: the delay grows and the service is reported crash-loo
   t.same(end.state.backoff.recentFailuresMs, []);
 });
 
+t.test('an upgrade that crash-loops past its deadline is rolled back, and the reason names the crash loop', async (t) => {
+  const sim = new ServicesSim(spec({ deploymentDeadlineSeconds: 20 }), simAgents(3), { options: { crashLoopFailures: 3, crashLoopWindowMs: 120_000 } });
+  sim.run();
+  sim.apply(spec({ container: { image: 'api:2' }, deploymentDeadlineSeconds: 20 }));
+  sim.health = (i) => (i.version === 2 ? 'crash' : true);
+  const plan = sim.run(100, (p) => p.steps.some((s) => s.kind === 'rollback'));
+  const failed = plan.state.history.find((d) => d.toVersion === 2);
+  t.equal(failed?.phase, 'rolled-back');
+  t.match(failed?.reason, /^version 2: 0 of 3 instances healthy and ready after 20 s \(crash-looping: \d+ failures within 120 s \(\d+ in a row\)\)$/);
+});
+
 t.test('a drained agent: its instance is replaced elsewhere and killed only once the replacement is healthy', async (t) => {
   const agents = simAgents(4);
   const sim = new ServicesSim(spec({ upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 } }), agents);

@@ -94,7 +94,7 @@ export function planService(input: PlanInput): PlanResult {
     }
     if (nowMs >= d.deadlineMs) {
       const healthyNew = c.keep.filter(isAvailable).length;
-      const why = `version ${d.toVersion}: ${healthyNew} of ${spec.instances} instances healthy and ready after ${spec.deploymentDeadlineSeconds} s${looping ? ` (${looping})` : ''}`;
+      const why = `version ${d.toVersion}: ${healthyNew} of ${spec.instances} instances healthy and ready after ${spec.deploymentDeadlineSeconds} s${looping ? ` (crash-looping: ${looping})` : ''}`;
       const back = state.lastGoodVersion;
       if (d.rollbackOf === undefined && back !== undefined && back !== d.toVersion) {
         const ended = moveDeployment(d, 'rolled-back', { endedAtMs: nowMs, reason: why });
