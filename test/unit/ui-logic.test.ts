@@ -4,7 +4,7 @@ import t from 'tap';
 import { layoutDag } from '../../master/ui/src/dag-layout.js';
 import { clusterTotals, dominantShare, roleRows, segments, usedByRole } from '../../master/ui/src/resource-math.js';
 import { parseRoute } from '../../master/ui/src/routes.js';
-import { sharePath, ShareHistory } from '../../master/ui/src/share-history.js';
+import { chartSpan, sharePath, ShareHistory } from '../../master/ui/src/share-history.js';
 import { applyFrame, parseFrame, streamUrl, type StreamFrame } from '../../master/ui/src/stream-frames.js';
 import { filterTasks, visibleRows } from '../../master/ui/src/task-table.js';
 import type { AgentView, FrameworkView, Res, TaskView } from '../../master/ui/src/types.js';
@@ -19,16 +19,16 @@ const framework = (id: string, roles: string[], allocated: Record<string, Partia
 });
 
 t.test('frames: a snapshot, patches in order, old patches ignored, a patch before a snapshot is an error', async (t) => {
-  const snap = parseFrame(JSON.stringify({ stream: 's1', version: 3, snapshot: { tasks: [{ id: 'a', state: 'TASK_STAGING' }] } })) as StreamFrame;
+  const snap = parseFrame(JSON.stringify({ stream: 's1', version: 3, snapshot: { tasks: [{ id: 'a', state: 'STAGING' }] } })) as StreamFrame;
   let step = applyFrame(undefined, undefined, snap);
   t.equal(step.kind, 'applied');
   if (step.kind !== 'applied') return;
   t.same(step.position, { stream: 's1', version: 3 });
-  const patch: StreamFrame = { stream: 's1', version: 4, patch: [{ op: 'replace', path: '/tasks/0/state', value: 'TASK_RUNNING' }, { op: 'add', path: '/tasks/-', value: { id: 'b', state: 'TASK_STAGING' } }] };
+  const patch: StreamFrame = { stream: 's1', version: 4, patch: [{ op: 'replace', path: '/tasks/0/state', value: 'RUNNING' }, { op: 'add', path: '/tasks/-', value: { id: 'b', state: 'STAGING' } }] };
   const { doc } = step;
   step = applyFrame(doc, step.position, patch);
   t.equal(step.kind, 'applied');
-  t.same(doc, { tasks: [{ id: 'a', state: 'TASK_RUNNING' }, { id: 'b', state: 'TASK_STAGING' }] });
+  t.same(doc, { tasks: [{ id: 'a', state: 'RUNNING' }, { id: 'b', state: 'STAGING' }] });
   t.same(applyFrame(doc, { stream: 's1', version: 4 }, patch), { kind: 'ignored' }, 'a patch already applied (after a resume) is skipped');
   t.match(applyFrame(undefined, undefined, patch), { kind: 'error', message: /before any snapshot/ });
   t.match(applyFrame(doc, { stream: 's1', version: 4 }, { stream: 's1', version: 5, patch: [{ op: 'replace', path: '/missing/deep/x', value: 1 }] }), { kind: 'error', message: /patch 5 does not apply/ });
@@ -79,16 +79,19 @@ t.test('share history: one sample per gap, bounded, drawn inside its box', async
   t.equal(sharePath(h.series('web'), { width: 100, height: 50, fromMs: 1_000, toMs: 3_000, maxShare: 0.5 }), 'M0,40 L50,30 L100,20');
   t.equal(sharePath([{ atMs: 0, share: 2 }], { width: 10, height: 10, fromMs: 0, toMs: 10, maxShare: 1 }), 'M0,0 L10,0', 'one sample is a flat line, clamped to the top');
   t.equal(sharePath([], { width: 10, height: 10, fromMs: 0, toMs: 10, maxShare: 1 }), '');
+  t.same(chartSpan([], 100_000), { fromMs: 70_000, toMs: 100_000 }, 'at least 30 s');
+  t.same(chartSpan([{ atMs: 40_000, share: 0 }], 100_000), { fromMs: 40_000, toMs: 100_000 }, 'from the first sample');
+  t.same(chartSpan([{ atMs: 0, share: 0 }], 1_000_000), { fromMs: 760_000, toMs: 1_000_000 }, 'at most 4 minutes');
 });
 
 t.test('task table: filters and the rows a viewport shows', async (t) => {
   const task = (id: string, state: string, agentId = 'a1'): TaskView => ({
     id, name: id, frameworkId: 'f1', agentId, state, reason: '', message: '', role: '*', resources: res({}), image: '', command: '', launchedAtMs: 0, updatedAtMs: 0, exitCode: 0, health: '', usage: null,
   });
-  const tasks = [task('web-1', 'TASK_RUNNING'), task('web-2', 'TASK_STAGING'), task('db-1', 'TASK_RUNNING', 'a2')];
+  const tasks = [task('web-1', 'RUNNING'), task('web-2', 'STAGING'), task('db-1', 'RUNNING', 'a2')];
   t.same(filterTasks(tasks, { text: 'WEB', state: '' }).map((x) => x.id), ['web-1', 'web-2']);
-  t.same(filterTasks(tasks, { text: '', state: 'TASK_RUNNING' }).map((x) => x.id), ['web-1', 'db-1']);
-  t.same(filterTasks(tasks, { text: 'a2', state: 'TASK_RUNNING' }).map((x) => x.id), ['db-1']);
+  t.same(filterTasks(tasks, { text: '', state: 'RUNNING' }).map((x) => x.id), ['web-1', 'db-1']);
+  t.same(filterTasks(tasks, { text: 'a2', state: 'RUNNING' }).map((x) => x.id), ['db-1']);
   t.same(visibleRows(10_000, { scrollTop: 0, heightPx: 600, rowPx: 30, overscan: 10 }), { start: 0, end: 31 });
   t.same(visibleRows(10_000, { scrollTop: 3_000, heightPx: 600, rowPx: 30, overscan: 10 }), { start: 90, end: 131 });
   t.same(visibleRows(50, { scrollTop: 99_999, heightPx: 600, rowPx: 30, overscan: 10 }), { start: 39, end: 50 }, 'scrolled past the end');

@@ -38,3 +38,9 @@ export function sharePath(samples: readonly Sample[], box: { width: number; heig
   if (points.length === 1) points.push(`${box.width},${y(samples[0]!.share)}`);
   return `M${points.join(' L')}`;
 }
+
+/** The time the chart spans: from its first sample to now, at least `minMs`, at most `maxMs`. */
+export function chartSpan(samples: readonly Sample[], nowMs: number, minMs = 30_000, maxMs = 240_000): { fromMs: number; toMs: number } {
+  const first = samples[0]?.atMs ?? nowMs;
+  return { fromMs: nowMs - Math.min(maxMs, Math.max(minMs, nowMs - first)), toMs: nowMs };
+}

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { ago } from './bars.js';
-import { TaskState } from './tasks.js';
+import { isEnded, TaskState } from './tasks.js';
 import type { TaskView } from './types.js';
 
 /** At most this many log lines are kept on the page. */
@@ -60,7 +60,7 @@ export function TaskPage({ taskId, task }: { taskId: string; task: TaskView | un
       <dt>command</dt><dd><code>${task.command || task.image}</code></dd>
       <dt>resources</dt><dd>${task.resources.cpus} CPU, ${task.resources.memMb} MB</dd>
       <dt>updated</dt><dd>${ago(task.updatedAtMs)}</dd>
-      ${task.exitCode !== 0 && html`<dt>exit code</dt><dd>${task.exitCode}</dd>`}
+      ${isEnded(task.state) && html`<dt>exit code</dt><dd>${task.exitCode}</dd>`}
     </dl>` : html`<p class="muted">This task is not in the master's state (it may have ended long ago).</p>`}
     <h3>Logs <small class="muted" data-testid="log-status">${status}</small></h3>
     <pre class="logs" ref=${box} data-testid="task-logs">${lines.join('\n')}</pre>

@@ -9,10 +9,13 @@ import type { TaskView } from './types.js';
 const ROW_PX = 30;
 const VIEW_PX = 600;
 
-const stateClass = (s: string): string => (s === 'TASK_RUNNING' ? 'ok' : s === 'TASK_FINISHED' ? 'done' : /FAILED|ERROR|LOST|KILLED|GONE|DROPPED/.test(s) ? 'bad' : 'warn');
+/** States as the master names them (RUNNING, FINISHED...): a colour per kind. */
+const stateClass = (s: string): string => (s === 'RUNNING' ? 'ok' : s === 'FINISHED' ? 'done' : isEnded(s) ? 'bad' : 'warn');
+
+export const isEnded = (s: string): boolean => /^(FINISHED|FAILED|ERROR|LOST|KILLED|GONE|GONE_BY_OPERATOR|DROPPED)$/.test(s);
 
 export function TaskState({ state }: { state: string }) {
-  return html`<span class="tag ${stateClass(state)}">${state.replace(/^TASK_/, '')}</span>`;
+  return html`<span class="tag ${stateClass(state)}">${state}</span>`;
 }
 
 export function Tasks({ tasks, completed, version, initialText }: { tasks: readonly TaskView[]; completed: readonly TaskView[]; version: number; initialText: string }) {
@@ -28,7 +31,7 @@ export function Tasks({ tasks, completed, version, initialText }: { tasks: reado
       <input type="search" placeholder="filter by id, name, agent, framework, role" value=${text} onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} data-testid="task-filter" />
       <select value=${state} onChange=${(e: Event) => setState((e.target as HTMLSelectElement).value)}>
         <option value="">any state</option>
-        ${statesOf(all).map((s) => html`<option key=${s} value=${s}>${s.replace(/^TASK_/, '')}</option>`)}
+        ${statesOf(all).map((s) => html`<option key=${s} value=${s}>${s}</option>`)}
       </select>
       <span class="muted" data-testid="task-count">${rows.length} of ${all.length} tasks</span>
     </div>

@@ -1,0 +1,134 @@
+// The web UI in a real Chromium (playwright-core, headless) against a real cluster in this
+// process: a master, two process-runtime agents and an SDK framework. Tasks appear live as they
+// start (no reload), a task's logs follow live, and a drain shows on its agent; screenshots are
+// saved and their paths printed.
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Page } from 'playwright-core';
+import t, { type Test } from 'tap';
+import { TaskState } from '../../protocol/index.js';
+import { testAgent, testFramework } from '../helpers/cluster.js';
+import { testMaster } from '../helpers/master.js';
+import { until } from '../helpers/poll.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const uiDir = join(root, 'dist/master/ui');
+
+if (!existsSync(CHROMIUM)) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/setup installs Debian's chromium`);
+  t.plan(0, `no ${CHROMIUM}: install Debian's chromium to run the browser test`);
+} else {
+  // The bundle is built by `npm run build`; build it here too, so the test never runs a stale one.
+  const built = spawnSync(process.execPath, ['scripts/build-ui.mjs'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`scripts/build-ui.mjs failed: ${built.stderr}`);
+
+  t.test('the UI follows a live cluster', async (t) => {
+    const shots = await mkdtemp(join(tmpdir(), 'berth-ui-screenshots-'));
+    const master = await testMaster(t, { allocationIntervalMs: 50, uiDir, streamTickMs: 100 });
+    const agents = [
+      await testAgent(t, master.url, 'process', { ports: [33000, 33099], cpus: 4, memMb: 4096 }),
+      await testAgent(t, master.url, 'process', { ports: [33100, 33199], cpus: 2, memMb: 2048 }),
+    ];
+    const agentIds = agents.map((a) => a.agentId);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    t.teardown(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+
+    await page.goto(`${master.httpUrl}/tasks`);
+    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    t.equal(await page.locator('[data-task]').count(), 0, 'no tasks yet');
+    // A mark on the page's window: still there later means no reload happened in between.
+    await page.evaluate(() => Object.assign(window, { berthMark: 'kept' }));
+
+    const fw = await testFramework(t, master.url, { name: 'ui-test' });
+    const offers = await fw.next('offers on both agents', (e) => (e.type === 'offers' && e.offers.length === 2 ? e.offers : undefined));
+    const [first, second] = [offers.find((o) => o.agentId === agentIds[0])!, offers.find((o) => o.agentId === agentIds[1])!];
+    await fw.client.launch([first.id], [
+      { taskId: 'ticker', name: 'ticker', resources: { cpus: 1, memMb: 256 }, command: { value: 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done', shell: true } },
+      { taskId: 'web-1', name: 'web-1', resources: { cpus: 0.5, memMb: 512 }, command: { value: 'sleep 600', shell: true } },
+    ]);
+    // It wants nothing more: what comes back is declined at once, so others can be offered it.
+    fw.onOffers = (more) => void fw.client.decline(more.map((o) => o.id), 1).catch(() => undefined);
+    await fw.client.launch([second.id], [{ taskId: 'web-2', name: 'web-2', resources: { cpus: 0.5, memMb: 256 }, command: { value: 'sleep 600', shell: true } }]);
+
+    for (const id of ['ticker', 'web-1', 'web-2']) {
+      await page.locator(`[data-task="${id}"]`).filter({ hasText: 'RUNNING' }).waitFor({ timeout: 20_000 });
+    }
+    t.equal(await page.evaluate(() => (window as unknown as { berthMark?: string }).berthMark), 'kept', 'the tasks appeared without a reload');
+    t.match(await page.getByTestId('task-count').textContent(), /^3 of 3 tasks/);
+    await page.getByTestId('task-filter').fill('web');
+    await page.getByTestId('task-count').filter({ hasText: /^2 of 3 tasks/ }).waitFor();
+    await page.getByTestId('task-filter').fill('');
+    await shot(t, page, join(shots, 'tasks.png'));
+
+    // The ticker's page: its logs keep coming while the page is open.
+    await page.locator('[data-task="ticker"] a').click();
+    await page.getByTestId('log-status').filter({ hasText: 'following' }).waitFor();
+    const lastTick = async (): Promise<number> => Math.max(-1, ...[...((await page.getByTestId('task-logs').textContent()) ?? '').matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
+    const before = await until('a tick in the logs', async () => {
+      const n = await lastTick();
+      return n >= 0 ? n : undefined;
+    }, 20_000);
+    const later = await until('newer ticks, followed live', async () => {
+      const n = await lastTick();
+      return n >= before + 3 ? n : undefined;
+    }, 20_000);
+    t.ok(later >= before + 3, `logs followed from tick ${before} to tick ${later}`);
+    t.equal(await page.evaluate(() => (window as unknown as { berthMark?: string }).berthMark), 'kept', 'the task page was a client-side route');
+    await shot(t, page, join(shots, 'task-logs.png'));
+
+    // A drain through the API shows on its agent; the button undrains it.
+    await page.getByRole('link', { name: 'Agents' }).click();
+    const row = page.locator(`[data-agent="${agentIds[1]}"]`);
+    await row.getByTestId('drain-state').filter({ hasText: 'not draining' }).waitFor();
+    const drained = await fetch(`${master.httpUrl}/api/v1/agents/${agentIds[1]}/drain`, { method: 'POST', body: JSON.stringify({ deadline: '1h' }) });
+    t.equal(drained.status, 200, 'drain accepted');
+    await row.getByTestId('drain-state').filter({ hasText: /^draining/ }).waitFor();
+    t.equal(await row.getByTestId('drain-button').textContent(), 'undrain');
+    t.match(await page.locator(`[data-agent="${agentIds[0]}"]`).getByTestId('drain-state').textContent(), /not draining/, 'the other agent is not draining');
+    await shot(t, page, join(shots, 'agents.png'));
+    await row.getByTestId('drain-button').click();
+    await row.getByTestId('drain-state').filter({ hasText: 'not draining' }).waitFor();
+    await until('the master undrained the agent', async () => {
+      const state = (await (await fetch(`${master.httpUrl}/api/v1/agents`)).json()) as { id: string; draining: boolean }[];
+      return state.find((a) => a.id === agentIds[1])?.draining === false;
+    });
+
+    // The overview: bars per agent and per role, and each role's share chart, kept live. A
+    // second framework in a role with a weight and a quota joins while the page is open.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByTestId('running-count').filter({ hasText: '3' }).waitFor();
+    const role = await fetch(`${master.httpUrl}/api/v1/roles/analytics`, { method: 'PUT', body: JSON.stringify({ weight: 2, quotaGuarantee: { cpus: 1 }, quotaLimit: { cpus: 3 } }) });
+    t.equal(role.status, 200, 'role set');
+    // The first framework stops asking, so the newcomer gets the offers.
+    await fw.client.suppress();
+    const analytics = await testFramework(t, master.url, { name: 'analytics', roles: ['analytics'] });
+    const offer = await analytics.next('an offer for analytics', (e) => (e.type === 'offers' ? e.offers.find((o) => o.agentId === agentIds[0]) : undefined));
+    await analytics.client.launch([offer.id], [{ taskId: 'report-1', name: 'report-1', resources: { cpus: 1, memMb: 1536 }, command: { value: 'sleep 600', shell: true } }]);
+    await page.getByTestId('running-count').filter({ hasText: '4' }).waitFor({ timeout: 20_000 });
+    const analyticsRow = page.locator('tr[data-role="analytics"]');
+    await analyticsRow.locator('td').nth(2).filter({ hasText: /^25\.0%/ }).waitFor();
+    t.match(await analyticsRow.locator('td').nth(4).textContent(), /^16\.7%/, 'its guarantee as a share of the cluster (1 of 6 CPUs)');
+    t.equal(await page.locator('tr[data-role] svg.chart path.share').count(), 2, 'each role has a share chart');
+    await shot(t, page, join(shots, 'overview.png'));
+
+    // A task that ends leaves the running count without a reload.
+    await fw.client.kill('web-2');
+    await fw.next('web-2 KILLED', (e) => (e.type === 'update' && e.status.taskId === 'web-2' && e.status.state === TaskState.TASK_KILLED ? true : undefined));
+    await page.getByTestId('running-count').filter({ hasText: '3' }).waitFor();
+    t.same(errors, [], 'no errors on the page');
+  });
+}
+
+async function shot(t: Test, page: Page, path: string): Promise<void> {
+  await page.screenshot({ path, fullPage: true });
+  t.comment(`screenshot: ${path}`);
+}
