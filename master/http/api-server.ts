@@ -141,6 +141,11 @@ export class ApiServer {
     });
   }
 
+  /** Links the web UI to framework APIs started after the master (docs/ui.md). */
+  linkFrameworks(links: FrameworkLinks): void {
+    this.#ui.setLinks(links);
+  }
+
   /** Adds a route whose handler writes the response itself (it may still throw a BerthError first). */
   rawRoute(method: string, path: string, raw: RawHandler): void {
     this.route(method, path, () => undefined, raw);

@@ -65,6 +65,11 @@ export class UiAssets {
     this.#links = checkFrameworkLinks(options.frameworkLinks);
   }
 
+  /** Sets the framework links (frameworks started after the master, as `berth dev` does). */
+  setLinks(links: FrameworkLinks): void {
+    this.#links = checkFrameworkLinks(links);
+  }
+
   /** Answers GET requests outside /api/, /metrics and /health; false when the path is not the UI's. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     const path = url.pathname;

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { chromium, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { TaskState } from '../../protocol/index.js';
+import { finished, runNow, submit, testBatch } from '../helpers/batch.js';
 import { testAgent, testFramework } from '../helpers/cluster.js';
 import { testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
@@ -102,6 +103,22 @@ if (!existsSync(CHROMIUM)) {
       return state.find((a) => a.id === agentIds[1])?.draining === false;
     });
 
+    // A dropped stream resumes from its last version: a drain made meanwhile arrives as a patch.
+    type Live = { connections: number; snapshots: number; dropConnection(): void };
+    const live = (): Promise<{ connections: number; snapshots: number }> => page.evaluate(() => {
+      const l = (window as unknown as { berth: { live: Live } }).berth.live;
+      return { connections: l.connections, snapshots: l.snapshots };
+    });
+    t.same(await live(), { connections: 1, snapshots: 1 }, 'one connection, one snapshot so far');
+    await page.evaluate(() => (window as unknown as { berth: { live: Live } }).berth.live.dropConnection());
+    const drainFirst = await fetch(`${master.httpUrl}/api/v1/agents/${agentIds[0]}/drain`, { method: 'POST', body: JSON.stringify({ deadline: '1h' }) });
+    t.equal(drainFirst.status, 200);
+    const firstRow = page.locator(`[data-agent="${agentIds[0]}"]`);
+    await firstRow.getByTestId('drain-state').filter({ hasText: /^draining/ }).waitFor();
+    t.same(await live(), { connections: 2, snapshots: 1 }, 'reconnected and resumed without a new snapshot');
+    await firstRow.getByTestId('drain-button').click();
+    await firstRow.getByTestId('drain-state').filter({ hasText: 'not draining' }).waitFor();
+
     // The overview: bars per agent and per role, and each role's share chart, kept live. A
     // second framework in a role with a weight and a quota joins while the page is open.
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -125,6 +142,35 @@ if (!existsSync(CHROMIUM)) {
     await fw.next('web-2 KILLED', (e) => (e.type === 'update' && e.status.taskId === 'web-2' && e.status.state === TaskState.TASK_KILLED ? true : undefined));
     await page.getByTestId('running-count').filter({ hasText: '3' }).waitFor();
     t.same(errors, [], 'no errors on the page');
+  });
+
+  t.test('the jobs view reads the batch framework: the DAG and the runs', async (t) => {
+    const shots = await mkdtemp(join(tmpdir(), 'berth-ui-screenshots-'));
+    const master = await testMaster(t, { allocationIntervalMs: 50, uiDir });
+    await testAgent(t, master.url, 'process', { ports: [33200, 33299] });
+    const batch = await testBatch(t, master.url);
+    master.api.linkFrameworks({ batch: batch.url });
+    const job = (id: string, dependsOn: string[] = []) => ({ id, command: 'true', resources: { cpus: 0.1, memMb: 16 }, dependsOn });
+    await submit(batch, [job('/etl/extract'), job('/etl/orders', ['/etl/extract']), job('/etl/users', ['/etl/extract']), job('/etl/load', ['/etl/orders', '/etl/users'])]);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    t.teardown(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    await page.goto(`${master.httpUrl}/jobs`);
+    await page.locator('svg.dag g[data-job="/etl/load"]').waitFor();
+    t.equal(await page.locator('svg.dag g.node').count(), 4, 'every job is a node');
+    t.equal(await page.locator('svg.dag path.edge').count(), 4, 'every dependency is an edge');
+    const x = async (id: string): Promise<number> => Number(await page.locator(`svg.dag g[data-job="${id}"] rect`).getAttribute('x'));
+    t.ok((await x('/etl/extract')) < (await x('/etl/orders')) && (await x('/etl/orders')) < (await x('/etl/load')), 'drawn left to right in dependency order');
+    await shot(t, page, join(shots, 'jobs.png'));
+
+    const { runId } = await runNow(batch, '/etl/extract');
+    await finished(batch, runId);
+    await page.getByRole('link', { name: '/etl/extract' }).click();
+    const run = page.locator('tr', { hasText: runId });
+    await run.filter({ hasText: 'succeeded' }).waitFor();
+    t.match(await run.locator('td').nth(1).textContent(), /^succeeded$/, 'the run and its state are listed');
+    await shot(t, page, join(shots, 'job-runs.png'));
   });
 }
 

@@ -13,6 +13,10 @@ export class LiveState {
   connection: Connection = 'connecting';
   /** Why the last connection ended, for the header. */
   problem = '';
+  /** Snapshots received: 1 while every reconnect resumed with patches only. */
+  snapshots = 0;
+  /** Connections opened (the first and every reconnect). */
+  connections = 0;
   #listeners = new Set<() => void>();
   #socket: WebSocket | undefined;
   #attempt = 0;
@@ -29,6 +33,11 @@ export class LiveState {
   stop(): void {
     this.#stopped = true;
     this.#socket?.close(1000, 'page closed');
+  }
+
+  /** Drops the connection as a network failure would: it reconnects and resumes. */
+  dropConnection(): void {
+    this.#socket?.close(4001, 'dropped by the page');
   }
 
   /** Calls `fn` after updates (at most once per animation frame); returns the unsubscribe. */
@@ -49,6 +58,7 @@ export class LiveState {
   #connect(): void {
     const socket = new WebSocket(streamUrl(this.origin, this.state ? this.position : undefined));
     this.#socket = socket;
+    this.connections++;
     socket.onmessage = (event) => {
       const frame = parseFrame(String(event.data));
       const applied = typeof frame === 'string' ? { kind: 'error' as const, message: frame } : applyFrame(this.state as Record<string, unknown> | undefined, this.position, frame);
@@ -61,6 +71,7 @@ export class LiveState {
         return;
       }
       if (applied.kind === 'ignored') return;
+      if (typeof frame !== 'string' && 'snapshot' in frame) this.snapshots++;
       this.state = applied.doc as unknown as MasterState;
       this.position = applied.position;
       this.connection = 'live';

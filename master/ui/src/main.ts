@@ -8,6 +8,8 @@ async function main(): Promise<void> {
   const links = await fetch('/ui/links.json').then((r) => r.json() as Promise<{ frameworks: Links }>).then((b) => b.frameworks, () => ({}));
   const live = new LiveState(location.origin);
   live.start();
+  // For operators in the browser console (berth.live.state) and for the browser test.
+  Object.assign(window, { berth: { live } });
   render(html`<${App} live=${live} links=${links} />`, document.getElementById('app')!);
 }
 
