@@ -4,6 +4,7 @@
 // saved and their paths printed.
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +172,49 @@ if (!existsSync(CHROMIUM)) {
     await run.filter({ hasText: 'succeeded' }).waitFor();
     t.match(await run.locator('td').nth(1).textContent(), /^succeeded$/, 'the run and its state are listed');
     await shot(t, page, join(shots, 'job-runs.png'));
+  });
+
+  t.test('the services view follows the services API (faked to its contract until the framework lands) as instances start', async (t) => {
+    // The services framework's API as its contract describes it, with instances the test adds.
+    const instances: { id: string; version: number; agentId: string; hostname: string; state: string; healthy: boolean; ready: boolean; ports: Record<string, number>; startedAtMs: number }[] = [];
+    const deployment = { fromVersion: 1, toVersion: 2, phase: 'rolling', startedAtMs: Date.now() };
+    const api = createServer((req, res) => {
+      const running = instances.filter((i) => i.state === 'RUNNING');
+      const summary = { id: '/team/web', version: 2, instances: 2, running: running.length, healthy: running.filter((i) => i.healthy).length, status: 'deploying', deployment, role: '*' };
+      const bodies: Record<string, unknown> = {
+        '/api/v1/services': { services: [summary] },
+        '/api/v1/services/team/web': { id: '/team/web', version: 2, status: 'deploying', spec: {}, deployment, reasons: [], instances, versions: [1, 2] },
+        '/api/v1/services/team/web/history': { id: '/team/web', versions: [], deployments: [{ fromVersion: null, toVersion: 1, phase: 'done', startedAtMs: 1, endedAtMs: 2 }, deployment] },
+      };
+      const body = bodies[req.url ?? ''];
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { code: 'NOT_FOUND', message: `no ${req.url}` }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => api.close(() => resolve())));
+    const master = await testMaster(t, { uiDir, frameworkLinks: { services: `http://127.0.0.1:${(api.address() as { port: number }).port}` } });
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    t.teardown(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    await page.goto(`${master.httpUrl}/services`);
+    const row = page.locator('tr[data-service="/team/web"]');
+    await row.filter({ hasText: '0/2' }).waitFor();
+    t.match(await row.textContent(), /rolling: v1 → v2/, 'the deployment in progress');
+    await row.getByRole('link', { name: '/team/web' }).click();
+    await page.locator('h2', { hasText: 'Service /team/web' }).waitFor();
+    t.equal(await page.locator('tr[data-instance]').count(), 0, 'no instances yet');
+    for (const n of [1, 2]) {
+      instances.push({ id: `web.${n}`, version: 2, agentId: 'a1', hostname: 'host-1', state: 'RUNNING', healthy: n === 1, ready: true, ports: { http: 31000 + n }, startedAtMs: Date.now() });
+      await page.locator(`tr[data-instance="web.${n}"]`).waitFor();
+    }
+    t.match(await page.locator('tr[data-instance="web.1"]').textContent(), /healthy.*host-1.*http:31001/, 'an instance with its health, agent and ports');
+    t.match(await page.locator('tr[data-instance="web.2"]').textContent(), /ready/, 'one not healthy yet');
+    t.equal(await page.locator('tr', { hasText: 'v1 → v2' }).count(), 1, 'the history lists the deployment');
+    await shot(t, page, join(await mkdtemp(join(tmpdir(), 'berth-ui-screenshots-')), 'service.png'));
+    await page.getByRole('link', { name: 'Services' }).click();
+    await row.filter({ hasText: '2/2' }).waitFor();
+    t.match(await row.locator('td').nth(3).textContent(), /1\/2/, 'one of two healthy');
   });
 }
 

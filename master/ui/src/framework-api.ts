@@ -36,5 +36,8 @@ export function usePolled<T>(path: string | undefined): Polled<T> {
   return polled;
 }
 
-/** A service or job id (`/team/web`) as one URL path segment. */
+/** A job id (`/etl/load`) as one URL path segment, as the batch API takes it. */
 export const idSegment = (id: string): string => encodeURIComponent(id);
+
+/** A service id (`/team/web`) as the services API writes it in URLs: without its leading slash (`team/web`). */
+export const servicePath = (id: string): string => id.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');

@@ -2,7 +2,7 @@
 // deployment progress, and a service's page with its instances and history.
 import { html } from './html.js';
 import { ago, Link } from './bars.js';
-import { idSegment, usePolled } from './framework-api.js';
+import { servicePath, usePolled } from './framework-api.js';
 
 interface Deployment { fromVersion: number | null; toVersion: number; phase: string; startedAtMs: number; endedAtMs?: number; reason?: string }
 interface ServiceSummary { id: string; version: number; instances: number; running: number; healthy: number; status: string; deployment: Deployment | null; role: string }
@@ -26,7 +26,7 @@ export function Services({ linked }: { linked: boolean }) {
     <table>
       <thead><tr><th>service</th><th>status</th><th>running</th><th>healthy</th><th>deployment</th><th>role</th></tr></thead>
       <tbody>${(data?.services ?? []).map((s) => html`<tr key=${s.id} data-service=${s.id}>
-        <td><${Link} href=${`/services/${idSegment(s.id)}`}>${s.id}</${Link}> <small>v${s.version}</small></td>
+        <td><${Link} href=${`/services/${servicePath(s.id)}`}>${s.id}</${Link}> <small>v${s.version}</small></td>
         <td>${s.status}</td>
         <td><${Progress} done=${s.running} of=${s.instances} /></td>
         <td><${Progress} done=${s.healthy} of=${s.instances} /></td>
@@ -38,10 +38,10 @@ export function Services({ linked }: { linked: boolean }) {
 }
 
 export function ServicePage({ id }: { id: string }) {
-  const { data, error } = usePolled<ServiceDetail>(`${BASE}/${idSegment(id)}`);
-  const history = usePolled<ServiceHistory>(`${BASE}/${idSegment(id)}/history`);
+  const { data, error } = usePolled<ServiceDetail>(`${BASE}/${servicePath(id)}`);
+  const history = usePolled<ServiceHistory>(`${BASE}/${servicePath(id)}/history`);
   return html`<section>
-    <h2>Service ${id}</h2>
+    <h2>Service ${data?.id ?? id}</h2>
     ${error && html`<p class="error">${error}</p>`}
     ${data && html`<p>version ${data.version}, ${data.status}${data.deployment ? `, deploying v${data.deployment.toVersion} (${data.deployment.phase})` : ''}</p>
       ${data.reasons.length > 0 && html`<ul>${data.reasons.map((r) => html`<li key=${r}>${r}</li>`)}</ul>`}
