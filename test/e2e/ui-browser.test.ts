@@ -183,7 +183,7 @@ if (!existsSync(CHROMIUM)) {
       const summary = { id: '/team/web', version: 2, instances: 2, running: running.length, healthy: running.filter((i) => i.healthy).length, status: 'deploying', deployment, role: '*' };
       const bodies: Record<string, unknown> = {
         '/api/v1/services': { services: [summary] },
-        '/api/v1/services/team/web': { id: '/team/web', version: 2, status: 'deploying', spec: {}, deployment, reasons: [], instances, versions: [1, 2] },
+        '/api/v1/services/team/web': { id: '/team/web', version: 2, status: 'deploying', spec: { instances: 2 }, deployment, reasons: [], instances, versions: [1, 2] },
         '/api/v1/services/team/web/history': { id: '/team/web', versions: [], deployments: [{ fromVersion: null, toVersion: 1, phase: 'done', startedAtMs: 1, endedAtMs: 2 }, deployment] },
       };
       const body = bodies[req.url ?? ''];
@@ -208,6 +208,7 @@ if (!existsSync(CHROMIUM)) {
       instances.push({ id: `web.${n}`, version: 2, agentId: 'a1', hostname: 'host-1', state: 'RUNNING', healthy: n === 1, ready: true, ports: { http: 31000 + n }, startedAtMs: Date.now() });
       await page.locator(`tr[data-instance="web.${n}"]`).waitFor();
     }
+    await page.getByTestId('deployment').filter({ hasText: '2/2' }).waitFor();
     t.match(await page.locator('tr[data-instance="web.1"]').textContent(), /healthy.*host-1.*http:31001/, 'an instance with its health, agent and ports');
     t.match(await page.locator('tr[data-instance="web.2"]').textContent(), /ready/, 'one not healthy yet');
     t.equal(await page.locator('tr', { hasText: 'v1 → v2' }).count(), 1, 'the history lists the deployment');

@@ -45,5 +45,6 @@ export function ago(ms: number): string {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  return `${Math.round(s / 3600)}h ago`;
+  if (s < 48 * 3600) return `${Math.round(s / 3600)}h ago`;
+  return new Date(ms).toLocaleString();
 }

@@ -7,7 +7,7 @@ import { servicePath, usePolled } from './framework-api.js';
 interface Deployment { fromVersion: number | null; toVersion: number; phase: string; startedAtMs: number; endedAtMs?: number; reason?: string }
 interface ServiceSummary { id: string; version: number; instances: number; running: number; healthy: number; status: string; deployment: Deployment | null; role: string }
 interface Instance { id: string; version: number; agentId: string; hostname: string; state: string; healthy: boolean; ready: boolean; ports: Record<string, number>; startedAtMs: number }
-interface ServiceDetail { id: string; version: number; status: string; deployment: Deployment | null; reasons: string[]; instances: Instance[] }
+interface ServiceDetail { id: string; version: number; status: string; spec?: { instances?: number }; deployment: Deployment | null; reasons: string[]; instances: Instance[] }
 interface ServiceHistory { versions: { version: number; appliedAtMs: number }[]; deployments: Deployment[] }
 
 const BASE = '/ui/proxy/services/api/v1/services';
@@ -43,7 +43,9 @@ export function ServicePage({ id }: { id: string }) {
   return html`<section>
     <h2>Service ${data?.id ?? id}</h2>
     ${error && html`<p class="error">${error}</p>`}
-    ${data && html`<p>version ${data.version}, ${data.status}${data.deployment ? `, deploying v${data.deployment.toVersion} (${data.deployment.phase})` : ''}</p>
+    ${data && html`<p>version ${data.version}, ${data.status}</p>
+      ${data.deployment && html`<p data-testid="deployment">deploying v${data.deployment.toVersion} (${data.deployment.phase}):
+        <${Progress} done=${data.instances.filter((i) => i.version === data.deployment?.toVersion && i.state === 'RUNNING').length} of=${data.spec?.instances ?? data.instances.length} /> instances of the new version running</p>`}
       ${data.reasons.length > 0 && html`<ul>${data.reasons.map((r) => html`<li key=${r}>${r}</li>`)}</ul>`}
       <h3>Instances</h3>
       <table>
@@ -58,7 +60,7 @@ export function ServicePage({ id }: { id: string }) {
     <table>
       <thead><tr><th>deployment</th><th>phase</th><th>started</th><th>ended</th><th>reason</th></tr></thead>
       <tbody>${[...(history.data?.deployments ?? [])].reverse().map((d) => html`<tr key=${`${d.toVersion}-${d.startedAtMs}`}>
-        <td>v${d.fromVersion ?? '-'} → v${d.toVersion}</td><td>${d.phase}</td><td>${ago(d.startedAtMs)}</td><td>${d.endedAtMs ? ago(d.endedAtMs) : ''}</td><td>${d.reason ?? ''}</td>
+        <td>${d.fromVersion === null ? 'new' : `v${d.fromVersion}`} → v${d.toVersion}</td><td>${d.phase}</td><td>${ago(d.startedAtMs)}</td><td>${d.endedAtMs ? ago(d.endedAtMs) : ''}</td><td>${d.reason ?? ''}</td>
       </tr>`)}</tbody>
     </table>
   </section>`;
