@@ -1,9 +1,10 @@
-// Bundles the web UI (master/ui/src, preact + htm) with esbuild into dist/master/ui/: index.html,
-// app.js and app.css. Everything the page needs is in the bundle: nothing is fetched at run time.
+// Bundles the web UI (master/ui/src, preact + htm) with esbuild into dist/master/ui/ (or the folder
+// given as the first argument): index.html, app.js and app.css. Everything the page needs is in the
+// bundle: nothing is fetched at run time.
 import { mkdirSync, copyFileSync, statSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const out = 'dist/master/ui';
+const out = process.argv[2] ?? 'dist/master/ui';
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: ['master/ui/src/main.ts'],

@@ -1,36 +1,22 @@
 // The web UI in a real Chromium (playwright-core, headless) against a real cluster in this
-// process: a master, two process-runtime agents and an SDK framework. Tasks appear live as they
-// start (no reload), a task's logs follow live, and a drain shows on its agent; screenshots are
-// saved and their paths printed.
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+// process: a master, two process-runtime agents and SDK frameworks. Tasks appear live as they
+// start (no reload), a task's logs follow live, a drain shows on its agent, the stream resumes
+// after a drop; the jobs view reads the batch framework and the services view that API's
+// contract. Screenshots are saved and their paths printed.
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
-import { chromium, type Page } from 'playwright-core';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { TaskState } from '../../protocol/index.js';
 import { finished, runNow, submit, testBatch } from '../helpers/batch.js';
+import { buildUi, haveChromium, openPage, screenshots } from '../helpers/browser.js';
 import { testAgent, testFramework } from '../helpers/cluster.js';
 import { testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const uiDir = join(root, 'dist/master/ui');
-
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/setup installs Debian's chromium`);
-  t.plan(0, `no ${CHROMIUM}: install Debian's chromium to run the browser test`);
-} else {
-  // The bundle is built by `npm run build`; build it here too, so the test never runs a stale one.
-  const built = spawnSync(process.execPath, ['scripts/build-ui.mjs'], { cwd: root, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`scripts/build-ui.mjs failed: ${built.stderr}`);
+if (haveChromium(t)) {
+  const shot = screenshots();
+  const uiDir = await buildUi(t);
 
   t.test('the UI follows a live cluster', async (t) => {
-    const shots = await mkdtemp(join(tmpdir(), 'berth-ui-screenshots-'));
     const master = await testMaster(t, { allocationIntervalMs: 50, uiDir, streamTickMs: 100 });
     const agents = [
       await testAgent(t, master.url, 'process', { ports: [33000, 33099], cpus: 4, memMb: 4096 }),
@@ -38,11 +24,7 @@ if (!existsSync(CHROMIUM)) {
     ];
     const agentIds = agents.map((a) => a.agentId);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const { page, errors } = await openPage(t);
 
     await page.goto(`${master.httpUrl}/tasks`);
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
@@ -69,7 +51,7 @@ if (!existsSync(CHROMIUM)) {
     await page.getByTestId('task-filter').fill('web');
     await page.getByTestId('task-count').filter({ hasText: /^2 of 3 tasks/ }).waitFor();
     await page.getByTestId('task-filter').fill('');
-    await shot(t, page, join(shots, 'tasks.png'));
+    await shot(t, page, 'tasks.png');
 
     // The ticker's page: its logs keep coming while the page is open.
     await page.locator('[data-task="ticker"] a').click();
@@ -85,7 +67,7 @@ if (!existsSync(CHROMIUM)) {
     }, 20_000);
     t.ok(later >= before + 3, `logs followed from tick ${before} to tick ${later}`);
     t.equal(await page.evaluate(() => (window as unknown as { berthMark?: string }).berthMark), 'kept', 'the task page was a client-side route');
-    await shot(t, page, join(shots, 'task-logs.png'));
+    await shot(t, page, 'task-logs.png');
 
     // A drain through the API shows on its agent; the button undrains it.
     await page.getByRole('link', { name: 'Agents' }).click();
@@ -96,7 +78,7 @@ if (!existsSync(CHROMIUM)) {
     await row.getByTestId('drain-state').filter({ hasText: /^draining/ }).waitFor();
     t.equal(await row.getByTestId('drain-button').textContent(), 'undrain');
     t.match(await page.locator(`[data-agent="${agentIds[0]}"]`).getByTestId('drain-state').textContent(), /not draining/, 'the other agent is not draining');
-    await shot(t, page, join(shots, 'agents.png'));
+    await shot(t, page, 'agents.png');
     await row.getByTestId('drain-button').click();
     await row.getByTestId('drain-state').filter({ hasText: 'not draining' }).waitFor();
     await until('the master undrained the agent', async () => {
@@ -136,7 +118,7 @@ if (!existsSync(CHROMIUM)) {
     await analyticsRow.locator('td').nth(2).filter({ hasText: /^25\.0%/ }).waitFor();
     t.match(await analyticsRow.locator('td').nth(4).textContent(), /^16\.7%/, 'its guarantee as a share of the cluster (1 of 6 CPUs)');
     t.equal(await page.locator('tr[data-role] svg.chart path.share').count(), 2, 'each role has a share chart');
-    await shot(t, page, join(shots, 'overview.png'));
+    await shot(t, page, 'overview.png');
 
     // A task that ends leaves the running count without a reload.
     await fw.client.kill('web-2');
@@ -146,7 +128,6 @@ if (!existsSync(CHROMIUM)) {
   });
 
   t.test('the jobs view reads the batch framework: the DAG and the runs', async (t) => {
-    const shots = await mkdtemp(join(tmpdir(), 'berth-ui-screenshots-'));
     const master = await testMaster(t, { allocationIntervalMs: 50, uiDir });
     await testAgent(t, master.url, 'process', { ports: [33200, 33299] });
     const batch = await testBatch(t, master.url);
@@ -154,16 +135,14 @@ if (!existsSync(CHROMIUM)) {
     const job = (id: string, dependsOn: string[] = []) => ({ id, command: 'true', resources: { cpus: 0.1, memMb: 16 }, dependsOn });
     await submit(batch, [job('/etl/extract'), job('/etl/orders', ['/etl/extract']), job('/etl/users', ['/etl/extract']), job('/etl/load', ['/etl/orders', '/etl/users'])]);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    const { page } = await openPage(t, { width: 1200, height: 700 });
     await page.goto(`${master.httpUrl}/jobs`);
     await page.locator('svg.dag g[data-job="/etl/load"]').waitFor();
     t.equal(await page.locator('svg.dag g.node').count(), 4, 'every job is a node');
     t.equal(await page.locator('svg.dag path.edge').count(), 4, 'every dependency is an edge');
     const x = async (id: string): Promise<number> => Number(await page.locator(`svg.dag g[data-job="${id}"] rect`).getAttribute('x'));
     t.ok((await x('/etl/extract')) < (await x('/etl/orders')) && (await x('/etl/orders')) < (await x('/etl/load')), 'drawn left to right in dependency order');
-    await shot(t, page, join(shots, 'jobs.png'));
+    await shot(t, page, 'jobs.png');
 
     const { runId } = await runNow(batch, '/etl/extract');
     await finished(batch, runId);
@@ -171,7 +150,7 @@ if (!existsSync(CHROMIUM)) {
     const run = page.locator('tr', { hasText: runId });
     await run.filter({ hasText: 'succeeded' }).waitFor();
     t.match(await run.locator('td').nth(1).textContent(), /^succeeded$/, 'the run and its state are listed');
-    await shot(t, page, join(shots, 'job-runs.png'));
+    await shot(t, page, 'job-runs.png');
   });
 
   t.test('the services view follows the services API (faked to its contract until the framework lands) as instances start', async (t) => {
@@ -194,9 +173,7 @@ if (!existsSync(CHROMIUM)) {
     t.teardown(() => new Promise<void>((resolve) => api.close(() => resolve())));
     const master = await testMaster(t, { uiDir, frameworkLinks: { services: `http://127.0.0.1:${(api.address() as { port: number }).port}` } });
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    const { page } = await openPage(t, { width: 1200, height: 700 });
     await page.goto(`${master.httpUrl}/services`);
     const row = page.locator('tr[data-service="/team/web"]');
     await row.filter({ hasText: '0/2' }).waitFor();
@@ -212,14 +189,9 @@ if (!existsSync(CHROMIUM)) {
     t.match(await page.locator('tr[data-instance="web.1"]').textContent(), /healthy.*host-1.*http:31001/, 'an instance with its health, agent and ports');
     t.match(await page.locator('tr[data-instance="web.2"]').textContent(), /ready/, 'one not healthy yet');
     t.equal(await page.locator('tr', { hasText: 'v1 → v2' }).count(), 1, 'the history lists the deployment');
-    await shot(t, page, join(await mkdtemp(join(tmpdir(), 'berth-ui-screenshots-')), 'service.png'));
+    await shot(t, page, 'service.png');
     await page.getByRole('link', { name: 'Services' }).click();
     await row.filter({ hasText: '2/2' }).waitFor();
     t.match(await row.locator('td').nth(3).textContent(), /1\/2/, 'one of two healthy');
   });
-}
-
-async function shot(t: Test, page: Page, path: string): Promise<void> {
-  await page.screenshot({ path, fullPage: true });
-  t.comment(`screenshot: ${path}`);
 }
