@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { newId, type ChannelOptions } from '../protocol/index.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
-import { ApiServer } from './http/api-server.js';
+import { ApiServer, type ApiServerOptions } from './http/api-server.js';
 import { Master, type MasterOptions } from './master.js';
 import type { ClusterStore } from './store/cluster-store.js';
 
@@ -21,6 +21,10 @@ export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' 
   streamTickMs?: number;
   /** How many deltas each stream view keeps for clients that resume (default 1,000). */
   streamHistory?: number;
+  /** The framework APIs the web UI reads (docs/ui.md). */
+  frameworkLinks?: ApiServerOptions['frameworkLinks'];
+  /** Where the web UI's bundle is (default dist/master/ui). */
+  uiDir?: string;
   /** The URL others should use, when it differs from ws://host:port. */
   advertiseUrl?: string;
 }
@@ -39,7 +43,7 @@ export interface RunningMaster {
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
   const host = options.host ?? '127.0.0.1';
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
-  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}) });
+  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
   const port = await api.listen(host, options.port ?? 5050);
   const url = options.advertiseUrl ?? `ws://${host}:${port}`;
   let master: Master;

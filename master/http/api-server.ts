@@ -8,6 +8,7 @@ import type { Master } from '../master.js';
 import { masterMetrics } from '../metrics.js';
 import { operatorRoutes } from './operator-routes.js';
 import { stateStreamRoute } from './state-stream-route.js';
+import { UiAssets, type FrameworkLinks } from './ui-assets.js';
 
 export interface ApiServerOptions {
   channel?: ChannelOptions;
@@ -16,6 +17,10 @@ export interface ApiServerOptions {
   streamTickMs?: number;
   /** How many deltas each stream view keeps for clients that resume (default 1,000). */
   streamHistory?: number;
+  /** The framework APIs the web UI reads through /ui/proxy/NAME (docs/ui.md). */
+  frameworkLinks?: FrameworkLinks;
+  /** Where the web UI's bundle is (default dist/master/ui). */
+  uiDir?: string;
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: Record<string, string>) => Promise<unknown> | unknown;
@@ -53,6 +58,7 @@ export class ApiServer {
   #streamTickMs: number;
   #streamHistory: number;
   #streamTimer: NodeJS.Timeout | undefined;
+  #ui: UiAssets;
   /** The state stream's publisher (set once a master is attached). */
   stream: StatePublisher | undefined;
 
@@ -61,6 +67,7 @@ export class ApiServer {
     this.#streamTickMs = options.streamTickMs ?? 250;
     this.#streamHistory = options.streamHistory ?? 1_000;
     this.#processMetrics = options.processMetrics ?? false;
+    this.#ui = new UiAssets({ ...(options.uiDir ? { dir: options.uiDir } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}) });
     this.server = createServer((req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
   }
@@ -124,6 +131,11 @@ export class ApiServer {
       if (!framework === !role) throw new BerthError(ErrorCode.BAD_REQUEST, 'give exactly one of ?framework=ID or ?role=NAME', { field: 'query' });
       return master.explain(framework ? { frameworkId: framework } : { role: role as string });
     });
+  }
+
+  /** Links the web UI to framework APIs started after the master (docs/ui.md). */
+  linkFrameworks(links: FrameworkLinks): void {
+    this.#ui.setLinks(links);
   }
 
   /** Adds a route whose handler writes the response itself (it may still throw a BerthError first). */
@@ -191,6 +203,7 @@ export class ApiServer {
         return;
       }
       const found = this.#match(req.method ?? 'GET', url.pathname);
+      if (!found && this.#ui.handle(req, res, url)) return;
       if (!found) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${req.method} ${url.pathname}; see docs/api.md`);
       if (found.raw) return found.raw(req, res, url, found.params);
       const body = await found.handler(req, url, found.params);

@@ -1,0 +1,2 @@
+// htm bound to preact: components are tagged templates, so the UI needs no JSX step.
+export { html } from 'htm/preact';

@@ -1,0 +1,64 @@
+// Batch jobs, read from the batch framework's API: the jobs with their dependencies drawn as a
+// DAG (SVG), and a job's runs.
+import { html } from './html.js';
+import { ago, Link } from './bars.js';
+import { layoutDag } from './dag-layout.js';
+import { idSegment, usePolled } from './framework-api.js';
+
+interface Job { id: string; dependsOn: string[]; schedule?: { cron: string } | undefined }
+interface Run { runId: string; state: string; reason: string; createdMs: number; outcome?: { finishedMs: number; succeeded: number } | undefined }
+
+const BASE = '/ui/proxy/batch/api/v1/jobs';
+const NODE_W = 150;
+const NODE_H = 32;
+const GAP_X = 60;
+const GAP_Y = 18;
+
+function Dag({ jobs }: { jobs: readonly Job[] }) {
+  const layout = layoutDag(jobs);
+  const pos = new Map(layout.nodes.map((n) => [n.id, { x: n.column * (NODE_W + GAP_X) + 4, y: n.row * (NODE_H + GAP_Y) + 4 }]));
+  const width = layout.columns * (NODE_W + GAP_X);
+  const height = layout.rows * (NODE_H + GAP_Y) + 8;
+  return html`<svg class="dag" width=${width} height=${height} viewBox="0 0 ${width} ${height}" role="img" aria-label="job dependencies">
+    ${layout.edges.map((e) => {
+      const a = pos.get(e.from)!;
+      const b = pos.get(e.to)!;
+      const x1 = a.x + NODE_W;
+      const y1 = a.y + NODE_H / 2;
+      const y2 = b.y + NODE_H / 2;
+      return html`<path key=${`${e.from}>${e.to}`} class="edge" d="M${x1},${y1} C${x1 + GAP_X / 2},${y1} ${b.x - GAP_X / 2},${y2} ${b.x},${y2}" />`;
+    })}
+    ${layout.nodes.map((n) => {
+      const p = pos.get(n.id)!;
+      return html`<g key=${n.id} class="node" data-job=${n.id}><rect x=${p.x} y=${p.y} width=${NODE_W} height=${NODE_H} rx="6" />
+        <text x=${p.x + 8} y=${p.y + NODE_H / 2 + 4}>${n.id.length > 20 ? `${n.id.slice(0, 19)}…` : n.id}</text></g>`;
+    })}
+  </svg>`;
+}
+
+export function Jobs({ linked }: { linked: boolean }) {
+  const { data, error } = usePolled<{ jobs: Job[] }>(linked ? BASE : undefined);
+  if (!linked) return html`<section><h2>Jobs</h2><p class="muted">No batch framework is linked: start the master with the frameworkLinks option (docs/ui.md).</p></section>`;
+  const jobs = data?.jobs ?? [];
+  return html`<section>
+    <h2>Jobs</h2>
+    ${error && html`<p class="error">${error}</p>`}
+    ${jobs.some((j) => j.dependsOn.length > 0) && html`<h3>Dependencies</h3><${Dag} jobs=${jobs} />`}
+    <table>
+      <thead><tr><th>job</th><th>schedule</th><th>depends on</th></tr></thead>
+      <tbody>${jobs.map((j) => html`<tr key=${j.id}><td><${Link} href=${`/jobs/${idSegment(j.id)}`}>${j.id}</${Link}></td><td>${j.schedule?.cron ?? ''}</td><td>${j.dependsOn.join(', ')}</td></tr>`)}</tbody>
+    </table>
+  </section>`;
+}
+
+export function JobPage({ id }: { id: string }) {
+  const { data, error } = usePolled<{ runs: Run[] }>(`${BASE}/${idSegment(id)}/runs`);
+  return html`<section>
+    <h2>Job ${id}</h2>
+    ${error && html`<p class="error">${error}</p>`}
+    <table>
+      <thead><tr><th>run</th><th>state</th><th>created</th><th>finished</th><th>reason</th></tr></thead>
+      <tbody>${[...(data?.runs ?? [])].reverse().map((r) => html`<tr key=${r.runId}><td>${r.runId}</td><td>${r.state}</td><td>${ago(r.createdMs)}</td><td>${r.outcome ? ago(r.outcome.finishedMs) : ''}</td><td>${r.reason}</td></tr>`)}</tbody>
+    </table>
+  </section>`;
+}

@@ -1,0 +1,67 @@
+// Services, read from the services framework's API: the list with instances, health and
+// deployment progress, and a service's page with its instances and history.
+import { html } from './html.js';
+import { ago, Link } from './bars.js';
+import { servicePath, usePolled } from './framework-api.js';
+
+interface Deployment { fromVersion: number | null; toVersion: number; phase: string; startedAtMs: number; endedAtMs?: number; reason?: string }
+interface ServiceSummary { id: string; version: number; instances: number; running: number; healthy: number; status: string; deployment: Deployment | null; role: string }
+interface Instance { id: string; version: number; agentId: string; hostname: string; state: string; healthy: boolean; ready: boolean; ports: Record<string, number>; startedAtMs: number }
+interface ServiceDetail { id: string; version: number; status: string; spec?: { instances?: number }; deployment: Deployment | null; reasons: string[]; instances: Instance[] }
+interface ServiceHistory { versions: { version: number; appliedAtMs: number }[]; deployments: Deployment[] }
+
+const BASE = '/ui/proxy/services/api/v1/services';
+
+function Progress({ done, of }: { done: number; of: number }) {
+  const f = of > 0 ? Math.min(1, done / of) : 0;
+  return html`<span class="bar small" title="${done} of ${of}"><span class="seg used" style=${{ width: `${(f * 100).toFixed(0)}%` }}></span></span> ${done}/${of}`;
+}
+
+export function Services({ linked }: { linked: boolean }) {
+  const { data, error } = usePolled<{ services: ServiceSummary[] }>(linked ? BASE : undefined);
+  if (!linked) return html`<section><h2>Services</h2><p class="muted">No services framework is linked: start the master with the frameworkLinks option (docs/ui.md).</p></section>`;
+  return html`<section>
+    <h2>Services</h2>
+    ${error && html`<p class="error">${error}</p>`}
+    <table>
+      <thead><tr><th>service</th><th>status</th><th>running</th><th>healthy</th><th>deployment</th><th>role</th></tr></thead>
+      <tbody>${(data?.services ?? []).map((s) => html`<tr key=${s.id} data-service=${s.id}>
+        <td><${Link} href=${`/services/${servicePath(s.id)}`}>${s.id}</${Link}> <small>v${s.version}</small></td>
+        <td>${s.status}</td>
+        <td><${Progress} done=${s.running} of=${s.instances} /></td>
+        <td><${Progress} done=${s.healthy} of=${s.instances} /></td>
+        <td>${s.deployment ? `${s.deployment.phase}: v${s.deployment.fromVersion ?? '-'} → v${s.deployment.toVersion}` : html`<span class="muted">none</span>`}</td>
+        <td>${s.role}</td>
+      </tr>`)}</tbody>
+    </table>
+  </section>`;
+}
+
+export function ServicePage({ id }: { id: string }) {
+  const { data, error } = usePolled<ServiceDetail>(`${BASE}/${servicePath(id)}`);
+  const history = usePolled<ServiceHistory>(`${BASE}/${servicePath(id)}/history`);
+  return html`<section>
+    <h2>Service ${data?.id ?? id}</h2>
+    ${error && html`<p class="error">${error}</p>`}
+    ${data && html`<p>version ${data.version}, ${data.status}</p>
+      ${data.deployment && html`<p data-testid="deployment">deploying v${data.deployment.toVersion} (${data.deployment.phase}):
+        <${Progress} done=${data.instances.filter((i) => i.version === data.deployment?.toVersion && i.state === 'RUNNING').length} of=${data.spec?.instances ?? data.instances.length} /> instances of the new version running</p>`}
+      ${data.reasons.length > 0 && html`<ul>${data.reasons.map((r) => html`<li key=${r}>${r}</li>`)}</ul>`}
+      <h3>Instances</h3>
+      <table>
+        <thead><tr><th>instance</th><th>version</th><th>state</th><th>health</th><th>agent</th><th>ports</th><th>started</th></tr></thead>
+        <tbody>${data.instances.map((i) => html`<tr key=${i.id} data-instance=${i.id}>
+          <td><${Link} href=${`/tasks/${encodeURIComponent(i.id)}`}>${i.id}</${Link}></td><td>v${i.version}</td><td>${i.state}</td>
+          <td>${i.healthy ? html`<span class="tag ok">healthy</span>` : html`<span class="tag warn">${i.ready ? 'ready' : 'not healthy'}</span>`}</td>
+          <td>${i.hostname || i.agentId}</td><td>${Object.entries(i.ports).map(([k, v]) => `${k}:${v}`).join(' ')}</td><td>${ago(i.startedAtMs)}</td>
+        </tr>`)}</tbody>
+      </table>`}
+    <h3>History</h3>
+    <table>
+      <thead><tr><th>deployment</th><th>phase</th><th>started</th><th>ended</th><th>reason</th></tr></thead>
+      <tbody>${[...(history.data?.deployments ?? [])].reverse().map((d) => html`<tr key=${`${d.toVersion}-${d.startedAtMs}`}>
+        <td>${d.fromVersion === null ? 'new' : `v${d.fromVersion}`} → v${d.toVersion}</td><td>${d.phase}</td><td>${ago(d.startedAtMs)}</td><td>${d.endedAtMs ? ago(d.endedAtMs) : ''}</td><td>${d.reason ?? ''}</td>
+      </tr>`)}</tbody>
+    </table>
+  </section>`;
+}
