@@ -93,12 +93,14 @@ export const devCommand: Command = {
       await running.close();
       throw err;
     }
+    // The master's web UI shows the frameworks' services and jobs through these links.
+    running.api.linkFrameworks({ ...(batch ? { batch: batch.url } : {}), ...(services ? { services: services.url } : {}) });
     const agentMetrics = await Promise.all(agents.map((a) => a.metrics.url()));
     const store = m.redis ? `redis ${m.redis}` : m.data ? `memory, snapshot in ${m.data}` : 'memory (lost on exit; --data DIR keeps it)';
     process.stdout.write([
       '',
       'berth dev is running',
-      `  master   ${running.url}   state: ${running.httpUrl}/api/v1/state   metrics: ${running.httpUrl}/metrics`,
+      `  master   ${running.url}   web UI: ${running.httpUrl}/   state: ${running.httpUrl}/api/v1/state   metrics: ${running.httpUrl}/metrics`,
       `  agents   ${count} x ${runtime} runtime`,
       ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}${agentMetrics[i] ? `   metrics: ${agentMetrics[i]}` : ''}`),
       ...(batch ? [`  batch    ${batch.url}/api/v1/jobs   (state in memory)`] : []),
