@@ -262,7 +262,7 @@ t.test('examples/services/web.yaml parses', async (t) => {
 t.test('every example under examples/services parses, Marathon ones without unsupported fields', async (t) => {
   const dir = new URL('../../examples/services/', import.meta.url);
   const names = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
-  t.same(names, ['marathon-web.json', 'shop.yaml', 'web.yaml']);
+  t.same(names, ['hello.yaml', 'marathon-web.json', 'shop.yaml', 'web.yaml']);
   for (const name of names) {
     const r = parseServiceFile(readFileSync(new URL(name, dir), 'utf8'), { filename: name });
     t.same(problemsOrNone(r), [], name);
