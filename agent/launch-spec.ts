@@ -30,6 +30,6 @@ export function launchSpecOf(task: TaskSpec, context: LaunchContext): LaunchSpec
     ports: taskPorts(task),
     labels: task.labels,
     sandboxDir: context.sandboxDir,
-    container: { privileged: container.privileged, volumes: container.volumes, capAdd: container.capAdd },
+    container: { privileged: container.privileged, volumes: container.volumes, capAdd: container.capAdd, user: container.user },
   };
 }

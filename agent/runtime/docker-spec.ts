@@ -63,6 +63,7 @@ export function createOptionsOf(spec: LaunchSpec, name: string, image: string, l
     AttachStdout: false,
     AttachStderr: false,
     HostConfig: hostConfig,
+    ...(request?.user ? { User: request.user } : {}),
   };
   // The command replaces the image's entrypoint, so a shell command line runs as written even
   // in an image with an ENTRYPOINT; with no command the image's own default runs.

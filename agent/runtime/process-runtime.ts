@@ -90,6 +90,7 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const e of this.#entries.values()) {
       if (e.summary.taskId === spec.taskId && e.summary.agentId === spec.agentId) return { ...e.summary };
     }
+    if (spec.container?.user) throw new Error(`task ${spec.taskId} asks to run as user ${spec.container.user}; the process runtime runs tasks as the agent's own user (use the Docker runtime)`);
     const argv = taskArgv(spec);
     const [file, ...args] = argv;
     if (file === undefined || file === '') throw new Error(`task ${spec.taskId} has no command; the process runtime needs command.value`);

@@ -29,6 +29,8 @@ export interface ContainerRequest {
   privileged: boolean;
   volumes: { hostPath: string; containerPath: string; readOnly: boolean }[];
   capAdd: string[];
+  /** The user to run as ('' keeps the image's); only DockerRuntime can honour it. */
+  user?: string;
 }
 
 /** How a task's process ended. */

@@ -54,7 +54,7 @@ function commandOf({ value = '', shell = false, arguments: args = [], environmen
   return { value, shell, arguments: args, environment };
 }
 
-function containerOf({ type, image = '', privileged = false, volumes = [], capAdd = [] }: ContainerInput = {}): ContainerSpec {
+function containerOf({ type, image = '', privileged = false, volumes = [], capAdd = [], user = '' }: ContainerInput = {}): ContainerSpec {
   const docker = type === ContainerType.DOCKER;
   return {
     type: docker ? ContainerType.DOCKER : ContainerType.MESOS,
@@ -62,6 +62,7 @@ function containerOf({ type, image = '', privileged = false, volumes = [], capAd
     privileged,
     volumes: volumes.map(({ hostPath = '', containerPath, readOnly = false }) => ({ hostPath, containerPath, readOnly })),
     capAdd,
+    user,
   };
 }
 

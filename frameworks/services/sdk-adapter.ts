@@ -190,7 +190,7 @@ export function toTaskInput(l: ServicesLaunch): TaskInput {
     agentId: l.agentId,
     resources: { cpus: spec.resources.cpus, memMb: spec.resources.memMb, diskMb: spec.resources.diskMb, ports: ports.map((p) => ({ begin: p, end: p })) },
     command,
-    container: { type: ContainerType.DOCKER, image: spec.container.image },
+    container: { type: ContainerType.DOCKER, image: spec.container.image, ...(spec.container.user ? { user: spec.container.user } : {}) },
     killGracePeriodMs: spec.killGracePeriodSeconds * 1000,
     healthCheck: healthCheckOf(spec),
     labels: { ...spec.labels, service_id: spec.id, service_version: String(l.version) },

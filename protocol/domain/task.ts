@@ -32,6 +32,8 @@ export interface ContainerSpec {
   privileged: boolean;
   volumes: VolumeSpec[];
   capAdd: string[];
+  /** Docker's `--user` (name, uid or uid:gid); '' keeps the image's user. */
+  user: string;
 }
 
 export type HealthCheckKind = typeof HealthCheckType.HTTP | typeof HealthCheckType.TCP | typeof HealthCheckType.COMMAND;
@@ -96,6 +98,7 @@ function readContainer(r: FieldReader, wire: unknown, field: string): ContainerS
     privileged: r.bool(m?.privileged, `${field}.privileged`),
     volumes,
     capAdd: r.strings(m?.capAdd, `${field}.cap_add`),
+    user: r.str(m?.user, `${field}.user`),
   };
 }
 
@@ -180,7 +183,7 @@ export function toWireCommand(c: CommandSpec): CommandInfo {
 }
 
 export function toWireContainer(c: ContainerSpec): ContainerInfo {
-  return { type: c.type, image: c.image, privileged: c.privileged, volumes: c.volumes.map((v) => ({ ...v })), capAdd: [...c.capAdd] };
+  return { type: c.type, image: c.image, privileged: c.privileged, volumes: c.volumes.map((v) => ({ ...v })), capAdd: [...c.capAdd], user: c.user };
 }
 
 export function toWireHealthCheck(h: HealthCheckSpec): HealthCheck {

@@ -156,6 +156,17 @@ for (const impl of impls) {
       t.equal(await runtime.stats(c.id), undefined, 'no sample once it ended');
     });
 
+    t.test('container.user: Docker runs the task as that user; the process runtime refuses, naming why', async (t) => {
+      const s = spec('as-user', 'id -u', { container: { privileged: false, volumes: [], capAdd: [], user: '1234' } });
+      if (impl.name !== 'docker') {
+        await t.rejects(runtime.launch(s), /asks to run as user 1234; the process runtime runs tasks as the agent's own user/);
+        return;
+      }
+      const c = await launch(s);
+      t.equal((await runtime.wait(c.id)).exitCode, 0);
+      t.same(await collect(runtime.logs(c.id, { follow: false })), ['1234']);
+    });
+
     if (impl.name !== 'docker') return;
     const docker = dockerClient();
 

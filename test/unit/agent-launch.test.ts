@@ -26,7 +26,7 @@ t.test('a launch spec is built field by field', async (t) => {
   t.equal(launch.image, 'busybox:latest');
   t.same(launch.ports, [31000]);
   t.equal(launch.resources.memMb, 64);
-  t.same(launch.container, { privileged: true, capAdd: ['NET_ADMIN'], volumes: [{ hostPath: '/srv', containerPath: '/data', readOnly: false }] });
+  t.same(launch.container, { privileged: true, capAdd: ['NET_ADMIN'], volumes: [{ hostPath: '/srv', containerPath: '/data', readOnly: false }], user: '' });
   const env = taskEnvironment(launch);
   t.equal(env.PORT0, '31000', "berth's variables win over the task's own");
   t.equal(env.PORTS, '31000');
@@ -38,7 +38,7 @@ t.test('a launch spec is built field by field', async (t) => {
 
 t.test('a task without a DOCKER container has no image', async (t) => {
   t.equal(launchSpecOf(spec({ taskId: 't', container: { type: ContainerType.MESOS, image: 'x' } }), { frameworkId: 'f', agentId: 'a', sandboxDir: '/s' }).image, undefined);
-  t.same(launchSpecOf(spec({ taskId: 't' }), { frameworkId: 'f', agentId: 'a', sandboxDir: '/s' }).container, { privileged: false, volumes: [], capAdd: [] }, 'and asks for nothing');
+  t.same(launchSpecOf(spec({ taskId: 't' }), { frameworkId: 'f', agentId: 'a', sandboxDir: '/s' }).container, { privileged: false, volumes: [], capAdd: [], user: '' }, 'and asks for nothing');
 });
 
 t.test('the hollow runtime finishes after its duration or when killed', async (t) => {

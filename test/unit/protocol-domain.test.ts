@@ -48,7 +48,7 @@ t.test('a TaskInfo missing every field decodes to required defaults, and says wh
     agentId: '',
     resources: { cpus: 0, memMb: 0, diskMb: 0, gpus: 0, ports: [] },
     command: { value: '', shell: false, arguments: [], environment: {} },
-    container: { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [] },
+    container: { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [], user: '' },
     killGracePeriodMs: 0,
     healthCheck: null,
     labels: {},
@@ -73,7 +73,7 @@ t.test('a full TaskInfo decodes cleanly, with the defaults it left out filled in
   t.same(d.value.resources.ports, [{ begin: 31002, end: 31002 }, { begin: 31000, end: 31000 }], 'a task keeps its ranges in the order given: $PORT0 is the first');
   t.same(taskPorts(d.value), [31002, 31000]);
   const plain = decodeTaskInfo({ taskId: 't', resources: { cpus: 1, memMb: 1 }, command: { value: 'true' }, container: { type: ContainerType.UNKNOWN, image: 'ignored' } });
-  t.same(plain.value.container, { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [] }, 'no DOCKER type: the command runs on the host');
+  t.same(plain.value.container, { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [], user: '' }, 'no DOCKER type: the command runs on the host');
 });
 
 t.test('bad values are reported with their field paths and codes', async (t) => {

@@ -12,7 +12,7 @@ t.test('a task written with only what matters is completed with the defaults', a
     taskId: 'hi-1', name: '', agentId: '',
     resources: { cpus: 0.1, memMb: 32, diskMb: 0, gpus: 0, ports: [] },
     command: { value: 'echo hi', shell: true, arguments: [], environment: {} },
-    container: { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [] },
+    container: { type: ContainerType.MESOS, image: '', privileged: false, volumes: [], capAdd: [], user: '' },
     killGracePeriodMs: 0, healthCheck: null, labels: {}, preemptible: false,
   });
   const wire = pb.TaskInfo.decode(pb.TaskInfo.encode(pb.TaskInfo.fromObject(toWireTaskInfo(spec))).finish());

@@ -44,6 +44,9 @@ void t.test('args are the Docker CMD; no checks means no health check', async (t
   const task = taskSpecOf(toTaskInput({ taskId: 'x.v1.a', spec: s, version: 1, agentId: 'a1', ports: { http: 1, 'admin-ui': 2 } }));
   t.same({ value: task.command.value, shell: task.command.shell, arguments: task.command.arguments }, { value: '', shell: false, arguments: ['httpd', '-f', '-p', '8080'] }, 'args are the CMD, run by the image\'s entrypoint');
   t.equal(task.healthCheck, null);
+  t.equal(task.container.user, '', "no user: the image's");
+  const asUser = taskSpecOf(toTaskInput({ taskId: 'x.v1.b', spec: spec({ container: { image: 'busybox:latest', user: 'nobody' }, healthChecks: [] }), version: 1, agentId: 'a1', ports: { http: 1, 'admin-ui': 2 } }));
+  t.equal(asUser.container.user, 'nobody', 'container.user reaches the task');
 });
 
 void t.test('a COMMAND check runs through the shell', async (t) => {
