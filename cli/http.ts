@@ -43,6 +43,9 @@ async function call(url: string, init: RequestInit | undefined, peer: Peer): Pro
   } catch (err) {
     if (init?.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: unknown }).cause;
+    if (/bad port/i.test(String(cause))) {
+      throw new Error(`cannot call ${peer.name} at ${url}: its port is one that fetch refuses (ports of other protocols, such as 5060 and 6000, as browsers do); run it on another port`);
+    }
     throw Object.assign(new Error(`cannot reach ${peer.name} at ${url}: ${cause ? String(cause) : (err as Error).message}. Is it running? ${peer.hint}`), { unreachable: true });
   }
 }

@@ -14,7 +14,7 @@ type Action = (typeof ACTIONS)[number];
 const FORMATS = ['table', 'json', 'yaml'] as const;
 
 /** The batch framework's --batch flag, shared with berth run. */
-export const BATCH_API_FLAG: FlagSpec = { type: 'string', default: 'http://127.0.0.1:5060', help: "the batch framework's HTTP API (berth dev serves it on :5060)", rule: 'an http:// or https:// URL', placeholder: 'URL' };
+export const BATCH_API_FLAG: FlagSpec = { type: 'string', default: 'http://127.0.0.1:5080', help: "the batch framework's HTTP API (berth dev serves it on :5080)", rule: 'an http:// or https:// URL', placeholder: 'URL' };
 
 const needs: Record<Action, string> = {
   submit: '',

@@ -4,7 +4,7 @@ import type { JobSpec } from '../../frameworks/batch/index.js';
 import type { RunRecord, WorkflowRunRecord } from '../../frameworks/batch/store/index.js';
 import { deleteJson, getJson, postJson, postText, type Peer } from '../http.js';
 
-export const BATCH: Peer = { name: 'the batch framework', hint: "'berth dev' starts one on :5060; or pass --batch URL." };
+export const BATCH: Peer = { name: 'the batch framework', hint: "'berth dev' starts one on :5080; or pass --batch URL." };
 
 export type RunAnswer = { run: RunRecord; tasks: TaskView[] } | { workflow: WorkflowRunRecord };
 

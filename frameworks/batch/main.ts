@@ -31,7 +31,7 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
   });
   const problems: string[] = [];
   const masterUrl = f.master ?? env.BERTH_MASTER ?? 'ws://127.0.0.1:5050';
-  const port = Number(f.port ?? env.BERTH_BATCH_PORT ?? '5060');
+  const port = Number(f.port ?? env.BERTH_BATCH_PORT ?? '5080');
   const failoverTimeoutMs = Number(f['failover-timeout-ms'] ?? env.BERTH_BATCH_FAILOVER_TIMEOUT_MS ?? String(7 * 24 * 3600_000));
   const logLevel = f['log-level'] ?? env.BERTH_LOG_LEVEL ?? 'info';
   if (!/^wss?:\/\//.test(masterUrl.split(',')[0]!.trim())) problems.push(`--master must be a ws:// URL, got ${masterUrl}`);

@@ -131,9 +131,12 @@ t.test('berth run --image runs the command in a Docker container and exits with 
 });
 
 t.test('berth jobs and berth run say when the batch framework cannot be reached', async (t) => {
-  const r = await berth(['jobs', 'ls', '--batch', 'http://127.0.0.1:1']);
+  const r = await berth(['jobs', 'ls', '--batch', 'http://127.0.0.1:47']);
   t.equal(r.code, 5, 'unavailable: exit 5');
-  t.match(r.stderr, /cannot reach the batch framework at http:\/\/127\.0\.0\.1:1.*'berth dev' starts one on :5060/);
+  t.match(r.stderr, /cannot reach the batch framework at http:\/\/127\.0\.0\.1:47.*'berth dev' starts one on :5080/);
+  const blocked = await berth(['jobs', 'ls', '--batch', 'http://127.0.0.1:5060']);
+  t.equal(blocked.code, 1);
+  t.match(blocked.stderr, /its port is one that fetch refuses .*run it on another port/, 'a port fetch will not call (5060, SIP) is named as the problem');
   const help = await berth(['help']);
   for (const name of ['services', 'jobs', 'run']) t.match(help.stdout, new RegExp(`^  ${name}\\s+\\S`, 'm'), `berth help lists ${name}`);
   const runHelp = await berth(['run', '--help']);

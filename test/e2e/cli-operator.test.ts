@@ -101,9 +101,9 @@ void t.test('berth audit shows who did what', async (t) => {
 
 void t.test('an unreachable master exits 5 and says what to do', async (t) => {
   for (const args of [['frameworks'], ['audit'], ['tasks', 'kill', 't1']]) {
-    const r = await berth([...args, '--master', 'http://127.0.0.1:1']);
+    const r = await berth([...args, '--master', 'http://127.0.0.1:47']);
     t.equal(r.code, 5, args.join(' '));
-    t.match(r.stderr, /cannot reach the master at http:\/\/127\.0\.0\.1:1.*berth dev/);
+    t.match(r.stderr, /cannot reach the master at http:\/\/127\.0\.0\.1:47.*berth dev/);
   }
   t.match((await berth(['help'])).stdout, /Exit codes: 0 done, 1 failed, 2 bad usage, 3 not found, 4 refused by the master, 5 master unavailable/);
 });

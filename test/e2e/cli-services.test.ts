@@ -234,9 +234,9 @@ t.test('usage errors exit 2 naming the rule; an unknown service exits 3, an unre
   const missing = await berth(['services', 'get', '/team/nope', '--services', api.url]);
   t.equal(missing.code, 3);
   t.match(missing.stderr, /answered 404: NOT_FOUND no service \/team\/nope/);
-  const down = await berth(['services', 'ls', '--services', 'http://127.0.0.1:1']);
+  const down = await berth(['services', 'ls', '--services', 'http://127.0.0.1:47']);
   t.equal(down.code, 5);
-  t.match(down.stderr, /cannot reach the services framework at http:\/\/127\.0\.0\.1:1.*berth dev' starts one on :5070/);
+  t.match(down.stderr, /cannot reach the services framework at http:\/\/127\.0\.0\.1:47.*berth dev' starts one on :5070/);
   const noFile = await berth(['services', 'apply', '-f', join(t.testdir(), 'missing.yaml'), '--services', api.url]);
   t.equal(noFile.code, 2);
   t.match(noFile.stderr, /cannot read -f .*missing\.yaml: no such file/);

@@ -120,7 +120,7 @@ t.test('bad flags are refused with a message naming the flag and the rule', asyn
   const unknown = await run([CLI, 'dev', '--frobnicate']);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /frobnicate/);
-  const noMaster = await run([CLI, 'state', '--master', 'http://127.0.0.1:1']);
+  const noMaster = await run([CLI, 'state', '--master', 'http://127.0.0.1:47']);
   t.equal(noMaster.code, 5, 'exit code 5: the master is unavailable');
   t.match(noMaster.stderr, /cannot reach the master .* Start one with 'berth dev'/);
   const help = await run([CLI, 'dev', '--help']);

@@ -88,6 +88,6 @@ t.test('framework links are checked, naming the field and the rule', async (t) =
   t.throws(() => checkFrameworkLinks({ services: 'not a url' }), { field: 'frameworkLinks.services', message: /got "not a url"/ });
   t.throws(() => checkFrameworkLinks({ web: 'http://127.0.0.1:1' }), { field: 'frameworkLinks.web', message: /unknown; the links are services, batch/ });
   t.throws(() => checkFrameworkLinks('http://x'), { field: 'frameworkLinks', message: /must be an object/ });
-  t.same(checkFrameworkLinks({ batch: 'http://127.0.0.1:5060/', services: '' }), { batch: 'http://127.0.0.1:5060' });
+  t.same(checkFrameworkLinks({ batch: 'http://127.0.0.1:5080/', services: '' }), { batch: 'http://127.0.0.1:5080' });
   t.same(checkFrameworkLinks(undefined), {});
 });
