@@ -46,6 +46,7 @@ export function frameworkAuditContract(t: Test, open: AuditStoreFactory): void {
   void t.test('an audit event survives a restart once appendAudit resolved', async (t) => {
     const h = await open(t);
     await h.store.appendAudit(frameworkAuditEvent(1, { result: 'failed', error: { code: 'STORE_UNAVAILABLE', message: 'down' } }));
+    t.same((await h.store.audit(10)).map((e) => e.id), ['audit-1']);
     if (!h.reopen) return;
     await h.store.close();
     const reopened = await h.reopen();
