@@ -1,13 +1,13 @@
 // Where a framework's audit events are kept: in memory (a bounded array of JSON) or in one Redis
 // list trimmed to its newest events in the same MULTI as the append. Both keep at most `limit`.
-import { checkAuditRetention, DEFAULT_AUDIT_RETENTION, type FrameworkAuditEvent, type FrameworkAuditStore } from './audit.js';
+import { checkAuditRetention, type FrameworkAuditEvent, type FrameworkAuditStore } from './audit.js';
 import { stateCall, type StateRedisClient } from './state-redis.js';
 
 export class MemoryAuditLog implements FrameworkAuditStore {
   readonly #limit: number;
   #events: string[] = [];
 
-  constructor(limit = DEFAULT_AUDIT_RETENTION) {
+  constructor(limit?: number) {
     this.#limit = checkAuditRetention(limit, 'auditLimit');
   }
 
@@ -27,7 +27,7 @@ export class RedisAuditLog implements FrameworkAuditStore {
   readonly #key: string;
   readonly #maxLen: number;
 
-  constructor(client: StateRedisClient, key: string, maxLen = DEFAULT_AUDIT_RETENTION) {
+  constructor(client: StateRedisClient, key: string, maxLen?: number) {
     this.#client = client;
     this.#key = key;
     this.#maxLen = checkAuditRetention(maxLen, 'auditMaxLen');

@@ -2,6 +2,7 @@
 // x-berth-user header, not authenticated), what and when, and how it ended, written to the
 // framework's store before the caller hears the answer. Shared by the services and batch APIs.
 import { randomUUID } from 'node:crypto';
+import { BerthError, ErrorCode } from '../../protocol/index.js';
 
 /** The header that names the person or program making a change (not authenticated). */
 export const AUDIT_USER_HEADER = 'x-berth-user';
@@ -57,9 +58,10 @@ export function auditReadLimit(raw: string | null): number | AuditInputProblem {
   return n;
 }
 
-/** A retention limit given to a store: a whole number of events, at least 1. */
-export function checkAuditRetention(limit: number, name: string): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${name} must be an integer >= 1, got ${limit}`);
+/** A retention limit given to a store (default 10,000): a whole number of events, at least 1; INVALID_CALL naming `name` else. */
+export function checkAuditRetention(limit: number | undefined, name: string): number {
+  if (limit === undefined) return DEFAULT_AUDIT_RETENTION;
+  if (!Number.isInteger(limit) || limit < 1) throw new BerthError(ErrorCode.INVALID_CALL, `${name} must be an integer >= 1, got ${limit}`, { field: name });
   return limit;
 }
 

@@ -20,7 +20,7 @@ import {
 export { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient } from '../sdk/index.js';
 // So is its audit log (frameworks/sdk/audit.ts).
 export {
-  FrameworkAudit, AuditWriteError, MemoryAuditLog, RedisAuditLog, auditUser, auditReadLimit, DEFAULT_AUDIT_RETENTION,
+  FrameworkAudit, checkAuditRetention, AuditWriteError, MemoryAuditLog, RedisAuditLog, auditUser, auditReadLimit,
   type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat,
 } from '../sdk/index.js';
 import type { AgentView, InstanceState, PortRange, ScalarResources } from './deploy/index.js';

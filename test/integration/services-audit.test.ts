@@ -2,7 +2,8 @@
 // rollback, remove) is recorded with who asked before the answer, refused ones with their error;
 // GET /api/v1/audit reads it back with a checked limit.
 import t from 'tap';
-import { MemoryServicesStore, type FrameworkAuditEvent } from '../../frameworks/services/index.js';
+import { MemoryServicesStore, RedisServicesStore, type FrameworkAuditEvent } from '../../frameworks/services/index.js';
+import { startRedis, uniquePrefix } from '../helpers/redis.js';
 import { fakeServicesApi, FakeServicesControl } from '../helpers/services-control.js';
 
 const web = (over: Record<string, unknown> = {}) => ({
@@ -87,6 +88,22 @@ void t.test('a change that fails is recorded failed; an event that cannot be wri
   const scaled = await call('POST', '/api/v1/services/team/web/scale', { instances: 3 });
   t.match(scaled, { status: 503, body: { code: 'STORE_UNAVAILABLE', message: /^the change was made, but its audit event could not be recorded: audit list full/ } });
   t.match((await call('GET', '/api/v1/services/team/web')).body, { spec: { instances: 3 } }, 'the change was made');
+});
+
+void t.test('in Redis the events are durable before the answer and trimmed to the newest', async (t) => {
+  const server = await startRedis(t);
+  if (!server) return;
+  const prefix = uniquePrefix('services-audit');
+  const store = await RedisServicesStore.connect(server.url, prefix, undefined, { auditMaxLen: 2 });
+  t.teardown(() => store.close());
+  const { call } = await fakeServicesApi(t, new FakeServicesControl(), store);
+  await call('POST', '/api/v1/services', web(), undefined, 'alice');
+  await call('POST', '/api/v1/services/team/web/scale', { instances: 3 }, undefined, 'bob');
+  await call('POST', '/api/v1/services/team/nope/restart', undefined, undefined, 'carol');
+  const again = await RedisServicesStore.connect(server.url, prefix);
+  t.teardown(() => again.close());
+  t.same((await again.audit(10)).map((e) => [e.who, e.action, e.result]), [['bob', 'service.scale', 'ok'], ['carol', 'service.restart', 'refused']]);
+  t.same((await call('GET', '/api/v1/audit?limit=10')).body.events.map((e: FrameworkAuditEvent) => e.who), ['bob', 'carol']);
 });
 
 void t.test('GET /api/v1/audit checks its limit, naming it', async (t) => {

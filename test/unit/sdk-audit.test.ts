@@ -38,6 +38,6 @@ void t.test('record: one event per success, the failure kind chosen by the calle
 });
 
 void t.test('a retention limit below 1 is refused', async (t) => {
-  t.throws(() => new MemoryAuditLog(0), RangeError);
-  t.throws(() => new MemoryAuditLog(1.5), RangeError);
+  t.throws(() => new MemoryAuditLog(0), { code: 'INVALID_CALL', field: 'auditLimit' });
+  t.throws(() => new MemoryAuditLog(1.5), { code: 'INVALID_CALL', field: 'auditLimit' });
 });

@@ -2,8 +2,7 @@
 // framework's own key prefix (./keys.ts). Each change is one MULTI/EXEC, so it lands whole or not
 // at all; the client's offline queue is disabled, so a write never reaches Redis after its caller
 // gave up on it.
-import { BerthError, ErrorCode } from '../../../protocol/index.js';
-import { closeStateRedis, connectStateRedis, RedisAuditLog, stateCall, type FrameworkAuditEvent, type StateRedisClient, type StateRedisOptions } from '../sdk-adapter.js';
+import { checkAuditRetention, closeStateRedis, connectStateRedis, RedisAuditLog, stateCall, type FrameworkAuditEvent, type StateRedisClient, type StateRedisOptions } from '../sdk-adapter.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord, ScheduleCursor, StoredJob, WorkflowRunRecord } from './batch-store.js';
 import { DEFAULT_BATCH_KEY_PREFIX, batchKeys, type BatchKeys } from './keys.js';
 
@@ -19,7 +18,7 @@ export class RedisBatchStore implements BatchStore {
   #keys: BatchKeys;
   #audit: RedisAuditLog;
 
-  private constructor(client: StateRedisClient, keys: BatchKeys, auditMaxLen: number | undefined) {
+  private constructor(client: StateRedisClient, keys: BatchKeys, auditMaxLen: number) {
     this.#client = client;
     this.#keys = keys;
     this.#audit = new RedisAuditLog(client, keys.audit, auditMaxLen);
@@ -27,8 +26,7 @@ export class RedisBatchStore implements BatchStore {
 
   /** Connects; rejects with STORE_UNAVAILABLE when Redis does not answer within connectTimeoutMs. */
   static async open(options: RedisBatchStoreOptions): Promise<RedisBatchStore> {
-    const max = options.auditMaxLen;
-    if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new BerthError(ErrorCode.INVALID_CALL, `auditMaxLen must be an integer >= 1, got ${max}`, { field: 'auditMaxLen' });
+    const max = checkAuditRetention(options.auditMaxLen, 'auditMaxLen');
     const client = await connectStateRedis(options);
     return new RedisBatchStore(client, batchKeys(options.keyPrefix ?? DEFAULT_BATCH_KEY_PREFIX), max);
   }

@@ -3,7 +3,7 @@
 // at all; the client's offline queue is disabled, so a write never reaches Redis after its caller
 // gave up on it.
 import { BerthError, ErrorCode } from '../../../protocol/index.js';
-import { closeStateRedis, connectStateRedis, RedisAuditLog, stateCall, type FrameworkAuditEvent, type StateRedisClient } from '../sdk-adapter.js';
+import { checkAuditRetention, closeStateRedis, connectStateRedis, RedisAuditLog, stateCall, type FrameworkAuditEvent, type StateRedisClient } from '../sdk-adapter.js';
 import type { ServiceState } from '../deploy/index.js';
 import { DEFAULT_SERVICES_KEY_PREFIX, servicesKeys, type ServicesKeys } from './keys.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './services-store.js';
@@ -13,7 +13,7 @@ export class RedisServicesStore implements ServicesStore {
   #keys: ServicesKeys;
   #audit: RedisAuditLog;
 
-  private constructor(client: StateRedisClient, keys: ServicesKeys, auditMaxLen: number | undefined) {
+  private constructor(client: StateRedisClient, keys: ServicesKeys, auditMaxLen: number) {
     this.#client = client;
     this.#keys = keys;
     this.#audit = new RedisAuditLog(client, keys.audit, auditMaxLen);
@@ -26,11 +26,9 @@ export class RedisServicesStore implements ServicesStore {
    */
   static async connect(url: string, prefix = DEFAULT_SERVICES_KEY_PREFIX, onConnectionError?: (err: Error) => void, options: { auditMaxLen?: number } = {}): Promise<RedisServicesStore> {
     if (typeof prefix !== 'string' || prefix === '') throw new BerthError(ErrorCode.INVALID_CALL, 'prefix must be a non-empty string', { field: 'prefix' });
-    if (options.auditMaxLen !== undefined && (!Number.isInteger(options.auditMaxLen) || options.auditMaxLen < 1)) {
-      throw new BerthError(ErrorCode.INVALID_CALL, `auditMaxLen must be an integer >= 1, got ${options.auditMaxLen}`, { field: 'auditMaxLen' });
-    }
+    const auditMaxLen = checkAuditRetention(options.auditMaxLen, 'auditMaxLen');
     const client = await connectStateRedis({ url, ...(onConnectionError ? { onConnectionError } : {}) });
-    return new RedisServicesStore(client, servicesKeys(prefix), options.auditMaxLen);
+    return new RedisServicesStore(client, servicesKeys(prefix), auditMaxLen);
   }
 
   async apply(change: ServicesStoreChange): Promise<void> {
