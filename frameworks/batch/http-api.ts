@@ -1,11 +1,14 @@
 // The batch framework's HTTP API (node:http, JSON): jobs, runs, cancel and re-run. Every body is
 // checked before anything is done; errors are {code, message, field} with the status from STATUS.
+// Every change (submit, run, cancel, re-run, rm), refused ones too, is recorded in the audit log
+// before its answer, with who asked (the x-berth-user header); GET /api/v1/audit reads it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { MAX_SPEC_BYTES } from './spec/index.js';
 import type { BatchCommands, Refusal } from './commands.js';
 import type { BatchLog } from './scheduler.js';
+import { FrameworkAudit, auditReadLimit, auditUser, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
 
 /** The HTTP status of every error code this API answers with, in one table. */
 export const STATUS: Readonly<Record<string, number>> = {
@@ -85,14 +88,40 @@ function specText(req: IncomingMessage, text: string): string {
   throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `content-type ${type} is not accepted; send YAML or JSON`, 'content-type');
 }
 
-type Handler = (req: IncomingMessage, m: string[], url: URL) => Promise<[number, unknown]>;
+type Answer = [number, unknown];
+type Handler = (req: IncomingMessage, m: string[], url: URL) => Promise<Answer>;
 
-export async function startBatchHttpApi(commands: BatchCommands, options: { port: number; host: string; log: BatchLog; metrics?: Registry }): Promise<BatchHttpApi> {
+export interface BatchHttpApiOptions {
+  port: number;
+  host: string;
+  log: BatchLog;
+  metrics?: Registry;
+  /** Where the audit events of changes are kept (the batch store). */
+  audit: FrameworkAuditStore;
+}
+
+const refused = (err: unknown) => err instanceof HttpError && err.code !== 'INTERNAL' && err.code !== 'STORE_UNAVAILABLE';
+
+export async function startBatchHttpApi(commands: BatchCommands, options: BatchHttpApiOptions): Promise<BatchHttpApi> {
+  const log = new FrameworkAudit(options.audit);
+  /** Runs a change as `what`, recorded with who asked; `done` names the events of a success. */
+  const audited = (req: IncomingMessage, what: AuditWhat, change: () => Promise<Answer>, done?: (value: Answer) => AuditWhat[]): Promise<Answer> => {
+    const who = auditUser(req.headers['x-berth-user']);
+    if (typeof who !== 'string') return Promise.reject(new HttpError('BAD_REQUEST', who.message, who.field));
+    return log.record({ who, what, refused, ...(done ? { done } : {}) }, change);
+  };
+  const submitted = ([, value]: Answer): AuditWhat[] => (value as { jobs: string[] }).jobs.map((id) => ({ action: 'job.submit', subject: `job${id}` }));
+
   const routes: { method: string; path: RegExp; handle: Handler }[] = [
-    { method: 'POST', path: /^\/api\/v1\/jobs$/, handle: async (req) => {
+    { method: 'POST', path: /^\/api\/v1\/jobs$/, handle: (req) => audited(req, { action: 'job.submit', subject: 'job/*' }, async () => {
       const r = await commands.submit(specText(req, await body(req)));
       if (!r.ok) throw fromRefusal(r);
       return [201, { jobs: r.jobs, warnings: r.warnings }];
+    }, submitted) },
+    { method: 'GET', path: /^\/api\/v1\/audit$/, handle: async (_req, _m, url) => {
+      const limit = auditReadLimit(url.searchParams.get('limit'));
+      if (typeof limit !== 'number') throw new HttpError('BAD_REQUEST', limit.message, limit.field);
+      return [200, { events: await log.read(limit) }];
     } },
     { method: 'GET', path: /^\/api\/v1\/jobs$/, handle: async () => [200, { jobs: commands.listJobs() }] },
     { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (_req, [id]) => {
@@ -101,40 +130,46 @@ export async function startBatchHttpApi(commands: BatchCommands, options: { port
       return [200, { runs: r.runs }];
     } },
     { method: 'POST', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (req, [id]) => {
-      const params = paramsOf(json(await body(req)));
-      const r = await commands.runNow(id!, params);
-      if (!r.ok) throw fromRefusal(r);
-      return [201, { runId: r.runId, workflowRunId: r.workflowRunId }];
+      const what = { action: 'job.run', subject: `job${id!}` };
+      const params = await body(req).then((text) => paramsOf(json(text))).catch((err: unknown) => err as Error);
+      if (params instanceof Error) return audited(req, what, () => Promise.reject(params));
+      return audited(req, { ...what, details: { params } }, async () => {
+        const r = await commands.runNow(id!, params);
+        if (!r.ok) throw fromRefusal(r);
+        return [201, { runId: r.runId, workflowRunId: r.workflowRunId }];
+      }, ([, v]) => [{ ...what, details: { params, runId: (v as { runId: string }).runId } }]);
     } },
     { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
       const job = commands.getJob(id!);
       if (!job) throw new HttpError('NOT_FOUND', `no job ${id}`, 'id');
       return [200, { job, nextRunsMs: commands.nextRuns(id!, 3) }];
     } },
-    { method: 'DELETE', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
+    { method: 'DELETE', path: /^\/api\/v1\/jobs\/(.+)$/, handle: (req, [id]) => audited(req, { action: 'job.remove', subject: `job${id!}` }, async () => {
       const r = await commands.deleteJob(id!);
       if (!r.ok) throw fromRefusal(r);
       return [200, { deleted: id, cancelled: r.cancelled }];
-    } },
+    }) },
     { method: 'GET', path: /^\/api\/v1\/runs\/([^/]+)$/, handle: async (_req, [id]) => {
       const r = await commands.getRun(id!);
       if (!r.ok) throw fromRefusal(r);
       const { ok: _ok, ...view } = r;
       return [200, view];
     } },
-    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/cancel$/, handle: async (req, [id]) => {
+    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/cancel$/, handle: (req, [id]) => audited(req, { action: 'run.cancel', subject: `run/${id!}` }, async () => {
       noBody(json(await body(req)));
       const r = await commands.cancel(id!);
       if (!r.ok) throw fromRefusal(r);
       return [200, { run: r.run }];
-    } },
-    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/rerun$/, handle: async (req, [id], url) => {
-      noBody(json(await body(req)));
+    }) },
+    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/rerun$/, handle: (req, [id], url) => {
       const from = url.searchParams.get('from');
-      if (!from) throw new HttpError('BAD_REQUEST', 'from must name the job to re-run from (?from=/a/job)', 'from');
-      const r = await commands.rerun(id!, from);
-      if (!r.ok) throw fromRefusal(r);
-      return [200, { workflow: r.workflow, started: r.started }];
+      return audited(req, { action: 'run.rerun', subject: `run/${id!}`, details: from === null ? {} : { from } }, async () => {
+        noBody(json(await body(req)));
+        if (!from) throw new HttpError('BAD_REQUEST', 'from must name the job to re-run from (?from=/a/job)', 'from');
+        const r = await commands.rerun(id!, from);
+        if (!r.ok) throw fromRefusal(r);
+        return [200, { workflow: r.workflow, started: r.started }];
+      });
     } },
   ];
 

@@ -15,6 +15,10 @@ import {
 import type { TaskEnd } from './run-state.js';
 // The store's Redis connection is the SDK's (frameworks/sdk/state-redis.ts), handed on from here.
 export { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient, type StateRedisOptions } from '../sdk/index.js';
+export {
+  FrameworkAudit, checkAuditRetention, MemoryAuditLog, RedisAuditLog, auditUser, auditReadLimit,
+  type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat,
+} from '../sdk/index.js';
 import type { ResolvedRun } from './spec/index.js';
 
 export interface Shape3 {

@@ -50,7 +50,7 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
   const commands = new BatchCommands(scheduler);
   let api;
   try {
-    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, metrics: batchMetrics(scheduler) });
+    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, metrics: batchMetrics(scheduler), audit: options.store });
   } catch (err) {
     await scheduler.stop();
     throw err;

@@ -54,3 +54,8 @@ export {
   type Resources,
   type Res,
 } from '../../protocol/index.js';
+export {
+  FrameworkAudit, AuditWriteError, auditUser, auditReadLimit, checkAuditRetention, AUDIT_USER_HEADER, ANONYMOUS, AUDIT_READ_LIMIT, DEFAULT_AUDIT_RETENTION,
+  type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat, type AuditedCall, type AuditInputProblem,
+} from './audit.js';
+export { MemoryAuditLog, RedisAuditLog } from './audit-store.js';

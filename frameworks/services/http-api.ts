@@ -1,14 +1,16 @@
 // The services framework's HTTP API (node:http): plan and apply spec files, read services, scale,
 // restart, roll back and remove them (docs/api.md). Every body is checked before anything is done;
 // errors are {code, message, field, problems?} with the status protocol/errors.ts gives the code.
+// Every change, refused ones too, is recorded in the audit log before its answer (GET /api/v1/audit).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { httpStatus } from '../../protocol/index.js';
-import type { Refusal, Result, ServicesCommands } from './commands.js';
+import type { ApplyAnswer, Refusal, Result, ServicesCommands } from './commands.js';
 import { RESERVED_SEGMENTS } from './file-check.js';
 import { emptyBody, HttpError, jsonObjectBody, rollbackBody, scaleBody, specBody } from './http-bodies.js';
 import { servicesMetrics } from './metrics.js';
+import { AuditWriteError, FrameworkAudit, auditReadLimit, auditUser, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
 
 export interface ServicesApiLog {
   info(obj: object, msg: string): void;
@@ -23,6 +25,8 @@ export interface ServicesHttpApiOptions {
   log: ServicesApiLog;
   /** What /metrics serves; default: the gauges of servicesMetrics over the commands' view. */
   registry?: Registry;
+  /** Where the audit events of changes are kept (the services store). */
+  audit: FrameworkAuditStore;
 }
 
 export interface ServicesHttpApi {
@@ -63,6 +67,8 @@ export function targetOf(pathname: string, method: string): Target | undefined {
 }
 
 type Handler = (req: IncomingMessage) => Promise<unknown>;
+/** Runs a change as `what`, recorded with who asked; `done` names the events of a success. */
+type Audited = (req: IncomingMessage, what: AuditWhat, change: () => Promise<object>, done?: (value: object) => AuditWhat[]) => Promise<unknown>;
 
 function fromRefusal(r: Refusal): HttpError {
   return new HttpError(r.code, r.message, r.field, r.problems ? { problems: r.problems } : {});
@@ -75,40 +81,60 @@ function answer<T extends object>(r: Result<T>): Omit<T, 'ok'> {
   return rest;
 }
 
+/** The events of an apply that succeeded: one per service of the file, with its version and change. */
+function applied(value: object): AuditWhat[] {
+  return (value as ApplyAnswer).services.map((s) => ({ action: 'service.apply', subject: `service${s.id}`, details: { version: s.version, change: s.change } }));
+}
+
+/** A change whose JSON body gives its event's details; a body that cannot be read is recorded as refused. */
+async function withBody(req: IncomingMessage, audited: Audited, what: AuditWhat, details: (body: Record<string, unknown>) => Record<string, unknown>, run: (body: Record<string, unknown>) => Promise<object>): Promise<unknown> {
+  const body = await jsonObjectBody(req).catch((err: unknown) => err as Error);
+  if (body instanceof Error) return audited(req, what, () => Promise.reject(body));
+  return audited(req, { ...what, details: details(body) }, () => run(body));
+}
+
 /** The handlers of one target by method. */
-function handlers(target: Target, c: ServicesCommands): Record<string, Handler> {
+function handlers(target: Target, c: ServicesCommands, audited: Audited): Record<string, Handler> {
   switch (target.kind) {
     case 'collection':
       return {
         GET: async () => ({ services: await c.list() }),
-        POST: async (req) => answer(await c.apply(await specBody(req))),
+        POST: (req) => audited(req, { action: 'service.apply', subject: 'service/*' }, async () => answer(await c.apply(await specBody(req))), applied),
       };
     case 'plan':
       return { POST: async (req) => answer(await c.plan(await specBody(req))) };
-    case 'service':
+    case 'service': {
+      const subject = `service${target.id}`;
       return {
         GET: async () => answer(await c.get(target.id)),
-        DELETE: async (req) => {
+        DELETE: (req) => audited(req, { action: 'service.remove', subject }, async () => {
           emptyBody(await jsonObjectBody(req));
           return answer(await c.remove(target.id));
-        },
+        }),
       };
-    case 'action':
+    }
+    case 'action': {
+      const subject = `service${target.id}`;
       switch (target.action) {
         case 'history':
           return { GET: async () => answer(await c.history(target.id)) };
         case 'scale':
-          return { POST: async (req) => answer(await c.scale(target.id, scaleBody(await jsonObjectBody(req)))) };
+          return {
+            POST: (req) => withBody(req, audited, { action: 'service.scale', subject }, (b) => ({ instances: b.instances }), async (b) => answer(await c.scale(target.id, scaleBody(b)))),
+          };
         case 'restart':
           return {
-            POST: async (req) => {
+            POST: (req) => audited(req, { action: 'service.restart', subject }, async () => {
               emptyBody(await jsonObjectBody(req));
               return answer(await c.restart(target.id));
-            },
+            }),
           };
         default:
-          return { POST: async (req) => answer(await c.rollback(target.id, rollbackBody(await jsonObjectBody(req)))) };
+          return {
+            POST: (req) => withBody(req, audited, { action: 'service.rollback', subject }, (b) => (b.toVersion === undefined ? {} : { toVersion: b.toVersion }), async (b) => answer(await c.rollback(target.id, rollbackBody(b)))),
+          };
       }
+    }
   }
 }
 
@@ -118,6 +144,13 @@ function isStoreDown(err: unknown): err is Error {
 
 export async function startServicesHttpApi(commands: ServicesCommands, options: ServicesHttpApiOptions): Promise<ServicesHttpApi> {
   const registry = options.registry ?? servicesMetrics(() => commands.view());
+  const log = new FrameworkAudit(options.audit);
+  const audited: Audited = (req, what, change, done) => {
+    const who = auditUser(req.headers['x-berth-user']);
+    if (typeof who !== 'string') throw new HttpError('BAD_REQUEST', who.message, who.field);
+    const refused = (err: unknown) => err instanceof HttpError && err.code !== 'INTERNAL' && err.code !== 'STORE_UNAVAILABLE';
+    return log.record({ who, what, refused, ...(done ? { done } : {}) }, change);
+  };
   const send = (res: ServerResponse, status: number, value: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(value));
@@ -135,9 +168,15 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
       res.end(text);
       return;
     }
+    if (url.pathname === '/api/v1/audit') {
+      if (method !== 'GET') throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use GET`, 'method');
+      const limit = auditReadLimit(url.searchParams.get('limit'));
+      if (typeof limit !== 'number') throw new HttpError('BAD_REQUEST', limit.message, limit.field);
+      return send(res, 200, { events: await log.read(limit) });
+    }
     const target = targetOf(url.pathname, method);
     if (!target) throw new HttpError('NOT_FOUND', `no such endpoint ${url.pathname}`, 'path');
-    const byMethod = handlers(target, commands);
+    const byMethod = handlers(target, commands, audited);
     const h = byMethod[method];
     if (!h) throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${Object.keys(byMethod).join(' or ')}`, 'method');
     send(res, 200, await h(req));
@@ -146,6 +185,10 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return fail(res, err);
+      if (err instanceof AuditWriteError) {
+        options.log.error({ err: err.message, path: req.url }, 'audit event not recorded');
+        return fail(res, new HttpError('STORE_UNAVAILABLE', err.message));
+      }
       if (isStoreDown(err)) {
         options.log.error({ err: err.message, path: req.url }, 'services store unavailable');
         return fail(res, new HttpError('STORE_UNAVAILABLE', `the services store is unavailable; nothing was changed: ${err.message}`));

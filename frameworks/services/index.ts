@@ -14,3 +14,4 @@ export type { DeploymentView, InstanceView, ServiceDetail, ServiceHistory, Servi
 export { startServicesHttpApi, type ServicesApiLog, type ServicesHttpApi, type ServicesHttpApiOptions } from './http-api.js';
 export { servicesMetrics } from './metrics.js';
 export { startServicesFramework, type StartServicesFrameworkOptions, type ServicesFramework } from './start.js';
+export type { FrameworkAuditEvent, FrameworkAuditStore } from './sdk-adapter.js';

@@ -18,6 +18,11 @@ import {
 } from '../sdk/index.js';
 // The store's Redis connection is the SDK's (frameworks/sdk/state-redis.ts), handed on from here.
 export { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient } from '../sdk/index.js';
+// So is its audit log (frameworks/sdk/audit.ts).
+export {
+  FrameworkAudit, checkAuditRetention, AuditWriteError, MemoryAuditLog, RedisAuditLog, auditUser, auditReadLimit,
+  type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat,
+} from '../sdk/index.js';
 import type { AgentView, InstanceState, PortRange, ScalarResources } from './deploy/index.js';
 import type { ServiceSpec } from './spec/index.js';
 

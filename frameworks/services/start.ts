@@ -49,7 +49,7 @@ export async function startServicesFramework(options: StartServicesFrameworkOpti
   const commands = new ServicesCommands(runtime);
   let api;
   try {
-    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log });
+    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, audit: options.store });
   } catch (err) {
     await runtime.stop();
     throw err;

@@ -6,12 +6,14 @@ import type { Test } from 'tap';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
 import {
   isTerminal,
+  MemoryServicesStore,
   place,
   ServicesCommands,
   startServicesHttpApi,
   planServices,
   specOf,
   type AgentView,
+  type FrameworkAuditStore,
   type Instance,
   type PlanResult,
   type PortRange,
@@ -189,11 +191,12 @@ export class FakeServicesControl implements ServicesControl {
 }
 
 /** The real commands and HTTP API over a fake control, on a loopback port, closed in teardown. */
-export async function fakeServicesApi(t: Test, control = new FakeServicesControl()): Promise<{ url: string; control: FakeServicesControl; call: ApiCall }> {
-  const api = await startServicesHttpApi(new ServicesCommands(control), { port: 0, log: testLogger() });
+export async function fakeServicesApi(t: Test, control = new FakeServicesControl(), audit: FrameworkAuditStore = new MemoryServicesStore()): Promise<{ url: string; control: FakeServicesControl; call: ApiCall }> {
+  const api = await startServicesHttpApi(new ServicesCommands(control), { port: 0, log: testLogger(), audit });
   t.teardown(() => api.close());
-  const call: ApiCall = async (method, path, body, type) => {
+  const call: ApiCall = async (method, path, body, type, user) => {
     const headers: Record<string, string> = type === undefined ? (body === undefined ? {} : { 'content-type': 'application/json' }) : type === '' ? {} : { 'content-type': type };
+    if (user !== undefined) headers['x-berth-user'] = user;
     const res = await fetch(`${api.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
     const text = await res.text();
     let parsed: ApiBody;
@@ -210,5 +213,8 @@ export async function fakeServicesApi(t: Test, control = new FakeServicesControl
 // Answers are read loosely: each test names the fields it checks.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ApiBody = Record<string, any>;
-/** `body` as text is sent as is (a spec file); an object is sent as JSON. `type` '' sends no content type. */
-export type ApiCall = (method: string, path: string, body?: string | object, type?: string) => Promise<{ status: number; body: ApiBody }>;
+/**
+ * `body` as text is sent as is (a spec file); an object is sent as JSON. `type` '' sends no content
+ * type; `user` is sent as x-berth-user.
+ */
+export type ApiCall = (method: string, path: string, body?: string | object, type?: string, user?: string) => Promise<{ status: number; body: ApiBody }>;

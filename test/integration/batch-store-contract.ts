@@ -2,6 +2,7 @@
 // RedisBatchStore). Each test gets a fresh, empty store from the factory.
 import type { Test } from 'tap';
 import { parseJobs, type JobSpec } from '../../frameworks/batch/index.js';
+import { frameworkAuditContract } from './framework-audit-contract.js';
 import type { BatchStore, RunRecord, WorkflowRunRecord } from '../../frameworks/batch/store/index.js';
 
 export interface BatchStoreHandle {
@@ -10,7 +11,8 @@ export interface BatchStoreHandle {
   reopen?: (() => Promise<BatchStore>) | undefined;
 }
 
-export type BatchStoreFactory = (t: Test) => Promise<BatchStoreHandle>;
+/** A fresh, empty store; `auditLimit` bounds its audit log. */
+export type BatchStoreFactory = (t: Test, auditLimit?: number) => Promise<BatchStoreHandle>;
 
 export function sampleJob(id = '/render'): JobSpec {
   const parsed = parseJobs(JSON.stringify({ id, command: 'echo ${taskIndex}', resources: { cpus: 0.1, memMb: 16 }, parallelism: 5, completions: 10 }));
@@ -23,6 +25,7 @@ export function sampleRun(runId: string, jobId = '/render', seq = 1): RunRecord 
 }
 
 export function batchStoreContract(t: Test, open: BatchStoreFactory): void {
+  frameworkAuditContract(t, open);
   void t.test('starts empty', async (t) => {
     const { store } = await open(t);
     t.equal(await store.frameworkId(), undefined);

@@ -12,11 +12,11 @@ void t.test('on a redis-server', async (t) => {
   if (!server) return;
 
   void t.test('RedisBatchStore contract', async (t) => {
-    batchStoreContract(t, async (t) => {
+    batchStoreContract(t, async (t, auditLimit) => {
       const keyPrefix = uniquePrefix('batch');
       const opened: RedisBatchStore[] = [];
       const open = async () => {
-        const s = await RedisBatchStore.open({ url: server.url, keyPrefix });
+        const s = await RedisBatchStore.open({ url: server.url, keyPrefix, ...(auditLimit === undefined ? {} : { auditMaxLen: auditLimit }) });
         opened.push(s);
         return s;
       };
@@ -56,4 +56,8 @@ void t.test('on a redis-server', async (t) => {
 
 void t.test('open fails with STORE_UNAVAILABLE when nothing listens', async (t) => {
   await t.rejects(RedisBatchStore.open({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500 }), { code: ErrorCode.STORE_UNAVAILABLE });
+});
+
+void t.test('open refuses an audit limit below 1, naming it', async (t) => {
+  await t.rejects(RedisBatchStore.open({ url: 'redis://127.0.0.1:1', auditMaxLen: 0 }), { code: ErrorCode.INVALID_CALL, field: 'auditMaxLen' });
 });

@@ -12,6 +12,7 @@ import {
   startServicesScheduler,
   type ServiceSpec,
   type ServicesRuntime,
+  type FrameworkAuditEvent,
   type ServicesStore,
   type ServicesStoreChange,
 } from '../../frameworks/services/index.js';
@@ -42,6 +43,8 @@ class WatchedStore implements ServicesStore {
   getService = (id: string) => this.inner.getService(id);
   listServices = () => this.inner.listServices();
   listInstances = () => this.inner.listInstances();
+  appendAudit = (e: FrameworkAuditEvent) => this.inner.appendAudit(e);
+  audit = (count: number) => this.inner.audit(count);
   close = () => this.inner.close();
 }
 

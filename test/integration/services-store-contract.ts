@@ -1,6 +1,7 @@
 // The ServicesStore contract: one suite every implementation passes (MemoryServicesStore,
 // RedisServicesStore). Each test gets a fresh, empty store from the factory.
 import type { Test } from 'tap';
+import { frameworkAuditContract } from './framework-audit-contract.js';
 import { applySpec, newServiceState, parseServiceDocument, type InstanceRecord, type ServiceSpec, type ServicesStore } from '../../frameworks/services/index.js';
 
 export interface ServicesStoreHandle {
@@ -9,7 +10,8 @@ export interface ServicesStoreHandle {
   reopen?: (() => Promise<ServicesStore>) | undefined;
 }
 
-export type ServicesStoreFactory = (t: Test) => Promise<ServicesStoreHandle>;
+/** A fresh, empty store; `auditLimit` bounds its audit log. */
+export type ServicesStoreFactory = (t: Test, auditLimit?: number) => Promise<ServicesStoreHandle>;
 
 export function sampleSpec(id = '/team/web', instances = 2): ServiceSpec {
   const parsed = parseServiceDocument({ id, instances, container: { image: 'busybox:latest', command: 'httpd -f -p $PORT0' }, resources: { cpus: 0.1, memMb: 16, ports: [{ name: 'http' }] } });
@@ -22,6 +24,7 @@ export function sampleInstance(taskId: string, serviceId = '/team/web'): Instanc
 }
 
 export function servicesStoreContract(t: Test, open: ServicesStoreFactory): void {
+  frameworkAuditContract(t, open);
   void t.test('starts empty', async (t) => {
     const { store } = await open(t);
     t.equal(await store.frameworkId(), undefined);

@@ -3,4 +3,4 @@ import t from 'tap';
 import { MemoryServicesStore } from '../../frameworks/services/index.js';
 import { servicesStoreContract } from './services-store-contract.js';
 
-servicesStoreContract(t, async () => ({ store: new MemoryServicesStore() }));
+servicesStoreContract(t, async (_t, auditLimit) => ({ store: new MemoryServicesStore(auditLimit === undefined ? {} : { auditLimit }) }));

@@ -12,11 +12,11 @@ void t.test('on a redis-server', async (t) => {
   if (!server) return;
 
   void t.test('RedisServicesStore contract', async (t) => {
-    servicesStoreContract(t, async (t) => {
+    servicesStoreContract(t, async (t, auditLimit) => {
       const prefix = uniquePrefix('services');
       const opened: RedisServicesStore[] = [];
       const open = async () => {
-        const s = await RedisServicesStore.connect(server.url, prefix);
+        const s = await RedisServicesStore.connect(server.url, prefix, undefined, auditLimit === undefined ? {} : { auditMaxLen: auditLimit });
         opened.push(s);
         return s;
       };
@@ -60,6 +60,10 @@ void t.test('on a redis-server', async (t) => {
 
 void t.test('connect fails with STORE_UNAVAILABLE when nothing listens', async (t) => {
   await t.rejects(RedisServicesStore.connect('redis://127.0.0.1:1'), { code: ErrorCode.STORE_UNAVAILABLE });
+});
+
+void t.test('connect refuses an audit limit below 1, naming it', async (t) => {
+  await t.rejects(RedisServicesStore.connect('redis://127.0.0.1:1', 'p:', undefined, { auditMaxLen: 0 }), { code: ErrorCode.INVALID_CALL, field: 'auditMaxLen' });
 });
 
 void t.test('connect refuses an empty prefix, naming it', async (t) => {

@@ -3,6 +3,7 @@
 // list of the events its RunTracker was fed, so a restarted process replays them into the same state.
 import type { NodeStatus } from '../dag.js';
 import type { RunOutcome, RunState, TaskEnd } from '../run-state.js';
+import type { FrameworkAuditStore } from '../sdk-adapter.js';
 import type { JobSpec } from '../spec/types.js';
 
 /** A submitted job. */
@@ -77,9 +78,10 @@ export interface BatchChange {
 
 /**
  * The batch framework's store. `apply` resolves once the change is durable (for Redis, once the
- * MULTI has been executed); the scheduler acts on a change and acknowledges only after that.
+ * MULTI has been executed); the scheduler acts on a change and acknowledges only after that. It
+ * also keeps the audit log of operator changes (appendAudit, audit), bounded to its newest events.
  */
-export interface BatchStore {
+export interface BatchStore extends FrameworkAuditStore {
   apply(change: BatchChange): Promise<void>;
   frameworkId(): Promise<string | undefined>;
   getJob(id: string): Promise<StoredJob | undefined>;

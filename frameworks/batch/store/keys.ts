@@ -15,6 +15,8 @@ export interface BatchKeys {
   workflows: string;
   /** Hash: job id -> ScheduleCursor JSON. */
   cursors: string;
+  /** List: FrameworkAuditEvent JSON, oldest first, trimmed to the newest. */
+  audit: string;
 }
 
 export function batchKeys(prefix = DEFAULT_BATCH_KEY_PREFIX): BatchKeys {
@@ -25,5 +27,6 @@ export function batchKeys(prefix = DEFAULT_BATCH_KEY_PREFIX): BatchKeys {
     runEvents: (runId) => `${prefix}run-events:${runId}`,
     workflows: `${prefix}workflows`,
     cursors: `${prefix}cursors`,
+    audit: `${prefix}audit`,
   };
 }

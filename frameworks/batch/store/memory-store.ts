@@ -1,5 +1,6 @@
 // The in-memory BatchStore, for `berth dev` and tests: one process, nothing survives it. Values are
 // copied in and out through JSON, so callers never share objects with the store (as with Redis).
+import { MemoryAuditLog, type FrameworkAuditEvent } from '../sdk-adapter.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord, ScheduleCursor, StoredJob, WorkflowRunRecord } from './batch-store.js';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -11,6 +12,12 @@ export class MemoryBatchStore implements BatchStore {
   #events = new Map<string, string[]>();
   #workflows = new Map<string, string>();
   #cursors = new Map<string, string>();
+  #audit: MemoryAuditLog;
+
+  /** `auditLimit`: audit events kept (newest); default 10,000. */
+  constructor(options: { auditLimit?: number } = {}) {
+    this.#audit = new MemoryAuditLog(options.auditLimit);
+  }
 
   async apply(change: BatchChange): Promise<void> {
     if (change.frameworkId !== undefined) this.#frameworkId = change.frameworkId;
@@ -70,6 +77,14 @@ export class MemoryBatchStore implements BatchStore {
 
   async listCursors(): Promise<ScheduleCursor[]> {
     return [...this.#cursors.values()].map((v) => JSON.parse(v) as ScheduleCursor);
+  }
+
+  appendAudit(event: FrameworkAuditEvent): Promise<void> {
+    return this.#audit.appendAudit(event);
+  }
+
+  audit(count: number): Promise<FrameworkAuditEvent[]> {
+    return this.#audit.audit(count);
   }
 
   async close(): Promise<void> {}

@@ -2,28 +2,33 @@
 // framework's own key prefix (./keys.ts). Each change is one MULTI/EXEC, so it lands whole or not
 // at all; the client's offline queue is disabled, so a write never reaches Redis after its caller
 // gave up on it.
-import { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient, type StateRedisOptions } from '../sdk-adapter.js';
+import { checkAuditRetention, closeStateRedis, connectStateRedis, RedisAuditLog, stateCall, type FrameworkAuditEvent, type StateRedisClient, type StateRedisOptions } from '../sdk-adapter.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord, ScheduleCursor, StoredJob, WorkflowRunRecord } from './batch-store.js';
 import { DEFAULT_BATCH_KEY_PREFIX, batchKeys, type BatchKeys } from './keys.js';
 
 export interface RedisBatchStoreOptions extends StateRedisOptions {
   /** Prefix of every key; default `berth-batch:`. */
   keyPrefix?: string;
+  /** Audit events kept (the newest); default 10,000. */
+  auditMaxLen?: number;
 }
 
 export class RedisBatchStore implements BatchStore {
   #client: StateRedisClient;
   #keys: BatchKeys;
+  #audit: RedisAuditLog;
 
-  private constructor(client: StateRedisClient, keys: BatchKeys) {
+  private constructor(client: StateRedisClient, keys: BatchKeys, auditMaxLen: number) {
     this.#client = client;
     this.#keys = keys;
+    this.#audit = new RedisAuditLog(client, keys.audit, auditMaxLen);
   }
 
   /** Connects; rejects with STORE_UNAVAILABLE when Redis does not answer within connectTimeoutMs. */
   static async open(options: RedisBatchStoreOptions): Promise<RedisBatchStore> {
+    const max = checkAuditRetention(options.auditMaxLen, 'auditMaxLen');
     const client = await connectStateRedis(options);
-    return new RedisBatchStore(client, batchKeys(options.keyPrefix ?? DEFAULT_BATCH_KEY_PREFIX));
+    return new RedisBatchStore(client, batchKeys(options.keyPrefix ?? DEFAULT_BATCH_KEY_PREFIX), max);
   }
 
   async apply(change: BatchChange): Promise<void> {
@@ -82,6 +87,14 @@ export class RedisBatchStore implements BatchStore {
 
   listCursors(): Promise<ScheduleCursor[]> {
     return this.#hValues<ScheduleCursor>(this.#keys.cursors);
+  }
+
+  appendAudit(event: FrameworkAuditEvent): Promise<void> {
+    return this.#audit.appendAudit(event);
+  }
+
+  audit(count: number): Promise<FrameworkAuditEvent[]> {
+    return this.#audit.audit(count);
   }
 
   close(): Promise<void> {

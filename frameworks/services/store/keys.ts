@@ -9,8 +9,10 @@ export interface ServicesKeys {
   services: string;
   /** Hash: task id -> InstanceRecord JSON. */
   instances: string;
+  /** List: FrameworkAuditEvent JSON, oldest first, trimmed to the newest. */
+  audit: string;
 }
 
 export function servicesKeys(prefix = DEFAULT_SERVICES_KEY_PREFIX): ServicesKeys {
-  return { frameworkId: `${prefix}framework-id`, services: `${prefix}services`, instances: `${prefix}instances` };
+  return { frameworkId: `${prefix}framework-id`, services: `${prefix}services`, instances: `${prefix}instances`, audit: `${prefix}audit` };
 }

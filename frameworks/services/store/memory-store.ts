@@ -1,12 +1,19 @@
 // The in-memory ServicesStore, for `berth dev` and tests: one process, nothing survives it. Values
 // are kept as JSON, so callers never share objects with the store (as with Redis).
 import type { ServiceState } from '../deploy/index.js';
+import { MemoryAuditLog, type FrameworkAuditEvent } from '../sdk-adapter.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './services-store.js';
 
 export class MemoryServicesStore implements ServicesStore {
   #frameworkId: string | undefined;
   #services = new Map<string, string>();
   #instances = new Map<string, string>();
+  #audit: MemoryAuditLog;
+
+  /** `auditLimit`: audit events kept (newest); default 10,000. */
+  constructor(options: { auditLimit?: number } = {}) {
+    this.#audit = new MemoryAuditLog(options.auditLimit);
+  }
 
   async apply(change: ServicesStoreChange): Promise<void> {
     if (change.frameworkId !== undefined) this.#frameworkId = change.frameworkId;
@@ -31,6 +38,14 @@ export class MemoryServicesStore implements ServicesStore {
 
   async listInstances(): Promise<InstanceRecord[]> {
     return [...this.#instances.values()].map((v) => JSON.parse(v) as InstanceRecord);
+  }
+
+  appendAudit(event: FrameworkAuditEvent): Promise<void> {
+    return this.#audit.appendAudit(event);
+  }
+
+  audit(count: number): Promise<FrameworkAuditEvent[]> {
+    return this.#audit.audit(count);
   }
 
   async close(): Promise<void> {}

@@ -3,7 +3,7 @@
 // at all; the client's offline queue is disabled, so a write never reaches Redis after its caller
 // gave up on it.
 import { BerthError, ErrorCode } from '../../../protocol/index.js';
-import { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient } from '../sdk-adapter.js';
+import { checkAuditRetention, closeStateRedis, connectStateRedis, RedisAuditLog, stateCall, type FrameworkAuditEvent, type StateRedisClient } from '../sdk-adapter.js';
 import type { ServiceState } from '../deploy/index.js';
 import { DEFAULT_SERVICES_KEY_PREFIX, servicesKeys, type ServicesKeys } from './keys.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './services-store.js';
@@ -11,20 +11,24 @@ import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './servi
 export class RedisServicesStore implements ServicesStore {
   #client: StateRedisClient;
   #keys: ServicesKeys;
+  #audit: RedisAuditLog;
 
-  private constructor(client: StateRedisClient, keys: ServicesKeys) {
+  private constructor(client: StateRedisClient, keys: ServicesKeys, auditMaxLen: number) {
     this.#client = client;
     this.#keys = keys;
+    this.#audit = new RedisAuditLog(client, keys.audit, auditMaxLen);
   }
 
   /**
    * Connects to `url` (redis://host:port[/db]); every key starts with `prefix`. Rejects with
-   * STORE_UNAVAILABLE when Redis does not answer within 5 s. `onConnectionError` hears reconnects.
+   * STORE_UNAVAILABLE when Redis does not answer within 5 s. `onConnectionError` hears reconnects;
+   * `auditMaxLen` is how many audit events are kept (newest; default 10,000).
    */
-  static async connect(url: string, prefix = DEFAULT_SERVICES_KEY_PREFIX, onConnectionError?: (err: Error) => void): Promise<RedisServicesStore> {
+  static async connect(url: string, prefix = DEFAULT_SERVICES_KEY_PREFIX, onConnectionError?: (err: Error) => void, options: { auditMaxLen?: number } = {}): Promise<RedisServicesStore> {
     if (typeof prefix !== 'string' || prefix === '') throw new BerthError(ErrorCode.INVALID_CALL, 'prefix must be a non-empty string', { field: 'prefix' });
+    const auditMaxLen = checkAuditRetention(options.auditMaxLen, 'auditMaxLen');
     const client = await connectStateRedis({ url, ...(onConnectionError ? { onConnectionError } : {}) });
-    return new RedisServicesStore(client, servicesKeys(prefix));
+    return new RedisServicesStore(client, servicesKeys(prefix), auditMaxLen);
   }
 
   async apply(change: ServicesStoreChange): Promise<void> {
@@ -53,6 +57,14 @@ export class RedisServicesStore implements ServicesStore {
 
   listInstances(): Promise<InstanceRecord[]> {
     return this.#values<InstanceRecord>(this.#keys.instances);
+  }
+
+  appendAudit(event: FrameworkAuditEvent): Promise<void> {
+    return this.#audit.appendAudit(event);
+  }
+
+  audit(count: number): Promise<FrameworkAuditEvent[]> {
+    return this.#audit.audit(count);
   }
 
   close(): Promise<void> {

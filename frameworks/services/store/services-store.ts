@@ -2,6 +2,7 @@
 // state (spec versions, deployment, history, backoff) and a record of every instance, written
 // before its launch is sent, so a restarted scheduler knows every task it may have started.
 import type { ServiceState } from '../deploy/index.js';
+import type { FrameworkAuditStore } from '../sdk-adapter.js';
 
 /** An instance as launched: written before the accept goes to the master, removed once it ended. */
 export interface InstanceRecord {
@@ -31,9 +32,10 @@ export interface ServicesStoreChange {
 
 /**
  * The services framework's store. `apply` resolves once the change is durable; the scheduler
- * launches, answers a command or acknowledges an update only after that.
+ * launches, answers a command or acknowledges an update only after that. It also keeps the audit
+ * log of operator changes (appendAudit, audit), bounded to its newest events.
  */
-export interface ServicesStore {
+export interface ServicesStore extends FrameworkAuditStore {
   apply(change: ServicesStoreChange): Promise<void>;
   frameworkId(): Promise<string | undefined>;
   getService(id: string): Promise<ServiceState | undefined>;
