@@ -38,6 +38,8 @@ function overview(): string {
     `  ${'version'.padEnd(width)}Print the version`,
     '',
     "Start here: 'berth dev' runs a local cluster; 'berth COMMAND --help' lists a command's flags.",
+    'BERTH_MASTER, BERTH_SERVICES and BERTH_BATCH set the defaults of --master, --services and --batch (a flag wins).',
+    "Output: -o table, json or yaml on commands that print data. Completion: source <(berth completion bash) (or zsh).",
     EXIT_CODES_HELP,
   ].join('\n');
 }
