@@ -25,6 +25,8 @@ export interface FlagSpec {
   /** What a value must be (its form, unit and range), shown in --help after the description. */
   rule?: string;
   placeholder?: string;
+  /** An environment variable that gives the flag's value when the flag is not given. */
+  env?: string;
 }
 
 export interface Command {
@@ -34,6 +36,8 @@ export interface Command {
   flags: Record<string, FlagSpec>;
   /** Lines shown after the flags in --help. */
   examples?: string[];
+  /** The actions the first positional names (list, get ...), for shell completion. */
+  actions?: readonly string[];
   run(flags: Flags, positionals: string[]): Promise<number>;
 }
 
@@ -41,7 +45,24 @@ export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 const HELP_FLAG: FlagSpec = { type: 'boolean', short: 'h', help: 'show this help' };
 
-export function parseFlags(command: Command, argv: string[]): { flags: Flags; positionals: string[] } {
+/**
+ * The flags of the command being run whose value came from their environment variable, so that a
+ * problem with one names the variable (the CLI runs one command per process).
+ */
+const fromEnv = new Map<string, string>();
+
+/** A flag's value: the command line's, else its environment variable's (when set), else its default. */
+function valueOf(name: string, spec: FlagSpec, given: Flags[string], env: NodeJS.ProcessEnv): Flags[string] {
+  if (given !== undefined) return given;
+  const fromVar = spec.env ? env[spec.env] : undefined;
+  if (fromVar !== undefined && fromVar !== '' && spec.type === 'string') {
+    fromEnv.set(name, spec.env as string);
+    return spec.multiple ? [fromVar] : fromVar;
+  }
+  return spec.default;
+}
+
+export function parseFlags(command: Command, argv: string[], env: NodeJS.ProcessEnv = process.env): { flags: Flags; positionals: string[] } {
   const options: ParseArgsConfig['options'] = {};
   for (const [name, spec] of Object.entries({ ...command.flags, help: HELP_FLAG })) {
     options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
@@ -49,7 +70,8 @@ export function parseFlags(command: Command, argv: string[]): { flags: Flags; po
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     const flags: Flags = {};
-    for (const [name, spec] of Object.entries(command.flags)) flags[name] = (values[name] as Flags[string]) ?? spec.default;
+    fromEnv.clear();
+    for (const [name, spec] of Object.entries(command.flags)) flags[name] = valueOf(name, spec, values[name] as Flags[string], env);
     flags.help = values.help as boolean | undefined;
     return { flags, positionals };
   } catch (err) {
@@ -62,7 +84,8 @@ export function helpText(command: Command): string {
     const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.placeholder ?? 'VALUE'}` : ''}`;
     const shown = spec.default ?? spec.optionDefault;
     const def = shown !== undefined && shown !== false ? ` (default: ${String(shown)})` : '';
-    return [left, `${spec.help}${spec.rule ? `; ${spec.rule}` : ''}${def}${spec.multiple ? ' (repeatable)' : ''}`] as const;
+    const env = spec.env ? ` (env: ${spec.env}, the flag wins)` : '';
+    return [left, `${spec.help}${spec.rule ? `; ${spec.rule}` : ''}${def}${env}${spec.multiple ? ' (repeatable)' : ''}`] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const lines = [`${command.summary}`, '', `Usage: ${command.usage}`, '', 'Flags:', ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`)];
@@ -114,9 +137,16 @@ export class Problems {
 
   throwIfAny(): void {
     if (this.#list.length === 0) return;
-    const lines = this.#list.map((p) => `  - ${p}`).join('\n');
+    const lines = this.#list.map((p) => `  - ${namingEnv(p)}`).join('\n');
     throw new UsageError(`berth ${this.command}: ${this.#list.length === 1 ? 'a flag is' : 'flags are'} not valid:\n${lines}\nRun 'berth ${this.command} --help'.`);
   }
+}
+
+/** A problem with a flag whose value came from its environment variable, said of the variable. */
+function namingEnv(problem: string): string {
+  let out = problem;
+  for (const [flag, variable] of fromEnv) out = out.replace(new RegExp(`--${flag}(?![\\w-])`, 'g'), `${variable} (used for --${flag}, which was not given)`);
+  return out;
 }
 
 /** "a=1,b=2" or repeated "a=1" flags into a record. */
@@ -152,6 +182,7 @@ export function parseAssignments(values: readonly string[], flag: string, name: 
 export const MASTER_API_FLAG: FlagSpec = {
   type: 'string',
   default: 'http://127.0.0.1:5050',
+  env: 'BERTH_MASTER',
   help: 'the master to ask; a standby redirects to the leader',
   rule: 'an http://, https://, ws:// or wss:// URL',
   placeholder: 'URL',

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { auditCommand } from './commands/audit.js';
+import { completionCommand } from './commands/completion.js';
 import { devCommand } from './commands/dev.js';
 import { explainCommand } from './commands/explain.js';
 import { frameworksCommand } from './commands/frameworks.js';
@@ -17,7 +18,7 @@ import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, jobsCommand, runCommand];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, jobsCommand, runCommand, completionCommand(() => commands)];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,6 +38,8 @@ function overview(): string {
     `  ${'version'.padEnd(width)}Print the version`,
     '',
     "Start here: 'berth dev' runs a local cluster; 'berth COMMAND --help' lists a command's flags.",
+    'BERTH_MASTER, BERTH_SERVICES and BERTH_BATCH set the defaults of --master, --services and --batch (a flag wins).',
+    "Output: -o table, json or yaml on commands that print data. Completion: source <(berth completion bash) (or zsh).",
     EXIT_CODES_HELP,
   ].join('\n');
 }

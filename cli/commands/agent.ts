@@ -9,7 +9,7 @@ export const agentCommand: Command = {
   summary: 'Start an agent: it offers this host\'s resources to a master and runs the tasks it is given.',
   usage: 'berth agent --master ws://HOST:PORT [--runtime docker|process] [--work-dir DIR] [flags]',
   flags: {
-    master: { type: 'string', default: 'ws://127.0.0.1:5050', help: 'the masters, tried in turn; standbys redirect to the leader', rule: 'ws://, wss://, http:// or https:// URLs, comma-separated', placeholder: 'URLS' },
+    master: { type: 'string', default: 'ws://127.0.0.1:5050', env: 'BERTH_MASTER', help: 'the masters, tried in turn; standbys redirect to the leader', rule: 'ws://, wss://, http:// or https:// URLs, comma-separated', placeholder: 'URLS' },
     runtime: { type: 'string', default: 'auto', help: 'how tasks run: auto picks docker when the engine answers, else process', rule: 'auto, docker, process or hollow (pretends; benchmarks only)', placeholder: 'NAME' },
     'work-dir': { type: 'string', default: defaultWorkDir('agent'), help: 'sandboxes, logs and checkpoints', rule: 'a folder (created if missing)', placeholder: 'DIR' },
     resources: { type: 'string', help: 'override detected resources (default: what this host has)', rule: 'SPEC like "cpus:4;mem:8192;disk:20000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },

@@ -6,35 +6,34 @@ import type { FrameworkView } from '../../master/state-view.js';
 import type { FrameworkDetail } from '../../master/operator-calls.js';
 import { Problems, UsageError, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson, postJson } from '../http.js';
-import { table } from '../output.js';
+import { printAnswer, table } from '../output.js';
 
 export const frameworksCommand: Command = {
   name: 'frameworks',
   summary: 'List frameworks, show one (get ID), or tear one down with all its tasks (teardown ID).',
-  usage: 'berth frameworks [list | get ID | teardown ID [--yes]] [--master URL] [-o table|json]',
+  usage: 'berth frameworks [list | get ID | teardown ID [--yes]] [--master URL] [-o table|json|yaml]',
   flags: {
     master: MASTER_API_FLAG,
     yes: { type: 'boolean', short: 'y', help: 'with teardown: do not ask for confirmation (needed when stdin is not a terminal)' },
-    output: outputFlag(['table', 'json']),
+    output: outputFlag(['table', 'json', 'yaml']),
   },
+  actions: ['list', 'get', 'teardown'],
   examples: [
     'berth frameworks',
+    'berth frameworks -o yaml',
     'berth frameworks get fw-1234 -o json',
     'berth frameworks teardown fw-1234 --yes   # kills its tasks (reason TEARDOWN_BY_OPERATOR)',
   ],
   async run(flags, positionals) {
     const problems = new Problems('frameworks');
     const base = masterApi(flags, problems);
-    const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
+    const format = problems.oneOf(flags, 'output', ['table', 'json', 'yaml'] as const);
     const [verb = 'list', id, ...extra] = positionals;
     if (!['list', 'get', 'teardown'].includes(verb)) problems.add(`unknown action '${verb}'; use list, get ID or teardown ID`);
     if ((verb === 'get' || verb === 'teardown') && !id) problems.add(`${verb} needs a framework id (see berth frameworks)`);
     if (extra.length > 0) problems.add(`unexpected arguments: ${extra.join(' ')}`);
     problems.throwIfAny();
-    const print = (value: unknown, text: () => string): number => {
-      process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-      return 0;
-    };
+    const print = (value: unknown, text: () => string): number => printAnswer(format, value, text);
     const path = `${base}/api/v1/frameworks`;
     if (verb === 'list') {
       const list = await getJson<FrameworkView[]>(path);

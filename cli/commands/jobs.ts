@@ -14,7 +14,7 @@ type Action = (typeof ACTIONS)[number];
 const FORMATS = ['table', 'json', 'yaml'] as const;
 
 /** The batch framework's --batch flag, shared with berth run. */
-export const BATCH_API_FLAG: FlagSpec = { type: 'string', default: 'http://127.0.0.1:5080', help: "the batch framework's HTTP API (berth dev serves it on :5080)", rule: 'an http:// or https:// URL', placeholder: 'URL' };
+export const BATCH_API_FLAG: FlagSpec = { type: 'string', default: 'http://127.0.0.1:5080', env: 'BERTH_BATCH', help: "the batch framework's HTTP API (berth dev serves it on :5080)", rule: 'an http:// or https:// URL', placeholder: 'URL' };
 
 const needs: Record<Action, string> = {
   submit: '',
@@ -55,6 +55,7 @@ export const jobsCommand: Command = {
   name: 'jobs',
   summary: 'Submit batch jobs, start runs with parameters, list jobs and runs, read logs, cancel, delete.',
   usage: 'berth jobs submit -f FILE | run ID [--param K=V ...] [--wait] | ls | get ID|RUN_ID | runs ID | logs RUN_ID [--follow] | cancel RUN_ID | rm ID  [--batch URL] [-o table|json|yaml]',
+  actions: ACTIONS,
   flags: {
     batch: BATCH_API_FLAG,
     master: { ...MASTER_API_FLAG, help: 'with logs: the master to read task output from' },

@@ -88,8 +88,9 @@ export const servicesCommand: Command = {
   name: 'services',
   summary: 'Plan and apply service files; list, inspect, scale, restart, roll back and remove services.',
   usage: 'berth services plan -f FILE | apply -f FILE [--wait] | ls | get ID | history ID | scale ID N | restart ID | rollback ID [--to VERSION] | rm ID  [--services URL] [-o table|json|yaml]',
+  actions: ACTIONS,
   flags: {
-    services: { type: 'string', default: 'http://127.0.0.1:5070', help: "the services framework's HTTP API (berth dev serves it on :5070)", rule: 'an http:// or https:// URL', placeholder: 'URL' },
+    services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API (berth dev serves it on :5070)", rule: 'an http:// or https:// URL', placeholder: 'URL' },
     file: { type: 'string', short: 'f', help: 'with plan and apply: the service file, YAML or JSON (one service or a group), or Marathon app or group JSON; - reads stdin', placeholder: 'FILE' },
     wait: { type: 'boolean', short: 'w', help: 'with apply, scale, restart and rollback: show the deployment\'s progress until it ends; exit 0 when it succeeded, 1 when it failed or rolled back' },
     to: { type: 'string', help: 'with rollback: the version to go back to (default: the last good version before the current one; see history)', rule: 'a whole number >= 1', placeholder: 'VERSION' },

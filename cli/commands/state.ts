@@ -4,32 +4,31 @@ import { resources, watchState } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
 import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson } from '../http.js';
-import { table } from '../output.js';
+import { formatValue, printAnswer, table, type AnswerFormat } from '../output.js';
 
 export const stateCommand: Command = {
   name: 'state',
   summary: 'Show the cluster state: agents, frameworks and tasks.',
-  usage: 'berth state [--master URL] [-o table|json] [--watch]',
+  usage: 'berth state [--master URL] [-o table|json|yaml] [--watch]',
   flags: {
     master: MASTER_API_FLAG,
-    output: outputFlag(['table', 'json']),
-    watch: { type: 'boolean', short: 'w', help: 'keep printing the state as it changes (the master streams deltas); Ctrl-C stops. With -o json, one document per line' },
+    output: outputFlag(['table', 'json', 'yaml']),
+    watch: { type: 'boolean', short: 'w', help: 'keep printing the state as it changes (the master streams deltas); Ctrl-C stops. With -o json, one document per line; with -o yaml, one document per change' },
   },
-  examples: ['berth state', 'berth state -o json | jq .tasks', 'berth state --watch', 'berth state -w -o json | jq -c .tasks'],
+  examples: ['berth state', 'berth state -o json | jq .tasks', 'berth state -o yaml', 'berth state --watch', 'berth state -w -o json | jq -c .tasks'],
   async run(flags) {
     const problems = new Problems('state');
     const base = masterApi(flags, problems);
-    const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
+    const format = problems.oneOf(flags, 'output', ['table', 'json', 'yaml'] as const);
     problems.throwIfAny();
     if (flags.watch) return watch(base, format);
     const state = await getJson<MasterState>(`${base}/api/v1/state`);
-    process.stdout.write(format === 'json' ? `${JSON.stringify(state, null, 2)}\n` : `${render(state)}\n`);
-    return 0;
+    return printAnswer(format, state, () => render(state));
   },
 };
 
 /** Prints the state on every change the stream brings, at most every 200 ms, until Ctrl-C. */
-async function watch(base: string, format: 'table' | 'json'): Promise<number> {
+async function watch(base: string, format: AnswerFormat): Promise<number> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   let timer: NodeJS.Timeout | undefined;
@@ -38,6 +37,7 @@ async function watch(base: string, format: 'table' | 'json'): Promise<number> {
     timer = undefined;
     if (!latest) return;
     if (format === 'json') process.stdout.write(`${JSON.stringify(latest)}\n`);
+    else if (format === 'yaml') process.stdout.write(`---\n${formatValue('yaml', latest)}`);
     else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : '\n'}${render(latest)}\n`);
   };
   const watcher = watchState(`${base.replace(/^http/, 'ws')}/api/v1/stream`, {

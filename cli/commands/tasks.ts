@@ -3,20 +3,22 @@ import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
 import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson, postJson, streamText } from '../http.js';
-import { table } from '../output.js';
+import { printAnswer, table, type AnswerFormat } from '../output.js';
 
 export const tasksCommand: Command = {
   name: 'tasks',
   summary: "List live tasks, print a task's stdout and stderr (logs ID [--follow]), or kill one (kill ID).",
-  usage: 'berth tasks [list | logs ID [--follow] [--tail N] | kill ID] [--master URL] [-o table|json]',
+  usage: 'berth tasks [list | logs ID [--follow] [--tail N] | kill ID] [--master URL] [-o table|json|yaml]',
   flags: {
     master: MASTER_API_FLAG,
     follow: { type: 'boolean', short: 'f', help: 'with logs: keep printing new lines until the task ends (Ctrl-C stops)' },
     tail: { type: 'string', default: '0', help: 'with logs: start with the last N lines (0 = all)', rule: 'a whole number from 0 to 1000000', placeholder: 'N' },
-    output: outputFlag(['table', 'json']),
+    output: outputFlag(['table', 'json', 'yaml']),
   },
+  actions: ['list', 'logs', 'kill'],
   examples: [
     'berth tasks',
+    'berth tasks -o yaml',
     'berth tasks logs hello-3',
     'berth tasks logs web-1 --follow --tail 20',
     'berth tasks kill web-1            # ends KILLED (reason KILLED_BY_OPERATOR); its framework is told',
@@ -24,7 +26,7 @@ export const tasksCommand: Command = {
   async run(flags, positionals) {
     const problems = new Problems('tasks');
     const base = masterApi(flags, problems);
-    const format = problems.oneOf(flags, 'output', ['table', 'json'] as const);
+    const format = problems.oneOf(flags, 'output', ['table', 'json', 'yaml'] as const);
     const tail = problems.int(flags, 'tail', 0, 1_000_000);
     const [verb = 'list', id, ...extra] = positionals;
     if (!['list', 'logs', 'kill'].includes(verb)) problems.add(`unknown action '${verb}'; use list, logs ID or kill ID`);
@@ -39,21 +41,16 @@ export const tasksCommand: Command = {
     }
     if (verb === 'kill') return kill(base, id as string, format);
     const state = await getJson<MasterState>(`${base}/api/v1/state`);
-    if (format === 'json') {
-      process.stdout.write(`${JSON.stringify(state.tasks, null, 2)}\n`);
-      return 0;
-    }
-    process.stdout.write(`${table(['ID', 'STATE', 'HEALTH', 'FRAMEWORK', 'AGENT', 'RESOURCES', 'REASON'], state.tasks.map((t) => [
+    return printAnswer(format, state.tasks, () => table(['ID', 'STATE', 'HEALTH', 'FRAMEWORK', 'AGENT', 'RESOURCES', 'REASON'], state.tasks.map((t) => [
       t.id, t.state, t.health, t.frameworkId, t.agentId, resources.format(t.resources), t.reason,
-    ]))}\n`);
-    return 0;
+    ])));
   },
 };
 
-async function kill(base: string, id: string, format: 'table' | 'json'): Promise<number> {
+async function kill(base: string, id: string, format: AnswerFormat): Promise<number> {
   const r = await postJson<{ taskId: string; state: string; alreadyEnded: boolean; agentId: string }>(`${base}/api/v1/tasks/${encodeURIComponent(id)}/kill`, {});
-  if (format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-  else if (r.alreadyEnded) process.stdout.write(`task ${r.taskId} had already ended (${r.state}); nothing to kill\n`);
+  if (format !== 'table') return printAnswer(format, r, () => '');
+  if (r.alreadyEnded) process.stdout.write(`task ${r.taskId} had already ended (${r.state}); nothing to kill\n`);
   else process.stdout.write(`task ${r.taskId}: kill sent to agent ${r.agentId} (it was ${r.state}); it ends KILLED once stopped. Watch it with 'berth tasks' or 'berth state -w'.\n`);
   return 0;
 }
