@@ -48,9 +48,9 @@ void t.test('BERTH_MASTER is the default of --master; the flag wins; a bad value
   t.equal(viaEnv.code, 0, viaEnv.stderr);
   t.equal((JSON.parse(viaEnv.stdout) as { url: string }).url, m.url, 'the state came from the master BERTH_MASTER names');
 
-  const flagWins = await berth(['state', '--master', 'http://127.0.0.1:1'], { BERTH_MASTER: m.httpUrl });
+  const flagWins = await berth(['state', '--master', 'http://127.0.0.1:47'], { BERTH_MASTER: m.httpUrl });
   t.equal(flagWins.code, 5, 'the --master flag is used: nothing answers there');
-  t.match(flagWins.stderr, /127\.0\.0\.1:1/);
+  t.match(flagWins.stderr, /127\.0\.0\.1:47/);
 
   const bad = await berth(['tasks'], { BERTH_MASTER: 'not-a-url' });
   t.equal(bad.code, 2, bad.stderr);
@@ -73,9 +73,9 @@ void t.test('BERTH_SERVICES and BERTH_BATCH are the defaults of --services and -
   t.equal(run.code, 2);
   t.match(run.stderr, /BERTH_MASTER \(used for --master/);
   t.match(run.stderr, /BERTH_BATCH \(used for --batch/);
-  const unreachable = await berth(['services', 'ls'], { BERTH_SERVICES: 'http://127.0.0.1:1' });
+  const unreachable = await berth(['services', 'ls'], { BERTH_SERVICES: 'http://127.0.0.1:47' });
   t.equal(unreachable.code, 5, 'the variable was used: nothing answers there');
-  t.match(unreachable.stderr, /127\.0\.0\.1:1/);
+  t.match(unreachable.stderr, /127\.0\.0\.1:47/);
 });
 
 void t.test('-o yaml is the same answer as -o json', async (t) => {
