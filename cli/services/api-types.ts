@@ -1,6 +1,6 @@
 // The services HTTP API's answers as the CLI reads them (the contract in docs/api.md). Only types:
 // the planner's own types are reused where the API hands them out as they are.
-import type { Deployment, DeploymentPhase, ServiceSpec, ServiceStatus, Step } from '../../frameworks/services/index.js';
+import type { ServiceSpec, Step } from '../../frameworks/services/index.js';
 import type { ApiProblem } from '../http.js';
 
 export type Change = 'create' | 'update' | 'unchanged';
@@ -46,59 +46,8 @@ export interface ApplyAnswer {
   unsupported: ApiProblem[];
 }
 
-/** A deployment as summaries show it. */
-export interface DeploymentView {
-  toVersion: number;
-  fromVersion: number | null | undefined;
-  phase: DeploymentPhase;
-  startedAtMs: number;
-  deadlineMs: number;
-  reason?: string;
-  rollbackOf?: number;
-  supersededBy?: number;
-}
-
-export interface ServiceSummary {
-  id: string;
-  version: number;
-  instances: number;
-  running: number;
-  healthy: number;
-  status: ServiceStatus;
-  deployment: DeploymentView | null;
-  role: string;
-}
-
-export interface InstanceView {
-  id: string;
-  version: number;
-  agentId: string;
-  hostname: string;
-  state: string;
-  healthy: boolean | null | undefined;
-  ready: boolean | null | undefined;
-  ports: Record<string, number>;
-  startedAtMs: number;
-}
-
-export interface ServiceDetail {
-  id: string;
-  version: number;
-  status: ServiceStatus;
-  spec: ServiceSpec;
-  deployment: DeploymentView | null;
-  reasons: string[];
-  /** The planner's counts: available = running, healthy and ready; updated = of the target too. */
-  progress?: { desired: number; live: number; available: number; updated: number; minAvailable: number; maxLive: number };
-  instances: InstanceView[];
-  versions: number[];
-}
-
-export interface HistoryAnswer {
-  id: string;
-  versions: { version: number; configVersion: number; appliedAtMs: number; spec: ServiceSpec }[];
-  deployments: (Omit<Deployment, 'fromVersion'> & { fromVersion: number | null | undefined })[];
-}
+// The shapes the API builds (frameworks/services/service-views.ts), under the names the CLI uses.
+export type { DeploymentView, InstanceView, ServiceDetail, ServiceSummary, ServiceHistory as HistoryAnswer } from '../../frameworks/services/index.js';
 
 /** What scale, restart and rollback answer: the new version. */
 export interface VersionAnswer {
