@@ -9,8 +9,8 @@ const value = (v: unknown): string => (v === undefined ? '' : JSON.stringify(v))
 
 /** One JSON Patch operation as `op path value`. */
 export function patchLine(p: PatchOp): string {
-  if (p.op === 'move' || p.op === 'copy') return `${p.op} ${p.from ?? ''} ${p.path}`;
-  return [p.op, p.path || '/', value(p.value)].filter((s) => s !== '').join(' ');
+  if (p.op === 'move' || p.op === 'copy') return `${p.op} ${p.from} ${p.path}`;
+  return [p.op, p.path || '/', 'value' in p ? value(p.value) : ''].filter((s) => s !== '').join(' ');
 }
 
 export function stepLine(s: Step, nowMs: number): string {
