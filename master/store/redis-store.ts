@@ -89,6 +89,10 @@ export class RedisStore implements ClusterStore {
       throw new BerthError(ErrorCode.BAD_REQUEST, `invalid redis url ${url}: ${(err as Error).message}`, { cause: err, field: 'url' });
     }
     const client = store.#client;
+    // Why the connection attempts fail (refused, WRONGPASS, a TLS error), for the message.
+    let lastError = '';
+    const noteError = (err: unknown): void => void (lastError = err instanceof Error ? err.message : String(err));
+    client.on('error', noteError);
     try {
       await withDeadline(
         new Promise<void>((resolve, reject) => {
@@ -97,8 +101,9 @@ export class RedisStore implements ClusterStore {
           client.once('terminated', (err: unknown) => reject(err));
         }),
         config.connectTimeoutMs,
-        () => new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis at ${url} not reachable within ${config.connectTimeoutMs} ms`),
+        () => new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis at ${url} not reachable within ${config.connectTimeoutMs} ms${lastError ? ` (${lastError})` : ''}`),
       );
+      client.off('error', noteError);
     } catch (err) {
       store.#closed = true;
       client.destroy();

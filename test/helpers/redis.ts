@@ -165,8 +165,9 @@ function pings(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      // While loading the AOF Redis answers -LOADING; only +PONG means it serves commands.
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // While loading the AOF Redis answers -LOADING; +PONG (or -NOAUTH, when the default user is
+      // off) means it serves commands.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
