@@ -45,7 +45,7 @@ function uuidOf(r: FieldReader, v: unknown, field: string): string {
 
 function filtersOf(r: FieldReader, v: unknown, field: string): pb.Filters.$Properties | undefined {
   const m = r.message(v, field);
-  if (!m || m.refuse_seconds === undefined) return undefined;
+  if (m?.refuse_seconds === undefined || m.refuse_seconds === null) return undefined;
   // Mesos caps refuse_seconds at a year.
   return { refuseSeconds: Math.min(r.num(m.refuse_seconds, `${field}.refuse_seconds`, { min: 0 }), 31_536_000) };
 }

@@ -5,6 +5,9 @@
 import { ContainerType, HealthCheckType, OperationType, type pb } from '../../protocol/index.js';
 import { FieldReader } from '../../protocol/domain/index.js';
 
+/** Set to something: frameworks built on protobuf objects send every unset field as null. */
+const isGiven = (v: unknown): boolean => v !== undefined && v !== null;
+
 const SCALAR_NAMES: Record<string, 'cpus' | 'memMb' | 'diskMb' | 'gpus'> = { cpus: 'cpus', mem: 'memMb', disk: 'diskMb', gpus: 'gpus' };
 
 /** Reads Mesos Resource objects into one berth Resources; `reservedRole` is set to the role a reservation names. */
@@ -72,7 +75,7 @@ function readContainer(r: FieldReader, v: unknown, field: string, user: string):
   const type = r.str(m.type, `${field}.type`) || 'MESOS';
   const volumes = r.list(m.volumes, `${field}.volumes`, (item, f) => {
     const vm = r.message(item, f);
-    if (vm?.source !== undefined || vm?.image !== undefined) r.add(`${f}`, 'must be a host_path volume (berth has no volume sources or image volumes)');
+    if (isGiven(vm?.source) || isGiven(vm?.image)) r.add(`${f}`, 'must be a host_path volume (berth has no volume sources or image volumes)');
     const mode = r.str(vm?.mode, `${f}.mode`) || 'RW';
     if (mode !== 'RW' && mode !== 'RO') r.add(`${f}.mode`, `must be RW or RO, got "${mode}"`);
     return { hostPath: r.str(vm?.host_path, `${f}.host_path`), containerPath: r.str(vm?.container_path, `${f}.container_path`), readOnly: mode === 'RO' };
@@ -139,7 +142,7 @@ function readHealthCheck(r: FieldReader, v: unknown, field: string, ports: numbe
 /** A Mesos TaskInfo as berth's TaskInfo. */
 export function readTaskInfo(r: FieldReader, v: unknown, field: string): pb.TaskInfo.$Properties {
   const m = r.message(v, field) ?? {};
-  if (m.executor !== undefined) r.add(`${field}.executor`, 'must be absent: berth has no custom executors; give the task a command (and a container)');
+  if (isGiven(m.executor)) r.add(`${field}.executor`, 'must be absent: berth has no custom executors; give the task a command (and a container)');
   const taskId = r.str(r.message(m.task_id, `${field}.task_id`)?.value, `${field}.task_id.value`);
   if (!taskId) r.add(`${field}.task_id.value`, 'must not be empty');
   const { resources } = readResources(r, m.resources, `${field}.resources`);
