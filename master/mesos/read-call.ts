@@ -60,12 +60,14 @@ function readSubscribe(r: FieldReader, m: Record<string, unknown>, callFramework
   const infoId = idOf(r, info, 'id', 'subscribe.framework_info');
   if (infoId && callFrameworkId && infoId !== callFrameworkId) r.add('subscribe.framework_info.id', `must equal framework_id ("${callFrameworkId}") when both are set`);
   const failoverSeconds = r.num(info?.failover_timeout, 'subscribe.framework_info.failover_timeout', { min: 0 });
+  const name = r.str(info?.name, 'subscribe.framework_info.name');
+  if (info && !name) r.add('subscribe.framework_info.name', 'must not be empty');
   return {
     type: 'SUBSCRIBE',
     frameworkId: infoId || callFrameworkId,
     subscribe: {
       framework: {
-        name: r.str(info?.name, 'subscribe.framework_info.name'),
+        name,
         roles: capabilities.has('MULTI_ROLE') || roles.length > 0 ? roles : [role || '*'],
         failoverTimeoutMs: failoverSeconds * 1000,
         user: r.str(info?.user, 'subscribe.framework_info.user'),

@@ -98,3 +98,16 @@ export function subscribe(t: Test, httpUrl: string, body: Record<string, unknown
     req.end(JSON.stringify({ type: 'SUBSCRIBE', ...body }));
   });
 }
+
+/** Mesos Resources for a task: cpus and mem as SCALARs, as the documentation's examples give them. */
+export function taskResources(cpus: number, mem: number): Record<string, unknown>[] {
+  return [
+    { allocation_info: { role: '*' }, name: 'cpus', role: '*', type: 'SCALAR', scalar: { value: cpus } },
+    { allocation_info: { role: '*' }, name: 'mem', role: '*', type: 'SCALAR', scalar: { value: mem } },
+  ];
+}
+
+/** An ACCEPT of offers with one LAUNCH operation of these TaskInfos. */
+export function launchCall(offerIds: { value: string }[], taskInfos: Record<string, unknown>[], filters?: { refuse_seconds: number }): Record<string, unknown> {
+  return { type: 'ACCEPT', accept: { offer_ids: offerIds, operations: [{ type: 'LAUNCH', launch: { task_infos: taskInfos } }], ...(filters ? { filters } : {}) } };
+}

@@ -5,7 +5,7 @@ import { read } from '@dcos/recordio';
 import t, { type Test } from 'tap';
 import { testAgent } from '../helpers/cluster.js';
 import { getState, testMaster } from '../helpers/master.js';
-import { subscribe, type MesosEventJson, type MesosStream } from '../helpers/mesos-http.js';
+import { launchCall, subscribe, taskResources, type MesosEventJson, type MesosStream } from '../helpers/mesos-http.js';
 import { until } from '../helpers/poll.js';
 
 interface Resource { name: string; type: string; scalar?: { value: number }; ranges?: { range: { begin: number; end: number }[] }; role: string; allocation_info: { role: string } }
@@ -30,28 +30,8 @@ async function cluster(t: Test): Promise<{ httpUrl: string; agentId: string; str
 }
 
 function launch(stream: MesosStream, offer: Offer, taskId: string, command: Record<string, unknown>): Promise<{ status: number; body: string }> {
-  return stream.call({
-    type: 'ACCEPT',
-    accept: {
-      offer_ids: [offer.id],
-      operations: [{
-        type: 'LAUNCH',
-        launch: {
-          task_infos: [{
-            name: 'My Task',
-            task_id: { value: taskId },
-            agent_id: offer.agent_id,
-            command,
-            resources: [
-              { allocation_info: { role: '*' }, name: 'cpus', role: '*', type: 'SCALAR', scalar: { value: 0.1 } },
-              { allocation_info: { role: '*' }, name: 'mem', role: '*', type: 'SCALAR', scalar: { value: 32 } },
-            ],
-          }],
-        },
-      }],
-      filters: { refuse_seconds: 0 },
-    },
-  });
+  const task = { name: 'My Task', task_id: { value: taskId }, agent_id: offer.agent_id, command, resources: taskResources(0.1, 32) };
+  return stream.call(launchCall([offer.id], [task], { refuse_seconds: 0 }));
 }
 
 t.test('SUBSCRIBE opens a RecordIO stream: SUBSCRIBED, OFFERS, HEARTBEAT', async (t) => {
