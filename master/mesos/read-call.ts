@@ -90,10 +90,11 @@ function readBerthCall(r: FieldReader, type: FrameworkCall['type'], m: Record<st
     case 'ACCEPT': {
       const offerIds = r.list(body?.offer_ids, 'accept.offer_ids', (o, f) => required(r, r.str(r.message(o, f)?.value, `${f}.value`), `${f}.value`));
       const operations = r.list(body?.operations, 'accept.operations', (o, f) => readOperation(r, o, f));
-      const filters = filtersOf(r, body?.filters, 'accept.filters');
+      // Mesos refuses what an ACCEPT leaves unused for Filters' default, 5 s, when no filters are given.
+      const filters = filtersOf(r, body?.filters, 'accept.filters') ?? { refuseSeconds: 5 };
       // As in Mesos, an ACCEPT without operations declines its offers.
-      if (operations.length === 0) return { decline: { offerIds, ...(filters ? { filters } : {}) } };
-      return { accept: { offerIds, operations, ...(filters ? { filters } : {}) } };
+      if (operations.length === 0) return { decline: { offerIds, filters } };
+      return { accept: { offerIds, operations, filters } };
     }
     case 'DECLINE': {
       const offerIds = r.list(body?.offer_ids, 'decline.offer_ids', (o, f) => required(r, r.str(r.message(o, f)?.value, `${f}.value`), `${f}.value`));

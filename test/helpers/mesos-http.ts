@@ -36,6 +36,8 @@ export class MesosStream {
   /** Every byte of the stream as text, for reading back with the RecordIO parser as a whole. */
   raw = '';
   ended = false;
+  /** When set, called with every event as it arrives (to answer offers). */
+  onEvent: ((e: MesosEventJson) => void) | undefined;
   #rest = '';
 
   constructor(
@@ -50,7 +52,11 @@ export class MesosStream {
       this.raw += chunk;
       const [records, rest] = read(this.#rest + chunk);
       this.#rest = rest;
-      for (const r of records) this.events.push(JSON.parse(r) as MesosEventJson);
+      for (const r of records) {
+        const e = JSON.parse(r) as MesosEventJson;
+        this.events.push(e);
+        this.onEvent?.(e);
+      }
     });
     response.on('end', () => (this.ended = true));
     response.on('close', () => (this.ended = true));
