@@ -32,8 +32,8 @@ type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL, params: 
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Reads a JSON request body (at most 1 MiB); bad JSON is a BAD_REQUEST naming the problem. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+/** Reads a request body (at most 1 MiB; a larger one is a BAD_REQUEST). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -41,7 +41,12 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new BerthError(ErrorCode.BAD_REQUEST, `request body is over ${MAX_BODY_BYTES} bytes`, { field: 'body' });
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON request body (at most 1 MiB); bad JSON is a BAD_REQUEST naming the problem. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
   try {
     return text === '' ? {} : (JSON.parse(text) as unknown);
   } catch (err) {
@@ -105,7 +110,7 @@ export class ApiServer {
     this.#routes.set('GET /api/v1/roles', () => master.roles());
     this.#routes.set('GET /api/v1/agents', () => master.state().agents);
     operatorRoutes((method, path, handler) => this.route(method, path, handler), readJson, master);
-    const mesos = new MesosSchedulerApi({ route: () => master.schedulerRoute(), readJson, log: this.#log, heartbeatIntervalMs: this.#mesosHeartbeatIntervalMs });
+    const mesos = new MesosSchedulerApi({ route: () => master.schedulerRoute(), readBody, log: this.#log, heartbeatIntervalMs: this.#mesosHeartbeatIntervalMs });
     this.mesos = mesos;
     this.rawRoute('POST', '/api/v1/scheduler', (req, res) => mesos.handle(req, res));
     this.rawRoute('GET', '/api/v1/tasks/:id/logs', (req, res, url, params) => {

@@ -5,21 +5,49 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { BerthError, ChannelError, ErrorCode, TaskState, type pb, type Route } from '../../protocol/index.js';
+import { decodeCall, encodeEvent } from './proto.js';
 import { readCall, type FrameworkCall, type SubscribeCall } from './read-call.js';
-import { jsonRecord } from './recordio.js';
+import { jsonRecord, record } from './recordio.js';
 import { MesosSession } from './session.js';
+import type { MesosEvent } from './types.js';
 
 export interface MesosSchedulerApiDeps {
   /** The master's scheduler route (what a berth scheduler's WebSocket would be handed to). */
   route(): Route;
-  /** Reads a request body as JSON, throwing a BAD_REQUEST BerthError with the reason. */
-  readJson(req: IncomingMessage): Promise<unknown>;
+  /** Reads a request body, throwing a BAD_REQUEST BerthError when it is too large. */
+  readBody(req: IncomingMessage): Promise<Buffer>;
   log: Logger;
   /** How often HEARTBEAT events are sent (Mesos announces 15 s). */
   heartbeatIntervalMs: number;
 }
 
 const STREAM_ID = 'mesos-stream-id';
+const JSON_TYPE = 'application/json';
+const PROTOBUF_TYPE = 'application/x-protobuf';
+
+/** The event encoding an Accept header asks for (JSON when it takes anything), or undefined for none berth has. */
+function streamType(accept: string): string | undefined {
+  const types = accept.split(',').map((t) => t.split(';')[0]?.trim().toLowerCase());
+  if (types.some((t) => t === JSON_TYPE || t === '*/*' || t === 'application/*')) return JSON_TYPE;
+  return types.includes(PROTOBUF_TYPE) ? PROTOBUF_TYPE : undefined;
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  try {
+    return text === '' ? {} : (JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new HttpAnswer(400, `request body is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseProtobuf(body: Buffer): unknown {
+  try {
+    return decodeCall(body);
+  } catch (err) {
+    throw new HttpAnswer(400, `request body is not a protobuf mesos.v1.scheduler.Call: ${(err as Error).message}`);
+  }
+}
 /** Refusals of a whole ACCEPT that Mesos reports as the tasks' TASK_LOST / TASK_DROPPED with REASON_INVALID_OFFERS. */
 const OFFER_CODES = new Set<string>([ErrorCode.OFFER_UNKNOWN, ErrorCode.OFFER_NOT_OWNED, ErrorCode.OFFERS_SPAN_AGENTS]);
 
@@ -67,19 +95,17 @@ export class MesosSchedulerApi {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
-    if (type === 'application/x-protobuf') throw new HttpAnswer(415, 'protobuf bodies are not supported by berth yet; send the call as application/json');
-    if (type !== 'application/json') throw new HttpAnswer(415, `Content-Type must be application/json, got "${type}"`);
-    const accept = req.headers.accept ?? '*/*';
-    if (!/(^|,)\s*(\*\/\*|application\/\*|application\/json)\s*(;|,|$)/i.test(accept)) {
-      throw new HttpAnswer(406, `berth streams application/json only; the Accept header asks for "${accept}"`);
-    }
-    const read = readCall(await this.#d.readJson(req));
+    if (type !== JSON_TYPE && type !== PROTOBUF_TYPE) throw new HttpAnswer(415, `Content-Type must be ${JSON_TYPE} or ${PROTOBUF_TYPE}, got "${type}"`);
+    const stream = streamType(req.headers.accept ?? '*/*');
+    if (!stream) throw new HttpAnswer(406, `berth streams ${JSON_TYPE} or ${PROTOBUF_TYPE}; the Accept header asks for "${req.headers.accept}"`);
+    const body = await this.#d.readBody(req);
+    const read = readCall(type === PROTOBUF_TYPE ? parseProtobuf(body) : parseJson(body));
     if (!read.call) throw new HttpAnswer(400, `Failed to validate scheduler::Call: ${read.problems.join('; ')}`);
-    if (read.call.type === 'SUBSCRIBE') return this.#subscribe(req, res, read.call);
+    if (read.call.type === 'SUBSCRIBE') return this.#subscribe(req, res, read.call, stream);
     return this.#call(req, res, read.call);
   }
 
-  async #subscribe(req: IncomingMessage, res: ServerResponse, call: SubscribeCall): Promise<void> {
+  async #subscribe(req: IncomingMessage, res: ServerResponse, call: SubscribeCall, stream: string): Promise<void> {
     if (req.headers[STREAM_ID] !== undefined) throw new HttpAnswer(400, 'Subscribe calls should not include the Mesos-Stream-Id header');
     let session: MesosSession;
     try {
@@ -102,8 +128,9 @@ export class MesosSchedulerApi {
     session.onClosed(() => {
       if (this.#sessions.get(id) === session) this.#sessions.delete(id);
     });
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'Mesos-Stream-Id': session.streamId });
-    session.attach({ write: (event) => res.write(jsonRecord(event)), end: () => res.end() });
+    res.writeHead(200, { 'content-type': stream, 'cache-control': 'no-store', 'Mesos-Stream-Id': session.streamId });
+    const frame = stream === PROTOBUF_TYPE ? (event: MesosEvent) => record(encodeEvent(event)) : jsonRecord;
+    session.attach({ write: (event) => res.write(frame(event)), end: () => res.end() });
     res.on('close', () => session.close());
     this.#log.info({ frameworkId: id, streamId: session.streamId }, 'mesos framework subscribed');
   }

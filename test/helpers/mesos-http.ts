@@ -17,7 +17,7 @@ export interface PostAnswer {
 }
 
 /** POSTs a body to /api/v1/scheduler and reads the whole answer. */
-export function post(httpUrl: string, body: string, headers: Record<string, string> = {}): Promise<PostAnswer> {
+export function post(httpUrl: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(`${httpUrl}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';

@@ -56,8 +56,8 @@ t.test('malformed bodies and unknown calls are 400 with a message', async (t) =>
   }
   const subscribeWithStream = await post(httpUrl, JSON.stringify({ type: 'SUBSCRIBE', subscribe: INFO }), headers);
   t.equal(subscribeWithStream.status, 400, 'a SUBSCRIBE must not carry a stream id');
-  t.equal((await post(httpUrl, '{}', { 'content-type': 'application/x-protobuf' })).status, 415, 'protobuf bodies are refused as unsupported');
-  t.equal((await post(httpUrl, JSON.stringify({ type: 'SUBSCRIBE', subscribe: INFO }), { accept: 'application/x-protobuf' })).status, 406, 'a protobuf stream is not acceptable');
+  t.equal((await post(httpUrl, '<call/>', { 'content-type': 'application/xml' })).status, 415, 'a body that is neither JSON nor protobuf');
+  t.equal((await post(httpUrl, JSON.stringify({ type: 'SUBSCRIBE', subscribe: INFO }), { accept: 'text/html' })).status, 406, 'a stream in neither JSON nor protobuf');
   t.same(await snapshot(httpUrl), before, 'nothing changed');
 });
 
