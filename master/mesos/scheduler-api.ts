@@ -115,6 +115,8 @@ export class MesosSchedulerApi {
       if (leader) throw new HttpAnswer(307, '', { location: `${leader.replace(/^ws/, 'http')}/api/v1/scheduler` });
       throw new HttpAnswer(503, `no leading master to subscribe with: ${(err as Error).message}`);
     }
+    // A scheduler that goes away before it is subscribed leaves a disconnected framework behind.
+    res.on('close', () => session.close());
     try {
       await session.subscribe(call);
     } catch (err) {
@@ -131,7 +133,6 @@ export class MesosSchedulerApi {
     res.writeHead(200, { 'content-type': stream, 'cache-control': 'no-store', 'Mesos-Stream-Id': session.streamId });
     const frame = stream === PROTOBUF_TYPE ? (event: MesosEvent) => record(encodeEvent(event)) : jsonRecord;
     session.attach({ write: (event) => res.write(frame(event)), end: () => res.end() });
-    res.on('close', () => session.close());
     this.#log.info({ frameworkId: id, streamId: session.streamId }, 'mesos framework subscribed');
   }
 

@@ -42,6 +42,7 @@ export class MesosSession {
   #held: MesosEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   #closed: (() => void)[] = [];
+  #ended = false;
 
   private constructor(channel: Channel, log: Logger, heartbeatMs: number) {
     this.#channel = channel;
@@ -94,8 +95,10 @@ export class MesosSession {
     else this.#held.push(event);
   }
 
+  /** Runs handler once the subscription has ended (at once if it has). */
   onClosed(handler: () => void): void {
-    this.#closed.push(handler);
+    if (this.#ended) handler();
+    else this.#closed.push(handler);
   }
 
   /** Ends the subscription (the HTTP stream went away): the master starts the failover timeout. */
@@ -131,6 +134,7 @@ export class MesosSession {
   }
 
   #finish(code: number, reason: string): void {
+    this.#ended = true;
     clearInterval(this.#timer);
     this.#log.info({ frameworkId: this.frameworkId, streamId: this.streamId, code, reason }, 'mesos subscription ended');
     const gone = new BerthError(ErrorCode.NOT_LEADER, `the subscription ended (${code} ${reason}); subscribe again`);

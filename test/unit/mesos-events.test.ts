@@ -3,8 +3,7 @@
 // independent parser.
 import { read } from '@dcos/recordio';
 import t from 'tap';
-import { mesosOffer, mesosReason, mesosStatus } from '../../master/mesos/events-out.js';
-import { jsonRecord } from '../../master/mesos/index.js';
+import { jsonRecord, mesosOffer, mesosReason, mesosStatus } from '../../master/mesos/index.js';
 import { StatusSource, TaskReason, TaskState, resources } from '../../protocol/index.js';
 import type { StatusUpdate } from '../../protocol/domain/index.js';
 
