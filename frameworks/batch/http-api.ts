@@ -21,6 +21,7 @@ export const STATUS: Readonly<Record<string, number>> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UPGRADE_REQUIRED: 426,
   STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -129,6 +130,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
       return [200, { events: await log.read(limit) }];
     } },
     { method: 'GET', path: /^\/api\/v1\/jobs$/, handle: async () => [200, { jobs: commands.listJobs() }] },
+    { method: 'GET', path: /^\/api\/v1\/stream$/, handle: () => Promise.reject(new HttpError('UPGRADE_REQUIRED', 'the state stream is a WebSocket: open it with an upgrade (docs/batch.md, "State stream")', 'upgrade')) },
     { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (_req, [id]) => {
       const r = await commands.listRuns(id!);
       if (!r.ok) throw fromRefusal(r);

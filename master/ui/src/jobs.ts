@@ -1,9 +1,9 @@
-// Batch jobs, read from the batch framework's API: the jobs with their dependencies drawn as a
-// DAG (SVG), and a job's runs.
+// Batch jobs, kept live by the batch framework's state stream: the jobs with their dependencies
+// drawn as a DAG (SVG), and a job's recent runs.
 import { html } from './html.js';
 import { ago, Link } from './bars.js';
 import { layoutDag } from './dag-layout.js';
-import { idSegment, usePolled } from './framework-api.js';
+import { idSegment, ModeTag, useFrameworkDoc } from './framework-api.js';
 
 interface Job { id: string; dependsOn: string[]; schedule?: { cron: string } | undefined }
 interface Run { runId: string; state: string; reason: string; createdMs: number; outcome?: { finishedMs: number; succeeded: number } | undefined }
@@ -37,11 +37,11 @@ function Dag({ jobs }: { jobs: readonly Job[] }) {
 }
 
 export function Jobs({ linked }: { linked: boolean }) {
-  const { data, error } = usePolled<{ jobs: Job[] }>(linked ? BASE : undefined);
+  const { data, error, mode } = useFrameworkDoc<{ jobs: Job[] }>('batch', linked, { query: 'include=jobs', fallback: { path: BASE, toDoc: (b) => b as { jobs: Job[] } } });
   if (!linked) return html`<section><h2>Jobs</h2><p class="muted">No batch framework is linked: start the master with the frameworkLinks option (docs/ui.md).</p></section>`;
   const jobs = data?.jobs ?? [];
   return html`<section>
-    <h2>Jobs</h2>
+    <h2>Jobs <${ModeTag} mode=${mode} name="batch" /></h2>
     ${error && html`<p class="error">${error}</p>`}
     ${jobs.some((j) => j.dependsOn.length > 0) && html`<h3>Dependencies</h3><${Dag} jobs=${jobs} />`}
     <table>
@@ -52,9 +52,9 @@ export function Jobs({ linked }: { linked: boolean }) {
 }
 
 export function JobPage({ id }: { id: string }) {
-  const { data, error } = usePolled<{ runs: Run[] }>(`${BASE}/${idSegment(id)}/runs`);
+  const { data, error, mode } = useFrameworkDoc<{ runs: Run[] }>('batch', true, { query: `job=${encodeURIComponent(id)}&include=runs`, fallback: { path: `${BASE}/${idSegment(id)}/runs`, toDoc: (b) => b as { runs: Run[] } } });
   return html`<section>
-    <h2>Job ${id}</h2>
+    <h2>Job ${id} <${ModeTag} mode=${mode} name="batch" /></h2>
     ${error && html`<p class="error">${error}</p>`}
     <table>
       <thead><tr><th>run</th><th>state</th><th>created</th><th>finished</th><th>reason</th></tr></thead>
