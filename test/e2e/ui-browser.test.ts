@@ -150,6 +150,12 @@ if (haveChromium(t)) {
     await run.filter({ hasText: 'succeeded' }).waitFor();
     t.match(await run.locator('td').nth(1).textContent(), /^succeeded$/, 'the run and its state are listed');
     await shot(t, page, 'job-runs.png');
+
+    // Back on the DAG, each job shows its state in that workflow run as the run goes on.
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    for (const id of ['/etl/extract', '/etl/orders', '/etl/users', '/etl/load']) await page.locator(`svg.dag g[data-job="${id}"][data-state="succeeded"]`).waitFor({ timeout: 30_000 });
+    t.equal(await page.locator('svg.dag g[data-job="/etl/report"]').getAttribute('data-state'), '', 'a job in no workflow run has no state');
+    await shot(t, page, 'jobs-workflow.png');
   });
 
   t.test('the services view polls a services API without a stream (an older framework, faked to its contract) as instances start', async (t) => {
