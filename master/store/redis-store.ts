@@ -124,15 +124,17 @@ export class RedisStore implements ClusterStore {
     // that a later read would have missed.
     const replies = await this.#call(
       'load',
-      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).exec(),
+      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).hGetAll(k.completed).exec(),
       this.#config.loadTimeoutMs,
     );
-    const [agents, frameworks, tasks, roles] = replies as unknown as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
+    const [agents, frameworks, tasks, roles, completed] = replies as unknown as Record<string, string>[];
     return {
       agents: Object.values(agents).map((v) => readAgent(JSON.parse(v) as AgentRecord)),
       frameworks: Object.values(frameworks).map((v) => readFramework(JSON.parse(v) as FrameworkRecord)),
       tasks: Object.values(tasks).map((v) => readTask(JSON.parse(v) as TaskRecord)),
       roles: Object.values(roles ?? {}).map((v) => JSON.parse(v) as RoleRecord),
+      // A hash has no order: oldest first by the time of the last status.
+      completedTasks: Object.values(completed ?? {}).map((v) => readTask(JSON.parse(v) as TaskRecord)).sort((a, b) => a.status.timestampMs - b.status.timestampMs),
     };
   }
 
@@ -140,7 +142,7 @@ export class RedisStore implements ClusterStore {
     const k = this.#keys;
     const args = [String(epoch), String(this.#config.eventsMaxLen)];
     for (const change of changes) args.push(...encodeChange(change));
-    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles], args);
+    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles, k.completed], args);
     if (typeof reply !== 'number' || reply < 0) throw scriptError(Number(reply), { script: APPLY.name, epoch });
   }
 
@@ -329,6 +331,8 @@ function encodeChange(change: StateChange): [string, string, string] {
     case 'framework.delete': return [change.type, change.frameworkId, ''];
     case 'task.put': return [change.type, change.task.taskId, JSON.stringify(change.task)];
     case 'task.delete': return [change.type, change.taskId, ''];
+    case 'task.complete': return [change.type, change.task.taskId, JSON.stringify(change.task)];
+    case 'completed.delete': return [change.type, change.taskId, ''];
     case 'role.put': return [change.type, change.role.name, JSON.stringify(change.role)];
     case 'role.delete': return [change.type, change.name, ''];
     default:
@@ -345,6 +349,8 @@ function decodeChange(type: string, id: string, value: string): StateChange {
     case 'framework.delete': return { type, frameworkId: id };
     case 'task.put': return { type, task: JSON.parse(value) as TaskRecord };
     case 'task.delete': return { type, taskId: id };
+    case 'task.complete': return { type, task: JSON.parse(value) as TaskRecord };
+    case 'completed.delete': return { type, taskId: id };
     case 'role.put': return { type, role: JSON.parse(value) as RoleRecord };
     case 'role.delete': return { type, name: id };
     default:
