@@ -172,8 +172,8 @@ export interface TextSocket {
 
 /**
  * A text endpoint. `check` may refuse the request before the upgrade: a message (with the query
- * field it is about) is an HTTP 400 with it; a `redirect` (a standby naming its leader) is a 307
- * that dialText follows.
+ * field it names, if any) is an HTTP 400 `{code, message, field}`; a `redirect` (a standby naming
+ * its leader) is a 307 that dialText follows.
  */
 export interface TextRoute {
   check(url: URL): string | { message: string; field: string } | { redirect: string } | undefined;
@@ -320,7 +320,7 @@ export class ChannelServer {
       return;
     }
     if (refusal !== undefined) {
-      const body = JSON.stringify(typeof refusal === 'string' ? { code: 'BAD_REQUEST', message: refusal } : { code: 'BAD_REQUEST', ...refusal });
+      const body = JSON.stringify(typeof refusal === 'string' ? { code: 'BAD_REQUEST', message: refusal } : { code: 'BAD_REQUEST', message: refusal.message, field: refusal.field });
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }

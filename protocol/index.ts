@@ -17,5 +17,5 @@ export * from './task-reasons.js';
 export * from './duration.js';
 export * from './state-diff.js';
 export * from './state-stream.js';
-export * from './state-stream-route.js';
 export * from './state-watch.js';
+export * from './state-stream-route.js';

@@ -4,7 +4,7 @@
 // them (every unfinished one and the newest finished ones of each job), `workflows` the recent
 // workflow runs. Query: `include` (keys), `job` (only that job, its runs and the workflow runs
 // with it), `stream` + `since` (resume).
-import { includedKeys, isRefusal, resumePoint, StatePublisher, type StreamRequest, type StreamView } from '../../protocol/index.js';
+import { parseInclude, parseResume, StatePublisher, type StreamQuery, type StreamView } from '../../protocol/index.js';
 import type { BatchCommands } from './commands.js';
 import { JOB_ID_PATTERN } from './spec/index.js';
 
@@ -12,11 +12,12 @@ export const BATCH_STREAM_KEYS = ['jobs', 'runs', 'workflows'] as const;
 
 const JOB_ID = new RegExp(JOB_ID_PATTERN);
 
-export function parseBatchStreamQuery(q: URLSearchParams): StreamRequest {
-  const chosen = includedKeys(q, BATCH_STREAM_KEYS);
-  if (isRefusal(chosen)) return { ok: false, ...chosen };
-  const resume = resumePoint(q);
-  if (isRefusal(resume)) return { ok: false, ...resume };
+export function parseBatchStreamQuery(q: URLSearchParams): StreamQuery {
+  const include = parseInclude(q, BATCH_STREAM_KEYS);
+  if (!include.ok) return include;
+  const resume = parseResume(q);
+  if (!resume.ok) return resume;
+  const chosen = include.keys;
   const job = q.get('job');
   if (job !== null && !(job.length <= 256 && JOB_ID.test(job))) return { ok: false, field: 'job', message: `job: must be a job id like /etl/nightly, got ${JSON.stringify(job)}` };
   const view: StreamView = {
