@@ -46,7 +46,7 @@ export function Services({ linked }: { linked: boolean }) {
         <td>${s.status}</td>
         <td><${Progress} done=${s.running} of=${s.instances} /></td>
         <td><${Progress} done=${s.healthy} of=${s.instances} /></td>
-        <td>${s.deployment ? `${s.deployment.phase}: v${s.deployment.fromVersion ?? '-'} → v${s.deployment.toVersion}` : html`<span class="muted">none</span>`}</td>
+        <td>${s.deployment ? `${s.deployment.phase}: ${s.deployment.fromVersion === null ? 'new' : `v${s.deployment.fromVersion}`} → v${s.deployment.toVersion}` : html`<span class="muted">none</span>`}</td>
         <td>${s.role}</td>
       </tr>`)}</tbody>
     </table>
