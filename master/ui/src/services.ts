@@ -14,6 +14,9 @@ interface ServiceHistory { versions: { version: number; appliedAtMs: number }[];
 
 const BASE = '/ui/proxy/services/api/v1/services';
 
+/** `v1 → v2`, or `new → v1` for a service's first deployment. */
+const move = (d: Deployment): string => `${d.fromVersion === null ? 'new' : `v${d.fromVersion}`} → v${d.toVersion}`;
+
 function Progress({ done, of }: { done: number; of: number }) {
   const f = of > 0 ? Math.min(1, done / of) : 0;
   return html`<span class="bar small" title="${done} of ${of}"><span class="seg used" style=${{ width: `${(f * 100).toFixed(0)}%` }}></span></span> ${done}/${of}`;
@@ -46,7 +49,7 @@ export function Services({ linked }: { linked: boolean }) {
         <td>${s.status}</td>
         <td><${Progress} done=${s.running} of=${s.instances} /></td>
         <td><${Progress} done=${s.healthy} of=${s.instances} /></td>
-        <td>${s.deployment ? `${s.deployment.phase}: ${s.deployment.fromVersion === null ? 'new' : `v${s.deployment.fromVersion}`} → v${s.deployment.toVersion}` : html`<span class="muted">none</span>`}</td>
+        <td>${s.deployment ? `${s.deployment.phase}: ${move(s.deployment)}` : html`<span class="muted">none</span>`}</td>
         <td>${s.role}</td>
       </tr>`)}</tbody>
     </table>
@@ -85,7 +88,7 @@ export function ServicePage({ id }: { id: string }) {
     <table>
       <thead><tr><th>deployment</th><th>phase</th><th>started</th><th>ended</th><th>reason</th></tr></thead>
       <tbody>${[...(history?.deployments ?? [])].reverse().map((d) => html`<tr key=${`${d.toVersion}-${d.startedAtMs}`}>
-        <td>${d.fromVersion === null ? 'new' : `v${d.fromVersion}`} → v${d.toVersion}</td><td>${d.phase}</td><td>${ago(d.startedAtMs)}</td><td>${d.endedAtMs ? ago(d.endedAtMs) : ''}</td><td>${d.reason ?? ''}</td>
+        <td>${move(d)}</td><td>${d.phase}</td><td>${ago(d.startedAtMs)}</td><td>${d.endedAtMs ? ago(d.endedAtMs) : ''}</td><td>${d.reason ?? ''}</td>
       </tr>`)}</tbody>
     </table>
   </section>`;
