@@ -69,8 +69,11 @@ if (haveChromium(t)) {
     t.match(await page.locator(`[data-agent="${agents[0]!.id}"]`).getByTestId('drain-state').textContent(), /not draining/, 'the other agent is not draining');
     await shot(t, page, 'agents.png');
 
-    // The jobs view follows the batch framework's stream the same way.
-    await page.getByRole('link', { name: 'Jobs' }).click();
+    // The frameworks view links to the UI's views of the linked frameworks; the jobs view follows
+    // the batch framework's stream the same way.
+    await page.getByRole('link', { name: 'Frameworks' }).click();
+    const batchRow = page.locator('tr[data-framework]', { hasText: 'batch' });
+    await batchRow.getByTestId('framework-view').getByRole('link', { name: 'jobs' }).click();
     await page.getByTestId('batch-mode').filter({ hasText: 'live' }).waitFor();
     const submitted = await fetch(`${batch}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '/demo/once', command: 'echo once', resources: { cpus: 0.1, memMb: 16 } }) });
     t.equal(submitted.status, 201);
