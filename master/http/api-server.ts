@@ -82,6 +82,7 @@ export class ApiServer {
     this.#ui = new UiAssets({ ...(options.uiDir ? { dir: options.uiDir } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}) });
     this.server = createServer((req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
+    this.channels.upgradePrefix('/ui/proxy/', (req, socket, head) => this.#ui.proxyUpgrade(req, socket, head));
   }
 
   /** Serves this master (after listen(), so the master can advertise the bound port). */

@@ -57,7 +57,11 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
 }
 
-/** The batch framework's URL from the banner of a `berth dev --batch-port ...`. */
-export function batchUrlOf(cluster: DevCluster): Promise<string> {
-  return until('the batch line of the banner', () => /batch\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/jobs/.exec(cluster.output())?.[1], 20_000);
+/** A framework's URL from the banner of a `berth dev --batch-port ...` or `--services-port ...`. */
+export function frameworkUrlOf(cluster: DevCluster, name: 'batch' | 'services'): Promise<string> {
+  const line = new RegExp(`${name}\\s+(http://127\\.0\\.0\\.1:\\d+)/api/v1/${name === 'batch' ? 'jobs' : 'services'}`);
+  return until(`the ${name} line of the banner`, () => line.exec(cluster.output())?.[1], 20_000);
 }
+
+/** The batch framework's URL from the banner of a `berth dev --batch-port ...`. */
+export const batchUrlOf = (cluster: DevCluster): Promise<string> => frameworkUrlOf(cluster, 'batch');
