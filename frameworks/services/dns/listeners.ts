@@ -20,6 +20,8 @@ export interface ListenOptions {
   log: DnsLog;
 }
 
+/** A client that sends queries and reads no answers is dropped once this much waits for it. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
 /** At most this many TCP connections at once; more are closed as they arrive. */
 const MAX_TCP_CONNECTIONS = 512;
 /** With port 0, how many free UDP ports are tried before giving up on one TCP also has free. */
@@ -58,6 +60,7 @@ function serveConnection(socket: Socket, answer: Answerer, idleMs: number): void
       const prefix = Buffer.alloc(2);
       prefix.writeUInt16BE(out.length);
       socket.write(Buffer.concat([prefix, out]));
+      if (socket.writableLength > MAX_UNREAD_BYTES) return void socket.destroy();
     }
   });
 }
