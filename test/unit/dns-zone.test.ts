@@ -105,6 +105,18 @@ t.test('a type the name has none of is NODATA; ANY gives all of them', async (t)
   t.same(z.lookup('services.berth', 'ANY').answers.map((a) => a.type).sort(), ['NS', 'SOA']);
 });
 
+t.test('an endpoint on an agent advertising a host name: a CNAME for the instance, the SRV targets the host', async (t) => {
+  const z = zone({ endpoints: [{ id: '/db', endpoints: [endpoint('db.v1.01', 'Node-7.Example.Internal', { pg: 5432 }), endpoint('db.v1.02', '127.0.0.5', { pg: 5433 })] }] });
+  t.same(data(z, 'db.services.berth', 'A'), ['127.0.0.5'], 'only addresses are A records of the service');
+  t.same(data(z, '_pg._tcp.db.services.berth', 'SRV'), [
+    { priority: 0, weight: 1, port: 5432, target: 'node-7.example.internal' },
+    { priority: 0, weight: 1, port: 5433, target: 'v1-02.db.services.berth' },
+  ]);
+  t.same(z.lookup('_pg._tcp.db.services.berth', 'SRV').additionals.map((a) => a.name), ['v1-02.db.services.berth'], 'glue only for names in the zone');
+  const alias = z.lookup('v1-01.db.services.berth', 'A');
+  t.same(alias.answers.map((a) => [a.type, (a as { data: unknown }).data]), [['CNAME', 'node-7.example.internal']]);
+});
+
 t.test('names outside the domain are refused; another domain is served when configured', async (t) => {
   t.equal(zone().lookup('example.com', 'A').rcode, 'REFUSED');
   t.equal(zone().lookup('berth', 'A').rcode, 'REFUSED');
@@ -140,7 +152,7 @@ t.test('instance labels: the id without the service slug, cleaned; hashed when t
 t.test('entries that break a rule are left out, each with a problem naming it; the others stay', async (t) => {
   const { services, problems } = decodeEndpoints({
     endpoints: [
-      { id: '/ok', endpoints: [endpoint('ok.1', '127.0.0.1', { http: 1 }), endpoint('ok.2', 'not-an-ip', { http: 2 }), endpoint('ok.3', '127.0.0.3', { http: 70000, Bad: 5, tcp: 6 })] },
+      { id: '/ok', endpoints: [endpoint('ok.1', '127.0.0.1', { http: 1 }), endpoint('ok.2', 'not an ip', { http: 2 }), endpoint('ok.3', '127.0.0.3', { http: 70000, Bad: 5, tcp: 6 })] },
       { id: 'Bad Id', endpoints: [] },
       { id: '/nolist', endpoints: 'x' },
       { id: '/ok', endpoints: [] },
@@ -149,7 +161,7 @@ t.test('entries that break a rule are left out, each with a problem naming it; t
   });
   t.same(services.map((s) => [s.id, s.endpoints.map((e) => [e.id, e.ports])]), [['/ok', [['ok.1', { http: 1 }], ['ok.3', { tcp: 6 }]]]]);
   t.same(problems, [
-    'endpoints[0] (/ok).endpoints[1].host must be an IPv4 or IPv6 address, got "not-an-ip"',
+    'endpoints[0] (/ok).endpoints[1].host must be an IPv4 or IPv6 address or a host name, got "not an ip"',
     'endpoints[0] (/ok).endpoints[2].ports.http must be a port number from 1 to 65535, got 70000',
     'endpoints[0] (/ok).endpoints[2].ports.Bad: the name must be a-z, 0-9 and "-", starting with a letter',
     'endpoints[1].id must be a service id like /team/web, got "Bad Id"',

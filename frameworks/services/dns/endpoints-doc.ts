@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 /** One in-rotation instance, as DNS serves it. */
 export interface DnsEndpoint {
   id: string;
+  /** An IPv4 or IPv6 address, or a host name (an agent advertising one). */
   host: string;
   ports: Record<string, number>;
 }
@@ -27,6 +28,13 @@ export interface DecodedEndpoints {
 
 const SERVICE_ID = /^(\/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const PORT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** An address, or a host name of DNS labels (at most 253 characters). */
+export function isHost(host: string): boolean {
+  const name = host.replace(/\.$/, '');
+  return isIP(host) !== 0 || (name.length > 0 && name.length <= 253 && name.split('.').every((l) => HOST_LABEL.test(l)));
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65_535;
@@ -34,7 +42,7 @@ const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isIn
 function decodeEndpoint(raw: unknown, at: string, problems: string[]): DnsEndpoint | undefined {
   if (!isRecord(raw)) return void problems.push(`${at} must be an object`);
   if (typeof raw.id !== 'string' || raw.id === '') return void problems.push(`${at}.id must be a non-empty string`);
-  if (typeof raw.host !== 'string' || isIP(raw.host) === 0) return void problems.push(`${at}.host must be an IPv4 or IPv6 address, got ${JSON.stringify(raw.host)}`);
+  if (typeof raw.host !== 'string' || !isHost(raw.host)) return void problems.push(`${at}.host must be an IPv4 or IPv6 address or a host name, got ${JSON.stringify(raw.host)}`);
   const ports: Record<string, number> = {};
   if (!isRecord(raw.ports)) return void problems.push(`${at}.ports must be a record of port numbers by name`);
   for (const [name, port] of Object.entries(raw.ports)) {
@@ -42,7 +50,7 @@ function decodeEndpoint(raw: unknown, at: string, problems: string[]): DnsEndpoi
     else if (!isPort(port)) problems.push(`${at}.ports.${name} must be a port number from 1 to 65535, got ${JSON.stringify(port)}`);
     else ports[name] = port;
   }
-  return { id: raw.id, host: raw.host, ports };
+  return { id: raw.id, host: isIP(raw.host) ? raw.host : raw.host.replace(/\.$/, '').toLowerCase(), ports };
 }
 
 function decodeService(raw: unknown, at: string, problems: string[]): DnsService | undefined {

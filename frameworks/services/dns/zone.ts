@@ -3,9 +3,12 @@
 //   NAME.DOMAIN                         A/AAAA: the distinct hosts of the service's endpoints
 //   _PORT._tcp.NAME.DOMAIN              SRV 0 1 PORT INSTANCE.NAME.DOMAIN, one per endpoint
 //   INSTANCE.NAME.DOMAIN                A/AAAA: that endpoint's host
+// An endpoint whose host is a name rather than an address (an agent advertising a host name) is
+// left out of NAME's A records; its instance name is a CNAME to the host, and its SRV records
+// target the host itself (an SRV target must not be an alias, RFC 2782).
 //   DOMAIN                              SOA and NS (ns.DOMAIN)
 // NAME is the service id's segments reversed (/team/web -> web.team), INSTANCE instance-label.ts.
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { Answer } from 'dns-packet';
 import type { DnsService } from './endpoints-doc.js';
 import { instanceLabels } from './instance-label.js';
@@ -74,14 +77,15 @@ export class Zone {
     const name = serviceDnsName(s.id, this.domain);
     if (name.length > MAX_NAME) return;
     this.#touch(name);
-    for (const host of [...new Set(s.endpoints.map((e) => e.host))].sort()) this.#add(name, this.#address(name, host));
+    for (const host of [...new Set(s.endpoints.map((e) => e.host))].sort()) if (isIP(host)) this.#add(name, this.#address(name, host));
     const labels = instanceLabels(s.id, s.endpoints.map((e) => e.id));
     const targets = new Map<string, string>();
     for (const e of s.endpoints) {
-      const target = `${labels.get(e.id) as string}.${name}`;
-      if (target.length > MAX_NAME) continue;
-      targets.set(e.id, target);
-      this.#add(target, this.#address(target, e.host));
+      const instance = `${labels.get(e.id) as string}.${name}`;
+      if (instance.length > MAX_NAME) continue;
+      if (isIP(e.host)) this.#add(instance, this.#address(instance, e.host));
+      else this.#add(instance, { type: 'CNAME', name: instance, ttl: this.#ttl, class: 'IN', data: e.host });
+      targets.set(e.id, isIP(e.host) ? instance : e.host);
     }
     for (const port of s.portNames) {
       const srv = `_${port}._tcp.${name}`;
@@ -118,7 +122,9 @@ export class Zone {
     if (!this.inZone(key)) return { rcode: 'REFUSED', authoritative: false, answers: [], authorities: [], additionals: [] };
     const records = this.#nodes.get(key);
     if (records === undefined) return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authorities: [this.#soa], additionals: [] };
-    const matching = records.filter((r) => type === 'ANY' || r.type === type);
+    const alias = records.find((r) => r.type === 'CNAME');
+    // A name with a CNAME has nothing else: whatever the type, the answer is the alias.
+    const matching = alias && type !== 'ANY' ? [alias] : records.filter((r) => type === 'ANY' || r.type === type);
     if (matching.length === 0) return { rcode: 'NOERROR', authoritative: true, answers: [], authorities: [this.#soa], additionals: [] };
     // Owner names echo the question's spelling, so a resolver that mixes case (0x20) matches them.
     const answers = matching.map((r) => ({ ...r, name }) as Answer);
