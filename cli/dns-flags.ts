@@ -34,9 +34,12 @@ export async function startDns(options: DnsServerOptions & { log: DnsLog }, port
   try {
     return await startDnsServer(options);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
     const port = options.port ?? DNS_DEFAULTS.port;
-    throw new UsageError(`--${portFlag} ${port} is in use on ${options.host ?? DNS_DEFAULTS.host} (UDP or TCP): ${hint}`);
+    const host = options.host ?? DNS_DEFAULTS.host;
+    if (code === 'EACCES') throw new UsageError(`--${portFlag} ${port} on ${host}: not allowed (ports below 1024 need root or CAP_NET_BIND_SERVICE); pick a port from 1024 up`);
+    if (code !== 'EADDRINUSE') throw err;
+    throw new UsageError(`--${portFlag} ${port} is in use on ${host} (UDP or TCP): ${hint}`);
   }
 }
 

@@ -33,7 +33,15 @@ export async function followEndpoints(o: FollowOptions): Promise<void> {
   let zone = new Zone([], { domain: o.domain, ttlSeconds: o.ttlSeconds, serial, nameServerAddress: o.nameServerAddress });
   o.onZone(zone);
   let lastProblems = '';
+  // The first failure in a row is a warning; the retries that follow it are debug lines.
+  let away = false;
+  const onStatus = (message: string): void => {
+    (away ? o.log.debug : o.log.warn).call(o.log, { url }, `services stream: ${message}`);
+    away = true;
+  };
   const onUpdate = (doc: Record<string, unknown>): void => {
+    if (away) o.log.info({ url }, 'services stream is back');
+    away = false;
     const { services, problems } = decodeEndpoints(doc);
     const text = problems.join('; ');
     if (text && text !== lastProblems) o.log.warn({ problems: problems.slice(0, 20), count: problems.length }, 'endpoints left out of DNS');
@@ -47,7 +55,7 @@ export async function followEndpoints(o: FollowOptions): Promise<void> {
   };
   const refused = backoff({ initialMs: 1_000, maxMs: 30_000 });
   for (let attempt = 0; !o.signal.aborted; attempt++) {
-    const watcher = watchState(url, { signal: o.signal, onUpdate, onStatus: (message) => o.log.warn({ url }, `services stream: ${message}`) });
+    const watcher = watchState(url, { signal: o.signal, onUpdate, onStatus });
     try {
       await watcher.done;
       return;
