@@ -1,7 +1,8 @@
 // berth dns and the DNS server of berth dev, as a user runs them: every bad flag listed at once
 // (exit 2), a server that answers dig with a stream's endpoints, and berth dev's banner line.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { berth, CLI, dev } from '../helpers/cli.js';
 import { digShort, requireDig } from '../helpers/dns-client.js';
@@ -61,6 +62,16 @@ t.test('berth dev starts a DNS server next to the services framework', async (t)
   const port = Number(await until('the dns line', () => /dns\s+127\.0\.0\.1:(\d+) \(UDP and TCP\)/.exec(cluster.output())?.[1], 20_000));
   t.match(cluster.output(), /dig @127\.0\.0\.1 -p \d+ SRV _PORT\._tcp\.NAME\.services\.berth \+short/);
   t.same(await digShort(port, 'NS', 'services.berth'), ['ns.services.berth.']);
+  const services = await until('the services line', () => /services\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/services/.exec(cluster.output())?.[1], 20_000);
+  const file = join(t.testdir(), 'sleeper.yaml');
+  writeFileSync(file, 'id: /e2e/sleeper\ninstances: 2\ncontainer: { image: busybox:latest, command: sleep 600 }\nresources: { cpus: 0.1, memMb: 16, ports: [{ name: http }] }\nkillGracePeriodSeconds: 1\n');
+  const applied = await berth(['services', 'apply', '-f', file, '--services', services]);
+  t.equal(applied.code, 0, applied.stderr);
+  const lines = await until('two SRV records of the applied service', async () => {
+    const got = await digShort(port, 'SRV', '_http._tcp.sleeper.e2e.services.berth');
+    return got.length === 2 && got;
+  }, 60_000, 200);
+  for (const line of lines) t.match(line, /^0 1 \d+ v1-[0-9a-f]{8}\.sleeper\.e2e\.services\.berth\.$/);
   const off = await dev(t, ['--agents', '1', '--runtime', 'process', '--services-port', '0', '--dns-port', '0', '--no-dns']);
   t.notMatch(off.output(), /^\s+dns\s/m, '--no-dns runs none');
 });
