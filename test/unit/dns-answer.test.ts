@@ -65,6 +65,7 @@ t.test('what cannot be read as one question is FORMERR, with the id; no header o
   const two = packet.encode({ type: 'query', id: 77, questions: [{ name: 'a.services.berth', type: 'A' }, { name: 'b.services.berth', type: 'A' }] });
   t.same([ask(two).rcode, ask(two).id], ['FORMERR', 77]);
   t.equal(ask(packet.encode({ type: 'query', id: 78, questions: [] })).rcode, 'FORMERR');
+  t.equal(ask(query('services.berth', 'OPT')).rcode, 'FORMERR', 'OPT is no question');
   const whole = query('web.team.services.berth', 'A');
   const cut = ask(whole.subarray(0, whole.length - 3));
   t.same([cut.rcode, cut.id, cut.questions?.length], ['FORMERR', 4321, 0]);

@@ -23,8 +23,8 @@ const OFFERED_UDP_BYTES = 1232;
 
 const QR = 1 << 15;
 const OPCODE_SHIFT = 11;
-/** Questions of these types are understood and answered from the zone; AXFR and IXFR are not done. */
-const UNSUPPORTED_TYPES = new Set(['AXFR', 'IXFR', 'OPT']);
+/** Zone transfers are not done: the zone is the services framework's, followed live. */
+const ZONE_TRANSFERS = new Set(['AXFR', 'IXFR']);
 
 export interface AnswerCounters {
   answered: number;
@@ -134,8 +134,9 @@ function answer(buf: Buffer, zone: Zone, transport: DnsTransport, counters: Answ
   if (opts[0] && opts[0].ednsVersion !== 0) return fail(BADVERS, 'formErr');
   if ((query as DecodedPacket & { opcode?: string }).opcode !== 'QUERY') return fail(RCODE.NOTIMP, 'notImp');
   const question = query.questions[0] as NonNullable<Packet['questions']>[number];
-  if (UNSUPPORTED_TYPES.has(question.type)) return fail(question.type === 'OPT' ? RCODE.FORMERR : RCODE.NOTIMP, question.type === 'OPT' ? 'formErr' : 'notImp');
-  if (question.class !== 'IN' && question.class !== 'ANY') return fail(RCODE.NOTIMP, 'notImp');
+  // OPT is a pseudo-record of the additional section, never a question.
+  if (question.type === 'OPT') return fail(RCODE.FORMERR, 'formErr');
+  if (ZONE_TRANSFERS.has(question.type) || (question.class !== 'IN' && question.class !== 'ANY')) return fail(RCODE.NOTIMP, 'notImp');
   const found = zone.lookup(question.name, question.type);
   if (found.rcode === 'REFUSED') return fail(RCODE.REFUSED, 'refused');
   counters[found.rcode === 'NXDOMAIN' ? 'nxDomain' : 'answered']++;
