@@ -55,6 +55,17 @@ export default tseslint.config(
     },
   },
   {
+    // The DNS server knows the services framework only through its endpoints stream: it imports its
+    // own files, the sdk and protocol/ (docs/discovery.md). Repeats the services boundary, since this rule replaces it.
+    files: ['frameworks/services/dns/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noWs], patterns: [
+        { group: ours('master', 'agent', 'cli', 'batch'), message: 'frameworks/services imports the sdk and protocol/ only (docs/architecture.md).' },
+        { regex: '^(?!\\./|\\.\\./\\.\\./sdk/|\\.\\./\\.\\./\\.\\./protocol/)\\.', message: 'the DNS server imports its own files, frameworks/sdk and protocol/ only; it reads the services framework through its stream (docs/discovery.md).' },
+      ] }],
+    },
+  },
+  {
     // CLI, examples, benches and tests print to the terminal on purpose.
     files: ['cli/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },

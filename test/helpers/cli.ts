@@ -46,7 +46,9 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   // Without the batch and services frameworks unless asked for: the tests count the frameworks they start.
   const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
   const services = args.includes('--services-port') ? [] : ['--no-services'];
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Nor the DNS server, whose default port every test would share.
+  const dns = args.includes('--dns-port') ? [] : ['--no-dns'];
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...dns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
