@@ -1,7 +1,8 @@
 // One service port: a TCP listener on host:servicePort whose connections are proxied to the
-// service's backends. The backend socket is connected before the client's bytes are read
-// (pauseOnConnect), so a refused or timed-out connect moves on to the next backend with nothing
-// lost; then both directions are piped with backpressure.
+// service's backends. While the backend connects, the client's first bytes are read and held
+// (then the client is paused), so a refused or timed-out connect moves on to the next backend with
+// nothing lost and nothing sent to the client; once connected, both directions are piped with
+// backpressure.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { BackendPool, newCounters, REFUSED_PAUSE_MS, type Backend, type BackendAddress, type Counters } from './backend-pool.js';
 import type { Algorithm } from './endpoints.js';
@@ -18,6 +19,9 @@ interface Conn {
   backend: Socket | undefined;
   to: Backend | undefined;
   tried: Set<Backend> | undefined;
+  /** What the client sent before a backend took the connection. */
+  early: Buffer[];
+  onEarly: ((chunk: Buffer) => void) | undefined;
 }
 
 export interface ServicePortOptions {
@@ -52,7 +56,7 @@ export class ServicePort {
     this.portName = options.portName;
     this.servicePort = options.servicePort;
     this.pool = new BackendPool(options.algorithm);
-    this.#server = createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (client) => this.#accept(client));
+    this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => this.#accept(client));
   }
 
   get listening(): boolean {
@@ -126,7 +130,12 @@ export class ServicePort {
       client.destroy();
       return;
     }
-    const conn: Conn = { client, backend: undefined, to: undefined, tried: undefined };
+    const conn: Conn = { client, backend: undefined, to: undefined, tried: undefined, early: [], onEarly: undefined };
+    conn.onEarly = (chunk) => {
+      conn.early.push(chunk);
+      client.pause();
+    };
+    client.on('data', conn.onEarly);
     this.#conns.add(conn);
     client.on('error', () => conn.backend?.destroy());
     client.once('close', () => {
@@ -191,11 +200,21 @@ export class ServicePort {
     const onNext = (chunk: Buffer): void => {
       if (startsRequest(chunk)) count();
     };
-    client.once('data', (chunk: Buffer) => {
+    const onFirst = (chunk: Buffer): void => {
       seen = true;
       count();
       if (looksLikeHttp(chunk)) client.on('data', onNext);
-    });
+    };
+    client.removeListener('data', conn.onEarly as (chunk: Buffer) => void);
+    const early = conn.early;
+    conn.early = [];
+    for (let i = 0; i < early.length; i++) {
+      const chunk = early[i] as Buffer;
+      if (!seen) onFirst(chunk);
+      else onNext(chunk);
+      sock.write(chunk);
+    }
+    if (!seen) client.once('data', onFirst);
     client.once('close', () => {
       if (!seen) count();
     });
