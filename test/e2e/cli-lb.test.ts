@@ -1,6 +1,6 @@
 // berth lb and berth dev's load balancer as a user runs them (the built CLI): bad flags are all
 // listed with exit 2; berth lb proxies a service port of the endpoints it follows and stops on
-// SIGTERM; berth dev prints its load balancer's admin URL, which answers.
+// SIGTERM; berth dev prints its load balancer's admin URL, which follows the services framework.
 import { spawn } from 'node:child_process';
 import t from 'tap';
 import { berth, CLI, dev, lbAdminUrlOf } from '../helpers/cli.js';
@@ -45,8 +45,10 @@ void t.test('berth lb proxies the service ports it follows and stops on SIGTERM'
 void t.test('berth dev starts a load balancer and prints its admin URL', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '1', '--services-port', '0', '--lb-admin-port', '0']);
   const admin = await lbAdminUrlOf(cluster);
-  const health = await fetch(`${admin}/health`);
-  t.equal(health.status, 200);
-  t.match(await health.json(), { ok: true });
+  const health = await until("the load balancer is on the services framework's stream", async () => {
+    const body = (await (await fetch(`${admin}/health`)).json()) as { ok: boolean; stream: string };
+    return body.stream === 'connected' ? body : undefined;
+  });
+  t.match(health, { ok: true, listeners: 0 });
   t.same(await (await fetch(`${admin}/api/v1/stats`)).json(), { services: [] }, 'no service ports yet');
 });
