@@ -16,6 +16,9 @@ export class EndpointsStream {
   #port = 0;
   /** Streams opened so far (one per connection of a reader). */
   opened = 0;
+  /** While set, requests are refused with HTTP 400 and this message, as a services API without the stream. */
+  refuse: string | undefined;
+  refused = 0;
 
   private constructor() {
     this.publisher = new StatePublisher({ read: () => this.#doc as unknown as Record<string, unknown> });
@@ -62,7 +65,13 @@ export class EndpointsStream {
     });
     const channels = new ChannelServer(server, {});
     channels.textRoute('/api/v1/stream', {
-      check: (url) => ((url.searchParams.get('include') ?? 'services,endpoints').split(',').includes('endpoints') ? undefined : 'include: this stand-in serves endpoints only'),
+      check: (url) => {
+        if (this.refuse !== undefined) {
+          this.refused++;
+          return this.refuse;
+        }
+        return (url.searchParams.get('include') ?? 'services,endpoints').split(',').includes('endpoints') ? undefined : 'include: this stand-in serves endpoints only';
+      },
       open: (socket) => {
         this.opened++;
         this.#sockets.add(socket);

@@ -155,3 +155,17 @@ void t.test('listeners follow the service ports; the last endpoints are served w
   t.ok(stream.opened >= 2, 'the load balancer reconnected');
   t.same(await get(p1), { status: 200, body: 'a' }, 'and follows the endpoints again');
 });
+
+void t.test('a stream that refuses the load balancer is tried again later', async (t) => {
+  const stream = await EndpointsStream.start(t);
+  stream.refuse = 'include: unknown key endpoints';
+  const a = await httpBackend(t, 'a');
+  const port = await freePort();
+  const lb = await startLb(t, stream);
+  await until('the stream refused the load balancer', () => stream.refused >= 1);
+  t.equal(((await (await fetch(`${lb.adminUrl}/health`)).json()) as { stream: string }).stream, 'away');
+  stream.refuse = undefined;
+  stream.set([serviceOf('/web', port, [endpoint('a', a.port)])]);
+  await answeredBy(port, 'a');
+  t.equal(stream.opened, 1, 'a new watcher got the stream');
+});
