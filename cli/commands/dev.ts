@@ -9,7 +9,8 @@ import type { Agent } from '../../agent/index.js';
 import { scalarsNamedBy, shareAmongAgents } from '../agent-shares.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { ADVERTISE_ADDRESS_FLAG, agentResources, checkAgentOptions } from '../agent-flags.js';
-import { chooseRuntime, runMaster, startAgent, untilSignal } from '../compose.js';
+import { chooseRuntime, runLoadBalancer, runMaster, startAgent, untilSignal } from '../compose.js';
+import type { LoadBalancer } from '../../frameworks/services/lb/index.js';
 import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { MemoryBatchStore, startBatchFramework, type BatchFramework } from '../../frameworks/batch/index.js';
 import { MemoryServicesStore, startServicesFramework, type ServicesFramework } from '../../frameworks/services/index.js';
@@ -33,6 +34,8 @@ export const devCommand: Command = {
     'no-services': { type: 'boolean', help: 'run no services framework' },
     'dns-port': { type: 'string', default: '8600', help: "the DNS server of the services' endpoints (UDP and TCP, docs/discovery.md) on 127.0.0.1", rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-dns': { type: 'boolean', help: 'run no DNS server (none runs without the services framework either)' },
+    'lb-admin-port': { type: 'string', default: '5090', help: "the load balancer's admin HTTP server (/metrics, /api/v1/stats) on 127.0.0.1; it proxies each service port on 127.0.0.1", rule: 'a port number; 0 picks a free one', placeholder: 'P' },
+    'no-lb': { type: 'boolean', help: 'run no load balancer (none runs with --no-services either)' },
     resources: { type: 'string', help: 'resources of each agent; what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', rule: 'SPEC like "cpus:2;mem:2048;disk:10000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
@@ -51,6 +54,7 @@ export const devCommand: Command = {
     const batchPort = problems.int(flags, 'batch-port', 0, 65_535);
     const servicesPort = problems.int(flags, 'services-port', 0, 65_535);
     const dnsPort = problems.int(flags, 'dns-port', 0, 65_535);
+    const lbAdminPort = problems.int(flags, 'lb-admin-port', 0, 65_535);
     // A dev cluster on the memory store starts fresh: its agents must not recover another run's tasks.
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
     const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
@@ -86,6 +90,7 @@ export const devCommand: Command = {
     let batch: BatchFramework | undefined;
     let services: ServicesFramework | undefined;
     let dns: DnsServer | undefined;
+    let lb: LoadBalancer | undefined;
     const inUse = (flag: string, port: number, off: string) =>
       new UsageError(`--${flag} ${port} is in use: is another berth dev running? Stop it, pick another --${flag} (0 picks a free one), or use --${off}.`);
     try {
@@ -96,6 +101,7 @@ export const devCommand: Command = {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('services-port', servicesPort, 'no-services') : err;
       });
       dns = flags['no-dns'] || !services ? undefined : await startDns({ servicesUrl: services.url, port: dnsPort, log: log.child({ component: 'dns' }) }, 'dns-port', 'is another berth dev running? Stop it, pick another --dns-port (0 picks a free one), or use --no-dns.');
+      lb = services && !flags['no-lb'] ? await runLoadBalancer(services.url, lbAdminPort, log) : undefined;
     } catch (err) {
       await services?.stop();
       await batch?.stop();
@@ -116,6 +122,7 @@ export const devCommand: Command = {
       ...(batch ? [`  batch    ${batch.url}/api/v1/jobs   (state in memory)`] : []),
       ...(services ? [`  services ${services.url}/api/v1/services   (state in memory)`] : []),
       ...(dns ? [`  dns      ${dns.host}:${dns.port} (UDP and TCP)   ${digHint(dns)}`] : []),
+      ...(lb ? [`  lb       ${lb.adminUrl}/api/v1/stats   metrics: ${lb.adminUrl}/metrics   (service ports on 127.0.0.1)`] : []),
       `  store    ${store}`,
       '',
       'Try:',
@@ -130,6 +137,7 @@ export const devCommand: Command = {
     ].join('\n'));
     return untilSignal(log, async () => {
       await dns?.close();
+      await lb?.close();
       await services?.stop();
       await batch?.stop();
       await Promise.all(agents.map((a) => a.stop({ killTasks: true })));

@@ -46,9 +46,10 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   // Without the batch and services frameworks unless asked for: the tests count the frameworks they start.
   const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
   const services = args.includes('--services-port') ? [] : ['--no-services'];
-  // Nor the DNS server, whose default port every test would share.
+  // Nor the DNS server or the load balancer's admin server, whose default ports every test would share.
   const dns = args.includes('--dns-port') ? [] : ['--no-dns'];
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...dns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lb = args.includes('--lb-admin-port') ? [] : ['--no-lb'];
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...dns, ...lb, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -57,6 +58,11 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   });
   const url = await until('the dev banner', () => /master\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 20_000);
   return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
+}
+
+/** The load balancer's admin URL from the banner of a `berth dev --services-port ... --lb-admin-port ...`. */
+export function lbAdminUrlOf(cluster: DevCluster): Promise<string> {
+  return until('the lb line of the banner', () => /lb\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/stats/.exec(cluster.output())?.[1], 20_000);
 }
 
 /** A framework's URL from the banner of a `berth dev --batch-port ...` or `--services-port ...`. */
