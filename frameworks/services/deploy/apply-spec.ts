@@ -6,7 +6,7 @@ import { HISTORY_LIMIT, type Deployment, type ServiceState } from './model.js';
 import { freshBackoff } from './restart-backoff.js';
 
 /** Top-level spec fields a change of which leaves the running instances as they are. */
-const IN_PLACE = new Set(['instances', 'upgradeStrategy', 'backoff', 'deploymentDeadlineSeconds', 'dependencies', 'killGracePeriodSeconds']);
+const IN_PLACE = new Set(['instances', 'upgradeStrategy', 'backoff', 'deploymentDeadlineSeconds', 'dependencies', 'killGracePeriodSeconds', 'autoscale']);
 
 /** Whether going from `a` to `b` needs new instances (anything beyond scaling and timings). */
 export function needsNewInstances(a: ServiceSpec, b: ServiceSpec): boolean {
