@@ -112,8 +112,8 @@ export function historyText(h: HistoryAnswer): string {
     `${h.id}`,
     '',
     `VERSIONS (${h.versions.length} kept)`,
-    table(['VERSION', 'CONFIG', 'APPLIED', 'INSTANCES', 'IMAGE'], h.versions.map((v) => [
-      String(v.version), String(v.configVersion), clock(v.appliedAtMs), String(v.spec.instances), v.spec.container.image,
+    table(['VERSION', 'CONFIG', 'APPLIED', 'INSTANCES', 'IMAGE', 'WHY'], h.versions.map((v) => [
+      String(v.version), String(v.configVersion), clock(v.appliedAtMs), String(v.spec.instances), v.spec.container.image, v.reason ?? '',
     ])),
     '',
     `DEPLOYMENTS (${h.deployments.length}, oldest first)`,
