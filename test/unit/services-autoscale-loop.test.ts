@@ -3,7 +3,7 @@
 // cooldown and the window between them, refusals, metrics, and the options it refuses.
 import t, { type Test } from 'tap';
 import { Registry } from 'prom-client';
-import { historyText } from '../../cli/services/render.js';
+import { detailText, historyText } from '../../cli/services/render.js';
 import {
   Autoscaler,
   ServicesCommands,
@@ -101,6 +101,8 @@ t.test('a saturated service scales up at once, as a new version that says why', 
   t.equal(last.configVersion, 1, 'scaling restarts nothing');
   t.equal(h.versions[0]!.reason, null, 'the applied version has no reason');
   t.match(historyText(h), /WHY[\s\S]*autoscale: cpu 100% of 0\.5 cpus, target 50%, 1 -> 2/, 'berth services history shows it');
+  const detail = await w.commands.get(ID);
+  t.match(detail.ok && detailText(detail, w.control.nowMs), /instances {2}2 \(autoscaled 1\.\.4 at cpu 50% of its cpus per instance; window 60s, cooldown 10s\)/, 'berth services get shows the range');
   const text = await w.registry.metrics();
   t.match(text, /berth_services_autoscale_decisions_total\{service="\/team\/web",direction="up"\} 1/);
   t.match(text, /berth_services_autoscale_target\{service="\/team\/web",metric="cpu_utilization"\} 0\.5/);
@@ -258,4 +260,34 @@ t.test('options are checked, every problem named', async (t) => {
     'autoscale.lbUrls[0] must be an http:// or https:// URL, got "127.0.0.1:5090"',
   ]);
   await t.rejects(startServicesFramework({ masterUrl: 'ws://127.0.0.1:1', store: new MemoryServicesStore(), http: { port: 0 }, log: testLogger(), autoscale: { intervalMs: 0 } }), /invalid services framework options: autoscale\.intervalMs must be a number of milliseconds >= 100, got 0/);
+});
+
+t.test('requests per second: rates per instance in rotation, and none without load balancers', async (t) => {
+  const control = new FakeServicesControl();
+  const commands = new ServicesCommands(control);
+  await commands.apply(doc({ target: { requestsPerSecond: 20 } }, { instances: 2 }));
+  control.settle();
+  control.nowMs += 60_000;
+  const ids = control.instances.map((i) => i.id);
+  let rates: { rates: Map<string, number> } | { failed: string } = { rates: new Map([[ids[0]!, 45], [ids[1]!, 35], ['other.9', 1000]]) };
+  const warnings: string[] = [];
+  const log = { ...testLogger(), warn: (_: object, msg?: string) => void warnings.push(msg ?? '') };
+  const deps = {
+    view: () => commands.view(), scale: (s: string, f: number, n: number, r: string) => commands.autoscale(s, f, n, r),
+    readCpu: async () => [], now: () => control.nowMs, timers: new FakeTimers(), intervalMs: 5_000, maxSampleAgeMs: 30_000, log,
+  };
+  const scaler = new Autoscaler({ ...deps, readRequests: async () => rates });
+  const [up] = await scaler.tick();
+  t.same(up?.decision, { change: true, instances: 4, direction: 'up', reason: 'autoscale: 40 requests/s per instance, target 20, 2 -> 4' }, 'another service\'s instance does not count');
+  rates = { failed: 'http://127.0.0.1:5090: HTTP 503' };
+  control.nowMs += 60_000;
+  const [failed] = await scaler.tick();
+  t.equal(failed?.decision.reason, 'no samples yet');
+  t.match(warnings, ['autoscale: could not read every load balancer']);
+
+  const blind = new Autoscaler(deps);
+  const [none] = await blind.tick();
+  await blind.tick();
+  t.equal(none?.decision.reason, 'no samples yet');
+  t.equal(warnings.filter((w) => /no load balancer is configured/.test(w)).length, 1, 'said once');
 });
