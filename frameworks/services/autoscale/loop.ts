@@ -105,11 +105,13 @@ export class Autoscaler {
     const outcomes: TickOutcome[] = [];
     for (const { state, spec } of scaled) {
       const metric = targetOf(spec.autoscale).metric;
-      const samples = view.instances.filter((i) => i.serviceId === state.id && inRotation(i, specOf(state, i.version).spec)).map((i) => {
+      // An instance runs its own version's spec (its cpus, its checks); the target's if that one is gone.
+      const specFor = (i: Instance) => state.versions.find((v) => v.version === i.version)?.spec ?? spec;
+      const samples = view.instances.filter((i) => i.serviceId === state.id && inRotation(i, specFor(i))).map((i) => {
         if (metric === 'rps') return requests?.get(i.id);
         const s = cpu?.get(i.id);
         const fresh = s !== undefined && s.atMs >= i.startedAtMs && s.atMs >= this.#d.now() - this.#d.maxSampleAgeMs;
-        return fresh ? s.cpuPercent / 100 / specOf(state, i.version).spec.resources.cpus : undefined;
+        return fresh ? s.cpuPercent / 100 / specFor(i).resources.cpus : undefined;
       });
       if (metric === 'rps' && !this.#d.readRequests) this.#warnOnce(state.id, 'the service scales on requestsPerSecond, but no load balancer is configured (--lb-url)');
       outcomes.push(await this.#decideOne(state, spec, samples));
