@@ -51,8 +51,9 @@ export default tseslint.config(
   },
   {
     // The services deployment planner is pure too: a snapshot and nowMs in, steps out
-    // (docs/services-deployments.md). Repeats the services boundary, since this rule replaces it.
-    files: ['frameworks/services/deploy/**/*.ts'],
+    // (docs/services-deployments.md), and so is the autoscaler's decision. Repeats the services
+    // boundary, since this rule replaces it.
+    files: ['frameworks/services/deploy/**/*.ts', 'frameworks/services/autoscale/decide.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['node:*', 'ws', 'redis', 'dockerode', 'pino'], message: 'the planner is pure: no I/O (docs/services-deployments.md).' },
