@@ -97,11 +97,14 @@ export const devCommand: Command = {
       batch = flags['no-batch'] ? undefined : await startBatchFramework({ masterUrl: running.url, store: new MemoryBatchStore(), http: { port: batchPort }, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('batch-port', batchPort, 'no-batch') : err;
       });
-      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, log }).catch((err: unknown) => {
+      // The autoscaler reads request rates from the load balancer, which starts after the framework.
+      const lbUrls: string[] = [];
+      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, autoscale: { lbUrls }, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('services-port', servicesPort, 'no-services') : err;
       });
       dns = flags['no-dns'] || !services ? undefined : await startDns({ servicesUrl: services.url, port: dnsPort, log: log.child({ component: 'dns' }) }, 'dns-port', 'is another berth dev running? Stop it, pick another --dns-port (0 picks a free one), or use --no-dns.');
       lb = services && !flags['no-lb'] ? await runLoadBalancer(services.url, lbAdminPort, log) : undefined;
+      if (lb) lbUrls.push(lb.adminUrl);
     } catch (err) {
       await services?.stop();
       await batch?.stop();

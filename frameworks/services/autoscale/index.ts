@@ -57,8 +57,8 @@ export interface StartAutoscalerOptions extends AutoscaleOptions {
 export function startAutoscaler(o: StartAutoscalerOptions): Autoscaler {
   const now = o.now ?? Date.now;
   const intervalMs = o.intervalMs ?? 5_000;
-  const lbUrls = o.lbUrls ?? [];
-  const rates = lbUrls.length > 0 ? new RequestRates({ lbUrls, now }) : undefined;
+  // The list is read at every tick, so it may fill later (berth dev adds its balancer once it runs).
+  const rates = o.lbUrls !== undefined ? new RequestRates({ lbUrls: o.lbUrls, now }) : undefined;
   const readCpu = o.readCpu ?? (async () => {
     const id = o.frameworkId();
     return (await readTaskUsage(o.masterUrl, id === undefined ? {} : { frameworkId: id })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
