@@ -5,7 +5,7 @@ import { MASTER_API_FLAG, Problems, masterApi, outputFlag, parseAssignments, typ
 import type { JobSpec } from '../../frameworks/batch/index.js';
 import type { RunRecord, WorkflowRunRecord } from '../../frameworks/batch/store/index.js';
 import { printAnswer, progressWriter, type AnswerFormat } from '../output.js';
-import { printWatched } from '../watch-output.js';
+import { followStream } from '../stream-follow.js';
 import { readSpecFile } from '../spec-file.js';
 import { BatchClient, isRunId, jobId } from '../jobs/client.js';
 import { jobsText, jobText, runsText, runText, workflowText } from '../jobs/render.js';
@@ -142,11 +142,12 @@ export const jobsCommand: Command = {
 
 /** berth jobs get JOB --watch: the job, its recent runs and workflow runs from the batch stream. */
 function watchJob(c: BatchClient, id: string, format: AnswerFormat): Promise<number> {
-  return printWatched({
-    url: c.streamUrl(id),
-    name: 'berth jobs',
+  return followStream({
+    base: c.base,
+    path: c.streamPath(id),
+    command: 'berth jobs',
     format,
-    shape: (doc) => ({ job: (doc.jobs as JobSpec[])[0], runs: doc.runs as RunRecord[], workflows: doc.workflows as WorkflowRunRecord[] }),
+    pick: (doc) => ({ job: (doc.jobs as JobSpec[])[0], runs: doc.runs as RunRecord[], workflows: doc.workflows as WorkflowRunRecord[] }),
     render: ({ job, runs }) => [job ? jobText(job, []) : `${id}: deleted`, '', `RUNS (${runs.length} recent)`, runsText(runs)].join('\n'),
   });
 }

@@ -5,16 +5,18 @@ import { Problems, UsageError, outputFlag, type Command, type Flags } from '../f
 import { printAnswer, progressWriter } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
 import { ServicesClient, serviceId } from '../services/client.js';
-import { applyText, detailText, historyText, listText, planText } from '../services/render.js';
+import { applyText, detailText, endpointsText, historyText, listText, planText } from '../services/render.js';
+import { followStream } from '../stream-follow.js';
+import type { EndpointsAnswer, ServiceDetail } from '../services/api-types.js';
 import { watchDeployments, type WatchTarget } from '../services/watch.js';
 
-const ACTIONS = ['plan', 'apply', 'ls', 'get', 'history', 'scale', 'restart', 'rollback', 'rm'] as const;
+const ACTIONS = ['plan', 'apply', 'ls', 'get', 'endpoints', 'history', 'scale', 'restart', 'rollback', 'rm'] as const;
 type Action = (typeof ACTIONS)[number];
 const FORMATS = ['table', 'json', 'yaml'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** Last segments the API reads as actions on the service before them (docs/api.md). */
-const ACTION_SEGMENTS = ['history', 'scale', 'restart', 'rollback'];
+const ACTION_SEGMENTS = ['history', 'scale', 'restart', 'rollback', 'endpoints'];
 
 /** How often --wait asks for a service's progress. */
 const POLL_MS = 500;
@@ -59,6 +61,7 @@ function parse(flags: Flags, positionals: string[]): Parsed {
     else toVersion = problems.int(flags, 'to', 1, Number.MAX_SAFE_INTEGER);
   }
   if (flags.wait && !['apply', 'scale', 'restart', 'rollback'].includes(action ?? '')) problems.add('--wait is for apply, scale, restart and rollback');
+  if (flags.watch && action !== 'get' && action !== 'endpoints') problems.add('--watch is for get and endpoints');
   problems.throwIfAny();
   return { action: action as Action, id: serviceId(id), file, instances, toVersion, format, client: new ServicesClient(base) };
 }
@@ -84,15 +87,33 @@ async function wait(client: ServicesClient, targets: WatchTarget[], write: (line
   }
 }
 
+/**
+ * Follows one service on the services stream (`key`: details or endpoints), once a GET showed it
+ * exists (an unknown one is a 404, exit 3, before any watching), until Ctrl-C or its removal.
+ */
+function follow<T>(p: Parsed, key: 'details' | 'endpoints', render: (value: T) => string): Promise<number> {
+  const query = new URLSearchParams({ include: key, service: p.id });
+  return followStream<T>({
+    base: p.client.base,
+    path: `/api/v1/stream?${query.toString()}`,
+    command: `berth services ${p.action}`,
+    format: p.format,
+    pick: (doc) => (doc[key] as T[] | undefined)?.[0],
+    render,
+    gone: `${p.id} was removed; stopped watching`,
+  });
+}
+
 export const servicesCommand: Command = {
   name: 'services',
   summary: 'Plan and apply service files; list, inspect, scale, restart, roll back and remove services.',
-  usage: 'berth services plan -f FILE | apply -f FILE [--wait] | ls | get ID | history ID | scale ID N | restart ID | rollback ID [--to VERSION] | rm ID  [--services URL] [-o table|json|yaml]',
+  usage: 'berth services plan -f FILE | apply -f FILE [--wait] | ls | get ID [--watch] | endpoints ID [--watch] | history ID | scale ID N | restart ID | rollback ID [--to VERSION] | rm ID  [--services URL] [-o table|json|yaml]',
   actions: ACTIONS,
   flags: {
     services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API (berth dev serves it on :5070)", rule: 'an http:// or https:// URL', placeholder: 'URL' },
     file: { type: 'string', short: 'f', help: 'with plan and apply: the service file, YAML or JSON (one service or a group), or Marathon app or group JSON; - reads stdin', placeholder: 'FILE' },
     wait: { type: 'boolean', short: 'w', help: 'with apply, scale, restart and rollback: show the deployment\'s progress until it ends; exit 0 when it succeeded, 1 when it failed or rolled back' },
+    watch: { type: 'boolean', help: 'with get and endpoints: keep printing the service as it changes (the services API streams deltas); Ctrl-C stops. With -o json, one document per line; with -o yaml, one document per change' },
     to: { type: 'string', help: 'with rollback: the version to go back to (default: the last good version before the current one; see history)', rule: 'a whole number >= 1', placeholder: 'VERSION' },
     output: outputFlag(FORMATS),
   },
@@ -102,6 +123,9 @@ export const servicesCommand: Command = {
     'berth services plan -f examples/services/marathon-web.json   # Marathon JSON: lists the fields not translated',
     'berth services ls',
     'berth services get /demo/web -o yaml                         # or: berth services get demo/web',
+    'berth services get /demo/web --watch                          # redrawn on every change',
+    'berth services endpoints /demo/web                           # the instances in rotation, and those draining',
+    'berth services endpoints /demo/web --watch -o json           # one JSON document per change',
     'berth services history /demo/web',
     'berth services scale /demo/web 5 --wait',
     'berth services restart /demo/web',
@@ -134,7 +158,14 @@ export const servicesCommand: Command = {
       }
       case 'get': {
         const s = await c.get(p.id);
+        if (flags.watch) return follow<ServiceDetail>(p, 'details', (d) => detailText(d, Date.now()));
         print(s, () => detailText(s, Date.now()));
+        return 0;
+      }
+      case 'endpoints': {
+        const e = await c.endpoints(p.id);
+        if (flags.watch) return follow<EndpointsAnswer>(p, 'endpoints', (x) => endpointsText(x, Date.now()));
+        print(e, () => endpointsText(e, Date.now()));
         return 0;
       }
       case 'history': {

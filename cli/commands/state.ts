@@ -5,7 +5,7 @@ import type { MasterState } from '../../master/index.js';
 import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson } from '../http.js';
 import { printAnswer, table } from '../output.js';
-import { printWatched } from '../watch-output.js';
+import { followStream } from '../stream-follow.js';
 
 export const stateCommand: Command = {
   name: 'state',
@@ -22,7 +22,9 @@ export const stateCommand: Command = {
     const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['table', 'json', 'yaml'] as const);
     problems.throwIfAny();
-    if (flags.watch) return printWatched({ url: `${base.replace(/^http/, 'ws')}/api/v1/stream`, name: 'berth state', format, shape: (doc) => doc as unknown as MasterState, render });
+    if (flags.watch) {
+      return followStream<MasterState>({ base, path: '/api/v1/stream', command: 'berth state', format, pick: (doc) => doc as unknown as MasterState, render });
+    }
     const state = await getJson<MasterState>(`${base}/api/v1/state`);
     return printAnswer(format, state, () => render(state));
   },

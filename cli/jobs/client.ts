@@ -30,8 +30,9 @@ export class BatchClient {
   }
 
   /** The batch framework's state stream of one job (docs/batch.md, "State stream"). */
-  streamUrl(id: string): string {
-    return `${this.base.replace(/^http/, 'ws')}/api/v1/stream?job=${encodeURIComponent(jobId(id))}`;
+  /** The path and query of the job's stream on the batch API (WebSocket). */
+  streamPath(id: string): string {
+    return `/api/v1/stream?job=${encodeURIComponent(jobId(id))}`;
   }
 
   submit(text: string, contentType: string): Promise<{ jobs: string[]; warnings: string[] }> {

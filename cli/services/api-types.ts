@@ -22,3 +22,6 @@ export interface VersionAnswer {
   id: string;
   version: number;
 }
+
+// One service's endpoints as the API builds them (frameworks/services/endpoints.ts).
+export type { ServiceEndpoints as EndpointsAnswer } from '../../frameworks/services/index.js';

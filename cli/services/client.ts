@@ -1,6 +1,6 @@
 // The services framework's HTTP API as the CLI calls it (the contract in docs/api.md).
 import { deleteJson, getJson, postJson, postText, type Peer } from '../http.js';
-import type { ApplyAnswer, HistoryAnswer, PlanAnswer, ServiceDetail, ServiceSummary, VersionAnswer } from './api-types.js';
+import type { ApplyAnswer, EndpointsAnswer, HistoryAnswer, PlanAnswer, ServiceDetail, ServiceSummary, VersionAnswer } from './api-types.js';
 
 export const SERVICES: Peer = { name: 'the services framework', hint: "'berth dev' starts one on :5070; or pass --services URL." };
 
@@ -35,6 +35,10 @@ export class ServicesClient {
 
   get(id: string): Promise<ServiceDetail> {
     return getJson(this.#url(id), SERVICES);
+  }
+
+  endpoints(id: string): Promise<EndpointsAnswer> {
+    return getJson(this.#url(id, 'endpoints'), SERVICES);
   }
 
   history(id: string): Promise<HistoryAnswer> {

@@ -3,7 +3,7 @@
 import type { Step } from '../../frameworks/services/index.js';
 import type { ApiProblem } from '../http.js';
 import { clock, count, formatProblem, span, table } from '../output.js';
-import type { ApplyAnswer, DeploymentView, HistoryAnswer, PatchOp, PlanAnswer, PlannedService, ServiceDetail, ServiceSummary, ShareView } from './api-types.js';
+import type { ApplyAnswer, DeploymentView, EndpointsAnswer, HistoryAnswer, PatchOp, PlanAnswer, PlannedService, ServiceDetail, ServiceSummary, ShareView } from './api-types.js';
 
 const value = (v: unknown): string => (v === undefined ? '' : JSON.stringify(v));
 
@@ -132,5 +132,22 @@ export function historyText(h: HistoryAnswer): string {
       clock(d.endedAtMs),
       d.reason ?? '',
     ])),
+  ].join('\n');
+}
+
+/** One service's endpoints: in rotation, then draining (with how long they have drained). */
+export function endpointsText(e: EndpointsAnswer, nowMs: number): string {
+  const servicePorts = ports(e.servicePorts) || 'none';
+  const row = (x: EndpointsAnswer['endpoints'][number], status: string): string[] => [x.id, x.host, ports(x.ports), String(x.version), `${x.hostname} (${x.agentId})`, status];
+  return [
+    `${e.id}  ${e.dnsName}`,
+    `  algorithm      ${e.algorithm}`,
+    `  service ports  ${servicePorts}`,
+    '',
+    `ENDPOINTS (${e.endpoints.length} in rotation${e.draining.length > 0 ? `, ${e.draining.length} draining` : ''})`,
+    table(['ID', 'HOST', 'PORTS', 'VERSION', 'AGENT', 'STATUS'], [
+      ...e.endpoints.map((x) => row(x, 'in rotation')),
+      ...e.draining.map((x) => row(x, `draining ${span(nowMs - x.drainingSinceMs)}`)),
+    ]),
   ].join('\n');
 }

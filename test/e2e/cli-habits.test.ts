@@ -115,6 +115,8 @@ void t.test('berth completion prints scripts the shells accept, covering command
   };
   t.same(await complete(['berth', 'se']), ['services']);
   t.same(await complete(['berth', 'services', 'r']), ['restart', 'rollback', 'rm']);
+  t.same(await complete(['berth', 'services', 'e']), ['endpoints']);
+  t.same(await complete(['berth', 'services', 'get', '/a', '--wat']), ['--watch']);
   t.same(await complete(['berth', 'state', '-o', '']), ['table', 'json', 'yaml']);
   t.same(await complete(['berth', 'agents', '--dead']), ['--deadline']);
   t.same(await complete(['berth', 'completion', '']), ['bash', 'zsh']);
@@ -122,7 +124,7 @@ void t.test('berth completion prints scripts the shells accept, covering command
   const zsh = await berth(['completion', 'zsh']);
   t.equal(zsh.code, 0, zsh.stderr);
   t.match(zsh.stdout, /^#compdef berth\n/);
-  t.match(zsh.stdout, /compadd -- plan apply ls get history scale restart rollback rm/);
+  t.match(zsh.stdout, /compadd -- plan apply ls get endpoints history scale restart rollback rm/);
   const hasZsh = (await sh('sh', ['-c', 'command -v zsh'])).code === 0;
   if (hasZsh) {
     const zfile = join(dir, 'berth.zsh');

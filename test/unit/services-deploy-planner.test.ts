@@ -58,6 +58,9 @@ t.test('applying the same spec again changes nothing', async (t) => {
   t.equal(applySpec(s0, spec(), 5), s0);
   t.equal(applySpec(s0, spec({ instances: 5 }), 5).versions.at(-1)!.configVersion, 1, 'a scale keeps the configuration');
   t.equal(applySpec(s0, image(spec(), 'web:9'), 5).versions.at(-1)!.configVersion, 2, 'a new image is a new configuration');
+  const traffic = spec({ shutdownDelaySeconds: 10, loadBalancer: { algorithm: 'least-connections' }, resources: { cpus: 0.5, memMb: 64, ports: [{ name: 'http', servicePort: 10080 }] } });
+  t.equal(applySpec(s0, traffic, 5).versions.at(-1)!.configVersion, 1, 'service ports, the shutdown delay and the algorithm are no new configuration');
+  t.equal(applySpec(s0, spec({ resources: { cpus: 0.5, memMb: 64, ports: [{ name: 'http', number: 8080 }] } }), 5).versions.at(-1)!.configVersion, 2, 'a host port is');
 });
 
 t.test('a service waits until its dependencies are deployed and healthy', async (t) => {

@@ -2,6 +2,7 @@
 // master's state, request rates from the load balancers), asks `decide` about each autoscaled
 // service, and applies a change through the same command as `berth services scale`, with the
 // decision's sentence kept on the new version. Clock and timers are injected for tests.
+import { inRotation } from '../endpoints.js';
 import type { ServicesView } from '../control.js';
 import type { Result } from '../commands.js';
 import { specOf, type Instance, type ServiceState } from '../deploy/index.js';
@@ -48,10 +49,6 @@ export interface TickOutcome {
 }
 
 /** Whether an instance takes traffic: running, healthy (or unchecked) and ready (or unchecked). */
-function inRotation(i: Instance, spec: ServiceSpec): boolean {
-  return i.state === 'running' && (spec.healthChecks.length === 0 || i.healthy === true) && (spec.readinessCheck === undefined || i.ready === true);
-}
-
 export class Autoscaler {
   readonly #d: AutoscalerDeps;
   readonly #recommendations = new Map<string, Recommendation[]>();

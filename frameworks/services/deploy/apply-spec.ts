@@ -6,11 +6,13 @@ import { HISTORY_LIMIT, type Deployment, type ServiceState } from './model.js';
 import { freshBackoff } from './restart-backoff.js';
 
 /** Top-level spec fields a change of which leaves the running instances as they are. */
-const IN_PLACE = new Set(['instances', 'upgradeStrategy', 'backoff', 'deploymentDeadlineSeconds', 'dependencies', 'killGracePeriodSeconds', 'autoscale']);
+const IN_PLACE = new Set(['instances', 'upgradeStrategy', 'backoff', 'deploymentDeadlineSeconds', 'dependencies', 'killGracePeriodSeconds', 'shutdownDelaySeconds', 'loadBalancer', 'autoscale']);
+/** A port's service port is the load balancers' business: the instance's host port stays. */
+const SERVICE_PORT = /^\/resources\/ports\/\d+\/servicePort$/;
 
-/** Whether going from `a` to `b` needs new instances (anything beyond scaling and timings). */
+/** Whether going from `a` to `b` needs new instances (anything beyond scaling, timings and traffic settings). */
 export function needsNewInstances(a: ServiceSpec, b: ServiceSpec): boolean {
-  return diffServiceSpec(a, b).some((op) => !IN_PLACE.has(op.path.split('/')[1] ?? ''));
+  return diffServiceSpec(a, b).some((op) => !IN_PLACE.has(op.path.split('/')[1] ?? '') && !SERVICE_PORT.test(op.path));
 }
 
 function newDeployment(from: number | undefined, to: number, spec: ServiceSpec, nowMs: number): Deployment {
