@@ -5,7 +5,8 @@
 // Writes are renamed into place but not fsync'd: the file must survive a crash of the agent
 // process (the page cache keeps it), while a crash of the host reboots it, and after a reboot the
 // checkpoint is not used for tasks anyway (the boot id differs and the containers are gone).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { pb, type TaskState } from '../protocol/index.js';
@@ -112,12 +113,41 @@ export class Checkpoint {
         await mkdir(path.dirname(this.file), { recursive: true });
         this.#dirReady = true;
       }
-      await writeFile(tmp, JSON.stringify(encode(this.#snapshot())));
-      await rename(tmp, this.file);
+      await replaceFile(tmp, this.file, JSON.stringify(encode(this.#snapshot())));
     } catch (err) {
       this.#log.error({ err, file: this.file }, 'could not write the agent checkpoint; a restart may not find every task');
     }
   }
+}
+
+/**
+ * Writes tmp and renames it over file. The callback API, not fs/promises: an agent writes its
+ * checkpoint on every status update and acknowledgement, and a FileHandle's open, write and close
+ * cost it several times the write itself.
+ */
+function replaceFile(tmp: string, file: string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    writeFile(tmp, text, (err) => {
+      if (err) reject(err);
+      else rename(tmp, file, (e) => (e ? reject(e) : resolve()));
+    });
+  });
+}
+
+// A task's spec and an update never change once made (a new state is a new update), so each is
+// encoded once, not on every write of the checkpoint that holds it.
+const wireJson = new WeakMap<object, unknown>();
+
+function taskJson(task: TaskSpec): unknown {
+  let json = wireJson.get(task);
+  if (json === undefined) wireJson.set(task, (json = pb.TaskInfo.fromObject(task).toJSON()));
+  return json;
+}
+
+function statusJson(status: StatusUpdate): unknown {
+  let json = wireJson.get(status);
+  if (json === undefined) wireJson.set(status, (json = pb.TaskStatus.fromObject(status).toJSON()));
+  return json;
 }
 
 // On disk the tasks and updates keep their wire JSON (protobufjs toJSON), the format of every
@@ -130,15 +160,15 @@ function encode(cp: AgentCheckpoint): unknown {
     previousAgentId: cp.previousAgentId,
     bootId: cp.bootId,
     tasks: cp.tasks.map((t) => ({
-      task: pb.TaskInfo.fromObject(t.task).toJSON(),
+      task: taskJson(t.task),
       frameworkId: t.frameworkId,
       containerId: t.containerId,
       state: t.state,
-      latest: pb.TaskStatus.fromObject(t.latest).toJSON(),
+      latest: statusJson(t.latest),
       launchedBy: t.launchedBy ?? cp.agentId,
       ...(t.kill ? { kill: t.kill } : {}),
     })),
-    pending: cp.pending.map((s) => pb.TaskStatus.fromObject(s).toJSON()),
+    pending: cp.pending.map(statusJson),
     finished: cp.finished,
   };
 }
