@@ -143,7 +143,8 @@ export class TaskRunner {
     // what it cannot run, so a problem here is worth a warning, not a second verdict.
     const invalid = decodeError(problems);
     if (invalid) this.#log.warn({ taskId, frameworkId, problem: invalid.message }, 'running a task the launch rules would refuse');
-    // Not an update the master gets (no uuid), only what a registration reports before STARTING.
+    // Not an update the master gets (no uuid), only what a registration reports before STARTING
+    // (or RUNNING, for a runtime that does not report STARTING).
     const staging = { ...statusOf(this.#o.agentId(), taskId, frameworkId, TaskState.TASK_STAGING, ''), uuid: '' };
     const entry = newEntry(task, frameworkId, TaskState.TASK_STAGING, staging, '', this.#o.agentId());
     this.#tasks.set(taskId, entry);
@@ -152,7 +153,8 @@ export class TaskRunner {
       return;
     }
     // Checkpointed (with the task) before the runtime is asked, so a restarted agent looks for it.
-    await this.#update(entry, TaskState.TASK_STARTING);
+    if (this.#runtime.reportsStarting) await this.#update(entry, TaskState.TASK_STARTING);
+    else await this.#o.save();
     await this.#launch(entry);
   }
 
