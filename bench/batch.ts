@@ -62,6 +62,8 @@ export interface CpuPerTask {
   workers: number[];
   /** The rest of the harness: V8's background threads (garbage collection, compilers) and libuv's. */
   otherThreads: number;
+  /** The master's offers made and declined, allocation runs and status updates, per completed task. */
+  masterPerTask: Record<string, number>;
 }
 
 interface CpuReading {
@@ -69,11 +71,28 @@ interface CpuReading {
   harness: number;
   main: number;
   workers: number[];
+  counters: Record<string, number>;
+}
+
+/** The master's counters that say what a task cost it, by their /metrics names. */
+const MASTER_COUNTERS = {
+  offersMade: 'berth_master_offers_made_total',
+  offersDeclined: 'berth_master_offers_declined_total',
+  allocationRuns: 'berth_master_allocation_runs_total',
+  statusUpdates: 'berth_master_status_updates_total',
+} as const;
+
+async function masterCounters(master: MasterProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${master.httpUrl}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const [key, name] of Object.entries(MASTER_COUNTERS)) out[key] = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return out;
 }
 
 async function readCpu(master: MasterProcess, fleet: AgentFleet): Promise<CpuReading> {
+  const [workers, counters] = await Promise.all([fleet.cpuSeconds(), masterCounters(master)]);
   const u = process.cpuUsage();
-  return { master: procStat(master.pid).cpuSeconds, harness: (u.user + u.system) / 1e6, main: threadCpuSeconds(), workers: await fleet.cpuSeconds() };
+  return { master: procStat(master.pid).cpuSeconds, harness: (u.user + u.system) / 1e6, main: threadCpuSeconds(), workers, counters };
 }
 
 function cpuPerTask(a: CpuReading, b: CpuReading, completed: number): CpuPerTask {
@@ -81,7 +100,8 @@ function cpuPerTask(a: CpuReading, b: CpuReading, completed: number): CpuPerTask
   const workers = b.workers.map((w, i) => us(w - (a.workers[i] ?? NaN)));
   const harness = us(b.harness - a.harness);
   const frameworkThread = us(b.main - a.main);
-  return { master: us(b.master - a.master), harness, frameworkThread, workers, otherThreads: harness - frameworkThread - workers.reduce((x, y) => x + y, 0) };
+  const perTask = Object.fromEntries(Object.keys(MASTER_COUNTERS).map((k) => [k, ((b.counters[k] ?? NaN) - (a.counters[k] ?? NaN)) / (completed || NaN)]));
+  return { master: us(b.master - a.master), harness, frameworkThread, workers, otherThreads: harness - frameworkThread - workers.reduce((x, y) => x + y, 0), masterPerTask: perTask };
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
@@ -186,6 +206,8 @@ function row(name: string, r: BatchBenchResult): (string | number)[] {
     fw ? '-' : Math.round(cpu.master), fw ? '-' : Math.round(cpu.harness), fw ? '-' : Math.round(cpu.frameworkThread), fw ? '-' : cpu.workers.map((w) => Math.round(w)).join('/'), fw ? '-' : Math.round(cpu.otherThreads), valid];
 }
 
+const fmt = (n: number | undefined): string => (n === undefined ? '?' : n.toFixed(2));
+
 export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const f = parseFlags('batch', args, FLAGS);
   const log = (msg: string): boolean => process.stderr.write(`batch: ${msg}\n`);
@@ -205,7 +227,7 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
     const ideal: BatchBenchResult = {
       framework: 'ideal', tasks: f.tasks, jobs: 0, completed: f.tasks, failed: 0, jobsPerSecond: NaN, drainSeconds: idealSeconds - f['duration-ms'] / 1000,
       makespanSeconds: idealSeconds, idealSeconds, makespanRatio: 1, steadyCompletionsPerSecond: capacity / (f['duration-ms'] / 1000), timedOut: false,
-      cpuUsPerTask: { master: NaN, harness: NaN, frameworkThread: NaN, workers: [], otherThreads: NaN },
+      cpuUsPerTask: { master: NaN, harness: NaN, frameworkThread: NaN, workers: [], otherThreads: NaN, masterPerTask: {} },
     };
     const validity = batch.timedOut || batch.failed > 0 ? ' (INVALID run)' : '';
     const targets: Target[] = [
@@ -225,6 +247,7 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
         'master: its own process, `berth master --log-level warn`, default allocation interval; batch framework: this process, memory store, jobs submitted and run through its HTTP API',
         `jobs/s: submit + run of each job over HTTP, ${f.concurrency} requests in flight; drain: first submission to the last task launched; makespan: to the last task ended; steady: completions per second between 10% and 90% of them`,
         `ideal: ${f.tasks} x ${f['duration-ms']} ms of work over ${capacity} slots; its drain is the makespan less one task`,
+        ...[batch, tq].map((r) => `${r.framework}: per completed task the master made ${fmt(r.cpuUsPerTask.masterPerTask.offersMade)} offers (${fmt(r.cpuUsPerTask.masterPerTask.offersDeclined)} declined), ran the allocator ${fmt(r.cpuUsPerTask.masterPerTask.allocationRuns)} times and took ${fmt(r.cpuUsPerTask.masterPerTask.statusUpdates)} status updates`),
         'CPU us/task: CPU time from the first submission to the last end over the tasks completed, holding on a loaded machine: the master process; the harness process (all its threads), its main thread (the framework under test and the bench), each worker thread of hollow agents, and the rest (V8 garbage collection and compiler threads, libuv)',
       ],
     };
