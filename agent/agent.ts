@@ -84,7 +84,7 @@ export class Agent {
     this.#runner = new TaskRunner({
       runtime: this.#runtime,
       updates: this.#updates,
-      save: () => this.#checkpoint.save(),
+      checkpoint: this.#checkpoint,
       agentId: () => this.#agentId,
       workDir: options.workDir,
       signal: this.#abort.signal,

@@ -14,6 +14,8 @@ import { decodeTaskInfo, decodeTaskStatus, type StatusUpdate, type TaskSpec } fr
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const VERSION = 1;
+/** How long a saveSoon() waits for another write to carry it. */
+export const LAZY_WRITE_MS = 1_000;
 
 export interface CheckpointedTask {
   task: TaskSpec;
@@ -64,6 +66,8 @@ export class Checkpoint {
   #next: Promise<void> | undefined;
   #last: Promise<void> = Promise.resolve();
   #dirReady = false;
+  /** A write asked for with saveSoon(), due unless an earlier write carries it. */
+  #soon: NodeJS.Timeout | undefined;
 
   constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger) {
     this.file = path.join(workDir, CHECKPOINT_FILE);
@@ -100,10 +104,28 @@ export class Checkpoint {
   save(): Promise<void> {
     this.#next ??= this.#last.then(() => {
       this.#next = undefined;
+      // This write's snapshot holds whatever a saveSoon() was waiting to write.
+      clearTimeout(this.#soon);
+      this.#soon = undefined;
       return this.#write();
     });
     this.#last = this.#next;
     return this.#next;
+  }
+
+  /**
+   * Asks for a write within LAZY_WRITE_MS, carried by any write that starts before then: for a
+   * change whose loss in a crash costs only a repeat (an acknowledged update is forgotten, so a
+   * restarted agent re-sends it and the master, knowing its uuid, acknowledges it again). On a
+   * busy agent it rides on the next update's write instead of costing one of its own.
+   */
+  saveSoon(): void {
+    if (this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.save();
+    }, LAZY_WRITE_MS);
+    this.#soon.unref();
   }
 
   async #write(): Promise<void> {
