@@ -80,7 +80,7 @@ export class Agent {
       ...(options.timers ? { timers: options.timers } : {}),
       log: this.#log,
     });
-    this.#checkpoint = new Checkpoint(options.workDir, () => this.#snapshot(), this.#log);
+    this.#checkpoint = new Checkpoint(options.workDir, () => this.#snapshot(), this.#log, options.checkpointWrites);
     this.#runner = new TaskRunner({
       runtime: this.#runtime,
       updates: this.#updates,

@@ -5,7 +5,7 @@
 // Writes are renamed into place but not fsync'd: the file must survive a crash of the agent
 // process (the page cache keeps it), while a crash of the host reboots it, and after a reboot the
 // checkpoint is not used for tasks anyway (the boot id differs and the containers are gone).
-import { rename, writeFile } from 'node:fs';
+import { rename, renameSync, writeFile, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -69,10 +69,14 @@ export class Checkpoint {
   /** A write asked for with saveSoon(), due unless an earlier write carries it. */
   #soon: NodeJS.Timeout | undefined;
 
-  constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger) {
+  #blocking: boolean;
+
+  /** writes: 'blocking' writes with synchronous calls (see AgentOptions.checkpointWrites). */
+  constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger, writes: 'async' | 'blocking' = 'async') {
     this.file = path.join(workDir, CHECKPOINT_FILE);
     this.#snapshot = snapshot;
     this.#log = log;
+    this.#blocking = writes === 'blocking';
   }
 
   /** The checkpoint in workDir, undefined when there is none; throws CheckpointError when it is unreadable. */
@@ -135,7 +139,13 @@ export class Checkpoint {
         await mkdir(path.dirname(this.file), { recursive: true });
         this.#dirReady = true;
       }
-      await replaceFile(tmp, this.file, JSON.stringify(encode(this.#snapshot())));
+      const text = JSON.stringify(encode(this.#snapshot()));
+      if (this.#blocking) {
+        writeFileSync(tmp, text);
+        renameSync(tmp, this.file);
+      } else {
+        await replaceFile(tmp, this.file, text);
+      }
     } catch (err) {
       this.#log.error({ err, file: this.file }, 'could not write the agent checkpoint; a restart may not find every task');
     }

@@ -57,6 +57,15 @@ t.test('a saved checkpoint loads back the same', async (t) => {
   t.same(await readdir(d), [CHECKPOINT_FILE], 'no temporary file left');
 });
 
+t.test('a checkpoint written with blocking calls loads back the same', async (t) => {
+  const d = await dir(t);
+  const cp = new Checkpoint(d, () => sample, log, 'blocking');
+  await cp.save();
+  await cp.save();
+  t.same(await Checkpoint.load(d), sample);
+  t.same(await readdir(d), [CHECKPOINT_FILE], 'no temporary file left');
+});
+
 t.test('a checkpoint in the wire JSON an earlier agent wrote still loads', async (t) => {
   const d = await dir(t);
   const earlier = {
