@@ -59,6 +59,13 @@ export interface AgentOptions {
   hostMemoryFloorMb?: number;
   /** The host's memory and cpu (tests inject fakes). */
   hostSample?: () => HostSample;
+  /**
+   * How the checkpoint is written: 'async' (the default) through libuv's thread pool, or
+   * 'blocking' with synchronous calls, a fraction of the CPU (no hand-off to a pool thread per
+   * open, write, close and rename) but holding the event loop while the file system answers. For
+   * a work dir in memory (tmpfs), as the benches' hollow agents have.
+   */
+  checkpointWrites?: 'async' | 'blocking';
   /** How long finished tasks' containers and sandboxes are kept for their logs (default 10 min). */
   finishedRetentionMs?: number;
   /** At most this many finished tasks are kept (default 100). */
@@ -204,6 +211,7 @@ export function agentOptionProblems(options: Partial<AgentOptions>): AgentOption
   if (o.runtime !== undefined && typeof (o.runtime as Partial<ContainerRuntime>)?.launch !== 'function') problem('runtime', 'must be a ContainerRuntime');
   if (o.log !== undefined && typeof (o.log as Partial<Logger>)?.child !== 'function') problem('log', 'must be a pino Logger');
   if (typeof o.workDir !== 'string' || o.workDir.trim() === '') problem('workDir', 'must be a non-empty path', shown(o.workDir));
+  if (o.checkpointWrites !== undefined && o.checkpointWrites !== 'async' && o.checkpointWrites !== 'blocking') problem('checkpointWrites', "must be 'async' or 'blocking'", shown(o.checkpointWrites));
   const res = o.resources as Partial<Res> | undefined;
   if (typeof res !== 'object' || res === null) problem('resources', 'must be the resources to advertise (cpus, memMb, diskMb, gpus, ports)', shown(res));
   else {

@@ -80,11 +80,11 @@ export class Agent {
       ...(options.timers ? { timers: options.timers } : {}),
       log: this.#log,
     });
-    this.#checkpoint = new Checkpoint(options.workDir, () => this.#snapshot(), this.#log);
+    this.#checkpoint = new Checkpoint(options.workDir, () => this.#snapshot(), this.#log, options.checkpointWrites);
     this.#runner = new TaskRunner({
       runtime: this.#runtime,
       updates: this.#updates,
-      save: () => this.#checkpoint.save(),
+      checkpoint: this.#checkpoint,
       agentId: () => this.#agentId,
       workDir: options.workDir,
       signal: this.#abort.signal,

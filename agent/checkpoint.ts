@@ -5,7 +5,8 @@
 // Writes are renamed into place but not fsync'd: the file must survive a crash of the agent
 // process (the page cache keeps it), while a crash of the host reboots it, and after a reboot the
 // checkpoint is not used for tasks anyway (the boot id differs and the containers are gone).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, renameSync, writeFile, writeFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { pb, type TaskState } from '../protocol/index.js';
@@ -13,6 +14,8 @@ import { decodeTaskInfo, decodeTaskStatus, type StatusUpdate, type TaskSpec } fr
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const VERSION = 1;
+/** How long a saveSoon() waits for another write to carry it. */
+export const LAZY_WRITE_MS = 1_000;
 
 export interface CheckpointedTask {
   task: TaskSpec;
@@ -63,11 +66,17 @@ export class Checkpoint {
   #next: Promise<void> | undefined;
   #last: Promise<void> = Promise.resolve();
   #dirReady = false;
+  /** A write asked for with saveSoon(), due unless an earlier write carries it. */
+  #soon: NodeJS.Timeout | undefined;
 
-  constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger) {
+  #blocking: boolean;
+
+  /** writes: 'blocking' writes with synchronous calls (see AgentOptions.checkpointWrites). */
+  constructor(workDir: string, snapshot: () => AgentCheckpoint, log: Logger, writes: 'async' | 'blocking' = 'async') {
     this.file = path.join(workDir, CHECKPOINT_FILE);
     this.#snapshot = snapshot;
     this.#log = log;
+    this.#blocking = writes === 'blocking';
   }
 
   /** The checkpoint in workDir, undefined when there is none; throws CheckpointError when it is unreadable. */
@@ -99,10 +108,28 @@ export class Checkpoint {
   save(): Promise<void> {
     this.#next ??= this.#last.then(() => {
       this.#next = undefined;
+      // This write's snapshot holds whatever a saveSoon() was waiting to write.
+      clearTimeout(this.#soon);
+      this.#soon = undefined;
       return this.#write();
     });
     this.#last = this.#next;
     return this.#next;
+  }
+
+  /**
+   * Asks for a write within LAZY_WRITE_MS, carried by any write that starts before then: for a
+   * change whose loss in a crash costs only a repeat (an acknowledged update is forgotten, so a
+   * restarted agent re-sends it and the master, knowing its uuid, acknowledges it again). On a
+   * busy agent it rides on the next update's write instead of costing one of its own.
+   */
+  saveSoon(): void {
+    if (this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.save();
+    }, LAZY_WRITE_MS);
+    this.#soon.unref();
   }
 
   async #write(): Promise<void> {
@@ -112,12 +139,47 @@ export class Checkpoint {
         await mkdir(path.dirname(this.file), { recursive: true });
         this.#dirReady = true;
       }
-      await writeFile(tmp, JSON.stringify(encode(this.#snapshot())));
-      await rename(tmp, this.file);
+      const text = JSON.stringify(encode(this.#snapshot()));
+      if (this.#blocking) {
+        writeFileSync(tmp, text);
+        renameSync(tmp, this.file);
+      } else {
+        await replaceFile(tmp, this.file, text);
+      }
     } catch (err) {
       this.#log.error({ err, file: this.file }, 'could not write the agent checkpoint; a restart may not find every task');
     }
   }
+}
+
+/**
+ * Writes tmp and renames it over file. The callback API, not fs/promises: an agent writes its
+ * checkpoint on every status update and acknowledgement, and a FileHandle's open, write and close
+ * cost it several times the write itself.
+ */
+function replaceFile(tmp: string, file: string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    writeFile(tmp, text, (err) => {
+      if (err) reject(err);
+      else rename(tmp, file, (e) => (e ? reject(e) : resolve()));
+    });
+  });
+}
+
+// A task's spec and an update never change once made (a new state is a new update), so each is
+// encoded once, not on every write of the checkpoint that holds it.
+const wireJson = new WeakMap<object, unknown>();
+
+function taskJson(task: TaskSpec): unknown {
+  let json = wireJson.get(task);
+  if (json === undefined) wireJson.set(task, (json = pb.TaskInfo.fromObject(task).toJSON()));
+  return json;
+}
+
+function statusJson(status: StatusUpdate): unknown {
+  let json = wireJson.get(status);
+  if (json === undefined) wireJson.set(status, (json = pb.TaskStatus.fromObject(status).toJSON()));
+  return json;
 }
 
 // On disk the tasks and updates keep their wire JSON (protobufjs toJSON), the format of every
@@ -130,15 +192,15 @@ function encode(cp: AgentCheckpoint): unknown {
     previousAgentId: cp.previousAgentId,
     bootId: cp.bootId,
     tasks: cp.tasks.map((t) => ({
-      task: pb.TaskInfo.fromObject(t.task).toJSON(),
+      task: taskJson(t.task),
       frameworkId: t.frameworkId,
       containerId: t.containerId,
       state: t.state,
-      latest: pb.TaskStatus.fromObject(t.latest).toJSON(),
+      latest: statusJson(t.latest),
       launchedBy: t.launchedBy ?? cp.agentId,
       ...(t.kill ? { kill: t.kill } : {}),
     })),
-    pending: cp.pending.map((s) => pb.TaskStatus.fromObject(s).toJSON()),
+    pending: cp.pending.map(statusJson),
     finished: cp.finished,
   };
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { canTransition, checkId, isTerminal, stateName, TaskReason, TaskState, type TaskReport } from '../protocol/index.js';
 import { decodeError, toWireTaskReport, type StatusUpdate } from '../protocol/domain/index.js';
 import type { KillCommand, RunCommand } from './agent-events.js';
-import type { AgentCheckpoint, CheckpointedTask, FinishedTask } from './checkpoint.js';
+import type { AgentCheckpoint, Checkpoint, CheckpointedTask, FinishedTask } from './checkpoint.js';
 import { FinishedTasks } from './finished-tasks.js';
 import { Health, HealthChecker, scheduleOf, type HealthChange } from './health/health-checker.js';
 import { probeOf } from './health/probe-of.js';
@@ -24,8 +24,11 @@ import { endingOf, newEntry, statusOf, type StatusExtra, type TaskEntry } from '
 export interface TaskRunnerOptions {
   runtime: ContainerRuntime;
   updates: StatusUpdateManager;
-  /** Writes the agent's checkpoint; resolves once a snapshot taken after the call is on disk. */
-  save: () => Promise<void>;
+  /**
+   * The agent's checkpoint: save() resolves once a snapshot taken after the call is on disk;
+   * saveSoon() writes with the next write or a little later, for changes a crash may lose.
+   */
+  checkpoint: Pick<Checkpoint, 'save' | 'saveSoon'>;
   agentId: () => string;
   workDir: string;
   /** Aborted when the agent stops: waits end, tasks keep running. */
@@ -66,7 +69,7 @@ export class TaskRunner {
       retentionMs: options.finishedRetentionMs,
       maxTasks: options.finishedMaxTasks,
       remove: (f) => this.#removeFinished(f),
-      changed: () => void this.#o.save(),
+      changed: () => void this.#o.checkpoint.save(),
       log: this.#log,
     });
   }
@@ -143,7 +146,8 @@ export class TaskRunner {
     // what it cannot run, so a problem here is worth a warning, not a second verdict.
     const invalid = decodeError(problems);
     if (invalid) this.#log.warn({ taskId, frameworkId, problem: invalid.message }, 'running a task the launch rules would refuse');
-    // Not an update the master gets (no uuid), only what a registration reports before STARTING.
+    // Not an update the master gets (no uuid), only what a registration reports before STARTING
+    // (or RUNNING, for a runtime that does not report STARTING).
     const staging = { ...statusOf(this.#o.agentId(), taskId, frameworkId, TaskState.TASK_STAGING, ''), uuid: '' };
     const entry = newEntry(task, frameworkId, TaskState.TASK_STAGING, staging, '', this.#o.agentId());
     this.#tasks.set(taskId, entry);
@@ -152,7 +156,8 @@ export class TaskRunner {
       return;
     }
     // Checkpointed (with the task) before the runtime is asked, so a restarted agent looks for it.
-    await this.#update(entry, TaskState.TASK_STARTING);
+    if (this.#runtime.reportsStarting) await this.#update(entry, TaskState.TASK_STARTING);
+    else await this.#o.checkpoint.save();
     await this.#launch(entry);
   }
 
@@ -173,7 +178,7 @@ export class TaskRunner {
   acknowledge(taskId: string, uuid: string): void {
     const acked = this.#o.updates.acknowledge(taskId, uuid);
     if (!acked) return;
-    void this.#o.save();
+    this.#o.checkpoint.saveSoon();
     if (!isTerminal(acked.state)) return;
     const entry = this.#tasks.get(taskId);
     if (!entry || !isTerminal(entry.state) || this.#o.updates.has(taskId)) return;
@@ -320,7 +325,8 @@ export class TaskRunner {
     this.#tasks.delete(taskId);
     this.#log.debug({ taskId }, 'task retired');
     this.#finished.add({ taskId, frameworkId: entry.frameworkId, containerId: entry.containerId, sandboxDir: this.#sandbox(taskId), finishedAtMs: Date.now() });
-    void this.#o.save();
+    // Lost in a crash, the task is still in the checkpoint with its end: recovery retires it again.
+    this.#o.checkpoint.saveSoon();
   }
 
   async #removeFinished(f: FinishedTask): Promise<void> {
@@ -376,7 +382,7 @@ export class TaskRunner {
   /** Queues status for the master after the checkpoint that holds it is written. */
   async #stage(status: StatusUpdate): Promise<void> {
     this.#staged.push(status);
-    await this.#o.save();
+    await this.#o.checkpoint.save();
     this.#staged = this.#staged.filter((s) => s !== status);
     this.#o.updates.add(status);
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SchedulerClient, TaskQueue } from '../frameworks/sdk/index.js';
 import { CounterSampler, inFlight, startBenchBatch, submitAndRun, waitUntil } from './batch-kit.js';
-import { spawnMaster, startFleet, type AgentFleet, type AgentSize, type MasterProcess } from './cluster-kit.js';
+import { procStat, spawnMaster, startFleet, threadCpuSeconds, type AgentFleet, type AgentSize, type MasterProcess } from './cluster-kit.js';
 import { parseFlags } from './flags.js';
 import type { BenchReport, Target } from './report.js';
 
@@ -22,6 +22,7 @@ const FLAGS = {
   concurrency: { kind: 'int', min: 1, max: 256, default: 16, help: 'HTTP submissions in flight' },
   workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads the hollow agents run in' },
   'timeout-s': { kind: 'int', min: 1, max: 3_600, default: 600, help: 'the longest one framework may take' },
+  'cpu-prof': { kind: 'string', help: 'run the master under --cpu-prof, writing its profile to this directory' },
 } as const;
 
 /** One task takes one cpu; an agent has as many cpus as it has slots. */
@@ -46,6 +47,61 @@ export interface BatchBenchResult {
   /** Completions per second between 10% and 90% of them. */
   steadyCompletionsPerSecond: number;
   timedOut: boolean;
+  /** CPU microseconds per completed task, from the first submission to the last end. */
+  cpuUsPerTask: CpuPerTask;
+}
+
+/** Each process's (and the harness's threads') CPU time over a run, per completed task. */
+export interface CpuPerTask {
+  master: number;
+  /** The whole harness process: framework thread and agent workers. */
+  harness: number;
+  /** The harness's main thread: the framework under test (or the TaskQueue) and the bench. */
+  frameworkThread: number;
+  /** Each worker thread of hollow agents. */
+  workers: number[];
+  /** The rest of the harness: V8's background threads (garbage collection, compilers) and libuv's. */
+  otherThreads: number;
+  /** The master's offers made and declined, allocation runs and status updates, per completed task. */
+  masterPerTask: Record<string, number>;
+}
+
+interface CpuReading {
+  master: number;
+  harness: number;
+  main: number;
+  workers: number[];
+  counters: Record<string, number>;
+}
+
+/** The master's counters that say what a task cost it, by their /metrics names. */
+const MASTER_COUNTERS = {
+  offersMade: 'berth_master_offers_made_total',
+  offersDeclined: 'berth_master_offers_declined_total',
+  allocationRuns: 'berth_master_allocation_runs_total',
+  statusUpdates: 'berth_master_status_updates_total',
+} as const;
+
+async function masterCounters(master: MasterProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${master.httpUrl}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const [key, name] of Object.entries(MASTER_COUNTERS)) out[key] = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return out;
+}
+
+async function readCpu(master: MasterProcess, fleet: AgentFleet): Promise<CpuReading> {
+  const [workers, counters] = await Promise.all([fleet.cpuSeconds(), masterCounters(master)]);
+  const u = process.cpuUsage();
+  return { master: procStat(master.pid).cpuSeconds, harness: (u.user + u.system) / 1e6, main: threadCpuSeconds(), workers, counters };
+}
+
+function cpuPerTask(a: CpuReading, b: CpuReading, completed: number): CpuPerTask {
+  const us = (seconds: number): number => (seconds * 1e6) / (completed || NaN);
+  const workers = b.workers.map((w, i) => us(w - (a.workers[i] ?? NaN)));
+  const harness = us(b.harness - a.harness);
+  const frameworkThread = us(b.main - a.main);
+  const perTask = Object.fromEntries(Object.keys(MASTER_COUNTERS).map((k) => [k, ((b.counters[k] ?? NaN) - (a.counters[k] ?? NaN)) / (completed || NaN)]));
+  return { master: us(b.master - a.master), harness, frameworkThread, workers, otherThreads: harness - frameworkThread - workers.reduce((x, y) => x + y, 0), masterPerTask: perTask };
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
@@ -58,7 +114,7 @@ export function agentSizes(agents: number, slots: number): AgentSize[] {
   });
 }
 
-async function runBatch(master: MasterProcess, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
+async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
   const fw = await startBenchBatch(master.url);
   try {
     const jobs = Math.ceil(f.tasks / f['per-job']);
@@ -72,12 +128,14 @@ async function runBatch(master: MasterProcess, f: Flags, idealSeconds: number): 
     const c = fw.scheduler.counters;
     const ends = new CounterSampler(() => c.taskEnds);
     const launches = new CounterSampler(() => c.launches);
+    const cpu0 = await readCpu(master, fleet);
     const t0 = performance.now();
     await inFlight(specs, f.concurrency, async (spec) => {
       await submitAndRun(fw, spec);
     });
     const submitSeconds = (performance.now() - t0) / 1000;
     const done = await waitUntil(() => c.runsFinished >= jobs, f['timeout-s'] * 1000);
+    const cpu1 = await readCpu(master, fleet);
     ends.stop();
     launches.stop();
     const runs = await fw.scheduler.store.listRuns();
@@ -95,19 +153,21 @@ async function runBatch(master: MasterProcess, f: Flags, idealSeconds: number): 
       makespanSeconds, idealSeconds, makespanRatio: makespanSeconds / idealSeconds,
       steadyCompletionsPerSecond: ends.steadyRate(f.tasks),
       timedOut: !done,
+      cpuUsPerTask: cpuPerTask(cpu0, cpu1, c.taskEnds),
     };
   } finally {
     await fw.stop();
   }
 }
 
-async function runTaskQueue(master: MasterProcess, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
+async function runTaskQueue(master: MasterProcess, fleet: AgentFleet, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
   const client = new SchedulerClient({ masterUrl: master.url, framework: { name: 'taskqueue-bench', roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
   const queue = new TaskQueue(client, { refuseSeconds: 1 });
   let completed = 0;
   let failed = 0;
   const ends = new CounterSampler(() => completed);
   const launches = new CounterSampler(() => queue.counts.total - queue.counts.waiting);
+  const cpu0 = await readCpu(master, fleet);
   const t0 = performance.now();
   for (let i = 0; i < f.tasks; i++) queue.add({ id: `q${i}`, resources: TASK, command: { value: 'true', shell: true } });
   let timer: NodeJS.Timeout | undefined;
@@ -121,6 +181,7 @@ async function runTaskQueue(master: MasterProcess, f: Flags, idealSeconds: numbe
     return false;
   })();
   const out = await Promise.race([drained, timedOut]);
+  const cpu1 = await readCpu(master, fleet);
   clearTimeout(timer);
   ends.stop();
   launches.stop();
@@ -133,13 +194,19 @@ async function runTaskQueue(master: MasterProcess, f: Flags, idealSeconds: numbe
     makespanSeconds, idealSeconds, makespanRatio: makespanSeconds / idealSeconds,
     steadyCompletionsPerSecond: ends.steadyRate(f.tasks),
     timedOut: out,
+    cpuUsPerTask: cpuPerTask(cpu0, cpu1, completed),
   };
 }
 
 function row(name: string, r: BatchBenchResult): (string | number)[] {
   const valid = r.timedOut ? 'TIMED OUT' : r.failed > 0 ? `${r.failed} FAILED` : 'ok';
-  return [name, r.framework === 'batch' ? r.jobsPerSecond : '-', r.steadyCompletionsPerSecond, r.drainSeconds, r.makespanSeconds, r.idealSeconds, r.makespanRatio, valid];
+  const cpu = r.cpuUsPerTask;
+  const fw = r.framework === 'ideal';
+  return [name, r.framework === 'batch' ? r.jobsPerSecond : '-', r.steadyCompletionsPerSecond, r.drainSeconds, r.makespanSeconds, r.idealSeconds, r.makespanRatio,
+    fw ? '-' : Math.round(cpu.master), fw ? '-' : Math.round(cpu.harness), fw ? '-' : Math.round(cpu.frameworkThread), fw ? '-' : cpu.workers.map((w) => Math.round(w)).join('/'), fw ? '-' : Math.round(cpu.otherThreads), valid];
 }
+
+const fmt = (n: number | undefined): string => (n === undefined ? '?' : n.toFixed(2));
 
 export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const f = parseFlags('batch', args, FLAGS);
@@ -148,18 +215,19 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const capacity = sizes.reduce((n, s) => n + s.cpus / TASK.cpus, 0);
   const idealSeconds = (f.tasks * f['duration-ms']) / 1000 / capacity;
   const root = await mkdtemp(join('/dev/shm', 'berth-batch-bench-'));
-  const master = await spawnMaster();
+  const master = await spawnMaster([], f['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', f['cpu-prof']] : []);
   let fleet: AgentFleet | undefined;
   try {
     fleet = await startFleet(f.agents, master.url, root, f.workers, { taskDurationMs: f['duration-ms'], sizes });
     log(`${f.agents} hollow agents registered (${capacity} task slots); ideal makespan ${idealSeconds.toFixed(2)} s`);
-    const batch = await runBatch(master, f, idealSeconds);
+    const batch = await runBatch(master, fleet, f, idealSeconds);
     log(`batch framework: makespan ${batch.makespanSeconds.toFixed(2)} s, ${batch.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
-    const tq = await runTaskQueue(master, f, idealSeconds);
+    const tq = await runTaskQueue(master, fleet, f, idealSeconds);
     log(`TaskQueue: makespan ${tq.makespanSeconds.toFixed(2)} s, ${tq.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
     const ideal: BatchBenchResult = {
       framework: 'ideal', tasks: f.tasks, jobs: 0, completed: f.tasks, failed: 0, jobsPerSecond: NaN, drainSeconds: idealSeconds - f['duration-ms'] / 1000,
       makespanSeconds: idealSeconds, idealSeconds, makespanRatio: 1, steadyCompletionsPerSecond: capacity / (f['duration-ms'] / 1000), timedOut: false,
+      cpuUsPerTask: { master: NaN, harness: NaN, frameworkThread: NaN, workers: [], otherThreads: NaN, masterPerTask: {} },
     };
     const validity = batch.timedOut || batch.failed > 0 ? ' (INVALID run)' : '';
     const targets: Target[] = [
@@ -169,7 +237,8 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
     return {
       bench: 'batch',
       title: `${f.tasks} tasks of ${f['duration-ms']} ms (${Math.ceil(f.tasks / f['per-job'])} jobs of ${f['per-job']}) on ${f.agents} HOLLOW agents, ${capacity} slots; baseline: the ideal and an SDK TaskQueue in the same run`,
-      columns: ['framework (HOLLOW runtime)', 'jobs/s submitted', 'completions/s steady', 'drain s', 'makespan s', 'ideal s', 'makespan/ideal', 'valid'],
+      columns: ['framework (HOLLOW runtime)', 'jobs/s submitted', 'completions/s steady', 'drain s', 'makespan s', 'ideal s', 'makespan/ideal',
+        'master CPU us/task', 'harness CPU us/task', 'framework thread', 'agent workers', 'other threads', 'valid'],
       rows: [row('batch framework (HTTP API)', batch), row('SDK TaskQueue, all tasks at once', tq), row('ideal (work / capacity)', ideal)],
       results: { flags: f, capacity, batch, taskQueue: tq, ideal },
       targets,
@@ -178,6 +247,8 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
         'master: its own process, `berth master --log-level warn`, default allocation interval; batch framework: this process, memory store, jobs submitted and run through its HTTP API',
         `jobs/s: submit + run of each job over HTTP, ${f.concurrency} requests in flight; drain: first submission to the last task launched; makespan: to the last task ended; steady: completions per second between 10% and 90% of them`,
         `ideal: ${f.tasks} x ${f['duration-ms']} ms of work over ${capacity} slots; its drain is the makespan less one task`,
+        ...[batch, tq].map((r) => `${r.framework}: per completed task the master made ${fmt(r.cpuUsPerTask.masterPerTask.offersMade)} offers (${fmt(r.cpuUsPerTask.masterPerTask.offersDeclined)} declined), ran the allocator ${fmt(r.cpuUsPerTask.masterPerTask.allocationRuns)} times and took ${fmt(r.cpuUsPerTask.masterPerTask.statusUpdates)} status updates`),
+        'CPU us/task: CPU time from the first submission to the last end over the tasks completed, holding on a loaded machine: the master process; the harness process (all its threads), its main thread (the framework under test and the bench), each worker thread of hollow agents, and the rest (V8 garbage collection and compiler threads, libuv)',
       ],
     };
   } finally {

@@ -18,15 +18,24 @@ const AGENT_RES = { cpus: 8, memMb: 16_384, diskMb: 0 };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function procStat(pid: number): { cpuSeconds: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime of a /proc/.../stat file, in seconds. */
+function statCpuSeconds(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Fields after the command name (which may hold spaces) start at the state, field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export function procStat(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const cpuSeconds = statCpuSeconds(`/proc/${pid}/stat`);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return { cpuSeconds: (utime + stime) / CLK_TCK, rssBytes: rssKb * 1024 };
+  return { cpuSeconds, rssBytes: rssKb * 1024 };
+}
+
+/** CPU seconds of the calling thread (main or worker) so far. */
+export function threadCpuSeconds(): number {
+  return statCpuSeconds('/proc/thread-self/stat');
 }
 
 export function freePort(): Promise<number> {
@@ -141,6 +150,9 @@ function newAgent(i: number, masterUrl: string, workDir: string, o: HollowAgentO
     statusRetry: { initialMs: 10_000, maxMs: 60_000 },
     // Usage reports are not part of these workloads; a fixed host sample keeps them cheap.
     usageIntervalMs: 600_000,
+    // Work dirs are in /dev/shm: synchronous checkpoint writes take microseconds and spare the
+    // thread-pool hand-offs that were about half of an agent worker's CPU.
+    checkpointWrites: 'blocking',
     hostSample,
   });
 }
@@ -206,6 +218,8 @@ export interface AgentFleet {
   measure(): Promise<void>;
   /** The worst worker's loop busyness and p99 lag since measure(). */
   report(): Promise<{ elu: number; lagP99Ms: number }>;
+  /** Each worker thread's own CPU seconds so far. */
+  cpuSeconds(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -213,8 +227,10 @@ export async function startFleet(n: number, masterUrl: string, root: string, wor
   const { Worker } = await import('node:worker_threads');
   const file = fileURLToPath(new URL('./hollow-worker.js', import.meta.url));
   const per = Math.ceil(n / workers);
+  // A harness under --cpu-prof profiles its workers too (each writes its own profile).
+  const execArgv = process.execArgv.includes('--cpu-prof') ? process.execArgv : [];
   const threads = Array.from({ length: workers }, (_, w) =>
-    new Worker(file, { execArgv: [], workerData: { count: Math.max(0, Math.min(per, n - w * per)), offset: w * per, masterUrl, root, agentOptions } }));
+    new Worker(file, { execArgv, workerData: { count: Math.max(0, Math.min(per, n - w * per)), offset: w * per, masterUrl, root, agentOptions } }));
   const next = (w: InstanceType<typeof Worker>, type: string): Promise<Record<string, number>> =>
     new Promise((resolve, reject) => {
       const onMessage = (m: { type: string } & Record<string, number>): void => {
@@ -241,6 +257,14 @@ export async function startFleet(n: number, masterUrl: string, root: string, wor
         return done;
       }));
       return { elu: Math.max(...all.map((r) => r.elu ?? 0)), lagP99Ms: Math.max(...all.map((r) => r.lagP99Ms ?? 0)) };
+    },
+    async cpuSeconds() {
+      const all = await Promise.all(threads.map((w) => {
+        const done = next(w, 'cpu');
+        w.postMessage({ type: 'cpu' });
+        return done;
+      }));
+      return all.map((r) => r.seconds ?? NaN);
     },
     async stop() {
       await Promise.all(threads.map((w) => {

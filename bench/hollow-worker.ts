@@ -1,9 +1,10 @@
 // A worker thread running a slice of the hollow agents, so the scale harness can use every core;
-// it reports its own event-loop busyness and lag, since a saturated worker makes a run invalid too.
+// it reports its own event-loop busyness and lag, since a saturated worker makes a run invalid too,
+// and its own CPU time.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Agent } from '../agent/index.js';
-import { startAgents, type HollowAgentOptions } from './cluster-kit.js';
+import { startAgents, threadCpuSeconds, type HollowAgentOptions } from './cluster-kit.js';
 
 interface Setup {
   count: number;
@@ -30,6 +31,8 @@ port.on('message', (msg: { type: string }) => {
     } else if (msg.type === 'report') {
       lag.disable();
       port.postMessage({ type: 'report', elu: performance.eventLoopUtilization(elu0).utilization, lagP99Ms: lag.percentile(99) / 1e6 });
+    } else if (msg.type === 'cpu') {
+      port.postMessage({ type: 'cpu', seconds: threadCpuSeconds() });
     } else if (msg.type === 'stop') {
       await Promise.all(agents.map((a) => a.stop({ killTasks: false }).catch(() => undefined)));
       port.postMessage({ type: 'stopped' });

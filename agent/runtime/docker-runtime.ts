@@ -57,6 +57,7 @@ export async function dockerAvailable(options: { docker?: Docker; socketPath?: s
 
 export class DockerRuntime implements ContainerRuntime {
   readonly name = 'docker' as const;
+  readonly reportsStarting = true;
   #docker: Docker;
   // Containers this runtime is killing: their SIGKILL exit is ours, not an OOM kill.
   #killing = new Set<string>();

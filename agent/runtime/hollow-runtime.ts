@@ -33,6 +33,7 @@ interface HollowEntry {
 
 export class HollowRuntime implements ContainerRuntime {
   readonly name = 'hollow' as const;
+  readonly reportsStarting = false;
   #durationMs: number | undefined;
   #durationOf: ((spec: LaunchSpec) => number | undefined) | undefined;
   #entries = new Map<string, HollowEntry>();

@@ -72,6 +72,7 @@ const EXIT_UNKNOWN_MESSAGE = 'the process ended while it was re-adopted after an
 
 export class ProcessRuntime implements ContainerRuntime {
   readonly name = 'process' as const;
+  readonly reportsStarting = true;
   #entries = new Map<string, Entry>();
   #baseEnv: Record<string, string>;
   #logPollMs: number;

@@ -100,6 +100,12 @@ export interface LogOptions {
 
 export interface ContainerRuntime {
   readonly name: 'docker' | 'process' | 'hollow';
+  /**
+   * Whether the agent reports TASK_STARTING before it asks for the launch: worth a status round
+   * trip where a launch takes a while (an image pull, a spawn). A hollow launch is immediate, so
+   * its tasks go from STAGING straight to RUNNING.
+   */
+  readonly reportsStarting: boolean;
   /** Creates and starts the task; resolves once it runs. Rejects with a message a person can act on. */
   launch(spec: LaunchSpec): Promise<ContainerSummary>;
   /**

@@ -1,5 +1,6 @@
 // The checkpoint file: a round trip keeps every field, writes never overlap and a save() is
-// served by a write that starts after it, and an unusable file is refused with a clear error.
+// served by a write that starts after it, a saveSoon() rides on the next write, and an unusable
+// file is refused with a clear error.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { pino } from 'pino';
 import { Checkpoint, CheckpointError, CHECKPOINT_FILE, type AgentCheckpoint } from '../../agent/index.js';
 import { ContainerType, HealthCheckType, TaskState } from '../../protocol/index.js';
 import { decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
+import { until } from '../helpers/poll.js';
 
 const log = pino({ level: 'silent' });
 
@@ -52,6 +54,15 @@ t.test('a saved checkpoint loads back the same', async (t) => {
   await new Checkpoint(d, () => sample, log).save();
   const back = await Checkpoint.load(d);
   t.same(back, sample);
+  t.same(await readdir(d), [CHECKPOINT_FILE], 'no temporary file left');
+});
+
+t.test('a checkpoint written with blocking calls loads back the same', async (t) => {
+  const d = await dir(t);
+  const cp = new Checkpoint(d, () => sample, log, 'blocking');
+  await cp.save();
+  await cp.save();
+  t.same(await Checkpoint.load(d), sample);
   t.same(await readdir(d), [CHECKPOINT_FILE], 'no temporary file left');
 });
 
@@ -123,4 +134,25 @@ t.test('a failed write is logged and does not reject', async (t) => {
   // The work dir is a file: mkdir fails.
   await new Checkpoint(path.join(file, 'sub'), () => sample, log).save();
   t.equal(await readFile(file, 'utf8'), '');
+});
+
+t.test('saveSoon() writes on its own, or rides on the next save()', async (t) => {
+  const d = await dir(t);
+  let agentId = 'first';
+  let snapshots = 0;
+  const cp = new Checkpoint(d, () => {
+    snapshots++;
+    return { ...sample, agentId };
+  }, log);
+  cp.saveSoon();
+  cp.saveSoon();
+  const first = await until('the lazy write', async () => (await Checkpoint.load(d))?.agentId);
+  t.equal(first, 'first', 'a saveSoon() alone is written');
+  t.equal(snapshots, 1, 'two saveSoon() calls share one write');
+
+  agentId = 'second';
+  cp.saveSoon();
+  await cp.save();
+  t.equal(snapshots, 2);
+  t.equal((await Checkpoint.load(d))?.agentId, 'second', 'the save() carries what the saveSoon() asked for');
 });

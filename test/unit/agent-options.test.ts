@@ -29,6 +29,7 @@ t.test('every bad field is named, all in one error', async (t) => {
     finishedMaxTasks: 1.5,
     memoryPressureFraction: 2,
     reconnect: { initialMs: 100, maxMs: 10 },
+    checkpointWrites: 'sync' as AgentOptions['checkpointWrites'],
   };
   let caught: unknown;
   try {
@@ -39,10 +40,11 @@ t.test('every bad field is named, all in one error', async (t) => {
   t.ok(caught instanceof BerthError);
   const e = caught as BerthError;
   t.equal(e.code, ErrorCode.INVALID_CALL);
-  t.same(e.field.split(',').sort(), ['finishedMaxTasks', 'masterUrl', 'memoryPressureFraction', 'reconnect.maxMs', 'reservations', 'reservations[0].resources.ports', 'reservations[0].role', 'resources.cpus', 'resources.memMb'].sort());
+  t.same(e.field.split(',').sort(), ['checkpointWrites', 'finishedMaxTasks', 'masterUrl', 'memoryPressureFraction', 'reconnect.maxMs', 'reservations', 'reservations[0].resources.ports', 'reservations[0].role', 'resources.cpus', 'resources.memMb'].sort());
   t.match(e.message, /resources\.cpus must be greater than 0, got 0/);
   t.match(e.message, /memoryPressureFraction must be a number > 0 and <= 1, got 2/);
   t.match(e.message, /finishedMaxTasks must be a whole number >= 0, got 1\.5/);
+  t.match(e.message, /checkpointWrites must be 'async' or 'blocking', got "sync"/);
 });
 
 t.test('masterUrl, runtime and log are required by compile, not by the flag check', async (t) => {
