@@ -20,6 +20,10 @@ export interface HttpdOptions {
   readyAfterSeconds?: number;
   /** The container exits at once (code 3) instead of serving: a crash loop. */
   crash?: boolean;
+  /** The load balancer's port for the http port (omitted: none). */
+  servicePort?: number;
+  /** How long an instance is out of rotation before its kill (omitted: the framework's default). */
+  shutdownDelaySeconds?: number;
 }
 
 /** The page's first line: `instance <task id> tag <tag>`. */
@@ -39,7 +43,7 @@ export function httpdDocument(o: HttpdOptions): Record<string, unknown> {
       command: o.crash ? 'echo "instance $BERTH_INSTANCE_ID crashes"; exit 3' : `${page} || exit 1; ${ready}exec httpd -f -p 127.0.0.1:$PORT_HTTP -h /www`,
       env: { PAGE_TAG: o.tag ?? 'v1' },
     },
-    resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http' }] },
+    resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http', ...(o.servicePort === undefined ? {} : { servicePort: o.servicePort }) }] },
     constraints: o.constraints ?? [],
     healthChecks: [{
       protocol: 'HTTP',
@@ -56,6 +60,7 @@ export function httpdDocument(o: HttpdOptions): Record<string, unknown> {
     upgradeStrategy: o.upgradeStrategy ?? {},
     backoff: { initialSeconds: 0.2, factor: 2, maxSeconds: 2 },
     killGracePeriodSeconds: 1,
+    ...(o.shutdownDelaySeconds === undefined ? {} : { shutdownDelaySeconds: o.shutdownDelaySeconds }),
     deploymentDeadlineSeconds: o.deploymentDeadlineSeconds ?? 90,
   };
 }
