@@ -1,5 +1,6 @@
 // The agent's options (and compileAgentOptions, which fills their defaults and checks every field,
 // listing every problem in one BerthError), its stop options and its session states.
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, type ChannelOptions, type Dialer, type Res } from '../protocol/index.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
@@ -22,6 +23,8 @@ export interface AgentOptions {
   /** Sandboxes live under <workDir>/sandboxes/<taskId>; the checkpoint is <workDir>/checkpoint.json. */
   workDir: string;
   hostname?: string;
+  /** Where clients reach this agent's tasks (they use host networking); default 127.0.0.1. */
+  advertiseAddress?: string;
   attributes?: Record<string, string>;
   /** The id to register under when the work dir has no checkpoint (the checkpoint's id wins). */
   agentId?: string;
@@ -121,6 +124,7 @@ export const AGENT_DEFAULTS = {
   hostMemoryFloorMb: 256,
   finishedRetentionMs: 10 * 60_000,
   finishedMaxTasks: 100,
+  advertiseAddress: '127.0.0.1',
 } as const;
 
 /** AgentOptions with every default filled in (hostname, heartbeat and handshake ones stay optional: the agent derives them). */
@@ -136,6 +140,7 @@ export type CompiledAgentOptions = AgentOptions & {
   readonly hostMemoryFloorMb: number;
   readonly finishedRetentionMs: number;
   readonly finishedMaxTasks: number;
+  readonly advertiseAddress: string;
 };
 
 /** One bad option: its field (a path like resources.cpus), the rule it breaks, and what it got. */
@@ -173,6 +178,9 @@ function breaks(value: unknown, r: NumberRule): string | undefined {
 }
 
 const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? 'undefined');
+/** A host name (DNS labels) or an IPv4/IPv6 address: no scheme, port, path or spaces. */
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const isAddress = (v: string): boolean => isIP(v) !== 0 || HOST_NAME.test(v);
 const ROLE_NAME = /^[a-z0-9][a-z0-9._/-]*$/;
 
 /**
@@ -217,6 +225,7 @@ export function agentOptionProblems(options: Partial<AgentOptions>): AgentOption
     }
   }
   if (o.metricsHost !== undefined && (typeof o.metricsHost !== 'string' || o.metricsHost.trim() === '')) problem('metricsHost', 'must be a host name or address like 127.0.0.1', shown(o.metricsHost));
+  if (o.advertiseAddress !== undefined && (typeof o.advertiseAddress !== 'string' || !isAddress(o.advertiseAddress))) problem('advertiseAddress', 'must be a host name or IP address like 127.0.0.1 (no scheme, port or spaces)', shown(o.advertiseAddress));
   if (o.hostname !== undefined && (typeof o.hostname !== 'string' || o.hostname.trim() === '')) problem('hostname', 'must be a non-empty string', shown(o.hostname));
   if (o.attributes !== undefined) {
     if (typeof o.attributes !== 'object' || o.attributes === null) problem('attributes', 'must be a record of strings', shown(o.attributes));
@@ -264,6 +273,7 @@ export function compileAgentOptions(options: AgentOptions): CompiledAgentOptions
     ...options,
     reservations: options.reservations ?? [],
     attributes: options.attributes ?? {},
+    advertiseAddress: options.advertiseAddress ?? AGENT_DEFAULTS.advertiseAddress,
     defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? AGENT_DEFAULTS.defaultKillGracePeriodMs,
     statusRetry: { ...AGENT_DEFAULTS.statusRetry, ...options.statusRetry },
     reconnect: { ...AGENT_DEFAULTS.reconnect, ...options.reconnect },

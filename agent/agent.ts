@@ -16,7 +16,7 @@ import type { ContainerRuntime } from './runtime/runtime.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 import { TaskRunner, type AgentTaskView } from './task-runner.js';
 import { UsageReporter } from './usage-reporter.js';
-import { AgentState, channelOptionsOf, MOVES, type AgentOptions, type StopOptions } from './agent-options.js';
+import { AGENT_DEFAULTS, AgentState, channelOptionsOf, MOVES, type AgentOptions, type StopOptions } from './agent-options.js';
 
 export type { AgentTaskView } from './task-runner.js';
 export { AgentState, type AgentOptions, type StopOptions } from './agent-options.js';
@@ -325,6 +325,7 @@ export class Agent {
         bootId: this.#bootId ?? '',
         runtime: this.#runtime.name,
         version: o.version ?? AGENT_VERSION,
+        address: o.advertiseAddress ?? AGENT_DEFAULTS.advertiseAddress,
       },
       agentId: this.#agentId,
       tasks: this.#runner.reports(),

@@ -7,9 +7,13 @@ import { parsePairs, type FlagSpec, type Flags, type Problems } from './flags.js
 import { durationFlag, durationMs, numberOf, reportFieldProblems, type FlagOf } from './option-flags.js';
 
 /** The agent options the CLI sets from flags (the rest are the agent's defaults). */
-export type AgentTuning = Partial<Pick<AgentOptions, 'defaultKillGracePeriodMs' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'metricsPort'>>;
+export type AgentTuning = Partial<Pick<AgentOptions, 'defaultKillGracePeriodMs' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'metricsPort' | 'advertiseAddress'>>;
+
+/** Where clients reach the agent's tasks (they use host networking); `berth dev` takes it too. */
+export const ADVERTISE_ADDRESS_FLAG: FlagSpec = { type: 'string', optionDefault: AGENT_DEFAULTS.advertiseAddress, help: "the address clients reach this agent's tasks at (tasks use host networking; load balancers and DNS hand it out)", rule: 'a host name or IP address, no scheme or port', placeholder: 'ADDR' };
 
 export const AGENT_TUNING_FLAGS: Record<string, FlagSpec> = {
+  'advertise-address': ADVERTISE_ADDRESS_FLAG,
   'kill-grace-period': durationFlag('time a task has between SIGTERM and SIGKILL when neither the kill nor the task names one', AGENT_DEFAULTS.defaultKillGracePeriodMs, agentRule('defaultKillGracePeriodMs')),
   'finished-retention': durationFlag("how long finished tasks' containers and sandboxes are kept for their logs", AGENT_DEFAULTS.finishedRetentionMs, agentRule('finishedRetentionMs')),
   'finished-max-tasks': { type: 'string', optionDefault: String(AGENT_DEFAULTS.finishedMaxTasks), help: 'at most this many finished tasks are kept for their logs', rule: `a count, ${agentRule('finishedMaxTasks')}`, placeholder: 'N' },
@@ -20,6 +24,7 @@ const FIELD_FLAGS: Record<string, string> = {
   masterUrl: 'master',
   workDir: 'work-dir',
   hostname: 'hostname',
+  advertiseAddress: 'advertise-address',
   defaultKillGracePeriodMs: 'kill-grace-period',
   finishedRetentionMs: 'finished-retention',
   finishedMaxTasks: 'finished-max-tasks',
@@ -56,6 +61,7 @@ export function agentTuning(flags: Flags, problems: Problems): AgentTuning {
   if (max !== undefined) tuning.finishedMaxTasks = max;
   const metricsPort = numberOf(flags, 'metrics-port', problems);
   if (metricsPort !== undefined) tuning.metricsPort = metricsPort;
+  if (flags['advertise-address'] !== undefined) tuning.advertiseAddress = String(flags['advertise-address']);
   return tuning;
 }
 

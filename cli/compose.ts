@@ -6,28 +6,30 @@ import type { Logger } from 'pino';
 import { Agent, compileAgentOptions, createRuntime, dockerAvailable } from '../agent/index.js';
 import { startMaster, type RunningMaster } from '../master/index.js';
 import type { MasterFlags } from './master-flags.js';
-import { openStore, type ClusterStore } from '../master/store/index.js';
+import { openStore, redactUrl, type ClusterStore } from '../master/store/index.js';
 import type { Res } from '../protocol/index.js';
 import type { AgentTuning } from './agent-flags.js';
 import { UsageError } from './flags.js';
 
 export type RuntimeName = 'docker' | 'process' | 'hollow';
 
-export async function openClusterStore(redisUrl: string | undefined, dataDir: string | undefined, log: Logger): Promise<ClusterStore> {
+export async function openClusterStore(redisUrl: string | undefined, dataDir: string | undefined, log: Logger, minReplicasAcked = 0): Promise<ClusterStore> {
+  const shown = redisUrl ? redactUrl(redisUrl) : '';
   try {
     const store = await openStore(redisUrl, {
       dataDir,
+      minReplicasAcked,
       onConnectionError: (err: Error) => log.warn({ err: err.message }, 'redis connection problem'),
     });
-    log.info({ store: redisUrl ? `redis ${redisUrl}` : dataDir ? `memory, snapshot in ${dataDir}` : 'memory (lost on exit)' }, 'store opened');
+    log.info({ store: redisUrl ? `redis ${shown}${minReplicasAcked ? `, writes wait for ${minReplicasAcked} replica(s)` : ''}` : dataDir ? `memory, snapshot in ${dataDir}` : 'memory (lost on exit)' }, 'store opened');
     return store;
   } catch (err) {
-    throw new UsageError(`cannot open the store${redisUrl ? ` at ${redisUrl}` : ''}: ${(err as Error).message}${redisUrl ? '. Is redis-server running there?' : ''}`);
+    throw new UsageError(`cannot open the store${redisUrl ? ` at ${shown}` : ''}: ${(err as Error).message}${redisUrl ? '. Is redis-server running there?' : ''}`);
   }
 }
 
 export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMaster> {
-  const store = await openClusterStore(m.redis, m.data, log);
+  const store = await openClusterStore(m.redis, m.data, log, m.redisMinReplicas);
   try {
     const running = await startMaster({
       host: m.host,

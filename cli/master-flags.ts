@@ -2,6 +2,7 @@
 // MasterOptions, checked by master/options.ts (masterOptionProblems), defaults from MASTER_DEFAULTS.
 import { parseResourceSpec } from '../agent/index.js';
 import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
+import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/index.js';
 import { resources } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
 import { durationFlag, durationMs, reportFieldProblems, type FlagOf } from './option-flags.js';
@@ -36,7 +37,8 @@ const durationFlags = Object.fromEntries(
 export const MASTER_FLAGS: Record<string, FlagSpec> = {
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on', rule: 'an IP address or host name', placeholder: 'ADDR' },
   port: { type: 'string', default: '5050', help: 'port for agents, frameworks and the HTTP API', rule: 'a whole number from 0 to 65535; 0 picks a free port', placeholder: 'PORT' },
-  redis: { type: 'string', help: 'keep state in Redis at this URL (several masters may share it)', rule: 'a redis:// or rediss:// URL', placeholder: 'URL' },
+  redis: { type: 'string', help: 'keep state in Redis at this URL (several masters may share it); user and password go in the URL', rule: `a redis:// or rediss:// (TLS) URL, or ${SENTINEL_URL_RULE} to follow Redis Sentinel`, placeholder: 'URL' },
+  'redis-min-replicas': { type: 'string', default: '0', help: 'acknowledge a write only once this many Redis replicas have it (WAIT), so a Redis failover cannot lose it', rule: 'a whole number from 0 to 16', placeholder: 'N' },
   data: { type: 'string', help: 'without --redis: snapshot state to this folder so it survives a restart (default: state in memory only)', placeholder: 'DIR' },
   role: { type: 'string', multiple: true, help: 'a role and its weight for fair sharing', rule: 'NAME=WEIGHT, NAME "*" or lower-case path segments like eng/ml, WEIGHT > 0; roles not named have weight 1', placeholder: 'NAME=W' },
   quota: { type: 'string', multiple: true, help: 'resources a role is guaranteed', rule: 'NAME=SPEC like eng=cpus:4;mem:8192 (mem and disk in MB)', placeholder: 'NAME=SPEC' },
@@ -50,6 +52,8 @@ export interface MasterFlags {
   host: string;
   port: number;
   redis: string | undefined;
+  /** Writes wait for this many Redis replicas before they are acknowledged. */
+  redisMinReplicas: number;
   data: string | undefined;
   advertiseUrl: string | undefined;
   /** Only what the flags set; the master fills the rest from MASTER_DEFAULTS. */
@@ -114,9 +118,22 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
   return {
     host: String(flags.host),
     port: problems.int(flags, 'port', 0, 65535),
-    redis: flags.redis === undefined ? undefined : problems.url(flags, 'redis', ['redis', 'rediss']),
+    redis: flags.redis === undefined ? undefined : redisUrl(flags, problems),
+    redisMinReplicas: problems.int(flags, 'redis-min-replicas', 0, 16),
     data: flags.data as string | undefined,
     advertiseUrl: flags['advertise-url'] === undefined ? undefined : problems.url(flags, 'advertise-url', ['ws', 'wss']),
     options,
   };
+}
+
+/** --redis: a server URL or a sentinel URL, checked by the store's own parser. */
+function redisUrl(flags: Flags, problems: Problems): string {
+  const raw = String(flags.redis);
+  try {
+    parseRedisTarget(raw);
+    return raw;
+  } catch {
+    problems.add(`--redis must be a redis:// or rediss:// URL like redis://127.0.0.1:6379, or ${SENTINEL_URL_RULE}, got '${raw}'`);
+    return '';
+  }
 }

@@ -53,6 +53,8 @@ interface Folded {
 
 export class AgentCalls {
   #d: AgentCallsDeps;
+  /** Updates applied in memory whose write failed, by uuid: forwarded when a re-send is written. */
+  #unwritten = new Map<string, StatusUpdate>();
 
   constructor(deps: AgentCallsDeps) {
     this.#d = deps;
@@ -231,6 +233,7 @@ export class AgentCalls {
     if (!task || task.agentId !== agentId) {
       // Ended and acknowledged already, or never ours: acknowledge so the agent stops re-sending.
       this.#d.log.debug({ taskId, agentId }, 'update for a task not live on this agent');
+      this.#unwritten.delete(uuid);
       return ack();
     }
     if (task.appliedUuids.includes(uuid)) {
@@ -238,7 +241,15 @@ export class AgentCalls {
       // down), so the record is written again before the acknowledgement: an ack always means durable.
       this.#d.counters.duplicateUpdates++;
       await this.#d.persist({ type: 'task.put', task });
-      return ack();
+      ack();
+      // The framework hears of an update once it is durable; the first try never got that far.
+      const held = this.#unwritten.get(uuid);
+      if (held) {
+        this.#unwritten.delete(uuid);
+        this.#d.outbox.update(held);
+        this.#d.observeStatusUpdate(performance.now() - arrivedMs);
+      }
+      return;
     }
     const from = task.status.state;
     const to = status.state;
@@ -248,7 +259,13 @@ export class AgentCalls {
     }
     const next: StatusUpdate = { ...status, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(task, next);
-    await this.#d.persist({ type: 'task.put', task });
+    try {
+      await this.#d.persist({ type: 'task.put', task });
+    } catch (err) {
+      // Applied in memory but not durable: the agent re-sends it, and that re-send forwards it.
+      this.#unwritten.set(uuid, next);
+      throw err;
+    }
     ack();
     this.#d.outbox.update(next);
     this.#d.observeStatusUpdate(performance.now() - arrivedMs);

@@ -39,6 +39,9 @@ export class LeaderLease {
     return this.#epoch;
   }
 
+  /** When lease renewals began failing (epoch ms), or null while the last one got through. */
+  renewFailingSinceMs: number | null = null;
+
   /** The leader as last seen (this master when leading). */
   get leader(): LeaderInfo | null {
     return this.#leader;
@@ -106,8 +109,13 @@ export class LeaderLease {
     });
     if (this.#state !== 'leading') return;
     if (ok === false) return this.#lose('lease lost to another master');
-    if (ok) this.#deadline = sentAt + this.#o.leaseMs;
-    if (this.holds()) this.#schedule(() => this.#renew());
+    if (ok) {
+      this.#deadline = sentAt + this.#o.leaseMs;
+      this.renewFailingSinceMs = null;
+    } else this.renewFailingSinceMs ??= Date.now();
+    // A failed renewal is tried again soon, not a third of a lease later: a short store outage
+    // is ridden out as long as one renewal gets through before the deadline.
+    if (this.holds()) this.#schedule(() => this.#renew(), ok ? this.#o.leaseMs / 3 : Math.min(this.#o.leaseMs / 3, Math.max(100, this.#o.leaseMs / 20)));
   }
 
   #schedule(fn: () => Promise<void>, everyMs = this.#o.leaseMs / 3): void {

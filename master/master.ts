@@ -128,6 +128,12 @@ export class Master {
     return this.#lease.leader;
   }
 
+  /** Whether the store takes this master's writes: false from the first failed write or renewal until one succeeds. */
+  storeHealth(): { writable: boolean; failingSinceMs: number | null } {
+    const since = [this.#persister.failingSinceMs, this.#lease.renewFailingSinceMs].filter((x): x is number => x !== null);
+    return { writable: since.length === 0, failingSinceMs: since.length === 0 ? null : Math.min(...since) };
+  }
+
   /** Called once when this master stops leading (fenced or lease lost). */
   onStepDown(handler: (reason: string) => void): void {
     this.#onStepDown.push(handler);

@@ -19,6 +19,8 @@ export class Persister {
   #onError: (err: unknown) => void;
   /** Batches written and changes in them, for metrics. */
   readonly stats = { batches: 0, changes: 0 };
+  /** When the writes began failing (epoch ms), or null while the last batch was written. */
+  failingSinceMs: number | null = null;
 
   constructor(store: ClusterStore, epoch: () => number, onError: (err: unknown) => void) {
     this.#store = store;
@@ -49,8 +51,10 @@ export class Persister {
       if (changes.length > 0) await this.#store.apply(this.#epoch(), changes);
       this.stats.batches++;
       this.stats.changes += changes.length;
+      this.failingSinceMs = null;
       for (const w of waiters) w.resolve();
     } catch (err) {
+      this.failingSinceMs ??= Date.now();
       for (const w of waiters) w.reject(err);
       this.#onError(err);
     } finally {

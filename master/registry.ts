@@ -74,6 +74,7 @@ export class Registry {
     for (const record of state.agents) this.agents.set(record.id, agentEntry(record));
     for (const record of state.frameworks) this.frameworks.set(record.id, frameworkEntry(record));
     for (const task of state.tasks) this.index(task);
+    for (const task of state.completedTasks.slice(-this.#completedKept)) this.completed.set(task.taskId, task);
   }
 
   /** Whether a task id is taken, live or recently completed (ids are unique cluster-wide). */
@@ -132,14 +133,17 @@ export class Registry {
     return task;
   }
 
-  /** Moves a terminal, acknowledged task to the bounded completed list. */
-  retire(task: TaskRecord): void {
+  /** Moves a terminal, acknowledged task to the bounded completed list; returns the ids it pushed out. */
+  retire(task: TaskRecord): string[] {
     this.remove(task.taskId);
     this.completed.set(task.taskId, task);
-    if (this.completed.size > this.#completedKept) {
+    const evicted: string[] = [];
+    while (this.completed.size > this.#completedKept) {
       const oldest = this.completed.keys().next().value as string;
       this.completed.delete(oldest);
+      evicted.push(oldest);
     }
+    return evicted;
   }
 }
 

@@ -159,11 +159,13 @@ export class SchedulerCalls {
     }
     if (fw.unacked.get(taskId)?.uuid === ack.uuid) fw.unacked.delete(taskId);
     if (isTerminal(task.status.state) && !fw.unacked.has(taskId)) {
-      // Drops the terminal, acknowledged task from the live registry, keeping it for reconciliation.
-      reg.retire(task);
-      // Not worth an error: if the delete is lost, a new leader re-delivers the task's last update
+      // Moves the terminal, acknowledged task from the live registry to the completed ones, kept
+      // (in the store too, so a new leader has them) for reconciliation and the state.
+      const evicted = reg.retire(task);
+      const changes: StateChange[] = [{ type: 'task.complete', task }, ...evicted.map((id): StateChange => ({ type: 'completed.delete', taskId: id }))];
+      // Not worth an error: if the move is lost, a new leader re-delivers the task's last update
       // and the framework acknowledges it again.
-      await this.#d.persist({ type: 'task.delete', taskId }).catch((err: unknown) => this.#d.log.warn({ err, taskId }, 'forgetting an acknowledged task failed'));
+      await this.#d.persist(...changes).catch((err: unknown) => this.#d.log.warn({ err, taskId }, 'retiring an acknowledged task failed'));
     }
   }
 

@@ -45,6 +45,7 @@ export function stateView(input: StateViewInput): MasterState {
       agents: [...input.registry.agents.values()].map((a) => ({
         id: a.record.id,
         hostname: a.record.info.hostname,
+        address: a.record.info.address,
         connected: Boolean(a.channel),
         runtime: a.record.info.runtime,
         draining: Boolean(a.record.draining),
@@ -100,6 +101,8 @@ export interface MasterState {
   agents: {
     id: string;
     hostname: string;
+    /** Where clients reach its tasks (the agent's --advertise-address; its hostname for an older agent). */
+    address: string;
     connected: boolean;
     runtime: string;
     draining: boolean;

@@ -171,11 +171,12 @@ export interface TextSocket {
 }
 
 /**
- * A text endpoint. `check` may refuse the request before the upgrade: a message is an HTTP 400
- * with it; a `redirect` (a standby naming its leader) is a 307 that dialText follows.
+ * A text endpoint. `check` may refuse the request before the upgrade: a message (with the query
+ * field it names, if any) is an HTTP 400 `{code, message, field}`; a `redirect` (a standby naming
+ * its leader) is a 307 that dialText follows.
  */
 export interface TextRoute {
-  check(url: URL): string | { redirect: string } | undefined;
+  check(url: URL): string | { message: string; field: string } | { redirect: string } | undefined;
   open(socket: TextSocket, url: URL): void;
 }
 
@@ -296,12 +297,12 @@ export class ChannelServer {
   #upgradeText(route: TextRoute, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const refusal = route.check(url);
-    if (typeof refusal === 'object') {
+    if (typeof refusal === 'object' && 'redirect' in refusal) {
       socket.end(`HTTP/1.1 307 Temporary Redirect\r\nLocation: ${refusal.redirect}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       return;
     }
     if (refusal !== undefined) {
-      const body = JSON.stringify({ code: 'BAD_REQUEST', message: refusal });
+      const body = JSON.stringify(typeof refusal === 'string' ? { code: 'BAD_REQUEST', message: refusal } : { code: 'BAD_REQUEST', message: refusal.message, field: refusal.field });
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }

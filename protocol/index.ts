@@ -18,3 +18,4 @@ export * from './duration.js';
 export * from './state-diff.js';
 export * from './state-stream.js';
 export * from './state-watch.js';
+export * from './state-stream-route.js';

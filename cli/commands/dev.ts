@@ -8,7 +8,7 @@ import { resources } from '../../protocol/index.js';
 import type { Agent } from '../../agent/index.js';
 import { scalarsNamedBy, shareAmongAgents } from '../agent-shares.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
-import { agentResources, checkAgentOptions } from '../agent-flags.js';
+import { ADVERTISE_ADDRESS_FLAG, agentResources, checkAgentOptions } from '../agent-flags.js';
 import { chooseRuntime, runMaster, startAgent, untilSignal } from '../compose.js';
 import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { MemoryBatchStore, startBatchFramework, type BatchFramework } from '../../frameworks/batch/index.js';
@@ -25,6 +25,7 @@ export const devCommand: Command = {
     'work-dir': { type: 'string', help: "agents' sandboxes and checkpoints (default: DATA/agents with --data, else a new temp folder removed on exit)", placeholder: 'DIR' },
     'batch-port': { type: 'string', default: '5080', help: 'the batch framework\'s HTTP API (jobs and runs, docs/batch.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-batch': { type: 'boolean', help: 'run no batch framework' },
+    'advertise-address': ADVERTISE_ADDRESS_FLAG,
     'agent-metrics': { type: 'boolean', help: "serve each agent's Prometheus metrics on a free port of 127.0.0.1 (the URLs are printed)" },
     'services-port': { type: 'string', default: '5070', help: 'the services framework\'s HTTP API (plan, apply, scale, rollback..., docs/api.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-services': { type: 'boolean', help: 'run no services framework' },
@@ -49,7 +50,8 @@ export const devCommand: Command = {
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
     const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
     const machine = await agentResources(flags.resources as string | undefined, workDir, problems);
-    checkAgentOptions({ workDir, resources: machine }, flags, problems);
+    const advertiseAddress = flags['advertise-address'] === undefined ? undefined : String(flags['advertise-address']);
+    checkAgentOptions({ workDir, resources: machine, ...(advertiseAddress ? { advertiseAddress } : {}) }, flags, problems);
     // What the SPEC names each agent gets whole; what is detected is split between them. Ports
     // are split either way, so agents on this one host never offer the same port.
     const shared = shareAmongAgents(machine, count, scalarsNamedBy(flags.resources as string | undefined));
@@ -69,7 +71,7 @@ export const devCommand: Command = {
         resources: shares[i] ?? machine,
         attributes: { 'berth.dev/agent': String(i + 1) },
         hostname: `dev-agent-${i + 1}`,
-        ...(flags['agent-metrics'] ? { tuning: { metricsPort: 0 } } : {}),
+        tuning: { ...(flags['agent-metrics'] ? { metricsPort: 0 } : {}), ...(advertiseAddress ? { advertiseAddress } : {}) },
       }, log));
     }
     for (let waited = 0; running.master.state().agents.filter((a) => a.connected).length < count; waited += 100) {

@@ -8,6 +8,8 @@ import { BerthError, ErrorCode, checkMasterUrl, resources, type Res } from '../.
 export interface ClusterAgent {
   id: string;
   hostname: string;
+  /** Where clients reach its tasks (they use host networking); the hostname when the master does not say. */
+  address: string;
   attributes: Record<string, string>;
   total: Res;
   /** What its tasks hold. */
@@ -94,6 +96,7 @@ export function decodeClusterAgents(body: unknown): ClusterAgent[] {
     return {
       id: r.str(a.id, `${f}.id`),
       hostname: r.str(a.hostname, `${f}.hostname`),
+      address: r.str(a.address ?? a.hostname, `${f}.address`),
       attributes: attributes as Record<string, string>,
       total,
       used,

@@ -4,6 +4,7 @@
 // commit that fails leaves nothing changed. Expected refusals are values.
 import type { ServicesChange, ServicesControl, ServicesView } from './control.js';
 import { applySpec, pruneVersions, restartService, rollbackService, specOf, type ServiceState } from './deploy/index.js';
+import { allEndpoints, endpointsOf, type ServiceEndpoints } from './endpoints.js';
 import { checkServiceFile, clusterProblems } from './file-check.js';
 import { nextStates, previewPlan, type Change, type PlanAnswer } from './plan-preview.js';
 import { detailOf, historyOf, summaryOf, type ServiceDetail, type ServiceHistory, type ServiceSummary } from './service-views.js';
@@ -50,6 +51,14 @@ export class ServicesCommands {
     return this.#c.exclusive(async () => this.#c.view());
   }
 
+  /**
+   * The view as it is at this moment, outside the exclusive section (the state stream's tick
+   * reads it synchronously, so no change is half applied when it does).
+   */
+  viewNow(): ServicesView {
+    return this.#c.view();
+  }
+
   /** What applying the file would do; changes nothing. */
   plan(text: string): Promise<Result<PlanAnswer>> {
     return this.#c.exclusive(async () => {
@@ -90,6 +99,15 @@ export class ServicesCommands {
 
   get(id: string): Promise<Result<ServiceDetail>> {
     return this.#read(id, (state, view) => detailOf(state, view));
+  }
+
+  /** Every service's endpoints, sorted by id. */
+  endpoints(): Promise<ServiceEndpoints[]> {
+    return this.#c.exclusive(async () => allEndpoints(this.#c.view()));
+  }
+
+  endpointsOf(id: string): Promise<Result<ServiceEndpoints>> {
+    return this.#read(id, (state, view) => endpointsOf(state, view));
   }
 
   history(id: string): Promise<Result<ServiceHistory>> {

@@ -1,6 +1,7 @@
 // What plan and apply check before anything else: the file reads and validates (the spec layer),
 // then fits this cluster: roles the framework subscribed with, dependencies on services that exist,
-// no dependency cycle through running services, and ids the HTTP API can address.
+// no dependency cycle through running services, ids the HTTP API can address, and service ports no
+// other service (in the file or the cluster) has.
 import type { ServicesView } from './control.js';
 import { specOf } from './deploy/index.js';
 import {
@@ -17,7 +18,7 @@ import {
 } from './spec/index.js';
 
 /** Last segments of a service id that the HTTP API reads as actions (`/api/v1/services/ID/scale`). */
-export const RESERVED_SEGMENTS: readonly string[] = ['history', 'scale', 'restart', 'rollback'];
+export const RESERVED_SEGMENTS: readonly string[] = ['history', 'scale', 'restart', 'rollback', 'endpoints'];
 const RESERVED_RULE = `last segment must not be ${RESERVED_SEGMENTS.join(', ')}`;
 
 /** The rule of the spec layer's warnings for Marathon fields berth does not translate. */
@@ -73,6 +74,34 @@ export function clusterProblems(services: readonly ServiceSpec[], paths: readonl
     }
   });
   problems.push(...clusterCycles(services, paths, view));
+  problems.push(...servicePortClashes(services, paths, view));
+  return problems;
+}
+
+/**
+ * Every service port belongs to one port of one service: a clash inside the file or with a
+ * service of the cluster (one the file does not replace) names the other one.
+ */
+function servicePortClashes(services: readonly ServiceSpec[], paths: readonly string[], view: ServicesView): SpecProblem[] {
+  const inFile = new Set(services.map((s) => s.id));
+  const owners = new Map<number, string>();
+  for (const st of view.states.values()) {
+    if (inFile.has(st.id)) continue;
+    for (const p of specOf(st, st.targetVersion).spec.resources.ports) if (p.servicePort !== undefined) owners.set(p.servicePort, `service ${st.id} (port ${p.name})`);
+  }
+  const problems: SpecProblem[] = [];
+  services.forEach((s, i) => {
+    s.resources.ports.forEach((p, j) => {
+      if (p.servicePort === undefined) return;
+      const path = joinPath(paths[i] ?? '', `resources.ports[${j}].servicePort`);
+      const other = owners.get(p.servicePort);
+      if (other !== undefined) {
+        problems.push({ path, rule: `service port ${p.servicePort} is taken`, message: `${path} is ${p.servicePort}, which ${other} already has; service ports are unique across services` });
+        return;
+      }
+      owners.set(p.servicePort, `${path.replace(/\.servicePort$/, '')} (service ${s.id}, port ${p.name})`);
+    });
+  });
   return problems;
 }
 

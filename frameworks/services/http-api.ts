@@ -5,11 +5,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { httpStatus } from '../../protocol/index.js';
+import { ChannelServer, httpStatus, StatePublisher } from '../../protocol/index.js';
 import type { ApplyAnswer, Refusal, Result, ServicesCommands } from './commands.js';
 import { RESERVED_SEGMENTS } from './file-check.js';
 import { emptyBody, HttpError, jsonObjectBody, rollbackBody, scaleBody, specBody } from './http-bodies.js';
 import { servicesMetrics } from './metrics.js';
+import { servicesStreamRoute, streamDocument } from './state-stream.js';
 import { AuditWriteError, FrameworkAudit, auditReadLimit, auditUser, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
 
 export interface ServicesApiLog {
@@ -27,6 +28,8 @@ export interface ServicesHttpApiOptions {
   registry?: Registry;
   /** Where the audit events of changes are kept (the services store). */
   audit: FrameworkAuditStore;
+  /** How often the state stream looks for changes (default 100 ms). */
+  streamTickMs?: number;
 }
 
 export interface ServicesHttpApi {
@@ -118,6 +121,8 @@ function handlers(target: Target, c: ServicesCommands, audited: Audited): Record
       switch (target.action) {
         case 'history':
           return { GET: async () => answer(await c.history(target.id)) };
+        case 'endpoints':
+          return { GET: async () => answer(await c.endpointsOf(target.id)) };
         case 'scale':
           return {
             POST: (req) => withBody(req, audited, { action: 'service.scale', subject }, (b) => ({ instances: b.instances }), async (b) => answer(await c.scale(target.id, scaleBody(b)))),
@@ -174,6 +179,10 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
       if (typeof limit !== 'number') throw new HttpError('BAD_REQUEST', limit.message, limit.field);
       return send(res, 200, { events: await log.read(limit) });
     }
+    if (url.pathname === '/api/v1/endpoints') {
+      if (method !== 'GET') throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use GET`, 'method');
+      return send(res, 200, { services: await commands.endpoints() });
+    }
     const target = targetOf(url.pathname, method);
     if (!target) throw new HttpError('NOT_FOUND', `no such endpoint ${url.pathname}`, 'path');
     const byMethod = handlers(target, commands, audited);
@@ -197,16 +206,29 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
       fail(res, new HttpError('INTERNAL', 'internal error'));
     });
   });
+  const stream = new StatePublisher({ read: () => streamDocument(commands.viewNow()) });
+  const channels = new ChannelServer(server);
+  channels.textRoute('/api/v1/stream', servicesStreamRoute(stream));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
+  const tick = setInterval(() => {
+    try {
+      stream.tick();
+    } catch (err) {
+      options.log.error({ err }, 'services state stream tick failed');
+    }
+  }, options.streamTickMs ?? 100);
+  tick.unref();
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   options.log.info({ url: `http://${host}:${port}` }, 'services api listening');
   return {
     url: `http://${host}:${port}`,
     close: () => new Promise<void>((resolve) => {
+      clearInterval(tick);
+      channels.closeAll(1001, 'the services API is stopping');
       server.closeAllConnections();
       server.close(() => resolve());
     }),

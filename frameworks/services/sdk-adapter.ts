@@ -206,7 +206,7 @@ export function toTaskInput(l: ServicesLaunch): TaskInput {
 export async function readClusterAgents(masterUrl: string | string[]): Promise<ClusterAgentView[]> {
   const { agents } = await readClusterState(masterUrl);
   return agents.filter((a) => a.state !== 'gone').map((a) => ({
-    id: a.id, hostname: a.hostname, attributes: a.attributes,
+    id: a.id, hostname: a.hostname, address: a.address, attributes: a.attributes,
     free: { cpus: a.free.cpus, memMb: a.free.memMb, diskMb: a.free.diskMb, ports: a.free.ports.map((p) => ({ begin: p.begin ?? 0, end: p.end ?? 0 })) },
     total: { cpus: a.total.cpus, memMb: a.total.memMb, diskMb: a.total.diskMb },
     draining: a.draining, underPressure: a.underPressure, unreachable: a.state === 'unreachable',

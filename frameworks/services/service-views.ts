@@ -25,11 +25,15 @@ export interface InstanceView {
   version: number;
   agentId: string;
   hostname: string;
+  /** The agent's address: where clients reach the instance's ports. */
+  host: string;
   state: Instance['state'];
   healthy: boolean | null;
   ready: boolean | null;
   ports: Record<string, number>;
   startedAtMs: number;
+  /** Out of rotation before its kill is sent (drain before kill) since then; null otherwise. */
+  drainingSinceMs: number | null;
 }
 
 export interface ServiceDetail {
@@ -90,6 +94,7 @@ export function detailOf(state: ServiceState, view: ServicesView): ServiceDetail
   const spec = specOf(state, state.targetVersion).spec;
   const live = instancesOf(state.id, view).filter((i) => !isTerminal(i.state));
   const d = plan?.deployment;
+  const address = new Map(view.agents.map((a) => [a.id, a.address ?? a.hostname]));
   return {
     id: state.id,
     version: state.targetVersion,
@@ -110,11 +115,13 @@ export function detailOf(state: ServiceState, view: ServicesView): ServiceDetail
       version: i.version,
       agentId: i.agentId,
       hostname: i.hostname,
+      host: address.get(i.agentId) ?? i.hostname,
       state: i.state,
       healthy: i.healthy ?? null,
       ready: i.ready ?? null,
       ports: i.ports,
       startedAtMs: i.startedAtMs,
+      drainingSinceMs: i.drainingSinceMs ?? null,
     })),
     versions: state.versions.map((v) => v.version),
   };

@@ -92,7 +92,11 @@ export class ApiServer {
       }
     }, this.#streamTickMs);
     this.#streamTimer.unref();
-    this.#routes.set('GET /health', () => ({ status: 'ok', leadership: master.leadership, epoch: master.epoch, ...master.summary() }));
+    this.#routes.set('GET /health', () => {
+      // A leader that cannot write says so: it still answers reads, and rides out a short outage.
+      const store = master.storeHealth();
+      return { status: store.writable ? 'ok' : 'degraded', leadership: master.leadership, epoch: master.epoch, store, ...master.summary() };
+    });
     this.#routes.set('GET /api/v1/state', () => master.state());
     this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
     this.#routes.set('GET /api/v1/roles', () => master.roles());

@@ -5,6 +5,7 @@ import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 
 export type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
+export { parseRedisTarget, redactUrl, SENTINEL_URL_RULE } from './redis-connection.js';
 export type { AgentRecord, AuditEvent, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { RedisStore, type RedisStoreOptions } from './redis-store.js';
@@ -14,7 +15,7 @@ export { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
 export type OpenStoreOptions = Omit<RedisStoreOptions, 'url'> & Pick<MemoryStoreOptions, 'dataDir'>;
 
 /**
- * A RedisStore when url is given (redis:// or rediss://), otherwise the embedded MemoryStore
+ * A RedisStore when url is given (redis://, rediss:// or a sentinel URL), otherwise the embedded MemoryStore
  * (snapshotted to options.dataDir when set).
  */
 export async function openStore(url: string | undefined, options: OpenStoreOptions = {}): Promise<ClusterStore> {

@@ -12,6 +12,7 @@ export const DEFAULT_KEY_PREFIX = 'berth:';
  * - `<prefix>frameworks`  hash    — framework id → FrameworkRecord JSON.
  * - `<prefix>tasks`       hash    — task id → TaskRecord JSON.
  * - `<prefix>roles`       hash    — role name → RoleRecord JSON (weights and quotas).
+ * - `<prefix>completed`   hash    — task id → TaskRecord JSON of ended, acknowledged tasks (the newest N).
  * - `<prefix>events`      stream  — one entry per applied StateChange: {epoch, type, id, value}.
  * - `<prefix>audit`       list    — AuditEvent JSON, oldest first, trimmed to the newest N.
  *
@@ -26,6 +27,7 @@ export interface StoreKeys {
   readonly frameworks: string;
   readonly tasks: string;
   readonly roles: string;
+  readonly completed: string;
   readonly events: string;
   readonly audit: string;
 }
@@ -40,6 +42,7 @@ export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
     frameworks: `${prefix}frameworks`,
     tasks: `${prefix}tasks`,
     roles: `${prefix}roles`,
+    completed: `${prefix}completed`,
     events: `${prefix}events`,
     audit: `${prefix}audit`,
   });

@@ -25,6 +25,7 @@ interface Snapshot {
   frameworks: FrameworkRecord[];
   tasks: TaskRecord[];
   roles?: RoleRecord[];
+  completedTasks?: TaskRecord[];
   audit?: AuditEvent[];
 }
 
@@ -32,6 +33,7 @@ export class MemoryStore implements ClusterStore {
   #agents = new Map<string, AgentRecord>();
   #frameworks = new Map<string, FrameworkRecord>();
   #tasks = new Map<string, TaskRecord>();
+  #completed = new Map<string, TaskRecord>();
   #roles = new Map<string, RoleRecord>();
   #history: { id: string; epoch: number; change: StateChange }[] = [];
   #audit: AuditEvent[] = [];
@@ -110,6 +112,8 @@ export class MemoryStore implements ClusterStore {
       frameworks: [...this.#frameworks.values()],
       tasks: [...this.#tasks.values()],
       roles: [...this.#roles.values()],
+      // Oldest first by the time of the last status, as RedisStore answers.
+      completedTasks: [...this.#completed.values()].sort((a, b) => a.status.timestampMs - b.status.timestampMs),
     });
   }
 
@@ -126,6 +130,8 @@ export class MemoryStore implements ClusterStore {
         case 'framework.delete': this.#frameworks.delete(copy.frameworkId); break;
         case 'task.put': this.#tasks.set(copy.task.taskId, copy.task); break;
         case 'task.delete': this.#tasks.delete(copy.taskId); break;
+        case 'task.complete': this.#tasks.delete(copy.task.taskId); this.#completed.set(copy.task.taskId, copy.task); break;
+        case 'completed.delete': this.#completed.delete(copy.taskId); break;
         case 'role.put': this.#roles.set(copy.role.name, copy.role); break;
         case 'role.delete': this.#roles.delete(copy.name); break;
       }
@@ -162,6 +168,7 @@ export class MemoryStore implements ClusterStore {
     for (const f of snapshot.frameworks) this.#frameworks.set(f.id, readFramework(f));
     for (const t of snapshot.tasks) this.#tasks.set(t.taskId, readTask(t));
     for (const r of snapshot.roles ?? []) this.#roles.set(r.name, r);
+    for (const t of snapshot.completedTasks ?? []) this.#completed.set(t.taskId, readTask(t));
     this.#audit = (snapshot.audit ?? []).slice(-this.#auditLimit);
   }
 
@@ -185,6 +192,7 @@ export class MemoryStore implements ClusterStore {
       frameworks: [...this.#frameworks.values()],
       tasks: [...this.#tasks.values()],
       roles: [...this.#roles.values()],
+      completedTasks: [...this.#completed.values()],
       audit: this.#audit,
     };
     const tmp = join(dir, `state.json.${process.pid}.tmp`);
@@ -202,7 +210,7 @@ export class MemoryStore implements ClusterStore {
  */
 function copyOf(change: StateChange): StateChange {
   switch (change.type) {
-    case 'task.put': return { type: change.type, task: { ...change.task, appliedUuids: [...change.task.appliedUuids] } };
+    case 'task.put': case 'task.complete': return { type: change.type, task: { ...change.task, appliedUuids: [...change.task.appliedUuids] } };
     case 'agent.put': return { type: change.type, agent: { ...change.agent } };
     case 'framework.put': return { type: change.type, framework: { ...change.framework } };
     case 'role.put': return { type: change.type, role: { ...change.role } };

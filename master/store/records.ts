@@ -69,6 +69,8 @@ export interface ClusterState {
   frameworks: FrameworkRecord[];
   tasks: TaskRecord[];
   roles: RoleRecord[];
+  /** Ended, acknowledged tasks kept for reconciliation and the state (bounded by the master), oldest first. */
+  completedTasks: TaskRecord[];
 }
 
 /**
@@ -98,6 +100,10 @@ export type StateChange =
   | { type: 'framework.delete'; frameworkId: string }
   | { type: 'task.put'; task: TaskRecord }
   | { type: 'task.delete'; taskId: string }
+  /** A terminal, acknowledged task leaves the live tasks for the completed ones. */
+  | { type: 'task.complete'; task: TaskRecord }
+  /** A completed task is forgotten (the newest are kept). */
+  | { type: 'completed.delete'; taskId: string }
   | { type: 'role.put'; role: RoleRecord }
   | { type: 'role.delete'; name: string };
 
@@ -120,7 +126,7 @@ export function readChange(change: StateChange): StateChange {
   switch (change.type) {
     case 'agent.put': return { type: change.type, agent: readAgent(change.agent) };
     case 'framework.put': return { type: change.type, framework: readFramework(change.framework) };
-    case 'task.put': return { type: change.type, task: readTask(change.task) };
+    case 'task.put': case 'task.complete': return { type: change.type, task: readTask(change.task) };
     default: return change;
   }
 }

@@ -1,15 +1,27 @@
 // The production ClusterStore: state in Redis hashes, history in a Redis stream, the leader lease in
 // a key with a PX expiry. Every write is one Lua script (./scripts.ts) that checks the epoch first.
-import { createClient, ErrorReply } from 'redis';
+import { ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
 import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
 import { readAgent, readChange, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
+import { connectRedis, parseRedisTarget, redactUrl, withDeadline, type RedisConnection, type RedisTarget } from './redis-connection.js';
 import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
-  /** redis://[[user][:password]@]host[:port][/db] */
+  /**
+   * redis://[[user][:password]@]host[:port][/db], rediss:// for TLS, or
+   * redis-sentinel://[user[:password]@]host:port[,host:port...]/MASTER-NAME to follow the primary
+   * that Redis Sentinel names (rediss-sentinel:// for TLS to the data nodes).
+   */
   url: string;
+  /**
+   * A write is acknowledged only once this many replicas have it (Redis WAIT), so a failover to
+   * one of them cannot lose it. Default 0: acknowledged once the primary has it.
+   */
+  minReplicasAcked?: number | undefined;
+  /** How long a write waits for those replicas before it fails (outcome unknown). Default 1000. */
+  replicaAckTimeoutMs?: number | undefined;
   /** Prefix of every key (./keys.ts); one per cluster sharing a Redis. Default `berth:`. */
   keyPrefix?: string | undefined;
   /** How long one command may take before it fails with STORE_UNAVAILABLE. Default 5000. */
@@ -31,7 +43,7 @@ export interface RedisStoreOptions {
   onConnectionError?: ((err: Error) => void) | undefined;
 }
 
-type Client = ReturnType<typeof makeClient>;
+type Client = RedisConnection;
 type HistoryEntry = { id: string; epoch: number; change: StateChange };
 
 const DEFAULTS = {
@@ -41,6 +53,8 @@ const DEFAULTS = {
   loadTimeoutMs: 60_000,
   eventsMaxLen: 100_000,
   auditMaxLen: 10_000,
+  minReplicasAcked: 0,
+  replicaAckTimeoutMs: 1_000,
 } as const;
 
 // Error replies that mean "Redis cannot serve this now", not "the request is wrong".
@@ -50,6 +64,7 @@ export class RedisStore implements ClusterStore {
   #config: Config;
   #keys: StoreKeys;
   #client: Client;
+  #runOnOne: <T>(fn: (c: Client) => Promise<T>) => Promise<T> = (fn) => fn(this.#client);
   #closed = false;
 
   private constructor(config: Config) {
@@ -74,6 +89,10 @@ export class RedisStore implements ClusterStore {
       throw new BerthError(ErrorCode.BAD_REQUEST, `invalid redis url ${url}: ${(err as Error).message}`, { cause: err, field: 'url' });
     }
     const client = store.#client;
+    // Why the connection attempts fail (refused, WRONGPASS, a TLS error), for the message.
+    let lastError = '';
+    const noteError = (err: unknown): void => void (lastError = err instanceof Error ? err.message : String(err));
+    client.on('error', noteError);
     try {
       await withDeadline(
         new Promise<void>((resolve, reject) => {
@@ -82,8 +101,9 @@ export class RedisStore implements ClusterStore {
           client.once('terminated', (err: unknown) => reject(err));
         }),
         config.connectTimeoutMs,
-        () => new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis at ${url} not reachable within ${config.connectTimeoutMs} ms`),
+        () => new BerthError(ErrorCode.STORE_UNAVAILABLE, `redis at ${url} not reachable within ${config.connectTimeoutMs} ms${lastError ? ` (${lastError})` : ''}`),
       );
+      client.off('error', noteError);
     } catch (err) {
       store.#closed = true;
       client.destroy();
@@ -124,15 +144,17 @@ export class RedisStore implements ClusterStore {
     // that a later read would have missed.
     const replies = await this.#call(
       'load',
-      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).exec(),
+      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).hGetAll(k.completed).exec(),
       this.#config.loadTimeoutMs,
     );
-    const [agents, frameworks, tasks, roles] = replies as unknown as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
+    const [agents, frameworks, tasks, roles, completed] = replies as unknown as Record<string, string>[];
     return {
       agents: Object.values(agents).map((v) => readAgent(JSON.parse(v) as AgentRecord)),
       frameworks: Object.values(frameworks).map((v) => readFramework(JSON.parse(v) as FrameworkRecord)),
       tasks: Object.values(tasks).map((v) => readTask(JSON.parse(v) as TaskRecord)),
       roles: Object.values(roles ?? {}).map((v) => JSON.parse(v) as RoleRecord),
+      // A hash has no order: oldest first by the time of the last status.
+      completedTasks: Object.values(completed ?? {}).map((v) => readTask(JSON.parse(v) as TaskRecord)).sort((a, b) => a.status.timestampMs - b.status.timestampMs),
     };
   }
 
@@ -140,7 +162,15 @@ export class RedisStore implements ClusterStore {
     const k = this.#keys;
     const args = [String(epoch), String(this.#config.eventsMaxLen)];
     for (const change of changes) args.push(...encodeChange(change));
-    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles], args);
+    const { minReplicasAcked: replicas, replicaAckTimeoutMs } = this.#config;
+    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles, k.completed], args, async (client) => {
+      if (replicas === 0) return;
+      // WAIT counts the replicas that have every write made on this connection so far.
+      const acked = await client.wait(replicas, replicaAckTimeoutMs);
+      if (acked < replicas) {
+        throw new BerthError(ErrorCode.STORE_UNAVAILABLE, `apply: written on the primary but ${acked} of ${replicas} replicas acknowledged it within ${replicaAckTimeoutMs} ms (not acknowledged; it may survive)`);
+      }
+    });
     if (typeof reply !== 'number' || reply < 0) throw scriptError(Number(reply), { script: APPLY.name, epoch });
   }
 
@@ -183,7 +213,8 @@ export class RedisStore implements ClusterStore {
   /** A new client, connecting (and reconnecting with backoff) in the background. */
   #connect(): Client {
     const c = this.#config;
-    const client = makeClient(c.url, c.commandTimeoutMs, c.connectTimeoutMs, c.reconnectDelayMs);
+    const { client, runOnOne } = connectRedis(c.target, c);
+    this.#runOnOne = runOnOne;
     // node-redis emits 'error' on every failed (re)connect; without a listener that would crash the process.
     client.on('error', (err: unknown) => c.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
     // connect() settles when ready, or rejects once the client is destroyed; callers watch 'ready'.
@@ -203,19 +234,22 @@ export class RedisStore implements ClusterStore {
     stale.destroy();
   }
 
-  /** Runs a script by SHA, sending its source once when Redis does not know it (first use, restart). */
-  async #eval(script: Script, keys: string[], args: string[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
-    return this.#call(script.name, async (client) => {
+  /**
+   * Runs a script by SHA, sending its source once when Redis does not know it (first use, restart);
+   * `then` runs next on the same connection (a WAIT for replicas) when the script wrote.
+   */
+  async #eval(script: Script, keys: string[], args: string[], then?: (client: Client) => Promise<void>): Promise<unknown> {
+    return this.#call(script.name, () => this.#runOnOne(async (client) => {
+      let reply: unknown;
       try {
-        return await client.sendCommand(['EVALSHA', script.sha, ...tail]);
+        reply = await client.evalSha(script.sha, { keys, arguments: args });
       } catch (err) {
-        if (err instanceof ErrorReply && err.message.startsWith('NOSCRIPT')) {
-          return await client.sendCommand(['EVAL', script.source, ...tail]);
-        }
-        throw err;
+        if (!(err instanceof ErrorReply && err.message.startsWith('NOSCRIPT'))) throw err;
+        reply = await client.eval(script.source, { keys, arguments: args });
       }
-    });
+      if (then && typeof reply === 'number' && reply >= 0) await then(client);
+      return reply;
+    }));
   }
 
   /**
@@ -239,7 +273,10 @@ export class RedisStore implements ClusterStore {
 
 interface Config {
   url: string;
+  target: RedisTarget;
   keyPrefix: string;
+  minReplicasAcked: number;
+  replicaAckTimeoutMs: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   loadTimeoutMs: number;
@@ -249,35 +286,20 @@ interface Config {
   onConnectionError: ((err: Error) => void) | undefined;
 }
 
-/** Settles like promise, or rejects with onTimeout() after ms (the promise is then abandoned). */
-async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, delay: (attempt: number) => number) {
-  return createClient({
-    url,
-    // A write queued while disconnected could reach Redis long after its caller timed out and
-    // moved on; failing fast keeps every outcome the caller sees the outcome Redis saw.
-    disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries) },
-  });
-}
-
 function validate(options: RedisStoreOptions): Config {
+  const problems: string[] = [];
+  let target: RedisTarget = { kind: 'server', url: '' };
+  try {
+    target = parseRedisTarget(typeof options.url === 'string' ? options.url : '');
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   const o: Config = {
     url: options.url,
+    target,
     keyPrefix: options.keyPrefix ?? DEFAULTS.keyPrefix,
+    minReplicasAcked: options.minReplicasAcked ?? DEFAULTS.minReplicasAcked,
+    replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? DEFAULTS.replicaAckTimeoutMs,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
@@ -286,12 +308,11 @@ function validate(options: RedisStoreOptions): Config {
     reconnectDelayMs: options.reconnectDelayMs ?? backoff({ initialMs: 50, maxMs: 2_000 }),
     onConnectionError: options.onConnectionError,
   };
-  const problems: string[] = [];
-  if (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url)) problems.push('url must start with redis:// or rediss://');
   if (typeof o.keyPrefix !== 'string' || o.keyPrefix.length === 0) problems.push('keyPrefix must be a non-empty string');
-  for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'loadTimeoutMs', 'eventsMaxLen', 'auditMaxLen'] as const) {
+  for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'loadTimeoutMs', 'eventsMaxLen', 'auditMaxLen', 'replicaAckTimeoutMs'] as const) {
     if (!Number.isInteger(o[field]) || o[field] <= 0) problems.push(`${field} must be a positive integer`);
   }
+  if (!Number.isInteger(o.minReplicasAcked) || o.minReplicasAcked < 0) problems.push('minReplicasAcked must be a whole number >= 0');
   if (typeof o.reconnectDelayMs !== 'function') problems.push('reconnectDelayMs must be a function');
   if (problems.length > 0) throw new BerthError(ErrorCode.BAD_REQUEST, `invalid RedisStore options: ${problems.join('; ')}`);
   return o;
@@ -329,6 +350,8 @@ function encodeChange(change: StateChange): [string, string, string] {
     case 'framework.delete': return [change.type, change.frameworkId, ''];
     case 'task.put': return [change.type, change.task.taskId, JSON.stringify(change.task)];
     case 'task.delete': return [change.type, change.taskId, ''];
+    case 'task.complete': return [change.type, change.task.taskId, JSON.stringify(change.task)];
+    case 'completed.delete': return [change.type, change.taskId, ''];
     case 'role.put': return [change.type, change.role.name, JSON.stringify(change.role)];
     case 'role.delete': return [change.type, change.name, ''];
     default:
@@ -345,6 +368,8 @@ function decodeChange(type: string, id: string, value: string): StateChange {
     case 'framework.delete': return { type, frameworkId: id };
     case 'task.put': return { type, task: JSON.parse(value) as TaskRecord };
     case 'task.delete': return { type, taskId: id };
+    case 'task.complete': return { type, task: JSON.parse(value) as TaskRecord };
+    case 'completed.delete': return { type, taskId: id };
     case 'role.put': return { type, role: JSON.parse(value) as RoleRecord };
     case 'role.delete': return { type, name: id };
     default:
@@ -352,6 +377,3 @@ function decodeChange(type: string, id: string, value: string): StateChange {
   }
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}

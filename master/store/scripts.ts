@@ -113,7 +113,7 @@ return 1
  * is validated before the first write because Redis does not roll a script back when it fails.
  * Records travel as JSON strings the script never decodes, so they round-trip byte for byte.
  */
-export const APPLY = script('apply', 6, `
+export const APPLY = script('apply', 7, `
 --[[ apply
   KEYS[1]  epoch key
   KEYS[2]  agents hash
@@ -121,10 +121,12 @@ export const APPLY = script('apply', 6, `
   KEYS[4]  tasks hash
   KEYS[5]  events stream
   KEYS[6]  roles hash
+  KEYS[7]  completed tasks hash
   ARGV[1]  the caller's epoch
   ARGV[2]  approximate MAXLEN of the events stream
   ARGV[3..] one (type, id, value) triple per change, in order; value is the record JSON for
-           '*.put' and '' for '*.delete'
+           '*.put' and 'task.complete' (which moves a task from KEYS[4] to KEYS[7]) and ''
+           for '*.delete'
   Returns  n >= 0  the number of changes applied (each also XADDed with the epoch)
            -1      fenced: ARGV[1] is not the current epoch; nothing written
            -2      an unknown change type; nothing written
@@ -138,6 +140,7 @@ local targets = {
   ['framework.put'] = {KEYS[3], true}, ['framework.delete'] = {KEYS[3], false},
   ['task.put'] = {KEYS[4], true}, ['task.delete'] = {KEYS[4], false},
   ['role.put'] = {KEYS[6], true}, ['role.delete'] = {KEYS[6], false},
+  ['task.complete'] = {KEYS[7], true}, ['completed.delete'] = {KEYS[7], false},
 }
 for i = 3, #ARGV, 3 do
   if not targets[ARGV[i]] then return -2 end
@@ -146,6 +149,7 @@ local n = 0
 for i = 3, #ARGV, 3 do
   local kind, id, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local target = targets[kind]
+  if kind == 'task.complete' then redis.call('HDEL', KEYS[4], id) end
   if target[2] then
     redis.call('HSET', target[1], id, value)
   else

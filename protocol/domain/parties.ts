@@ -28,6 +28,8 @@ export interface AgentDescription {
   /** "docker", "process" or "hollow"; '' from an agent that did not say. */
   runtime: string;
   version: string;
+  /** Where clients reach its tasks; the hostname when the agent did not say (an older agent). */
+  address: string;
 }
 
 export interface FrameworkDescription {
@@ -70,7 +72,9 @@ export function decodeAgentInfo(wire: AgentInfo | null | undefined, field = 'age
     bootId: r.str(m?.bootId, `${field}.boot_id`),
     runtime: r.str(m?.runtime, `${field}.runtime`),
     version: r.str(m?.version, `${field}.version`),
+    address: r.str(m?.address, `${field}.address`),
   };
+  if (value.address === '') value.address = value.hostname;
   if (value.hostname === '') r.add(`${field}.hostname`, 'must not be empty', ErrorCode.INVALID_CALL);
   return { value, problems: r.problems };
 }

@@ -135,11 +135,13 @@ t.test('option flags are checked by the options modules, reported by flag, all p
   t.match(master.stderr, /--allocation-interval must be a duration like 500ms/);
   t.match(master.stderr, /--role: weight of eng must be > 0, got '0'/);
   t.notMatch(master.stderr, /leaseMs|allocationIntervalMs/, 'flags are named, not option fields');
-  const dev = await run([CLI, 'dev', '--port', '0', '--no-batch', '--runtime', 'process', '--agent-gone-timeout', '0ms']);
+  const dev = await run([CLI, 'dev', '--port', '0', '--no-batch', '--runtime', 'process', '--agent-gone-timeout', '0ms', '--advertise-address', 'http://x']);
   t.equal(dev.code, 2, dev.stderr);
   t.match(dev.stderr, /--agent-gone-timeout must be > 0, got '0ms'/);
-  const agent = await run([CLI, 'agent', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir(), '--finished-max-tasks', '2.5', '--kill-grace-period', 'later'], 20_000);
+  t.match(dev.stderr, /--advertise-address must be a host name or IP address like 127\.0\.0\.1 \(no scheme, port or spaces\), got 'http:\/\/x'/);
+  const agent = await run([CLI, 'agent', '--runtime', 'process', '--master', 'ws://127.0.0.1:1', '--work-dir', t.testdir(), '--finished-max-tasks', '2.5', '--kill-grace-period', 'later', '--advertise-address', '10.0.0.1:80'], 20_000);
   t.equal(agent.code, 2, agent.stderr);
+  t.match(agent.stderr, /--advertise-address must be a host name or IP address/);
   t.match(agent.stderr, /--finished-max-tasks must be a whole number >= 0, got '2\.5'/);
   t.match(agent.stderr, /--kill-grace-period must be a duration/);
   const help = await run([CLI, 'master', '--help']);

@@ -2,7 +2,7 @@
 // teardown. Tests never share a server's keys without their own prefix (uniquePrefix()).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,10 @@ export interface StartRedisOptions {
   appendonly?: boolean;
   /** How long to wait for the server to answer PING. Default 10 s. */
   startTimeoutMs?: number;
+  /** More arguments after the defaults (for example `--replicaof 127.0.0.1 PORT`, or `--sentinel`). */
+  extraArgs?: string[];
+  /** A config file's text, written into the server's dir and given first (sentinels need one they can rewrite). */
+  configText?: string;
 }
 
 export interface RedisServer {
@@ -71,6 +75,7 @@ export async function startRedis(t: TestLike, options: StartRedisOptions = {}): 
   let port = 0;
 
   const args = (): string[] => [
+    ...(options.configText !== undefined ? [join(dir, 'redis.conf')] : []),
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--dir', dir,
@@ -78,7 +83,9 @@ export async function startRedis(t: TestLike, options: StartRedisOptions = {}): 
     '--daemonize', 'no',
     '--logfile', '',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(options.extraArgs ?? []),
   ];
+  if (options.configText !== undefined) await writeFile(join(dir, 'redis.conf'), options.configText);
 
   async function launch(): Promise<void> {
     const proc = spawn('redis-server', args(), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -158,8 +165,9 @@ function pings(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      // While loading the AOF Redis answers -LOADING; only +PONG means it serves commands.
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // While loading the AOF Redis answers -LOADING; +PONG (or -NOAUTH, when the default user is
+      // off) means it serves commands.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

@@ -28,6 +28,8 @@ import { testLogger } from './log.js';
 export interface FakeAgent {
   id: string;
   hostname: string;
+  /** Its advertised address; absent as from an older agent. */
+  address?: string;
   attributes: Record<string, string>;
   total: { cpus: number; memMb: number; diskMb: number; ports: PortRange };
   draining?: boolean;
@@ -125,7 +127,7 @@ export class FakeServicesControl implements ServicesControl {
       }
       const sum = (k: keyof ScalarResources) => mine.reduce((n, i) => n + this.#specOf(i).resources[k], 0);
       return {
-        id: a.id, hostname: a.hostname, attributes: a.attributes,
+        id: a.id, hostname: a.hostname, ...(a.address ? { address: a.address } : {}), attributes: a.attributes,
         free: { cpus: a.total.cpus - sum('cpus'), memMb: a.total.memMb - sum('memMb'), diskMb: a.total.diskMb - sum('diskMb'), ports },
         draining: a.draining === true, underPressure: false, unreachable: false,
       };
@@ -191,8 +193,8 @@ export class FakeServicesControl implements ServicesControl {
 }
 
 /** The real commands and HTTP API over a fake control, on a loopback port, closed in teardown. */
-export async function fakeServicesApi(t: Test, control = new FakeServicesControl(), audit: FrameworkAuditStore = new MemoryServicesStore()): Promise<{ url: string; control: FakeServicesControl; call: ApiCall }> {
-  const api = await startServicesHttpApi(new ServicesCommands(control), { port: 0, log: testLogger(), audit });
+export async function fakeServicesApi(t: Test, control = new FakeServicesControl(), audit: FrameworkAuditStore = new MemoryServicesStore(), streamTickMs?: number): Promise<{ url: string; control: FakeServicesControl; call: ApiCall }> {
+  const api = await startServicesHttpApi(new ServicesCommands(control), { port: 0, log: testLogger(), audit, ...(streamTickMs !== undefined ? { streamTickMs } : {}) });
   t.teardown(() => api.close());
   const call: ApiCall = async (method, path, body, type, user) => {
     const headers: Record<string, string> = type === undefined ? (body === undefined ? {} : { 'content-type': 'application/json' }) : type === '' ? {} : { 'content-type': type };

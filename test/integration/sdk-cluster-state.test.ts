@@ -11,7 +11,7 @@ import { until } from '../helpers/poll.js';
 void t.test('reads the agents of a real master', async (t) => {
   const master = await testMaster(t);
   const a1 = await testAgent(t, master.url, 'hollow', { hostname: 'alpha', attributes: { rack: 'r1' }, cpus: 2, memMb: 1024, ports: [31000, 31009] });
-  await testAgent(t, master.url, 'hollow', { hostname: 'beta', attributes: { rack: 'r2' }, cpus: 4, memMb: 2048, ports: [31100, 31109] });
+  await testAgent(t, master.url, 'hollow', { hostname: 'beta', attributes: { rack: 'r2' }, cpus: 4, memMb: 2048, ports: [31100, 31109], agent: { advertiseAddress: '127.0.0.2' } });
   const { agents, masterUrl } = await readClusterState(master.url);
   t.equal(masterUrl, master.httpUrl);
   const alpha = agents.find((a) => a.hostname === 'alpha')!;
@@ -23,6 +23,9 @@ void t.test('reads the agents of a real master', async (t) => {
   t.equal(alpha.draining, false);
   t.equal(alpha.underPressure, false);
   t.same(agents.map((a) => a.hostname).sort(), ['alpha', 'beta']);
+  t.same(Object.fromEntries(agents.map((a) => [a.hostname, a.address])), { alpha: '127.0.0.1', beta: '127.0.0.2' }, 'the advertised address (127.0.0.1 by default)');
+  const state = (await (await fetch(`${master.httpUrl}/api/v1/state`)).json()) as { agents: { hostname: string; address: string }[] };
+  t.same(state.agents.map((a) => [a.hostname, a.address]).sort(), [['alpha', '127.0.0.1'], ['beta', '127.0.0.2']], 'GET /api/v1/state shows agents[].address');
 
   const res = await fetch(`${master.httpUrl}/api/v1/agents/${await a1.whenRegistered()}/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.ok(res.ok, `drain answered ${res.status}`);

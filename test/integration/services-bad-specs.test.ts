@@ -48,8 +48,8 @@ const cases: Case[] = [
   { name: 'image with a space', body: withContainer({ image: 'busy box' }), path: 'container.image', rule: 'must be an image reference without spaces' },
   { name: 'command and args together', body: withContainer({ args: ['-v'] }), path: 'container.args', rule: 'not allowed with container.command' },
   { name: 'bad environment variable name', body: withContainer({ env: { '1X': 'y' } }), path: 'container.env["1X"]', rule: /^must be a variable name/ },
-  { name: 'id ending in history', body: svc({ id: '/team/web/history' }), path: 'id', rule: 'last segment must not be history, scale, restart, rollback' },
-  { name: 'id ending in rollback, in a group', body: group({ id: '/team/api' }, { id: '/team/rollback' }), path: 'services[1].id', rule: 'last segment must not be history, scale, restart, rollback' },
+  { name: 'id ending in history', body: svc({ id: '/team/web/history' }), path: 'id', rule: 'last segment must not be history, scale, restart, rollback, endpoints' },
+  { name: 'id ending in rollback, in a group', body: group({ id: '/team/api' }, { id: '/team/rollback' }), path: 'services[1].id', rule: 'last segment must not be history, scale, restart, rollback, endpoints' },
   { name: 'a role the framework does not have', body: svc({ role: 'gpu' }), path: 'role', rule: 'must be one of *, web' },
   { name: 'an unknown constraint operator', body: svc({ constraints: [{ field: 'hostname', operator: 'NEAR' }] }), path: 'constraints[0].operator', rule: /^must be one of UNIQUE/ },
   { name: 'MAX_PER of zero', body: svc({ constraints: [{ field: 'rack', operator: 'MAX_PER', value: '0' }] }), path: 'constraints[0].value', rule: 'must be a positive integer for MAX_PER' },
@@ -87,7 +87,8 @@ const cases: Case[] = [
   { name: 'Marathon: apps not a list', body: JSON.stringify({ id: '/legacy', apps: { id: 'x' } }), path: 'apps', rule: 'must be an array' },
   { name: 'Marathon: a group with a dependency cycle', body: JSON.stringify({ id: '/legacy', apps: [JSON.parse(marathon({ id: 'a', dependencies: ['b'] })), JSON.parse(marathon({ id: 'b', dependencies: ['a'] }))] }), path: 'apps[1].dependencies[0]', rule: 'dependency cycle /legacy/a -> /legacy/b -> /legacy/a' },
   { name: 'Marathon: a role the framework does not have', body: marathon({ role: 'gpu' }), path: 'role', rule: 'must be one of *, web' },
-  { name: 'Marathon: an id ending in scale', body: marathon({ id: '/legacy/scale' }), path: 'id', rule: 'last segment must not be history, scale, restart, rollback' },
+  { name: 'a service port taken by another service of the file', body: group({ resources: { cpus: 1, memMb: 8, ports: [{ name: 'http', servicePort: 44050 }] } }, { id: '/team/b', resources: { cpus: 1, memMb: 8, ports: [{ name: 'web', servicePort: 44050 }] } }), path: 'services[1].resources.ports[0].servicePort', rule: 'service port 44050 is taken' },
+  { name: 'Marathon: an id ending in scale', body: marathon({ id: '/legacy/scale' }), path: 'id', rule: 'last segment must not be history, scale, restart, rollback, endpoints' },
 ];
 
 void t.test(`${cases.length} invalid specs are refused with the field and the rule, and nothing is applied`, async (t) => {

@@ -75,7 +75,28 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { type: 'framework.delete', frameworkId: state.frameworks[0]!.id },
       { type: 'task.delete', taskId: 'never-existed' },
     ]);
-    t.same(await store.load(), { agents: [], frameworks: [], tasks: [running], roles: [] });
+    t.same(await store.load(), { agents: [], frameworks: [], tasks: [running], roles: [], completedTasks: [] });
+  });
+
+  test('a completed task leaves the live tasks and is kept, oldest first, until deleted; a reopened store has them', async (t, h) => {
+    const { store } = h;
+    const { epoch } = await elect(t, store, 'm1');
+    const [staging, running, failed] = sampleState().tasks as [TaskRecord, TaskRecord, TaskRecord];
+    const ended = (x: TaskRecord, atMs: number): TaskRecord => ({ ...x, status: decodeTaskStatus({ ...x.status, state: TaskState.TASK_FINISHED, timestampMs: atMs }).value });
+    await store.apply(epoch, [staging, running, failed].map((task): StateChange => ({ type: 'task.put', task })));
+    await store.apply(epoch, [{ type: 'task.complete', task: ended(running, 2_000) }]);
+    await store.apply(epoch, [{ type: 'task.complete', task: ended(staging, 1_000) }, { type: 'task.complete', task: ended(failed, 3_000) }]);
+    let state = await store.load();
+    t.same(state.tasks, [], 'no live task is left');
+    t.same(state.completedTasks.map((x) => x.taskId), [staging.taskId, running.taskId, failed.taskId], 'completed, oldest first');
+    t.same(state.completedTasks[1], ended(running, 2_000), 'each intact');
+    await store.apply(epoch, [{ type: 'completed.delete', taskId: staging.taskId }, { type: 'completed.delete', taskId: 'never-existed' }]);
+    state = await store.load();
+    t.same(state.completedTasks.map((x) => x.taskId), [running.taskId, failed.taskId], 'a deleted one is forgotten');
+    if (!h.reopen) return;
+    await store.close();
+    const reopened = await h.reopen();
+    t.same((await reopened.load()).completedTasks.map((x) => x.taskId), [running.taskId, failed.taskId], 'and they survive a restart');
   });
 
   test('changes in one batch apply in order', async (t, { store }) => {
@@ -160,7 +181,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { code: ErrorCode.FENCED },
     );
     t.equal(await h.store.renew('old', old.epoch, LEASE_MS), false, 'the old leader cannot renew');
-    t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [], roles: [] });
+    t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [], roles: [], completedTasks: [] });
     await other.apply(elected.leader!.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]);
     t.equal((await h.store.load()).agents.length, 1, 'the new leader writes');
   });
@@ -230,7 +251,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
     await h.store.apply(epoch, [{ type: 'agent.put', agent: state.agents[1]! }]);
     await h.store.close();
     const reopened = await h.reopen();
-    t.same(sorted(await reopened.load()), sorted({ agents: [state.agents[1]!], frameworks: [], tasks: state.tasks, roles: [] }));
+    t.same(sorted(await reopened.load()), sorted({ agents: [state.agents[1]!], frameworks: [], tasks: state.tasks, roles: [], completedTasks: [] }));
     // The old lease may or may not survive a restart; once it is gone the next election is epoch + 1.
     const next = await eventually(t, async () => {
       const r = await reopened.campaign({ masterId: 'b', url: 'ws://127.0.0.1/b' }, LEASE_MS);
@@ -283,6 +304,7 @@ function sorted(state: ClusterState): ClusterState {
     frameworks: [...state.frameworks].sort(by((f) => f.id)),
     tasks: [...state.tasks].sort(by((x) => x.taskId)),
     roles: [...state.roles].sort(by((r) => r.name)),
+    completedTasks: state.completedTasks,
   };
 }
 
@@ -345,7 +367,7 @@ export function sampleState(): ClusterState {
     { name: 'eng', weight: 2, quotaGuarantee: { cpus: 4, memMb: 4096, diskMb: 0, gpus: 0, ports: [] } },
     { name: 'analytics', weight: 1, quotaLimit: { cpus: 8, memMb: 0, diskMb: 0, gpus: 0, ports: [] } },
   ];
-  return { agents, frameworks, tasks: [task(1, TaskState.TASK_STAGING), task(2, TaskState.TASK_RUNNING), task(3, TaskState.TASK_FAILED)], roles };
+  return { agents, frameworks, tasks: [task(1, TaskState.TASK_STAGING), task(2, TaskState.TASK_RUNNING), task(3, TaskState.TASK_FAILED)], roles, completedTasks: [] };
 }
 
 /**

@@ -58,3 +58,11 @@ t.test('the metrics listener options: a port from 0 to 65535, a non-empty host',
   for (const metricsPort of [-1, 65_536, 1.5, Number.NaN]) t.same(fields({ metricsPort }), ['metricsPort'], `metricsPort ${metricsPort}`);
   t.same(fields({ metricsHost: ' ' }), ['metricsHost']);
 });
+
+t.test('the advertised address: 127.0.0.1 by default, a host name or an IP address', async (t) => {
+  t.equal(compileAgentOptions(base(t)).advertiseAddress, '127.0.0.1');
+  for (const advertiseAddress of ['10.1.2.3', 'node-7.rack1.example', '::1', 'fe80::1']) t.same(agentOptionProblems({ ...base(t), advertiseAddress }), [], advertiseAddress);
+  for (const advertiseAddress of ['', 'http://10.1.2.3', '10.1.2.3:80', 'a b', '-x']) {
+    t.match(agentOptionProblems({ ...base(t), advertiseAddress }), [{ field: 'advertiseAddress', rule: /host name or IP address/ }], JSON.stringify(advertiseAddress));
+  }
+});

@@ -53,7 +53,7 @@ t.test('a version that needed no deployment is done once the service is stable',
 });
 
 t.test('the same progress is printed once; a change prints again', async (t) => {
-  const running = (healthy: boolean) => detail(2, dep(2, 'running'), 'deploying', [{ id: 'i', version: 2, agentId: 'x', hostname: 'h', state: 'running', healthy, ready: true, ports: {}, startedAtMs: 0 }]);
+  const running = (healthy: boolean) => detail(2, dep(2, 'running'), 'deploying', [{ id: 'i', version: 2, agentId: 'x', hostname: 'h', host: 'h', state: 'running', healthy, ready: true, ports: {}, startedAtMs: 0, drainingSinceMs: null }]);
   const { lines } = await watch(client([running(false), running(false), running(true), running(true), detail(2, dep(2, 'succeeded'), 'stable')]));
   t.same(lines.map((l) => l.replace(/ \(\d+s\)$/, '')), [
     '/a v2: deploying, updated 0/2, healthy 0',

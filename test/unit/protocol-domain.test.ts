@@ -143,6 +143,8 @@ t.test('wire -> domain -> wire -> domain is stable for every message, also throu
   const agent = decodeAgentInfo({ hostname: 'h1', resources: { cpus: 4, memMb: 4096 }, reservations: [{ role: 'eng/ml', resources: { cpus: 1 } }], runtime: 'docker' });
   t.same(agent.problems, []);
   t.same(decodeAgentInfo(pb.AgentInfo.decode(pb.AgentInfo.encode(toWireAgentInfo(agent.value)).finish())).value, agent.value);
+  t.equal(agent.value.address, 'h1', 'an agent that gives no address (an older one) is reached at its hostname');
+  t.equal(decodeAgentInfo({ hostname: 'h1', address: '10.0.0.7', resources: { cpus: 1, memMb: 1 } }).value.address, '10.0.0.7');
 
   const framework = decodeFrameworkInfo({ name: 'hello' });
   t.same(framework.value.roles, ['*'], 'a framework without roles is in the default role');

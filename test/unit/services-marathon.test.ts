@@ -23,7 +23,7 @@ t.test('a Docker app: resources, ports from its port mappings, env, labels, upgr
   const [app] = accepted(t, r);
   t.equal(app?.id, '/shop/frontend');
   t.equal(app?.instances, 4);
-  t.strictSame(app?.resources, { cpus: 0.5, memMb: 256, diskMb: 50, ports: [{ name: 'http' }, { name: 'https', number: 8443 }] });
+  t.strictSame(app?.resources, { cpus: 0.5, memMb: 256, diskMb: 50, ports: [{ name: 'http', servicePort: 10080 }, { name: 'https', number: 8443 }] }, 'a non-zero servicePort is the service port');
   t.strictSame(app?.container, { image: 'nginx:1.25', command: "nginx -g 'daemon off;'", args: [], env: { UPSTREAM: 'api.shop.local' }, user: 'nginx' });
   t.strictSame(app?.labels, { team: 'shop', HAPROXY_GROUP: 'external' });
   t.strictSame(app?.upgradeStrategy, { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.2 });
@@ -34,7 +34,6 @@ t.test('a Docker app: resources, ports from its port mappings, env, labels, upgr
     'container.volumes',
     'env.TOKEN',
     'container.portMappings[0].containerPort',
-    'container.portMappings[0].servicePort',
     'fetch',
   ], 'false, empty and default-valued fields (forcePullImage, privileged, uris, executor, protocol tcp, the second containerPort = hostPort) are not listed');
   t.match(r.warnings.find((w) => w.path === 'env.TOKEN')?.message, /secret/);
@@ -132,6 +131,18 @@ t.test('an app as GET /v2/apps returns it: nulls and empties ask for nothing, st
   t.equal(app?.role, '*');
   t.same(unsupportedPaths(r), ['version', 'tasksStaged', 'tasksRunning']);
   t.ok(r.warnings.every((w) => /status field/.test(w.message)));
+});
+
+t.test("non-zero port definitions' ports are service ports; with requirePorts the host ports too", async (t) => {
+  const app = (over: object) => JSON.stringify({ id: '/lb', cmd: 'x', cpus: 0.1, mem: 16, container: { type: 'DOCKER', docker: { image: 'busybox', network: 'HOST' } }, ...over });
+  const [plain] = accepted(t, parseServiceFile(app({ portDefinitions: [{ port: 10001, name: 'http' }, { port: 0, name: 'admin' }] })));
+  t.strictSame(plain?.resources.ports, [{ name: 'http', servicePort: 10001 }, { name: 'admin' }], '0 means no service port');
+  const [required] = accepted(t, parseServiceFile(app({ requirePorts: true, portDefinitions: [{ port: 10002, name: 'http' }] })));
+  t.strictSame(required?.resources.ports, [{ name: 'http', number: 10002, servicePort: 10002 }]);
+  const [legacy] = accepted(t, parseServiceFile(app({ ports: [10003] })));
+  t.strictSame(legacy?.resources.ports, [{ name: 'port0', servicePort: 10003 }], 'the legacy ports list');
+  const low = parseServiceFile(app({ portDefinitions: [{ port: 80 }] }));
+  t.match(problems(low), [['portDefinitions[0].servicePort', 'must be a whole number from 1024 to 65535']], 'a service port out of range is named by the Marathon path');
 });
 
 t.test('Marathon documents are told apart from berth files', async (t) => {

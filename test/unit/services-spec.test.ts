@@ -168,11 +168,29 @@ const SINGLE: ServiceSpec = {
   upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 1 },
   backoff: { initialSeconds: 1, factor: 1.15, maxSeconds: 300 },
   killGracePeriodSeconds: 10,
+  shutdownDelaySeconds: 2,
+  loadBalancer: { algorithm: 'round-robin' },
   labels: {},
   dependencies: [],
   deploymentDeadlineSeconds: 600,
   placement: 'spread',
 };
+
+t.test('traffic fields: service ports, shutdown delay and the load balancing algorithm', async (t) => {
+  const r = parseServiceFile(JSON.stringify(service({ resources: { cpus: 1, memMb: 1, ports: [{ name: 'http', servicePort: 10080 }] }, shutdownDelaySeconds: 0, loadBalancer: { algorithm: 'least-connections' } })));
+  t.same(r.ok && r.services[0]?.resources.ports, [{ name: 'http', servicePort: 10080 }]);
+  t.equal(r.ok && r.services[0]?.shutdownDelaySeconds, 0, '0 is a value, not a gap');
+  t.same(r.ok && r.services[0]?.loadBalancer, { algorithm: 'least-connections' });
+  const plain = parseServiceFile(JSON.stringify(service()));
+  t.equal(plain.ok && plain.services[0]?.shutdownDelaySeconds, 2, 'default 2 s');
+  t.same(plain.ok && plain.services[0]?.loadBalancer, { algorithm: 'round-robin' });
+  const bad = parseServiceFile(JSON.stringify(service({ resources: { cpus: 1, memMb: 1, ports: [{ name: 'http', servicePort: 70000 }] }, shutdownDelaySeconds: 301, loadBalancer: { algorithm: 'random' } })));
+  t.same(problemsOrNone(bad).sort(), [
+    ['loadBalancer.algorithm', 'must be one of round-robin, least-connections'],
+    ['resources.ports[0].servicePort', 'must be a whole number from 1024 to 65535'],
+    ['shutdownDelaySeconds', 'must be a number of seconds from 0 to 300'],
+  ].sort());
+});
 
 t.test('a short check interval shortens the default timeout instead of refusing it', async (t) => {
   const r = parseServiceFile(JSON.stringify(service({ healthChecks: [{ protocol: 'TCP', portName: 'http', intervalSeconds: 5 }], readinessCheck: { portName: 'http', intervalSeconds: 2 } })));

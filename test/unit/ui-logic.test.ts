@@ -11,7 +11,7 @@ import type { AgentView, FrameworkView, Res, TaskView } from '../../master/ui/sr
 
 const res = (r: Partial<Res>): Res => ({ cpus: 0, memMb: 0, diskMb: 0, gpus: 0, ports: [], ...r });
 const agent = (id: string, total: Partial<Res>, used: Partial<Res>, offered: Partial<Res>, connected = true): AgentView => ({
-  id, hostname: id, connected, runtime: 'process', draining: false, attributes: {}, total: res(total), used: res(used), offered: res(offered),
+  id, hostname: id, address: '127.0.0.1', connected, runtime: 'process', draining: false, attributes: {}, total: res(total), used: res(used), offered: res(offered),
   reserved: {}, state: 'ACTIVE', drainingUntilMs: null, usage: null, tasks: 0, registeredAtMs: 0,
 });
 const framework = (id: string, roles: string[], allocated: Record<string, Partial<Res>>): FrameworkView => ({

@@ -52,6 +52,8 @@ export interface Instance {
   ports: Record<string, number>;
   /** When it ended, for terminal states (defaults to the planner's `nowMs` when missing). */
   endedAtMs?: number;
+  /** Set while it is out of rotation before its kill is sent (drain before kill): since when. */
+  drainingSinceMs?: number;
 }
 
 /** An inclusive range of port numbers. */
@@ -72,6 +74,8 @@ export interface FreeResources {
 export interface AgentView {
   id: string;
   hostname: string;
+  /** Where clients reach its instances (the agent's advertised address); absent: its hostname. */
+  address?: string;
   attributes: Record<string, string>;
   free: FreeResources;
   /** Under maintenance: nothing new goes there, and instances move off. */

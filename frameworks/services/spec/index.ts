@@ -3,6 +3,8 @@ export {
   ConstraintOperator,
   Placement,
   HealthCheckProtocol,
+  LbAlgorithm,
+  type LoadBalancerSpec,
   type ServiceSpec,
   type ServiceInput,
   type GroupInput,

@@ -9,7 +9,6 @@ const HOST_NETWORK_WHY = 'berth runs containers on the host network; the task mu
 const STATUS_WHY = 'a status field Marathon reports, not part of a definition; berth ignores it';
 /** What Marathon's GET /v2/apps adds to a definition. */
 const STATUS_FIELDS = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
-const SERVICE_PORT_WHY = 'berth has no service ports yet; the task gets host ports from its offer';
 
 /** A translated app: the berth service and its dependencies as written (resolved later). */
 export interface TranslatedApp {
@@ -140,6 +139,16 @@ function translateContainer(r: FieldReader): { spec: Record<string, unknown>; ho
   return { spec, hostNetwork, portMappings };
 }
 
+/**
+ * A port definition's `port` (0: none) is the service port, as in Marathon; with requirePorts the
+ * host port is that number too.
+ */
+function servicePortOf(n: unknown, requirePorts: boolean, port: Record<string, unknown>): void {
+  if (typeof n !== 'number' || n <= 0) return;
+  port.servicePort = n;
+  if (requirePorts) port.number = n;
+}
+
 /** Named ports from the port mappings (Docker) or the port definitions (host network). */
 function translatePorts(r: FieldReader, mappings: { list: unknown[]; path: string } | undefined, renames: [string, string][]): Record<string, unknown>[] {
   const requirePorts = r.take('requirePorts') === true;
@@ -169,16 +178,13 @@ function translatePorts(r: FieldReader, mappings: { list: unknown[]; path: strin
       const inside = p.take('containerPort');
       if (typeof host === 'number' && host > 0) port.number = host;
       if (meaningful(inside) && inside !== 0 && inside !== host) unsupported(r.sink, p.at('containerPort'), HOST_NETWORK_WHY);
-      p.refuse('servicePort', SERVICE_PORT_WHY, 0);
+      const service = p.take('servicePort');
+      if (typeof service === 'number' && service > 0) port.servicePort = service;
     });
     if (definitions.length > 0) unsupported(r.sink, r.at('portDefinitions'), `only one port list is read (${mappings.path})`);
   } else if (definitions.length > 0) {
     read(definitions, r.at('portDefinitions'), (p, port) => {
-      const number = p.take('port');
-      if (typeof number === 'number' && number > 0) {
-        if (requirePorts) port.number = number;
-        else unsupported(r.sink, p.at('port'), SERVICE_PORT_WHY);
-      }
+      servicePortOf(p.take('port'), requirePorts, port);
     });
   }
   const legacyPath = r.at('ports');
@@ -187,10 +193,7 @@ function translatePorts(r: FieldReader, mappings: { list: unknown[]; path: strin
     if (legacy.length > 0) renames.push(['resources.ports', legacyPath]);
     legacy.forEach((n, i) => {
       const port: Record<string, unknown> = { name: `port${i}` };
-      if (typeof n === 'number' && n > 0) {
-        if (requirePorts) port.number = n;
-        else unsupported(r.sink, `${legacyPath}[${i}]`, SERVICE_PORT_WHY);
-      }
+      servicePortOf(n, requirePorts, port);
       ports.push(port);
     });
   }

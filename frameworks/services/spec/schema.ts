@@ -2,7 +2,7 @@
 // docs/services-spec.schema.json (a unit test keeps the two equal). `x-rule` is our annotation:
 // the rule named in a problem when the keyword next to it fails (validate-schema.ts reads it).
 import { DEFAULTS } from './defaults.js';
-import { ConstraintOperator, HealthCheckProtocol, Placement } from './types.js';
+import { ConstraintOperator, HealthCheckProtocol, LbAlgorithm, Placement } from './types.js';
 
 const D = DEFAULTS;
 const hc = DEFAULTS.healthCheck;
@@ -124,6 +124,7 @@ const service = {
             properties: {
               name: portName,
               number: { type: 'integer', minimum: 1, maximum: 65535, description: 'A fixed host port; default: any port the offer has.' },
+              servicePort: { type: 'integer', minimum: 1024, maximum: 65535, 'x-rule': 'must be a whole number from 1024 to 65535', description: 'The port load balancers listen on for this port of the service, 1024..65535; unique across all services. Default: none (not load balanced).' },
             },
           },
         },
@@ -163,6 +164,15 @@ const service = {
       },
     },
     killGracePeriodSeconds: seconds(`Time between SIGTERM and SIGKILL when an instance is stopped. Default ${D.killGracePeriodSeconds}.`),
+    shutdownDelaySeconds: { type: 'number', minimum: 0, maximum: 300, 'x-rule': 'must be a number of seconds from 0 to 300', description: `How long an instance that is in rotation is taken out of it (draining: load balancers send it no new connections, DNS stops naming it) before its kill is sent, 0..300. Default ${D.shutdownDelaySeconds}.` },
+    loadBalancer: {
+      type: 'object',
+      description: 'How load balancers spread connections over the instances.',
+      additionalProperties: false,
+      properties: {
+        algorithm: { enum: Object.values(LbAlgorithm), description: `round-robin: each new connection goes to the next instance; least-connections: to the instance with the fewest open connections. Default ${D.loadBalancer.algorithm}.` },
+      },
+    },
     labels: stringMap('Free-form labels. Default {}.', '^[A-Za-z0-9_./-]{1,128}$', 'must be a label key of letters, digits, "_", ".", "/" and "-", at most 128 characters'),
     dependencies: {
       type: 'array',

@@ -17,6 +17,10 @@ export type ConstraintOperator = (typeof ConstraintOperator)[keyof typeof Constr
 export const Placement = { SPREAD: 'spread', BINPACK: 'binpack' } as const;
 export type Placement = (typeof Placement)[keyof typeof Placement];
 
+/** How a load balancer picks an instance for a new connection. */
+export const LbAlgorithm = { ROUND_ROBIN: 'round-robin', LEAST_CONNECTIONS: 'least-connections' } as const;
+export type LbAlgorithm = (typeof LbAlgorithm)[keyof typeof LbAlgorithm];
+
 export const HealthCheckProtocol = { HTTP: 'HTTP', TCP: 'TCP', COMMAND: 'COMMAND' } as const;
 export type HealthCheckProtocol = (typeof HealthCheckProtocol)[keyof typeof HealthCheckProtocol];
 
@@ -24,6 +28,8 @@ export type HealthCheckProtocol = (typeof HealthCheckProtocol)[keyof typeof Heal
 export interface PortSpec {
   name: string;
   number?: number;
+  /** The port load balancers listen on for this port of the service; unique across services. */
+  servicePort?: number;
 }
 
 export interface ConstraintSpec {
@@ -65,6 +71,10 @@ export interface BackoffSpec {
   maxSeconds: number;
 }
 
+export interface LoadBalancerSpec {
+  algorithm: LbAlgorithm;
+}
+
 export interface ContainerSpec {
   image: string;
   /** A shell command line (`/bin/sh -c`); exclusive with `args`. */
@@ -95,6 +105,9 @@ export interface ServiceSpec {
   upgradeStrategy: UpgradeStrategySpec;
   backoff: BackoffSpec;
   killGracePeriodSeconds: number;
+  /** How long an instance is out of rotation (draining) before its kill is sent. */
+  shutdownDelaySeconds: number;
+  loadBalancer: LoadBalancerSpec;
   labels: Record<string, string>;
   dependencies: string[];
   deploymentDeadlineSeconds: number;
@@ -119,6 +132,8 @@ export interface ServiceInput {
   upgradeStrategy?: Partial<UpgradeStrategySpec>;
   backoff?: Partial<BackoffSpec>;
   killGracePeriodSeconds?: number;
+  shutdownDelaySeconds?: number;
+  loadBalancer?: Partial<LoadBalancerSpec>;
   labels?: Record<string, string>;
   dependencies?: string[];
   deploymentDeadlineSeconds?: number;

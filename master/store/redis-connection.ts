@@ -1,0 +1,113 @@
+// How RedisStore reaches Redis: one server by URL (redis://, rediss:// for TLS, with ACL user and
+// password in the URL), or the primary that Redis Sentinel names (redis-sentinel://), followed
+// through failovers by the `redis` package's sentinel client. Both give the same commands.
+import { createClient, createSentinel } from 'redis';
+import { BerthError, ErrorCode } from '../../protocol/index.js';
+
+/** Where the data lives, as parsed from the store's URL. */
+export type RedisTarget =
+  | { kind: 'server'; url: string }
+  | {
+      kind: 'sentinel';
+      /** The name the sentinels monitor the primary under (`sentinel monitor NAME ...`). */
+      masterName: string;
+      sentinels: { host: string; port: number }[];
+      /** ACL user and password of the data nodes (the sentinels are asked without them). */
+      username: string | undefined;
+      password: string | undefined;
+      tls: boolean;
+    };
+
+export const SENTINEL_URL_RULE = 'redis-sentinel://[user[:password]@]host:port[,host:port...]/MASTER-NAME (rediss-sentinel:// for TLS)';
+
+/** Reads a store URL; throws BAD_REQUEST naming the rule when it is neither form. */
+export function parseRedisTarget(url: string): RedisTarget {
+  const m = /^(rediss?)-sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/?#]+)\/?$/.exec(url);
+  if (!m) {
+    if (/^rediss?:\/\//.test(url)) return { kind: 'server', url };
+    throw new BerthError(ErrorCode.BAD_REQUEST, `url must be redis://, rediss:// or ${SENTINEL_URL_RULE}`, { field: 'url' });
+  }
+  const [, scheme, user, password, hosts, name] = m as unknown as [string, string, string | undefined, string | undefined, string, string];
+  const sentinels = hosts.split(',').map((hostPort) => {
+    const hp = /^([^:,]+):(\d{1,5})$/.exec(hostPort);
+    const port = Number(hp?.[2]);
+    if (!hp || !(port >= 1 && port <= 65535)) {
+      throw new BerthError(ErrorCode.BAD_REQUEST, `url: sentinel "${hostPort}" must be host:port with a port 1-65535 (${SENTINEL_URL_RULE})`, { field: 'url' });
+    }
+    return { host: hp[1] as string, port };
+  });
+  return {
+    kind: 'sentinel',
+    masterName: decodeURIComponent(name),
+    sentinels,
+    username: user ? decodeURIComponent(user) : undefined,
+    password: password === undefined ? undefined : decodeURIComponent(password),
+    tls: scheme === 'rediss',
+  };
+}
+
+export interface ConnectSettings {
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  reconnectDelayMs: (attempt: number) => number;
+}
+
+export type RedisConnection = ReturnType<typeof serverClient>;
+
+function serverClient(url: string, s: ConnectSettings) {
+  return createClient({
+    url,
+    // A write queued while disconnected could reach Redis long after its caller timed out and
+    // moved on; failing fast keeps every outcome the caller sees the outcome Redis saw.
+    disableOfflineQueue: true,
+    commandOptions: { timeout: s.commandTimeoutMs },
+    socket: { connectTimeout: s.connectTimeoutMs, reconnectStrategy: (retries: number) => s.reconnectDelayMs(retries) },
+  });
+}
+
+/**
+ * A connection to the target. The sentinel client is used through the same command methods as a
+ * plain client (get, multi, xRevRange, lRange, rPush, evalSha, eval, wait, connect, close,
+ * destroy, its events); `runOnOne` gives the commands that must share one connection (a write
+ * and the WAIT that counts its replicas) a single leased connection.
+ */
+export function connectRedis(target: RedisTarget, s: ConnectSettings): { client: RedisConnection; runOnOne<T>(fn: (c: RedisConnection) => Promise<T>): Promise<T> } {
+  if (target.kind === 'server') {
+    const client = serverClient(target.url, s);
+    return { client, runOnOne: (fn) => fn(client) };
+  }
+  const node = {
+    disableOfflineQueue: true,
+    commandOptions: { timeout: s.commandTimeoutMs },
+    socket: { connectTimeout: s.connectTimeoutMs, reconnectStrategy: (retries: number) => s.reconnectDelayMs(retries), ...(target.tls ? { tls: true as const } : {}) },
+  };
+  const sentinel = createSentinel({
+    name: target.masterName,
+    sentinelRootNodes: target.sentinels,
+    nodeClientOptions: { ...node, ...(target.username ? { username: target.username } : {}), ...(target.password !== undefined ? { password: target.password } : {}) },
+    sentinelClientOptions: node,
+    // Commands that meet a failover wait for the new primary this many times, then fail.
+    maxCommandRediscovers: 3,
+  });
+  const client = sentinel as unknown as RedisConnection;
+  return { client, runOnOne: (fn) => sentinel.use((leased) => fn(leased as unknown as RedisConnection)) };
+}
+
+/** Settles like promise, or rejects with onTimeout() after ms (the promise is then abandoned). */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The URL with its credentials hidden, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
