@@ -26,6 +26,17 @@ export default tseslint.config(
   forbid(['agent/**/*.ts'], ['master', 'frameworks', 'cli'], 'agent/ imports protocol/ only (docs/architecture.md).'),
   forbid(['frameworks/sdk/**/*.ts'], ['master', 'agent', 'cli', 'services', 'batch'], 'frameworks/sdk imports protocol/ only (docs/architecture.md).'),
   forbid(['frameworks/services/**/*.ts'], ['master', 'agent', 'cli', 'batch'], 'frameworks/services imports the sdk and protocol/ only (docs/architecture.md).'),
+  {
+    // The load balancer is a process of its own: it reads the services framework over its API and
+    // imports protocol/ and the sdk only. Repeats the services boundary, since this rule replaces it.
+    files: ['frameworks/services/lb/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noWs], patterns: [
+        { group: ours('master', 'agent', 'cli', 'batch', 'services'), message: 'frameworks/services/lb imports the sdk and protocol/ only (docs/architecture.md).' },
+        { regex: '^\\.\\./(?!\\.\\./)', message: 'frameworks/services/lb imports protocol/ and the sdk only, not the services framework (docs/architecture.md).' },
+      ] }],
+    },
+  },
   forbid(['frameworks/batch/**/*.ts'], ['master', 'agent', 'cli', 'services'], 'frameworks/batch imports the sdk and protocol/ only (docs/architecture.md).'),
   {
     // The allocator is pure: no I/O, timers or sockets (docs/architecture.md).

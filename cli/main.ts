@@ -10,6 +10,7 @@ import { devCommand } from './commands/dev.js';
 import { explainCommand } from './commands/explain.js';
 import { frameworksCommand } from './commands/frameworks.js';
 import { jobsCommand } from './commands/jobs.js';
+import { lbCommand } from './commands/lb.js';
 import { masterCommand } from './commands/master.js';
 import { runCommand } from './commands/run.js';
 import { servicesCommand } from './commands/services.js';
@@ -18,7 +19,7 @@ import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, jobsCommand, runCommand, completionCommand(() => commands)];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, jobsCommand, lbCommand, runCommand, completionCommand(() => commands)];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

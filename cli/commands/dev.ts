@@ -9,7 +9,8 @@ import type { Agent } from '../../agent/index.js';
 import { scalarsNamedBy, shareAmongAgents } from '../agent-shares.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { ADVERTISE_ADDRESS_FLAG, agentResources, checkAgentOptions } from '../agent-flags.js';
-import { chooseRuntime, runMaster, startAgent, untilSignal } from '../compose.js';
+import { chooseRuntime, runLoadBalancer, runMaster, startAgent, untilSignal } from '../compose.js';
+import type { LoadBalancer } from '../../frameworks/services/lb/index.js';
 import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { MemoryBatchStore, startBatchFramework, type BatchFramework } from '../../frameworks/batch/index.js';
 import { MemoryServicesStore, startServicesFramework, type ServicesFramework } from '../../frameworks/services/index.js';
@@ -29,6 +30,8 @@ export const devCommand: Command = {
     'agent-metrics': { type: 'boolean', help: "serve each agent's Prometheus metrics on a free port of 127.0.0.1 (the URLs are printed)" },
     'services-port': { type: 'string', default: '5070', help: 'the services framework\'s HTTP API (plan, apply, scale, rollback..., docs/api.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-services': { type: 'boolean', help: 'run no services framework' },
+    'lb-admin-port': { type: 'string', default: '5090', help: "the load balancer's admin HTTP server (/metrics, /api/v1/stats) on 127.0.0.1; it proxies each service port on 127.0.0.1", rule: 'a port number; 0 picks a free one', placeholder: 'P' },
+    'no-lb': { type: 'boolean', help: 'run no load balancer (none runs with --no-services either)' },
     resources: { type: 'string', help: 'resources of each agent; what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', rule: 'SPEC like "cpus:2;mem:2048;disk:10000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },
     ...MASTER_FLAGS,
     ...LOG_FLAGS,
@@ -46,6 +49,7 @@ export const devCommand: Command = {
     const asked = problems.oneOf(flags, 'runtime', ['auto', 'docker', 'process', 'hollow'] as const);
     const batchPort = problems.int(flags, 'batch-port', 0, 65_535);
     const servicesPort = problems.int(flags, 'services-port', 0, 65_535);
+    const lbAdminPort = problems.int(flags, 'lb-admin-port', 0, 65_535);
     // A dev cluster on the memory store starts fresh: its agents must not recover another run's tasks.
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
     const workDir = flags['work-dir'] !== undefined ? String(flags['work-dir']) : m.data !== undefined ? join(m.data, 'agents') : await mkdtemp(join(tmpdir(), 'berth-dev-'));
@@ -80,6 +84,7 @@ export const devCommand: Command = {
     }
     let batch: BatchFramework | undefined;
     let services: ServicesFramework | undefined;
+    let lb: LoadBalancer | undefined;
     const inUse = (flag: string, port: number, off: string) =>
       new UsageError(`--${flag} ${port} is in use: is another berth dev running? Stop it, pick another --${flag} (0 picks a free one), or use --${off}.`);
     try {
@@ -89,7 +94,9 @@ export const devCommand: Command = {
       services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('services-port', servicesPort, 'no-services') : err;
       });
+      lb = services && !flags['no-lb'] ? await runLoadBalancer(services.url, lbAdminPort, log) : undefined;
     } catch (err) {
+      await services?.stop();
       await batch?.stop();
       await Promise.all(agents.map((a) => a.stop({ killTasks: true })));
       await running.close();
@@ -107,6 +114,7 @@ export const devCommand: Command = {
       ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}${agentMetrics[i] ? `   metrics: ${agentMetrics[i]}` : ''}`),
       ...(batch ? [`  batch    ${batch.url}/api/v1/jobs   (state in memory)`] : []),
       ...(services ? [`  services ${services.url}/api/v1/services   (state in memory)`] : []),
+      ...(lb ? [`  lb       ${lb.adminUrl}/api/v1/stats   metrics: ${lb.adminUrl}/metrics   (service ports on 127.0.0.1)`] : []),
       `  store    ${store}`,
       '',
       'Try:',
@@ -120,6 +128,7 @@ export const devCommand: Command = {
       '',
     ].join('\n'));
     return untilSignal(log, async () => {
+      await lb?.close();
       await services?.stop();
       await batch?.stop();
       await Promise.all(agents.map((a) => a.stop({ killTasks: true })));

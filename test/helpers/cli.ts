@@ -46,7 +46,9 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   // Without the batch and services frameworks unless asked for: the tests count the frameworks they start.
   const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
   const services = args.includes('--services-port') ? [] : ['--no-services'];
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The load balancer's admin port (5090) would clash between tests running at once.
+  const lb = args.includes('--lb-admin-port') ? [] : ['--no-lb'];
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...lb, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -55,6 +57,11 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   });
   const url = await until('the dev banner', () => /master\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 20_000);
   return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
+}
+
+/** The load balancer's admin URL from the banner of a `berth dev --services-port ... --lb-admin-port ...`. */
+export function lbAdminUrlOf(cluster: DevCluster): Promise<string> {
+  return until('the lb line of the banner', () => /lb\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/stats/.exec(cluster.output())?.[1], 20_000);
 }
 
 /** The batch framework's URL from the banner of a `berth dev --batch-port ...`. */

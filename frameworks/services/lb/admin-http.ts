@@ -1,0 +1,47 @@
+// The load balancer's admin HTTP server: GET /metrics (Prometheus), GET /api/v1/stats (counters
+// by service port and backend, which the autoscaler turns into rates) and GET /health.
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface AdminRoutes {
+  registry: Registry;
+  stats(): unknown;
+  health(): Record<string, unknown>;
+}
+
+const send = (res: ServerResponse, status: number, value: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+};
+
+export async function startAdminHttp(host: string, port: number, routes: AdminRoutes): Promise<{ url: string; server: Server }> {
+  const paths: Record<string, () => Promise<{ type: string; body: string }>> = {
+    '/metrics': async () => ({ type: routes.registry.contentType, body: await routes.registry.metrics() }),
+    '/api/v1/stats': async () => ({ type: 'application/json', body: JSON.stringify(routes.stats()) }),
+    '/health': async () => ({ type: 'application/json', body: JSON.stringify(routes.health()) }),
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://lb');
+    const route = paths[url.pathname];
+    if (!route) return send(res, 404, { code: 'NOT_FOUND', message: `no such endpoint ${url.pathname}; try ${Object.keys(paths).join(', ')}`, field: 'path' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${url.pathname}; use GET`, field: 'method' });
+    route().then(
+      ({ type, body }) => {
+        res.writeHead(200, { 'content-type': type });
+        res.end(body);
+      },
+      (err: unknown) => send(res, 500, { code: 'INTERNAL', message: (err as Error).message }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${shown}:${bound}`, server };
+}
