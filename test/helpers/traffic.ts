@@ -4,27 +4,16 @@
 // a load client aimed at a service port.
 import type { Test } from 'tap';
 import { MemoryServicesStore, startServicesFramework, type Instance, type ServicesFramework, type ServicesRuntime } from '../../frameworks/services/index.js';
+import { startLoadBalancer, type ServicePortStats } from '../../frameworks/services/lb/index.js';
 import { HttpLoad, type HttpLoadOptions, type LoadSummary } from './http-load.js';
 import { testLogger } from './log.js';
 import { until } from './poll.js';
 import { available, untilStable } from './services-apply.js';
 import { servicesCluster, type ServicesCluster, type ServicesClusterOptions } from './services-cluster.js';
 
-/** GET /api/v1/stats of the load balancer's admin port (docs: the traffic contract, section 5). */
+/** GET /api/v1/stats of the load balancer's admin port. */
 export interface LbStats {
-  services: {
-    id: string;
-    servicePort: number;
-    port: string;
-    connectionsTotal: number;
-    requestsTotal: number;
-    activeConnections: number;
-    backends: { id: string; address: string; connectionsTotal: number; requestsTotal: number; activeConnections: number; draining: boolean }[];
-  }[];
-}
-
-interface LoadBalancerModule {
-  startLoadBalancer(o: { servicesUrl: string; host: string; adminPort: number }): Promise<{ adminUrl: string; close(): Promise<void> }>;
+  services: ServicePortStats[];
 }
 
 export interface TrafficStack {
@@ -46,9 +35,6 @@ export async function trafficStack(t: Test, o: ServicesClusterOptions): Promise<
     clusterPollMs: 300,
   });
   t.teardown(() => framework.stop());
-  // Resolved at run time until the load balancer is on this branch.
-  const lbModulePath = '../../frameworks/services/lb/index.js';
-  const { startLoadBalancer } = (await import(lbModulePath)) as LoadBalancerModule;
   const lb = await startLoadBalancer({ servicesUrl: framework.url, host: '127.0.0.1', adminPort: 0 });
   t.teardown(() => lb.close());
   return { cluster, framework, runtime: framework.runtime, lbAdminUrl: lb.adminUrl };
@@ -60,10 +46,11 @@ export async function lbStats(adminUrl: string): Promise<LbStats> {
   return (await res.json()) as LbStats;
 }
 
-/** The backends the load balancer sends new connections to on `servicePort` (listed, not draining), sorted. */
+/** The backends the load balancer sends new connections to on `servicePort` (listed, not draining), sorted; none while it does not listen. */
 export async function lbRotation(adminUrl: string, servicePort: number): Promise<string[]> {
   const s = (await lbStats(adminUrl)).services.find((x) => x.servicePort === servicePort);
-  return (s?.backends ?? []).filter((b) => !b.draining).map((b) => b.id).sort();
+  if (!s?.listening) return [];
+  return s.backends.filter((b) => !b.draining).map((b) => b.id).sort();
 }
 
 /** The service's endpoints document: the ids in rotation and those draining. */

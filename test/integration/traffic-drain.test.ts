@@ -6,17 +6,19 @@ import t from 'tap';
 import { requireDocker } from '../helpers/docker.js';
 import { applyService } from '../helpers/services-apply.js';
 import { drain } from '../helpers/services-cluster.js';
-import { httpdSpec } from '../helpers/services-httpd.js';
+import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { startLoad, trafficStack, underLoad, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/pay';
 const SERVICE_PORT = 47040;
 const N = 6;
+// Each request takes 0.3 s and an instance dies at once on SIGTERM: one killed while it still had
+// requests would fail them. Only draining first (shutdownDelaySeconds) lets them finish.
 
 void t.test('draining an agent that holds instances, under traffic through the load balancer: no failed request', async (t) => {
   if (!(await requireDocker(t))) return;
   const stack = await trafficStack(t, { agents: 3, portBase: 46500 });
-  await applyService(stack.runtime, httpdSpec({ id: ID, instances: N, servicePort: SERVICE_PORT }));
+  await applyService(stack.runtime, httpdSpec({ id: ID, instances: N, servicePort: SERVICE_PORT, slowSeconds: 0.3, exitOnTerm: true }));
   const before = await untilServing(stack, ID, SERVICE_PORT, N);
   const on = (agentId: string) => before.filter((i) => i.agentId === agentId).length;
   const agent = [...stack.cluster.agents].sort((a, b) => on(b.id) - on(a.id))[0];
@@ -24,7 +26,7 @@ void t.test('draining an agent that holds instances, under traffic through the l
   const moved = before.filter((i) => i.agentId === agent.id).map((i) => i.id);
   t.ok(moved.length >= 1, `${agent.hostname} holds ${moved.length} instance(s)`);
 
-  const load = startLoad(t, SERVICE_PORT);
+  const load = startLoad(t, SERVICE_PORT, { path: SLOW_PATH, concurrency: 8 });
   const e = await underLoad(t, load, 'the drain', async () => {
     await drain(stack.cluster, agent.id);
     return untilServing(stack, ID, SERVICE_PORT, N);

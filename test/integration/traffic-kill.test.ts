@@ -8,13 +8,13 @@ import t from 'tap';
 import { dockerClient, requireDocker } from '../helpers/docker.js';
 import { until } from '../helpers/poll.js';
 import { applyService } from '../helpers/services-apply.js';
-import { httpdSpec } from '../helpers/services-httpd.js';
+import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { endpointIds, lbRotation, startLoad, trafficStack, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/search';
 const SERVICE_PORT = 47050;
 const N = 4;
-const CONCURRENCY = 4;
+const CONCURRENCY = 8;
 
 /** True once nothing listens on 127.0.0.1:port any more (the connection is refused). */
 function refuses(port: number): Promise<boolean> {
@@ -31,14 +31,15 @@ function refuses(port: number): Promise<boolean> {
 void t.test('docker kill under traffic: out of rotation, only the requests in flight fail, then all succeed', async (t) => {
   if (!(await requireDocker(t))) return;
   const stack = await trafficStack(t, { agents: 2, portBase: 46800 });
-  await applyService(stack.runtime, httpdSpec({ id: ID, instances: N, servicePort: SERVICE_PORT }));
+  await applyService(stack.runtime, httpdSpec({ id: ID, instances: N, servicePort: SERVICE_PORT, slowSeconds: 0.3 }));
   const before = await untilServing(stack, ID, SERVICE_PORT, N);
   const [victim] = before;
   if (!victim) throw new Error('no instance');
   const [container] = await dockerClient().listContainers({ filters: { label: [`berth.task_id=${victim.id}`] } });
   if (!container) throw new Error(`${victim.id} has no container`);
 
-  const load = startLoad(t, SERVICE_PORT, { concurrency: CONCURRENCY });
+  // Requests take 0.3 s, so some are in flight to the victim when it dies.
+  const load = startLoad(t, SERVICE_PORT, { path: SLOW_PATH, concurrency: CONCURRENCY });
   await load.more(50);
   t.ok((load.summary().byInstance[victim.id] ?? 0) > 0, `${victim.id} answered before the kill`);
 

@@ -4,21 +4,24 @@
 import t from 'tap';
 import { requireDocker } from '../helpers/docker.js';
 import { applyService } from '../helpers/services-apply.js';
-import { httpdSpec } from '../helpers/services-httpd.js';
+import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { lbStats, startLoad, trafficStack, underLoad, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/stock';
 const SERVICE_PORT = 47030;
+// Each request takes 0.3 s and an instance dies at once on SIGTERM: one killed while it still had
+// requests would fail them. Only draining first (shutdownDelaySeconds) lets them finish.
+const spec = (instances: number) => httpdSpec({ id: ID, instances, servicePort: SERVICE_PORT, slowSeconds: 0.3, exitOnTerm: true });
 
 void t.test('a scale-down from 10 to 3 under traffic through the load balancer: no failed request', async (t) => {
   if (!(await requireDocker(t))) return;
   const stack = await trafficStack(t, { agents: 3, portBase: 46200 });
-  await applyService(stack.runtime, httpdSpec({ id: ID, instances: 10, servicePort: SERVICE_PORT }));
+  await applyService(stack.runtime, spec(10));
   const ten = (await untilServing(stack, ID, SERVICE_PORT, 10)).map((i) => i.id);
 
-  const load = startLoad(t, SERVICE_PORT);
+  const load = startLoad(t, SERVICE_PORT, { path: SLOW_PATH, concurrency: 8 });
   const e = await underLoad(t, load, 'the scale-down', async () => {
-    await applyService(stack.runtime, httpdSpec({ id: ID, instances: 3, servicePort: SERVICE_PORT }));
+    await applyService(stack.runtime, spec(3));
     return (await untilServing(stack, ID, SERVICE_PORT, 3)).map((i) => i.id).sort();
   });
   const three = e.value;
