@@ -3,7 +3,9 @@
 // each leaving the rotation before its kill, so not one request fails; afterwards nothing on that
 // agent answers.
 import t from 'tap';
+import { isTerminal } from '../../frameworks/services/index.js';
 import { requireDocker } from '../helpers/docker.js';
+import { until } from '../helpers/poll.js';
 import { applyService } from '../helpers/services-apply.js';
 import { drain } from '../helpers/services-cluster.js';
 import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
@@ -29,6 +31,11 @@ void t.test('draining an agent that holds instances, under traffic through the l
   const load = startLoad(t, SERVICE_PORT, { path: SLOW_PATH, concurrency: 8 });
   const e = await underLoad(t, load, 'the drain', async () => {
     await drain(stack.cluster, agent.id);
+    // Stable with N before the framework even reacts: first wait for the moves to be over.
+    await until(`the instances on ${agent.hostname} moved`, () => {
+      const live = stack.runtime.view().instances.filter((i) => i.serviceId === ID && !isTerminal(i.state));
+      return live.length === N && live.every((i) => i.agentId !== agent.id);
+    }, 90_000, 100);
     return untilServing(stack, ID, SERVICE_PORT, N);
   });
   t.ok(e.value.every((i) => i.agentId !== agent.id), `no instance left on ${agent.hostname}`);
