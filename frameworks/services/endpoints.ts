@@ -48,7 +48,7 @@ function versionSpec(state: ServiceState, version: number): ServiceSpec {
 }
 
 /** Whether an instance serves: running, healthy and ready where its version checks those, not draining. */
-export function inRotation(i: Instance, spec: ServiceSpec): boolean {
+export function inRotation(i: Pick<Instance, 'state' | 'healthy' | 'ready' | 'drainingSinceMs'>, spec: Pick<ServiceSpec, 'healthChecks' | 'readinessCheck'>): boolean {
   if (i.state !== 'running' || i.drainingSinceMs !== undefined) return false;
   if (spec.healthChecks.length > 0 && i.healthy !== true) return false;
   return spec.readinessCheck === undefined || i.ready === true;

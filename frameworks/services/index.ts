@@ -10,6 +10,8 @@ export * from './store/index.js';
 export { ServicesCommands, CommandError, lastGoodBefore, type ApplyAnswer, type Refusal, type Result, type ServicesCommandsOptions } from './commands.js';
 export { checkServiceFile, RESERVED_SEGMENTS, type CheckedFile } from './file-check.js';
 export type { Change, PlanAnswer, ServicePlan } from './plan-preview.js';
+export { allEndpoints, dnsNameOf, endpointsOf, inRotation, SERVICES_DOMAIN, type DrainingEndpoint, type Endpoint, type ServiceEndpoints } from './endpoints.js';
+export { parseServicesStreamQuery, SERVICES_STREAM_KEYS } from './state-stream.js';
 export type { DeploymentView, InstanceView, ServiceDetail, ServiceHistory, ServiceSummary } from './service-views.js';
 export { startServicesHttpApi, type ServicesApiLog, type ServicesHttpApi, type ServicesHttpApiOptions } from './http-api.js';
 export { servicesMetrics } from './metrics.js';

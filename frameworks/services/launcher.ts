@@ -3,7 +3,7 @@
 // pressure flags), launches of one pass book resources for the next, and every placed instance
 // gets its write-ahead record. Pure: the scheduler persists the records, then accepts.
 import { randomBytes } from 'node:crypto';
-import { isTerminal, place, reserve, type AgentView, type Instance, type PortRange } from './deploy/index.js';
+import { isStopping, isTerminal, place, reserve, type AgentView, type Instance, type PortRange } from './deploy/index.js';
 import type { ServicesLaunch, ServicesOffer } from './sdk-adapter.js';
 import type { ServiceSpec } from './spec/index.js';
 import type { InstanceRecord } from './store/index.js';
@@ -60,7 +60,7 @@ export function planLaunches(
   nowMs: number,
 ): LaunchPlan {
   const byRole = new Map<string, AgentView[]>();
-  const live = existing.filter((i) => !isTerminal(i.state) && i.state !== 'killing');
+  const live = existing.filter((i) => !isTerminal(i.state) && !isStopping(i));
   const out = new Map<string, OfferLaunch>();
   const records: InstanceRecord[] = [];
   let unplaced = 0;

@@ -14,6 +14,8 @@ export interface TrackedInstance {
   endedAtMs: number | undefined;
   /** When a kill was last sent; once set, the instance stays `killing` until it ends. */
   killSentAtMs: number | undefined;
+  /** When it was taken out of rotation to be killed after the shutdown delay (drain before kill). */
+  drainingSinceMs: number | undefined;
   /** A status arrived for it since this process subscribed (reconciliation answered). */
   reported: boolean;
   /**
@@ -41,7 +43,7 @@ export class Observed {
 
   /** Follows an instance from its record (a launch being sent, or one loaded at start). */
   track(record: InstanceRecord, reported: boolean): TrackedInstance {
-    const t: TrackedInstance = { record, state: 'staging', healthy: undefined, ready: undefined, endedAtMs: undefined, killSentAtMs: undefined, reported, unhealthy: false };
+    const t: TrackedInstance = { record, state: 'staging', healthy: undefined, ready: undefined, endedAtMs: undefined, killSentAtMs: undefined, drainingSinceMs: undefined, reported, unhealthy: false };
     this.instances.set(record.taskId, t);
     return t;
   }
@@ -104,6 +106,7 @@ export class Observed {
       startedAtMs: t.record.launchedAtMs,
       ports: t.record.ports,
       ...(t.endedAtMs !== undefined ? { endedAtMs: t.endedAtMs } : {}),
+      ...(t.drainingSinceMs !== undefined && !isTerminal(t.state) ? { drainingSinceMs: t.drainingSinceMs } : {}),
     }));
   }
 

@@ -2,20 +2,23 @@
 // readinessCheck runs and is not yet ready, it GETs http://HOST:PORT/PATH every intervalSeconds;
 // the first 2xx answer makes the instance ready, and probing stops (readiness gates deployments,
 // as in Marathon; health checks, run by the agent, watch the instance afterwards). HOST is the
-// agent's hostname, or 127.0.0.1 when the masters are on loopback (a one-machine cluster, whose
-// agents may carry made-up hostnames); `readinessHost` overrides both.
+// agent's advertised address; for an agent that gives none, its hostname, or 127.0.0.1 when the
+// masters are on loopback (a one-machine cluster, whose agents may carry made-up hostnames);
+// `readinessHost` overrides them.
 import type { ReadinessCheckSpec } from './spec/index.js';
 
 export interface ReadinessTarget {
   taskId: string;
   agentId: string;
   hostname: string;
+  /** The agent's advertised address, when known. */
+  address?: string;
   ports: Record<string, number>;
   check: ReadinessCheckSpec;
 }
 
 export interface ReadinessDeps {
-  host: (t: { agentId: string; hostname: string }) => string;
+  host: (t: { agentId: string; hostname: string; address?: string }) => string;
   /** Told every result; `ready` true ends the probing of that instance. */
   onResult: (taskId: string, ready: boolean) => void;
   fetch?: typeof fetch;
@@ -75,7 +78,8 @@ export class ReadinessProber {
     const port = t.ports[t.check.portName];
     let ready = false;
     if (port !== undefined) {
-      const url = `http://${this.#d.host(t)}:${port}${t.check.path.startsWith('/') ? '' : '/'}${t.check.path}`;
+      const host = this.#d.host(t);
+      const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}${t.check.path.startsWith('/') ? '' : '/'}${t.check.path}`;
       try {
         const res = await (this.#d.fetch ?? fetch)(url, { signal: AbortSignal.timeout(t.check.timeoutSeconds * 1000) });
         ready = res.ok;

@@ -23,15 +23,18 @@ export interface StartServicesSchedulerOptions {
   webuiUrl?: string;
   log: ServicesLog & { child?(bindings: object): ServicesLog };
   /**
-   * The host readiness probes go to for an instance on this agent (default: the agent's hostname,
-   * or 127.0.0.1 when every master URL is on loopback, a cluster on one machine).
+   * The host readiness probes go to for an instance on this agent (default: the agent's advertised
+   * address; for an agent that gives none, its hostname, or 127.0.0.1 when every master URL is on
+   * loopback, a cluster on one machine).
    */
-  readinessHost?: (agent: { agentId: string; hostname: string }) => string;
+  readinessHost?: (agent: { agentId: string; hostname: string; address?: string }) => string;
   /** Crash-loop and backoff-reset settings of the planner. */
   planner?: Partial<PlannerOptions>;
   /** Replace the SDK connection and the cluster poll (tests). */
   connect?: (frameworkId: string | undefined) => ServicesDriver;
   readCluster?: () => Promise<ClusterAgentView[]>;
+  /** The clock (tests; default Date.now). */
+  now?: () => number;
 }
 
 /** The running services scheduler: the control seam for commands, and stop. */
@@ -79,11 +82,11 @@ export async function startServicesScheduler(options: StartServicesSchedulerOpti
       log,
     })),
     readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl)),
-    now: () => Date.now(),
+    now: options.now ?? (() => Date.now()),
     log,
     roles,
     clusterPollMs: options.clusterPollMs ?? 2_000,
-    readinessHost: options.readinessHost ?? ((a) => (loopback ? '127.0.0.1' : a.hostname)),
+    readinessHost: options.readinessHost ?? ((a) => a.address ?? (loopback ? '127.0.0.1' : a.hostname)),
     ...(options.planner ? { planner: options.planner } : {}),
   });
   await scheduler.start();

@@ -2,7 +2,8 @@
 // reconciliation, agents from the cluster poll, notices and offers, the offers it holds), plans
 // every service with the pure planner on any change or at the plan's wake time, persists the
 // planner's states and the records of instances before launching them, then carries out the
-// steps: launches against held offers, kills, revive or suppress. docs/services-deployments.md.
+// steps: launches against held offers, kills (drained first: stopper.ts), revive or suppress.
+// docs/services-deployments.md.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServicesChange, ServicesControl, ServicesView } from './control.js';
 import { isTerminal, planServices, plannerOptions, specOf, type PlannerOptions, type PlanResult, type ServiceState } from './deploy/index.js';
@@ -10,6 +11,7 @@ import { HeldOffers } from './held-offers.js';
 import { planLaunches, type LaunchWant } from './launcher.js';
 import { Observed } from './observed.js';
 import { ReadinessProber } from './readiness.js';
+import { InstanceStopper } from './stopper.js';
 import type { ClusterAgentView, ServicesDriver, ServicesEvent, ServicesStatus } from './sdk-adapter.js';
 import type { ReadinessCheckSpec, ServiceSpec } from './spec/index.js';
 import type { InstanceRecord, ServicesStore, ServicesStoreChange } from './store/index.js';
@@ -34,14 +36,12 @@ export interface SchedulerDeps {
   roles: readonly string[];
   clusterPollMs: number;
   /** The host a readiness probe of an instance on this agent goes to. */
-  readinessHost: (agent: { agentId: string; hostname: string }) => string;
+  readinessHost: (agent: { agentId: string; hostname: string; address?: string }) => string;
   planner?: Partial<PlannerOptions>;
 }
 
 /** The loop looks at least this often, whatever the plans say. */
 const MAX_SLEEP_MS = 5_000;
-/** A kill is sent again when its instance has not ended after this long. */
-const KILL_RESEND_MS = 10_000;
 /** After (re)starting, planning waits this long at most for reconciliation to answer. */
 const SETTLE_MS = 10_000;
 
@@ -57,6 +57,7 @@ export class ServicesScheduler implements ServicesControl {
   readonly #offers = new HeldOffers();
   readonly #inside = new AsyncLocalStorage<boolean>();
   readonly #readiness: ReadinessProber;
+  readonly #stopper: InstanceStopper;
   #driver: ServicesDriver | undefined;
   #loop: Promise<void> | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -81,6 +82,14 @@ export class ServicesScheduler implements ServicesControl {
         t.ready = ready;
         this.#requestPass();
       },
+    });
+    this.#stopper = new InstanceStopper({
+      instance: (taskId) => this.#observed.instances.get(taskId),
+      instances: () => this.#observed.instances.values(),
+      specOf: (t) => this.#specOf(t.record),
+      agentUnreachable: (agentId) => this.#observed.flagsOf(agentId).unreachable,
+      driver: () => this.#driver,
+      log: this.#log,
     });
   }
 
@@ -296,7 +305,7 @@ export class ServicesScheduler implements ServicesControl {
         this.#requestPass();
       });
     }
-    this.#kill(kills, now);
+    this.#stopper.stop(kills, now);
     if (this.#driver) {
       const deploying = results.some(({ result: r }) => r.deployment.deployment?.phase === 'running' || r.steps.some((st) => st.kind === 'launch'));
       this.#offers.answer(this.#driver, deploying, plan.unplaced, now);
@@ -305,29 +314,14 @@ export class ServicesScheduler implements ServicesControl {
     this.#arm(now, results.map((r) => r.result));
   }
 
-  #kill(kills: { taskId: string; reason: string }[], now: number): void {
-    for (const k of kills) {
-      const t = this.#observed.instances.get(k.taskId);
-      if (!t || isTerminal(t.state)) continue;
-      if (t.killSentAtMs !== undefined && now - t.killSentAtMs < KILL_RESEND_MS) continue;
-      if (t.killSentAtMs === undefined) this.#log.info({ taskId: k.taskId, serviceId: t.record.serviceId, reason: k.reason }, 'killing');
-      t.killSentAtMs = now;
-      if (t.state !== 'unreachable') t.state = 'killing';
-      const spec = this.#specOf(t.record);
-      this.#driver?.kill(k.taskId, t.record.agentId, (spec?.killGracePeriodSeconds ?? 0) * 1000).catch((err: unknown) => {
-        this.#log.debug({ taskId: k.taskId, err }, 'kill failed');
-        // Refused (the master does not know the task, say): ask what became of it instead.
-        if (this.#driver?.refused(err)) this.#driver.reconcile([{ taskId: k.taskId, agentId: t.record.agentId }]).catch(() => undefined);
-      });
-    }
-  }
-
   #syncReadiness(): void {
     const targets = [];
+    const address = new Map(this.#observed.agents().map((a) => [a.id, a.address]));
     for (const t of this.#observed.instances.values()) {
       if (t.state !== 'running' || t.ready === true) continue;
       const check = this.#readinessOf(t.record);
-      if (check) targets.push({ taskId: t.record.taskId, agentId: t.record.agentId, hostname: t.record.hostname, ports: t.record.ports, check });
+      const at = address.get(t.record.agentId);
+      if (check) targets.push({ taskId: t.record.taskId, agentId: t.record.agentId, hostname: t.record.hostname, ...(at ? { address: at } : {}), ports: t.record.ports, check });
     }
     this.#readiness.sync(targets);
   }
@@ -347,7 +341,7 @@ export class ServicesScheduler implements ServicesControl {
     const times = [now + (soonMs ?? MAX_SLEEP_MS)];
     for (const r of results) if (r.wakeAtMs !== undefined) times.push(r.wakeAtMs);
     times.push(...this.#offers.wakeTimes());
-    for (const t of this.#observed.instances.values()) if (t.killSentAtMs !== undefined && !isTerminal(t.state)) times.push(t.killSentAtMs + KILL_RESEND_MS);
+    times.push(...this.#stopper.wakeTimes());
     if (this.#settleBy !== undefined) times.push(this.#settleBy);
     clearTimeout(this.#wakeTimer);
     this.#wakeTimer = setTimeout(() => this.#requestPass(), Math.max(0, Math.min(...times) - now) + 1);

@@ -88,7 +88,9 @@ void t.test('a health-gated rolling upgrade keeps the floor, and a killed contai
   for (let i = 0; i < 3; i++) {
     await testAgent(t, master.url, 'docker', { hostname: `up-host-${i + 1}`, ports: [33500 + i * 100, 33599 + i * 100], cpus: 1, memMb: 512 });
   }
-  const runtime = await startServicesScheduler({ masterUrl: master.url, store: new MemoryServicesStore(), log: testLogger(), clusterPollMs: 200 });
+  // The backoff's reset (a current instance serving for resetAfterMs) must not fall inside the
+  // test however slow the machine: the crash below is counted and looked at.
+  const runtime = await startServicesScheduler({ masterUrl: master.url, store: new MemoryServicesStore(), log: testLogger(), clusterPollMs: 200, planner: { resetAfterMs: 3_600_000 } });
   t.teardown(() => runtime.stop());
   const strategy = { upgradeStrategy: { minimumHealthCapacity: 0.6, maximumOverCapacity: 0 } };
   await runtime.commit({ put: [newServiceState(webSpec(3, strategy, 'v1'), Date.now())], remove: [] });

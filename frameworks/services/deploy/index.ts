@@ -5,6 +5,7 @@ export {
   ServiceStatus,
   HISTORY_LIMIT,
   isTerminal,
+  isStopping,
   isFailure,
   type Instance,
   type AgentView,

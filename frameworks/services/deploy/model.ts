@@ -29,6 +29,14 @@ export function isTerminal(state: InstanceState): boolean {
   return TERMINAL.has(state);
 }
 
+/**
+ * Whether the instance is on its way out: its kill was sent, or it is draining (out of rotation
+ * until its kill is sent). Either way it serves no one and is not replaced by itself.
+ */
+export function isStopping(i: { state: InstanceState; drainingSinceMs?: number }): boolean {
+  return i.state === 'killing' || (i.drainingSinceMs !== undefined && !isTerminal(i.state));
+}
+
 /** Whether an ending counts as the service failing (not a kill we asked for, not a lost agent). */
 export function isFailure(state: InstanceState): boolean {
   return FAILURES.has(state);

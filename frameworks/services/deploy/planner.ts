@@ -4,7 +4,7 @@
 // and carries out the steps; calling it again with nothing changed returns the same steps.
 import { moveDeployment } from './deployment-phase.js';
 import { specOf, withHistory } from './apply-spec.js';
-import { isTerminal, type AgentView, type DependencyView, type Deployment, type DeploymentStatus, type Instance, type ServiceState, type ServiceStatus, type Step } from './model.js';
+import { isStopping, isTerminal, type AgentView, type DependencyView, type Deployment, type DeploymentStatus, type Instance, type ServiceState, type ServiceStatus, type Step } from './model.js';
 import { place } from './placement.js';
 import { crashLoop, freshBackoff, updateBackoff, type BackoffOptions } from './restart-backoff.js';
 import { classify, decideRolling } from './rolling.js';
@@ -64,7 +64,7 @@ export function planService(input: PlanInput): PlanResult {
   const configOf = (v: number) => state.versions.find((x) => x.version === v)?.configVersion;
   const isCurrent = (i: Instance) => configOf(i.version) === configOf(state.targetVersion);
   const isAvailable = (i: Instance): boolean => {
-    if (i.state !== 'running' || agents.get(i.agentId)?.unreachable) return false;
+    if (i.state !== 'running' || isStopping(i) || agents.get(i.agentId)?.unreachable) return false;
     const s = state.versions.find((x) => x.version === i.version)?.spec ?? spec;
     return (s.healthChecks.length === 0 || i.healthy === true) && (!s.readinessCheck || i.ready === true);
   };
@@ -132,7 +132,7 @@ export function planService(input: PlanInput): PlanResult {
     wakeAtMs = Math.min(wakeAtMs ?? Infinity, backoff.nextLaunchAtMs);
   } else if (r.launch > 0) {
     const killed = new Set(steps.flatMap((s) => (s.kind === 'kill' ? s.instanceIds : [])));
-    const stay = mine.filter((i) => !isTerminal(i.state) && !killed.has(i.id) && i.state !== 'killing');
+    const stay = mine.filter((i) => !isTerminal(i.state) && !killed.has(i.id) && !isStopping(i));
     const preview = place(spec, r.launch, input.agents, stay);
     const avoid = input.agents.filter((a) => a.draining || a.underPressure || a.unreachable).map((a) => a.id);
     steps.push({ kind: 'launch', version: state.targetVersion, count: r.launch, placementHints: { placements: preview.placements, avoidAgentIds: avoid, pending: preview.pending } });

@@ -4,7 +4,7 @@
 // self-healing and migration are all this one reconciliation of "what should run" with "what runs".
 import type { ServiceSpec } from '../spec/index.js';
 import { pickKills } from './kill-order.js';
-import { isTerminal, type AgentView, type Instance } from './model.js';
+import { isStopping, isTerminal, type AgentView, type Instance } from './model.js';
 
 /** The service's observed instances, sorted by what must happen to them. */
 export interface Classified {
@@ -33,7 +33,7 @@ export function classify(instances: readonly Instance[], agents: ReadonlyMap<str
     if (isTerminal(i.state)) continue;
     const unreachable = i.state === 'unreachable' || agents.get(i.agentId)?.unreachable === true;
     if (!unreachable) c.live += 1;
-    if (i.state === 'killing') c.killing.push(i);
+    if (isStopping(i)) c.killing.push(i);
     else if (!isCurrent(i)) c.old.push(i);
     else if (isOnBadAgent(i, agents)) c.movers.push(i);
     else c.keep.push(i);
