@@ -51,8 +51,9 @@ export default tseslint.config(
   },
   {
     // The services deployment planner is pure too: a snapshot and nowMs in, steps out
-    // (docs/services-deployments.md). Repeats the services boundary, since this rule replaces it.
-    files: ['frameworks/services/deploy/**/*.ts'],
+    // (docs/services-deployments.md), and so is the autoscaler's decision. Repeats the services
+    // boundary, since this rule replaces it.
+    files: ['frameworks/services/deploy/**/*.ts', 'frameworks/services/autoscale/decide.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['node:*', 'ws', 'redis', 'dockerode', 'pino'], message: 'the planner is pure: no I/O (docs/services-deployments.md).' },
@@ -63,6 +64,17 @@ export default tseslint.config(
         { object: 'Date', property: 'now', message: 'the planner takes nowMs.' },
         { object: 'Math', property: 'random', message: 'the planner is deterministic.' },
       ],
+    },
+  },
+  {
+    // The DNS server knows the services framework only through its endpoints stream: it imports its
+    // own files, the sdk and protocol/ (docs/discovery.md). Repeats the services boundary, since this rule replaces it.
+    files: ['frameworks/services/dns/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noWs], patterns: [
+        { group: ours('master', 'agent', 'cli', 'batch'), message: 'frameworks/services imports the sdk and protocol/ only (docs/architecture.md).' },
+        { regex: '^(?!\\./|\\.\\./\\.\\./sdk/|\\.\\./\\.\\./\\.\\./protocol/)\\.', message: 'the DNS server imports its own files, frameworks/sdk and protocol/ only; it reads the services framework through its stream (docs/discovery.md).' },
+      ] }],
     },
   },
   {

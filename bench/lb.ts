@@ -19,6 +19,7 @@ const FLAGS = {
   connections: { kind: 'string', default: '1,16,128', help: 'wrk connection counts, comma-separated' },
   threads: { kind: 'int', min: 1, max: 64, default: 2, help: 'wrk threads (at most the connections)' },
   algorithm: { kind: 'string', default: 'round-robin', help: 'berth lb algorithm: round-robin or least-connections' },
+  rounds: { kind: 'int', min: 1, max: 20, default: 1, help: 'runs of each target per connection count, taken in turn; the table shows the median run (by rps)' },
 } as const;
 
 const RPS_TARGET = 0.7;
@@ -58,6 +59,12 @@ function countingCost(): { firstChunkNs: number; nextChunkNs: number } {
   return { firstChunkNs, nextChunkNs };
 }
 
+/** The run with the median rps (the lower middle one of an even count). */
+function median(runs: Row[]): Row {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Row;
+}
+
 async function measure(url: string, connections: number, threads: number, seconds: number, target: Kind, proxy: Proc | undefined): Promise<Row> {
   const before = proxy ? procStat(proxy.pid).cpuSeconds : 0;
   const r = await wrk(url, connections, threads, seconds);
@@ -87,10 +94,14 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
     const ha = await haproxy(dir, haPort, ports);
     procs.push(ha);
     const rows: Row[] = [];
+    const targetsOf: [Kind, number, Proc | undefined][] = [['direct', ports[0] as number, undefined], ['berth lb', lbPort, lb], ['haproxy', haPort, ha]];
     for (const c of levels) {
-      rows.push(await measure(`http://127.0.0.1:${ports[0]}/`, c, f.threads, f.seconds, 'direct', undefined));
-      rows.push(await measure(`http://127.0.0.1:${lbPort}/`, c, f.threads, f.seconds, 'berth lb', lb));
-      rows.push(await measure(`http://127.0.0.1:${haPort}/`, c, f.threads, f.seconds, 'haproxy', ha));
+      const runs = new Map<Kind, Row[]>(targetsOf.map(([k]) => [k, []]));
+      // In turn, so that the machine's drift falls on every target alike.
+      for (let r = 0; r < f.rounds; r++) {
+        for (const [kind, port, proc] of targetsOf) runs.get(kind)!.push(await measure(`http://127.0.0.1:${port}/`, c, f.threads, f.seconds, kind, proc));
+      }
+      for (const [kind] of targetsOf) rows.push(median(runs.get(kind)!));
     }
     const stats = (await (await fetch(`${lb.adminUrl}/api/v1/stats`)).json()) as { services: { requestsTotal: number; connectionsTotal: number }[] };
     const cost = countingCost();
@@ -103,7 +114,7 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
     const meanLbRps = lbRps.reduce((n, r) => n + r.rps, 0) / lbRps.length;
     return {
       bench: 'lb',
-      title: `wrk through berth lb and HAProxy (mode tcp, roundrobin, nbthread 1) over ${f.backends} busybox httpd backends, ${f.seconds} s per run, ${f.algorithm}`,
+      title: `wrk through berth lb and HAProxy (mode tcp, roundrobin, nbthread 1) over ${f.backends} busybox httpd backends, ${f.seconds} s per run, median of ${f.rounds}, ${f.algorithm}`,
       columns: ['connections', 'target', 'rps', 'p50 ms', 'p99 ms', 'errors', 'proxy cpu %', 'rps / haproxy', 'p99 / haproxy'],
       rows: rows.map((r) => {
         const h = at(r.connections, 'haproxy');
@@ -113,6 +124,7 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
         backends: f.backends,
         seconds: f.seconds,
         algorithm: f.algorithm,
+        rounds: f.rounds,
         rows,
         lbCounted: stats.services[0] ?? null,
         requestCounting: { ...cost, shareOfOneCoreAtMeanLbRps: (cost.firstChunkNs * meanLbRps) / 1e9 },

@@ -19,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   batch: () => import('./batch.js'),
   'docker-launch': noFlags('docker-launch', () => import('./docker-launch.js')),
   failover: noFlags('failover', () => import('./failover.js')),
+  fuzz: () => import('./fuzz.js'),
   lb: () => import('./lb.js'),
   replay: () => import('./replay.js'),
   scale: noFlags('scale', () => import('./scale.js').then((m) => ({ run: () => m.run() }))),

@@ -7,7 +7,7 @@ import { parsePairs, type FlagSpec, type Flags, type Problems } from './flags.js
 import { durationFlag, durationMs, numberOf, reportFieldProblems, type FlagOf } from './option-flags.js';
 
 /** The agent options the CLI sets from flags (the rest are the agent's defaults). */
-export type AgentTuning = Partial<Pick<AgentOptions, 'defaultKillGracePeriodMs' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'metricsPort' | 'advertiseAddress'>>;
+export type AgentTuning = Partial<Pick<AgentOptions, 'defaultKillGracePeriodMs' | 'finishedRetentionMs' | 'finishedMaxTasks' | 'metricsPort' | 'advertiseAddress' | 'usageIntervalMs'>>;
 
 /** Where clients reach the agent's tasks (they use host networking); `berth dev` takes it too. */
 export const ADVERTISE_ADDRESS_FLAG: FlagSpec = { type: 'string', optionDefault: AGENT_DEFAULTS.advertiseAddress, help: "the address clients reach this agent's tasks at (tasks use host networking; load balancers and DNS hand it out)", rule: 'a host name or IP address, no scheme or port', placeholder: 'ADDR' };
@@ -17,6 +17,7 @@ export const AGENT_TUNING_FLAGS: Record<string, FlagSpec> = {
   'kill-grace-period': durationFlag('time a task has between SIGTERM and SIGKILL when neither the kill nor the task names one', AGENT_DEFAULTS.defaultKillGracePeriodMs, agentRule('defaultKillGracePeriodMs')),
   'finished-retention': durationFlag("how long finished tasks' containers and sandboxes are kept for their logs", AGENT_DEFAULTS.finishedRetentionMs, agentRule('finishedRetentionMs')),
   'finished-max-tasks': { type: 'string', optionDefault: String(AGENT_DEFAULTS.finishedMaxTasks), help: 'at most this many finished tasks are kept for their logs', rule: `a count, ${agentRule('finishedMaxTasks')}`, placeholder: 'N' },
+  'usage-interval': durationFlag('how often task and host usage (CPU, memory) is sampled and reported to the master; autoscaling on CPU sees load this late', AGENT_DEFAULTS.usageIntervalMs, agentRule('usageIntervalMs')),
   'metrics-port': { type: 'string', help: 'serve Prometheus metrics at http://127.0.0.1:P/metrics (default: not served)', rule: 'a port from 0 to 65535; 0 picks a free one', placeholder: 'P' },
 };
 
@@ -29,6 +30,7 @@ const FIELD_FLAGS: Record<string, string> = {
   finishedRetentionMs: 'finished-retention',
   finishedMaxTasks: 'finished-max-tasks',
   metricsPort: 'metrics-port',
+  usageIntervalMs: 'usage-interval',
 };
 const RESOURCE_LABELS: Record<string, string> = { cpus: 'cpus', memMb: 'mem (MB)', diskMb: 'disk (MB)', gpus: 'gpus' };
 
@@ -57,6 +59,8 @@ export function agentTuning(flags: Flags, problems: Problems): AgentTuning {
   if (grace !== undefined) tuning.defaultKillGracePeriodMs = grace;
   const retention = durationMs(flags, 'finished-retention', problems);
   if (retention !== undefined) tuning.finishedRetentionMs = retention;
+  const usage = durationMs(flags, 'usage-interval', problems);
+  if (usage !== undefined) tuning.usageIntervalMs = usage;
   const max = numberOf(flags, 'finished-max-tasks', problems);
   if (max !== undefined) tuning.finishedMaxTasks = max;
   const metricsPort = numberOf(flags, 'metrics-port', problems);

@@ -7,6 +7,7 @@ import { agentsCommand } from './commands/agents.js';
 import { auditCommand } from './commands/audit.js';
 import { completionCommand } from './commands/completion.js';
 import { devCommand } from './commands/dev.js';
+import { dnsCommand } from './commands/dns.js';
 import { explainCommand } from './commands/explain.js';
 import { frameworksCommand } from './commands/frameworks.js';
 import { jobsCommand } from './commands/jobs.js';
@@ -19,7 +20,7 @@ import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
 
-const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, jobsCommand, lbCommand, runCommand, completionCommand(() => commands)];
+const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, dnsCommand, lbCommand, jobsCommand, runCommand, completionCommand(() => commands)];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

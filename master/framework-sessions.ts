@@ -19,6 +19,9 @@ import { frameworkEntry, type FrameworkEntry, type Registry } from './registry.j
 import type { FrameworkRecord, StateChange } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 
+/** The longest delay setTimeout honours (2^31 - 1 ms); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface FrameworkSessionsDeps {
   registry: Registry;
   offers: OfferBook;
@@ -81,11 +84,13 @@ export class FrameworkSessions {
   /** The framework is torn down unless it subscribes again within timeoutMs. */
   armFailover(framework: FrameworkEntry, timeoutMs: number): void {
     clearTimeout(framework.failoverTimer);
+    // A timer longer than setTimeout can count (about 24.8 days) would fire at once; Mesos
+    // frameworks are told to use four weeks, so waits that long are capped instead.
     framework.failoverTimer = setTimeout(() => {
       if (framework.channel || !this.#d.isLeading()) return;
       this.#d.log.warn({ frameworkId: framework.record.id, timeoutMs }, 'framework failover timeout passed; tearing down');
       void this.teardown(framework, 'FRAMEWORK_FAILOVER_TIMEOUT').catch((err: unknown) => this.#d.log.error({ err }, 'teardown failed'));
-    }, timeoutMs);
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
     framework.failoverTimer.unref();
   }
 

@@ -25,6 +25,8 @@ export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' 
   frameworkLinks?: ApiServerOptions['frameworkLinks'];
   /** Where the web UI's bundle is (default dist/master/ui). */
   uiDir?: string;
+  /** How often the Mesos scheduler API sends HEARTBEAT events (default 15 s). */
+  mesosHeartbeatIntervalMs?: number;
   /** The URL others should use, when it differs from ws://host:port. */
   advertiseUrl?: string;
 }
@@ -43,7 +45,7 @@ export interface RunningMaster {
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
   const host = options.host ?? '127.0.0.1';
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
-  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
+  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}) });
   const port = await api.listen(host, options.port ?? 5050);
   const url = options.advertiseUrl ?? `ws://${host}:${port}`;
   let master: Master;

@@ -243,6 +243,9 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
   });
 }
 
+/** Takes an HTTP upgrade request as it came, with its socket and the bytes read past its head. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
@@ -250,6 +253,9 @@ export class ChannelServer {
   #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 } });
   #routes = new Map<string, Route>();
   #textRoutes = new Map<string, TextRoute>();
+  #prefixes: [string, UpgradeHandler][] = [];
+  /** Sockets handed to prefix handlers, ended with the rest by closeAll. */
+  #raw = new Set<Duplex>();
   #settings: ChannelSettings;
   #sockets = new Set<WebSocket>();
 
@@ -271,15 +277,27 @@ export class ChannelServer {
     this.#textRoutes.set(path, route);
   }
 
+  /** Upgrades of paths under `prefix` go to `handler` untouched (the UI's proxy to frameworks' streams). */
+  upgradePrefix(prefix: string, handler: UpgradeHandler): void {
+    this.#prefixes.push([prefix, handler]);
+  }
+
   /** Closes every open connection with the given code (on shutdown or loss of leadership). */
   closeAll(code: number, reason: string): void {
     for (const ws of this.#sockets) ws.close(code, reason);
+    for (const socket of this.#raw) socket.destroy();
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const text = this.#textRoutes.get(path);
     if (text) return this.#upgradeText(text, req, socket, head);
+    const raw = this.#prefixes.find(([prefix]) => path.startsWith(prefix));
+    if (raw) {
+      this.#raw.add(socket);
+      socket.once('close', () => this.#raw.delete(socket));
+      return raw[1](req, socket, head);
+    }
     const route = this.#routes.get(path);
     if (!route) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

@@ -2,7 +2,8 @@
 // (`include` of top-level keys, `stream` + `since` to resume), and the route that subscribes each
 // socket to its view and drops readers that fall too far behind. The master's /api/v1/stream and
 // the services framework's are built on it; each adds its own filters.
-import type { TextRoute, TextSocket } from './channel-ws.js';
+import type { Server } from 'node:http';
+import { ChannelServer, type TextRoute, type TextSocket } from './channel-ws.js';
 import type { ResumePoint, StatePublisher, StreamView } from './state-stream.js';
 
 /** A reader this far behind (bytes queued) is dropped; it reconnects and resumes or gets a snapshot. */
@@ -68,6 +69,33 @@ export function publisherRoute(publisher: StatePublisher, options: PublisherRout
       };
       const unsubscribe = publisher.subscribe(parsed.view, sink, parsed.since);
       socket.onClose(unsubscribe);
+    },
+  };
+}
+
+export interface StateStreamServer {
+  readonly channels: ChannelServer;
+  /** Stops the ticks and closes the open streams. */
+  close(): void;
+}
+
+/** Serves `publisher` on `path` of an HTTP server (its own upgrade handling) and ticks it every tickMs (a framework's stream). */
+export function serveStateStream(server: Server, path: string, publisher: StatePublisher, parse: PublisherRouteOptions['parse'], options: { tickMs?: number; onError?: (err: unknown) => void } = {}): StateStreamServer {
+  const channels = new ChannelServer(server);
+  channels.textRoute(path, publisherRoute(publisher, { parse }));
+  const timer = setInterval(() => {
+    try {
+      publisher.tick();
+    } catch (err) {
+      options.onError?.(err);
+    }
+  }, options.tickMs ?? 250);
+  timer.unref();
+  return {
+    channels,
+    close() {
+      clearInterval(timer);
+      channels.closeAll(1001, 'server stopping');
     },
   };
 }

@@ -101,7 +101,12 @@ export function summaryOf(info: Docker.ContainerInspectInfo): ContainerSummary {
   };
 }
 
-/** A stats answer as a usage sample; undefined for a stopped container (zero values stamped at year 1). */
+/**
+ * A stats answer as a usage sample; undefined for a stopped container (zero values stamped at year
+ * 1). `cpuPercent` is relative to one core, as `docker stats` shows it: the container's CPU time
+ * over the host's (all cores) between Docker's two readings, times the host's cores. A container
+ * limited to `cpus` (NanoCpus) therefore stays near `cpus × 100` when busy.
+ */
 export function usageOf(s: Docker.ContainerStats): UsageSample | undefined {
   const atMs = Date.parse(s.read);
   if (!(atMs > 0)) return undefined;

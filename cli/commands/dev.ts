@@ -15,6 +15,8 @@ import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { MemoryBatchStore, startBatchFramework, type BatchFramework } from '../../frameworks/batch/index.js';
 import { MemoryServicesStore, startServicesFramework, type ServicesFramework } from '../../frameworks/services/index.js';
 import { Problems, UsageError, type Command } from '../flags.js';
+import { digHint, startDns } from '../dns-flags.js';
+import type { DnsServer } from '../../frameworks/services/dns/index.js';
 
 export const devCommand: Command = {
   name: 'dev',
@@ -30,6 +32,8 @@ export const devCommand: Command = {
     'agent-metrics': { type: 'boolean', help: "serve each agent's Prometheus metrics on a free port of 127.0.0.1 (the URLs are printed)" },
     'services-port': { type: 'string', default: '5070', help: 'the services framework\'s HTTP API (plan, apply, scale, rollback..., docs/api.md) on 127.0.0.1; its state is kept in memory', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-services': { type: 'boolean', help: 'run no services framework' },
+    'dns-port': { type: 'string', default: '8600', help: "the DNS server of the services' endpoints (UDP and TCP, docs/discovery.md) on 127.0.0.1", rule: 'a port number; 0 picks a free one', placeholder: 'P' },
+    'no-dns': { type: 'boolean', help: 'run no DNS server (none runs without the services framework either)' },
     'lb-admin-port': { type: 'string', default: '5090', help: "the load balancer's admin HTTP server (/metrics, /api/v1/stats) on 127.0.0.1; it proxies each service port on 127.0.0.1", rule: 'a port number; 0 picks a free one', placeholder: 'P' },
     'no-lb': { type: 'boolean', help: 'run no load balancer (none runs with --no-services either)' },
     resources: { type: 'string', help: 'resources of each agent; what it does not name is this machine\'s, split between the agents; the ports, given or default, are split into one block per agent (default: a share of this machine)', rule: 'SPEC like "cpus:2;mem:2048;disk:10000;gpus:0;ports:31000-32000", mem and disk in MB, cpus and mem > 0', placeholder: 'SPEC' },
@@ -49,6 +53,7 @@ export const devCommand: Command = {
     const asked = problems.oneOf(flags, 'runtime', ['auto', 'docker', 'process', 'hollow'] as const);
     const batchPort = problems.int(flags, 'batch-port', 0, 65_535);
     const servicesPort = problems.int(flags, 'services-port', 0, 65_535);
+    const dnsPort = problems.int(flags, 'dns-port', 0, 65_535);
     const lbAdminPort = problems.int(flags, 'lb-admin-port', 0, 65_535);
     // A dev cluster on the memory store starts fresh: its agents must not recover another run's tasks.
     const keep = flags['work-dir'] !== undefined || m.data !== undefined;
@@ -84,6 +89,7 @@ export const devCommand: Command = {
     }
     let batch: BatchFramework | undefined;
     let services: ServicesFramework | undefined;
+    let dns: DnsServer | undefined;
     let lb: LoadBalancer | undefined;
     const inUse = (flag: string, port: number, off: string) =>
       new UsageError(`--${flag} ${port} is in use: is another berth dev running? Stop it, pick another --${flag} (0 picks a free one), or use --${off}.`);
@@ -91,10 +97,14 @@ export const devCommand: Command = {
       batch = flags['no-batch'] ? undefined : await startBatchFramework({ masterUrl: running.url, store: new MemoryBatchStore(), http: { port: batchPort }, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('batch-port', batchPort, 'no-batch') : err;
       });
-      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, log }).catch((err: unknown) => {
+      // The autoscaler reads request rates from the load balancer, which starts after the framework.
+      const lbUrls: string[] = [];
+      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, autoscale: { lbUrls }, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('services-port', servicesPort, 'no-services') : err;
       });
+      dns = flags['no-dns'] || !services ? undefined : await startDns({ servicesUrl: services.url, port: dnsPort, log: log.child({ component: 'dns' }) }, 'dns-port', 'is another berth dev running? Stop it, pick another --dns-port (0 picks a free one), or use --no-dns.');
       lb = services && !flags['no-lb'] ? await runLoadBalancer(services.url, lbAdminPort, log) : undefined;
+      if (lb) lbUrls.push(lb.adminUrl);
     } catch (err) {
       await services?.stop();
       await batch?.stop();
@@ -114,6 +124,7 @@ export const devCommand: Command = {
       ...shares.map((r, i) => `    dev-agent-${i + 1}  ${resources.format(r)}${agentMetrics[i] ? `   metrics: ${agentMetrics[i]}` : ''}`),
       ...(batch ? [`  batch    ${batch.url}/api/v1/jobs   (state in memory)`] : []),
       ...(services ? [`  services ${services.url}/api/v1/services   (state in memory)`] : []),
+      ...(dns ? [`  dns      ${dns.host}:${dns.port} (UDP and TCP)   ${digHint(dns)}`] : []),
       ...(lb ? [`  lb       ${lb.adminUrl}/api/v1/stats   metrics: ${lb.adminUrl}/metrics   (service ports on 127.0.0.1)`] : []),
       `  store    ${store}`,
       '',
@@ -128,6 +139,7 @@ export const devCommand: Command = {
       '',
     ].join('\n'));
     return untilSignal(log, async () => {
+      await dns?.close();
       await lb?.close();
       await services?.stop();
       await batch?.stop();

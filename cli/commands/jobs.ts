@@ -2,7 +2,10 @@
 // read a run's logs, cancel runs and delete jobs, through the batch framework's HTTP API.
 import { PARAMETER_NAME_PATTERN } from '../../frameworks/batch/spec/schema.js';
 import { MASTER_API_FLAG, Problems, masterApi, outputFlag, parseAssignments, type Command, type FlagSpec, type Flags } from '../flags.js';
-import { printAnswer, progressWriter } from '../output.js';
+import type { JobSpec } from '../../frameworks/batch/index.js';
+import type { RunRecord, WorkflowRunRecord } from '../../frameworks/batch/store/index.js';
+import { printAnswer, progressWriter, type AnswerFormat } from '../output.js';
+import { printWatched } from '../watch-output.js';
 import { readSpecFile } from '../spec-file.js';
 import { BatchClient, isRunId, jobId } from '../jobs/client.js';
 import { jobsText, jobText, runsText, runText, workflowText } from '../jobs/render.js';
@@ -46,6 +49,8 @@ function parse(flags: Flags, positionals: string[]) {
   const params = parseAssignments(paramValues, 'param', new RegExp(PARAMETER_NAME_PATTERN), 'a letter or _ then letters, digits or _ (at most 64)', problems);
   if (flags.wait && action !== 'run') problems.add('--wait is for run');
   if (flags.follow && action !== 'logs') problems.add('--follow is for logs');
+  if (flags.watch && action !== 'get') problems.add('--watch is for get');
+  if (flags.watch && action === 'get' && isRunId(id)) problems.add(`--watch follows a job, not a run: give a job id (berth jobs get JOB --watch shows its runs as they change)`);
   if ((action === 'logs' || action === 'cancel') && id && !isRunId(id)) problems.add(`${action} needs a run id like run-mabc123-0f1e2d, got '${id}' (berth jobs runs JOB lists them)`);
   problems.throwIfAny();
   return { action: action as Action, id, file, params, format, client: new BatchClient(batch), master };
@@ -54,7 +59,7 @@ function parse(flags: Flags, positionals: string[]) {
 export const jobsCommand: Command = {
   name: 'jobs',
   summary: 'Submit batch jobs, start runs with parameters, list jobs and runs, read logs, cancel, delete.',
-  usage: 'berth jobs submit -f FILE | run ID [--param K=V ...] [--wait] | ls | get ID|RUN_ID | runs ID | logs RUN_ID [--follow] | cancel RUN_ID | rm ID  [--batch URL] [-o table|json|yaml]',
+  usage: 'berth jobs submit -f FILE | run ID [--param K=V ...] [--wait] | ls | get ID|RUN_ID [--watch] | runs ID | logs RUN_ID [--follow] | cancel RUN_ID | rm ID  [--batch URL] [-o table|json|yaml]',
   actions: ACTIONS,
   flags: {
     batch: BATCH_API_FLAG,
@@ -63,6 +68,7 @@ export const jobsCommand: Command = {
     param: { type: 'string', short: 'p', multiple: true, help: "with run: a value for one of the job's parameters (the value may hold = and ,)", rule: 'NAME=VALUE', placeholder: 'K=V' },
     wait: { type: 'boolean', short: 'w', help: 'with run: show the run\'s progress until it ends; exit 0 when it succeeded, 1 otherwise' },
     follow: { type: 'boolean', help: 'with logs: keep printing as tasks start and write, until the run ends (Ctrl-C stops)' },
+    watch: { type: 'boolean', help: "with get JOB: keep printing the job and its runs as they change (the batch framework's stream); Ctrl-C stops. With -o json, one document per line" },
     output: outputFlag(FORMATS),
   },
   examples: [
@@ -72,6 +78,7 @@ export const jobsCommand: Command = {
     'berth jobs ls',
     'berth jobs get /demo/hello -o yaml          # the job, defaults filled',
     'berth jobs runs demo/hello                  # the leading slash may be left out',
+    'berth jobs get /demo/hello --watch          # the job and its runs, kept live',
     'berth jobs get run-mabc123-0f1e2d           # one run: outcome and every task attempt',
     'berth jobs logs run-mabc123-0f1e2d --follow',
     'berth jobs cancel run-mabc123-0f1e2d',
@@ -106,6 +113,7 @@ export const jobsCommand: Command = {
           return print(r, () => ('workflow' in r ? workflowText(r.workflow) : runText(r.run, r.tasks)));
         }
         const j = await c.get(p.id);
+        if (flags.watch) return watchJob(c, j.job.id, p.format);
         return print(j, () => jobText(j.job, j.nextRunsMs));
       }
       case 'runs': {
@@ -131,3 +139,14 @@ export const jobsCommand: Command = {
     }
   },
 };
+
+/** berth jobs get JOB --watch: the job, its recent runs and workflow runs from the batch stream. */
+function watchJob(c: BatchClient, id: string, format: AnswerFormat): Promise<number> {
+  return printWatched({
+    url: c.streamUrl(id),
+    name: 'berth jobs',
+    format,
+    shape: (doc) => ({ job: (doc.jobs as JobSpec[])[0], runs: doc.runs as RunRecord[], workflows: doc.workflows as WorkflowRunRecord[] }),
+    render: ({ job, runs }) => [job ? jobText(job, []) : `${id}: deleted`, '', `RUNS (${runs.length} recent)`, runsText(runs)].join('\n'),
+  });
+}

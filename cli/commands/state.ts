@@ -1,10 +1,11 @@
 // berth state: the cluster as the leading master sees it, as tables or JSON; with --watch, kept
 // live by the master's state stream (a snapshot, then deltas) until Ctrl-C.
-import { resources, watchState } from '../../protocol/index.js';
+import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
 import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
 import { getJson } from '../http.js';
-import { formatValue, printAnswer, table, type AnswerFormat } from '../output.js';
+import { printAnswer, table } from '../output.js';
+import { printWatched } from '../watch-output.js';
 
 export const stateCommand: Command = {
   name: 'state',
@@ -21,38 +22,11 @@ export const stateCommand: Command = {
     const base = masterApi(flags, problems);
     const format = problems.oneOf(flags, 'output', ['table', 'json', 'yaml'] as const);
     problems.throwIfAny();
-    if (flags.watch) return watch(base, format);
+    if (flags.watch) return printWatched({ url: `${base.replace(/^http/, 'ws')}/api/v1/stream`, name: 'berth state', format, shape: (doc) => doc as unknown as MasterState, render });
     const state = await getJson<MasterState>(`${base}/api/v1/state`);
     return printAnswer(format, state, () => render(state));
   },
 };
-
-/** Prints the state on every change the stream brings, at most every 200 ms, until Ctrl-C. */
-async function watch(base: string, format: AnswerFormat): Promise<number> {
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-  let timer: NodeJS.Timeout | undefined;
-  let latest: MasterState | undefined;
-  const print = (): void => {
-    timer = undefined;
-    if (!latest) return;
-    if (format === 'json') process.stdout.write(`${JSON.stringify(latest)}\n`);
-    else if (format === 'yaml') process.stdout.write(`---\n${formatValue('yaml', latest)}`);
-    else process.stdout.write(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : '\n'}${render(latest)}\n`);
-  };
-  const watcher = watchState(`${base.replace(/^http/, 'ws')}/api/v1/stream`, {
-    signal: stop.signal,
-    onUpdate: (doc) => {
-      latest = doc as unknown as MasterState;
-      timer ??= setTimeout(print, 200);
-    },
-    onStatus: (message) => process.stderr.write(`berth state: ${message}\n`),
-  });
-  await watcher.done;
-  clearTimeout(timer);
-  print();
-  return 0;
-}
 
 function render(state: MasterState): string {
   const lines = [

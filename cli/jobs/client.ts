@@ -29,6 +29,11 @@ export class BatchClient {
     return `${this.base}/api/v1/runs/${encodeURIComponent(id)}${tail}`;
   }
 
+  /** The batch framework's state stream of one job (docs/batch.md, "State stream"). */
+  streamUrl(id: string): string {
+    return `${this.base.replace(/^http/, 'ws')}/api/v1/stream?job=${encodeURIComponent(jobId(id))}`;
+  }
+
   submit(text: string, contentType: string): Promise<{ jobs: string[]; warnings: string[] }> {
     return postText(`${this.base}/api/v1/jobs`, text, contentType, BATCH);
   }

@@ -82,13 +82,20 @@ export function listText(services: readonly ServiceSummary[]): string {
 
 const yesNo = (v: boolean | null | undefined): string => (v === true ? 'yes' : v === false ? 'no' : '-');
 
+/** `, autoscaled 1..4 at cpu 60% ...` after the instance count, or nothing. */
+function autoscaleText(a: ServiceDetail['spec']['autoscale']): string {
+  if (!a) return '';
+  const target = a.target.cpuUtilization !== undefined ? `cpu ${Math.round(a.target.cpuUtilization * 100)}% of its cpus` : `${a.target.requestsPerSecond} requests/s`;
+  return ` (autoscaled ${a.min}..${a.max} at ${target} per instance; window ${a.stabilizationWindowSeconds}s, cooldown ${a.cooldownSeconds}s)`;
+}
+
 export function detailText(s: ServiceDetail, nowMs: number): string {
   const c = s.spec.container;
   const run = c.command !== undefined ? `command ${JSON.stringify(c.command)}` : c.args.length ? `args ${JSON.stringify(c.args)}` : "the image's entrypoint";
   const r = s.spec.resources;
   const lines = [
     `${s.id}  version ${s.version}  ${s.status}  role ${s.spec.role}`,
-    `  instances  ${s.spec.instances}`,
+    `  instances  ${s.spec.instances}${autoscaleText(s.spec.autoscale)}`,
     `  image      ${c.image}, ${run}`,
     `  resources  ${r.cpus} cpus, ${r.memMb} MB memory${r.diskMb ? `, ${r.diskMb} MB disk` : ''}${r.ports.length ? `, ports ${r.ports.map((p) => (p.number ? `${p.name}:${p.number}` : p.name)).join(' ')}` : ''}`,
   ];
@@ -112,8 +119,8 @@ export function historyText(h: HistoryAnswer): string {
     `${h.id}`,
     '',
     `VERSIONS (${h.versions.length} kept)`,
-    table(['VERSION', 'CONFIG', 'APPLIED', 'INSTANCES', 'IMAGE'], h.versions.map((v) => [
-      String(v.version), String(v.configVersion), clock(v.appliedAtMs), String(v.spec.instances), v.spec.container.image,
+    table(['VERSION', 'CONFIG', 'APPLIED', 'INSTANCES', 'IMAGE', 'WHY'], h.versions.map((v) => [
+      String(v.version), String(v.configVersion), clock(v.appliedAtMs), String(v.spec.instances), v.spec.container.image, v.reason ?? '',
     ])),
     '',
     `DEPLOYMENTS (${h.deployments.length}, oldest first)`,

@@ -7,6 +7,7 @@ import type { BatchScheduler } from './scheduler.js';
 import { checkParameterValues, parseJobs, type JobSpec, type SpecProblem } from './spec/index.js';
 import type { RunEvent, RunRecord, StoredJob, WorkflowRunRecord } from './store/index.js';
 import { hasDependants } from './workflow-runs.js';
+import { frozen } from './recent-runs.js';
 
 export const CommandError = { NOT_FOUND: 'NOT_FOUND', BAD_REQUEST: 'BAD_REQUEST', CONFLICT: 'CONFLICT' } as const;
 export type CommandError = (typeof CommandError)[keyof typeof CommandError];
@@ -30,6 +31,8 @@ export interface TaskView {
 
 export class BatchCommands {
   readonly #s: BatchScheduler;
+  /** The jobs as JSON shows them, made once per spec (a submit replaces the spec). */
+  readonly #shown = new WeakMap<JobSpec, JobSpec>();
 
   constructor(scheduler: BatchScheduler) {
     this.#s = scheduler;
@@ -69,6 +72,16 @@ export class BatchCommands {
 
   listJobs(): JobSpec[] {
     return [...this.#s.jobs.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** What the state stream shows (state-stream.ts): the jobs, and the recent runs and workflow runs as written. */
+  state(): { jobs: JobSpec[]; runs: RunRecord[]; workflows: WorkflowRunRecord[] } {
+    const jobs = this.listJobs().map((spec) => {
+      let copy = this.#shown.get(spec);
+      if (!copy) this.#shown.set(spec, (copy = frozen(spec)));
+      return copy;
+    });
+    return { jobs, runs: this.#s.recent.runs(), workflows: this.#s.recent.workflows() };
   }
 
   getJob(id: string): JobSpec | undefined {

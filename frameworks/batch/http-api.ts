@@ -2,12 +2,15 @@
 // checked before anything is done; errors are {code, message, field} with the status from STATUS.
 // Every change (submit, run, cancel, re-run, rm), refused ones too, is recorded in the audit log
 // before its answer, with who asked (the x-berth-user header); GET /api/v1/audit reads it.
+// GET /api/v1/stream (WebSocket) streams the jobs and recent runs (state-stream.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { serveStateStream } from '../../protocol/index.js';
 import { MAX_SPEC_BYTES } from './spec/index.js';
 import type { BatchCommands, Refusal } from './commands.js';
 import type { BatchLog } from './scheduler.js';
+import { batchStatePublisher, parseBatchStreamQuery } from './state-stream.js';
 import { FrameworkAudit, auditReadLimit, auditUser, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
 
 /** The HTTP status of every error code this API answers with, in one table. */
@@ -18,6 +21,7 @@ export const STATUS: Readonly<Record<string, number>> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UPGRADE_REQUIRED: 426,
   STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -98,6 +102,8 @@ export interface BatchHttpApiOptions {
   metrics?: Registry;
   /** Where the audit events of changes are kept (the batch store). */
   audit: FrameworkAuditStore;
+  /** How often the state stream sends what changed (default 250 ms). */
+  streamTickMs?: number;
 }
 
 const refused = (err: unknown) => err instanceof HttpError && err.code !== 'INTERNAL' && err.code !== 'STORE_UNAVAILABLE';
@@ -124,6 +130,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
       return [200, { events: await log.read(limit) }];
     } },
     { method: 'GET', path: /^\/api\/v1\/jobs$/, handle: async () => [200, { jobs: commands.listJobs() }] },
+    { method: 'GET', path: /^\/api\/v1\/stream$/, handle: () => Promise.reject(new HttpError('UPGRADE_REQUIRED', 'the state stream is a WebSocket: open it with an upgrade (docs/batch.md, "State stream")', 'upgrade')) },
     { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (_req, [id]) => {
       const r = await commands.listRuns(id!);
       if (!r.ok) throw fromRefusal(r);
@@ -210,6 +217,10 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
       },
     );
   });
+  const stream = serveStateStream(server, '/api/v1/stream', batchStatePublisher(commands), parseBatchStreamQuery, {
+    ...(options.streamTickMs ? { tickMs: options.streamTickMs } : {}),
+    onError: (err) => options.log.error({ err }, 'batch state stream tick failed'),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -219,6 +230,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
   return {
     url: `http://${host}:${port}`,
     close: () => new Promise<void>((resolve) => {
+      stream.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),

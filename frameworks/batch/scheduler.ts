@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { LiveRun, runIdOf } from './live-run.js';
+import { RecentRuns } from './recent-runs.js';
 import { planPlacement } from './placement.js';
 import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus } from './sdk-adapter.js';
 import { resolveRun } from './spec/index.js';
@@ -56,6 +57,8 @@ export class BatchScheduler {
   #driver: BatchDriver | undefined;
   readonly jobs = new Map<string, JobSpec>();
   readonly live = new Map<string, LiveRun>();
+  /** What the state stream shows of runs and workflow runs, as last written. */
+  readonly recent = new RecentRuns();
   readonly workflows: Workflows;
   readonly cron: Cron;
   #frameworkId: string | undefined;
@@ -101,7 +104,9 @@ export class BatchScheduler {
     const store = this.#d.store;
     this.#frameworkId = await store.frameworkId();
     for (const j of await store.listJobs()) this.jobs.set(j.spec.id, j.spec);
-    for (const r of await store.listRuns()) {
+    const runs = await store.listRuns();
+    this.recent.load(runs, await store.listWorkflowRuns());
+    for (const r of runs) {
       this.#seq = Math.max(this.#seq, r.seq);
       if (r.state === 'succeeded' || r.state === 'failed' || r.state === 'cancelled' || r.state === 'deadline-exceeded') continue;
       const run = LiveRun.replay(r.spec, r, await store.runEvents(r.runId));
@@ -156,6 +161,7 @@ export class BatchScheduler {
   async commit(change: BatchChange, touched: readonly LiveRun[] = []): Promise<void> {
     try {
       await this.#d.store.apply(change);
+      this.recent.apply(change);
     } catch (err) {
       for (const run of touched) {
         const record = await this.#d.store.getRun(run.record.runId).catch(() => undefined);

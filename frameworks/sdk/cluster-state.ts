@@ -122,24 +122,27 @@ export function decodeClusterAgents(body: unknown): ClusterAgent[] {
  * ```
  */
 export async function readClusterState(masterUrl: string | readonly string[], options: ReadClusterStateOptions = {}): Promise<ClusterState> {
+  const { masterUrl: base, body } = await getMasterState(masterUrl, options);
+  return { masterUrl: base, agents: decodeClusterAgents(body) };
+}
+
+/** The body of `GET /api/v1/state` from the first master that answers, undecoded. */
+export async function getMasterState(masterUrl: string | readonly string[], options: ReadClusterStateOptions = {}): Promise<{ masterUrl: string; body: unknown }> {
   const urls = (typeof masterUrl === 'string' ? masterUrl.split(',') : [...masterUrl]).map((u) => u.trim()).filter(Boolean).map(httpUrlOf);
   if (urls.length === 0) throw new BerthError(ErrorCode.INVALID_CALL, 'masterUrl must name at least one ws:// URL', { field: 'masterUrl' });
   const get = options.fetch ?? fetch;
   const failures: string[] = [];
   for (const base of urls) {
-    let body: unknown;
     try {
       const res = await get(`${base}/api/v1/state`, { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
       if (!res.ok) {
         failures.push(`${base}: HTTP ${res.status}`);
         continue;
       }
-      body = await res.json();
+      return { masterUrl: base, body: await res.json() };
     } catch (err) {
       failures.push(`${base}: ${(err as Error).message}`);
-      continue;
     }
-    return { masterUrl: base, agents: decodeClusterAgents(body) };
   }
   throw new BerthError(ErrorCode.MASTER_UNAVAILABLE, `no master answered GET /api/v1/state (${failures.join('; ')})`);
 }

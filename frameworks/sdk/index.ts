@@ -19,6 +19,7 @@ export {
 } from './task-queue.js';
 export { pack, take, meets, type TaskShape, type Constraint } from './match.js';
 export { readClusterState, decodeClusterAgents, httpUrlOf, type ClusterAgent, type ClusterState, type ReadClusterStateOptions } from './cluster-state.js';
+export { readTaskUsage, decodeTaskUsage, type TaskUsage, type ReadTaskUsageOptions } from './task-usage.js';
 export { connectStateRedis, stateCall, closeStateRedis, type StateRedisClient, type StateRedisOptions } from './state-redis.js';
 export { taskSpecOf, type TaskInput, type CommandInput, type ContainerInput, type HealthCheckInput, type ResourcesInput } from './task-input.js';
 export type { MasterError } from './scheduler-events.js';
@@ -59,3 +60,4 @@ export {
   type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat, type AuditedCall, type AuditInputProblem,
 } from './audit.js';
 export { MemoryAuditLog, RedisAuditLog } from './audit-store.js';
+export { readDocument, DEFAULT_MAX_BYTES, type DocumentProblem, type ReadLimits, type ReadResult } from './read-document.js';

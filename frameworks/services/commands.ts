@@ -114,20 +114,42 @@ export class ServicesCommands {
     return this.#read(id, (state) => historyOf(state));
   }
 
-  /** A new version with only `instances` changed (none when it already asks for `instances`). */
+  /**
+   * A new version with only `instances` changed (none when it already asks for `instances`). An
+   * autoscaled service takes only counts within its autoscale range.
+   */
   scale(id: string, instances: number): Promise<Result<{ id: string; version: number }>> {
     return this.#change(id, (state, view) => {
       if (!Number.isInteger(instances) || instances < 0 || instances > MAX_INSTANCES) {
         return refuse(CommandError.BAD_REQUEST, `instances must be an integer from 0 to ${MAX_INSTANCES}, not ${String(instances)}`, 'instances');
       }
-      const spec = { ...specOf(state, state.targetVersion).spec, instances };
-      // The same checks as apply: MAX_PER, UNIQUE and CLUSTER together may forbid the new count.
-      const parsed = parseServiceDocument(spec, { knownIds: view.states.keys() });
-      if (!parsed.ok) return problemsRefusal(parsed.problems);
-      const cluster = clusterProblems(parsed.services, [''], view);
-      if (cluster.length > 0) return problemsRefusal(cluster);
-      return applySpec(state, parsed.services[0]!, view.nowMs);
+      const a = specOf(state, state.targetVersion).spec.autoscale;
+      if (a && (instances < a.min || instances > a.max)) {
+        return refuse(CommandError.BAD_REQUEST, `instances must be within autoscale.min..max (${a.min}..${a.max}) while ${id} is autoscaled, not ${instances}; change autoscale in the spec to go beyond`, 'instances');
+      }
+      return this.#scaled(state, view, instances);
     });
+  }
+
+  /**
+   * The autoscaler's scale: like `scale`, with `reason` kept on the new version for the history.
+   * Refused (CONFLICT) when the service has moved past `fromVersion` since the decision was made.
+   */
+  autoscale(id: string, fromVersion: number, instances: number, reason: string): Promise<Result<{ id: string; version: number }>> {
+    return this.#change(id, (state, view) => {
+      if (state.targetVersion !== fromVersion) return refuse(CommandError.CONFLICT, `${id} is at version ${state.targetVersion} now, not ${fromVersion}; decide again`, 'version');
+      return this.#scaled(state, view, instances, reason);
+    });
+  }
+
+  #scaled(state: ServiceState, view: ServicesView, instances: number, reason?: string): ServiceState | Refusal {
+    const spec = { ...specOf(state, state.targetVersion).spec, instances };
+    // The same checks as apply: MAX_PER, UNIQUE and CLUSTER together may forbid the new count.
+    const parsed = parseServiceDocument(spec, { knownIds: view.states.keys() });
+    if (!parsed.ok) return problemsRefusal(parsed.problems);
+    const cluster = clusterProblems(parsed.services, [''], view);
+    if (cluster.length > 0) return problemsRefusal(cluster);
+    return applySpec(state, parsed.services[0]!, view.nowMs, reason);
   }
 
   /** A new version that replaces every instance, rolling, within the upgrade strategy. */

@@ -17,3 +17,4 @@ export { startServicesHttpApi, type ServicesApiLog, type ServicesHttpApi, type S
 export { servicesMetrics } from './metrics.js';
 export { startServicesFramework, type StartServicesFrameworkOptions, type ServicesFramework } from './start.js';
 export type { FrameworkAuditEvent, FrameworkAuditStore } from './sdk-adapter.js';
+export * from './autoscale/index.js';

@@ -18,6 +18,7 @@ const SETTINGS = {
   name: { env: 'BERTH_SERVICES_NAME', default: 'services' },
   roles: { env: 'BERTH_SERVICES_ROLES', default: '*' },
   'failover-timeout-ms': { env: 'BERTH_SERVICES_FAILOVER_TIMEOUT_MS', default: String(7 * 24 * 3600_000) },
+  'autoscale-interval-ms': { env: 'BERTH_SERVICES_AUTOSCALE_INTERVAL_MS', default: '5000' },
   'log-level': { env: 'BERTH_LOG_LEVEL', default: 'info' },
 } as const;
 type Setting = keyof typeof SETTINGS;
@@ -33,19 +34,27 @@ interface Config {
   name: string;
   roles: string[];
   failoverTimeoutMs: number;
+  autoscaleIntervalMs: number;
+  /** The load balancers' admin URLs the autoscaler reads request rates from. */
+  lbUrls: string[];
   logLevel: string;
 }
 
 /** Flags first, then the environment, then defaults; every problem listed in one error. */
 function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const options = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, { type: 'string' as const }]));
-  const { values } = parseArgs({ args: argv, options, strict: true });
+  // --lb-url may be given several times (BERTH_SERVICES_LB_URLS: a comma-separated list).
+  const { values } = parseArgs({ args: argv, options: { ...options, 'lb-url': { type: 'string', multiple: true } }, strict: true }) as { values: Record<string, string | string[] | undefined> };
   const read = (k: Setting): string | undefined => (values[k] as string | undefined) ?? env[SETTINGS[k].env] ?? SETTINGS[k].default;
   const problems: string[] = [];
   const masterUrls = read('master')!.split(',').map((u) => u.trim());
   if (!masterUrls.every((u) => /^wss?:\/\/\S+$/.test(u))) problems.push(`--master must be ws:// URLs separated by commas, got ${read('master')}`);
   const port = Number(read('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number 0-65535, got ${read('port')}`);
+  const autoscaleIntervalMs = Number(read('autoscale-interval-ms'));
+  if (!(Number.isFinite(autoscaleIntervalMs) && autoscaleIntervalMs >= 100)) problems.push(`--autoscale-interval-ms must be a number >= 100, got ${read('autoscale-interval-ms')}`);
+  const lbUrls = ((values['lb-url'] as string[] | undefined) ?? env.BERTH_SERVICES_LB_URLS?.split(',') ?? []).map((u) => u.trim()).filter(Boolean);
+  for (const u of lbUrls) if (!/^https?:\/\/\S+$/.test(u)) problems.push(`--lb-url must be an http:// URL (a load balancer's admin address), got ${u}`);
   const failoverTimeoutMs = Number(read('failover-timeout-ms'));
   if (!(Number.isFinite(failoverTimeoutMs) && failoverTimeoutMs >= 0)) problems.push('--failover-timeout-ms must be a number >= 0');
   const logLevel = read('log-level')!;
@@ -56,7 +65,7 @@ function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (roles.length === 0) problems.push('--roles must name at least one role');
   if (read('key-prefix') === '') problems.push('--key-prefix must not be empty');
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, logLevel };
+  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel };
 }
 
 /** Redis when a URL is given; otherwise memory, said once as a warning. */
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
   })();
   const log = pino({ level: c.logLevel }, pino.destination(2));
   const store = await openStore(c, log);
-  const fw = await startServicesFramework({ masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
+  const fw = await startServicesFramework({ masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, autoscale: { intervalMs: c.autoscaleIntervalMs, lbUrls: c.lbUrls }, log });
   log.info({ url: fw.url, store: c.redisUrl ? 'redis' : 'memory' }, 'services framework started');
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;

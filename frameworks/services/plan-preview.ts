@@ -17,7 +17,7 @@ import {
   type ServiceState,
   type Step,
 } from './deploy/index.js';
-import { deployOrder, diffServiceSpec, type PatchOperation, type ServiceSpec, type SpecFormat, type SpecProblem } from './spec/index.js';
+import { clampInstances, deployOrder, diffServiceSpec, type PatchOperation, type ServiceSpec, type SpecFormat, type SpecProblem } from './spec/index.js';
 
 export type Change = 'create' | 'update' | 'unchanged';
 
@@ -35,9 +35,18 @@ export function nextStates(services: readonly ServiceSpec[], view: ServicesView)
   return services.map((spec) => {
     const current = view.states.get(spec.id);
     if (!current) return { spec, current, next: newServiceState(spec, view.nowMs), change: 'create' };
-    const next = applySpec(current, spec, view.nowMs);
+    const next = applySpec(current, keepAutoscaledCount(spec, specOf(current, current.targetVersion).spec), view.nowMs);
     return { spec, current, next, change: next === current ? 'unchanged' : 'update' };
   });
+}
+
+/**
+ * While a service stays autoscaled, a file's `instances` is only the starting count: applying it
+ * again keeps the count the autoscaler reached, moved into the new [min, max].
+ */
+function keepAutoscaledCount(spec: ServiceSpec, running: ServiceSpec): ServiceSpec {
+  if (!spec.autoscale || !running.autoscale) return spec;
+  return { ...spec, instances: clampInstances(running.instances, spec.autoscale) };
 }
 
 export interface ShareView {

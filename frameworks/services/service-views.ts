@@ -51,7 +51,8 @@ export interface ServiceDetail {
 
 export interface ServiceHistory {
   id: string;
-  versions: { version: number; configVersion: number; appliedAtMs: number; spec: ServiceSpec }[];
+  /** `reason`: why the version was made, when not by a person (the autoscaler's sentence); else null. */
+  versions: { version: number; configVersion: number; appliedAtMs: number; reason: string | null; spec: ServiceSpec }[];
   /** Oldest first; the one running now, if any, last. */
   deployments: DeploymentView[];
 }
@@ -131,7 +132,7 @@ export function historyOf(state: ServiceState): ServiceHistory {
   const running = state.deployment?.phase === 'running' ? [state.deployment] : [];
   return {
     id: state.id,
-    versions: state.versions.map((v) => ({ version: v.version, configVersion: v.configVersion, appliedAtMs: v.appliedAtMs, spec: v.spec })),
+    versions: state.versions.map((v) => ({ version: v.version, configVersion: v.configVersion, appliedAtMs: v.appliedAtMs, reason: v.reason ?? null, spec: v.spec })),
     deployments: [...state.history, ...running].map(deploymentView),
   };
 }

@@ -1,8 +1,11 @@
-// Composes the services framework: the scheduler on the SDK, its store, the commands and the HTTP
-// API. `berth dev` and frameworks/services/main.ts call this; none of it reads process.env.
+// Composes the services framework: the scheduler on the SDK, its store, the commands, the HTTP
+// API and the autoscaler. `berth dev` and frameworks/services/main.ts call this; none of it reads process.env.
+import { BerthError, ErrorCode } from '../../protocol/index.js';
+import { autoscaleMetrics, autoscaleOptionProblems, startAutoscaler, type AutoscaleOptions } from './autoscale/index.js';
 import { ServicesCommands } from './commands.js';
 import type { PlannerOptions } from './deploy/index.js';
 import { startServicesHttpApi } from './http-api.js';
+import { servicesMetrics } from './metrics.js';
 import { startServicesScheduler, type ServicesRuntime } from './runtime.js';
 import type { ServicesLog } from './scheduler.js';
 import type { ServicesStore } from './store/index.js';
@@ -22,6 +25,8 @@ export interface StartServicesFrameworkOptions {
   clusterPollMs?: number;
   /** Crash-loop and backoff-reset settings of the planner. */
   planner?: Partial<PlannerOptions>;
+  /** The autoscaler of services with `autoscale` (default on, every 5 s); false turns it off. */
+  autoscale?: AutoscaleOptions | false;
   log: ServicesLog & { child?(bindings: object): ServicesLog };
 }
 
@@ -35,6 +40,9 @@ export interface ServicesFramework {
 }
 
 export async function startServicesFramework(options: StartServicesFrameworkOptions): Promise<ServicesFramework> {
+  const autoscale = options.autoscale === false ? undefined : options.autoscale ?? {};
+  const problems = autoscale ? autoscaleOptionProblems(autoscale) : [];
+  if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, `invalid services framework options: ${problems.join('; ')}`);
   const runtime = await startServicesScheduler({
     masterUrl: options.masterUrl,
     store: options.store,
@@ -47,18 +55,28 @@ export async function startServicesFramework(options: StartServicesFrameworkOpti
   });
   const log = options.log.child?.({ component: 'services-api' }) ?? options.log;
   const commands = new ServicesCommands(runtime);
+  const registry = servicesMetrics(() => commands.view());
   let api;
   try {
-    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, audit: options.store });
+    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, audit: options.store, registry });
   } catch (err) {
     await runtime.stop();
     throw err;
   }
+  const scaler = autoscale && startAutoscaler({
+    ...autoscale,
+    masterUrl: options.masterUrl,
+    frameworkId: () => runtime.frameworkId,
+    commands,
+    log: options.log.child?.({ component: 'autoscale' }) ?? options.log,
+    metrics: autoscaleMetrics(registry),
+  });
   return {
     url: api.url,
     runtime,
     commands,
     stop: async () => {
+      await scaler?.stop();
       await api.close();
       await runtime.stop();
     },

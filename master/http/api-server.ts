@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { BerthError, ChannelServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions } from '../../protocol/index.js';
 import type { Master } from '../master.js';
+import { MesosSchedulerApi } from '../mesos/index.js';
 import { masterMetrics } from '../metrics.js';
 import { operatorRoutes } from './operator-routes.js';
 import { stateStreamRoute } from './state-stream-route.js';
@@ -21,6 +22,8 @@ export interface ApiServerOptions {
   frameworkLinks?: FrameworkLinks;
   /** Where the web UI's bundle is (default dist/master/ui). */
   uiDir?: string;
+  /** How often the Mesos scheduler API sends HEARTBEAT events (default 15 s, as Mesos). */
+  mesosHeartbeatIntervalMs?: number;
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: Record<string, string>) => Promise<unknown> | unknown;
@@ -29,8 +32,8 @@ type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL, params: 
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Reads a JSON request body (at most 1 MiB); bad JSON is a BAD_REQUEST naming the problem. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+/** Reads a request body (at most 1 MiB; a larger one is a BAD_REQUEST). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -38,7 +41,12 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new BerthError(ErrorCode.BAD_REQUEST, `request body is over ${MAX_BODY_BYTES} bytes`, { field: 'body' });
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON request body (at most 1 MiB); bad JSON is a BAD_REQUEST naming the problem. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
   try {
     return text === '' ? {} : (JSON.parse(text) as unknown);
   } catch (err) {
@@ -59,6 +67,9 @@ export class ApiServer {
   #streamHistory: number;
   #streamTimer: NodeJS.Timeout | undefined;
   #ui: UiAssets;
+  #mesosHeartbeatIntervalMs: number;
+  /** The Mesos v1 scheduler API (POST /api/v1/scheduler), set once a master is attached. */
+  mesos: MesosSchedulerApi | undefined;
   /** The state stream's publisher (set once a master is attached). */
   stream: StatePublisher | undefined;
 
@@ -67,9 +78,11 @@ export class ApiServer {
     this.#streamTickMs = options.streamTickMs ?? 250;
     this.#streamHistory = options.streamHistory ?? 1_000;
     this.#processMetrics = options.processMetrics ?? false;
+    this.#mesosHeartbeatIntervalMs = options.mesosHeartbeatIntervalMs ?? 15_000;
     this.#ui = new UiAssets({ ...(options.uiDir ? { dir: options.uiDir } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}) });
     this.server = createServer((req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
+    this.channels.upgradePrefix('/ui/proxy/', (req, socket, head) => this.#ui.proxyUpgrade(req, socket, head));
   }
 
   /** Serves this master (after listen(), so the master can advertise the bound port). */
@@ -102,6 +115,9 @@ export class ApiServer {
     this.#routes.set('GET /api/v1/roles', () => master.roles());
     this.#routes.set('GET /api/v1/agents', () => master.state().agents);
     operatorRoutes((method, path, handler) => this.route(method, path, handler), readJson, master);
+    const mesos = new MesosSchedulerApi({ route: () => master.schedulerRoute(), readBody, log: this.#log, heartbeatIntervalMs: this.#mesosHeartbeatIntervalMs });
+    this.mesos = mesos;
+    this.rawRoute('POST', '/api/v1/scheduler', (req, res) => mesos.handle(req, res));
     this.rawRoute('GET', '/api/v1/tasks/:id/logs', (req, res, url, params) => {
       const follow = ['1', 'true', 'yes'].includes(url.searchParams.get('follow') ?? '');
       const tail = Number(url.searchParams.get('tail') ?? 0);

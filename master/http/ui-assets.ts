@@ -1,12 +1,14 @@
 // The web UI's side of the master's HTTP server: the bundle (built by scripts/build-ui.mjs into
 // dist/master/ui/) at `/` and `/ui/*`, the index for every other non-API path (client-side
 // routes), the framework links the UI may show, and a read-only proxy to those frameworks' APIs
-// (so the browser needs no cross-origin calls to them).
+// (so the browser needs no cross-origin calls to them), the frameworks' streams too.
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
+import { PROXIED_STREAM, proxyUpgrade, refuseUpgrade } from './ui-stream-proxy.js';
 
 /** The framework HTTP APIs the UI reads (services, batch), each an http:// base URL. */
 export interface FrameworkLinks {
@@ -106,6 +108,17 @@ export class UiAssets {
     const body = readFileSync(file);
     this.#cache.set(asset, body);
     return body;
+  }
+
+  /** A WebSocket upgrade of /ui/proxy/NAME/api/v1/stream, sent on to the framework's stream. */
+  proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://master');
+    const [, , , name = '', ...rest] = url.pathname.split('/');
+    const base = this.#links[name as keyof FrameworkLinks];
+    const path = `/${rest.join('/')}`;
+    if (!base) return refuseUpgrade(socket, 404, 'Not Found', { code: ErrorCode.NOT_FOUND, message: `no framework link ${JSON.stringify(name)}`, field: 'name' });
+    if (!PROXIED_STREAM.test(path)) return refuseUpgrade(socket, 400, 'Bad Request', { code: ErrorCode.BAD_REQUEST, message: 'the framework proxy carries only WebSockets of /api/v1/stream', field: 'path' });
+    proxyUpgrade(new URL(`${base}${path}${url.search}`), name, req, socket, head);
   }
 
   /** GET /ui/proxy/NAME/REST -> GET LINK/REST: reads only, so the UI cannot change a framework through the master. */

@@ -1,7 +1,7 @@
 // Domain types: the wire messages decoded once, at the edge, into values with every field present
 // (generated protobuf types leave every field optional). decodeX(wire) fills the defaults and lists
 // problems naming the field; toWireX(value) goes back. Pure: no I/O.
-export { decodeError, type Decoded, type Problem } from './decoded.js';
+export { decodeError, FieldReader, type Decoded, type Problem } from './decoded.js';
 export { decodeResources, toWireResources } from './resources.js';
 export {
   commandProblem,

@@ -13,7 +13,7 @@ t.before(() => {
 });
 
 void t.test('berth dev --agent-metrics prints a metrics URL per agent', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--no-batch', '--agents', '2', '--runtime', 'process', '--agent-metrics', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--no-batch', '--no-dns', '--no-lb', '--agents', '2', '--runtime', 'process', '--agent-metrics', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

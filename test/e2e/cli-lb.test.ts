@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import t from 'tap';
 import { berth, CLI, dev, lbAdminUrlOf } from '../helpers/cli.js';
-import { endpoint, EndpointsStream, serviceOf } from '../helpers/endpoints-stream.js';
+import { endpoint, EndpointsStream, serviceOf } from '../helpers/lb-endpoints-stream.js';
 import { get, httpBackend } from '../helpers/lb-backends.js';
 import { until } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';

@@ -1,19 +1,20 @@
 // The web UI in a real Chromium (playwright-core, headless) against a real cluster in this
 // process: a master, two process-runtime agents and SDK frameworks. Tasks appear live as they
 // start (no reload), a task's logs follow live, a drain shows on its agent, the stream resumes
-// after a drop; the jobs view reads the batch framework and the services view that API's
-// contract. Screenshots are saved and their paths printed.
+// after a drop; the jobs view follows the batch framework's stream through the master's proxy,
+// and the services view polls a services API that has no stream (an older framework). Screenshots
+// are saved and their paths printed.
 import { createServer } from 'node:http';
 import t from 'tap';
 import { TaskState } from '../../protocol/index.js';
 import { finished, runNow, submit, testBatch } from '../helpers/batch.js';
-import { buildUi, haveChromium, openPage, screenshots } from '../helpers/browser.js';
+import { buildUi, haveChromium, openPage, screenshots, ticksFollowed } from '../helpers/browser.js';
 import { testAgent, testFramework } from '../helpers/cluster.js';
 import { testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
 
 if (haveChromium(t)) {
-  const shot = screenshots();
+  const shot = screenshots('ui-browser');
   const uiDir = await buildUi(t);
 
   t.test('the UI follows a live cluster', async (t) => {
@@ -56,15 +57,7 @@ if (haveChromium(t)) {
     // The ticker's page: its logs keep coming while the page is open.
     await page.locator('[data-task="ticker"] a').click();
     await page.getByTestId('log-status').filter({ hasText: 'following' }).waitFor();
-    const lastTick = async (): Promise<number> => Math.max(-1, ...[...((await page.getByTestId('task-logs').textContent()) ?? '').matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
-    const before = await until('a tick in the logs', async () => {
-      const n = await lastTick();
-      return n >= 0 ? n : undefined;
-    }, 20_000);
-    const later = await until('newer ticks, followed live', async () => {
-      const n = await lastTick();
-      return n >= before + 3 ? n : undefined;
-    }, 20_000);
+    const { before, later } = await ticksFollowed(page);
     t.ok(later >= before + 3, `logs followed from tick ${before} to tick ${later}`);
     t.equal(await page.evaluate(() => (window as unknown as { berthMark?: string }).berthMark), 'kept', 'the task page was a client-side route');
     await shot(t, page, 'task-logs.png');
@@ -137,6 +130,7 @@ if (haveChromium(t)) {
 
     const { page } = await openPage(t, { width: 1200, height: 700 });
     await page.goto(`${master.httpUrl}/jobs`);
+    await page.getByTestId('batch-mode').filter({ hasText: 'live' }).waitFor();
     await page.locator('svg.dag g[data-job="/etl/load"]').waitFor();
     t.equal(await page.locator('svg.dag g.node').count(), 4, 'every job is a node');
     t.equal(await page.locator('svg.dag path.edge').count(), 4, 'every dependency is an edge');
@@ -144,16 +138,27 @@ if (haveChromium(t)) {
     t.ok((await x('/etl/extract')) < (await x('/etl/orders')) && (await x('/etl/orders')) < (await x('/etl/load')), 'drawn left to right in dependency order');
     await shot(t, page, 'jobs.png');
 
+    // A job submitted while the page is open appears: the stream, through the master's proxy.
+    await submit(batch, job('/etl/report'));
+    await page.getByRole('link', { name: '/etl/report' }).waitFor();
+
+    await page.getByRole('link', { name: '/etl/extract' }).click();
+    await page.getByTestId('batch-mode').filter({ hasText: 'live' }).waitFor();
     const { runId } = await runNow(batch, '/etl/extract');
     await finished(batch, runId);
-    await page.getByRole('link', { name: '/etl/extract' }).click();
     const run = page.locator('tr', { hasText: runId });
     await run.filter({ hasText: 'succeeded' }).waitFor();
     t.match(await run.locator('td').nth(1).textContent(), /^succeeded$/, 'the run and its state are listed');
     await shot(t, page, 'job-runs.png');
+
+    // Back on the DAG, each job shows its state in that workflow run as the run goes on.
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    for (const id of ['/etl/extract', '/etl/orders', '/etl/users', '/etl/load']) await page.locator(`svg.dag g[data-job="${id}"][data-state="succeeded"]`).waitFor({ timeout: 30_000 });
+    t.equal(await page.locator('svg.dag g[data-job="/etl/report"]').getAttribute('data-state'), '', 'a job in no workflow run has no state');
+    await shot(t, page, 'jobs-workflow.png');
   });
 
-  t.test('the services view follows the services API (faked to its contract until the framework lands) as instances start', async (t) => {
+  t.test('the services view polls a services API without a stream (an older framework, faked to its contract) as instances start', async (t) => {
     // The services framework's API as its contract describes it, with instances the test adds.
     const instances: { id: string; version: number; agentId: string; hostname: string; state: string; healthy: boolean; ready: boolean; ports: Record<string, number>; startedAtMs: number }[] = [];
     const deployment = { fromVersion: 1, toVersion: 2, phase: 'rolling', startedAtMs: Date.now() };
@@ -175,6 +180,7 @@ if (haveChromium(t)) {
 
     const { page } = await openPage(t, { width: 1200, height: 700 });
     await page.goto(`${master.httpUrl}/services`);
+    await page.getByTestId('services-mode').filter({ hasText: 'polling' }).waitFor();
     const row = page.locator('tr[data-service="/team/web"]');
     await row.filter({ hasText: '0/2' }).waitFor();
     t.match(await row.textContent(), /rolling: v1 → v2/, 'the deployment in progress');

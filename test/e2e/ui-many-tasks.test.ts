@@ -10,7 +10,7 @@ const TASKS = 10_000;
 const AGENTS = 4;
 
 if (haveChromium(t)) {
-  const shot = screenshots();
+  const shot = screenshots('ui-many-tasks');
   const uiDir = await buildUi(t);
 
   t.test(`the task table stays small in the page with ${TASKS} tasks`, async (t) => {

@@ -2,12 +2,13 @@
 // UI bundle built into the test's own folder, and screenshots kept with their paths printed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import { until } from './poll.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,14 +40,32 @@ export async function openPage(t: Test, viewport = { width: 1360, height: 900 })
   return { page, errors };
 }
 
-/** Screenshots go to one folder per test, kept after it; each path is printed as a comment. */
-export function screenshots(): (t: Test, page: Page, name: string) => Promise<string> {
-  let dir: Promise<string> | undefined;
+/** Where a test's screenshots are kept: .tap/screenshots/TEST/ (next to tap's own results, ignored by git). */
+export const screenshotDir = (test: string): string => join(root, '.tap', 'screenshots', test);
+
+/** Screenshots go to the test's output folder, kept after it; each path is printed as a comment. */
+export function screenshots(test: string): (t: Test, page: Page, name: string) => Promise<string> {
+  let dir: Promise<string | undefined> | undefined;
   return async (t, page, name) => {
-    dir ??= mkdtemp(join(tmpdir(), 'berth-ui-screenshots-'));
-    const path = join(await dir, name);
+    dir ??= mkdir(screenshotDir(test), { recursive: true });
+    await dir;
+    const path = join(screenshotDir(test), name);
     await page.screenshot({ path, fullPage: true });
     t.comment(`screenshot: ${path}`);
     return path;
   };
+}
+
+/** On a task page whose task prints `tick N` lines: the last tick seen first, and one 3 or more later (the logs followed live). */
+export async function ticksFollowed(page: Page): Promise<{ before: number; later: number }> {
+  const lastTick = async (): Promise<number> => Math.max(-1, ...[...((await page.getByTestId('task-logs').textContent()) ?? '').matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
+  const before = await until('a tick in the logs', async () => {
+    const n = await lastTick();
+    return n >= 0 ? n : undefined;
+  }, 20_000);
+  const later = await until('newer ticks, followed live', async () => {
+    const n = await lastTick();
+    return n >= before + 3 ? n : undefined;
+  }, 20_000);
+  return { before, later };
 }

@@ -46,9 +46,10 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   // Without the batch and services frameworks unless asked for: the tests count the frameworks they start.
   const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
   const services = args.includes('--services-port') ? [] : ['--no-services'];
-  // The load balancer's admin port (5090) would clash between tests running at once.
+  // Nor the DNS server or the load balancer's admin server, whose default ports every test would share.
+  const dns = args.includes('--dns-port') ? [] : ['--no-dns'];
   const lb = args.includes('--lb-admin-port') ? [] : ['--no-lb'];
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...lb, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--log-level', 'warn', ...batch, ...services, ...dns, ...lb, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -64,7 +65,11 @@ export function lbAdminUrlOf(cluster: DevCluster): Promise<string> {
   return until('the lb line of the banner', () => /lb\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/stats/.exec(cluster.output())?.[1], 20_000);
 }
 
-/** The batch framework's URL from the banner of a `berth dev --batch-port ...`. */
-export function batchUrlOf(cluster: DevCluster): Promise<string> {
-  return until('the batch line of the banner', () => /batch\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/jobs/.exec(cluster.output())?.[1], 20_000);
+/** A framework's URL from the banner of a `berth dev --batch-port ...` or `--services-port ...`. */
+export function frameworkUrlOf(cluster: DevCluster, name: 'batch' | 'services'): Promise<string> {
+  const line = new RegExp(`${name}\\s+(http://127\\.0\\.0\\.1:\\d+)/api/v1/${name === 'batch' ? 'jobs' : 'services'}`);
+  return until(`the ${name} line of the banner`, () => line.exec(cluster.output())?.[1], 20_000);
 }
+
+/** The batch framework's URL from the banner of a `berth dev --batch-port ...`. */
+export const batchUrlOf = (cluster: DevCluster): Promise<string> => frameworkUrlOf(cluster, 'batch');

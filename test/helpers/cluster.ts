@@ -11,7 +11,7 @@ import { resources, type Res } from '../../protocol/index.js';
 import { cleanUpAgentContainers } from './docker.js';
 import { testLogger } from './log.js';
 import { testMaster } from './master.js';
-import { until } from './poll.js';
+import { untilPicked } from './poll.js';
 
 /** Real runtimes, and hollow (the real agent and protocol, tasks that only pretend to run). */
 export type RuntimeKind = 'docker' | 'process' | 'hollow';
@@ -71,13 +71,7 @@ export class TestFramework {
 
   /** Waits for an event (at index >= from) that pick() turns into a value. */
   next<T>(what: string, pick: (e: SchedulerEvent) => T | undefined, from = 0, timeoutMs = 20_000): Promise<T> {
-    return until(what, () => {
-      for (const e of this.events.slice(from)) {
-        const v = pick(e);
-        if (v !== undefined) return v;
-      }
-      return undefined;
-    }, timeoutMs);
+    return untilPicked(what, this.events, pick, from, timeoutMs);
   }
 
   /** Every update of one task, in order. */

@@ -1,95 +1,104 @@
-// A stand-in for the services framework's state stream: GET /api/v1/stream?include=endpoints on a
-// loopback port, served by a StatePublisher over the channel's text routes as the framework does,
-// with an endpoints document the test sets. It can be stopped and started again on the same port
-// (and the same publisher, so readers resume) to play the services API going away.
+// A stand-in for the services framework's state stream (GET /api/v1/stream, the traffic contract's
+// endpoints document) for the readers of endpoints: the test sets the document, the stand-in
+// publishes it through a real StatePublisher on a real WebSocket, and can go away and come back
+// on the same port as a restarted framework would.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
-import { ChannelServer, StatePublisher, type TextSocket } from '../../protocol/index.js';
-import type { Endpoint, ServiceEndpoints } from '../../frameworks/services/lb/index.js';
+import { ChannelServer, StatePublisher, type StreamView } from '../../protocol/index.js';
 
-export class EndpointsStream {
-  readonly publisher: StatePublisher;
-  #doc: { services: unknown[]; endpoints: ServiceEndpoints[] } = { services: [], endpoints: [] };
-  #server: Server | undefined;
-  #sockets = new Set<TextSocket>();
-  #port = 0;
-  /** Streams opened so far (one per connection of a reader). */
-  opened = 0;
+export interface TestEndpoint {
+  id: string;
+  host: string;
+  hostname?: string;
+  agentId?: string;
+  ports: Record<string, number>;
+  version?: number;
+}
 
-  private constructor() {
-    this.publisher = new StatePublisher({ read: () => this.#doc as unknown as Record<string, unknown> });
-  }
+export interface TestServiceEndpoints {
+  id: string;
+  servicePorts?: Record<string, number>;
+  killGracePeriodSeconds?: number;
+  endpoints: TestEndpoint[];
+  draining?: (TestEndpoint & { drainingSinceMs: number })[];
+}
 
-  static async start(t: Test): Promise<EndpointsStream> {
-    const s = new EndpointsStream();
-    await s.resume();
-    // As the framework does, it also ticks on a timer: a document set while no one watched
-    // reaches readers that come back.
-    const ticker = setInterval(() => s.publisher.tick(), 100);
-    t.teardown(() => {
-      clearInterval(ticker);
-      return s.stop();
-    });
-    return s;
-  }
+export interface EndpointsStream {
+  /** The framework's http:// base, as readers are given it. */
+  url: string;
+  /** Replaces the endpoints and publishes the change. */
+  set(services: TestServiceEndpoints[]): void;
+  /** Stops serving (connections closed, port freed), as a framework that went away. */
+  stop(): Promise<void>;
+  /** Serves again on the same port. */
+  restart(): Promise<void>;
+}
 
-  get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
-  }
+/** The contract's ServiceEndpoints, with the fields a test leaves out filled in. */
+function full(s: TestServiceEndpoints): Record<string, unknown> {
+  const endpoint = (e: TestEndpoint) => ({ hostname: 'test-host', agentId: 'agent-1', version: 1, ...e });
+  return {
+    id: s.id,
+    dnsName: `${s.id.split('/').filter(Boolean).reverse().join('.')}.services.berth`,
+    algorithm: 'round-robin',
+    servicePorts: s.servicePorts ?? {},
+    killGracePeriodSeconds: s.killGracePeriodSeconds ?? 3,
+    endpoints: [...s.endpoints].sort((a, b) => a.id.localeCompare(b.id)).map(endpoint),
+    draining: (s.draining ?? []).map(endpoint),
+  };
+}
 
-  /** Publishes a new endpoints document at once. */
-  set(endpoints: ServiceEndpoints[]): void {
-    this.#doc = { services: [], endpoints };
-    this.publisher.tick();
-  }
+const view = (include: string): StreamView => {
+  const keys = new Set(include.split(','));
+  return { key: [...keys].sort().join(','), select: (doc) => Object.fromEntries(Object.entries(doc).filter(([k]) => keys.has(k))) };
+};
 
-  /** Closes the server and every stream, as a services framework that went away. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    if (!server) return;
-    for (const s of this.#sockets) s.close(1001, 'going away');
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Listens again (on the port it had, or a free one the first time). */
-  async resume(): Promise<void> {
-    const server = createServer((_req, res) => {
-      res.writeHead(404);
-      res.end();
-    });
-    const channels = new ChannelServer(server, {});
-    channels.textRoute('/api/v1/stream', {
-      check: (url) => ((url.searchParams.get('include') ?? 'services,endpoints').split(',').includes('endpoints') ? undefined : 'include: this stand-in serves endpoints only'),
-      open: (socket) => {
-        this.opened++;
-        this.#sockets.add(socket);
-        const unsubscribe = this.publisher.subscribe({ key: 'endpoints', select: (d) => ({ endpoints: d.endpoints }) }, (text) => {
+export async function endpointsStream(t: Test, initial: TestServiceEndpoints[] = []): Promise<EndpointsStream> {
+  let doc = { services: [] as unknown[], endpoints: initial.map(full) };
+  let publisher = new StatePublisher({ read: () => doc });
+  let server: Server | undefined;
+  let channels: ChannelServer | undefined;
+  let port = 0;
+  const start = async (): Promise<void> => {
+    const s = createServer((_req, res) => res.writeHead(404).end());
+    const c = new ChannelServer(s);
+    // A restarted framework is a new stream: readers resuming from the old one get a snapshot.
+    publisher = new StatePublisher({ read: () => doc });
+    c.textRoute('/api/v1/stream', {
+      check: (u) => (/^(services|endpoints|details)(,(services|endpoints|details))*$/.test(u.searchParams.get('include') ?? 'services,endpoints') ? undefined : 'include: unknown key'),
+      open(socket, u) {
+        const since = u.searchParams.get('stream');
+        const unsubscribe = publisher.subscribe(view(u.searchParams.get('include') ?? 'services,endpoints'), (text) => {
           if (!socket.open) return false;
           socket.send(text);
           return true;
-        });
-        socket.onClose(() => {
-          this.#sockets.delete(socket);
-          unsubscribe();
-        });
+        }, since ? { stream: since, version: Number(u.searchParams.get('since')) } : undefined);
+        socket.onClose(unsubscribe);
       },
     });
-    await new Promise<void>((resolve) => server.listen(this.#port, '127.0.0.1', resolve));
-    this.#port = (server.address() as AddressInfo).port;
-    this.#server = server;
-  }
-}
-
-/** An endpoint of the contract's shape whose one port is named `http`. */
-export function endpoint(id: string, port: number, host = '127.0.0.1'): Endpoint {
-  return { id, host, hostname: 'localhost', agentId: 'agent-1', ports: { http: port }, version: 1 };
-}
-
-/** A service with one service port, `http`, over the given endpoints. */
-export function serviceOf(id: string, servicePort: number, endpoints: Endpoint[], extra: Partial<ServiceEndpoints> = {}): ServiceEndpoints {
-  const name = id.split('/').filter(Boolean).reverse().join('.');
-  return { id, dnsName: `${name}.services.berth`, algorithm: 'round-robin', servicePorts: { http: servicePort }, killGracePeriodSeconds: 5, endpoints, draining: [], ...extra };
+    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
+    port = (s.address() as AddressInfo).port;
+    server = s;
+    channels = c;
+  };
+  const stop = async (): Promise<void> => {
+    const s = server;
+    server = undefined;
+    if (!s) return;
+    channels?.closeAll(1001, 'going away');
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await start();
+  t.teardown(stop);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    set(services) {
+      doc = { ...doc, endpoints: services.map(full) };
+      publisher.tick();
+    },
+    stop,
+    restart: start,
+  };
 }

@@ -14,3 +14,14 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Waits for an item of a growing list (at index >= from) that pick() turns into a value. */
+export function untilPicked<E, T>(what: string, items: readonly E[], pick: (item: E) => T | undefined, from = 0, timeoutMs = 20_000): Promise<T> {
+  return until(what, () => {
+    for (const item of items.slice(from)) {
+      const v = pick(item);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }, timeoutMs);
+}

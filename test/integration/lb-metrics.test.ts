@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import t from 'tap';
 import { startLoadBalancer } from '../../frameworks/services/lb/index.js';
-import { endpoint, EndpointsStream, serviceOf } from '../helpers/endpoints-stream.js';
+import { endpoint, EndpointsStream, serviceOf } from '../helpers/lb-endpoints-stream.js';
 import { get, httpBackend } from '../helpers/lb-backends.js';
 import { until } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';

@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { startLoadBalancer, type LoadBalancer, type ServicePortStats } from '../../frameworks/services/lb/index.js';
-import { endpoint, EndpointsStream, serviceOf } from '../helpers/endpoints-stream.js';
+import { endpoint, EndpointsStream, serviceOf } from '../helpers/lb-endpoints-stream.js';
 import { get, httpBackend } from '../helpers/lb-backends.js';
 import { until } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';
@@ -154,4 +154,18 @@ void t.test('listeners follow the service ports; the last endpoints are served w
   await answeredBy(p1, 'a');
   t.ok(stream.opened >= 2, 'the load balancer reconnected');
   t.same(await get(p1), { status: 200, body: 'a' }, 'and follows the endpoints again');
+});
+
+void t.test('a stream that refuses the load balancer is tried again later', async (t) => {
+  const stream = await EndpointsStream.start(t);
+  stream.refuse = 'include: unknown key endpoints';
+  const a = await httpBackend(t, 'a');
+  const port = await freePort();
+  const lb = await startLb(t, stream);
+  await until('the stream refused the load balancer', () => stream.refused >= 1);
+  t.equal(((await (await fetch(`${lb.adminUrl}/health`)).json()) as { stream: string }).stream, 'away');
+  stream.refuse = undefined;
+  stream.set([serviceOf('/web', port, [endpoint('a', a.port)])]);
+  await answeredBy(port, 'a');
+  t.equal(stream.opened, 1, 'a new watcher got the stream');
 });

@@ -32,6 +32,14 @@ void t.test('bad flags: exit 2 with every problem', async (t) => {
   t.match(run.output(), /--redis must be a redis:\/\/ URL/);
 });
 
+void t.test('bad autoscale flags: exit 2 naming each', async (t) => {
+  const run = spawnServices(t, ['--lb-url', 'http://127.0.0.1:5090', '--lb-url', '127.0.0.1:5091', '--autoscale-interval-ms', '10']);
+  t.equal(await run.exited, 2);
+  t.match(run.output(), /--lb-url must be an http:\/\/ URL \(a load balancer's admin address\), got 127\.0\.0\.1:5091/);
+  t.notMatch(run.output(), /got http:\/\/127\.0\.0\.1:5090/, 'the good one passes');
+  t.match(run.output(), /--autoscale-interval-ms must be a number >= 100, got 10/);
+});
+
 void t.test('on Redis a service outlives the process; a store that is down answers 503', async (t) => {
   const redis = await startRedis(t);
   if (!redis) return;

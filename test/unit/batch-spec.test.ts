@@ -107,14 +107,17 @@ t.test('dependencies may name jobs submitted before', async (t) => {
   t.ok(r.ok);
 });
 
-t.test('syntax errors, size and shape', async (t) => {
-  t.equal(problems('{"id": ')[0]?.rule, 'syntax');
-  t.equal(problems('id: [unclosed')[0]?.rule, 'syntax');
-  t.equal(problems('id: /a\nid: /b\n')[0]?.rule, 'syntax');
+t.test('syntax errors, size, depth and shape', async (t) => {
+  t.equal(problems('{"id": ')[0]?.rule, 'invalid JSON');
+  t.equal(problems('id: [unclosed')[0]?.rule, 'invalid YAML');
+  t.equal(problems('id: /a\nid: /b\n')[0]?.rule, 'invalid YAML');
   t.equal(problems('- 1\n- 2\n')[0]?.rule, 'type');
   t.equal(problems(`command: "${'x'.repeat(1024 * 1024)}"`)[0]?.rule, 'size');
   const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n' + Array.from({ length: 8 }, (_, i) => `${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${i === 0 ? 'a' : 'bcdefghi'[i - 1]}`).join(', ')}]`).join('\n');
-  t.equal(problems(bomb)[0]?.rule, 'syntax', 'an alias bomb is refused');
+  t.equal(problems(bomb)[0]?.rule, 'too many aliases', 'an alias bomb is refused');
+  // Found by the fuzz bench: deep nesting overflowed the YAML parser's stack and escaped as a RangeError.
+  t.equal(problems(`id: ${'['.repeat(50_000)}`)[0]?.rule, 'too deeply nested', 'deep YAML nesting is a problem, not a crash');
+  t.equal(problems(`{"id": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`)[0]?.rule, 'too deeply nested', 'and deep JSON too');
 });
 
 t.test('a YAML job compiles with every default filled', async (t) => {
@@ -210,4 +213,11 @@ t.test('resources are counted in thousandths, as the master counts them, rounded
   t.same(parsed.jobs[0]!.resources, { cpus: 2.667, memMb: 0.001, diskMb: 0.1 }, 'three tasks of 8/3 cpus do not fit in 8, here as on the master');
   const exact = parseJobs(json({ ...base, resources: { cpus: 0.5, memMb: 256 } }));
   t.same(exact.ok && exact.jobs[0]!.resources, { cpus: 0.5, memMb: 256, diskMb: 0 }, 'values already in thousandths stay as they are');
+});
+
+t.test('found by the fuzz bench: files that made the YAML parser take minutes are refused or read in linear time', async (t) => {
+  // 100,000 short lines full of errors: refused unread.
+  t.equal(problems(`id: /a\ncommand: x\n${'  b\n'.repeat(100_000)}`)[0]?.rule, 'too many lines');
+  // One flow mapping with 100,000 keys: duplicates found in one pass, not every key against every other.
+  t.match(problems(`id: /a\nlabels: { ${'m: 1, '.repeat(100_000)} }`)[0], { rule: 'invalid YAML', message: /the key "m" appears twice/ });
 });

@@ -78,6 +78,15 @@ t.test('agent options out of range are reported by flag (and by the part of a fl
   t.notMatch(out, /finishedMaxTasks|resources\.cpus/, 'no option field names leak out');
 });
 
+t.test('--usage-interval sets how often an agent reports usage', async (t) => {
+  const problems = new Problems('agent');
+  t.equal(agentTuning(parseFlags(agentCommand, ['--usage-interval', '2s']).flags, problems).usageIntervalMs, 2_000);
+  t.equal(message(problems), '');
+  const bad = new Problems('agent');
+  agentTuning(parseFlags(agentCommand, ['--usage-interval', 'often']).flags, bad);
+  t.match(message(bad), /--usage-interval/);
+});
+
 /** The line of --help that documents --name. */
 const helpLine = (command: Command, name: string): string => helpText(command).split('\n').find((l) => new RegExp(`--${name} `).test(l)) ?? '';
 
@@ -89,6 +98,7 @@ t.test('--help shows the options modules\' defaults', async (t) => {
   t.match(helpLine(agentCommand, 'kill-grace-period'), `(default: ${formatDuration(AGENT_DEFAULTS.defaultKillGracePeriodMs)})`);
   t.match(helpLine(agentCommand, 'finished-retention'), `(default: ${formatDuration(AGENT_DEFAULTS.finishedRetentionMs)})`);
   t.match(helpLine(agentCommand, 'finished-max-tasks'), `(default: ${AGENT_DEFAULTS.finishedMaxTasks})`);
+  t.match(helpLine(agentCommand, 'usage-interval'), `(default: ${formatDuration(AGENT_DEFAULTS.usageIntervalMs)})`);
 });
 
 t.test('--help gives every flag a rule or a default', async (t) => {

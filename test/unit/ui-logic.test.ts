@@ -40,6 +40,8 @@ t.test('frames: a snapshot, patches in order, old patches ignored, a patch befor
 t.test('the stream URL resumes from the last position', async (t) => {
   t.equal(streamUrl('http://127.0.0.1:5050', undefined), 'ws://127.0.0.1:5050/api/v1/stream');
   t.equal(streamUrl('https://m.example:8443', { stream: 'abc', version: 17 }), 'wss://m.example:8443/api/v1/stream?stream=abc&since=17');
+  t.equal(streamUrl('http://m:5050', { stream: 'b', version: 3 }, '/ui/proxy/batch/api/v1/stream', 'job=%2Fetl%2Fload&include=runs'),
+    'ws://m:5050/ui/proxy/batch/api/v1/stream?job=%2Fetl%2Fload&include=runs&stream=b&since=3', "a framework's stream through the proxy keeps its query");
 });
 
 t.test('bars: used, offered and free of a total', async (t) => {

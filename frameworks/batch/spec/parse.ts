@@ -1,11 +1,11 @@
 // The entry point of the job spec: text (YAML or JSON) in, compiled jobs or problems out.
 import { Ajv, type ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
+import { readDocument } from '../../sdk/index.js';
 import { buildWorkflow } from '../dag.js';
 import { fromAjv, joinPath } from './problems.js';
 import { checkJob, type JobInput } from './rules.js';
 import { JOB_FILE_SCHEMA, SCHEMA_ID } from './schema.js';
-import { DEFAULTS, type ConcurrencyPolicy, type JobSpec, type ParseResult, type SpecProblem } from './types.js';
+import { DEFAULTS, type ConcurrencyPolicy, type JobSpec, type ParseResult } from './types.js';
 
 /** Larger files are refused before they are parsed. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -29,27 +29,6 @@ function compiled(): { file: ValidateFunction; job: ValidateFunction } {
   return validators;
 }
 
-function readText(text: string, format: 'yaml' | 'json' | 'auto'): { ok: true; value: unknown } | { ok: false; problem: SpecProblem } {
-  const json = format === 'json' || (format === 'auto' && /^\s*[[{]/.test(text));
-  if (json) {
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch (e) {
-      return { ok: false, problem: { path: '', rule: 'syntax', message: `the file is not valid JSON: ${(e as Error).message}` } };
-    }
-  }
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    return { ok: false, problem: { path: '', rule: 'syntax', message: `the file is not valid YAML: ${e.message.split('\n')[0]}` } };
-  }
-  try {
-    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
-  } catch (e) {
-    return { ok: false, problem: { path: '', rule: 'syntax', message: `the file's YAML cannot be read: ${(e as Error).message}` } };
-  }
-}
-
 /**
  * Parses a job file: one job, or `{ jobs: [...] }` for several (a workflow). Checks it against
  * the schema and the rules around it, then fills every default once. Never throws on bad input:
@@ -60,9 +39,10 @@ export function parseJobs(text: string, options: ParseOptions = {}): ParseResult
   if (bytes > MAX_SPEC_BYTES) {
     return { ok: false, problems: [{ path: '', rule: 'size', message: `the file is ${bytes} bytes; at most ${MAX_SPEC_BYTES} are read` }] };
   }
-  const read = readText(text, options.format ?? 'auto');
-  if (!read.ok) return { ok: false, problems: [read.problem] };
-  const value = read.value;
+  // The SDK's reader: YAML or JSON, with the depth and alias limits every spec file gets.
+  const read = readDocument(text, { maxBytes: MAX_SPEC_BYTES, syntax: options.format ?? 'auto' });
+  if (!read.ok) return { ok: false, problems: read.problems };
+  const value = read.document;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, problems: [{ path: '', rule: 'type', message: 'the file must hold one job (an object with an id) or { jobs: [...] }' }] };
   }

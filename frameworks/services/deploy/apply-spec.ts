@@ -6,7 +6,7 @@ import { HISTORY_LIMIT, type Deployment, type ServiceState } from './model.js';
 import { freshBackoff } from './restart-backoff.js';
 
 /** Top-level spec fields a change of which leaves the running instances as they are. */
-const IN_PLACE = new Set(['instances', 'upgradeStrategy', 'backoff', 'deploymentDeadlineSeconds', 'dependencies', 'killGracePeriodSeconds']);
+const IN_PLACE = new Set(['instances', 'upgradeStrategy', 'backoff', 'deploymentDeadlineSeconds', 'dependencies', 'killGracePeriodSeconds', 'autoscale']);
 
 /** Whether going from `a` to `b` needs new instances (anything beyond scaling and timings). */
 export function needsNewInstances(a: ServiceSpec, b: ServiceSpec): boolean {
@@ -40,13 +40,13 @@ export function withHistory(state: ServiceState, d: Deployment): Deployment[] {
  * still running is marked superseded by the new version and moved to the history; the rollback
  * target stays the last version that deployed successfully. A spec equal to the target (after
  * defaults) changes nothing and returns `state` itself. Restart backoff starts afresh. Throws
- * when the spec's id is another service's (a caller's bug).
+ * when the spec's id is another service's (a caller's bug). `reason` is kept on the new version.
  */
-export function applySpec(state: ServiceState, spec: ServiceSpec, nowMs: number): ServiceState {
+export function applySpec(state: ServiceState, spec: ServiceSpec, nowMs: number, reason?: string): ServiceState {
   if (spec.id !== state.id) throw new Error(`spec ${spec.id} applied to service ${state.id}`);
   const target = specOf(state, state.targetVersion);
   if (diffServiceSpec(target.spec, spec).length === 0) return state;
-  return withNewVersion(state, spec, (version) => (needsNewInstances(target.spec, spec) ? version : target.configVersion), nowMs);
+  return withNewVersion(state, spec, (version) => (needsNewInstances(target.spec, spec) ? version : target.configVersion), nowMs, {}, reason);
 }
 
 /**
@@ -74,6 +74,7 @@ function withNewVersion(
   configOf: (version: number) => number,
   nowMs: number,
   fields: Partial<Deployment> = {},
+  reason?: string,
 ): ServiceState {
   const version = Math.max(...state.versions.map((v) => v.version)) + 1;
   let history = state.history;
@@ -87,7 +88,7 @@ function withNewVersion(
   }
   return {
     ...state,
-    versions: [...state.versions, { version, spec, configVersion: configOf(version), appliedAtMs: nowMs }],
+    versions: [...state.versions, { version, spec, configVersion: configOf(version), appliedAtMs: nowMs, ...(reason === undefined ? {} : { reason }) }],
     targetVersion: version,
     deployment: { ...newDeployment(state.targetVersion, version, spec, nowMs), ...fields },
     history,

@@ -105,6 +105,8 @@ export interface SpecVersion {
    */
   configVersion: number;
   appliedAtMs: number;
+  /** Why the version was made, when not by a person (the autoscaler's sentence). */
+  reason?: string;
 }
 
 /** The deployment moving a service to `toVersion` (a rollback is a deployment too). */

@@ -3,7 +3,7 @@
 // changed at once), with the admin HTTP server beside. While the stream is away the last
 // endpoints keep being served; the watcher reconnects and resumes.
 import type { Server } from 'node:http';
-import { watchState, type StateWatcher } from '../../../protocol/index.js';
+import { sleep, watchState, type StateWatcher, type WatchOptions } from '../../../protocol/index.js';
 import { lbMetrics, lbStats } from './lb-metrics.js';
 import { startAdminHttp } from './admin-http.js';
 import { ALGORITHMS, decodeEndpoints, type Algorithm, type ServiceEndpoints } from './endpoints.js';
@@ -66,6 +66,7 @@ export function endpointsStreamUrl(servicesUrl: string): string {
 
 const quiet: LbLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 const LISTEN_RETRY_MS = 1_000;
+const REFUSED_RETRY_MS = 5_000;
 
 class Balancer {
   #ports = new Map<number, ServicePort>();
@@ -164,7 +165,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     health: () => ({ ok: true, stream: connected ? 'connected' : 'away', updates, listeners: [...balancer.ports].filter((p) => p.listening).length }),
   });
   const streamUrl = endpointsStreamUrl(options.servicesUrl);
-  const watcher: StateWatcher = watchState(streamUrl, {
+  const watchOptions: WatchOptions = {
     signal: abort.signal,
     onUpdate: (doc) => {
       if (!connected) log.info({ url: streamUrl }, 'endpoints stream connected');
@@ -176,8 +177,17 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
       if (connected) log.warn({ url: streamUrl, why: message }, 'endpoints stream away; serving the last endpoints');
       connected = false;
     },
-  });
-  const done = watcher.done.catch((err: unknown) => log.warn({ url: streamUrl, err: (err as Error).message }, 'endpoints stream refused; serving the last endpoints'));
+  };
+  // The watcher stops on a refusal that retrying will not fix (an API without the stream, a bad
+  // query); the services framework may be upgraded meanwhile, so a new watcher tries again later.
+  const follow = async (): Promise<void> => {
+    while (!abort.signal.aborted) {
+      const watcher: StateWatcher = watchState(streamUrl, watchOptions);
+      await watcher.done.catch((err: unknown) => log.warn({ url: streamUrl, err: (err as Error).message }, `endpoints stream refused; serving the last endpoints and trying again in ${REFUSED_RETRY_MS} ms`));
+      await sleep(REFUSED_RETRY_MS, abort.signal);
+    }
+  };
+  const done = follow();
   return {
     adminUrl: admin.url,
     async close() {

@@ -1,5 +1,6 @@
 // The one place defaults are filled: a schema-valid ServiceInput becomes a ServiceSpec with every
 // field present. The values are Marathon's where Marathon has one; schema.ts describes each.
+import { AUTOSCALE_DEFAULTS, clampInstances, filledAutoscale } from './autoscale.js';
 import type { HealthCheckSpec, ServiceInput, ServiceSpec } from './types.js';
 
 export const DEFAULTS = {
@@ -15,6 +16,7 @@ export const DEFAULTS = {
   loadBalancer: { algorithm: 'round-robin' },
   deploymentDeadlineSeconds: 600,
   placement: 'spread',
+  autoscale: AUTOSCALE_DEFAULTS,
 } as const;
 
 /**
@@ -68,6 +70,10 @@ export function fillDefaults(input: ServiceInput): ServiceSpec {
     deploymentDeadlineSeconds: input.deploymentDeadlineSeconds ?? DEFAULTS.deploymentDeadlineSeconds,
     placement: input.placement ?? DEFAULTS.placement,
   };
+  if (input.autoscale) {
+    spec.autoscale = filledAutoscale(input.autoscale);
+    spec.instances = clampInstances(spec.instances, spec.autoscale);
+  }
   const rc = input.readinessCheck;
   if (rc) {
     const intervalSeconds = rc.intervalSeconds ?? DEFAULTS.readinessCheck.intervalSeconds;

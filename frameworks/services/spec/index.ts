@@ -17,6 +17,8 @@ export {
   type ReadinessCheckSpec,
   type UpgradeStrategySpec,
   type BackoffSpec,
+  type AutoscaleSpec,
+  type AutoscaleTarget,
   type SpecProblem,
   type ParseResult,
   type SpecFormat,
@@ -27,6 +29,7 @@ export { serviceFileSchema, MAX_INSTANCES } from './schema.js';
 export { fillDefaults, DEFAULTS } from './defaults.js';
 export { isMarathonDocument, translateMarathon, type MarathonTranslation } from './marathon.js';
 export { dependencyCycles } from './semantic-checks.js';
+export { clampInstances, AUTOSCALE_DEFAULTS } from './autoscale.js';
 export { joinPath } from './field-path.js';
 export { deployOrder } from './deploy-order.js';
 export { diffServiceSpec, diffServiceSets, type ServiceSetDiff, type PatchOperation } from './diff.js';

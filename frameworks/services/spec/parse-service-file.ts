@@ -1,5 +1,6 @@
 // The one entry point from text to services: read the file, translate Marathon JSON if it is
 // that, check the schema, fill defaults, then run the checks a schema cannot express.
+import { autoscaleWarnings } from './autoscale.js';
 import { fillDefaults } from './defaults.js';
 import { readDocument, type ReadLimits } from './read-document.js';
 import { isMarathonDocument, toMarathonProblem, translateMarathon } from './marathon.js';
@@ -38,7 +39,7 @@ export function parseServiceDocument(document: unknown, options: Pick<ParseOptio
   const services = inputs.map(fillDefaults);
   const semantic = semanticProblems(services, prefixes, new Set(options.knownIds ?? []));
   if (semantic.length > 0) return { ok: false, format: 'berth', problems: semantic, warnings: [] };
-  return { ok: true, format: 'berth', services, warnings: [] };
+  return { ok: true, format: 'berth', services, warnings: autoscaleWarnings(inputs, services, prefixes) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The JSON Schema of a service file, the one source of what a spec may say. It is published as
 // docs/services-spec.schema.json (a unit test keeps the two equal). `x-rule` is our annotation:
 // the rule named in a problem when the keyword next to it fails (validate-schema.ts reads it).
+import { autoscaleSchema } from './autoscale.js';
 import { DEFAULTS } from './defaults.js';
 import { ConstraintOperator, HealthCheckProtocol, LbAlgorithm, Placement } from './types.js';
 
@@ -182,6 +183,7 @@ const service = {
     },
     deploymentDeadlineSeconds: seconds(`A deployment that has not finished in this time fails (and is rolled back). Default ${D.deploymentDeadlineSeconds}.`, true),
     placement: { enum: Object.values(Placement), description: `spread: prefer agents with fewer instances of this service; binpack: prefer the fullest agents that fit. Default ${D.placement}.` },
+    autoscale: autoscaleSchema(MAX_INSTANCES),
   },
 };
 

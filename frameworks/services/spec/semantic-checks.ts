@@ -1,5 +1,6 @@
 // The checks a JSON Schema cannot express: references between fields and between services,
 // dependency cycles, and constraints that no placement could satisfy. They run on filled specs.
+import { autoscaleProblems } from './autoscale.js';
 import { joinPath } from './field-path.js';
 import type { ConstraintSpec, SpecProblem, ServiceSpec } from './types.js';
 
@@ -25,6 +26,7 @@ export function semanticProblems(services: readonly ServiceSpec[], prefixes: rea
     portProblems(s, (tail, rule, message) => report(i, tail, rule, message));
     timingProblems(s, (tail, rule, message) => report(i, tail, rule, message));
     constraintProblems(s, (tail, rule, message) => report(i, tail, rule, message));
+    autoscaleProblems(s, (tail, rule, message) => report(i, tail, rule, message));
     s.dependencies.forEach((d, k) => {
       if (!firstIndex.has(d) && !knownIds.has(d)) {
         const where = knownIds.size > 0 ? 'in this file or the cluster' : 'in this file';

@@ -85,6 +85,23 @@ export interface ContainerSpec {
   user?: string;
 }
 
+/**
+ * The one metric an autoscaled service is held at, per instance: CPU as a share of the instance's
+ * `resources.cpus` (0 < x <= 1), or requests per second measured at the load balancers.
+ */
+export type AutoscaleTarget = { cpuUtilization: number; requestsPerSecond?: never } | { requestsPerSecond: number; cpuUtilization?: never };
+
+/** Instances follow the load between `min` and `max` (docs/services-spec.md#autoscaling). */
+export interface AutoscaleSpec {
+  min: number;
+  max: number;
+  target: AutoscaleTarget;
+  /** A scale-down goes only to the highest recommendation of this window (the Kubernetes HPA's). */
+  stabilizationWindowSeconds: number;
+  /** No two scalings closer than this. */
+  cooldownSeconds: number;
+}
+
 export interface ResourcesSpec {
   cpus: number;
   memMb: number;
@@ -112,6 +129,8 @@ export interface ServiceSpec {
   dependencies: string[];
   deploymentDeadlineSeconds: number;
   placement: Placement;
+  /** When set, `instances` is the starting count, clamped into [min, max], and the autoscaler moves it. */
+  autoscale?: AutoscaleSpec;
 }
 
 type HealthCheckInput =
@@ -138,6 +157,7 @@ export interface ServiceInput {
   dependencies?: string[];
   deploymentDeadlineSeconds?: number;
   placement?: Placement;
+  autoscale?: Omit<AutoscaleSpec, 'min' | 'stabilizationWindowSeconds' | 'cooldownSeconds'> & Partial<Pick<AutoscaleSpec, 'min' | 'stabilizationWindowSeconds' | 'cooldownSeconds'>>;
 }
 
 /** A group: several services in one file, deployed in dependency order. */

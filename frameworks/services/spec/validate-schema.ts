@@ -10,7 +10,7 @@ import type { SpecProblem } from './types.js';
 const Ajv2020 = Ajv2020Module.default;
 
 /** The keywords whose rule an `x-rule` next to them names; the others describe themselves. */
-const X_RULE_KEYWORDS = new Set(['required', 'pattern', 'format', 'not', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'maxItems']);
+const X_RULE_KEYWORDS = new Set(['required', 'pattern', 'format', 'not', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'maxItems', 'minProperties', 'maxProperties']);
 
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
 ajv.addKeyword('x-rule');
@@ -80,7 +80,9 @@ function toProblem(e: ErrorObject, root: unknown): SpecProblem | undefined {
     case 'minLength':
     case 'maxLength':
     case 'minItems':
-    case 'maxItems': {
+    case 'maxItems':
+    case 'minProperties':
+    case 'maxProperties': {
       const rule = xRule ?? lengthRule(e.keyword, Number(params.limit));
       return { path: at, rule, message: sentence(field(at), rule) };
     }

@@ -49,7 +49,7 @@ function View({ route, state, roles, history, links, version }: { route: Route; 
     case 'agents':
       return html`<${Agents} agents=${state.agents} />`;
     case 'frameworks':
-      return html`<${Frameworks} frameworks=${state.frameworks} />`;
+      return html`<${Frameworks} frameworks=${state.frameworks} links=${links} />`;
     case 'tasks':
       return html`<${Tasks} tasks=${state.tasks} completed=${state.completedTasks} version=${version} initialText=${route.query} />`;
     case 'task':

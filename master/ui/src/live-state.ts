@@ -1,14 +1,24 @@
-// The master's state in the browser, kept live by the state stream: a snapshot, then patches;
-// on a dropped connection it reconnects with backoff and resumes from the last version applied
-// (the master sends a fresh snapshot when that version is too old). Never polls.
+// A state document in the browser, kept live by a state stream (the master's, or a framework's
+// through the master's proxy): a snapshot, then patches; on a dropped connection it reconnects
+// with backoff and resumes from the last version applied (the server sends a fresh snapshot when
+// that version is too old). Never polls. When a connection fails before it opened and `probe`
+// answers 404, the server has no stream (an older framework): the connection is 'absent' and
+// it stops, so the view can read the framework's API some other way.
 import { backoff } from '../../../protocol/backoff.js';
-import { applyFrame, parseFrame, streamUrl, type StreamPosition } from './stream-frames.js';
+import { applyFrame, parseFrame, type StreamPosition } from './stream-frames.js';
 import type { MasterState } from './types.js';
 
-export type Connection = 'connecting' | 'live' | 'reconnecting';
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'absent';
 
-export class LiveState {
-  state: MasterState | undefined;
+export interface LiveStateOptions {
+  /** The stream's ws(s):// URL, resuming from `position` when given. */
+  url(position: StreamPosition | undefined): string;
+  /** An http(s):// URL of the stream asked without an upgrade: 404 means there is no stream. */
+  probe?: string;
+}
+
+export class LiveState<T = MasterState> {
+  state: T | undefined;
   position: StreamPosition | undefined;
   connection: Connection = 'connecting';
   /** Why the last connection ended, for the header. */
@@ -24,7 +34,11 @@ export class LiveState {
   #stopped = false;
   #scheduled = false;
 
-  constructor(readonly origin: string) {}
+  readonly #options: LiveStateOptions;
+
+  constructor(options: LiveStateOptions) {
+    this.#options = options;
+  }
 
   start(): void {
     this.#connect();
@@ -56,9 +70,11 @@ export class LiveState {
   }
 
   #connect(): void {
-    const socket = new WebSocket(streamUrl(this.origin, this.state ? this.position : undefined));
+    const socket = new WebSocket(this.#options.url(this.state ? this.position : undefined));
     this.#socket = socket;
     this.connections++;
+    let opened = false;
+    socket.onopen = () => (opened = true);
     socket.onmessage = (event) => {
       const frame = parseFrame(String(event.data));
       const applied = typeof frame === 'string' ? { kind: 'error' as const, message: frame } : applyFrame(this.state as Record<string, unknown> | undefined, this.position, frame);
@@ -72,7 +88,7 @@ export class LiveState {
       }
       if (applied.kind === 'ignored') return;
       if (typeof frame !== 'string' && 'snapshot' in frame) this.snapshots++;
-      this.state = applied.doc as unknown as MasterState;
+      this.state = applied.doc as unknown as T;
       this.position = applied.position;
       this.connection = 'live';
       this.#attempt = 0;
@@ -80,10 +96,24 @@ export class LiveState {
     };
     socket.onclose = (event) => {
       if (this.#stopped) return;
-      this.connection = 'reconnecting';
       if (event.reason) this.problem = event.reason;
-      this.#notify();
-      setTimeout(() => this.#connect(), this.#delay(this.#attempt++));
+      void this.#streamMissing(opened).then((missing) => {
+        if (this.#stopped) return;
+        this.connection = missing ? 'absent' : 'reconnecting';
+        this.#notify();
+        if (!missing) setTimeout(() => this.#connect(), this.#delay(this.#attempt++));
+      });
     };
+  }
+
+  /** After a connection that never opened: does the server answer 404 for the stream? */
+  async #streamMissing(opened: boolean): Promise<boolean> {
+    const probe = this.#options.probe;
+    if (opened || !probe) return false;
+    try {
+      return (await fetch(probe)).status === 404;
+    } catch {
+      return false;
+    }
   }
 }

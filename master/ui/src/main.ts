@@ -3,10 +3,11 @@ import { render } from 'preact';
 import { html } from './html.js';
 import { App, type Links } from './app.js';
 import { LiveState } from './live-state.js';
+import { streamUrl } from './stream-frames.js';
 
 async function main(): Promise<void> {
   const links = await fetch('/ui/links.json').then((r) => r.json() as Promise<{ frameworks: Links }>).then((b) => b.frameworks, () => ({}));
-  const live = new LiveState(location.origin);
+  const live = new LiveState({ url: (position) => streamUrl(location.origin, position) });
   live.start();
   // For operators in the browser console (berth.live.state) and for the browser test.
   Object.assign(window, { berth: { live } });

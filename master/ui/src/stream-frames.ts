@@ -46,9 +46,9 @@ export function applyFrame(doc: Record<string, unknown> | undefined, position: S
   }
 }
 
-/** ws(s)://HOST/api/v1/stream for the page's origin, resuming from `position` when given. */
-export function streamUrl(origin: string, position: StreamPosition | undefined): string {
-  const url = new URL('/api/v1/stream', origin.replace(/^http/, 'ws'));
+/** ws(s)://HOST/PATH?QUERY for the page's origin (the master's stream by default), resuming from `position` when given. */
+export function streamUrl(origin: string, position: StreamPosition | undefined, path = '/api/v1/stream', query = ''): string {
+  const url = new URL(`${path}${query ? `?${query}` : ''}`, origin.replace(/^http/, 'ws'));
   if (position) {
     url.searchParams.set('stream', position.stream);
     url.searchParams.set('since', String(position.version));
