@@ -20,7 +20,21 @@ export interface HttpdOptions {
   readyAfterSeconds?: number;
   /** The container exits at once (code 3) instead of serving: a crash loop. */
   crash?: boolean;
+  /** The load balancer's port for the http port (omitted: none). */
+  servicePort?: number;
+  /** How long an instance is out of rotation before its kill (omitted: the framework's default). */
+  shutdownDelaySeconds?: number;
+  /** Adds SLOW_PATH, which answers the page this long after the request came (a request in flight for a while). */
+  slowSeconds?: number;
+  /**
+   * The instance exits at once on SIGTERM, cutting off what it is serving (a server without a
+   * graceful shutdown); by default httpd is PID 1, which ignores SIGTERM until the SIGKILL.
+   */
+  exitOnTerm?: boolean;
 }
+
+/** The path of the slow page (`slowSeconds`). */
+export const SLOW_PATH = '/cgi-bin/slow';
 
 /** The page's first line: `instance <task id> tag <tag>`. */
 const PAGE = /^instance (\S+) tag (\S+)/;
@@ -31,15 +45,22 @@ export function httpdDocument(o: HttpdOptions): Record<string, unknown> {
   // `a && b & c` would put all of `a && b` in the background: the page is written first, then
   // only the readiness marker waits in the background.
   const ready = o.readyAfterSeconds === undefined ? '' : `(sleep ${o.readyAfterSeconds}; echo ready > /www/ready) & `;
+  // A CGI script: it says nothing until its sleep is over, so a request cut off in flight fails.
+  const slow = o.slowSeconds === undefined
+    ? ''
+    : `mkdir -p /www/cgi-bin && printf '#!/bin/sh\nsleep ${o.slowSeconds}\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ncat /www/index.html\n' > /www${SLOW_PATH} && chmod +x /www${SLOW_PATH} || exit 1; `;
+  const httpd = 'httpd -f -p 127.0.0.1:$PORT_HTTP -h /www';
+  // The shell is PID 1 then: it exits on TERM, and the kernel kills httpd and its CGI children with it.
+  const serve = o.exitOnTerm ? `trap 'exit 143' TERM; ${httpd} & wait` : `exec ${httpd}`;
   return {
     id: o.id,
     instances: o.instances,
     container: {
       image: BUSYBOX_IMAGE,
-      command: o.crash ? 'echo "instance $BERTH_INSTANCE_ID crashes"; exit 3' : `${page} || exit 1; ${ready}exec httpd -f -p 127.0.0.1:$PORT_HTTP -h /www`,
+      command: o.crash ? 'echo "instance $BERTH_INSTANCE_ID crashes"; exit 3' : `${page} || exit 1; ${slow}${ready}${serve}`,
       env: { PAGE_TAG: o.tag ?? 'v1' },
     },
-    resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http' }] },
+    resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http', ...(o.servicePort === undefined ? {} : { servicePort: o.servicePort }) }] },
     constraints: o.constraints ?? [],
     healthChecks: [{
       protocol: 'HTTP',
@@ -56,6 +77,7 @@ export function httpdDocument(o: HttpdOptions): Record<string, unknown> {
     upgradeStrategy: o.upgradeStrategy ?? {},
     backoff: { initialSeconds: 0.2, factor: 2, maxSeconds: 2 },
     killGracePeriodSeconds: 1,
+    ...(o.shutdownDelaySeconds === undefined ? {} : { shutdownDelaySeconds: o.shutdownDelaySeconds }),
     deploymentDeadlineSeconds: o.deploymentDeadlineSeconds ?? 90,
   };
 }
