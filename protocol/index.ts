@@ -19,3 +19,4 @@ export * from './state-diff.js';
 export * from './state-stream.js';
 export * from './state-watch.js';
 export * from './state-stream-route.js';
+export type * from './endpoints-doc.js';

@@ -2,38 +2,13 @@
 // or without health checks, ready or without a readiness check, not draining) with the address
 // and host ports clients reach them at, and those draining before their kill. Load balancers,
 // DNS and the autoscaler read it; it is built from one ServicesView.
+import type { Endpoint, ServiceEndpoints } from '../../protocol/index.js';
 import type { ServicesView } from './control.js';
 import { isTerminal, specOf, type Instance, type ServiceState } from './deploy/index.js';
-import { DEFAULTS, type LbAlgorithm, type ServiceSpec } from './spec/index.js';
+import { DEFAULTS, type ServiceSpec } from './spec/index.js';
 
-export interface Endpoint {
-  /** The instance (task) id. */
-  id: string;
-  /** The agent's address (its --advertise-address; its hostname for an agent that gives none). */
-  host: string;
-  hostname: string;
-  agentId: string;
-  /** Host ports by the spec's port names. */
-  ports: Record<string, number>;
-  /** The spec version it runs. */
-  version: number;
-}
-
-export type DrainingEndpoint = Endpoint & { drainingSinceMs: number };
-
-export interface ServiceEndpoints {
-  id: string;
-  /** `/team/web` -> `web.team.services.berth`. */
-  dnsName: string;
-  algorithm: LbAlgorithm;
-  /** Port name -> service port, for the ports that have one. */
-  servicePorts: Record<string, number>;
-  killGracePeriodSeconds: number;
-  /** In rotation, sorted by id. */
-  endpoints: Endpoint[];
-  /** Out of rotation, about to be killed: no new connections; open ones may finish. Sorted by id. */
-  draining: DrainingEndpoint[];
-}
+// The document's types are the wire contract in protocol/ (its readers may not import this framework).
+export type { DrainingEndpoint, Endpoint, ServiceEndpoints } from '../../protocol/index.js';
 
 /** The domain DNS names of services end in. */
 export const SERVICES_DOMAIN = 'services.berth';

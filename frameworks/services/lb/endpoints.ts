@@ -1,33 +1,13 @@
 // The endpoints document as the load balancer reads it from the services framework's state
 // stream (docs/traffic: `endpoints` of GET /api/v1/stream), decoded once at the edge: a service
 // whose entry does not have the contract's shape is left out and named in the problems.
+import type { DrainingEndpoint, Endpoint, ServiceEndpoints } from '../../../protocol/index.js';
 
 export const Algorithm = { ROUND_ROBIN: 'round-robin', LEAST_CONNECTIONS: 'least-connections' } as const;
 export type Algorithm = (typeof Algorithm)[keyof typeof Algorithm];
 export const ALGORITHMS: readonly Algorithm[] = Object.values(Algorithm);
 
-export interface Endpoint {
-  id: string;
-  host: string;
-  hostname: string;
-  agentId: string;
-  ports: Record<string, number>;
-  version: number;
-}
-
-export interface DrainingEndpoint extends Endpoint {
-  drainingSinceMs: number;
-}
-
-export interface ServiceEndpoints {
-  id: string;
-  dnsName: string;
-  algorithm: Algorithm;
-  servicePorts: Record<string, number>;
-  killGracePeriodSeconds: number;
-  endpoints: Endpoint[];
-  draining: DrainingEndpoint[];
-}
+export type { DrainingEndpoint, Endpoint, ServiceEndpoints } from '../../../protocol/index.js';
 
 type Obj = Record<string, unknown>;
 
