@@ -25,6 +25,11 @@ export function authSubprotocol(token: string): string {
   return `${BEARER_SUBPROTOCOL_PREFIX}${Buffer.from(token, 'utf8').toString('base64url')}`;
 }
 
+/** A server's choice among offered subprotocols: 'berth' when offered (never the berth.bearer.* one, which holds the token). */
+export function pickSubprotocol(offered: Set<string>): string | false {
+  return offered.has(BERTH_SUBPROTOCOL) ? BERTH_SUBPROTOCOL : false;
+}
+
 /** The token of `Authorization: Bearer T`, else of a `berth.bearer.*` subprotocol; never of the URL. */
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;

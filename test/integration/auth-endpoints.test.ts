@@ -4,7 +4,8 @@
 // principal gets through. GET /health and the UI's shell stay open.
 import t from 'tap';
 import { ErrorCode } from '../../protocol/index.js';
-import { authCluster, call, upgrade, bearer, type Answer, type PrincipalName } from '../helpers/auth.js';
+import { authSubprotocol } from '../../protocol/auth/index.js';
+import { authCluster, call, upgrade, bearer, TOKENS, type Answer, type PrincipalName } from '../helpers/auth.js';
 
 interface Case {
   /** A principal that authenticates but lacks the route's action; undefined when the core checks (see auth-channels). */
@@ -113,6 +114,17 @@ t.test('the UI shell is open, its data is not', async (t) => {
   t.equal((await call(m.httpUrl, 'GET', '/ui/links.json', undefined)).status, 401);
   t.equal((await call(m.httpUrl, 'GET', '/api/v1/nope', undefined)).status, 401, 'an unknown API path says nothing before a token');
   t.equal((await call(m.httpUrl, 'GET', '/api/v1/nope', 'viewer')).status, 404);
+});
+
+t.test('a browser sends its token as a subprotocol; the server picks berth and never echoes the token', async (t) => {
+  const { m } = await authCluster(t);
+  const offered = `berth, ${authSubprotocol(TOKENS.viewer)}`;
+  const upgraded = await upgrade(m.httpUrl, '/api/v1/stream', { 'sec-websocket-protocol': offered });
+  t.equal(upgraded.status, 101);
+  t.equal(upgraded.headers['sec-websocket-protocol'], 'berth');
+  const wrong = await upgrade(m.httpUrl, '/api/v1/stream', { 'sec-websocket-protocol': `berth, ${authSubprotocol('not-a-token-of-anyone-at-all')}` });
+  t.equal(wrong.status, 401);
+  t.equal((await call(m.httpUrl, 'GET', `/api/v1/state?token=${TOKENS.viewer}`, undefined)).status, 401, 'a token in the URL is not a token');
 });
 
 t.test('a principal over its rate limit is answered 429 with Retry-After, on HTTP and on upgrades', async (t) => {
