@@ -213,9 +213,9 @@ function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextS
 }
 
 /** Opens a text WebSocket; an HTTP answer instead of the upgrade rejects with its status and body. */
-export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number } = {}): Promise<TextSocket> {
+export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Record<string, string> } = {}): Promise<TextSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3 });
+    const ws = new WebSocket(url, { handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3, ...(options.headers ? { headers: options.headers } : {}) });
     let settled = false;
     const fail = (err: ChannelError): void => {
       if (settled) return;
@@ -230,7 +230,8 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         ws.terminate();
-        reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }));
+        // The status travels with the error, so a CLI can tell a refused token (401, 403) from the rest.
+        reject(Object.assign(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }), { status }));
       });
     });
     let tcp: Duplex | undefined;

@@ -128,7 +128,10 @@ export class UiAssets {
     if (!base) throw new BerthError(ErrorCode.NOT_FOUND, `no framework link ${JSON.stringify(name)}; the master was started with ${Object.keys(this.#links).join(', ') || 'none'} (option frameworkLinks)`, { field: 'name' });
     if (req.method !== 'GET') throw new BerthError(ErrorCode.BAD_REQUEST, 'the framework proxy is read-only: only GET', { field: 'method' });
     const target = new URL(`${base}/${rest.join('/')}${url.search}`);
-    const out = request(target, { method: 'GET', headers: { accept: 'application/json' }, timeout: 10_000 }, (answer) => {
+    // The framework checks the caller's own token (services.read, jobs.read), not the master's say-so.
+    const authorization = req.headers.authorization;
+    const headers = { accept: 'application/json', ...(authorization ? { authorization } : {}) };
+    const out = request(target, { method: 'GET', headers, timeout: 10_000 }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json', 'cache-control': 'no-store' });
       answer.pipe(res);
     });

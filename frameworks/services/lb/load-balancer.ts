@@ -20,6 +20,8 @@ export interface LoadBalancerOptions {
   algorithm?: Algorithm;
   /** How long a backend may take to accept a connection before the next one is tried (default 3 s). */
   connectTimeoutMs?: number;
+  /** The token the endpoints stream is read with (a principal allowed services.read), when the services API requires one. */
+  servicesToken?: string;
   log?: LbLog;
 }
 
@@ -167,6 +169,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   const streamUrl = endpointsStreamUrl(options.servicesUrl);
   const watchOptions: WatchOptions = {
     signal: abort.signal,
+    ...(options.servicesToken ? { headers: { authorization: `Bearer ${options.servicesToken}` } } : {}),
     onUpdate: (doc) => {
       if (!connected) log.info({ url: streamUrl }, 'endpoints stream connected');
       connected = true;
