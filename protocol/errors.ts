@@ -33,6 +33,13 @@ export const ErrorCode = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  // Authentication and authorization (docs/security.md).
+  /** No token, or one no principal holds. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** A known principal that the ACLs do not allow this action. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** A principal over its rate limit; the answer says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -65,6 +72,9 @@ export const httpStatus: Record<ErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
 };
 
 /** An error with a stable code and, when it is about one input field, that field's path. */

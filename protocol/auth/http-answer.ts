@@ -1,0 +1,32 @@
+// The HTTP answer to a refused call, the same for a request and a WebSocket upgrade: the status of
+// the code, the JSON body, and WWW-Authenticate (401) or Retry-After (429).
+import { BerthError, ErrorCode, httpStatus } from '../errors.js';
+import { RateLimitedError } from './authenticator.js';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The headers an error's answer carries besides content-type. */
+export function authHeaders(err: BerthError): Record<string, string> {
+  if (err.code === ErrorCode.UNAUTHENTICATED) return { 'www-authenticate': 'Bearer realm="berth"' };
+  if (err instanceof RateLimitedError) return { 'retry-after': String(err.retryAfterSeconds) };
+  return {};
+}
+
+export function httpAnswer(err: BerthError): HttpAnswer {
+  const body = JSON.stringify({ code: err.code, message: err.message, field: err.field || undefined });
+  return { status: httpStatus[err.code], headers: { 'content-type': 'application/json', ...authHeaders(err) }, body };
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/** The answer as raw HTTP/1.1 bytes, for a socket whose upgrade is refused. */
+export function rawHttpAnswer(err: BerthError): string {
+  const a = httpAnswer(err);
+  const lines = [`HTTP/1.1 ${a.status} ${REASONS[a.status] ?? 'Error'}`];
+  for (const [k, v] of Object.entries({ ...a.headers, 'content-length': String(Buffer.byteLength(a.body)), connection: 'close' })) lines.push(`${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n${a.body}`;
+}
