@@ -17,7 +17,9 @@ import {
   type HandshakeOptions,
   type Route,
 } from './channel.js';
-import { CloseCode } from './errors.js';
+import type { Principal } from './auth/authenticator.js';
+import { rawHttpAnswer } from './auth/http-answer.js';
+import { BerthError, CloseCode, ErrorCode } from './errors.js';
 import type { Welcome } from './messages.js';
 import { ListenerSlot, type Dialer, type DialOptions, type Transport, type TransportListener } from './transport.js';
 
@@ -247,6 +249,12 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
 /** Takes an HTTP upgrade request as it came, with its socket and the bytes read past its head. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+/**
+ * Says who an upgrade request is from, before anything is upgraded: throws a BerthError
+ * (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED) to refuse it with that error's HTTP answer.
+ */
+export type UpgradeGuard = (req: IncomingMessage, path: string) => Principal;
+
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
@@ -259,6 +267,7 @@ export class ChannelServer {
   #raw = new Set<Duplex>();
   #settings: ChannelSettings;
   #sockets = new Set<WebSocket>();
+  #guard: UpgradeGuard | undefined;
 
   constructor(server: Server, options: ChannelOptions = {}) {
     this.#settings = channelSettings(options);
@@ -283,6 +292,11 @@ export class ChannelServer {
     this.#prefixes.push([prefix, handler]);
   }
 
+  /** Checks every upgrade before it is routed (authentication); without one every upgrade goes on. */
+  guard(guard: UpgradeGuard): void {
+    this.#guard = guard;
+  }
+
   /** Closes every open connection with the given code (on shutdown or loss of leadership). */
   closeAll(code: number, reason: string): void {
     for (const ws of this.#sockets) ws.close(code, reason);
@@ -291,6 +305,13 @@ export class ChannelServer {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    try {
+      this.#guard?.(req, path);
+    } catch (err) {
+      const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error; see the server log', { cause: err });
+      socket.end(rawHttpAnswer(e));
+      return;
+    }
     const text = this.#textRoutes.get(path);
     if (text) return this.#upgradeText(text, req, socket, head);
     const raw = this.#prefixes.find(([prefix]) => path.startsWith(prefix));

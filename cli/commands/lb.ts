@@ -5,6 +5,7 @@ import { untilSignal } from '../compose.js';
 import { Problems, TOKEN_FLAG, tokenOf, type Command, type Flags } from '../flags.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { durationFlag, durationMs, reportFieldProblems } from '../option-flags.js';
+import { authenticatorOf } from '../auth-file.js';
 
 export const LB_FLAGS = {
   services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API, whose endpoints stream is followed", rule: 'an http:// or ws:// URL', placeholder: 'URL' },
@@ -12,6 +13,7 @@ export const LB_FLAGS = {
   token: { ...TOKEN_FLAG, help: "the token to read the services framework's endpoints stream with (services.read), when its API requires one" },
   'admin-port': { type: 'string', default: '5090', help: 'the admin HTTP server: /metrics, /api/v1/stats, /health', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
   algorithm: { type: 'string', help: "one algorithm for every service instead of each service's loadBalancer.algorithm", rule: ALGORITHMS.join(' or '), placeholder: 'NAME' },
+  'auth-file': { type: 'string', help: 'the auth file (YAML or JSON, docs/security.md) whose principals the admin server checks: /metrics and /api/v1/stats need lb.read, /health stays open; without it the admin server is open', placeholder: 'FILE' },
   'connect-timeout': durationFlag('how long a backend may take to accept a connection before the next one is tried', 3_000, 'more than 0'),
 } as const;
 
@@ -51,7 +53,8 @@ export const lbCommand: Command = {
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
-    const lb = await startLoadBalancer({ ...options, log: log.child({ component: 'lb' }) }).catch((err: unknown) => {
+    const auth = await authenticatorOf(flags['auth-file'], 'the admin server (/metrics, /api/v1/stats)', log);
+    const lb = await startLoadBalancer({ ...options, auth, log: log.child({ component: 'lb' }) }).catch((err: unknown) => {
       throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new Error(`--admin-port ${options.adminPort} is in use: is another berth lb running? Pick another (0 picks a free one).`) : err;
     });
     process.stdout.write(`berth lb is running\n  admin    ${lb.adminUrl}/metrics   stats: ${lb.adminUrl}/api/v1/stats\n  services ${options.servicesUrl} (endpoints stream)\nPress Ctrl-C to stop.\n`);
