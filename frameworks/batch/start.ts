@@ -33,6 +33,8 @@ export interface StartBatchFrameworkOptions {
 export interface BatchFramework {
   /** The HTTP API's base URL. */
   url: string;
+  /** The HTTP API's routes as `METHOD PATTERN` (docs/batch.md). */
+  routes: readonly string[];
   scheduler: BatchScheduler;
   commands: BatchCommands;
   /** Stops the API and disconnects without tearing down: the tasks keep running for a successor. */
@@ -64,6 +66,7 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
   log.info({ url: api.url }, 'batch framework started');
   return {
     url: api.url,
+    routes: api.routes,
     scheduler,
     commands,
     stop: async () => {
