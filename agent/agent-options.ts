@@ -2,6 +2,8 @@
 // listing every problem in one BerthError), its stop options and its session states.
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { tokenProblem } from '../protocol/auth/index.js';
+import { quoteRole, roleProblem } from '../protocol/domain/index.js';
 import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, type ChannelOptions, type Dialer, type Res } from '../protocol/index.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import type { Timers } from './status-update-manager.js';
@@ -49,6 +51,8 @@ export interface AgentOptions {
   handshakeTimeoutMs?: number;
   /** How connections to the master are opened (default: WebSockets; tests pass an in-memory one). */
   dial?: Dialer;
+  /** The bearer token of the agent's principal, for a master with authentication on (docs/security.md). */
+  token?: string;
   /** Timers for status re-sends (tests inject fakes). */
   timers?: Timers;
   /** How often usage is sampled and reported (default 5000). */
@@ -188,7 +192,6 @@ const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.
 /** A host name (DNS labels) or an IPv4/IPv6 address: no scheme, port, path or spaces. */
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const isAddress = (v: string): boolean => isIP(v) !== 0 || HOST_NAME.test(v);
-const ROLE_NAME = /^[a-z0-9][a-z0-9._/-]*$/;
 
 /**
  * Every problem with the fields options gives, each naming its field. masterUrl, runtime and log
@@ -223,7 +226,8 @@ export function agentOptionProblems(options: Partial<AgentOptions>): AgentOption
   if (!Array.isArray(reservations)) problem('reservations', 'must be a list of { role, resources }', shown(reservations));
   else {
     reservations.forEach((r, i) => {
-      if (typeof r?.role !== 'string' || !ROLE_NAME.test(r.role)) problem(`reservations[${i}].role`, 'must be a role name like eng or eng/ml', shown(r?.role));
+      const roleWhy = typeof r?.role === 'string' ? roleProblem(r.role) : 'must be a role name like eng or eng/ml';
+      if (roleWhy || r?.role === '*') problem(`reservations[${i}].role`, roleWhy ?? 'must be a role name like eng or eng/ml, not "*"', typeof r?.role === 'string' ? quoteRole(r.role) : shown(r?.role));
       if (r?.resources?.ports?.length) problem(`reservations[${i}].resources.ports`, 'cannot be reserved, only scalars (cpus, mem, disk, gpus)', resources.formatPorts(r.resources.ports));
     });
     if (res && typeof res === 'object' && reservations.every((r) => r?.resources)) {
@@ -238,6 +242,10 @@ export function agentOptionProblems(options: Partial<AgentOptions>): AgentOption
   if (o.attributes !== undefined) {
     if (typeof o.attributes !== 'object' || o.attributes === null) problem('attributes', 'must be a record of strings', shown(o.attributes));
     else for (const [k, v] of Object.entries(o.attributes)) if (k === '' || typeof v !== 'string') problem(`attributes.${k}`, 'must be a non-empty key with a string value', shown(v));
+  }
+  if (o.token !== undefined) {
+    const why = tokenProblem(o.token, 'token');
+    if (why) problem('token', why.replace(/^token /, ''), '(hidden)');
   }
   if (o.agentId !== undefined) {
     const why = typeof o.agentId === 'string' ? checkId(o.agentId, 'agentId') : 'agentId must be a string';

@@ -5,6 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { bearerHeaders } from '../protocol/auth/index.js';
 import { CloseCode, HelloKind, MasterSession, TaskReason, type AgentCall, type AgentEvent, type Channel, type SessionConnection } from '../protocol/index.js';
 import { toWireTaskStatus, type StatusUpdate } from '../protocol/domain/index.js';
 import { decodeAgentEvent } from './agent-events.js';
@@ -71,6 +72,7 @@ export class Agent {
       channel: channelOptionsOf(options),
       reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
       ...(options.dial ? { dial: options.dial } : {}),
+      headers: bearerHeaders(options.token),
       log: this.#log,
     });
     this.#updates = new StatusUpdateManager({

@@ -23,6 +23,7 @@ export const AGENT_TUNING_FLAGS: Record<string, FlagSpec> = {
 
 const FIELD_FLAGS: Record<string, string> = {
   masterUrl: 'master',
+  token: 'token',
   workDir: 'work-dir',
   hostname: 'hostname',
   advertiseAddress: 'advertise-address',
@@ -38,7 +39,8 @@ const RESOURCE_LABELS: Record<string, string> = { cpus: 'cpus', memMb: 'mem (MB)
 function flagOf(flags: Flags, reservations: readonly { role: string }[]): (field: string) => FlagOf | undefined {
   return (field) => {
     const direct = FIELD_FLAGS[field];
-    if (direct) return { flag: direct, ...(direct === 'master' || flags[direct] === undefined ? {} : { raw: String(flags[direct]) }) };
+    // A token is a secret: its problem is said without its value.
+    if (direct) return { flag: direct, ...(direct === 'master' || direct === 'token' || flags[direct] === undefined ? {} : { raw: String(flags[direct]) }) };
     const res = /^resources\.(\w+)$/.exec(field);
     if (res) return { flag: 'resources', label: RESOURCE_LABELS[res[1] as string] ?? (res[1] as string) };
     const reservation = /^reservations\[(\d+)\]\.(role|resources\.ports)$/.exec(field);

@@ -9,6 +9,7 @@ import type { MasterFlags } from './master-flags.js';
 import { openStore, redactUrl, type ClusterStore } from '../master/store/index.js';
 import { startLoadBalancer, type LoadBalancer, type LoadBalancerOptions } from '../frameworks/services/lb/index.js';
 import type { Res } from '../protocol/index.js';
+import { loadAuthFile, type AuthConfig } from '../protocol/auth/index.js';
 import type { AgentTuning } from './agent-flags.js';
 import { UsageError } from './flags.js';
 
@@ -30,6 +31,7 @@ export async function openClusterStore(redisUrl: string | undefined, dataDir: st
 }
 
 export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMaster> {
+  const auth = m.authFile === undefined ? undefined : await readAuthFile(m.authFile);
   const store = await openClusterStore(m.redis, m.data, log, m.redisMinReplicas);
   try {
     const running = await startMaster({
@@ -38,6 +40,7 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       store,
       log,
       ...m.options,
+      auth,
       advertiseUrl: m.advertiseUrl,
       processMetrics: true,
     });
@@ -53,6 +56,15 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       throw new UsageError(`port ${m.port} on ${m.host} is in use: is another berth running? Stop it or pick another --port.`);
     }
     throw err;
+  }
+}
+
+/** The auth file of --auth-file, checked; every problem in it is a usage error naming the file and field. */
+export async function readAuthFile(path: string): Promise<AuthConfig> {
+  try {
+    return await loadAuthFile(path);
+  } catch (err) {
+    throw new UsageError(`--auth-file: ${(err as Error).message}`);
   }
 }
 
@@ -88,6 +100,8 @@ export interface AgentSetup {
   attributes: Record<string, string>;
   hostname: string;
   agentId?: string | undefined;
+  /** The agent principal's bearer token, for a master with authentication on. */
+  token?: string | undefined;
   tuning?: AgentTuning;
 }
 
@@ -106,6 +120,7 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
     hostname: setup.hostname,
     attributes: setup.attributes,
     ...(setup.agentId ? { agentId: setup.agentId } : {}),
+    ...(setup.token ? { token: setup.token } : {}),
   }));
   agent.start();
   try {

@@ -45,6 +45,7 @@ export const MASTER_FLAGS: Record<string, FlagSpec> = {
   limit: { type: 'string', multiple: true, help: 'resources a role may never exceed', rule: 'NAME=SPEC like eng=cpus:8;mem:16384 (mem and disk in MB)', placeholder: 'NAME=SPEC' },
   ...durationFlags,
   'advertise-url': { type: 'string', help: 'the URL others use to reach this master (default: ws://HOST:PORT)', rule: 'a ws:// or wss:// URL', placeholder: 'URL' },
+  'auth-file': { type: 'string', help: 'turn authentication on: principals, their tokens and the ACLs (docs/security.md); without it anyone who reaches the master may do anything', rule: 'a YAML or JSON auth file', placeholder: 'FILE' },
 };
 
 /** What the master flags ask for: where to listen and keep state, and the master's options. */
@@ -56,6 +57,8 @@ export interface MasterFlags {
   redisMinReplicas: number;
   data: string | undefined;
   advertiseUrl: string | undefined;
+  /** The auth file (--auth-file); authentication is off without one. */
+  authFile: string | undefined;
   /** Only what the flags set; the master fills the rest from MASTER_DEFAULTS. */
   options: Partial<Pick<MasterOptions, DurationField>> & { roles: Map<string, RoleConfig> };
 }
@@ -122,6 +125,7 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     redisMinReplicas: problems.int(flags, 'redis-min-replicas', 0, 16),
     data: flags.data as string | undefined,
     advertiseUrl: flags['advertise-url'] === undefined ? undefined : problems.url(flags, 'advertise-url', ['ws', 'wss']),
+    authFile: flags['auth-file'] === undefined ? undefined : String(flags['auth-file']),
     options,
   };
 }

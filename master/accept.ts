@@ -11,6 +11,7 @@ import {
   resources,
 } from '../protocol/index.js';
 import type { StatusUpdate } from '../protocol/domain/index.js';
+import { Action, type Authorizer, type Principal } from './authorizer.js';
 import { byRole } from './availability.js';
 import { compact } from './compact.js';
 import { masterStatus } from './decode.js';
@@ -88,6 +89,7 @@ export interface InFlight {
 
 export interface AcceptsDeps {
   registry: Registry;
+  auth: Authorizer;
   endings: Pick<TaskEndings, 'end' | 'deliver'>;
   offers: OfferBook;
   outbox: Outbox;
@@ -111,7 +113,8 @@ export class Accepts {
     return this.#inFlight.get(taskId);
   }
 
-  async accept(fw: FrameworkEntry, accept: pb.SchedulerCall.Accept.$Properties): Promise<void> {
+  /** Carries out an ACCEPT of `principal`'s framework; refused whole, with nothing changed, when it may not launch one of the tasks. */
+  async accept(fw: FrameworkEntry, accept: pb.SchedulerCall.Accept.$Properties, principal: Principal): Promise<void> {
     const reg = this.#d.registry;
     const valid = planAccept(accept, {
       frameworkId: fw.record.id,
@@ -122,6 +125,11 @@ export class Accepts {
       agentExists: (agentId) => reg.agents.has(agentId),
     });
     if (!valid.ok) throw valid.error;
+    for (const { task } of valid.launches) {
+      // A container's user, else the framework's; '' runs as the image's or the agent's own user.
+      const user = task.container.user || fw.record.info.user;
+      this.#d.auth.authorize(principal, Action.LAUNCH, { role: valid.role, user, describe: `task ${task.taskId} in role ${valid.role} as user ${user || '(the default)'}` });
+    }
     // The offers are used up whatever happens next (as in Mesos); their resources stay held until
     // the tasks hold them instead, so the allocator cannot offer them twice meanwhile.
     const claimed = this.#d.offers.claim(valid.offers.map((o) => o.id));

@@ -17,6 +17,7 @@ import {
   type TaskStatus,
 } from '../protocol/index.js';
 import type { AgentLiveness } from './agent-liveness.js';
+import { Action, checkOwner, ownerOf, type Authorizer, type Principal } from './authorizer.js';
 import { decodeAgentInfo, type StatusUpdate } from '../protocol/domain/index.js';
 import { taskReport, taskStatus } from './decode.js';
 import { asBerthError } from './internal-error.js';
@@ -29,6 +30,7 @@ import type { TaskEndings } from './task-endings.js';
 
 export interface AgentCallsDeps {
   registry: Registry;
+  auth: Authorizer;
   outbox: Outbox;
   endings: TaskEndings;
   liveness: AgentLiveness;
@@ -60,7 +62,8 @@ export class AgentCalls {
     this.#d = deps;
   }
 
-  serve(channel: Channel): void {
+  /** Serves one agent connection; `principal` is who its upgrade authenticated as. */
+  serve(channel: Channel, principal: Principal): void {
     // The agent this connection speaks for; set the moment its registration is recorded.
     let agent: AgentEntry | undefined;
     const mine = (): AgentEntry | undefined => (agent && agent.channel === channel ? agent : undefined);
@@ -69,7 +72,7 @@ export class AgentCalls {
       if (!call) return this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, 'expected an AgentCall', 'body');
       if (!this.#d.isLeading()) return;
       if (call.register) {
-        void this.#register(channel, call.register, (entry) => (agent = entry)).catch((err: unknown) => this.#failure(channel, err));
+        void this.#register(channel, call.register, principal, (entry) => (agent = entry)).catch((err: unknown) => this.#failure(channel, err));
         return;
       }
       const entry = mine();
@@ -97,7 +100,7 @@ export class AgentCalls {
     this.#d.outbox.agentError(channel, e.code, e.message, e.field);
   }
 
-  async #register(channel: Channel, register: pb.AgentCall.Register.$Properties, bind: (entry: AgentEntry) => void): Promise<void> {
+  async #register(channel: Channel, register: pb.AgentCall.Register.$Properties, principal: Principal, bind: (entry: AgentEntry) => void): Promise<void> {
     // The shared decoder checks hostname, resources and reservations; its problems are this call's.
     const decoded = decodeAgentInfo(register.agent, 'register.agent');
     const info = decoded.value;
@@ -113,6 +116,12 @@ export class AgentCalls {
     }
     const reg = this.#d.registry;
     const known = register.agentId ? reg.agents.get(register.agentId) : undefined;
+    const refusal = this.#refusal(register.agentId ?? '', known, principal);
+    if (refusal) {
+      this.#d.outbox.agentError(channel, refusal.code, refusal.message, 'register.agent_id');
+      channel.close(refusal.close, refusal.message);
+      return;
+    }
     const id = register.agentId || newId('agent');
     if (known?.channel && known.channel !== channel) known.channel.close(CloseCode.REPLACED, 'the agent registered again on another connection');
     const record: AgentRecord = {
@@ -123,6 +132,7 @@ export class AgentCalls {
       unreachableSinceMs: undefined,
       draining: known?.record.draining,
       dynamicReservations: known?.record.dynamicReservations,
+      principal: ownerOf(this.#d.auth, principal, known?.record.principal),
     };
     const entry = known ?? agentEntry(record);
     entry.record = record;
@@ -146,6 +156,25 @@ export class AgentCalls {
     for (const status of folded.statuses) this.#d.outbox.update(status);
     this.#d.log.info({ agentId: id, hostname: info.hostname, reregistered: Boolean(known), tasks: register.tasks?.length ?? 0 }, 'agent registered');
     this.#d.triggerAllocation();
+  }
+
+  /**
+   * Why this registration is refused, if it is: the principal may not register agents, the id is
+   * one this master never issued (or has removed: AGENT_REMOVED tells the agent to register
+   * afresh), or another principal registered it.
+   */
+  #refusal(agentId: string, known: AgentEntry | undefined, principal: Principal): { code: ErrorCode; message: string; close: number } | undefined {
+    try {
+      this.#d.auth.authorize(principal, Action.REGISTER_AGENT, { describe: agentId ? `as agent ${agentId}` : 'an agent' });
+      if (known) checkOwner(this.#d.auth, known.record.principal, principal, `agent ${agentId}`);
+    } catch (err) {
+      const e = err as { code: ErrorCode; message: string };
+      return { code: e.code, message: e.message, close: CloseCode.POLICY };
+    }
+    if (agentId && !known) {
+      return { code: ErrorCode.AGENT_UNKNOWN, message: `agent id ${agentId} is unknown to this master (never issued, or removed); register without an id`, close: CloseCode.AGENT_REMOVED };
+    }
+    return undefined;
   }
 
   /** Folds the tasks an agent reported into the registry; the ones it did not report have ended. */

@@ -13,6 +13,7 @@ import {
   type Channel,
 } from '../protocol/index.js';
 import { decodeFrameworkInfo } from '../protocol/domain/index.js';
+import { Action, checkOwner, type Authorizer, type Principal } from './authorizer.js';
 import type { OfferBook } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
 import { frameworkEntry, type FrameworkEntry, type Registry } from './registry.js';
@@ -24,6 +25,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface FrameworkSessionsDeps {
   registry: Registry;
+  auth: Authorizer;
   offers: OfferBook;
   outbox: Outbox;
   endings: TaskEndings;
@@ -41,8 +43,13 @@ export class FrameworkSessions {
     this.#d = deps;
   }
 
-  /** Subscribes a framework on channel; bind is called the moment the channel speaks for it. */
-  async subscribe(channel: Channel, subscribe: pb.SchedulerCall.Subscribe.$Properties, bind: (entry: FrameworkEntry) => void): Promise<void> {
+  /**
+   * Subscribes a framework on channel for `principal`; bind is called the moment the channel
+   * speaks for it. Refused (nothing changes) when the principal may not register in one of its
+   * roles, when the id is one this master never issued or has torn down, or when another
+   * principal registered it.
+   */
+  async subscribe(channel: Channel, subscribe: pb.SchedulerCall.Subscribe.$Properties, principal: Principal, bind: (entry: FrameworkEntry) => void): Promise<void> {
     // The shared decoder checks the framework's fields (name, roles, failover timeout) by the
     // master's rules; its problems are this call's.
     const decoded = decodeFrameworkInfo(subscribe.framework, 'subscribe.framework');
@@ -56,8 +63,10 @@ export class FrameworkSessions {
 
     const reg = this.#d.registry;
     const known = subscribe.frameworkId ? reg.frameworks.get(subscribe.frameworkId) : undefined;
+    this.#authorize(info, subscribe.frameworkId ?? '', known, principal);
     const id = subscribe.frameworkId || newId('fw');
-    const record: FrameworkRecord = { id, info, registeredAtMs: known?.record.registeredAtMs ?? Date.now() };
+    const owned = this.#d.auth.enabled ? { ...info, principal: principal.name } : info;
+    const record: FrameworkRecord = { id, info: owned, registeredAtMs: known?.record.registeredAtMs ?? Date.now() };
     const entry = known ?? frameworkEntry(record);
     if (known?.channel && known.channel !== channel) known.channel.close(CloseCode.REPLACED, 'the framework subscribed again on another connection');
     clearTimeout(entry.failoverTimer);
@@ -71,6 +80,18 @@ export class FrameworkSessions {
     this.#d.outbox.resendUnacked(id);
     this.#d.log.info({ frameworkId: id, name: info.name, roles: info.roles, resubscribed: Boolean(known) }, 'framework subscribed');
     this.#d.triggerAllocation();
+  }
+
+  #authorize(info: FrameworkRecord['info'], frameworkId: string, known: FrameworkEntry | undefined, principal: Principal): void {
+    const auth = this.#d.auth;
+    for (const role of info.roles) auth.authorize(principal, Action.REGISTER_FRAMEWORK, { role });
+    if (frameworkId && !known) {
+      throw new BerthError(ErrorCode.FRAMEWORK_UNKNOWN, `framework id ${frameworkId} is unknown to this master (never issued, or torn down after its failover timeout); subscribe without an id to register anew`, { field: 'subscribe.framework_id' });
+    }
+    if (known) checkOwner(auth, known.record.info.principal, principal, `framework ${frameworkId}`);
+    if (auth.enabled && info.principal && info.principal !== principal.name) {
+      throw new BerthError(ErrorCode.FORBIDDEN, `subscribe.framework.principal "${info.principal}" is not the authenticated principal ${principal.name}`, { field: 'subscribe.framework.principal' });
+    }
   }
 
   disconnected(framework: FrameworkEntry, why: string): void {

@@ -12,6 +12,7 @@ import {
   type Res,
   type Route,
 } from '../protocol/index.js';
+import type { Authenticator } from '../protocol/auth/index.js';
 import type { ExplainSubject, Explanation } from './allocator/types.js';
 import { Accepts } from './accept.js';
 import { AgentCalls } from './agent-calls.js';
@@ -46,6 +47,8 @@ export class Master {
   readonly logs: LogRelay;
   /** Operator changes, recorded with who made them (GET /api/v1/audit). */
   readonly audit: AuditLog;
+  /** Who calls and what they may do (off without an auth config); the HTTP edge authenticates with it. */
+  readonly auth: Authenticator;
   readonly counters = {
     allocationRuns: 0, offersMade: 0, offersDeclined: 0, offersRescinded: 0, launches: 0, statusUpdates: 0, duplicateUpdates: 0, allocationMs: 0, preemptions: 0,
   };
@@ -75,6 +78,7 @@ export class Master {
     const o = (this.#o = compileMasterOptions(options));
     this.id = o.masterId;
     this.url = o.url;
+    this.auth = o.auth;
     const log = (this.#log = o.log.child({ component: 'master' }));
     const registry = (this.#reg = new Registry(o.completedTasksKept));
     const offers = this.#offers;
@@ -85,7 +89,7 @@ export class Master {
       for (const offer of offers.ofAgent(agentId)) this.#rescind(offer);
     };
     const outbox = (this.#outbox = new Outbox({ registry, epoch: () => this.#lease.epoch }));
-    const base = { registry, outbox, log, isLeading, persist, triggerAllocation };
+    const base = { registry, outbox, log, isLeading, persist, triggerAllocation, auth: o.auth };
     this.#persister = new Persister(o.store, () => this.#lease.epoch, (err) => this.#onStoreError(err));
     this.#roles = new Roles(base, o.roles);
     this.#cycle = new AllocationCycle({
@@ -213,11 +217,11 @@ export class Master {
   }
 
   agentRoute(): Route {
-    return { kind: HelloKind.AGENT, handshake: () => this.#handshake(), opened: (channel) => this.#track(channel, () => this.#agents.serve(channel)) };
+    return { kind: HelloKind.AGENT, handshake: () => this.#handshake(), opened: (channel, _hello, principal) => this.#track(channel, () => this.#agents.serve(channel, principal)) };
   }
 
   schedulerRoute(): Route {
-    return { kind: HelloKind.SCHEDULER, handshake: () => this.#handshake(), opened: (channel) => this.#track(channel, () => this.#schedulers.serve(channel)) };
+    return { kind: HelloKind.SCHEDULER, handshake: () => this.#handshake(), opened: (channel, _hello, principal) => this.#track(channel, () => this.#schedulers.serve(channel, principal)) };
   }
 
   #track(channel: Channel, serve: () => void): void {
@@ -260,6 +264,13 @@ export class Master {
   /** An operator's teardown (reason TEARDOWN_BY_OPERATOR): its tasks are killed and forgotten. */
   teardownFramework(id: string): Promise<{ frameworkId: string; tasksKilled: number }> {
     return this.#operator.teardown(id);
+  }
+
+  /** The roles of a framework, or the role of a task (live or recently ended); undefined when unknown. */
+  rolesOf(subject: { frameworkId: string } | { taskId: string }): readonly string[] | undefined {
+    if ('frameworkId' in subject) return this.#reg.frameworks.get(subject.frameworkId)?.record.info.roles;
+    const task = this.#reg.tasks.get(subject.taskId) ?? this.#reg.completed.get(subject.taskId);
+    return task ? [task.role] : undefined;
   }
 
   /** Every configured role with its weight, quota and what its frameworks hold now. */

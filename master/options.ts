@@ -2,10 +2,11 @@
 // problem listed in one BerthError. The Master calls compileMasterOptions; the CLI checks its flags
 // with masterOptionProblems and shows MASTER_DEFAULTS in its help.
 import type { Logger } from 'pino';
+import { Authenticator, type AuthConfig } from '../protocol/auth/index.js';
 import { BerthError, ErrorCode } from '../protocol/index.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
-import { ROLE_RULE } from './role-config.js';
+import { quoteRole, roleProblem } from '../protocol/domain/index.js';
 import type { ClusterStore } from './store/cluster-store.js';
 
 export interface MasterOptions {
@@ -44,6 +45,11 @@ export interface MasterOptions {
   leaseMs?: number;
   /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
   completedTasksKept?: number;
+  /**
+   * Principals and ACLs (protocol/auth's parseAuthConfig or loadAuthFile; docs/security.md).
+   * Without it authentication is off: every call is allowed, as in Mesos by default.
+   */
+  auth?: AuthConfig | undefined;
 }
 
 /** MasterOptions with every default filled in and every field checked. */
@@ -67,6 +73,8 @@ export interface CompiledMasterOptions {
   readonly heartbeatIntervalMs: number;
   readonly leaseMs: number;
   readonly completedTasksKept: number;
+  /** Who calls and what they may do; `enabled` is false without an auth config. */
+  readonly auth: Authenticator;
 }
 
 export const MASTER_DEFAULTS = {
@@ -153,10 +161,13 @@ export function masterOptionProblems(options: Partial<MasterOptions>): OptionPro
   if (log !== undefined && typeof log?.child !== 'function') problem('log', REQUIRED_RULES.log);
   const allocator = o.allocator as Partial<Allocator> | undefined;
   if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
+  const auth = o.auth as Partial<AuthConfig> | undefined;
+  if (auth !== undefined && !(Array.isArray(auth?.principals) && Array.isArray(auth.acls))) problem('auth', 'must be an AuthConfig from parseAuthConfig or loadAuthFile');
   if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
   else {
     for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
-      if (!ROLE_RULE.test(name)) problem(`roles.${name}`, 'must be "*" or lower-case path segments like eng/ml', JSON.stringify(name));
+      const nameProblem = roleProblem(name);
+      if (nameProblem) problem(`roles.${name}`, nameProblem, quoteRole(name));
       const why = breaks(config?.weight, positive);
       if (why) problem(`roles.${name}.weight`, why, shown(config?.weight));
     }
@@ -200,5 +211,6 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     roles: options.roles ?? new Map(),
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
+    auth: new Authenticator(options.auth),
   };
 }

@@ -3,7 +3,7 @@
 import { BerthError, ErrorCode, resources, type Resources } from '../protocol/index.js';
 import type { RoleConfig } from './allocator/types.js';
 import type { RoleRecord } from './store/records.js';
-import { ROLE_RULE } from '../protocol/domain/index.js';
+import { ROLE_RULE, quoteRole, roleProblem } from '../protocol/domain/index.js';
 
 /** "*" or lower-case path segments like eng/ml: one rule, the one the decoders apply to frameworks and reservations. */
 export { ROLE_RULE };
@@ -12,7 +12,8 @@ const FIELDS = new Set(['weight', 'quotaGuarantee', 'quotaLimit']);
 
 export function parseRole(name: string, body: unknown): RoleRecord {
   const problems: string[] = [];
-  if (!ROLE_RULE.test(name)) problems.push(`role name "${name}" must be "*" or lower-case path segments like eng/ml`);
+  const nameProblem = roleProblem(name);
+  if (nameProblem) problems.push(`role name ${quoteRole(name)} ${nameProblem}${name.includes('%') ? ' (give it plain in the path, like /api/v1/roles/eng/ml, not percent-encoded)' : ''}`);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new BerthError(ErrorCode.BAD_REQUEST, 'the body must be a JSON object like {"weight": 2, "quotaGuarantee": {"cpus": 4, "memMb": 8192}}', { field: 'body' });
   }

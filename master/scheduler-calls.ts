@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import {
   BerthError,
+  CloseCode,
   ErrorCode,
   TaskReason,
   TaskState,
@@ -13,6 +14,7 @@ import {
   type pb,
 } from '../protocol/index.js';
 import type { StatusUpdate } from '../protocol/domain/index.js';
+import type { Principal } from './authorizer.js';
 import { masterStatus } from './decode.js';
 import type { Accepts } from './accept.js';
 import type { FrameworkSessions } from './framework-sessions.js';
@@ -45,6 +47,9 @@ function rolesOrAll(fw: FrameworkEntry, roles: string[]): string[] {
   return roles.length > 0 ? roles : fw.record.info.roles;
 }
 
+/** Refusals of a SUBSCRIBE that the same SUBSCRIBE would meet again. */
+const REFUSED_FOR_GOOD: ReadonlySet<string> = new Set([ErrorCode.FORBIDDEN, ErrorCode.FRAMEWORK_UNKNOWN]);
+
 /** A call that answered itself (teardown answers before its connection closes). */
 const ANSWERED = Symbol('answered');
 
@@ -55,7 +60,8 @@ export class SchedulerCalls {
     this.#d = deps;
   }
 
-  serve(channel: Channel): void {
+  /** Serves one scheduler connection; `principal` is who its upgrade authenticated as. */
+  serve(channel: Channel, principal: Principal): void {
     let framework: FrameworkEntry | undefined;
     channel.onMessage((envelope) => {
       const call = envelope.schedulerCall;
@@ -68,7 +74,11 @@ export class SchedulerCalls {
       // Stepping down (the connection is about to close): still one answer per call.
       if (!this.#d.isLeading()) return fail(new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader; reconnect to find it'));
       if (call.subscribe) {
-        void this.#d.sessions.subscribe(channel, call.subscribe, (entry) => (framework = entry)).then(done, fail);
+        void this.#d.sessions.subscribe(channel, call.subscribe, principal, (entry) => (framework = entry)).then(done, (err: unknown) => {
+          fail(err);
+          // Subscribing again the same way cannot help: the client stops, with the reason.
+          if (err instanceof BerthError && REFUSED_FOR_GOOD.has(err.code) && !framework) channel.close(CloseCode.POLICY, `${err.code}: ${err.message}`);
+        });
         return;
       }
       if (!framework || framework.channel !== channel) {
@@ -77,7 +87,7 @@ export class SchedulerCalls {
       const fw = framework;
       // Synchronous failures become rejections too, so every call is answered on one path.
       void Promise.resolve()
-        .then(() => this.#call(fw, call, () => this.#d.outbox.accepted(channel, requestId)))
+        .then(() => this.#call(fw, call, principal, () => this.#d.outbox.accepted(channel, requestId)))
         .then(done, fail);
     });
     channel.onClose((code, reason) => {
@@ -85,8 +95,8 @@ export class SchedulerCalls {
     });
   }
 
-  async #call(fw: FrameworkEntry, call: pb.SchedulerCall.$Properties, answer: () => void): Promise<unknown> {
-    if (call.accept) return this.#d.accepts.accept(fw, call.accept);
+  async #call(fw: FrameworkEntry, call: pb.SchedulerCall.$Properties, principal: Principal, answer: () => void): Promise<unknown> {
+    if (call.accept) return this.#d.accepts.accept(fw, call.accept, principal);
     if (call.decline) return this.#decline(fw, call.decline);
     if (call.kill) return this.#kill(fw, call.kill);
     if (call.acknowledge) return this.#acknowledge(fw, call.acknowledge);

@@ -47,6 +47,9 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
   const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}) });
   const port = await api.listen(host, options.port ?? 5050);
+  if (!options.auth) {
+    options.log.warn({ component: 'master' }, 'authentication is off: anyone who reaches this master may register agents, subscribe frameworks and drain hosts; start it with --auth-file FILE (docs/security.md)');
+  }
   const url = options.advertiseUrl ?? `ws://${host}:${port}`;
   let master: Master;
   try {

@@ -17,7 +17,7 @@ import {
   type HandshakeOptions,
   type Route,
 } from './channel.js';
-import type { Principal } from './auth/authenticator.js';
+import { BERTH_SUBPROTOCOL, type Principal } from './auth/authenticator.js';
 import { rawHttpAnswer } from './auth/http-answer.js';
 import { BerthError, CloseCode, ErrorCode } from './errors.js';
 import type { Welcome } from './messages.js';
@@ -99,14 +99,27 @@ export class WsTransport implements Transport {
 }
 
 /** HTTP answers to the upgrade that mean "try again later" rather than "not a berth endpoint". */
-const RETRYABLE_HTTP = new Set([502, 503, 504]);
+const RETRYABLE_HTTP = new Set([429, 502, 503, 504]);
+/** Answers that refuse this client's credentials: retrying with them cannot help. */
+const REFUSED_HTTP = new Set([401, 403]);
+
+/** The {code, message} of a refused upgrade's JSON body, as one line; the raw text otherwise. */
+function refusalText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
+    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return `${parsed.code}: ${parsed.message}`;
+  } catch {
+    // Not JSON: the text itself says why.
+  }
+  return body.trim().slice(0, 300);
+}
 
 /** Opens a WebSocket. An HTTP answer other than the upgrade (a 404, say) is final. */
 export const wsDialer: Dialer = (url: string, options: DialOptions) =>
   new Promise((resolve, reject) => {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs });
+      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs, ...(options.headers ? { headers: { ...options.headers } } : {}) });
     } catch (err) {
       reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `cannot use ${url}: ${(err as Error).message}`, { cause: err, final: true }));
       return;
@@ -126,10 +139,18 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
     ws.once('upgrade', (res) => (socket = res.socket));
     ws.once('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
-      res.resume();
-      fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status} instead of a WebSocket upgrade; is it a berth master's endpoint?`, {
-        final: !RETRYABLE_HTTP.has(status),
-      }));
+      if (!REFUSED_HTTP.has(status)) {
+        res.resume();
+        fail(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status} instead of a WebSocket upgrade; is it a berth master's endpoint?`, {
+          final: !RETRYABLE_HTTP.has(status),
+        }));
+        return;
+      }
+      // Refused credentials: the body says why, and the session stops (POLICY is a final code).
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', () => undefined);
+      res.on('end', () => fail(new ChannelError(CloseCode.POLICY, `${url} refused the connection (HTTP ${status}) ${refusalText(Buffer.concat(chunks).toString())}`, { final: true })));
     });
     ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
     ws.on('close', (code, reason) => fail(new ChannelError(code, reason.toString() || 'closed while opening')));
@@ -146,6 +167,8 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
 export interface ConnectOptions extends HandshakeOptions {
   /** How the connection is opened (default: a WebSocket). */
   dial?: Dialer;
+  /** Headers of the upgrade request (Authorization: Bearer TOKEN). */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Opens a channel to url and completes the handshake. Rejects with ChannelError. */
@@ -155,6 +178,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<{ c
     maxPayloadBytes: options.maxPayloadBytes ?? CHANNEL_DEFAULTS.maxPayloadBytes,
     openTimeoutMs: options.handshakeTimeoutMs ?? CHANNEL_DEFAULTS.handshakeTimeoutMs,
     signal: options.signal,
+    headers: options.headers,
   });
   return openChannel(transport, url, options);
 }
@@ -215,9 +239,12 @@ function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextS
 }
 
 /** Opens a text WebSocket; an HTTP answer instead of the upgrade rejects with its status and body. */
-export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Record<string, string> } = {}): Promise<TextSocket> {
+export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Readonly<Record<string, string>> | undefined } = {}): Promise<TextSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3, ...(options.headers ? { headers: options.headers } : {}) });
+    const ws = new WebSocket(url, {
+      handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3,
+      ...(options.headers ? { headers: { ...options.headers } } : {}),
+    });
     let settled = false;
     const fail = (err: ChannelError): void => {
       if (settled) return;
@@ -232,7 +259,7 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         ws.terminate();
-        // The status travels with the error, so a CLI can tell a refused token (401, 403) from the rest.
+        // The status travels with the error, so a client can tell a refused token (401, 403) from the rest.
         reject(Object.assign(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }), { status }));
       });
     });
@@ -255,11 +282,16 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
  */
 export type UpgradeGuard = (req: IncomingMessage, path: string) => Principal;
 
+/** The server picks 'berth' when offered: a browser offers it next to its berth.bearer.* token, which is never echoed. */
+function pickSubprotocol(offered: Set<string>): string | false {
+  return offered.has(BERTH_SUBPROTOCOL) ? BERTH_SUBPROTOCOL : false;
+}
+
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
   /** Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them. */
-  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 } });
+  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 }, handleProtocols: pickSubprotocol });
   #routes = new Map<string, Route>();
   #textRoutes = new Map<string, TextRoute>();
   #prefixes: [string, UpgradeHandler][] = [];
@@ -271,7 +303,7 @@ export class ChannelServer {
 
   constructor(server: Server, options: ChannelOptions = {}) {
     this.#settings = channelSettings(options);
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#settings.maxPayloadBytes });
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#settings.maxPayloadBytes, handleProtocols: pickSubprotocol });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
   }
 
@@ -305,8 +337,9 @@ export class ChannelServer {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    let principal: Principal | undefined;
     try {
-      this.#guard?.(req, path);
+      principal = this.#guard?.(req, path);
     } catch (err) {
       const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error; see the server log', { cause: err });
       socket.end(rawHttpAnswer(e));
@@ -330,7 +363,7 @@ export class ChannelServer {
       ws.on('close', () => this.#sockets.delete(ws));
       ws.on('error', () => undefined);
       const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-      acceptChannel(new WsTransport(ws, remote, socket), route, this.#settings);
+      acceptChannel(new WsTransport(ws, remote, socket), route, this.#settings, principal);
     });
   }
 

@@ -1,5 +1,6 @@
 // A framed, heartbeated channel carrying one Envelope per binary frame over a Transport, and both
 // sides of the versioned handshake. Sockets are the transport's business (channel-ws.ts).
+import { ANONYMOUS, type Principal } from './auth/authenticator.js';
 import { decode, encode } from './codec.js';
 import { CloseCode } from './errors.js';
 import { PROTOCOL_VERSION, pb, type Envelope, type Hello, type Welcome } from './messages.js';
@@ -285,16 +286,17 @@ export type HandshakeAnswer = { welcome: Welcome } | { refuse: { code: number; r
 
 export interface Route {
   kind: pb.Hello.Kind;
-  handshake(hello: Hello, remote: string): HandshakeAnswer;
-  /** Called after the Welcome is sent. */
-  opened(channel: Channel, hello: Hello): void;
+  /** `principal` is who the upgrade authenticated as (ANONYMOUS when authentication is off). */
+  handshake(hello: Hello, remote: string, principal: Principal): HandshakeAnswer;
+  /** Called after the Welcome is sent; the channel speaks for `principal` from now on. */
+  opened(channel: Channel, hello: Hello, principal: Principal): void;
 }
 
 /**
  * The server side of the handshake on a new transport: waits for a Hello, asks the route, and
  * either opens a Channel (after sending the Welcome) or sends a Refusal and closes.
  */
-export function acceptChannel(transport: Transport, route: Route, s: ChannelSettings): void {
+export function acceptChannel(transport: Transport, route: Route, s: ChannelSettings, principal: Principal = ANONYMOUS): void {
   const remote = transport.remote;
   const refuse = (code: number, reason: string, leaderUrl = ''): void => {
     s.counters.handshakeFailures++;
@@ -327,11 +329,11 @@ export function acceptChannel(transport: Transport, route: Route, s: ChannelSett
         return refuse(CloseCode.UNSUPPORTED_VERSION, `protocol version ${hello.protocolVersion} is not supported; this master speaks ${PROTOCOL_VERSION}`);
       }
       if (hello.kind !== route.kind) return refuse(CloseCode.HANDSHAKE_FAILED, `a ${pb.Hello.Kind[hello.kind ?? 0]} client cannot use this endpoint`);
-      const answer = route.handshake(hello, remote);
+      const answer = route.handshake(hello, remote, principal);
       if ('refuse' in answer) return refuse(answer.refuse.code, answer.refuse.reason, answer.refuse.leaderUrl);
       const channel = new Channel(transport, remote, s);
       channel.send({ welcome: { ...answer.welcome, protocolVersion: answer.welcome.protocolVersion || PROTOCOL_VERSION } });
-      route.opened(channel, hello);
+      route.opened(channel, hello, principal);
     },
   });
 }

@@ -88,6 +88,8 @@ export interface MasterSessionOptions {
   finalCodes?: ReadonlySet<number>;
   /** How connections are opened (default: WebSockets; tests pass an in-memory dialer). */
   dial?: Dialer;
+  /** Headers of every connection's upgrade request, such as Authorization: Bearer TOKEN. */
+  headers?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
   log?: SessionLogger;
   /** Waits between attempts (tests pass one that records and returns at once). */
@@ -268,6 +270,7 @@ export class MasterSession {
         client: this.#o.client,
         signal,
         ...(this.#o.dial ? { dial: this.#o.dial } : {}),
+        ...(this.#o.headers ? { headers: this.#o.headers } : {}),
       });
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;

@@ -38,6 +38,8 @@ export interface DialOptions {
   /** How long the transport may take to open. */
   openTimeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Headers of the opening request (Authorization: Bearer TOKEN, when the master wants one). */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ export const agentCommand: Command = {
     attributes: { type: 'string', multiple: true, help: 'attributes frameworks can place by', rule: 'KEY=VALUE[,KEY=VALUE]', placeholder: 'K=V' },
     reserve: { type: 'string', multiple: true, help: 'a static reservation: part of the resources offered only to one role', rule: 'ROLE=SPEC like eng=cpus:2;mem:4096, scalars only, all together within the resources', placeholder: 'ROLE=SPEC' },
     hostname: { type: 'string', default: defaultHostname(), help: 'the name this agent reports', rule: 'non-empty', placeholder: 'NAME' },
+    token: { type: 'string', env: 'BERTH_AGENT_TOKEN', help: 'the bearer token of this agent\'s principal, for a master started with --auth-file (docs/security.md)', rule: '1 to 4096 printable characters without spaces', placeholder: 'TOKEN' },
     ...AGENT_TUNING_FLAGS,
     ...LOG_FLAGS,
   },
@@ -29,12 +30,13 @@ export const agentCommand: Command = {
     const res = await agentResources(flags.resources as string | undefined, workDir, problems);
     const reservations = parseReservations((flags.reserve as string[] | undefined) ?? [], problems);
     const tuning = agentTuning(flags, problems);
-    checkAgentOptions({ masterUrl, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), ...tuning }, flags, problems);
+    const token = flags.token as string | undefined;
+    checkAgentOptions({ masterUrl, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), ...(token === undefined ? {} : { token }), ...tuning }, flags, problems);
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
     const runtime: RuntimeName = await chooseRuntime(asked, log);
-    const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), tuning }, log);
+    const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), token, tuning }, log);
     return untilSignal(log, () => agent.stop({ killTasks: false }));
   },
 };

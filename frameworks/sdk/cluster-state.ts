@@ -2,6 +2,7 @@
 // hostname, attributes, total and used resources, drain and pressure flags. Offers say what a
 // framework may launch on; this says what the whole cluster looks like, for previews and for
 // deciding what to move.
+import { bearerHeaders } from '../../protocol/auth/index.js';
 import { BerthError, ErrorCode, checkMasterUrl, resources, type Res } from '../../protocol/index.js';
 
 /** One agent of the cluster, every field present. */
@@ -37,6 +38,8 @@ export interface ReadClusterStateOptions {
   timeoutMs?: number;
   /** Replaces the global fetch (tests). */
   fetch?: typeof fetch;
+  /** The bearer token for a master with authentication on (docs/security.md). */
+  token?: string;
 }
 
 /** The master's base HTTP URL for a ws:// or wss:// one (both are served on one port). */
@@ -126,6 +129,19 @@ export async function readClusterState(masterUrl: string | readonly string[], op
   return { masterUrl: base, agents: decodeClusterAgents(body) };
 }
 
+/**
+ * GET with the token. A standby's redirect to the leader is followed here, not by fetch, which
+ * drops the Authorization header when it follows a redirect to another origin.
+ */
+async function getFollowing(get: typeof fetch, url: string, options: ReadClusterStateOptions): Promise<Response> {
+  const init = { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000), headers: bearerHeaders(options.token) };
+  if (!options.token) return get(url, init);
+  let res = await get(url, { ...init, redirect: 'manual' });
+  const location = res.status === 307 || res.status === 308 ? res.headers.get('location') : null;
+  if (location) res = await get(new URL(location, url), { ...init, redirect: 'manual' });
+  return res;
+}
+
 /** The body of `GET /api/v1/state` from the first master that answers, undecoded. */
 export async function getMasterState(masterUrl: string | readonly string[], options: ReadClusterStateOptions = {}): Promise<{ masterUrl: string; body: unknown }> {
   const urls = (typeof masterUrl === 'string' ? masterUrl.split(',') : [...masterUrl]).map((u) => u.trim()).filter(Boolean).map(httpUrlOf);
@@ -134,7 +150,7 @@ export async function getMasterState(masterUrl: string | readonly string[], opti
   const failures: string[] = [];
   for (const base of urls) {
     try {
-      const res = await get(`${base}/api/v1/state`, { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
+      const res = await getFollowing(get, `${base}/api/v1/state`, options);
       if (!res.ok) {
         failures.push(`${base}: HTTP ${res.status}`);
         continue;

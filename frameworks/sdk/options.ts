@@ -1,5 +1,6 @@
 // The scheduler client's options as a user writes them, and compiled once: defaults filled and
 // every field checked, with every problem listed in one error.
+import { bearerHeaders, tokenProblem } from '../../protocol/auth/index.js';
 import { BerthError, ErrorCode, checkId, checkMasterUrl, type Dialer, type FrameworkInfo } from '../../protocol/index.js';
 
 /** Something minimal to log with; pino loggers fit. */
@@ -41,6 +42,11 @@ export interface SchedulerClientOptions {
   heartbeatTimeoutMs?: number;
   /** How connections are opened (default: WebSockets; tests pass an in-memory dialer). */
   dial?: Dialer;
+  /**
+   * The bearer token of the framework's principal, for a master with authentication on
+   * (docs/security.md). Sent as `Authorization: Bearer TOKEN` on the upgrade; never in a URL.
+   */
+  token?: string;
 }
 
 /** The options with every default filled in; what the client reads. */
@@ -58,6 +64,8 @@ export interface CompiledSchedulerClientOptions {
   /** undefined: three of the heartbeat intervals the master announces. */
   heartbeatTimeoutMs: number | undefined;
   dial: Dialer | undefined;
+  /** Headers of every upgrade request (the token's Authorization); empty without a token. */
+  headers: Record<string, string>;
 }
 
 export const DEFAULT_RECONNECT = { initialMs: 200, maxMs: 5_000 } as const;
@@ -126,6 +134,8 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) problem('signal', 'must be an AbortSignal');
   if (o.dial !== undefined && typeof o.dial !== 'function') problem('dial', 'must be a function (url, options) => Promise<Transport>');
+  const badToken = o.token === undefined ? undefined : tokenProblem(o.token, 'token');
+  if (badToken) problem('token', badToken.replace(/^token /, ''));
 
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.field} ${p.rule}`).join('; ');
@@ -146,6 +156,7 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
     signal: o.signal,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     dial: o.dial,
+    headers: bearerHeaders(o.token),
   };
 }
 

@@ -84,6 +84,7 @@ export class SchedulerClient {
       reconnect: o.reconnect,
       ...(Number.isFinite(o.maxReconnectAttempts) ? { maxAttempts: o.maxReconnectAttempts + 1 } : {}),
       ...(o.dial ? { dial: o.dial } : {}),
+      headers: o.headers,
       log: this.#log,
     });
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));

@@ -3,11 +3,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { Action, ANONYMOUS, authHeaders, type Principal } from '../../protocol/auth/index.js';
 import { BerthError, ChannelServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions } from '../../protocol/index.js';
 import type { Master } from '../master.js';
 import { MesosSchedulerApi } from '../mesos/index.js';
 import { masterMetrics } from '../metrics.js';
 import { operatorRoutes } from './operator-routes.js';
+import { AUTHENTICATED, can, OPEN, Router, type Access, type Handler, type RawHandler, type RouteInfo } from './router.js';
 import { stateStreamRoute } from './state-stream-route.js';
 import { UiAssets, type FrameworkLinks } from './ui-assets.js';
 
@@ -25,10 +27,6 @@ export interface ApiServerOptions {
   /** How often the Mesos scheduler API sends HEARTBEAT events (default 15 s, as Mesos). */
   mesosHeartbeatIntervalMs?: number;
 }
-
-type Handler = (req: IncomingMessage, url: URL, params: Record<string, string>) => Promise<unknown> | unknown;
-/** A handler that writes the response itself (streams). */
-type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>) => void;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -60,8 +58,7 @@ export class ApiServer {
   #log: Logger;
   #metrics: Registry | undefined;
   #processMetrics: boolean;
-  #routes = new Map<string, Handler>();
-  #patterns: { method: string; pattern: RegExp; names: string[]; handler: Handler; raw?: RawHandler | undefined }[] = [];
+  #router = new Router();
   #master: Master | undefined;
   #streamTickMs: number;
   #streamHistory: number;
@@ -83,13 +80,27 @@ export class ApiServer {
     this.server = createServer((req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
     this.channels.upgradePrefix('/ui/proxy/', (req, socket, head) => this.#ui.proxyUpgrade(req, socket, head));
+    this.#router.websocket('/ui/proxy/*', can(Action.READ));
   }
 
   /** Serves this master (after listen(), so the master can advertise the bound port). */
   attach(master: Master): void {
     this.#master = master;
+    const r = this.#router;
+    const auth = master.auth;
+    // Every upgrade is authenticated before it is upgraded; a refusal is the HTTP answer itself.
+    this.channels.guard((req, path) => {
+      const principal = auth.authenticate(req.headers);
+      const access = r.upgradeAccess(path);
+      if (access?.kind === 'action') auth.authorize(principal, access.action);
+      return principal;
+    });
     this.channels.route('/api/v1/agent', master.agentRoute());
+    r.websocket('/api/v1/agent', can(Action.REGISTER_AGENT));
     this.channels.route('/api/v1/scheduler', master.schedulerRoute());
+    // register_framework is per role: the core checks it at SUBSCRIBE.
+    r.websocket('/api/v1/scheduler', AUTHENTICATED);
+    r.websocket('/api/v1/stream', can(Action.READ));
     this.#metrics = masterMetrics(master, this.channels.counters, { processMetrics: this.#processMetrics });
     const stream = new StatePublisher({ read: () => master.state() as unknown as Record<string, unknown>, historyLimit: this.#streamHistory });
     this.stream = stream;
@@ -105,20 +116,28 @@ export class ApiServer {
       }
     }, this.#streamTickMs);
     this.#streamTimer.unref();
-    this.#routes.set('GET /health', () => {
+    const read = can(Action.READ);
+    this.route('GET', '/health', OPEN, () => {
       // A leader that cannot write says so: it still answers reads, and rides out a short outage.
       const store = master.storeHealth();
       return { status: store.writable ? 'ok' : 'degraded', leadership: master.leadership, epoch: master.epoch, store, ...master.summary() };
     });
-    this.#routes.set('GET /api/v1/state', () => master.state());
-    this.#routes.set('GET /api/v1/leader', () => ({ leader: master.leader, self: master.id }));
-    this.#routes.set('GET /api/v1/roles', () => master.roles());
-    this.#routes.set('GET /api/v1/agents', () => master.state().agents);
-    operatorRoutes((method, path, handler) => this.route(method, path, handler), readJson, master);
+    this.rawRoute('GET', '/metrics', read, (_req, res) => {
+      const metrics = this.#metrics as Registry;
+      void metrics.metrics().then((body) => {
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(body);
+      }, (err: unknown) => this.#fail(res, err));
+    });
+    this.route('GET', '/api/v1/state', read, () => master.state());
+    this.route('GET', '/api/v1/leader', read, () => ({ leader: master.leader, self: master.id }));
+    this.route('GET', '/api/v1/roles', read, () => master.roles());
+    this.route('GET', '/api/v1/agents', read, () => master.state().agents);
+    operatorRoutes((method, path, access, handler) => this.route(method, path, access, handler), readJson, master);
     const mesos = new MesosSchedulerApi({ route: () => master.schedulerRoute(), readBody, log: this.#log, heartbeatIntervalMs: this.#mesosHeartbeatIntervalMs });
     this.mesos = mesos;
-    this.rawRoute('POST', '/api/v1/scheduler', (req, res) => mesos.handle(req, res));
-    this.rawRoute('GET', '/api/v1/tasks/:id/logs', (req, res, url, params) => {
+    this.rawRoute('POST', '/api/v1/scheduler', AUTHENTICATED, (req, res, _url, _params, principal) => mesos.handle(req, res, principal));
+    this.rawRoute('GET', '/api/v1/tasks/:id/logs', read, (req, res, url, params) => {
       const follow = ['1', 'true', 'yes'].includes(url.searchParams.get('follow') ?? '');
       const tail = Number(url.searchParams.get('tail') ?? 0);
       if (!Number.isInteger(tail) || tail < 0) throw new BerthError(ErrorCode.BAD_REQUEST, 'tail must be a whole number >= 0', { field: 'tail' });
@@ -145,7 +164,9 @@ export class ApiServer {
       });
       req.on('close', cancel);
     });
-    this.#routes.set('GET /api/v1/explain', (_req, url) => {
+    this.route('GET', '/ui/links.json', read, () => ({ frameworks: this.#ui.links }));
+    this.route('GET', '/ui/proxy/:path*', read, () => undefined, (req, res, url) => this.#ui.proxy(req, res, url));
+    this.route('GET', '/api/v1/explain', read, (_req, url) => {
       const framework = url.searchParams.get('framework');
       const role = url.searchParams.get('role');
       if (!framework === !role) throw new BerthError(ErrorCode.BAD_REQUEST, 'give exactly one of ?framework=ID or ?role=NAME', { field: 'query' });
@@ -159,32 +180,18 @@ export class ApiServer {
   }
 
   /** Adds a route whose handler writes the response itself (it may still throw a BerthError first). */
-  rawRoute(method: string, path: string, raw: RawHandler): void {
-    this.route(method, path, () => undefined, raw);
+  rawRoute(method: string, path: string, access: Access, raw: RawHandler): void {
+    this.route(method, path, access, () => undefined, raw);
   }
 
   /** Adds a JSON route (":name" segments are parameters); handlers return a value or throw a BerthError. */
-  route(method: string, path: string, handler: Handler, raw?: RawHandler): void {
-    if (!path.includes('/:') && !raw) {
-      this.#routes.set(`${method} ${path}`, handler);
-      return;
-    }
-    const names: string[] = [];
-    const pattern = new RegExp(`^${path.replace(/:([a-zA-Z]+)/g, (_m, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    })}$`);
-    this.#patterns.push({ method, pattern, names, handler, raw });
+  route(method: string, path: string, access: Access, handler: Handler, raw?: RawHandler): void {
+    this.#router.add(method, path, access, handler, raw);
   }
 
-  #match(method: string, path: string): { handler: Handler; raw?: RawHandler | undefined; params: Record<string, string> } | undefined {
-    const exact = this.#routes.get(`${method} ${path}`);
-    if (exact) return { handler: exact, params: {} };
-    for (const p of this.#patterns) {
-      const m = p.method === method ? p.pattern.exec(path) : null;
-      if (m) return { handler: p.handler, raw: p.raw, params: Object.fromEntries(p.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
-    }
-    return undefined;
+  /** Every route with who may call it (docs/security.md lists them). */
+  routes(): readonly RouteInfo[] {
+    return this.#router.table();
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -209,12 +216,11 @@ export class ApiServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      if (req.method === 'GET' && url.pathname === '/metrics' && this.#metrics) {
-        const body = await this.#metrics.metrics();
-        res.writeHead(200, { 'content-type': this.#metrics.contentType });
-        res.end(body);
-        return;
-      }
+      const method = req.method ?? 'GET';
+      const found = this.#router.match(method, url.pathname);
+      // Only GET /health and the web UI's shell (which then asks for a token) are open.
+      const shell = !found && this.#ui.isShell(url.pathname);
+      const principal = shell ? ANONYMOUS : this.#admit(req, url, found?.access ?? AUTHENTICATED, found?.params ?? {});
       // A standby sends API callers to the leader, so a CLI pointed at any master works.
       const leader = this.#master?.leadership === 'leading' ? undefined : this.#master?.leader;
       if (leader && leader.masterId !== this.#master?.id && url.pathname.startsWith('/api/v1/') && url.pathname !== '/api/v1/leader') {
@@ -222,18 +228,33 @@ export class ApiServer {
         res.end();
         return;
       }
-      const found = this.#match(req.method ?? 'GET', url.pathname);
       if (!found && this.#ui.handle(req, res, url)) return;
-      if (!found) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${req.method} ${url.pathname}; see docs/api.md`);
-      if (found.raw) return found.raw(req, res, url, found.params);
-      const body = await found.handler(req, url, found.params);
+      if (!found) throw new BerthError(ErrorCode.NOT_FOUND, `no route ${method} ${url.pathname}; see docs/api.md`);
+      if (found.raw) return found.raw(req, res, url, found.params, principal);
+      const body = await found.handler(req, url, found.params, principal);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     } catch (err) {
-      const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error; see the master log', { cause: err });
-      if (e.code === ErrorCode.INTERNAL) this.#log.error({ err }, 'request failed');
-      res.writeHead(httpStatus[e.code], { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: e.code, message: e.message, field: e.field || undefined }));
+      this.#fail(res, err);
     }
+  }
+
+  /** Who calls, if the route lets them: throws UNAUTHENTICATED, RATE_LIMITED or FORBIDDEN otherwise. */
+  #admit(req: IncomingMessage, url: URL, access: Access, params: Record<string, string>): Principal {
+    const auth = this.#master?.auth;
+    if (!auth || access.kind === 'open') return ANONYMOUS;
+    const principal = auth.authenticate(req.headers);
+    if (access.kind === 'action') {
+      for (const object of access.objects?.(params, url) ?? [{}]) auth.authorize(principal, access.action, object);
+    }
+    return principal;
+  }
+
+  #fail(res: ServerResponse, err: unknown): void {
+    const e = err instanceof BerthError ? err : new BerthError(ErrorCode.INTERNAL, 'internal error; see the master log', { cause: err });
+    if (e.code === ErrorCode.INTERNAL) this.#log.error({ err }, 'request failed');
+    if (res.headersSent) return void res.end();
+    res.writeHead(httpStatus[e.code], { 'content-type': 'application/json', ...authHeaders(e) });
+    res.end(JSON.stringify({ code: e.code, message: e.message, field: e.field || undefined }));
   }
 }

@@ -72,12 +72,23 @@ export class UiAssets {
     this.#links = checkFrameworkLinks(links);
   }
 
+  /** The links the UI shows (GET /ui/links.json). */
+  get links(): FrameworkLinks {
+    return this.#links;
+  }
+
+  /** Whether path is part of the UI's static shell (HTML, JS, CSS), open without a token. */
+  isShell(path: string): boolean {
+    if (path.startsWith('/api/') || path === '/metrics' || path === '/health' || path.startsWith('/ui/proxy/') || path === '/ui/links.json') return false;
+    return ASSETS[path.startsWith('/ui/') ? path.slice('/ui/'.length) : 'index.html'] !== undefined;
+  }
+
   /** Answers GET requests outside /api/, /metrics and /health; false when the path is not the UI's. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     const path = url.pathname;
     if (path.startsWith('/api/') || path === '/metrics' || path === '/health') return false;
     if (path.startsWith('/ui/proxy/')) {
-      this.#proxy(req, res, url);
+      this.proxy(req, res, url);
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
@@ -122,16 +133,15 @@ export class UiAssets {
   }
 
   /** GET /ui/proxy/NAME/REST -> GET LINK/REST: reads only, so the UI cannot change a framework through the master. */
-  #proxy(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  proxy(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const [, , , name = '', ...rest] = url.pathname.split('/');
     const base = this.#links[name as keyof FrameworkLinks];
     if (!base) throw new BerthError(ErrorCode.NOT_FOUND, `no framework link ${JSON.stringify(name)}; the master was started with ${Object.keys(this.#links).join(', ') || 'none'} (option frameworkLinks)`, { field: 'name' });
     if (req.method !== 'GET') throw new BerthError(ErrorCode.BAD_REQUEST, 'the framework proxy is read-only: only GET', { field: 'method' });
     const target = new URL(`${base}/${rest.join('/')}${url.search}`);
-    // The framework checks the caller's own token (services.read, jobs.read), not the master's say-so.
+    // The caller's token goes on: the framework's API checks it for its own actions.
     const authorization = req.headers.authorization;
-    const headers = { accept: 'application/json', ...(authorization ? { authorization } : {}) };
-    const out = request(target, { method: 'GET', headers, timeout: 10_000 }, (answer) => {
+    const out = request(target, { method: 'GET', headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) }, timeout: 10_000 }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json', 'cache-control': 'no-store' });
       answer.pipe(res);
     });

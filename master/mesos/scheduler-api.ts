@@ -4,6 +4,7 @@
 // subscription or with another stream's id 403; nothing is changed by a refused call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Principal } from '../../protocol/auth/index.js';
 import { BerthError, ChannelError, ErrorCode, TaskState, type pb, type Route } from '../../protocol/index.js';
 import { decodeCall, encodeEvent } from './proto.js';
 import { readCall, type FrameworkCall, type SubscribeCall } from './read-call.js';
@@ -78,8 +79,9 @@ export class MesosSchedulerApi {
     return this.#sessions.size;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse): void {
-    void this.#handle(req, res).catch((err: unknown) => {
+  /** Serves one call of `principal` (authenticated by the HTTP edge; ANONYMOUS when authentication is off). */
+  handle(req: IncomingMessage, res: ServerResponse, principal: Principal): void {
+    void this.#handle(req, res, principal).catch((err: unknown) => {
       if (err instanceof HttpAnswer) return answer(res, err.status, err.message, err.headers);
       const e = err instanceof BerthError ? err : undefined;
       if (!e) this.#log.error({ err }, 'mesos call failed');
@@ -93,7 +95,7 @@ export class MesosSchedulerApi {
     for (const s of this.#sessions.values()) s.close();
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
     if (type !== JSON_TYPE && type !== PROTOBUF_TYPE) throw new HttpAnswer(415, `Content-Type must be ${JSON_TYPE} or ${PROTOBUF_TYPE}, got "${type}"`);
     const stream = streamType(req.headers.accept ?? '*/*');
@@ -101,15 +103,15 @@ export class MesosSchedulerApi {
     const body = await this.#d.readBody(req);
     const read = readCall(type === PROTOBUF_TYPE ? parseProtobuf(body) : parseJson(body));
     if (!read.call) throw new HttpAnswer(400, `Failed to validate scheduler::Call: ${read.problems.join('; ')}`);
-    if (read.call.type === 'SUBSCRIBE') return this.#subscribe(req, res, read.call, stream);
-    return this.#call(req, res, read.call);
+    if (read.call.type === 'SUBSCRIBE') return this.#subscribe(req, res, read.call, stream, principal);
+    return this.#call(req, res, read.call, principal);
   }
 
-  async #subscribe(req: IncomingMessage, res: ServerResponse, call: SubscribeCall, stream: string): Promise<void> {
+  async #subscribe(req: IncomingMessage, res: ServerResponse, call: SubscribeCall, stream: string, principal: Principal): Promise<void> {
     if (req.headers[STREAM_ID] !== undefined) throw new HttpAnswer(400, 'Subscribe calls should not include the Mesos-Stream-Id header');
     let session: MesosSession;
     try {
-      session = await MesosSession.open(this.#d.route(), this.#log, this.#d.heartbeatIntervalMs);
+      session = await MesosSession.open(this.#d.route(), this.#log, this.#d.heartbeatIntervalMs, principal);
     } catch (err) {
       const leader = err instanceof ChannelError ? err.leaderUrl : '';
       if (leader) throw new HttpAnswer(307, '', { location: `${leader.replace(/^ws/, 'http')}/api/v1/scheduler` });
@@ -122,7 +124,7 @@ export class MesosSchedulerApi {
     } catch (err) {
       session.close();
       const e = err as BerthError;
-      throw new HttpAnswer(e.code === ErrorCode.NOT_LEADER || e.code === ErrorCode.STORE_UNAVAILABLE ? 503 : 400, `${e.code}: ${e.message}`);
+      throw new HttpAnswer(e.code === ErrorCode.NOT_LEADER || e.code === ErrorCode.STORE_UNAVAILABLE ? 503 : e.code === ErrorCode.FORBIDDEN ? 403 : 400, `${e.code}: ${e.message}`);
     }
     const id = session.frameworkId;
     this.#sessions.get(id)?.close();
@@ -136,9 +138,10 @@ export class MesosSchedulerApi {
     this.#log.info({ frameworkId: id, streamId: session.streamId }, 'mesos framework subscribed');
   }
 
-  async #call(req: IncomingMessage, res: ServerResponse, call: FrameworkCall): Promise<void> {
+  async #call(req: IncomingMessage, res: ServerResponse, call: FrameworkCall, principal: Principal): Promise<void> {
     const session = this.#sessions.get(call.frameworkId);
     if (!session) throw new HttpAnswer(403, `Framework ${call.frameworkId} is not subscribed; send SUBSCRIBE first`);
+    if (session.principal.name !== principal.name) throw new HttpAnswer(403, `principal ${principal.name} may not call for framework ${call.frameworkId}: principal ${session.principal.name} subscribed it`);
     const streamId = req.headers[STREAM_ID];
     if (streamId === undefined) throw new HttpAnswer(403, 'All non-subscribe calls must include the Mesos-Stream-Id header');
     if (streamId !== session.streamId) throw new HttpAnswer(403, `The stream ID '${String(streamId).slice(0, 128)}' is not the stream of framework ${call.frameworkId}`);
@@ -173,6 +176,7 @@ export class MesosSchedulerApi {
   #refusedAccept(session: MesosSession, accept: pb.SchedulerCall.Accept.$Properties, e: BerthError): boolean {
     if (e.code === ErrorCode.NOT_LEADER || e.code === ErrorCode.STORE_UNAVAILABLE || e.code === ErrorCode.INTERNAL) return false;
     const offers = OFFER_CODES.has(e.code);
+    const forbidden = e.code === ErrorCode.FORBIDDEN;
     for (const op of accept.operations ?? []) {
       for (const task of op.tasks ?? []) {
         session.emit({
@@ -183,7 +187,7 @@ export class MesosSchedulerApi {
               state: TaskState[offers ? TaskState.TASK_LOST : TaskState.TASK_ERROR],
               message: `${e.code}: ${e.message}`,
               source: 'SOURCE_MASTER',
-              reason: offers ? 'REASON_INVALID_OFFERS' : 'REASON_TASK_INVALID',
+              reason: offers ? 'REASON_INVALID_OFFERS' : forbidden ? 'REASON_TASK_UNAUTHORIZED' : 'REASON_TASK_INVALID',
               ...(task.agentId ? { agent_id: { value: task.agentId } } : {}),
               timestamp: Date.now() / 1000,
             },

@@ -17,6 +17,7 @@ import {
   type pb,
   type Route,
 } from '../../protocol/index.js';
+import type { Principal } from '../../protocol/auth/index.js';
 import { decodeOffer, decodeTaskStatus } from '../../protocol/domain/index.js';
 import { mesosOffer, mesosStatus } from './events-out.js';
 import type { SubscribeCall } from './read-call.js';
@@ -33,6 +34,8 @@ export class MesosSession {
   /** The Mesos-Stream-Id of this subscription. */
   readonly streamId = randomUUID();
   frameworkId = '';
+  /** Who subscribed: only that principal may make the subscription's calls. */
+  readonly principal: Principal;
   #channel: Channel;
   #log: Logger;
   #heartbeatMs: number;
@@ -44,7 +47,8 @@ export class MesosSession {
   #closed: (() => void)[] = [];
   #ended = false;
 
-  private constructor(channel: Channel, log: Logger, heartbeatMs: number) {
+  private constructor(channel: Channel, log: Logger, heartbeatMs: number, principal: Principal) {
+    this.principal = principal;
     this.#channel = channel;
     this.#log = log;
     this.#heartbeatMs = heartbeatMs;
@@ -56,11 +60,11 @@ export class MesosSession {
    * Opens a scheduler channel to the master's route in memory. Rejects with the ChannelError of a
    * refused handshake (a standby names the leader in its leaderUrl).
    */
-  static async open(route: Route, log: Logger, heartbeatMs: number): Promise<MesosSession> {
+  static async open(route: Route, log: Logger, heartbeatMs: number, principal: Principal): Promise<MesosSession> {
     const { client, server } = memoryTransportPair({ client: 'mesos-http', server: 'master' });
-    acceptChannel(server, route, channelSettings({}));
+    acceptChannel(server, route, channelSettings({}), principal);
     const { channel } = await openChannel(client, 'memory:master', { kind: HelloKind.SCHEDULER, client: 'berth-mesos-adapter' });
-    return new MesosSession(channel, log, heartbeatMs);
+    return new MesosSession(channel, log, heartbeatMs, principal);
   }
 
   /** Subscribes; resolves once the master has persisted the framework (its SUBSCRIBED event is held for the stream). */

@@ -26,6 +26,8 @@ export interface AgentRecord {
   draining?: { deadlineMs: number } | undefined;
   /** Reservations made by RESERVE operations (static ones come with the agent's info). */
   dynamicReservations?: { role: string; resources: Res }[] | undefined;
+  /** The principal that registered it, with authentication on; only it may register as this id again. */
+  principal?: string | undefined;
 }
 
 export interface FrameworkRecord {

@@ -23,7 +23,7 @@ export const ACTIONS: readonly Action[] = Object.values(Action);
 export const ACTION_VERBS: Record<Action, string> = {
   register_agent: 'register',
   register_framework: 'register a framework',
-  launch: 'launch tasks',
+  launch: 'launch',
   teardown: 'tear down',
   drain: 'drain',
   set_roles: 'set roles',

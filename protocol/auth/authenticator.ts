@@ -109,3 +109,15 @@ function describe(object: { role?: string; user?: string; describe?: string }): 
   if (object.user !== undefined) parts.push(`as user ${object.user || '(the default)'}`);
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }
+
+/** What is wrong with a token a client was given (empty, too long, spaces or control characters), or undefined. */
+export function tokenProblem(token: unknown, field = 'token'): string | undefined {
+  if (typeof token !== 'string') return `${field} must be a string`;
+  if (!/^[\x21-\x7e]{1,4096}$/.test(token)) return `${field} must be 1 to 4096 printable ASCII characters without spaces`;
+  return undefined;
+}
+
+/** The headers that carry `token` (none without one). */
+export function bearerHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}

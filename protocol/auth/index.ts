@@ -9,7 +9,9 @@ export {
   BEARER_SUBPROTOCOL_PREFIX,
   RateLimitedError,
   authSubprotocol,
+  bearerHeaders,
   bearerToken,
+  tokenProblem,
   type Principal,
 } from './authenticator.js';
 export { authHeaders, httpAnswer, rawHttpAnswer, type HttpAnswer } from './http-answer.js';

@@ -10,6 +10,26 @@ import { decodeTaskInfo, toWireTaskInfo, type TaskSpec } from './task.js';
 
 /** "*" or lower-case path segments like eng/ml. */
 export const ROLE_RULE = /^(\*|[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*)$/;
+/**
+ * Mesos' roles are directory names joined by "/": none empty, none "." or "..", none starting with
+ * "-", no "%" or spaces. Its names have no length limit of their own; berth's do, so a name fits
+ * in logs, metrics labels and Redis keys.
+ */
+export const MAX_ROLE_CHARS = 128;
+export const MAX_ROLE_SEGMENT_CHARS = 64;
+
+/** What is wrong with a role name, or undefined when it keeps the rule. */
+export function roleProblem(role: string): string | undefined {
+  if (role.length > MAX_ROLE_CHARS) return `must be at most ${MAX_ROLE_CHARS} characters, not ${role.length}`;
+  if (!ROLE_RULE.test(role)) return 'must be "*" or lower-case path segments like eng/ml';
+  if (role.split('/').some((segment) => segment.length > MAX_ROLE_SEGMENT_CHARS)) return `must have path segments of at most ${MAX_ROLE_SEGMENT_CHARS} characters`;
+  return undefined;
+}
+
+/** A role name as messages quote it: cut short when long, since a bad name may be very long. */
+export function quoteRole(role: string): string {
+  return JSON.stringify(role.length > 40 ? `${role.slice(0, 40)}…` : role);
+}
 
 export interface ReservationSpec {
   role: string;
@@ -52,7 +72,8 @@ export interface ReportedTask {
 }
 
 function checkRole(r: FieldReader, role: string, field: string): void {
-  if (!ROLE_RULE.test(role)) r.add(field, `"${role}" must be "*" or lower-case path segments like eng/ml`);
+  const problem = roleProblem(role);
+  if (problem) r.add(field, `${quoteRole(role)} ${problem}`);
 }
 
 /** An AgentInfo as an AgentDescription. Problems: hostname (not empty), resources, reservations (role rule, resources). */
