@@ -1,9 +1,9 @@
 // --auth-file for the servers the CLI starts (berth lb; berth master's is the master's own): the
 // file read and checked once, a problem said of the flag, and the warning when authentication is off.
 import type { Logger } from 'pino';
-import { Authenticator, loadAuthFile } from '../protocol/auth/index.js';
+import { Authenticator } from '../protocol/auth/index.js';
+import { readAuthFile } from './compose.js';
 import type { Flags } from './flags.js';
-import { UsageError } from './flags.js';
 
 /** The Authenticator of the --auth-file flag's file; without the flag, a disabled one (and a warning naming `what`). */
 export async function authenticatorOf(flag: Flags[string], what: string, log: Pick<Logger, 'warn'>): Promise<Authenticator> {
@@ -11,9 +11,5 @@ export async function authenticatorOf(flag: Flags[string], what: string, log: Pi
     log.warn(`authentication is off: anyone who can reach ${what} may use it; give --auth-file FILE to turn it on (docs/security.md)`);
     return new Authenticator(undefined);
   }
-  try {
-    return new Authenticator(await loadAuthFile(String(flag)));
-  } catch (err) {
-    throw new UsageError(`--auth-file ${String(flag)}: ${(err as Error).message}`);
-  }
+  return new Authenticator(await readAuthFile(String(flag)));
 }

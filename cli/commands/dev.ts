@@ -68,6 +68,7 @@ export const devCommand: Command = {
     // are split either way, so agents on this one host never offer the same port.
     const shared = shareAmongAgents(machine, count, scalarsNamedBy(flags.resources as string | undefined));
     if ('problem' in shared) problems.add(`--resources: ${shared.problem}`);
+    if (m.authFile !== undefined) problems.add('--auth-file is for berth master: berth dev writes its own auth file, with a token for each of its processes');
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const shares = 'shares' in shared ? shared.shares : [];
@@ -77,7 +78,7 @@ export const devCommand: Command = {
     const { tokens } = credentials;
     const auth = new Authenticator(credentials.config);
     const runtime = await chooseRuntime(asked, log);
-    const running = await runMaster(m, log);
+    const running = await runMaster({ ...m, authFile: credentials.file }, log);
     const agents: Agent[] = [];
     for (let i = 0; i < count; i++) {
       agents.push(await startAgent({
@@ -87,6 +88,7 @@ export const devCommand: Command = {
         resources: shares[i] ?? machine,
         attributes: { 'berth.dev/agent': String(i + 1) },
         hostname: `dev-agent-${i + 1}`,
+        token: tokens.agent,
         tuning: { ...(flags['agent-metrics'] ? { metricsPort: 0 } : {}), ...(advertiseAddress ? { advertiseAddress } : {}) },
       }, log));
     }

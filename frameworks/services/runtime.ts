@@ -84,7 +84,7 @@ export async function startServicesScheduler(options: StartServicesSchedulerOpti
       ...(options.token ? { token: options.token } : {}),
       log,
     })),
-    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl)),
+    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl, options.token)),
     now: options.now ?? (() => Date.now()),
     log,
     roles,

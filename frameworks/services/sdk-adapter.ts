@@ -207,8 +207,8 @@ export function toTaskInput(l: ServicesLaunch): TaskInput {
 }
 
 /** The cluster's agents from the master's HTTP API (agents the master declared gone are left out). */
-export async function readClusterAgents(masterUrl: string | string[]): Promise<ClusterAgentView[]> {
-  const { agents } = await readClusterState(masterUrl);
+export async function readClusterAgents(masterUrl: string | string[], token?: string): Promise<ClusterAgentView[]> {
+  const { agents } = await readClusterState(masterUrl, token ? { token } : {});
   return agents.filter((a) => a.state !== 'gone').map((a) => ({
     id: a.id, hostname: a.hostname, address: a.address, attributes: a.attributes,
     free: { cpus: a.free.cpus, memMb: a.free.memMb, diskMb: a.free.diskMb, ports: a.free.ports.map((p) => ({ begin: p.begin ?? 0, end: p.end ?? 0 })) },

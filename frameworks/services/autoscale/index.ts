@@ -63,7 +63,7 @@ export function startAutoscaler(o: StartAutoscalerOptions): Autoscaler {
   const rates = o.lbUrls !== undefined ? new RequestRates({ lbUrls: o.lbUrls, now, ...(o.token ? { token: o.token } : {}) }) : undefined;
   const readCpu = o.readCpu ?? (async () => {
     const id = o.frameworkId();
-    return (await readTaskUsage(o.masterUrl, id === undefined ? {} : { frameworkId: id })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
+    return (await readTaskUsage(o.masterUrl, { ...(id === undefined ? {} : { frameworkId: id }), ...(o.token ? { token: o.token } : {}) })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
   });
   const scaler = new Autoscaler({
     view: () => o.commands.view(),
