@@ -9,18 +9,20 @@ export const TOKENS = {
   admin: 'admin-token-0123456789abcdef',
   reader: 'reader-token-0123456789abcd',
   stranger: 'stranger-token-0123456789ab',
+  limited: 'limited-token-0123456789abc',
 } as const;
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-/** admin may do everything; reader only reads the frameworks and the balancer; stranger only reads the master. */
+/** admin may do everything; reader only reads the frameworks and the balancer; stranger only reads the master; limited reads twice, then waits. */
 export function testAuthenticator(): Authenticator {
   return new Authenticator(parseAuthConfig({
-    principals: Object.entries(TOKENS).map(([name, token]) => ({ name, token })),
+    principals: Object.entries(TOKENS).map(([name, token]) => ({ name, token, ...(name === 'limited' ? { rateLimit: { perSecond: 0.01, burst: 2 } } : {}) })),
     acls: [
       { principals: ['admin'], actions: ['*'], allow: true },
       { principals: ['reader'], actions: ['services.read', 'jobs.read', 'lb.read'], allow: true },
       { principals: ['stranger'], actions: ['read'], allow: true },
+      { principals: ['limited'], actions: ['services.read', 'jobs.read'], allow: true },
     ],
   }, 'test'));
 }

@@ -69,6 +69,12 @@ void t.test('every services route needs a token and the action', async (t) => {
   t.equal(read.status, 200, 'a reader lists the services');
   const scaled = await admin('POST', '/api/v1/services/team/web/scale', '{"instances":3}');
   t.equal(scaled.status, 200, 'the admin scales');
+
+  const limited = [];
+  for (let i = 0; i < 3; i++) limited.push(await fetch(`${api.url}/api/v1/services`, { headers: bearer(TOKENS.limited) }));
+  t.same(limited.map((r) => r.status), [200, 200, 429], 'a principal over its rate limit is answered 429');
+  t.match(await limited[2]!.json(), { code: 'RATE_LIMITED' });
+  t.ok(Number(limited[2]!.headers.get('retry-after')) >= 1, 'with Retry-After in seconds');
 });
 
 void t.test('without an Authenticator the API is open, as before', async (t) => {
