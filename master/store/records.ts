@@ -77,7 +77,8 @@ export interface ClusterState {
 
 /**
  * One operator change, as the audit log keeps it (docs/api.md, "Audit events"). `who` is the
- * caller's x-berth-user header or 'anonymous': there is no authentication yet, so it is a claim.
+ * authenticated principal; with authentication off, the caller's x-berth-user header or
+ * 'anonymous', a claim.
  */
 export interface AuditEvent {
   id: string;

@@ -82,9 +82,9 @@ export class MesosStream {
 }
 
 /** Subscribes; resolves with the stream once SUBSCRIBED has arrived, or rejects with the HTTP answer. */
-export function subscribe(t: Test, httpUrl: string, body: Record<string, unknown>): Promise<MesosStream> {
+export function subscribe(t: Test, httpUrl: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<MesosStream> {
   return new Promise((resolve, reject) => {
-    const req = request(`${httpUrl}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' } }, (res) => {
+    const req = request(`${httpUrl}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers } }, (res) => {
       if (res.statusCode !== 200) {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));

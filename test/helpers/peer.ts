@@ -28,10 +28,12 @@ export class Peer {
   }
 }
 
-export async function peer(t: Test, url: string, kind: 'agent' | 'scheduler'): Promise<Peer> {
+/** `headers` go on the upgrade request (an Authorization header, for a master with authentication on). */
+export async function peer(t: Test, url: string, kind: 'agent' | 'scheduler', headers?: Record<string, string>): Promise<Peer> {
   const { channel } = await connect(`${url}/api/v1/${kind}`, {
     kind: kind === 'agent' ? HelloKind.AGENT : HelloKind.SCHEDULER,
     client: 'test-peer',
+    ...(headers ? { headers } : {}),
   });
   t.teardown(() => channel.close());
   return new Peer(channel);

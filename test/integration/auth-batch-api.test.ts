@@ -3,7 +3,7 @@
 // nothing (jobs, runs and the audit log as they were); GET /health stays open.
 import t from 'tap';
 import { MemoryBatchStore, startBatchFramework } from '../../frameworks/batch/index.js';
-import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS, upgradeStatus } from '../helpers/auth.js';
+import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS, upgradeStatus } from '../helpers/framework-auth.js';
 import { FakeDriver } from '../helpers/batch-driver.js';
 import { testLogger } from '../helpers/log.js';
 

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { ADMIN_PATHS, startLoadBalancer } from '../../frameworks/services/lb/index.js';
 import { MemoryServicesStore, ServicesCommands, startServicesHttpApi } from '../../frameworks/services/index.js';
-import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS } from '../helpers/auth.js';
+import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS } from '../helpers/framework-auth.js';
 import { testLogger } from '../helpers/log.js';
 import { until } from '../helpers/poll.js';
 import { FakeServicesControl } from '../helpers/services-control.js';

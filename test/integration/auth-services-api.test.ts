@@ -4,7 +4,7 @@
 // calls work and the audit log names the principal.
 import t from 'tap';
 import { MemoryServicesStore, ServicesCommands, servicesApiRoutes, startServicesHttpApi } from '../../frameworks/services/index.js';
-import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS, upgradeStatus } from '../helpers/auth.js';
+import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS, upgradeStatus } from '../helpers/framework-auth.js';
 import { testLogger } from '../helpers/log.js';
 import { FakeServicesControl } from '../helpers/services-control.js';
 
