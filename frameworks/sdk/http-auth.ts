@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BerthError, type ChannelServer } from '../../protocol/index.js';
 import { ANONYMOUS, httpAnswer, type Action, type Authenticator, type Principal } from '../../protocol/auth/index.js';
-import { ANONYMOUS as NOBODY } from './audit.js';
 
 /** The actions the frameworks' own APIs check (the master's are its own). */
 export type FrameworkAction = Extract<Action, 'services.read' | 'services.write' | 'jobs.read' | 'jobs.write' | 'lb.read'>;
@@ -51,11 +50,9 @@ export function guardUpgrades(channels: ChannelServer, auth: Authenticator | und
 }
 
 /**
- * Who the audit log records for a change: the authenticated principal, with the x-berth-user it
- * names in brackets ("admin (alice)"); without authentication, the header alone (`user`).
+ * Who the audit log records for a change: the authenticated principal (as the master records it);
+ * without authentication, the x-berth-user header (`user`), as before.
  */
 export function auditCaller(req: IncomingMessage, user: string): string {
-  const principal = callers.get(req);
-  if (!principal) return user;
-  return user === NOBODY ? principal.name : `${principal.name} (${user})`.slice(0, 128);
+  return callers.get(req)?.name ?? user;
 }
