@@ -1,86 +1,85 @@
-// berth dev with authentication on, as a person uses it: the banner's export line, the auth file it
-// writes (mode 0600, a token per process), and the CLI without a token (401: what to do, exit 4),
-// with a wrong one, with --token or BERTH_TOKEN (it works, on the master and the frameworks), and
-// with a token whose principal may not (403: the server's message, exit 4); streams too.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+// `berth master --auth-file` and `berth agent --token` through the built binary: the warning when
+// authentication is off, a bad file refused at start naming the field, a token-less call refused,
+// and an agent that registers with its token (flag or BERTH_AGENT_TOKEN) or stops, saying why.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
-import { parse } from 'yaml';
-import { stateCommand } from '../../cli/commands/state.js';
-import { helpText } from '../../cli/flags.js';
-import { CLI, dev, frameworkUrlOf } from '../helpers/cli.js';
+import t, { type Test } from 'tap';
+import { TOKENS } from '../helpers/auth.js';
+import { berth, CLI } from '../helpers/cli.js';
+import { until } from '../helpers/poll.js';
+import { spawnMaster } from '../helpers/processes.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const FILE = `principals:
+  - name: admin
+    token: "${TOKENS.admin}"
+  - name: agent
+    token: "${TOKENS.agent}"
+acls:
+  - principals: ["admin"]
+    actions: ["*"]
+    allow: true
+  - principals: ["agent"]
+    actions: ["register_agent"]
+    allow: true
+`;
 
-/** berth with `env` on a copy of this process's environment without its BERTH_ variables. */
-function berthWith(env: Record<string, string>, args: string[]): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BERTH_')));
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env: { ...base, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end();
+/** `berth agent` kept running; its stderr collected. */
+function agentProcess(t: Test, masterUrl: string, args: string[], env: Record<string, string> = {}): { output: () => string; exited: () => number | null | undefined } {
+  const proc = spawn(process.execPath, [CLI, 'agent', '--master', masterUrl, '--runtime', 'hollow', '--work-dir', mkdtempSync(join(tmpdir(), 'berth-auth-agent-')), '--log-level', 'info', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, BERTH_AGENT_TOKEN: '', ...env },
   });
+  let out = '';
+  let code: number | null | undefined;
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  proc.on('exit', (c) => (code = c));
+  t.teardown(() => {
+    if (code === undefined) proc.kill('SIGKILL');
+  });
+  return { output: () => out, exited: () => code };
 }
 
-const WHAT_TO_DO = 'set BERTH_TOKEN (berth dev prints it) or pass --token';
+t.test('without --auth-file the master warns, once, how to turn authentication on', async (t) => {
+  const m = await spawnMaster(t, []);
+  await until('the warning', () => /authentication is off/.test(m.output()));
+  t.equal(m.output().match(/authentication is off/g)?.length, 1);
+  t.match(m.output(), /--auth-file FILE/);
+  t.equal((await fetch(`${m.http}/api/v1/state`)).status, 200, 'and it is open');
+});
 
-void t.test('berth dev prints an admin token; the CLI needs it, and a weaker one is refused', async (t) => {
-  const data = await mkdtemp(join(tmpdir(), 'berth-auth-e2e-'));
-  t.teardown(() => rm(data, { recursive: true, force: true }));
-  const cluster = await dev(t, ['--runtime', 'process', '--agents', '1', '--data', data, '--services-port', '0', '--batch-port', '0']);
-  const services = await frameworkUrlOf(cluster, 'services');
-  const batch = await frameworkUrlOf(cluster, 'batch');
-  t.match(cluster.output(), /^export BERTH_TOKEN=[A-Za-z0-9_-]{32}$/m, 'the banner has the export line');
+t.test('a bad auth file stops the master at start, naming the field and the rule', async (t) => {
+  const dir = t.testdir({ 'auth.yaml': 'principals:\n  - name: admin\n    token: short\nacls: []\n' });
+  const bad = await berth(['master', '--port', '0', '--auth-file', join(dir, 'auth.yaml')], 20_000);
+  t.equal(bad.code, 2, bad.stderr);
+  t.match(bad.stderr, /--auth-file: .*auth\.yaml: principals\[0\]\.token: at least 24 characters/);
+  const missing = await berth(['master', '--port', '0', '--auth-file', join(dir, 'nope.yaml')], 20_000);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /cannot read the auth file .*nope\.yaml/);
+});
 
-  const file = join(data, 'auth.yaml');
-  t.equal((await stat(file)).mode & 0o777, 0o600, 'auth.yaml is readable by its owner only');
-  const written = parse(await readFile(file, 'utf8')) as { principals: { name: string; token: string }[] };
-  t.same(written.principals.map((p) => p.name), ['admin', 'agent', 'services', 'batch', 'lb', 'dns'], 'one principal per process, and the admin');
-  t.equal(written.principals.find((p) => p.name === 'admin')?.token, cluster.token, 'the printed token is the admin one');
-  const lbToken = written.principals.find((p) => p.name === 'lb')!.token;
-  t.equal(new Set(written.principals.map((p) => p.token)).size, 6, 'every token is its own');
+t.test('with --auth-file: calls need a token, and agents register with theirs', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'auth.yaml');
+  await writeFile(file, FILE);
+  const m = await spawnMaster(t, ['--auth-file', file]);
+  t.notMatch(m.output(), /authentication is off/);
+  t.equal((await fetch(`${m.http}/health`)).status, 200, '/health stays open');
+  t.equal((await fetch(`${m.http}/api/v1/state`)).status, 401);
+  const agents = async (): Promise<{ hostname: string; connected: boolean }[]> =>
+    (await (await fetch(`${m.http}/api/v1/agents`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })).json()) as { hostname: string; connected: boolean }[];
 
-  const master = ['--master', cluster.http];
-  const none = await berthWith({}, ['state', ...master]);
-  t.equal(none.code, 4, 'no token: refused, exit 4');
-  t.match(none.stderr, /401: UNAUTHENTICATED/);
-  t.match(none.stderr, WHAT_TO_DO, 'and says what to do');
-  const wrong = await berthWith({}, ['state', ...master, '--token', 'not-the-token-of-anyone-here']);
-  t.equal(wrong.code, 4);
-  t.match(wrong.stderr, /was not accepted/, 'a wrong token is said to be refused');
-  const flag = await berthWith({}, ['state', ...master, '--token', cluster.token, '-o', 'json']);
-  t.equal(flag.code, 0, `--token works: ${flag.stderr}`);
-  t.equal((JSON.parse(flag.stdout) as { agents: unknown[] }).agents.length, 1);
-  const flagWins = await berthWith({ BERTH_TOKEN: 'not-the-token-of-anyone-here' }, ['agents', ...master, '--token', cluster.token]);
-  t.equal(flagWins.code, 0, 'the flag wins over the variable');
-  const bad = await berthWith({}, ['state', ...master, '--token', 'has space']);
-  t.equal(bad.code, 2, 'a token that cannot be a header is a usage error');
-  t.match(bad.stderr, /--token must be 1 to 4096 printable ASCII characters without spaces/);
+  const withFlag = agentProcess(t, m.url, ['--hostname', 'with-flag', '--token', TOKENS.agent]);
+  const withEnv = agentProcess(t, m.url, ['--hostname', 'with-env'], { BERTH_AGENT_TOKEN: TOKENS.agent });
+  await until('both agents registered', async () => (await agents()).filter((a) => a.connected).length === 2, 20_000)
+    .catch((err: unknown) => Promise.reject(new Error(`${String(err)}\n${withFlag.output()}\n${withEnv.output()}`)));
+  t.same((await agents()).map((a) => a.hostname).sort(), ['with-env', 'with-flag']);
 
-  const forbidden = await berthWith({}, ['state', ...master, '--token', lbToken]);
-  t.equal(forbidden.code, 4, 'a principal without read: refused, exit 4');
-  t.match(forbidden.stderr, /403: FORBIDDEN principal lb may not read/, "the server's message is printed");
-
-  const watch = await berthWith({}, ['state', '--watch', ...master]);
-  t.equal(watch.code, 4, 'the state stream without a token: exit 4');
-  t.match(watch.stderr, WHAT_TO_DO);
-
-  for (const args of [['services', 'ls', '--services', services], ['jobs', 'ls', '--batch', batch]]) {
-    const refused = await berthWith({}, args);
-    t.equal(refused.code, 4, `${args.join(' ')} without a token: exit 4`);
-    t.match(refused.stderr, WHAT_TO_DO);
-    const allowed = await berthWith({ BERTH_TOKEN: cluster.token }, [...args, '-o', 'json']);
-    t.equal(allowed.code, 0, `${args.join(' ')} with BERTH_TOKEN: ${allowed.stderr}`);
-  }
-  const lbCannotWrite = await berthWith({ BERTH_TOKEN: lbToken }, ['services', 'rm', '/nope', '--services', services]);
-  t.equal(lbCannotWrite.code, 4, 'the lb principal may read services but not change them');
-  t.match(lbCannotWrite.stderr, /403: FORBIDDEN principal lb may not change services/);
-  t.match(helpText(stateCommand), /--token TOKEN\s+the bearer token .*\(env: BERTH_TOKEN, the flag wins\)/, '--help names the flag and its variable');
+  const wrong = agentProcess(t, m.url, ['--hostname', 'wrong', '--token', `${TOKENS.agent}x`]);
+  await until('the agent with a wrong token says why', () => /UNAUTHENTICATED/.test(wrong.output()), 20_000);
+  t.match(wrong.output(), /refused the connection \(HTTP 401\) UNAUTHENTICATED: the token is not valid/);
+  t.notMatch(wrong.output(), new RegExp(TOKENS.agent), 'the token is never logged');
+  t.equal((await agents()).length, 2, 'and is not registered');
 });
