@@ -7,7 +7,7 @@ import { Agent, compileAgentOptions, createRuntime, dockerAvailable } from '../a
 import { startMaster, type RunningMaster } from '../master/index.js';
 import type { MasterFlags } from './master-flags.js';
 import { openStore, redactUrl, type ClusterStore } from '../master/store/index.js';
-import { startLoadBalancer, type LoadBalancer } from '../frameworks/services/lb/index.js';
+import { startLoadBalancer, type LoadBalancer, type LoadBalancerOptions } from '../frameworks/services/lb/index.js';
 import type { Res } from '../protocol/index.js';
 import { loadAuthFile, type AuthConfig } from '../protocol/auth/index.js';
 import type { AgentTuning } from './agent-flags.js';
@@ -69,8 +69,8 @@ export async function readAuthFile(path: string): Promise<AuthConfig> {
 }
 
 /** A load balancer on loopback following `servicesUrl` (berth dev's); a taken admin port is a usage error. */
-export async function runLoadBalancer(servicesUrl: string, adminPort: number, log: Logger): Promise<LoadBalancer> {
-  return startLoadBalancer({ servicesUrl, host: '127.0.0.1', adminPort, log: log.child({ component: 'lb' }) }).catch((err: unknown) => {
+export async function runLoadBalancer(servicesUrl: string, adminPort: number, log: Logger, auth: Pick<LoadBalancerOptions, 'auth' | 'servicesToken'> = {}): Promise<LoadBalancer> {
+  return startLoadBalancer({ servicesUrl, host: '127.0.0.1', adminPort, ...auth, log: log.child({ component: 'lb' }) }).catch((err: unknown) => {
     throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
       ? new UsageError(`--lb-admin-port ${adminPort} is in use: is another berth dev or berth lb running? Stop it, pick another --lb-admin-port (0 picks a free one), or use --no-lb.`)
       : err;

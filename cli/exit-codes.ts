@@ -10,7 +10,7 @@ export const ExitCode = {
   USAGE: 2,
   /** The API answered 404: the agent, task, framework or role does not exist. */
   NOT_FOUND: 3,
-  /** The API refused the request (400, 403, 409). */
+  /** The API refused the request (400, 409), or its caller: no or a wrong token (401), not allowed (403). */
   REFUSED: 4,
   /** Nothing answered, or the master cannot serve now (503: no leader, store down). */
   UNAVAILABLE: 5,

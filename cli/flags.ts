@@ -188,6 +188,31 @@ export const MASTER_API_FLAG: FlagSpec = {
   placeholder: 'URL',
 };
 
+/**
+ * --token for every command that calls an API (the master's, the frameworks', the endpoints
+ * stream): sent as `Authorization: Bearer`, and needed wherever authentication is on.
+ */
+export const TOKEN_FLAG: FlagSpec = {
+  type: 'string',
+  env: 'BERTH_TOKEN',
+  help: "the bearer token to call the APIs with when they require one ('berth dev' prints an admin token as export BERTH_TOKEN=...)",
+  rule: 'printable ASCII without spaces',
+  placeholder: 'TOKEN',
+};
+
+const TOKEN_TEXT = /^[\x21-\x7e]{1,4096}$/;
+
+/** The token of --token (or BERTH_TOKEN), checked so that it fits in a header; undefined when not given. */
+export function tokenOf(flags: Flags, problems: Problems): string | undefined {
+  const raw = flags.token;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !TOKEN_TEXT.test(raw)) {
+    problems.add('--token must be 1 to 4096 printable ASCII characters without spaces (as berth dev prints it)');
+    return undefined;
+  }
+  return raw;
+}
+
 /** -o/--output with its formats, the first being the default. */
 export function outputFlag(formats: readonly [string, ...string[]]): FlagSpec {
   return { type: 'string', short: 'o', default: formats[0], help: 'how to print the answer', rule: formats.join(' or '), placeholder: 'FORMAT' };

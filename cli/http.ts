@@ -1,8 +1,29 @@
 // Calls to berth's HTTP APIs (the master's, the batch and services frameworks') from the CLI, with
 // errors that say what to do next. An error answer becomes an ApiError listing each problem. Every
-// call names the local user in x-berth-user, which audit logs record (not authenticated).
+// call names the local user in x-berth-user, which audit logs record next to the principal, and
+// carries the token given with --token or BERTH_TOKEN as `Authorization: Bearer`.
 import { userInfo } from 'node:os';
 import { formatProblem } from './output.js';
+
+/** The bearer token of this command (the CLI runs one command per process); set once by main. */
+let bearer: string | undefined;
+
+/** Sends `token` on every call of this process from now on (undefined: none). */
+export function useToken(token: string | undefined): void {
+  bearer = token;
+}
+
+/** The headers that carry the token, for calls made outside this module (WebSocket streams). */
+export function authHeaders(): Record<string, string> {
+  return bearer === undefined ? {} : { authorization: `Bearer ${bearer}` };
+}
+
+/** What to do after a 401, said under the server's own message. */
+export function unauthenticatedHint(): string {
+  return bearer === undefined
+    ? 'set BERTH_TOKEN (berth dev prints it) or pass --token'
+    : 'the token given (--token or BERTH_TOKEN) was not accepted: check it, or take the one berth dev prints';
+}
 
 function localUser(): string {
   try {
@@ -32,14 +53,15 @@ export interface ApiProblem {
 export class ApiError extends Error {
   constructor(readonly url: string, readonly status: number, readonly code: string, readonly detail: string, readonly field: string, readonly problems: readonly ApiProblem[]) {
     const lines = problems.map((p) => `\n  ${formatProblem(p)}`).join('');
-    super(`${url} answered ${status}: ${`${code} ${detail}`.trim()}${lines}`);
+    const hint = status === 401 ? `\n  ${unauthenticatedHint()}` : '';
+    super(`${url} answered ${status}: ${`${code} ${detail}`.trim()}${lines}${hint}`);
     this.name = 'ApiError';
   }
 }
 
 async function call(url: string, init: RequestInit | undefined, peer: Peer): Promise<Response> {
   try {
-    return await fetch(url, { ...init, headers: { 'x-berth-user': localUser(), ...(init?.headers as Record<string, string> | undefined) } });
+    return await fetch(url, { ...init, headers: { 'x-berth-user': localUser(), ...authHeaders(), ...(init?.headers as Record<string, string> | undefined) } });
   } catch (err) {
     if (init?.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: unknown }).cause;

@@ -18,7 +18,8 @@ import { servicesCommand } from './commands/services.js';
 import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
-import { helpText, parseFlags, UsageError, type Command } from './flags.js';
+import { helpText, parseFlags, Problems, tokenOf, UsageError, type Command } from './flags.js';
+import { useToken } from './http.js';
 
 const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, dnsCommand, lbCommand, jobsCommand, runCommand, completionCommand(() => commands)];
 
@@ -41,6 +42,7 @@ function overview(): string {
     '',
     "Start here: 'berth dev' runs a local cluster; 'berth COMMAND --help' lists a command's flags.",
     'BERTH_MASTER, BERTH_SERVICES and BERTH_BATCH set the defaults of --master, --services and --batch (a flag wins).',
+    "Authentication: commands that call an API send --token TOKEN (or BERTH_TOKEN) as a bearer token; 'berth dev' prints an admin one.",
     "Output: -o table, json or yaml on commands that print data. Completion: source <(berth completion bash) (or zsh).",
     EXIT_CODES_HELP,
   ].join('\n');
@@ -67,6 +69,12 @@ export async function main(argv: string[]): Promise<number> {
     if (flags.help) {
       process.stdout.write(`${helpText(command)}\n`);
       return 0;
+    }
+    if (command.flags.token) {
+      const problems = new Problems(name);
+      const token = tokenOf(flags, problems);
+      problems.throwIfAny();
+      useToken(token);
     }
     return await command.run(flags, positionals);
   } catch (err) {

@@ -1,12 +1,14 @@
 // A complete custom framework on the berth SDK's task queue: it runs N copies of a command and
 // exits 0 when all of them FINISHED (1 if any ended otherwise). Copy it to start your own.
 //   node dist/examples/hello-framework.js --master ws://127.0.0.1:5050 --tasks 5 --cmd 'echo hi'
+// With authentication on it sends --token, or BERTH_TOKEN (berth dev prints one).
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ContainerType, SchedulerClient, TaskQueue, stateName } from '../frameworks/sdk/index.js';
 
 const flag = (fallback: string) => ({ type: 'string', default: fallback }) as const;
-const { values: f } = parseArgs({ options: { master: flag('ws://127.0.0.1:5050'), tasks: flag('5'), cmd: flag('echo hi'), image: flag('busybox:latest'), cpus: flag('0.1'), mem: flag('32') } });
+const { values: f } = parseArgs({ options: { master: flag('ws://127.0.0.1:5050'), tasks: flag('5'), cmd: flag('echo hi'), image: flag('busybox:latest'), cpus: flag('0.1'), mem: flag('32'), token: { type: 'string' } } });
+const token = f.token ?? process.env.BERTH_TOKEN;
 const [total, cpus, memMb] = [Number(f.tasks), Number(f.cpus), Number(f.mem)];
 if (!Number.isInteger(total) || total < 1 || !(cpus > 0) || !(memMb > 0)) {
   console.error('hello: --tasks must be a whole number >= 1, --cpus and --mem numbers > 0');
@@ -14,7 +16,7 @@ if (!Number.isInteger(total) || total < 1 || !(cpus > 0) || !(memMb > 0)) {
 }
 
 // With a failover timeout the master keeps our tasks while we reconnect (to it, or to a new leader).
-const client = new SchedulerClient({ masterUrl: f.master, framework: { name: 'hello', failoverTimeoutMs: 60_000 }, maxReconnectAttempts: 30 });
+const client = new SchedulerClient({ masterUrl: f.master, framework: { name: 'hello', failoverTimeoutMs: 60_000 }, maxReconnectAttempts: 30, ...(token ? { token } : {}) });
 const queue = new TaskQueue(client);
 const run = randomUUID().slice(0, 8); // task ids must not collide with those of an earlier run
 for (let i = 1; i <= total; i++) {

@@ -248,7 +248,8 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         ws.terminate();
-        reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }));
+        // The status travels with the error, so a client can tell a refused token (401, 403) from the rest.
+        reject(Object.assign(new ChannelError(CloseCode.HANDSHAKE_FAILED, `${url} answered HTTP ${status}: ${Buffer.concat(chunks).toString() || 'no body'}`, { final: !RETRYABLE_HTTP.has(status) }), { status }));
       });
     });
     let tcp: Duplex | undefined;

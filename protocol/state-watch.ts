@@ -17,6 +17,8 @@ export interface WatchOptions {
   /** Start from here instead of a snapshot, when the stream still has the patches. */
   since?: ResumePoint;
   signal?: AbortSignal;
+  /** Sent on every upgrade request (an `authorization: Bearer` header when the server asks for a token). */
+  headers?: Record<string, string>;
 }
 
 export interface StateWatcher {
@@ -55,7 +57,7 @@ export function watchState(url: string, options: WatchOptions): StateWatcher {
   const run = async (): Promise<void> => {
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
-        const s = await dialText(withResume(url, doc ? position : options.since));
+        const s = await dialText(withResume(url, doc ? position : options.since), options.headers ? { headers: options.headers } : {});
         socket = s;
         attempt = 0;
         const closed = new Promise<string>((resolve) => s.onClose((code, reason) => resolve(`closed (${code}${reason ? `: ${reason}` : ''})`)));

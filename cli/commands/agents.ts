@@ -1,7 +1,7 @@
 // berth agents: list agents; drain one for maintenance, or take it back.
 import { parseDuration, resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
-import { Problems, UsageError, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
+import { Problems, UsageError, masterApi, MASTER_API_FLAG, outputFlag, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson, postJson } from '../http.js';
 import { printAnswer, table } from '../output.js';
 
@@ -10,6 +10,7 @@ export const agentsCommand: Command = {
   summary: 'List agents, or drain one for maintenance (drain ID --deadline 5m) and undrain it.',
   usage: 'berth agents [list | drain ID [--deadline D] | undrain ID] [--master URL] [-o table|json|yaml]',
   flags: {
+    token: TOKEN_FLAG,
     master: MASTER_API_FLAG,
     deadline: { type: 'string', default: '5m', help: 'with drain: how long tasks may keep running before they are killed', placeholder: 'DURATION' },
     output: outputFlag(['table', 'json', 'yaml']),

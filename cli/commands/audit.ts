@@ -1,6 +1,6 @@
 // berth audit: the master's audit log of operator changes (who, what, when, and how it ended).
 import type { AuditEvent } from '../../master/store/records.js';
-import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson } from '../http.js';
 import { printAnswer, table } from '../output.js';
 
@@ -9,6 +9,7 @@ export const auditCommand: Command = {
   summary: 'Show the newest operator changes: roles, drains, kills, teardowns (who, what, when, result).',
   usage: 'berth audit [--limit N] [--master URL] [-o table|json|yaml]',
   flags: {
+    token: TOKEN_FLAG,
     master: MASTER_API_FLAG,
     limit: { type: 'string', default: '50', help: 'how many of the newest events to show, oldest first', rule: 'a whole number from 1 to 10000', placeholder: 'N' },
     output: outputFlag(['table', 'json', 'yaml']),

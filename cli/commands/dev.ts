@@ -1,6 +1,7 @@
 // berth dev: a whole local cluster in one process: a master on the embedded store, N agents, the
-// batch framework and the services framework.
-import { mkdtemp, rm } from 'node:fs/promises';
+// batch framework and the services framework, with authentication on: each process gets its own
+// token (cli/dev-auth.ts) and the person an admin one, printed as `export BERTH_TOKEN=...`.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +18,8 @@ import { MemoryServicesStore, startServicesFramework, type ServicesFramework } f
 import { Problems, UsageError, type Command } from '../flags.js';
 import { digHint, startDns } from '../dns-flags.js';
 import type { DnsServer } from '../../frameworks/services/dns/index.js';
+import { Authenticator } from '../../protocol/auth/index.js';
+import { writeDevAuth } from '../dev-auth.js';
 
 export const devCommand: Command = {
   name: 'dev',
@@ -65,12 +68,17 @@ export const devCommand: Command = {
     // are split either way, so agents on this one host never offer the same port.
     const shared = shareAmongAgents(machine, count, scalarsNamedBy(flags.resources as string | undefined));
     if ('problem' in shared) problems.add(`--resources: ${shared.problem}`);
+    if (m.authFile !== undefined) problems.add('--auth-file is for berth master: berth dev writes its own auth file, with a token for each of its processes');
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const shares = 'shares' in shared ? shared.shares : [];
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
+    await mkdir(m.data ?? workDir, { recursive: true });
+    const credentials = await writeDevAuth(m.data ?? workDir);
+    const { tokens } = credentials;
+    const auth = new Authenticator(credentials.config);
     const runtime = await chooseRuntime(asked, log);
-    const running = await runMaster(m, log);
+    const running = await runMaster({ ...m, authFile: credentials.file }, log);
     const agents: Agent[] = [];
     for (let i = 0; i < count; i++) {
       agents.push(await startAgent({
@@ -80,6 +88,7 @@ export const devCommand: Command = {
         resources: shares[i] ?? machine,
         attributes: { 'berth.dev/agent': String(i + 1) },
         hostname: `dev-agent-${i + 1}`,
+        token: tokens.agent,
         tuning: { ...(flags['agent-metrics'] ? { metricsPort: 0 } : {}), ...(advertiseAddress ? { advertiseAddress } : {}) },
       }, log));
     }
@@ -94,16 +103,16 @@ export const devCommand: Command = {
     const inUse = (flag: string, port: number, off: string) =>
       new UsageError(`--${flag} ${port} is in use: is another berth dev running? Stop it, pick another --${flag} (0 picks a free one), or use --${off}.`);
     try {
-      batch = flags['no-batch'] ? undefined : await startBatchFramework({ masterUrl: running.url, store: new MemoryBatchStore(), http: { port: batchPort }, log }).catch((err: unknown) => {
+      batch = flags['no-batch'] ? undefined : await startBatchFramework({ masterUrl: running.url, store: new MemoryBatchStore(), http: { port: batchPort }, auth, token: tokens.batch, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('batch-port', batchPort, 'no-batch') : err;
       });
       // The autoscaler reads request rates from the load balancer, which starts after the framework.
       const lbUrls: string[] = [];
-      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, autoscale: { lbUrls }, log }).catch((err: unknown) => {
+      services = flags['no-services'] ? undefined : await startServicesFramework({ masterUrl: running.url, store: new MemoryServicesStore(), http: { port: servicesPort }, autoscale: { lbUrls }, auth, token: tokens.services, log }).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? inUse('services-port', servicesPort, 'no-services') : err;
       });
-      dns = flags['no-dns'] || !services ? undefined : await startDns({ servicesUrl: services.url, port: dnsPort, log: log.child({ component: 'dns' }) }, 'dns-port', 'is another berth dev running? Stop it, pick another --dns-port (0 picks a free one), or use --no-dns.');
-      lb = services && !flags['no-lb'] ? await runLoadBalancer(services.url, lbAdminPort, log) : undefined;
+      dns = flags['no-dns'] || !services ? undefined : await startDns({ servicesUrl: services.url, servicesToken: tokens.dns, port: dnsPort, log: log.child({ component: 'dns' }) }, 'dns-port', 'is another berth dev running? Stop it, pick another --dns-port (0 picks a free one), or use --no-dns.');
+      lb = services && !flags['no-lb'] ? await runLoadBalancer(services.url, lbAdminPort, log, { auth, servicesToken: tokens.lb }) : undefined;
       if (lb) lbUrls.push(lb.adminUrl);
     } catch (err) {
       await services?.stop();
@@ -127,6 +136,10 @@ export const devCommand: Command = {
       ...(dns ? [`  dns      ${dns.host}:${dns.port} (UDP and TCP)   ${digHint(dns)}`] : []),
       ...(lb ? [`  lb       ${lb.adminUrl}/api/v1/stats   metrics: ${lb.adminUrl}/metrics   (service ports on 127.0.0.1)`] : []),
       `  store    ${store}`,
+      `  auth     on: the tokens of every process are in ${credentials.file} (new at each start); the CLI reads BERTH_TOKEN`,
+      '',
+      'Authenticate your shell (an admin token):',
+      `export BERTH_TOKEN=${tokens.admin}`,
       '',
       'Try:',
       `  node dist/examples/hello-framework.js --master ${running.url} --tasks 5`,

@@ -1,6 +1,6 @@
 // berth explain: why a framework or a role gets the offers it gets (or none).
 import type { Explanation } from '../../master/allocator/types.js';
-import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson } from '../http.js';
 import { printAnswer } from '../output.js';
 
@@ -9,6 +9,7 @@ export const explainCommand: Command = {
   summary: 'Say why a framework or a role gets the offers it gets, or none.',
   usage: 'berth explain (--framework ID | --role NAME) [--master URL] [-o text|json|yaml]',
   flags: {
+    token: TOKEN_FLAG,
     framework: { type: 'string', help: 'the framework id (see berth state)', rule: 'give this or --role', placeholder: 'ID' },
     role: { type: 'string', help: 'a role, e.g. eng/ml', rule: 'give this or --framework', placeholder: 'NAME' },
     master: MASTER_API_FLAG,

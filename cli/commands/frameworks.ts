@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { resources } from '../../protocol/index.js';
 import type { FrameworkView } from '../../master/state-view.js';
 import type { FrameworkDetail } from '../../master/operator-calls.js';
-import { Problems, UsageError, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
+import { Problems, UsageError, masterApi, MASTER_API_FLAG, outputFlag, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson, postJson } from '../http.js';
 import { printAnswer, table } from '../output.js';
 
@@ -13,6 +13,7 @@ export const frameworksCommand: Command = {
   summary: 'List frameworks, show one (get ID), or tear one down with all its tasks (teardown ID).',
   usage: 'berth frameworks [list | get ID | teardown ID [--yes]] [--master URL] [-o table|json|yaml]',
   flags: {
+    token: TOKEN_FLAG,
     master: MASTER_API_FLAG,
     yes: { type: 'boolean', short: 'y', help: 'with teardown: do not ask for confirmation (needed when stdin is not a terminal)' },
     output: outputFlag(['table', 'json', 'yaml']),

@@ -1,7 +1,7 @@
 // berth jobs: submit job files, start runs (with parameters), list and inspect jobs and runs,
 // read a run's logs, cancel runs and delete jobs, through the batch framework's HTTP API.
 import { PARAMETER_NAME_PATTERN } from '../../frameworks/batch/spec/schema.js';
-import { MASTER_API_FLAG, Problems, masterApi, outputFlag, parseAssignments, type Command, type FlagSpec, type Flags } from '../flags.js';
+import { MASTER_API_FLAG, Problems, masterApi, outputFlag, parseAssignments, type Command, type FlagSpec, type Flags, TOKEN_FLAG } from '../flags.js';
 import type { JobSpec } from '../../frameworks/batch/index.js';
 import type { RunRecord, WorkflowRunRecord } from '../../frameworks/batch/store/index.js';
 import { printAnswer, progressWriter, type AnswerFormat } from '../output.js';
@@ -62,6 +62,7 @@ export const jobsCommand: Command = {
   usage: 'berth jobs submit -f FILE | run ID [--param K=V ...] [--wait] | ls | get ID|RUN_ID [--watch] | runs ID | logs RUN_ID [--follow] | cancel RUN_ID | rm ID  [--batch URL] [-o table|json|yaml]',
   actions: ACTIONS,
   flags: {
+    token: TOKEN_FLAG,
     batch: BATCH_API_FLAG,
     master: { ...MASTER_API_FLAG, help: 'with logs: the master to read task output from' },
     file: { type: 'string', short: 'f', help: 'with submit: the job file, YAML or JSON (docs/batch.md); - reads stdin', placeholder: 'FILE' },

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MasterState } from '../../master/index.js';
 import { ENV_NAME_PATTERN } from '../../frameworks/batch/spec/schema.js';
-import { Problems, masterApi, MASTER_API_FLAG, parseAssignments, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, parseAssignments, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson } from '../http.js';
 import { durationMs, numberOf } from '../option-flags.js';
 import { BatchClient } from '../jobs/client.js';
@@ -44,6 +44,7 @@ export const runCommand: Command = {
   summary: "Run one command as a one-task batch job, print its output, exit with its exit code.",
   usage: 'berth run [--image IMAGE] [--cpus N] [--mem MB] [--role R] [--env K=V ...] [--batch URL] [--master URL] -- CMD [ARG...]',
   flags: {
+    token: TOKEN_FLAG,
     image: { type: 'string', help: 'run in a Docker container of this image, by its /bin/sh (on an agent with the docker runtime); without it the command runs on an agent\'s host (process runtime)', placeholder: 'IMAGE' },
     cpus: { type: 'string', default: '0.5', help: 'cpus for the task', rule: 'a number > 0', placeholder: 'N' },
     mem: { type: 'string', default: '128', help: 'memory for the task, in MB', rule: 'a number > 0', placeholder: 'MB' },

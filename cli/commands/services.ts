@@ -1,7 +1,7 @@
 // berth services: plan and apply service files, list and inspect services, scale, restart, roll
 // back and remove them, through the services framework's HTTP API (docs/api.md).
 import { MAX_INSTANCES } from '../../frameworks/services/index.js';
-import { Problems, UsageError, outputFlag, type Command, type Flags } from '../flags.js';
+import { Problems, UsageError, outputFlag, type Command, type Flags, TOKEN_FLAG } from '../flags.js';
 import { printAnswer, progressWriter } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
 import { ServicesClient, serviceId } from '../services/client.js';
@@ -110,6 +110,7 @@ export const servicesCommand: Command = {
   usage: 'berth services plan -f FILE | apply -f FILE [--wait] | ls | get ID [--watch] | endpoints ID [--watch] | history ID | scale ID N | restart ID | rollback ID [--to VERSION] | rm ID  [--services URL] [-o table|json|yaml]',
   actions: ACTIONS,
   flags: {
+    token: TOKEN_FLAG,
     services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API (berth dev serves it on :5070)", rule: 'an http:// or https:// URL', placeholder: 'URL' },
     file: { type: 'string', short: 'f', help: 'with plan and apply: the service file, YAML or JSON (one service or a group), or Marathon app or group JSON; - reads stdin', placeholder: 'FILE' },
     wait: { type: 'boolean', short: 'w', help: 'with apply, scale, restart and rollback: show the deployment\'s progress until it ends; exit 0 when it succeeded, 1 when it failed or rolled back' },

@@ -2,7 +2,7 @@
 // live by the master's state stream (a snapshot, then deltas) until Ctrl-C.
 import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
-import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson } from '../http.js';
 import { printAnswer, table } from '../output.js';
 import { followStream } from '../stream-follow.js';
@@ -12,6 +12,7 @@ export const stateCommand: Command = {
   summary: 'Show the cluster state: agents, frameworks and tasks.',
   usage: 'berth state [--master URL] [-o table|json|yaml] [--watch]',
   flags: {
+    token: TOKEN_FLAG,
     master: MASTER_API_FLAG,
     output: outputFlag(['table', 'json', 'yaml']),
     watch: { type: 'boolean', short: 'w', help: 'keep printing the state as it changes (the master streams deltas); Ctrl-C stops. With -o json, one document per line; with -o yaml, one document per change' },

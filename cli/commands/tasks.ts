@@ -1,7 +1,7 @@
 // berth tasks: list live tasks; print or follow a task's logs; kill one as an operator.
 import { resources } from '../../protocol/index.js';
 import type { MasterState } from '../../master/index.js';
-import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command } from '../flags.js';
+import { Problems, masterApi, MASTER_API_FLAG, outputFlag, type Command, TOKEN_FLAG } from '../flags.js';
 import { getJson, postJson, streamText } from '../http.js';
 import { printAnswer, table, type AnswerFormat } from '../output.js';
 
@@ -10,6 +10,7 @@ export const tasksCommand: Command = {
   summary: "List live tasks, print a task's stdout and stderr (logs ID [--follow]), or kill one (kill ID).",
   usage: 'berth tasks [list | logs ID [--follow] [--tail N] | kill ID] [--master URL] [-o table|json|yaml]',
   flags: {
+    token: TOKEN_FLAG,
     master: MASTER_API_FLAG,
     follow: { type: 'boolean', short: 'f', help: 'with logs: keep printing new lines until the task ends (Ctrl-C stops)' },
     tail: { type: 'string', default: '0', help: 'with logs: start with the last N lines (0 = all)', rule: 'a whole number from 0 to 1000000', placeholder: 'N' },

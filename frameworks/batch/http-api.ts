@@ -2,16 +2,19 @@
 // checked before anything is done; errors are {code, message, field} with the status from STATUS.
 // Every change (submit, run, cancel, re-run, rm), refused ones too, is recorded in the audit log
 // before its answer, with who asked (the x-berth-user header); GET /api/v1/audit reads it.
-// GET /api/v1/stream (WebSocket) streams the jobs and recent runs (state-stream.ts).
+// GET /api/v1/stream (WebSocket) streams the jobs and recent runs (state-stream.ts). With an
+// Authenticator every route but GET /health needs a token: jobs.read for GETs and the stream,
+// jobs.write for the rest.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { serveStateStream } from '../../protocol/index.js';
+import type { Authenticator } from '../../protocol/auth/index.js';
 import { MAX_SPEC_BYTES } from './spec/index.js';
 import type { BatchCommands, Refusal } from './commands.js';
 import type { BatchLog } from './scheduler.js';
 import { batchStatePublisher, parseBatchStreamQuery } from './state-stream.js';
-import { FrameworkAudit, auditReadLimit, auditUser, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
+import { FrameworkAudit, allowCall, auditCaller, auditReadLimit, auditUser, guardUpgrades, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
 
 /** The HTTP status of every error code this API answers with, in one table. */
 export const STATUS: Readonly<Record<string, number>> = {
@@ -36,6 +39,8 @@ const fromRefusal = (r: Refusal) => new HttpError(r.code, r.message, r.field, r.
 
 export interface BatchHttpApi {
   url: string;
+  /** Every route as `METHOD PATTERN` ({job} a job id, {run} a run id); the stream is `WS /api/v1/stream`. */
+  routes: readonly string[];
   close(): Promise<void>;
 }
 
@@ -95,6 +100,20 @@ function specText(req: IncomingMessage, text: string): string {
 type Answer = [number, unknown];
 type Handler = (req: IncomingMessage, m: string[], url: URL) => Promise<Answer>;
 
+interface Route {
+  method: string;
+  pattern: string;
+  path: RegExp;
+  handle: Handler;
+}
+
+/** `GET /api/v1/jobs/{job}/runs`: {job} takes the rest of a path (job ids hold slashes), {run} one segment. */
+function route(spec: string, handle: Handler): Route {
+  const [method = '', pattern = ''] = spec.split(' ');
+  const source = pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{job}', '(.+)').replace('{run}', '([^/]+)');
+  return { method, pattern, path: new RegExp(`^${source}$`), handle };
+}
+
 export interface BatchHttpApiOptions {
   port: number;
   host: string;
@@ -104,6 +123,8 @@ export interface BatchHttpApiOptions {
   audit: FrameworkAuditStore;
   /** How often the state stream sends what changed (default 250 ms). */
   streamTickMs?: number;
+  /** Checks every call but GET /health (docs/security.md); absent or disabled: open. */
+  auth?: Authenticator;
 }
 
 const refused = (err: unknown) => err instanceof HttpError && err.code !== 'INTERNAL' && err.code !== 'STORE_UNAVAILABLE';
@@ -112,31 +133,32 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
   const log = new FrameworkAudit(options.audit);
   /** Runs a change as `what`, recorded with who asked; `done` names the events of a success. */
   const audited = (req: IncomingMessage, what: AuditWhat, change: () => Promise<Answer>, done?: (value: Answer) => AuditWhat[]): Promise<Answer> => {
-    const who = auditUser(req.headers['x-berth-user']);
-    if (typeof who !== 'string') return Promise.reject(new HttpError('BAD_REQUEST', who.message, who.field));
-    return log.record({ who, what, refused, ...(done ? { done } : {}) }, change);
+    const user = auditUser(req.headers['x-berth-user']);
+    if (typeof user !== 'string') return Promise.reject(new HttpError('BAD_REQUEST', user.message, user.field));
+    return log.record({ who: auditCaller(req, user), what, refused, ...(done ? { done } : {}) }, change);
   };
   const submitted = ([, value]: Answer): AuditWhat[] => (value as { jobs: string[] }).jobs.map((id) => ({ action: 'job.submit', subject: `job${id}` }));
 
-  const routes: { method: string; path: RegExp; handle: Handler }[] = [
-    { method: 'POST', path: /^\/api\/v1\/jobs$/, handle: (req) => audited(req, { action: 'job.submit', subject: 'job/*' }, async () => {
+  const routes: Route[] = [
+    route('GET /health', async () => [200, { ok: true }]),
+    route('POST /api/v1/jobs', (req) => audited(req, { action: 'job.submit', subject: 'job/*' }, async () => {
       const r = await commands.submit(specText(req, await body(req)));
       if (!r.ok) throw fromRefusal(r);
       return [201, { jobs: r.jobs, warnings: r.warnings }];
-    }, submitted) },
-    { method: 'GET', path: /^\/api\/v1\/audit$/, handle: async (_req, _m, url) => {
+    }, submitted)),
+    route('GET /api/v1/audit', async (_req, _m, url) => {
       const limit = auditReadLimit(url.searchParams.get('limit'));
       if (typeof limit !== 'number') throw new HttpError('BAD_REQUEST', limit.message, limit.field);
       return [200, { events: await log.read(limit) }];
-    } },
-    { method: 'GET', path: /^\/api\/v1\/jobs$/, handle: async () => [200, { jobs: commands.listJobs() }] },
-    { method: 'GET', path: /^\/api\/v1\/stream$/, handle: () => Promise.reject(new HttpError('UPGRADE_REQUIRED', 'the state stream is a WebSocket: open it with an upgrade (docs/batch.md, "State stream")', 'upgrade')) },
-    { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (_req, [id]) => {
+    }),
+    route('GET /api/v1/jobs', async () => [200, { jobs: commands.listJobs() }]),
+    route('GET /api/v1/stream', () => Promise.reject(new HttpError('UPGRADE_REQUIRED', 'the state stream is a WebSocket: open it with an upgrade (docs/batch.md, "State stream")', 'upgrade'))),
+    route('GET /api/v1/jobs/{job}/runs', async (_req, [id]) => {
       const r = await commands.listRuns(id!);
       if (!r.ok) throw fromRefusal(r);
       return [200, { runs: r.runs }];
-    } },
-    { method: 'POST', path: /^\/api\/v1\/jobs\/(.+)\/runs$/, handle: async (req, [id]) => {
+    }),
+    route('POST /api/v1/jobs/{job}/runs', async (req, [id]) => {
       const what = { action: 'job.run', subject: `job${id!}` };
       const params = await body(req).then((text) => paramsOf(json(text))).catch((err: unknown) => err as Error);
       if (params instanceof Error) return audited(req, what, () => Promise.reject(params));
@@ -145,30 +167,30 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
         if (!r.ok) throw fromRefusal(r);
         return [201, { runId: r.runId, workflowRunId: r.workflowRunId }];
       }, ([, v]) => [{ ...what, details: { params, runId: (v as { runId: string }).runId } }]);
-    } },
-    { method: 'GET', path: /^\/api\/v1\/jobs\/(.+)$/, handle: async (_req, [id]) => {
+    }),
+    route('GET /api/v1/jobs/{job}', async (_req, [id]) => {
       const job = commands.getJob(id!);
       if (!job) throw new HttpError('NOT_FOUND', `no job ${id}`, 'id');
       return [200, { job, nextRunsMs: commands.nextRuns(id!, 3) }];
-    } },
-    { method: 'DELETE', path: /^\/api\/v1\/jobs\/(.+)$/, handle: (req, [id]) => audited(req, { action: 'job.remove', subject: `job${id!}` }, async () => {
+    }),
+    route('DELETE /api/v1/jobs/{job}', (req, [id]) => audited(req, { action: 'job.remove', subject: `job${id!}` }, async () => {
       const r = await commands.deleteJob(id!);
       if (!r.ok) throw fromRefusal(r);
       return [200, { deleted: id, cancelled: r.cancelled }];
-    }) },
-    { method: 'GET', path: /^\/api\/v1\/runs\/([^/]+)$/, handle: async (_req, [id]) => {
+    })),
+    route('GET /api/v1/runs/{run}', async (_req, [id]) => {
       const r = await commands.getRun(id!);
       if (!r.ok) throw fromRefusal(r);
       const { ok: _ok, ...view } = r;
       return [200, view];
-    } },
-    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/cancel$/, handle: (req, [id]) => audited(req, { action: 'run.cancel', subject: `run/${id!}` }, async () => {
+    }),
+    route('POST /api/v1/runs/{run}/cancel', (req, [id]) => audited(req, { action: 'run.cancel', subject: `run/${id!}` }, async () => {
       noBody(json(await body(req)));
       const r = await commands.cancel(id!);
       if (!r.ok) throw fromRefusal(r);
       return [200, { run: r.run }];
-    }) },
-    { method: 'POST', path: /^\/api\/v1\/runs\/([^/]+)\/rerun$/, handle: (req, [id], url) => {
+    })),
+    route('POST /api/v1/runs/{run}/rerun', (req, [id], url) => {
       const from = url.searchParams.get('from');
       return audited(req, { action: 'run.rerun', subject: `run/${id!}`, details: from === null ? {} : { from } }, async () => {
         noBody(json(await body(req)));
@@ -177,7 +199,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
         if (!r.ok) throw fromRefusal(r);
         return [200, { workflow: r.workflow, started: r.started }];
       });
-    } },
+    }),
   ];
 
   const send = (res: ServerResponse, status: number, value: unknown) => {
@@ -187,6 +209,8 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://batch');
+    const reads = req.method === 'GET' || req.method === 'HEAD';
+    if (url.pathname !== '/health' && !allowCall(options.auth, req, res, reads ? 'jobs.read' : 'jobs.write')) return;
     if (req.method === 'GET' && url.pathname === '/metrics' && options.metrics) {
       const registry = options.metrics;
       void registry.metrics().then((text) => {
@@ -197,13 +221,13 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
     }
     const path = decodeURIComponent(url.pathname);
     const matching = routes.filter((r) => r.path.test(path));
-    const route = matching.find((r) => r.method === req.method);
+    const found = matching.find((r) => r.method === req.method);
     const run = async (): Promise<[number, unknown]> => {
-      if (!route) {
+      if (!found) {
         if (matching.length > 0) throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, 'method');
         throw new HttpError('NOT_FOUND', `no such endpoint ${path}`, 'path');
       }
-      return route.handle(req, route.path.exec(path)!.slice(1), url);
+      return found.handle(req, found.path.exec(path)!.slice(1), url);
     };
     run().then(
       ([status, value]) => send(res, status, value),
@@ -221,6 +245,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
     ...(options.streamTickMs ? { tickMs: options.streamTickMs } : {}),
     onError: (err) => options.log.error({ err }, 'batch state stream tick failed'),
   });
+  guardUpgrades(stream.channels, options.auth, () => 'jobs.read');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -229,6 +254,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}`,
+    routes: [...routes.map((r) => `${r.method} ${r.pattern}`), ...(options.metrics ? ['GET /metrics'] : []), 'WS /api/v1/stream'],
     close: () => new Promise<void>((resolve) => {
       stream.close();
       server.closeAllConnections();

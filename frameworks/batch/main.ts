@@ -4,6 +4,7 @@
 //   node dist/frameworks/batch/main.js --master ws://127.0.0.1:5050 --redis redis://127.0.0.1:6379
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { Authenticator, loadAuthFile } from '../../protocol/auth/index.js';
 import { startBatchFramework } from './start.js';
 import { MemoryBatchStore, RedisBatchStore, type BatchStore } from './store/index.js';
 
@@ -17,6 +18,10 @@ interface Config {
   roles: string[];
   failoverTimeoutMs: number;
   logLevel: string;
+  /** The auth file whose principals and ACLs the HTTP API checks (docs/security.md). */
+  authFile: string | undefined;
+  /** This framework's own token at the master. */
+  token: string | undefined;
 }
 
 /** Flags first, then the environment; every problem listed in one error. */
@@ -26,6 +31,7 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
     options: {
       master: { type: 'string' }, redis: { type: 'string' }, 'key-prefix': { type: 'string' }, host: { type: 'string' },
       port: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, 'failover-timeout-ms': { type: 'string' }, 'log-level': { type: 'string' },
+      'auth-file': { type: 'string' }, token: { type: 'string' },
     },
     strict: true,
   });
@@ -40,8 +46,13 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
   const redisUrl = f.redis ?? env.BERTH_BATCH_REDIS;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('--redis must be a redis:// URL');
+  const token = f.token ?? env.BERTH_BATCH_TOKEN;
+  if (token !== undefined && !/^[\x21-\x7e]{1,4096}$/.test(token)) problems.push('--token must be 1 to 4096 printable ASCII characters without spaces');
+  const authFile = f['auth-file'] ?? env.BERTH_BATCH_AUTH_FILE;
+  if (authFile === '') problems.push('--auth-file must name a file');
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return {
+    authFile, token,
     masterUrl, redisUrl, keyPrefix: f['key-prefix'] ?? env.BERTH_BATCH_KEY_PREFIX, host: f.host ?? env.BERTH_BATCH_HOST ?? '127.0.0.1',
     port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel,
   };
@@ -56,6 +67,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = pino({ level: c.logLevel }, pino.destination(2));
+  const auth = new Authenticator(c.authFile === undefined ? undefined : await loadAuthFile(c.authFile).catch((err: unknown) => {
+    process.stderr.write(`batch: --auth-file: ${(err as Error).message}\n`);
+    return process.exit(2);
+  }));
+  if (!auth.enabled) log.warn('authentication is off: anyone who can reach the HTTP API can submit and run jobs; give --auth-file FILE to turn it on (docs/security.md)');
   let store: BatchStore;
   if (c.redisUrl) {
     store = await RedisBatchStore.open({ url: c.redisUrl, ...(c.keyPrefix ? { keyPrefix: c.keyPrefix } : {}), onConnectionError: (err) => log.warn({ err: err.message }, 'redis connection error') });
@@ -63,7 +79,7 @@ async function main(): Promise<void> {
     log.warn('no --redis: jobs and runs are kept in memory and lost when this process ends');
     store = new MemoryBatchStore();
   }
-  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
+  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, auth, ...(c.token ? { token: c.token } : {}), log });
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -19,6 +19,8 @@ export {
   FrameworkAudit, checkAuditRetention, MemoryAuditLog, RedisAuditLog, auditUser, auditReadLimit,
   type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat,
 } from '../sdk/index.js';
+// And its authentication at the HTTP edge (frameworks/sdk/http-auth.ts).
+export { allowCall, auditCaller, guardUpgrades } from '../sdk/index.js';
 import type { ResolvedRun } from './spec/index.js';
 
 export interface Shape3 {
@@ -92,6 +94,8 @@ export interface SdkDriverOptions {
   name: string;
   roles: string[];
   failoverTimeoutMs: number;
+  /** Sent to the master on the subscription. */
+  token?: string;
   log: SdkLogger;
 }
 
@@ -141,6 +145,7 @@ export function sdkDriver(options: SdkDriverOptions): BatchDriver {
     autoAcknowledge: false,
     // The scheduler reconciles its own tasks explicitly on every subscription.
     reconcileOnResubscribe: false,
+    ...(options.token ? { token: options.token } : {}),
     log: options.log,
   });
   async function* events(): AsyncIterable<BatchEvent> {

@@ -1,5 +1,6 @@
 // Composes the batch framework: the scheduler on the SDK, its store and its HTTP API. `berth dev`,
 // `berth batch` and frameworks/batch/main.ts call this; none of it reads process.env.
+import type { Authenticator } from '../../protocol/auth/index.js';
 import type { Clock } from './clock.js';
 import { BatchCommands } from './commands.js';
 import { startBatchHttpApi } from './http-api.js';
@@ -20,6 +21,10 @@ export interface StartBatchFrameworkOptions {
   roles?: string[];
   clock?: Clock;
   timers?: Timers;
+  /** This framework's own token at the master (a principal allowed register_framework, launch and read), when it requires one. */
+  token?: string;
+  /** Checks the HTTP API's calls (jobs.read, jobs.write) but GET /health; absent or disabled: open. */
+  auth?: Authenticator;
   log: BatchLog & { child?(bindings: object): BatchLog };
   /** Replaces the SDK connection (tests). */
   connect?: (frameworkId: string | undefined) => BatchDriver;
@@ -28,6 +33,8 @@ export interface StartBatchFrameworkOptions {
 export interface BatchFramework {
   /** The HTTP API's base URL. */
   url: string;
+  /** The HTTP API's routes as `METHOD PATTERN` (docs/batch.md). */
+  routes: readonly string[];
   scheduler: BatchScheduler;
   commands: BatchCommands;
   /** Stops the API and disconnects without tearing down: the tasks keep running for a successor. */
@@ -43,6 +50,7 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
     name: options.name ?? 'batch',
     roles,
     failoverTimeoutMs: options.failoverTimeoutMs ?? 7 * 24 * 3600_000,
+    ...(options.token ? { token: options.token } : {}),
     log,
   }));
   const scheduler = new BatchScheduler({ store: options.store, connect, clock: options.clock ?? { now: () => Date.now() }, timers: options.timers ?? realTimers, log, roles });
@@ -50,7 +58,7 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
   const commands = new BatchCommands(scheduler);
   let api;
   try {
-    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, metrics: batchMetrics(scheduler), audit: options.store });
+    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, metrics: batchMetrics(scheduler), audit: options.store, ...(options.auth ? { auth: options.auth } : {}) });
   } catch (err) {
     await scheduler.stop();
     throw err;
@@ -58,6 +66,7 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
   log.info({ url: api.url }, 'batch framework started');
   return {
     url: api.url,
+    routes: api.routes,
     scheduler,
     commands,
     stop: async () => {

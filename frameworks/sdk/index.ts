@@ -60,4 +60,5 @@ export {
   type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat, type AuditedCall, type AuditInputProblem,
 } from './audit.js';
 export { MemoryAuditLog, RedisAuditLog } from './audit-store.js';
+export { allowCall, auditCaller, checkCall, guardUpgrades, type FrameworkAction } from './http-auth.js';
 export { readDocument, DEFAULT_MAX_BYTES, type DocumentProblem, type ReadLimits, type ReadResult } from './read-document.js';

@@ -2,16 +2,19 @@
 // restart, roll back and remove them (docs/api.md). Every body is checked before anything is done;
 // errors are {code, message, field, problems?} with the status protocol/errors.ts gives the code.
 // Every change, refused ones too, is recorded in the audit log before its answer (GET /api/v1/audit).
+// With an Authenticator every route but GET /health needs a token: services.read for GETs and
+// the stream, services.write for the rest (plan included, as Nomad's job plan needs submit-job).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ChannelServer, httpStatus, StatePublisher } from '../../protocol/index.js';
+import type { Authenticator } from '../../protocol/auth/index.js';
 import type { ApplyAnswer, Refusal, Result, ServicesCommands } from './commands.js';
 import { RESERVED_SEGMENTS } from './file-check.js';
 import { emptyBody, HttpError, jsonObjectBody, rollbackBody, scaleBody, specBody } from './http-bodies.js';
 import { servicesMetrics } from './metrics.js';
 import { servicesStreamRoute, streamDocument } from './state-stream.js';
-import { AuditWriteError, FrameworkAudit, auditReadLimit, auditUser, type AuditWhat, type FrameworkAuditStore } from './sdk-adapter.js';
+import { AuditWriteError, FrameworkAudit, allowCall, auditCaller, auditReadLimit, auditUser, guardUpgrades, type AuditWhat, type FrameworkAction, type FrameworkAuditStore } from './sdk-adapter.js';
 
 export interface ServicesApiLog {
   info(obj: object, msg: string): void;
@@ -30,6 +33,8 @@ export interface ServicesHttpApiOptions {
   audit: FrameworkAuditStore;
   /** How often the state stream looks for changes (default 100 ms). */
   streamTickMs?: number;
+  /** Checks every call but GET /health (docs/security.md); absent or disabled: open. */
+  auth?: Authenticator;
 }
 
 export interface ServicesHttpApi {
@@ -96,6 +101,30 @@ async function withBody(req: IncomingMessage, audited: Audited, what: AuditWhat,
   return audited(req, { ...what, details: details(body) }, () => run(body));
 }
 
+/** The action a call needs: reads read, everything else writes. */
+export function servicesActionOf(method: string): FrameworkAction {
+  return method === 'GET' || method === 'HEAD' ? 'services.read' : 'services.write';
+}
+
+/** Paths outside /api/v1/services, each with its one method (GET). */
+const FIXED_ROUTES = ['/health', '/metrics', '/api/v1/audit', '/api/v1/endpoints'];
+
+/**
+ * Every route of the API as `METHOD PATTERN` (`{id}` a service id), read off the handlers, so a
+ * test can go through them all; the stream is `WS /api/v1/stream`.
+ */
+export function servicesApiRoutes(): string[] {
+  const targets: [Target, string][] = [
+    [{ kind: 'collection' }, PREFIX],
+    [{ kind: 'plan' }, `${PREFIX}/plan`],
+    [{ kind: 'service', id: '/{id}' }, `${PREFIX}/{id}`],
+    ...RESERVED_SEGMENTS.map((action): [Target, string] => [{ kind: 'action', id: '/{id}', action }, `${PREFIX}/{id}/${action}`]),
+  ];
+  const none = undefined as unknown as ServicesCommands;
+  const api = targets.flatMap(([target, pattern]) => Object.keys(handlers(target, none, () => Promise.resolve({}))).map((method) => `${method} ${pattern}`));
+  return [...FIXED_ROUTES.map((p) => `GET ${p}`), ...api, 'WS /api/v1/stream'];
+}
+
 /** The handlers of one target by method. */
 function handlers(target: Target, c: ServicesCommands, audited: Audited): Record<string, Handler> {
   switch (target.kind) {
@@ -151,8 +180,9 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
   const registry = options.registry ?? servicesMetrics(() => commands.view());
   const log = new FrameworkAudit(options.audit);
   const audited: Audited = (req, what, change, done) => {
-    const who = auditUser(req.headers['x-berth-user']);
-    if (typeof who !== 'string') throw new HttpError('BAD_REQUEST', who.message, who.field);
+    const user = auditUser(req.headers['x-berth-user']);
+    if (typeof user !== 'string') throw new HttpError('BAD_REQUEST', user.message, user.field);
+    const who = auditCaller(req, user);
     const refused = (err: unknown) => err instanceof HttpError && err.code !== 'INTERNAL' && err.code !== 'STORE_UNAVAILABLE';
     return log.record({ who, what, refused, ...(done ? { done } : {}) }, change);
   };
@@ -165,6 +195,7 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://services');
     const method = req.method ?? 'GET';
+    if (url.pathname !== '/health' && !allowCall(options.auth, req, res, servicesActionOf(method))) return;
     if (url.pathname === '/health' || url.pathname === '/metrics') {
       if (method !== 'GET') throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use GET`, 'method');
       if (url.pathname === '/health') return send(res, 200, { ok: true });
@@ -208,6 +239,7 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
   });
   const stream = new StatePublisher({ read: () => streamDocument(commands.viewNow()) });
   const channels = new ChannelServer(server);
+  guardUpgrades(channels, options.auth, () => 'services.read');
   channels.textRoute('/api/v1/stream', servicesStreamRoute(stream));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

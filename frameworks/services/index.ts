@@ -13,7 +13,7 @@ export type { Change, PlanAnswer, ServicePlan } from './plan-preview.js';
 export { allEndpoints, dnsNameOf, endpointsOf, inRotation, SERVICES_DOMAIN, type DrainingEndpoint, type Endpoint, type ServiceEndpoints } from './endpoints.js';
 export { parseServicesStreamQuery, SERVICES_STREAM_KEYS } from './state-stream.js';
 export type { DeploymentView, InstanceView, ServiceDetail, ServiceHistory, ServiceSummary } from './service-views.js';
-export { startServicesHttpApi, type ServicesApiLog, type ServicesHttpApi, type ServicesHttpApiOptions } from './http-api.js';
+export { servicesApiRoutes, startServicesHttpApi, type ServicesApiLog, type ServicesHttpApi, type ServicesHttpApiOptions } from './http-api.js';
 export { servicesMetrics } from './metrics.js';
 export { startServicesFramework, type StartServicesFrameworkOptions, type ServicesFramework } from './start.js';
 export type { FrameworkAuditEvent, FrameworkAuditStore } from './sdk-adapter.js';

@@ -5,6 +5,7 @@
 //   node dist/frameworks/services/main.js --master ws://127.0.0.1:5050 --redis redis://127.0.0.1:6379
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
+import { Authenticator, loadAuthFile } from '../../protocol/auth/index.js';
 import { startServicesFramework } from './start.js';
 import { DEFAULT_SERVICES_KEY_PREFIX, MemoryServicesStore, RedisServicesStore, type ServicesStore } from './store/index.js';
 
@@ -20,6 +21,10 @@ const SETTINGS = {
   'failover-timeout-ms': { env: 'BERTH_SERVICES_FAILOVER_TIMEOUT_MS', default: String(7 * 24 * 3600_000) },
   'autoscale-interval-ms': { env: 'BERTH_SERVICES_AUTOSCALE_INTERVAL_MS', default: '5000' },
   'log-level': { env: 'BERTH_LOG_LEVEL', default: 'info' },
+  /** The auth file whose principals and ACLs the HTTP API checks (docs/security.md). */
+  'auth-file': { env: 'BERTH_SERVICES_AUTH_FILE', default: undefined },
+  /** This framework's own token at the master. */
+  token: { env: 'BERTH_SERVICES_TOKEN', default: undefined },
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -38,6 +43,8 @@ interface Config {
   /** The load balancers' admin URLs the autoscaler reads request rates from. */
   lbUrls: string[];
   logLevel: string;
+  authFile: string | undefined;
+  token: string | undefined;
 }
 
 /** Flags first, then the environment, then defaults; every problem listed in one error. */
@@ -64,8 +71,11 @@ function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const roles = read('roles')!.split(',').map((r) => r.trim()).filter(Boolean);
   if (roles.length === 0) problems.push('--roles must name at least one role');
   if (read('key-prefix') === '') problems.push('--key-prefix must not be empty');
+  const token = read('token');
+  if (token !== undefined && !/^[\x21-\x7e]{1,4096}$/.test(token)) problems.push('--token must be 1 to 4096 printable ASCII characters without spaces');
+  if (read('auth-file') === '') problems.push('--auth-file must name a file');
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel };
+  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel, authFile: read('auth-file'), token };
 }
 
 /** Redis when a URL is given; otherwise memory, said once as a warning. */
@@ -85,8 +95,16 @@ async function main(): Promise<void> {
     }
   })();
   const log = pino({ level: c.logLevel }, pino.destination(2));
+  const auth = new Authenticator(c.authFile === undefined ? undefined : await loadAuthFile(c.authFile).catch((err: unknown) => {
+    process.stderr.write(`services: --auth-file: ${(err as Error).message}\n`);
+    return process.exit(2);
+  }));
+  if (!auth.enabled) log.warn('authentication is off: anyone who can reach the HTTP API can change services; give --auth-file FILE to turn it on (docs/security.md)');
   const store = await openStore(c, log);
-  const fw = await startServicesFramework({ masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, autoscale: { intervalMs: c.autoscaleIntervalMs, lbUrls: c.lbUrls }, log });
+  const fw = await startServicesFramework({
+    masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs,
+    autoscale: { intervalMs: c.autoscaleIntervalMs, lbUrls: c.lbUrls }, auth, ...(c.token ? { token: c.token } : {}), log,
+  });
   log.info({ url: fw.url, store: c.redisUrl ? 'redis' : 'memory' }, 'services framework started');
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;

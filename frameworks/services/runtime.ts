@@ -21,6 +21,8 @@ export interface StartServicesSchedulerOptions {
   clusterPollMs?: number;
   /** Shown by the master as the framework's UI. */
   webuiUrl?: string;
+  /** This framework's own token at the master (a principal allowed register_framework, launch and read), when it requires one. */
+  token?: string;
   log: ServicesLog & { child?(bindings: object): ServicesLog };
   /**
    * The host readiness probes go to for an instance on this agent (default: the agent's advertised
@@ -79,9 +81,10 @@ export async function startServicesScheduler(options: StartServicesSchedulerOpti
       roles,
       failoverTimeoutMs: options.failoverTimeoutMs ?? 7 * 24 * 3600_000,
       ...(options.webuiUrl ? { webuiUrl: options.webuiUrl } : {}),
+      ...(options.token ? { token: options.token } : {}),
       log,
     })),
-    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl)),
+    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl, options.token)),
     now: options.now ?? (() => Date.now()),
     log,
     roles,

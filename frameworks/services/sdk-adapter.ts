@@ -23,6 +23,8 @@ export {
   FrameworkAudit, checkAuditRetention, AuditWriteError, MemoryAuditLog, RedisAuditLog, auditUser, auditReadLimit,
   type FrameworkAuditEvent, type FrameworkAuditStore, type AuditWhat,
 } from '../sdk/index.js';
+// And its authentication at the HTTP edge (frameworks/sdk/http-auth.ts).
+export { allowCall, auditCaller, guardUpgrades, type FrameworkAction } from '../sdk/index.js';
 import type { AgentView, InstanceState, PortRange, ScalarResources } from './deploy/index.js';
 import type { ServiceSpec } from './spec/index.js';
 
@@ -98,6 +100,8 @@ export interface SdkDriverOptions {
   roles: string[];
   failoverTimeoutMs: number;
   webuiUrl?: string;
+  /** Sent to the master on the subscription and on reads. */
+  token?: string;
   log: SdkLogger;
 }
 
@@ -203,8 +207,8 @@ export function toTaskInput(l: ServicesLaunch): TaskInput {
 }
 
 /** The cluster's agents from the master's HTTP API (agents the master declared gone are left out). */
-export async function readClusterAgents(masterUrl: string | string[]): Promise<ClusterAgentView[]> {
-  const { agents } = await readClusterState(masterUrl);
+export async function readClusterAgents(masterUrl: string | string[], token?: string): Promise<ClusterAgentView[]> {
+  const { agents } = await readClusterState(masterUrl, token ? { token } : {});
   return agents.filter((a) => a.state !== 'gone').map((a) => ({
     id: a.id, hostname: a.hostname, address: a.address, attributes: a.attributes,
     free: { cpus: a.free.cpus, memMb: a.free.memMb, diskMb: a.free.diskMb, ports: a.free.ports.map((p) => ({ begin: p.begin ?? 0, end: p.end ?? 0 })) },
@@ -227,6 +231,7 @@ export function sdkDriver(options: SdkDriverOptions): ServicesDriver {
     autoAcknowledge: false,
     // The scheduler reconciles its own instances explicitly on every subscription.
     reconcileOnResubscribe: false,
+    ...(options.token ? { token: options.token } : {}),
     log: options.log,
   });
   async function* events(): AsyncIterable<ServicesEvent> {

@@ -1,6 +1,7 @@
 // Composes the services framework: the scheduler on the SDK, its store, the commands, the HTTP
 // API and the autoscaler. `berth dev` and frameworks/services/main.ts call this; none of it reads process.env.
 import { BerthError, ErrorCode } from '../../protocol/index.js';
+import type { Authenticator } from '../../protocol/auth/index.js';
 import { autoscaleMetrics, autoscaleOptionProblems, startAutoscaler, type AutoscaleOptions } from './autoscale/index.js';
 import { ServicesCommands } from './commands.js';
 import type { PlannerOptions } from './deploy/index.js';
@@ -27,6 +28,10 @@ export interface StartServicesFrameworkOptions {
   planner?: Partial<PlannerOptions>;
   /** The autoscaler of services with `autoscale` (default on, every 5 s); false turns it off. */
   autoscale?: AutoscaleOptions | false;
+  /** This framework's own token at the master (a principal allowed register_framework, launch and read), when it requires one. */
+  token?: string;
+  /** Checks the HTTP API's calls (services.read, services.write) but GET /health; absent or disabled: open. */
+  auth?: Authenticator;
   log: ServicesLog & { child?(bindings: object): ServicesLog };
 }
 
@@ -52,18 +57,20 @@ export async function startServicesFramework(options: StartServicesFrameworkOpti
     ...(options.failoverTimeoutMs !== undefined ? { failoverTimeoutMs: options.failoverTimeoutMs } : {}),
     ...(options.clusterPollMs !== undefined ? { clusterPollMs: options.clusterPollMs } : {}),
     ...(options.planner ? { planner: options.planner } : {}),
+    ...(options.token ? { token: options.token } : {}),
   });
   const log = options.log.child?.({ component: 'services-api' }) ?? options.log;
   const commands = new ServicesCommands(runtime);
   const registry = servicesMetrics(() => commands.view());
   let api;
   try {
-    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, audit: options.store, registry });
+    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, audit: options.store, registry, ...(options.auth ? { auth: options.auth } : {}) });
   } catch (err) {
     await runtime.stop();
     throw err;
   }
   const scaler = autoscale && startAutoscaler({
+    ...(options.token ? { token: options.token } : {}),
     ...autoscale,
     masterUrl: options.masterUrl,
     frameworkId: () => runtime.frameworkId,

@@ -50,5 +50,6 @@ void t.test('berth dev starts a load balancer and prints its admin URL', async (
     return body.stream === 'connected' ? body : undefined;
   });
   t.match(health, { ok: true, listeners: 0 });
-  t.same(await (await fetch(`${admin}/api/v1/stats`)).json(), { services: [] }, 'no service ports yet');
+  t.same(await (await fetch(`${admin}/api/v1/stats`, { headers: cluster.headers })).json(), { services: [] }, 'no service ports yet');
+  t.equal((await fetch(`${admin}/api/v1/stats`)).status, 401, "the admin server asks for a token, as berth dev's servers all do");
 });

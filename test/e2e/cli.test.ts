@@ -66,7 +66,7 @@ t.test('a failing task makes the hello framework exit non-zero', async (t) => {
 t.test('berth explain says why a framework gets nothing', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '1']);
   const { SchedulerClient } = await import('../../frameworks/sdk/index.js');
-  const client = new SchedulerClient({ masterUrl: cluster.url, framework: { name: 'idle', roles: ['*'] } });
+  const client = new SchedulerClient({ masterUrl: cluster.url, framework: { name: 'idle', roles: ['*'] }, token: cluster.token });
   t.teardown(() => client.close());
   for await (const e of client.events()) if (e.type === 'subscribed') break;
   client.suppress();
@@ -83,7 +83,7 @@ t.test('berth explain says why a framework gets nothing', async (t) => {
 t.test('berth tasks logs --follow streams a running task; berth agents drain and undrain', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '1']);
   const { SchedulerClient, TaskState } = await import('../../frameworks/sdk/index.js');
-  const client = new SchedulerClient({ masterUrl: cluster.url, framework: { name: 'ticker', roles: ['*'] } });
+  const client = new SchedulerClient({ masterUrl: cluster.url, framework: { name: 'ticker', roles: ['*'] }, token: cluster.token });
   t.teardown(() => client.close());
   for await (const e of client.events()) {
     if (e.type === 'offers') {
@@ -153,13 +153,13 @@ t.test('option flags are checked by the options modules, reported by flag, all p
 t.test('berth dev runs the batch framework: examples/batch/hello.yaml submitted, run, 10 of 10 tasks succeeded', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--batch-port', '0']);
   const api = await batchUrlOf(cluster);
-  const submitted = await fetch(`${api}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: readFileSync('examples/batch/hello.yaml', 'utf8') });
+  const submitted = await fetch(`${api}/api/v1/jobs`, { method: 'POST', headers: { ...cluster.headers, 'content-type': 'application/yaml' }, body: readFileSync('examples/batch/hello.yaml', 'utf8') });
   t.equal(submitted.status, 201, await submitted.clone().text());
-  const started = await fetch(`${api}/api/v1/jobs/%2Fdemo%2Fhello/runs`, { method: 'POST' });
+  const started = await fetch(`${api}/api/v1/jobs/%2Fdemo%2Fhello/runs`, { method: 'POST', headers: cluster.headers });
   t.equal(started.status, 201);
   const { runId } = (await started.json()) as { runId: string };
   const done = await until('the run to end', async () => {
-    const body = (await (await fetch(`${api}/api/v1/runs/${encodeURIComponent(runId)}`)).json()) as { run: { state: string }; tasks: { result?: string }[] };
+    const body = (await (await fetch(`${api}/api/v1/runs/${encodeURIComponent(runId)}`, { headers: cluster.headers })).json()) as { run: { state: string }; tasks: { result?: string }[] };
     return ['succeeded', 'failed', 'cancelled', 'deadline-exceeded'].includes(body.run.state) ? body : undefined;
   }, 60_000);
   t.equal(done.run.state, 'succeeded');
@@ -174,13 +174,13 @@ t.test('berth dev runs the services framework: examples/services/web.yaml planne
   const api = await until('the services line of the banner', () => /services\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/services/.exec(cluster.output())?.[1], 20_000);
   t.same(await (await fetch(`${api}/health`)).json(), { ok: true });
   const body = await until('both agents in the plan', async () => {
-    const res = await fetch(`${api}/api/v1/services/plan`, { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: readFileSync('examples/services/web.yaml', 'utf8') });
+    const res = await fetch(`${api}/api/v1/services/plan`, { method: 'POST', headers: { ...cluster.headers, 'content-type': 'text/yaml' }, body: readFileSync('examples/services/web.yaml', 'utf8') });
     const plan = (await res.json()) as { services: { id: string; change: string; placements: { hostname: string }[]; pending: { count: number; reason: string }[] }[] };
     return plan.services?.[0]?.placements.length === 2 ? plan : undefined;
   }, 20_000);
   t.match(body.services[0], { id: '/examples/web', change: 'create', pending: [{ count: 3, reason: /UNIQUE hostname/ }] });
   t.same(body.services[0]!.placements.map((p) => p.hostname).sort(), ['dev-agent-1', 'dev-agent-2']);
-  t.same(await (await fetch(`${api}/api/v1/services`)).json(), { services: [] }, 'plan applied nothing');
+  t.same(await (await fetch(`${api}/api/v1/services`, { headers: cluster.headers })).json(), { services: [] }, 'plan applied nothing');
   cluster.child.kill('SIGINT');
   await until('berth dev exits', () => cluster.child.exitCode !== null, 15_000);
   t.equal(cluster.child.exitCode, 0, 'Ctrl-C stops berth dev and its services framework cleanly');

@@ -16,7 +16,7 @@ type Watched = { job?: { id: string }; runs: { runId: string; state: string }[] 
 t.test('berth jobs get JOB --watch -o json prints a document per change until Ctrl-C', async (t) => {
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '1', '--batch-port', '0']);
   const batch = await batchUrlOf(cluster);
-  const submitted = await fetch(`${batch}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '/watch/me', command: 'sleep 1', resources: { cpus: 0.1, memMb: 16 } }) });
+  const submitted = await fetch(`${batch}/api/v1/jobs`, { method: 'POST', headers: { ...cluster.headers, 'content-type': 'application/json' }, body: JSON.stringify({ id: '/watch/me', command: 'sleep 1', resources: { cpus: 0.1, memMb: 16 } }) });
   t.equal(submitted.status, 201);
   const child = spawn(process.execPath, [CLI, 'jobs', 'get', 'watch/me', '--watch', '-o', 'json', '--batch', batch], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')));
@@ -29,7 +29,7 @@ t.test('berth jobs get JOB --watch -o json prints a document per change until Ct
   t.equal(first.job?.id, '/watch/me', 'the job, its leading slash added');
   t.same(first.runs, [], 'no runs yet');
 
-  const started = (await (await fetch(`${batch}/api/v1/jobs/${encodeURIComponent('/watch/me')}/runs`, { method: 'POST' })).json()) as { runId: string };
+  const started = (await (await fetch(`${batch}/api/v1/jobs/${encodeURIComponent('/watch/me')}/runs`, { method: 'POST', headers: cluster.headers })).json()) as { runId: string };
   const done = await until('a document with the run succeeded', () => docs().find((d) => d.runs.some((r) => r.runId === started.runId && r.state === 'succeeded')), 30_000);
   t.equal(done.runs.length, 1, 'the one run');
   t.ok(docs().some((d) => d.runs.some((r) => r.state !== 'succeeded')), 'it was printed before it ended too');

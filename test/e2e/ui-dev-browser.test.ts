@@ -1,5 +1,6 @@
 // The web UI of a real `berth dev` (the built binary: a master, two process-runtime agents, the
-// services and batch frameworks) in Debian's Chromium through playwright-core: a service applied
+// services and batch frameworks) in Debian's Chromium through playwright-core: it asks for the
+// token berth dev printed (a wrong one is said to be refused), then a service applied
 // through the services API appears with its instances as they start, without a reload (the
 // services stream through the master's proxy); an instance's logs follow live; a drain made
 // through the API shows on its agent; a job submitted to the batch API appears. Screenshots go to
@@ -31,14 +32,23 @@ if (haveChromium(t)) {
     const { page, errors } = await openPage(t);
     const kept = async (): Promise<string | undefined> => page.evaluate(() => (window as unknown as { berthMark?: string }).berthMark);
 
+    // berth dev turns authentication on: the UI asks for the token first and shows nothing else.
     await page.goto(`${cluster.http}/services`);
+    await page.getByTestId('token-form').waitFor();
+    t.equal(await page.getByTestId('connection').count(), 0, 'nothing of the cluster before a token is given');
+    await shot(t, page, 'token-form.png');
+    await page.getByTestId('token-input').fill('not-the-token-of-anyone-here');
+    await page.getByTestId('token-submit').click();
+    await page.getByTestId('token-form').filter({ hasText: 'was not accepted' }).waitFor();
+    await page.getByTestId('token-input').fill(cluster.token);
+    await page.getByTestId('token-submit').click();
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
     await page.getByTestId('services-mode').filter({ hasText: 'live' }).waitFor();
     t.equal(await page.locator('tr[data-service]').count(), 0, 'no services yet');
     // A mark on the page's window: still there later means no reload happened in between.
     await page.evaluate(() => Object.assign(window, { berthMark: 'kept' }));
 
-    const applied = await fetch(`${services}/api/v1/services`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TICKER) });
+    const applied = await fetch(`${services}/api/v1/services`, { method: 'POST', headers: { ...cluster.headers, 'content-type': 'application/json' }, body: JSON.stringify(TICKER) });
     t.equal(applied.status, 200, `applied: ${await applied.clone().text()}`);
     const row = page.locator('tr[data-service="/demo/ticker"]');
     await row.waitFor();
@@ -59,11 +69,11 @@ if (haveChromium(t)) {
 
     // A drain through the master's API shows on its agent.
     await page.getByRole('link', { name: 'Agents' }).click();
-    const agents = (await (await fetch(`${cluster.http}/api/v1/agents`)).json()) as { id: string }[];
+    const agents = (await (await fetch(`${cluster.http}/api/v1/agents`, { headers: cluster.headers })).json()) as { id: string }[];
     t.equal(agents.length, 2, 'two agents');
     const drainedRow = page.locator(`[data-agent="${agents[1]!.id}"]`);
     await drainedRow.getByTestId('drain-state').filter({ hasText: 'not draining' }).waitFor();
-    const drained = await fetch(`${cluster.http}/api/v1/agents/${agents[1]!.id}/drain`, { method: 'POST', body: JSON.stringify({ deadline: '1h' }) });
+    const drained = await fetch(`${cluster.http}/api/v1/agents/${agents[1]!.id}/drain`, { method: 'POST', headers: cluster.headers, body: JSON.stringify({ deadline: '1h' }) });
     t.equal(drained.status, 200, 'drain accepted');
     await drainedRow.getByTestId('drain-state').filter({ hasText: /^draining/ }).waitFor();
     t.match(await page.locator(`[data-agent="${agents[0]!.id}"]`).getByTestId('drain-state').textContent(), /not draining/, 'the other agent is not draining');
@@ -75,7 +85,7 @@ if (haveChromium(t)) {
     const batchRow = page.locator('tr[data-framework]', { hasText: 'batch' });
     await batchRow.getByTestId('framework-view').getByRole('link', { name: 'jobs' }).click();
     await page.getByTestId('batch-mode').filter({ hasText: 'live' }).waitFor();
-    const submitted = await fetch(`${batch}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '/demo/once', command: 'echo once', resources: { cpus: 0.1, memMb: 16 } }) });
+    const submitted = await fetch(`${batch}/api/v1/jobs`, { method: 'POST', headers: { ...cluster.headers, 'content-type': 'application/json' }, body: JSON.stringify({ id: '/demo/once', command: 'echo once', resources: { cpus: 0.1, memMb: 16 } }) });
     t.equal(submitted.status, 201);
     await page.getByRole('link', { name: '/demo/once' }).waitFor();
 

@@ -37,11 +37,19 @@ export function berth(args: string[], timeoutMs?: number, input?: string): Promi
 export interface DevCluster {
   url: string;
   http: string;
+  /** The admin token of its `export BERTH_TOKEN=...` line. */
+  token: string;
+  /** That token as an Authorization header, for a test's own fetches. */
+  headers: Record<string, string>;
   child: ChildProcess;
   output: () => string;
 }
 
-/** Starts `berth dev` on a free port and returns its ws URL once the banner is printed. */
+/**
+ * Starts `berth dev` on a free port and returns its ws URL once the banner is printed. As a person
+ * pastes the banner's export line, the admin token it prints goes into BERTH_TOKEN for the CLI
+ * and examples the test runs next (until the test ends).
+ */
 export async function dev(t: Test, args: string[]): Promise<DevCluster> {
   // Without the batch and services frameworks unless asked for: the tests count the frameworks they start.
   const batch = args.includes('--batch-port') ? [] : ['--no-batch'];
@@ -57,7 +65,14 @@ export async function dev(t: Test, args: string[]): Promise<DevCluster> {
     if (child.exitCode === null) child.kill('SIGINT');
   });
   const url = await until('the dev banner', () => /master\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 20_000);
-  return { url, http: url.replace('ws:', 'http:'), child, output: () => out };
+  const token = await until('the export line of the banner', () => /^export BERTH_TOKEN=(\S+)$/m.exec(out)?.[1], 20_000);
+  const before = process.env.BERTH_TOKEN;
+  process.env.BERTH_TOKEN = token;
+  t.teardown(() => {
+    if (before === undefined) delete process.env.BERTH_TOKEN;
+    else process.env.BERTH_TOKEN = before;
+  });
+  return { url, http: url.replace('ws:', 'http:'), token, headers: { authorization: `Bearer ${token}` }, child, output: () => out };
 }
 
 /** The load balancer's admin URL from the banner of a `berth dev --services-port ... --lb-admin-port ...`. */

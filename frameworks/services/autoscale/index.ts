@@ -17,6 +17,8 @@ export interface AutoscaleOptions {
   intervalMs?: number;
   /** The load balancers' admin URLs, read for requestsPerSecond targets (default none). */
   lbUrls?: readonly string[];
+  /** The token the load balancers' stats (lb.read) and the master's task usage (read) are read with, when they require one. */
+  token?: string;
   /** CPU samples older than this are ignored (default 30000, and at least two intervals). */
   maxSampleAgeMs?: number;
   /** Replace the clock and timers (tests). */
@@ -58,10 +60,10 @@ export function startAutoscaler(o: StartAutoscalerOptions): Autoscaler {
   const now = o.now ?? Date.now;
   const intervalMs = o.intervalMs ?? 5_000;
   // The list is read at every tick, so it may fill later (berth dev adds its balancer once it runs).
-  const rates = o.lbUrls !== undefined ? new RequestRates({ lbUrls: o.lbUrls, now }) : undefined;
+  const rates = o.lbUrls !== undefined ? new RequestRates({ lbUrls: o.lbUrls, now, ...(o.token ? { token: o.token } : {}) }) : undefined;
   const readCpu = o.readCpu ?? (async () => {
     const id = o.frameworkId();
-    return (await readTaskUsage(o.masterUrl, id === undefined ? {} : { frameworkId: id })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
+    return (await readTaskUsage(o.masterUrl, { ...(id === undefined ? {} : { frameworkId: id }), ...(o.token ? { token: o.token } : {}) })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
   });
   const scaler = new Autoscaler({
     view: () => o.commands.view(),

@@ -33,6 +33,8 @@ export interface RequestRatesOptions {
   now: () => number;
   /** How long one balancer may take to answer (default 2000). */
   timeoutMs?: number;
+  /** Sent as a bearer token (a principal allowed lb.read). */
+  token?: string;
   fetch?: typeof fetch;
 }
 
@@ -84,7 +86,7 @@ export class RequestRates {
 
   async #get(url: string): Promise<Reading> {
     const get = this.#o.fetch ?? fetch;
-    const res = await get(`${url.replace(/\/+$/, '')}/api/v1/stats`, { signal: AbortSignal.timeout(this.#o.timeoutMs ?? 2_000) });
+    const res = await get(`${url.replace(/\/+$/, '')}/api/v1/stats`, { signal: AbortSignal.timeout(this.#o.timeoutMs ?? 2_000), ...(this.#o.token ? { headers: { authorization: `Bearer ${this.#o.token}` } } : {}) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body: unknown = await res.json();
     return { atMs: this.#o.now(), requests: decodeLbStats(body) };

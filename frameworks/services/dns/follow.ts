@@ -9,6 +9,8 @@ import { Zone } from './zone.js';
 
 export interface FollowOptions {
   servicesUrl: string;
+  /** Sent as a bearer token on the stream's upgrade, when given. */
+  servicesToken: string | undefined;
   domain: string;
   ttlSeconds: number;
   nameServerAddress: string | undefined;
@@ -55,7 +57,7 @@ export async function followEndpoints(o: FollowOptions): Promise<void> {
   };
   const refused = backoff({ initialMs: 1_000, maxMs: 30_000 });
   for (let attempt = 0; !o.signal.aborted; attempt++) {
-    const watcher = watchState(url, { signal: o.signal, onUpdate, onStatus });
+    const watcher = watchState(url, { signal: o.signal, onUpdate, onStatus, ...(o.servicesToken ? { headers: { authorization: `Bearer ${o.servicesToken}` } } : {}) });
     try {
       await watcher.done;
       return;

@@ -20,9 +20,11 @@ export interface DnsServerOptions {
   log?: DnsLog;
   /** TCP connections idle this long are closed (default 10 s). */
   tcpIdleTimeoutMs?: number;
+  /** The token the endpoints stream is read with (a principal allowed services.read), when the services API requires one. */
+  servicesToken?: string;
 }
 
-export type CompiledDnsOptions = Required<DnsServerOptions>;
+export type CompiledDnsOptions = Required<Omit<DnsServerOptions, 'servicesToken'>> & { servicesToken: string | undefined };
 
 export const DNS_DEFAULTS = { host: '127.0.0.1', port: 8600, domain: 'services.berth', ttlSeconds: 5, tcpIdleTimeoutMs: 10_000 } as const;
 
@@ -88,5 +90,6 @@ export function compileDnsOptions(options: DnsServerOptions): CompiledDnsOptions
     ttlSeconds: options.ttlSeconds ?? DNS_DEFAULTS.ttlSeconds,
     tcpIdleTimeoutMs: options.tcpIdleTimeoutMs ?? DNS_DEFAULTS.tcpIdleTimeoutMs,
     log: options.log ?? silent,
+    servicesToken: options.servicesToken,
   };
 }

@@ -6,3 +6,4 @@ export { BackendPool, type Backend } from './backend-pool.js';
 export { looksLikeHttp, startsRequest } from './http-requests.js';
 export type { ServicePortStats, BackendStats } from './lb-metrics.js';
 export type { LbLog } from './service-port.js';
+export { ADMIN_PATHS } from './admin-http.js';

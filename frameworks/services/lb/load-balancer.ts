@@ -4,6 +4,7 @@
 // endpoints keep being served; the watcher reconnects and resumes.
 import type { Server } from 'node:http';
 import { sleep, watchState, type StateWatcher, type WatchOptions } from '../../../protocol/index.js';
+import type { Authenticator } from '../../../protocol/auth/index.js';
 import { lbMetrics, lbStats } from './lb-metrics.js';
 import { startAdminHttp } from './admin-http.js';
 import { ALGORITHMS, decodeEndpoints, type Algorithm, type ServiceEndpoints } from './endpoints.js';
@@ -20,6 +21,10 @@ export interface LoadBalancerOptions {
   algorithm?: Algorithm;
   /** How long a backend may take to accept a connection before the next one is tried (default 3 s). */
   connectTimeoutMs?: number;
+  /** The token the endpoints stream is read with (a principal allowed services.read), when the services API requires one. */
+  servicesToken?: string;
+  /** Checks the admin server's calls (lb.read) but /health; absent or disabled: open. */
+  auth?: Authenticator;
   log?: LbLog;
 }
 
@@ -163,10 +168,11 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     registry,
     stats: () => lbStats(balancer.ports),
     health: () => ({ ok: true, stream: connected ? 'connected' : 'away', updates, listeners: [...balancer.ports].filter((p) => p.listening).length }),
-  });
+  }, options.auth);
   const streamUrl = endpointsStreamUrl(options.servicesUrl);
   const watchOptions: WatchOptions = {
     signal: abort.signal,
+    ...(options.servicesToken ? { headers: { authorization: `Bearer ${options.servicesToken}` } } : {}),
     onUpdate: (doc) => {
       if (!connected) log.info({ url: streamUrl }, 'endpoints stream connected');
       connected = true;

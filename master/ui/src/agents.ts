@@ -1,13 +1,14 @@
 // Agents: connection, drain state with a drain / undrain button, memory pressure, resources.
 import { useState } from 'preact/hooks';
 import { html } from './html.js';
+import { authFetch } from './auth.js';
 import { ResourceBars } from './bars.js';
 import type { AgentView } from './types.js';
 
 /** POSTs to the master and returns the error text, or '' when it worked. */
 export async function postJson(path: string, body: unknown): Promise<string> {
   try {
-    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await authFetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (res.ok) return '';
     const err = (await res.json().catch(() => ({}))) as { message?: string };
     return err.message ?? `HTTP ${res.status}`;

@@ -2,6 +2,7 @@
 // current route, re-rendered whenever the live state changes.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { html } from './html.js';
+import { authFetch } from './auth.js';
 import { Link } from './bars.js';
 import { Agents } from './agents.js';
 import { Frameworks } from './frameworks.js';
@@ -14,6 +15,7 @@ import { ServicePage, Services } from './services.js';
 import { ShareHistory } from './share-history.js';
 import { TaskPage } from './task-page.js';
 import { Tasks } from './tasks.js';
+import { TokenForm, useTokenNeeded } from './token-form.js';
 import type { MasterState, RoleView } from './types.js';
 
 export interface Links {
@@ -37,7 +39,7 @@ function useRoles(state: MasterState | undefined): RoleView[] {
   const names = state ? [...new Set(state.frameworks.flatMap((f) => [...f.roles, ...Object.keys(f.allocated)]))].sort().join(',') : '';
   useEffect(() => {
     if (!state) return;
-    void fetch('/api/v1/roles').then((r) => (r.ok ? (r.json() as Promise<RoleView[]>) : [])).then(setRoles, () => undefined);
+    void authFetch('/api/v1/roles').then((r) => (r.ok ? (r.json() as Promise<RoleView[]>) : [])).then(setRoles, () => undefined);
   }, [names, state === undefined]);
   return roles;
 }
@@ -83,6 +85,7 @@ export function App({ live, links }: { live: LiveState; links: Links }) {
   const route = useRoute();
   const state = live.state;
   const roles = useRoles(state);
+  const tokenNeeded = useTokenNeeded();
   const nav: [string, string, Route['view'][]][] = [
     ['/', 'Overview', ['overview']], ['/agents', 'Agents', ['agents']], ['/frameworks', 'Frameworks', ['frameworks']],
     ['/tasks', 'Tasks', ['tasks', 'task']], ['/services', 'Services', ['services', 'service']], ['/jobs', 'Jobs', ['jobs', 'job']],
@@ -92,5 +95,5 @@ export function App({ live, links }: { live: LiveState; links: Links }) {
       <nav>${nav.map(([href, label, views]) => html`<${Link} key=${href} href=${href} class=${views.includes(route.view) ? 'active' : ''}>${label}</${Link}>`)}</nav>
       <span class="conn ${live.connection}" data-testid="connection" title=${live.problem}>${live.connection}${live.position ? ` · v${live.position.version}` : ''}</span>
     </header>
-    <main>${state ? html`<${View} route=${route} state=${state} roles=${roles} history=${history} links=${links} version=${version} />` : html`<p class="muted">Connecting to the master's state stream…</p>`}</main>`;
+    <main>${tokenNeeded ? html`<${TokenForm} />` : state ? html`<${View} route=${route} state=${state} roles=${roles} history=${history} links=${links} version=${version} />` : html`<p class="muted">Connecting to the master's state stream…</p>`}</main>`;
 }

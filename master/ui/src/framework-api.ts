@@ -3,6 +3,7 @@
 // stream (an older version answers 404) its API polled every FRAMEWORK_POLL_MS while on screen.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
+import { authFetch } from './auth.js';
 import { LiveState } from './live-state.js';
 import { streamUrl } from './stream-frames.js';
 
@@ -24,7 +25,7 @@ export function usePolled<T>(path: string | undefined): Polled<T> {
     const stop = new AbortController();
     const load = async (): Promise<void> => {
       try {
-        const res = await fetch(path, { signal: stop.signal });
+        const res = await authFetch(path, { signal: stop.signal });
         const body = (await res.json()) as T & { message?: string };
         if (!stopped) setPolled(res.ok ? { data: body, error: '' } : (p) => ({ data: p.data, error: body.message ?? `HTTP ${res.status}` }));
       } catch (err) {

@@ -5,6 +5,7 @@
 // answers 404, the server has no stream (an older framework): the connection is 'absent' and
 // it stops, so the view can read the framework's API some other way.
 import { backoff } from '../../../protocol/backoff.js';
+import { authFetch, wsProtocols } from './auth.js';
 import { applyFrame, parseFrame, type StreamPosition } from './stream-frames.js';
 import type { MasterState } from './types.js';
 
@@ -70,7 +71,7 @@ export class LiveState<T = MasterState> {
   }
 
   #connect(): void {
-    const socket = new WebSocket(this.#options.url(this.state ? this.position : undefined));
+    const socket = new WebSocket(this.#options.url(this.state ? this.position : undefined), wsProtocols());
     this.#socket = socket;
     this.connections++;
     let opened = false;
@@ -111,7 +112,7 @@ export class LiveState<T = MasterState> {
     const probe = this.#options.probe;
     if (opened || !probe) return false;
     try {
-      return (await fetch(probe)).status === 404;
+      return (await authFetch(probe)).status === 404;
     } catch {
       return false;
     }

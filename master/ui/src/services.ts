@@ -2,6 +2,7 @@
 // and deployment progress, and a service's page with its instances and history (read again when
 // its version or deployment changes).
 import { html } from './html.js';
+import { authFetch } from './auth.js';
 import { ago, Link } from './bars.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ModeTag, servicePath, useFrameworkDoc, usePolled } from './framework-api.js';
@@ -28,7 +29,7 @@ function useHistory(id: string, key: string, enabled: boolean): ServiceHistory |
   useEffect(() => {
     if (!enabled) return undefined;
     const stop = new AbortController();
-    void fetch(`${BASE}/${servicePath(id)}/history`, { signal: stop.signal })
+    void authFetch(`${BASE}/${servicePath(id)}/history`, { signal: stop.signal })
       .then((r) => (r.ok ? (r.json() as Promise<ServiceHistory>) : undefined))
       .then((h) => h && setHistory(h), () => undefined);
     return () => stop.abort();

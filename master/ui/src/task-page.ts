@@ -2,6 +2,7 @@
 // endpoint's chunked body as it comes (GET /api/v1/tasks/ID/logs?follow=1).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
+import { authFetch } from './auth.js';
 import { ago } from './bars.js';
 import { isEnded, TaskState } from './tasks.js';
 import type { TaskView } from './types.js';
@@ -18,7 +19,7 @@ function useFollowedLogs(taskId: string): { lines: string[]; status: string } {
     let partial = '';
     void (async () => {
       try {
-        const res = await fetch(`/api/v1/tasks/${encodeURIComponent(taskId)}/logs?follow=1&tail=200`, { signal: stop.signal });
+        const res = await authFetch(`/api/v1/tasks/${encodeURIComponent(taskId)}/logs?follow=1&tail=200`, { signal: stop.signal });
         if (!res.ok || !res.body) {
           const err = (await res.json().catch(() => ({}))) as { message?: string };
           setStatus(`no logs: ${err.message ?? `HTTP ${res.status}`}`);
