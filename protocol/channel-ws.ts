@@ -243,14 +243,20 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
   });
 }
 
+/** The largest frame a reader of a text route may send (they send none today). */
+const TEXT_ROUTE_MAX_PAYLOAD_BYTES = 64 * 1024;
+
 /** Takes an HTTP upgrade request as it came, with its socket and the bytes read past its head. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
-  /** Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them. */
-  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 } });
+  /**
+   * Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them.
+   * Their readers send nothing the server needs, so what they may send is kept small.
+   */
+  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 }, maxPayload: TEXT_ROUTE_MAX_PAYLOAD_BYTES });
   #routes = new Map<string, Route>();
   #textRoutes = new Map<string, TextRoute>();
   #prefixes: [string, UpgradeHandler][] = [];
@@ -327,7 +333,9 @@ export class ChannelServer {
     this.#textWss.handleUpgrade(req, socket, head, (ws) => {
       this.#sockets.add(ws);
       ws.on('close', () => this.#sockets.delete(ws));
-      ws.on('error', () => undefined);
+      ws.on('error', (err) => {
+        if (/max payload/i.test(err.message)) this.#settings.counters.oversizeFrames++;
+      });
       route.open(textSocket(ws), url);
     });
   }
