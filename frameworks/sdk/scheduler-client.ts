@@ -154,7 +154,8 @@ export class SchedulerClient {
   acknowledge(status: Pick<StatusUpdate, 'agentId' | 'taskId' | 'uuid'>): void {
     if (!status.uuid) return;
     const ack = { agentId: status.agentId, taskId: status.taskId, uuid: status.uuid };
-    if (!this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
+    // Until the master confirms the subscription it would refuse the ack (NOT_SUBSCRIBED): it waits.
+    if (!this.connected || !this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
   }
 
   /**
