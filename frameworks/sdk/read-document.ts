@@ -22,12 +22,19 @@ export interface ReadLimits {
    * thousand): the YAML parser is slow on long files full of errors, so they are refused unread.
    */
   maxYamlLines?: number;
+  /**
+   * The most flow indicators (`{`, `}`, `[`, `]`, wherever they stand) a YAML file may hold.
+   * Default 10,000 (a hundred services with flow-style lists use a few hundred): the YAML parser
+   * slows down faster than linearly on long runs of them, so such files are refused unread.
+   */
+  maxYamlFlowIndicators?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 32;
 const DEFAULT_MAX_ALIASES = 100;
 const DEFAULT_MAX_YAML_LINES = 20_000;
+const DEFAULT_MAX_YAML_FLOW_INDICATORS = 10_000;
 
 export type ReadResult = { ok: true; document: unknown } | { ok: false; problems: DocumentProblem[] };
 
@@ -52,6 +59,8 @@ export function readDocument(text: string, options: ReadLimits & { filename?: st
     const maxLines = options.maxYamlLines ?? DEFAULT_MAX_YAML_LINES;
     const lines = countLines(text, maxLines);
     if (lines > maxLines) return fileProblem('too many lines', `${name} has more than ${maxLines} lines; the limit for YAML is ${maxLines}`);
+    const refused = checkFlow(text, name, options.maxYamlFlowIndicators ?? DEFAULT_MAX_YAML_FLOW_INDICATORS, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    if (refused) return refused;
   }
   const parsed = json ? readJson(text, name) : readYaml(text, name, options.maxAliases ?? DEFAULT_MAX_ALIASES);
   if (!parsed.ok) return parsed;
@@ -134,6 +143,27 @@ function depthOf(value: unknown, limit: number): number {
     for (const child of Object.values(node)) stack.push({ node: child, depth: level });
   }
   return deepest;
+}
+
+/**
+ * Refuses YAML whose flow collections are too many or too deep before the parser sees it. Every
+ * bracket counts, also inside quotes and comments: the bound is generous, and a scan that knew
+ * YAML's quoting would be a second parser.
+ */
+function checkFlow(text: string, name: string, maxIndicators: number, maxDepth: number): ReadResult | undefined {
+  let indicators = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // { } [ ]
+    if (c !== 0x7b && c !== 0x7d && c !== 0x5b && c !== 0x5d) continue;
+    if (++indicators > maxIndicators) {
+      return fileProblem('too many flow indicators', `${name} has more than ${maxIndicators} flow indicators ({, }, [ and ]); the limit for YAML is ${maxIndicators}`);
+    }
+    depth = c === 0x7b || c === 0x5b ? depth + 1 : Math.max(0, depth - 1);
+    if (depth > maxDepth) return fileProblem('too deeply nested', `${name} nests flow collections ([...] and {...}) more than ${maxDepth} levels deep`);
+  }
+  return undefined;
 }
 
 /** Lines in text, counting stops once past limit. */
