@@ -71,6 +71,7 @@ export class Agent {
       channel: channelOptionsOf(options),
       reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
       ...(options.dial ? { dial: options.dial } : {}),
+      tls: options.tls,
       log: this.#log,
     });
     this.#updates = new StatusUpdateManager({
@@ -111,7 +112,7 @@ export class Agent {
       send: (logLines) => this.#sendCall({ logLines }),
       log: this.#log,
     });
-    this.metrics = new AgentMetrics({ runner: this.#runner, updates: this.#updates, usage: this.#usage, registered: () => this.#state === AgentState.REGISTERED }, { port: options.metricsPort, host: options.metricsHost }, this.#log);
+    this.metrics = new AgentMetrics({ runner: this.#runner, updates: this.#updates, usage: this.#usage, registered: () => this.#state === AgentState.REGISTERED }, { port: options.metricsPort, host: options.metricsHost, tls: options.metricsTls }, this.#log);
   }
 
   get state(): AgentState {

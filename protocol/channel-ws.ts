@@ -19,6 +19,7 @@ import {
 } from './channel.js';
 import { CloseCode } from './errors.js';
 import type { Welcome } from './messages.js';
+import { tlsAdvice, type ClientTls } from './tls.js';
 import { ListenerSlot, type Dialer, type DialOptions, type Transport, type TransportListener } from './transport.js';
 
 function toBytes(data: RawData): Uint8Array {
@@ -104,7 +105,7 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
   new Promise((resolve, reject) => {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs });
+      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs, ...options.tls });
     } catch (err) {
       reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `cannot use ${url}: ${(err as Error).message}`, { cause: err, final: true }));
       return;
@@ -129,7 +130,11 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
         final: !RETRYABLE_HTTP.has(status),
       }));
     });
-    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
+    ws.on('error', (err) => {
+      // A certificate that is not trusted, or a client certificate refused, stays so on every retry.
+      const advice = tlsAdvice(err, url, TLS_HINTS);
+      fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${advice ?? err.message}`, { cause: err, final: advice !== undefined && !/closed the connection/.test(advice) }));
+    });
     ws.on('close', (code, reason) => fail(new ChannelError(code, reason.toString() || 'closed while opening')));
     ws.once('open', () => {
       if (settled) return;
@@ -144,7 +149,12 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
 export interface ConnectOptions extends HandshakeOptions {
   /** How the connection is opened (default: a WebSocket). */
   dial?: Dialer;
+  /** For wss:// URLs: the CAs to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
+
+/** How the users of the dialer (berth agent, the SDK) are given a CA and a client certificate. */
+const TLS_HINTS = { caHint: '--ca-file FILE (BERTH_CA_FILE), or the SDK option ca', certHint: '--tls-cert FILE --tls-key FILE, or the SDK options cert and key' };
 
 /** Opens a channel to url and completes the handshake. Rejects with ChannelError. */
 export async function connect(url: string, options: ConnectOptions): Promise<{ channel: Channel; welcome: Welcome }> {
@@ -153,6 +163,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<{ c
     maxPayloadBytes: options.maxPayloadBytes ?? CHANNEL_DEFAULTS.maxPayloadBytes,
     openTimeoutMs: options.handshakeTimeoutMs ?? CHANNEL_DEFAULTS.handshakeTimeoutMs,
     signal: options.signal,
+    tls: options.tls,
   });
   return openChannel(transport, url, options);
 }
@@ -213,9 +224,9 @@ function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextS
 }
 
 /** Opens a text WebSocket; an HTTP answer instead of the upgrade rejects with its status and body. */
-export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number } = {}): Promise<TextSocket> {
+export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; tls?: ClientTls | undefined } = {}): Promise<TextSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3 });
+    const ws = new WebSocket(url, { handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3, ...options.tls });
     let settled = false;
     const fail = (err: ChannelError): void => {
       if (settled) return;
@@ -235,7 +246,7 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
     });
     let tcp: Duplex | undefined;
     ws.once('upgrade', (res) => (tcp = res.socket));
-    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
+    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${tlsAdvice(err, url, TLS_HINTS) ?? err.message}`, { cause: err })));
     ws.once('open', () => {
       settled = true;
       resolve(textSocket(ws, tcp));

@@ -5,6 +5,8 @@ export * from './codec.js';
 export * from './transport.js';
 export * from './channel.js';
 export * from './channel-ws.js';
+export * from './tls.js';
+export * from './https-fetch.js';
 export * from './backoff.js';
 export * from './master-urls.js';
 export * from './master-session.js';

@@ -9,6 +9,7 @@ import { CloseCode, FINAL_CLOSE_CODES } from './errors.js';
 import { checkMasterUrl, parseMasterUrls } from './master-urls.js';
 import type { pb, Welcome } from './messages.js';
 import { StatusStream } from './status-stream.js';
+import type { ClientTls } from './tls.js';
 import type { Dialer } from './transport.js';
 
 /** What went wrong for good; `code` names the condition. */
@@ -88,6 +89,8 @@ export interface MasterSessionOptions {
   finalCodes?: ReadonlySet<number>;
   /** How connections are opened (default: WebSockets; tests pass an in-memory dialer). */
   dial?: Dialer;
+  /** For wss:// masters: the CAs to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
   signal?: AbortSignal;
   log?: SessionLogger;
   /** Waits between attempts (tests pass one that records and returns at once). */
@@ -268,6 +271,7 @@ export class MasterSession {
         client: this.#o.client,
         signal,
         ...(this.#o.dial ? { dial: this.#o.dial } : {}),
+        tls: this.#o.tls,
       });
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;

@@ -6,6 +6,7 @@ import { ChannelError } from './channel.js';
 import { dialText, type TextSocket } from './channel-ws.js';
 import { applyStatePatch } from './state-diff.js';
 import type { ResumePoint, StreamFrame } from './state-stream.js';
+import type { ClientTls } from './tls.js';
 
 type Doc = Record<string, unknown>;
 
@@ -17,6 +18,8 @@ export interface WatchOptions {
   /** Start from here instead of a snapshot, when the stream still has the patches. */
   since?: ResumePoint;
   signal?: AbortSignal;
+  /** For wss:// streams: the CAs to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
 
 export interface StateWatcher {
@@ -55,7 +58,7 @@ export function watchState(url: string, options: WatchOptions): StateWatcher {
   const run = async (): Promise<void> => {
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
-        const s = await dialText(withResume(url, doc ? position : options.since));
+        const s = await dialText(withResume(url, doc ? position : options.since), { tls: options.tls });
         socket = s;
         attempt = 0;
         const closed = new Promise<string>((resolve) => s.onClose((code, reason) => resolve(`closed (${code}${reason ? `: ${reason}` : ''})`)));

@@ -84,6 +84,7 @@ export class SchedulerClient {
       reconnect: o.reconnect,
       ...(Number.isFinite(o.maxReconnectAttempts) ? { maxAttempts: o.maxReconnectAttempts + 1 } : {}),
       ...(o.dial ? { dial: o.dial } : {}),
+      tls: o.tls,
       log: this.#log,
     });
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
