@@ -28,6 +28,12 @@ export interface ReadLimits {
    * slows down faster than linearly on long runs of them, so such files are refused unread.
    */
   maxYamlFlowIndicators?: number;
+  /**
+   * The most `:` and `,` characters a YAML file may hold. Default 40,000 (a YAML file at the line
+   * limit has about one per line): the parser's time grows with the entries it has to build, and
+   * one long line of 100,000 flow entries took seconds, so such files are refused unread.
+   */
+  maxYamlSeparators?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -35,6 +41,7 @@ const DEFAULT_MAX_DEPTH = 32;
 const DEFAULT_MAX_ALIASES = 100;
 const DEFAULT_MAX_YAML_LINES = 20_000;
 const DEFAULT_MAX_YAML_FLOW_INDICATORS = 10_000;
+const DEFAULT_MAX_YAML_SEPARATORS = 40_000;
 
 export type ReadResult = { ok: true; document: unknown } | { ok: false; problems: DocumentProblem[] };
 
@@ -59,7 +66,11 @@ export function readDocument(text: string, options: ReadLimits & { filename?: st
     const maxLines = options.maxYamlLines ?? DEFAULT_MAX_YAML_LINES;
     const lines = countLines(text, maxLines);
     if (lines > maxLines) return fileProblem('too many lines', `${name} has more than ${maxLines} lines; the limit for YAML is ${maxLines}`);
-    const refused = checkFlow(text, name, options.maxYamlFlowIndicators ?? DEFAULT_MAX_YAML_FLOW_INDICATORS, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    const refused = checkStructure(text, name, {
+      indicators: options.maxYamlFlowIndicators ?? DEFAULT_MAX_YAML_FLOW_INDICATORS,
+      separators: options.maxYamlSeparators ?? DEFAULT_MAX_YAML_SEPARATORS,
+      depth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    });
     if (refused) return refused;
   }
   const parsed = json ? readJson(text, name) : readYaml(text, name, options.maxAliases ?? DEFAULT_MAX_ALIASES);
@@ -146,22 +157,30 @@ function depthOf(value: unknown, limit: number): number {
 }
 
 /**
- * Refuses YAML whose flow collections are too many or too deep before the parser sees it. Every
- * bracket counts, also inside quotes and comments: the bound is generous, and a scan that knew
+ * Refuses YAML with too many flow collections, entries or levels before the parser sees it. Every
+ * character counts, also inside quotes and comments: the bounds are generous, and a scan that knew
  * YAML's quoting would be a second parser.
  */
-function checkFlow(text: string, name: string, maxIndicators: number, maxDepth: number): ReadResult | undefined {
+function checkStructure(text: string, name: string, max: { indicators: number; separators: number; depth: number }): ReadResult | undefined {
   let indicators = 0;
+  let separators = 0;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // : and ,
+    if (c === 0x3a || c === 0x2c) {
+      if (++separators > max.separators) {
+        return fileProblem('too many entries', `${name} has more than ${max.separators} ':' and ',' characters; the limit for YAML is ${max.separators}`);
+      }
+      continue;
+    }
     // { } [ ]
     if (c !== 0x7b && c !== 0x7d && c !== 0x5b && c !== 0x5d) continue;
-    if (++indicators > maxIndicators) {
-      return fileProblem('too many flow indicators', `${name} has more than ${maxIndicators} flow indicators ({, }, [ and ]); the limit for YAML is ${maxIndicators}`);
+    if (++indicators > max.indicators) {
+      return fileProblem('too many flow indicators', `${name} has more than ${max.indicators} flow indicators ({, }, [ and ]); the limit for YAML is ${max.indicators}`);
     }
     depth = c === 0x7b || c === 0x5b ? depth + 1 : Math.max(0, depth - 1);
-    if (depth > maxDepth) return fileProblem('too deeply nested', `${name} nests flow collections ([...] and {...}) more than ${maxDepth} levels deep`);
+    if (depth > max.depth) return fileProblem('too deeply nested', `${name} nests flow collections ([...] and {...}) more than ${max.depth} levels deep`);
   }
   return undefined;
 }
