@@ -15,9 +15,9 @@ export interface ServerTls {
 
 /** What a client trusts (ca, in place of the system's CAs) and the certificate it shows (mutual TLS). */
 export interface ClientTls {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
+  ca?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
 }
 
 /** The files named by a server's flags (--tls-cert, --tls-key, --tls-client-ca). */

@@ -3,10 +3,10 @@
 // Every change (submit, run, cancel, re-run, rm), refused ones too, is recorded in the audit log
 // before its answer, with who asked (the x-berth-user header); GET /api/v1/audit reads it.
 // GET /api/v1/stream (WebSocket) streams the jobs and recent runs (state-stream.ts).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { serveStateStream } from '../../protocol/index.js';
+import { createHttpServer, httpScheme, serveStateStream, type ServerTls } from '../../protocol/index.js';
 import { MAX_SPEC_BYTES } from './spec/index.js';
 import type { BatchCommands, Refusal } from './commands.js';
 import type { BatchLog } from './scheduler.js';
@@ -98,6 +98,8 @@ type Handler = (req: IncomingMessage, m: string[], url: URL) => Promise<Answer>;
 export interface BatchHttpApiOptions {
   port: number;
   host: string;
+  /** Serve https (with a client CA: only to clients with a certificate it signed). */
+  tls?: ServerTls | undefined;
   log: BatchLog;
   metrics?: Registry;
   /** Where the audit events of changes are kept (the batch store). */
@@ -185,7 +187,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
     res.end(JSON.stringify(value));
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createHttpServer(options.tls, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://batch');
     if (req.method === 'GET' && url.pathname === '/metrics' && options.metrics) {
       const registry = options.metrics;
@@ -228,7 +230,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${httpScheme(options.tls)}://${host}:${port}`,
     close: () => new Promise<void>((resolve) => {
       stream.close();
       server.closeAllConnections();

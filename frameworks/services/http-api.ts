@@ -2,10 +2,10 @@
 // restart, roll back and remove them (docs/api.md). Every body is checked before anything is done;
 // errors are {code, message, field, problems?} with the status protocol/errors.ts gives the code.
 // Every change, refused ones too, is recorded in the audit log before its answer (GET /api/v1/audit).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { ChannelServer, httpStatus, StatePublisher } from '../../protocol/index.js';
+import { ChannelServer, createHttpServer, httpScheme, httpStatus, StatePublisher, type ServerTls } from '../../protocol/index.js';
 import type { ApplyAnswer, Refusal, Result, ServicesCommands } from './commands.js';
 import { RESERVED_SEGMENTS } from './file-check.js';
 import { emptyBody, HttpError, jsonObjectBody, rollbackBody, scaleBody, specBody } from './http-bodies.js';
@@ -23,6 +23,8 @@ export interface ServicesHttpApiOptions {
   port: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Serve https (with a client CA: only to clients with a certificate it signed). */
+  tls?: ServerTls | undefined;
   log: ServicesApiLog;
   /** What /metrics serves; default: the gauges of servicesMetrics over the commands' view. */
   registry?: Registry;
@@ -191,7 +193,7 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
     send(res, 200, await h(req));
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createHttpServer(options.tls, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return fail(res, err);
       if (err instanceof AuditWriteError) {
@@ -223,9 +225,10 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
   tick.unref();
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  options.log.info({ url: `http://${host}:${port}` }, 'services api listening');
+  const url = `${httpScheme(options.tls)}://${host}:${port}`;
+  options.log.info({ url }, 'services api listening');
   return {
-    url: `http://${host}:${port}`,
+    url,
     close: () => new Promise<void>((resolve) => {
       clearInterval(tick);
       channels.closeAll(1001, 'the services API is stopping');

@@ -7,6 +7,7 @@ import { loopbackMasters } from './readiness.js';
 import { ServicesScheduler, type ServicesLog } from './scheduler.js';
 import { readClusterAgents, sdkDriver, type ClusterAgentView, type ServicesDriver } from './sdk-adapter.js';
 import type { ServicesStore } from './store/index.js';
+import type { TlsClientOptions } from '../sdk/index.js';
 
 export interface StartServicesSchedulerOptions {
   masterUrl: string | string[];
@@ -21,6 +22,8 @@ export interface StartServicesSchedulerOptions {
   clusterPollMs?: number;
   /** Shown by the master as the framework's UI. */
   webuiUrl?: string;
+  /** For a wss:// (https://) master: the CA to trust and the client certificate to show. */
+  masterTls?: TlsClientOptions | undefined;
   log: ServicesLog & { child?(bindings: object): ServicesLog };
   /**
    * The host readiness probes go to for an instance on this agent (default: the agent's advertised
@@ -80,8 +83,9 @@ export async function startServicesScheduler(options: StartServicesSchedulerOpti
       failoverTimeoutMs: options.failoverTimeoutMs ?? 7 * 24 * 3600_000,
       ...(options.webuiUrl ? { webuiUrl: options.webuiUrl } : {}),
       log,
+      tls: options.masterTls,
     })),
-    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl)),
+    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl, options.masterTls)),
     now: options.now ?? (() => Date.now()),
     log,
     roles,

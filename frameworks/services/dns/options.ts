@@ -1,7 +1,7 @@
 // The DNS server's options: checked once, every problem naming its field, and compiled with the
 // defaults filled in, so the rest of the server reads required fields only.
 import type { Logger } from 'pino';
-import { BerthError, ErrorCode } from '../../../protocol/index.js';
+import { BerthError, ErrorCode, type ClientTls } from '../../../protocol/index.js';
 
 /** What the server logs through: a pino logger, or anything with these four. */
 export type DnsLog = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -20,9 +20,11 @@ export interface DnsServerOptions {
   log?: DnsLog;
   /** TCP connections idle this long are closed (default 10 s). */
   tcpIdleTimeoutMs?: number;
+  /** For an https:// services API: the CA to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
 
-export type CompiledDnsOptions = Required<DnsServerOptions>;
+export type CompiledDnsOptions = Required<Omit<DnsServerOptions, 'tls'>> & Pick<DnsServerOptions, 'tls'>;
 
 export const DNS_DEFAULTS = { host: '127.0.0.1', port: 8600, domain: 'services.berth', ttlSeconds: 5, tcpIdleTimeoutMs: 10_000 } as const;
 
@@ -88,5 +90,6 @@ export function compileDnsOptions(options: DnsServerOptions): CompiledDnsOptions
     ttlSeconds: options.ttlSeconds ?? DNS_DEFAULTS.ttlSeconds,
     tcpIdleTimeoutMs: options.tcpIdleTimeoutMs ?? DNS_DEFAULTS.tcpIdleTimeoutMs,
     log: options.log ?? silent,
+    tls: options.tls,
   };
 }

@@ -32,6 +32,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   const stop = new AbortController();
   const following = followEndpoints({
     servicesUrl: o.servicesUrl,
+    tls: o.tls,
     domain: o.domain,
     ttlSeconds: o.ttlSeconds,
     nameServerAddress: ns,

@@ -1,8 +1,9 @@
 // The load balancer's admin HTTP server: GET /metrics (Prometheus), GET /api/v1/stats (counters
 // by service port and backend, which the autoscaler turns into rates) and GET /health.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { createHttpServer, httpScheme, type ServerTls } from '../../../protocol/index.js';
 
 export interface AdminRoutes {
   registry: Registry;
@@ -15,13 +16,13 @@ const send = (res: ServerResponse, status: number, value: unknown): void => {
   res.end(JSON.stringify(value));
 };
 
-export async function startAdminHttp(host: string, port: number, routes: AdminRoutes): Promise<{ url: string; server: Server }> {
+export async function startAdminHttp(host: string, port: number, tls: ServerTls | undefined, routes: AdminRoutes): Promise<{ url: string; server: Server }> {
   const paths: Record<string, () => Promise<{ type: string; body: string }>> = {
     '/metrics': async () => ({ type: routes.registry.contentType, body: await routes.registry.metrics() }),
     '/api/v1/stats': async () => ({ type: 'application/json', body: JSON.stringify(routes.stats()) }),
     '/health': async () => ({ type: 'application/json', body: JSON.stringify(routes.health()) }),
   };
-  const server = createServer((req, res) => {
+  const server = createHttpServer(tls, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://lb');
     const route = paths[url.pathname];
     if (!route) return send(res, 404, { code: 'NOT_FOUND', message: `no such endpoint ${url.pathname}; try ${Object.keys(paths).join(', ')}`, field: 'path' });
@@ -43,5 +44,5 @@ export async function startAdminHttp(host: string, port: number, routes: AdminRo
   });
   const { port: bound } = server.address() as AddressInfo;
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${shown}:${bound}`, server };
+  return { url: `${httpScheme(tls)}://${shown}:${bound}`, server };
 }

@@ -3,7 +3,7 @@
 // changed at once), with the admin HTTP server beside. While the stream is away the last
 // endpoints keep being served; the watcher reconnects and resumes.
 import type { Server } from 'node:http';
-import { sleep, watchState, type StateWatcher, type WatchOptions } from '../../../protocol/index.js';
+import { sleep, watchState, type ClientTls, type ServerTls, type StateWatcher, type WatchOptions } from '../../../protocol/index.js';
 import { lbMetrics, lbStats } from './lb-metrics.js';
 import { startAdminHttp } from './admin-http.js';
 import { ALGORITHMS, decodeEndpoints, type Algorithm, type ServiceEndpoints } from './endpoints.js';
@@ -21,6 +21,10 @@ export interface LoadBalancerOptions {
   /** How long a backend may take to accept a connection before the next one is tried (default 3 s). */
   connectTimeoutMs?: number;
   log?: LbLog;
+  /** Serve the admin HTTP server over https (with a client CA: mutual TLS). */
+  adminTls?: ServerTls | undefined;
+  /** For an https:// services API: the CA to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
 
 export interface LoadBalancer {
@@ -159,7 +163,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   let updates = 0;
   const registry = lbMetrics(() => balancer.ports, () => connected);
   const host = options.host ?? '127.0.0.1';
-  const admin: { url: string; server: Server } = await startAdminHttp(host, options.adminPort ?? 5090, {
+  const admin: { url: string; server: Server } = await startAdminHttp(host, options.adminPort ?? 5090, options.adminTls, {
     registry,
     stats: () => lbStats(balancer.ports),
     health: () => ({ ok: true, stream: connected ? 'connected' : 'away', updates, listeners: [...balancer.ports].filter((p) => p.listening).length }),
@@ -167,6 +171,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   const streamUrl = endpointsStreamUrl(options.servicesUrl);
   const watchOptions: WatchOptions = {
     signal: abort.signal,
+    tls: options.tls,
     onUpdate: (doc) => {
       if (!connected) log.info({ url: streamUrl }, 'endpoints stream connected');
       connected = true;
