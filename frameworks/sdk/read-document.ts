@@ -29,9 +29,10 @@ export interface ReadLimits {
    */
   maxYamlFlowIndicators?: number;
   /**
-   * The most `:` and `,` characters a YAML file may hold. Default 40,000 (a YAML file at the line
-   * limit has about one per line): the parser's time grows with the entries it has to build, and
-   * one long line of 100,000 flow entries took seconds, so such files are refused unread.
+   * The most entries and node markers a YAML file may hold: `:`, `,`, `"`, `&`, `*`, `!`, and `-`
+   * or `?` before a space. Default 40,000 (a file of a hundred services has a few thousand): the
+   * parser's time grows with the nodes it builds, and one line of 100,000 anchors, tags, quoted
+   * scalars or flow entries took seconds, so such files are refused unread.
    */
   maxYamlSeparators?: number;
 }
@@ -156,6 +157,11 @@ function depthOf(value: unknown, limit: number): number {
   return deepest;
 }
 
+/** : , " & * ! — each starts or separates a node the parser has to build. */
+const MARKERS = new Set([0x3a, 0x2c, 0x22, 0x26, 0x2a, 0x21]);
+/** A space, tab, line end, or the end of the text. */
+const isBlank = (c: number): boolean => Number.isNaN(c) || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
 /**
  * Refuses YAML with too many flow collections, entries or levels before the parser sees it. Every
  * character counts, also inside quotes and comments: the bounds are generous, and a scan that knew
@@ -167,10 +173,9 @@ function checkStructure(text: string, name: string, max: { indicators: number; s
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    // : and ,
-    if (c === 0x3a || c === 0x2c) {
+    if (MARKERS.has(c) || ((c === 0x2d || c === 0x3f) && isBlank(text.charCodeAt(i + 1)))) {
       if (++separators > max.separators) {
-        return fileProblem('too many entries', `${name} has more than ${max.separators} ':' and ',' characters; the limit for YAML is ${max.separators}`);
+        return fileProblem('too many entries', `${name} has more than ${max.separators} YAML entries and node markers (:, ",", ", &, *, !, and - or ? before a space); the limit is ${max.separators}`);
       }
       continue;
     }
