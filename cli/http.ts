@@ -2,7 +2,22 @@
 // errors that say what to do next. An error answer becomes an ApiError listing each problem. Every
 // call names the local user in x-berth-user, which audit logs record (not authenticated).
 import { userInfo } from 'node:os';
+import { fetchWithTls, tlsAdvice, type ClientTls } from '../protocol/index.js';
 import { formatProblem } from './output.js';
+
+/** What the CLI trusts and shows over TLS (the global --ca-file), set once by main before a command runs. */
+let clientTls: ClientTls | undefined;
+let send: typeof fetch = fetch;
+
+export function useClientTls(tls: ClientTls | undefined): void {
+  clientTls = tls;
+  send = fetchWithTls(tls);
+}
+
+/** The TLS settings of this run, for the commands that open streams. */
+export const cliTls = (): ClientTls | undefined => clientTls;
+
+const TLS_HINTS = { caHint: '--ca-file FILE (or BERTH_CA_FILE)', certHint: 'a client certificate (the CLI shows none; ask for a server without --tls-client-ca)' };
 
 function localUser(): string {
   try {
@@ -39,10 +54,12 @@ export class ApiError extends Error {
 
 async function call(url: string, init: RequestInit | undefined, peer: Peer): Promise<Response> {
   try {
-    return await fetch(url, { ...init, headers: { 'x-berth-user': localUser(), ...(init?.headers as Record<string, string> | undefined) } });
+    return await send(url, { ...init, headers: { 'x-berth-user': localUser(), ...(init?.headers as Record<string, string> | undefined) } });
   } catch (err) {
     if (init?.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: unknown }).cause;
+    const advice = tlsAdvice(cause ?? err, url, TLS_HINTS);
+    if (advice) throw new Error(`cannot call ${peer.name}: ${advice}`);
     if (/bad port/i.test(String(cause))) {
       throw new Error(`cannot call ${peer.name} at ${url}: its port is one that fetch refuses (ports of other protocols, such as 5060 and 6000, as browsers do); run it on another port`);
     }

@@ -19,6 +19,7 @@ import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, UsageError, type Command } from './flags.js';
+import { applyGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 
 const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, dnsCommand, lbCommand, jobsCommand, runCommand, completionCommand(() => commands)];
 
@@ -42,6 +43,7 @@ function overview(): string {
     "Start here: 'berth dev' runs a local cluster; 'berth COMMAND --help' lists a command's flags.",
     'BERTH_MASTER, BERTH_SERVICES and BERTH_BATCH set the defaults of --master, --services and --batch (a flag wins).',
     "Output: -o table, json or yaml on commands that print data. Completion: source <(berth completion bash) (or zsh).",
+    GLOBAL_FLAGS_HELP,
     EXIT_CODES_HELP,
   ].join('\n');
 }
@@ -63,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { flags, positionals } = parseFlags(command, rest);
+    const { flags, positionals } = parseFlags(command, applyGlobalFlags(command, rest, process.env));
     if (flags.help) {
       process.stdout.write(`${helpText(command)}\n`);
       return 0;

@@ -109,6 +109,29 @@ export function readClientTls(files: ClientTlsFiles, flags: TlsFlagNames = CLIEN
   return { tls: { ...(ca ? { ca } : {}), ...(pair ?? {}) }, problems };
 }
 
+/** The TLS files a berth process is given by its flags (each optional). */
+export interface TlsFlagFiles extends ServerTlsFiles {
+  /** --ca-file: the CA that signed the servers this process calls. */
+  caFile?: string | undefined;
+  /** --redis-ca-file: the CA that signed Redis' certificate (rediss://). */
+  redisCaFile?: string | undefined;
+}
+
+/**
+ * Everything a process's TLS flags ask for, read once: the server side (--tls-cert, --tls-key,
+ * --tls-client-ca), the client side (--ca-file, showing the same certificate when a server asks
+ * for one) and the Redis CA. Never throws; each problem names its flag.
+ */
+export function readTlsFlags(files: TlsFlagFiles): { server?: ServerTls; client?: ClientTls; redisCa?: Buffer; problems: string[] } {
+  const server = readServerTls(files);
+  const problems = [...server.problems];
+  const ca = readCa(files.caFile, CLIENT_TLS_FLAGS.ca, problems);
+  const redisCa = readCa(files.redisCaFile, '--redis-ca-file', problems);
+  const pair = server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined;
+  const client = ca || pair ? { ...(ca ? { ca } : {}), ...pair } : undefined;
+  return { ...(server.tls ? { server: server.tls } : {}), ...(client ? { client } : {}), ...(redisCa ? { redisCa } : {}), problems };
+}
+
 /**
  * An HTTP server, or an HTTPS one when tls is given. With a client CA, a client without a
  * certificate it signed is refused during the TLS handshake, before any request is read.

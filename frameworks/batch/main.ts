@@ -4,6 +4,7 @@
 //   node dist/frameworks/batch/main.js --master ws://127.0.0.1:5050 --redis redis://127.0.0.1:6379
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { readTlsFlags } from '../../protocol/index.js';
 import { startBatchFramework } from './start.js';
 import { MemoryBatchStore, RedisBatchStore, type BatchStore } from './store/index.js';
 
@@ -17,6 +18,7 @@ interface Config {
   roles: string[];
   failoverTimeoutMs: number;
   logLevel: string;
+  tls: Omit<ReturnType<typeof readTlsFlags>, 'problems'>;
 }
 
 /** Flags first, then the environment; every problem listed in one error. */
@@ -26,6 +28,9 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
     options: {
       master: { type: 'string' }, redis: { type: 'string' }, 'key-prefix': { type: 'string' }, host: { type: 'string' },
       port: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, 'failover-timeout-ms': { type: 'string' }, 'log-level': { type: 'string' },
+      // TLS (docs/operations.md): the API's certificate (also shown to a master that asks for one),
+      // client certificates required with a client CA, and the CAs of the master and of Redis.
+      'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' }, 'ca-file': { type: 'string' }, 'redis-ca-file': { type: 'string' },
     },
     strict: true,
   });
@@ -40,10 +45,15 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
   const redisUrl = f.redis ?? env.BERTH_BATCH_REDIS;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('--redis must be a redis:// URL');
+  const { problems: tlsProblems, ...tls } = readTlsFlags({
+    certFile: f['tls-cert'] ?? env.BERTH_BATCH_TLS_CERT, keyFile: f['tls-key'] ?? env.BERTH_BATCH_TLS_KEY, clientCaFile: f['tls-client-ca'] ?? env.BERTH_BATCH_TLS_CLIENT_CA,
+    caFile: f['ca-file'] ?? env.BERTH_CA_FILE, redisCaFile: f['redis-ca-file'] ?? env.BERTH_BATCH_REDIS_CA_FILE,
+  });
+  problems.push(...tlsProblems);
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return {
     masterUrl, redisUrl, keyPrefix: f['key-prefix'] ?? env.BERTH_BATCH_KEY_PREFIX, host: f.host ?? env.BERTH_BATCH_HOST ?? '127.0.0.1',
-    port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel,
+    port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel, tls,
   };
 }
 
@@ -58,12 +68,12 @@ async function main(): Promise<void> {
   const log = pino({ level: c.logLevel }, pino.destination(2));
   let store: BatchStore;
   if (c.redisUrl) {
-    store = await RedisBatchStore.open({ url: c.redisUrl, ...(c.keyPrefix ? { keyPrefix: c.keyPrefix } : {}), onConnectionError: (err) => log.warn({ err: err.message }, 'redis connection error') });
+    store = await RedisBatchStore.open({ url: c.redisUrl, ...(c.keyPrefix ? { keyPrefix: c.keyPrefix } : {}), onConnectionError: (err) => log.warn({ err: err.message }, 'redis connection error'), tlsCa: c.tls.redisCa });
   } else {
     log.warn('no --redis: jobs and runs are kept in memory and lost when this process ends');
     store = new MemoryBatchStore();
   }
-  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
+  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host, tls: c.tls.server }, clientTls: c.tls.client, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, log });
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

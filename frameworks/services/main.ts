@@ -5,6 +5,7 @@
 //   node dist/frameworks/services/main.js --master ws://127.0.0.1:5050 --redis redis://127.0.0.1:6379
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
+import { readTlsFlags } from '../../protocol/index.js';
 import { startServicesFramework } from './start.js';
 import { DEFAULT_SERVICES_KEY_PREFIX, MemoryServicesStore, RedisServicesStore, type ServicesStore } from './store/index.js';
 
@@ -20,6 +21,13 @@ const SETTINGS = {
   'failover-timeout-ms': { env: 'BERTH_SERVICES_FAILOVER_TIMEOUT_MS', default: String(7 * 24 * 3600_000) },
   'autoscale-interval-ms': { env: 'BERTH_SERVICES_AUTOSCALE_INTERVAL_MS', default: '5000' },
   'log-level': { env: 'BERTH_LOG_LEVEL', default: 'info' },
+  // TLS (docs/operations.md): the API's certificate (also shown to a master that asks for one),
+  // client certificates required with a client CA, and the CAs of the master and of Redis.
+  'tls-cert': { env: 'BERTH_SERVICES_TLS_CERT', default: undefined },
+  'tls-key': { env: 'BERTH_SERVICES_TLS_KEY', default: undefined },
+  'tls-client-ca': { env: 'BERTH_SERVICES_TLS_CLIENT_CA', default: undefined },
+  'ca-file': { env: 'BERTH_CA_FILE', default: undefined },
+  'redis-ca-file': { env: 'BERTH_SERVICES_REDIS_CA_FILE', default: undefined },
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -38,6 +46,7 @@ interface Config {
   /** The load balancers' admin URLs the autoscaler reads request rates from. */
   lbUrls: string[];
   logLevel: string;
+  tls: Omit<ReturnType<typeof readTlsFlags>, 'problems'>;
 }
 
 /** Flags first, then the environment, then defaults; every problem listed in one error. */
@@ -64,13 +73,15 @@ function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const roles = read('roles')!.split(',').map((r) => r.trim()).filter(Boolean);
   if (roles.length === 0) problems.push('--roles must name at least one role');
   if (read('key-prefix') === '') problems.push('--key-prefix must not be empty');
+  const { problems: tlsProblems, ...tls } = readTlsFlags({ certFile: read('tls-cert'), keyFile: read('tls-key'), clientCaFile: read('tls-client-ca'), caFile: read('ca-file'), redisCaFile: read('redis-ca-file') });
+  problems.push(...tlsProblems);
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel };
+  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel, tls };
 }
 
 /** Redis when a URL is given; otherwise memory, said once as a warning. */
 async function openStore(c: Config, log: Logger): Promise<ServicesStore> {
-  if (c.redisUrl) return RedisServicesStore.connect(c.redisUrl, c.keyPrefix, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  if (c.redisUrl) return RedisServicesStore.connect(c.redisUrl, c.keyPrefix, (err) => log.warn({ err: err.message }, 'redis connection error'), { tlsCa: c.tls.redisCa });
   log.warn('no --redis: services, versions and deployments are kept in memory and lost when this process ends');
   return new MemoryServicesStore();
 }
@@ -86,7 +97,7 @@ async function main(): Promise<void> {
   })();
   const log = pino({ level: c.logLevel }, pino.destination(2));
   const store = await openStore(c, log);
-  const fw = await startServicesFramework({ masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, autoscale: { intervalMs: c.autoscaleIntervalMs, lbUrls: c.lbUrls }, log });
+  const fw = await startServicesFramework({ masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host, tls: c.tls.server }, clientTls: c.tls.client, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, autoscale: { intervalMs: c.autoscaleIntervalMs, lbUrls: c.lbUrls }, log });
   log.info({ url: fw.url, store: c.redisUrl ? 'redis' : 'memory' }, 'services framework started');
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;
