@@ -175,7 +175,7 @@ function checkStructure(text: string, name: string, max: { indicators: number; s
     const c = text.charCodeAt(i);
     if (MARKERS.has(c) || ((c === 0x2d || c === 0x3f) && isBlank(text.charCodeAt(i + 1)))) {
       if (++separators > max.separators) {
-        return fileProblem('too many entries', `${name} has more than ${max.separators} YAML entries and node markers (:, ",", ", &, *, !, and - or ? before a space); the limit is ${max.separators}`);
+        return fileProblem('too many entries', `${name} has more than ${max.separators} YAML entries and node markers (':', ',', '"', '&', '*', '!', and '-' or '?' before a space); the limit is ${max.separators}`);
       }
       continue;
     }
