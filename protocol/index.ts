@@ -7,6 +7,7 @@ export * from './channel.js';
 export * from './channel-ws.js';
 export * from './tls.js';
 export * from './https-fetch.js';
+export { readDocument, type DocumentProblem, type ReadLimits, type ReadResult } from './read-document.js';
 export * from './backoff.js';
 export * from './master-urls.js';
 export * from './master-session.js';
