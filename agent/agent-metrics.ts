@@ -1,10 +1,10 @@
 // The agent's Prometheus metrics (tasks by state, launches, status updates sent and acknowledged,
 // usage reports, health check results), read from its parts at scrape time, and the optional
 // HTTP listener that serves them at GET /metrics (AgentOptions.metricsPort).
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { stateName } from '../protocol/index.js';
+import { createHttpServer, httpScheme, stateName, type ServerTls } from '../protocol/index.js';
 import type { StatusUpdateManager } from './status-update-manager.js';
 import type { TaskRunner } from './task-runner.js';
 import type { UsageReporter } from './usage-reporter.js';
@@ -22,6 +22,8 @@ export interface AgentMetricsListen {
   port?: number | undefined;
   /** Default 127.0.0.1. */
   host?: string | undefined;
+  /** Serve https with this certificate. */
+  tls?: ServerTls | undefined;
 }
 
 export function agentRegistry(source: AgentMetricsSource): Registry {
@@ -78,7 +80,7 @@ export class AgentMetrics {
   /** Starts the listener when a port is configured; url() tells how it went. */
   listen(): void {
     if (this.#listen.port === undefined || this.#server) return;
-    const server = createServer((req, res) => {
+    const server = createHttpServer(this.#listen.tls, (req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: 'NOT_FOUND', message: 'the agent serves only GET /metrics' }));
@@ -102,13 +104,13 @@ export class AgentMetrics {
     this.#server.catch((err: unknown) => this.#log.error({ err, port: this.#listen.port }, 'agent metrics listener failed'));
   }
 
-  /** http://host:port/metrics once listening; undefined without a port; rejects if listening failed. */
+  /** http(s)://host:port/metrics once listening; undefined without a port; rejects if listening failed. */
   async url(): Promise<string | undefined> {
     if (!this.#server) return undefined;
     const address = (await this.#server).address();
     if (typeof address !== 'object' || !address) return undefined;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}/metrics`;
+    return `${httpScheme(this.#listen.tls)}://${host}:${address.port}/metrics`;
   }
 
   async close(): Promise<void> {

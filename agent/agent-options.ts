@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { tokenProblem } from '../protocol/auth/index.js';
 import { quoteRole, roleProblem } from '../protocol/domain/index.js';
-import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, type ChannelOptions, type Dialer, type Res } from '../protocol/index.js';
+import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, type ChannelOptions, type ClientTls, type Dialer, type Res, type ServerTls } from '../protocol/index.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import type { Timers } from './status-update-manager.js';
 import type { HostSample } from './usage-reporter.js';
@@ -78,6 +78,10 @@ export interface AgentOptions {
   metricsPort?: number | undefined;
   /** The address of the metrics listener (default 127.0.0.1). */
   metricsHost?: string | undefined;
+  /** Serve the metrics over https with this certificate (protocol/tls.ts). */
+  metricsTls?: ServerTls | undefined;
+  /** For wss:// masters: the CAs to trust and the client certificate to show (mutual TLS). */
+  tls?: ClientTls | undefined;
 }
 
 export interface StopOptions {

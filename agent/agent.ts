@@ -73,6 +73,7 @@ export class Agent {
       reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
       ...(options.dial ? { dial: options.dial } : {}),
       headers: bearerHeaders(options.token),
+      tls: options.tls,
       log: this.#log,
     });
     this.#updates = new StatusUpdateManager({
@@ -113,7 +114,7 @@ export class Agent {
       send: (logLines) => this.#sendCall({ logLines }),
       log: this.#log,
     });
-    this.metrics = new AgentMetrics({ runner: this.#runner, updates: this.#updates, usage: this.#usage, registered: () => this.#state === AgentState.REGISTERED }, { port: options.metricsPort, host: options.metricsHost }, this.#log);
+    this.metrics = new AgentMetrics({ runner: this.#runner, updates: this.#updates, usage: this.#usage, registered: () => this.#state === AgentState.REGISTERED }, { port: options.metricsPort, host: options.metricsHost, tls: options.metricsTls }, this.#log);
   }
 
   get state(): AgentState {

@@ -12,27 +12,31 @@ import type { Res } from '../protocol/index.js';
 import { loadAuthFile, type AuthConfig } from '../protocol/auth/index.js';
 import type { AgentTuning } from './agent-flags.js';
 import { UsageError } from './flags.js';
+import type { TlsFlags } from './tls-flags.js';
 
 export type RuntimeName = 'docker' | 'process' | 'hollow';
 
-export async function openClusterStore(redisUrl: string | undefined, dataDir: string | undefined, log: Logger, minReplicasAcked = 0): Promise<ClusterStore> {
+export async function openClusterStore(redisUrl: string | undefined, dataDir: string | undefined, log: Logger, minReplicasAcked = 0, redisCa?: Buffer): Promise<ClusterStore> {
   const shown = redisUrl ? redactUrl(redisUrl) : '';
   try {
     const store = await openStore(redisUrl, {
       dataDir,
       minReplicasAcked,
+      tlsCa: redisCa,
       onConnectionError: (err: Error) => log.warn({ err: err.message }, 'redis connection problem'),
     });
     log.info({ store: redisUrl ? `redis ${shown}${minReplicasAcked ? `, writes wait for ${minReplicasAcked} replica(s)` : ''}` : dataDir ? `memory, snapshot in ${dataDir}` : 'memory (lost on exit)' }, 'store opened');
     return store;
   } catch (err) {
-    throw new UsageError(`cannot open the store${redisUrl ? ` at ${shown}` : ''}: ${(err as Error).message}${redisUrl ? '. Is redis-server running there?' : ''}`);
+    const message = (err as Error).message;
+    const hint = /certificate/i.test(message) ? ". Give the CA that signed Redis' certificate with --redis-ca-file FILE" : '. Is redis-server running there?';
+    throw new UsageError(`cannot open the store${redisUrl ? ` at ${shown}` : ''}: ${message}${redisUrl ? hint : ''}`);
   }
 }
 
 export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMaster> {
   const auth = m.authFile === undefined ? undefined : await readAuthFile(m.authFile);
-  const store = await openClusterStore(m.redis, m.data, log, m.redisMinReplicas);
+  const store = await openClusterStore(m.redis, m.data, log, m.redisMinReplicas, m.redisCa);
   try {
     const running = await startMaster({
       host: m.host,
@@ -42,6 +46,7 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       ...m.options,
       auth,
       advertiseUrl: m.advertiseUrl,
+      tls: m.tls,
       processMetrics: true,
     });
     const close = running.close.bind(running);
@@ -103,6 +108,8 @@ export interface AgentSetup {
   /** The agent principal's bearer token, for a master with authentication on. */
   token?: string | undefined;
   tuning?: AgentTuning;
+  /** --ca-file and the client certificate for a wss:// master; the certificate also serves the metrics over https. */
+  tls?: TlsFlags;
 }
 
 export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent> {
@@ -121,6 +128,8 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
     attributes: setup.attributes,
     ...(setup.agentId ? { agentId: setup.agentId } : {}),
     ...(setup.token ? { token: setup.token } : {}),
+    tls: setup.tls?.client,
+    metricsTls: setup.tls?.server,
   }));
   agent.start();
   try {

@@ -3,6 +3,7 @@
 // call names the local user in x-berth-user, which audit logs record next to the principal, and
 // carries the token given with --token or BERTH_TOKEN as `Authorization: Bearer`.
 import { userInfo } from 'node:os';
+import { fetchWithTls, tlsAdvice, type ClientTls } from '../protocol/index.js';
 import { formatProblem } from './output.js';
 
 /** The bearer token of this command (the CLI runs one command per process); set once by main. */
@@ -24,6 +25,19 @@ export function unauthenticatedHint(): string {
     ? 'set BERTH_TOKEN (berth dev prints it) or pass --token'
     : 'the token given (--token or BERTH_TOKEN) was not accepted: check it, or take the one berth dev prints';
 }
+/** What the CLI trusts and shows over TLS (the global --ca-file), set once by main before a command runs. */
+let clientTls: ClientTls | undefined;
+let send: typeof fetch = fetch;
+
+export function useClientTls(tls: ClientTls | undefined): void {
+  clientTls = tls;
+  send = fetchWithTls(tls);
+}
+
+/** The TLS settings of this run, for the commands that open streams. */
+export const cliTls = (): ClientTls | undefined => clientTls;
+
+const TLS_HINTS = { caHint: '--ca-file FILE (or BERTH_CA_FILE)', certHint: 'a client certificate (the CLI shows none; ask for a server without --tls-client-ca)' };
 
 function localUser(): string {
   try {
@@ -61,10 +75,12 @@ export class ApiError extends Error {
 
 async function call(url: string, init: RequestInit | undefined, peer: Peer): Promise<Response> {
   try {
-    return await fetch(url, { ...init, headers: { 'x-berth-user': localUser(), ...authHeaders(), ...(init?.headers as Record<string, string> | undefined) } });
+    return await send(url, { ...init, headers: { 'x-berth-user': localUser(), ...authHeaders(), ...(init?.headers as Record<string, string> | undefined) } });
   } catch (err) {
     if (init?.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: unknown }).cause;
+    const advice = tlsAdvice(cause ?? err, url, TLS_HINTS);
+    if (advice) throw new Error(`cannot call ${peer.name}: ${advice}`);
     if (/bad port/i.test(String(cause))) {
       throw new Error(`cannot call ${peer.name} at ${url}: its port is one that fetch refuses (ports of other protocols, such as 5060 and 6000, as browsers do); run it on another port`);
     }

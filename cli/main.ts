@@ -19,6 +19,7 @@ import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, Problems, tokenOf, UsageError, type Command } from './flags.js';
+import { applyGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { useToken } from './http.js';
 
 const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, dnsCommand, lbCommand, jobsCommand, runCommand, completionCommand(() => commands)];
@@ -44,6 +45,7 @@ function overview(): string {
     'BERTH_MASTER, BERTH_SERVICES and BERTH_BATCH set the defaults of --master, --services and --batch (a flag wins).',
     "Authentication: commands that call an API send --token TOKEN (or BERTH_TOKEN) as a bearer token; 'berth dev' prints an admin one.",
     "Output: -o table, json or yaml on commands that print data. Completion: source <(berth completion bash) (or zsh).",
+    GLOBAL_FLAGS_HELP,
     EXIT_CODES_HELP,
   ].join('\n');
 }
@@ -65,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { flags, positionals } = parseFlags(command, rest);
+    const { flags, positionals } = parseFlags(command, applyGlobalFlags(command, rest, process.env));
     if (flags.help) {
       process.stdout.write(`${helpText(command)}\n`);
       return 0;

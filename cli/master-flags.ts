@@ -3,9 +3,10 @@
 import { parseResourceSpec } from '../agent/index.js';
 import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
 import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/index.js';
-import { resources } from '../protocol/index.js';
+import { resources, type ServerTls } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
 import { durationFlag, durationMs, reportFieldProblems, type FlagOf } from './option-flags.js';
+import { REDIS_CA_FILE_FLAG, tlsFlags } from './tls-flags.js';
 
 /** Each duration flag and the MasterOptions field it sets. */
 export const MASTER_DURATION_FLAGS = {
@@ -38,6 +39,7 @@ export const MASTER_FLAGS: Record<string, FlagSpec> = {
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on', rule: 'an IP address or host name', placeholder: 'ADDR' },
   port: { type: 'string', default: '5050', help: 'port for agents, frameworks and the HTTP API', rule: 'a whole number from 0 to 65535; 0 picks a free port', placeholder: 'PORT' },
   redis: { type: 'string', help: 'keep state in Redis at this URL (several masters may share it); user and password go in the URL', rule: `a redis:// or rediss:// (TLS) URL, or ${SENTINEL_URL_RULE} to follow Redis Sentinel`, placeholder: 'URL' },
+  'redis-ca-file': REDIS_CA_FILE_FLAG,
   'redis-min-replicas': { type: 'string', default: '0', help: 'acknowledge a write only once this many Redis replicas have it (WAIT), so a Redis failover cannot lose it', rule: 'a whole number from 0 to 16', placeholder: 'N' },
   data: { type: 'string', help: 'without --redis: snapshot state to this folder so it survives a restart (default: state in memory only)', placeholder: 'DIR' },
   role: { type: 'string', multiple: true, help: 'a role and its weight for fair sharing', rule: 'NAME=WEIGHT, NAME "*" or lower-case path segments like eng/ml, WEIGHT > 0; roles not named have weight 1', placeholder: 'NAME=W' },
@@ -59,6 +61,10 @@ export interface MasterFlags {
   advertiseUrl: string | undefined;
   /** The auth file (--auth-file); authentication is off without one. */
   authFile: string | undefined;
+  /** https and wss (berth master's --tls-cert, --tls-key, --tls-client-ca). */
+  tls: ServerTls | undefined;
+  /** The CA of a rediss:// server (--redis-ca-file). */
+  redisCa: Buffer | undefined;
   /** Only what the flags set; the master fills the rest from MASTER_DEFAULTS. */
   options: Partial<Pick<MasterOptions, DurationField>> & { roles: Map<string, RoleConfig> };
 }
@@ -118,6 +124,7 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     return undefined;
   };
   reportFieldProblems(masterOptionProblems(options), flagOf, problems);
+  const tls = tlsFlags(flags, problems);
   return {
     host: String(flags.host),
     port: problems.int(flags, 'port', 0, 65535),
@@ -126,6 +133,8 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     data: flags.data as string | undefined,
     advertiseUrl: flags['advertise-url'] === undefined ? undefined : problems.url(flags, 'advertise-url', ['ws', 'wss']),
     authFile: flags['auth-file'] === undefined ? undefined : String(flags['auth-file']),
+    tls: tls.server,
+    redisCa: tls.redisCa,
     options,
   };
 }

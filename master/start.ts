@@ -2,7 +2,7 @@
 // store wiring. The CLI (the composition root) calls this.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { newId, type ChannelOptions } from '../protocol/index.js';
+import { newId, type ChannelOptions, type ServerTls } from '../protocol/index.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
 import { ApiServer, type ApiServerOptions } from './http/api-server.js';
 import { Master, type MasterOptions } from './master.js';
@@ -27,17 +27,19 @@ export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' 
   uiDir?: string;
   /** How often the Mesos scheduler API sends HEARTBEAT events (default 15 s). */
   mesosHeartbeatIntervalMs?: number;
-  /** The URL others should use, when it differs from ws://host:port. */
+  /** The URL others should use, when it differs from ws://host:port (wss://host:port with tls). */
   advertiseUrl?: string;
+  /** Serve https and wss (with a client CA: only to clients with a certificate it signed). */
+  tls?: ServerTls | undefined;
 }
 
 export interface RunningMaster {
   master: Master;
   api: ApiServer;
   port: number;
-  /** ws://host:port of this master. */
+  /** ws://host:port of this master (wss:// with TLS). */
   url: string;
-  /** http://host:port of this master. */
+  /** http://host:port of this master (https:// with TLS). */
   httpUrl: string;
   close(): Promise<void>;
 }
@@ -45,12 +47,13 @@ export interface RunningMaster {
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
   const host = options.host ?? '127.0.0.1';
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
-  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}) });
+  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}), tls: options.tls });
   const port = await api.listen(host, options.port ?? 5050);
   if (!options.auth) {
     options.log.warn({ component: 'master' }, 'authentication is off: anyone who reaches this master may register agents, subscribe frameworks and drain hosts; start it with --auth-file FILE (docs/security.md)');
   }
-  const url = options.advertiseUrl ?? `ws://${host}:${port}`;
+  const secure = options.tls ? 's' : '';
+  const url = options.advertiseUrl ?? `ws${secure}://${host}:${port}`;
   let master: Master;
   try {
     master = new Master({ ...options, masterId, url, store: options.store, log: options.log });
@@ -66,7 +69,7 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
     api,
     port,
     url,
-    httpUrl: `http://${host}:${port}`,
+    httpUrl: `http${secure}://${host}:${port}`,
     async close() {
       await master.stop();
       await api.close();

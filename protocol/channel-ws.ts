@@ -21,6 +21,7 @@ import { pickSubprotocol, type Principal } from './auth/authenticator.js';
 import { rawHttpAnswer, refusalText } from './auth/http-answer.js';
 import { BerthError, CloseCode, ErrorCode } from './errors.js';
 import type { Welcome } from './messages.js';
+import { tlsAdvice, type ClientTls } from './tls.js';
 import { ListenerSlot, type Dialer, type DialOptions, type Transport, type TransportListener } from './transport.js';
 
 function toBytes(data: RawData): Uint8Array {
@@ -108,7 +109,7 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
   new Promise((resolve, reject) => {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs, ...(options.headers ? { headers: { ...options.headers } } : {}) });
+      ws = new WebSocket(url, { maxPayload: options.maxPayloadBytes, handshakeTimeout: options.openTimeoutMs, ...options.tls, ...(options.headers ? { headers: { ...options.headers } } : {}) });
     } catch (err) {
       reject(new ChannelError(CloseCode.HANDSHAKE_FAILED, `cannot use ${url}: ${(err as Error).message}`, { cause: err, final: true }));
       return;
@@ -141,7 +142,11 @@ export const wsDialer: Dialer = (url: string, options: DialOptions) =>
       res.on('error', () => undefined);
       res.on('end', () => fail(new ChannelError(CloseCode.POLICY, `${url} refused the connection (HTTP ${status}) ${refusalText(Buffer.concat(chunks).toString())}`, { final: true })));
     });
-    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
+    ws.on('error', (err) => {
+      // A certificate that is not trusted, or a client certificate refused, stays so on every retry.
+      const advice = tlsAdvice(err, url, TLS_HINTS);
+      fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${advice ?? err.message}`, { cause: err, final: advice !== undefined && !/closed the connection/.test(advice) }));
+    });
     ws.on('close', (code, reason) => fail(new ChannelError(code, reason.toString() || 'closed while opening')));
     ws.once('open', () => {
       if (settled) return;
@@ -158,7 +163,12 @@ export interface ConnectOptions extends HandshakeOptions {
   dial?: Dialer;
   /** Headers of the upgrade request (Authorization: Bearer TOKEN). */
   headers?: Readonly<Record<string, string>> | undefined;
+  /** For wss:// URLs: the CAs to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
+
+/** How the users of the dialer (berth agent, the SDK) are given a CA and a client certificate. */
+const TLS_HINTS = { caHint: '--ca-file FILE (BERTH_CA_FILE), or the SDK option ca', certHint: '--tls-cert FILE --tls-key FILE, or the SDK options cert and key' };
 
 /** Opens a channel to url and completes the handshake. Rejects with ChannelError. */
 export async function connect(url: string, options: ConnectOptions): Promise<{ channel: Channel; welcome: Welcome }> {
@@ -168,6 +178,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<{ c
     openTimeoutMs: options.handshakeTimeoutMs ?? CHANNEL_DEFAULTS.handshakeTimeoutMs,
     signal: options.signal,
     headers: options.headers,
+    tls: options.tls,
   });
   return openChannel(transport, url, options);
 }
@@ -228,10 +239,11 @@ function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextS
 }
 
 /** Opens a text WebSocket; an HTTP answer instead of the upgrade rejects with its status and body. */
-export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Readonly<Record<string, string>> | undefined } = {}): Promise<TextSocket> {
+export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Readonly<Record<string, string>> | undefined; tls?: ClientTls | undefined } = {}): Promise<TextSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3,
+      ...options.tls,
       ...(options.headers ? { headers: { ...options.headers } } : {}),
     });
     let settled = false;
@@ -254,13 +266,16 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
     });
     let tcp: Duplex | undefined;
     ws.once('upgrade', (res) => (tcp = res.socket));
-    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${err.message}`, { cause: err })));
+    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${tlsAdvice(err, url, TLS_HINTS) ?? err.message}`, { cause: err })));
     ws.once('open', () => {
       settled = true;
       resolve(textSocket(ws, tcp));
     });
   });
 }
+
+/** The largest frame a reader of a text route may send (they send none today). */
+const TEXT_ROUTE_MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** Takes an HTTP upgrade request as it came, with its socket and the bytes read past its head. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -274,8 +289,11 @@ export type UpgradeGuard = (req: IncomingMessage, path: string) => Principal;
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {
   #wss: WebSocketServer;
-  /** Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them. */
-  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 }, handleProtocols: pickSubprotocol });
+  /**
+   * Text routes carry JSON, which compresses about tenfold: permessage-deflate is on for them.
+   * Their readers send nothing the server needs, so what they may send is kept small.
+   */
+  #textWss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 512 }, maxPayload: TEXT_ROUTE_MAX_PAYLOAD_BYTES, handleProtocols: pickSubprotocol });
   #routes = new Map<string, Route>();
   #textRoutes = new Map<string, TextRoute>();
   #prefixes: [string, UpgradeHandler][] = [];
@@ -366,7 +384,9 @@ export class ChannelServer {
     this.#textWss.handleUpgrade(req, socket, head, (ws) => {
       this.#sockets.add(ws);
       ws.on('close', () => this.#sockets.delete(ws));
-      ws.on('error', () => undefined);
+      ws.on('error', (err) => {
+        if (/max payload/i.test(err.message)) this.#settings.counters.oversizeFrames++;
+      });
       route.open(textSocket(ws), url);
     });
   }

@@ -9,6 +9,7 @@ import { CloseCode, FINAL_CLOSE_CODES } from './errors.js';
 import { checkMasterUrl, parseMasterUrls } from './master-urls.js';
 import type { pb, Welcome } from './messages.js';
 import { StatusStream } from './status-stream.js';
+import type { ClientTls } from './tls.js';
 import type { Dialer } from './transport.js';
 
 /** What went wrong for good; `code` names the condition. */
@@ -90,6 +91,8 @@ export interface MasterSessionOptions {
   dial?: Dialer;
   /** Headers of every connection's upgrade request, such as Authorization: Bearer TOKEN. */
   headers?: Readonly<Record<string, string>>;
+  /** For wss:// masters: the CAs to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
   signal?: AbortSignal;
   log?: SessionLogger;
   /** Waits between attempts (tests pass one that records and returns at once). */
@@ -271,6 +274,7 @@ export class MasterSession {
         signal,
         ...(this.#o.dial ? { dial: this.#o.dial } : {}),
         ...(this.#o.headers ? { headers: this.#o.headers } : {}),
+        tls: this.#o.tls,
       });
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;

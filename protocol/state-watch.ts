@@ -6,6 +6,7 @@ import { ChannelError } from './channel.js';
 import { dialText, type TextSocket } from './channel-ws.js';
 import { applyStatePatch } from './state-diff.js';
 import type { ResumePoint, StreamFrame } from './state-stream.js';
+import type { ClientTls } from './tls.js';
 
 type Doc = Record<string, unknown>;
 
@@ -19,6 +20,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** Sent on every upgrade request (an `authorization: Bearer` header when the server asks for a token). */
   headers?: Record<string, string>;
+  /** For wss:// streams: the CAs to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
 
 export interface StateWatcher {
@@ -57,7 +60,7 @@ export function watchState(url: string, options: WatchOptions): StateWatcher {
   const run = async (): Promise<void> => {
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
-        const s = await dialText(withResume(url, doc ? position : options.since), options.headers ? { headers: options.headers } : {});
+        const s = await dialText(withResume(url, doc ? position : options.since), { tls: options.tls, ...(options.headers ? { headers: options.headers } : {}) });
         socket = s;
         attempt = 0;
         const closed = new Promise<string>((resolve) => s.onClose((code, reason) => resolve(`closed (${code}${reason ? `: ${reason}` : ''})`)));

@@ -1,6 +1,7 @@
 // What a Channel needs of a connection: ordered binary frames, a heartbeat probe, a close with a
 // code. The WebSocket adapter (channel-ws.ts) implements it for real sockets; memoryTransportPair()
 // joins two ends in memory, so master, agent and SDK logic can be tested without sockets.
+import type { ClientTls } from './tls.js';
 
 /** What a transport reports; set once with Transport.listen. */
 export interface TransportListener {
@@ -35,6 +36,8 @@ export interface Transport {
 
 export interface DialOptions {
   maxPayloadBytes: number;
+  /** For wss:// URLs: the CAs to trust and the client certificate to show (protocol/tls.ts). */
+  tls?: ClientTls | undefined;
   /** How long the transport may take to open. */
   openTimeoutMs: number;
   signal?: AbortSignal | undefined;

@@ -3,6 +3,7 @@ import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { AGENT_TUNING_FLAGS, agentAttributes, agentResources, agentTuning, checkAgentOptions, parseReservations } from '../agent-flags.js';
 import { chooseRuntime, defaultHostname, defaultWorkDir, startAgent, untilSignal, type RuntimeName } from '../compose.js';
 import { Problems, type Command } from '../flags.js';
+import { CA_FILE_FLAG, SERVER_TLS_FLAGS, tlsFlags } from '../tls-flags.js';
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -17,10 +18,13 @@ export const agentCommand: Command = {
     reserve: { type: 'string', multiple: true, help: 'a static reservation: part of the resources offered only to one role', rule: 'ROLE=SPEC like eng=cpus:2;mem:4096, scalars only, all together within the resources', placeholder: 'ROLE=SPEC' },
     hostname: { type: 'string', default: defaultHostname(), help: 'the name this agent reports', rule: 'non-empty', placeholder: 'NAME' },
     token: { type: 'string', env: 'BERTH_AGENT_TOKEN', help: 'the bearer token of this agent\'s principal, for a master started with --auth-file (docs/security.md)', rule: '1 to 4096 printable characters without spaces', placeholder: 'TOKEN' },
+    'ca-file': CA_FILE_FLAG,
+    ...SERVER_TLS_FLAGS,
     ...AGENT_TUNING_FLAGS,
     ...LOG_FLAGS,
   },
-  examples: ['berth agent --master ws://127.0.0.1:5050 --runtime docker --work-dir /var/lib/berth', 'berth agent --resources "cpus:2;mem:2048" --attributes rack=r1,zone=a'],
+  examples: ['berth agent --master ws://127.0.0.1:5050 --runtime docker --work-dir /var/lib/berth',
+    'berth agent --master wss://master:5050 --ca-file ca.crt --tls-cert agent.crt --tls-key agent.key   # mutual TLS', 'berth agent --resources "cpus:2;mem:2048" --attributes rack=r1,zone=a'],
   async run(flags) {
     const problems = new Problems('agent');
     const masterUrl = String(flags.master);
@@ -31,12 +35,13 @@ export const agentCommand: Command = {
     const reservations = parseReservations((flags.reserve as string[] | undefined) ?? [], problems);
     const tuning = agentTuning(flags, problems);
     const token = flags.token as string | undefined;
+    const tls = tlsFlags(flags, problems);
     checkAgentOptions({ masterUrl, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), ...(token === undefined ? {} : { token }), ...tuning }, flags, problems);
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
     const runtime: RuntimeName = await chooseRuntime(asked, log);
-    const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), token, tuning }, log);
+    const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), token, tuning, tls }, log);
     return untilSignal(log, () => agent.stop({ killTasks: false }));
   },
 };

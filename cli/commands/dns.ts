@@ -3,6 +3,7 @@ import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { untilSignal } from '../compose.js';
 import { digHint, DNS_FLAGS, dnsOptions, startDns } from '../dns-flags.js';
 import { Problems, tokenOf, type Command, TOKEN_FLAG } from '../flags.js';
+import { CA_FILE_FLAG, tlsFlags } from '../tls-flags.js';
 
 export const dnsCommand: Command = {
   name: 'dns',
@@ -11,6 +12,7 @@ export const dnsCommand: Command = {
   flags: {
     token: { ...TOKEN_FLAG, help: "the token to read the services framework's endpoints stream with (services.read), when its API requires one" },
     services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API, whose endpoints stream is followed", rule: 'an http:// or https:// URL', placeholder: 'URL' },
+    'ca-file': CA_FILE_FLAG,
     ...DNS_FLAGS,
     ...LOG_FLAGS,
   },
@@ -24,10 +26,11 @@ export const dnsCommand: Command = {
     const servicesUrl = problems.url(flags, 'services', ['http', 'https']);
     const servicesToken = tokenOf(flags, problems);
     const options = dnsOptions(flags, problems);
+    const tls = tlsFlags(flags, problems).client;
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
-    const dns = await startDns({ ...options, servicesUrl, ...(servicesToken ? { servicesToken } : {}), log: log.child({ component: 'dns' }) }, 'port', 'is another berth dns or berth dev running? Stop it or pick another --port (0 picks a free one).');
+    const dns = await startDns({ ...options, servicesUrl, ...(servicesToken ? { servicesToken } : {}), tls, log: log.child({ component: 'dns' }) }, 'port', 'is another berth dns or berth dev running? Stop it or pick another --port (0 picks a free one).');
     process.stdout.write(`berth dns is serving ${options.domain ?? 'services.berth'} on ${dns.host}:${dns.port} (UDP and TCP) from ${servicesUrl}\n  try: ${digHint(dns, options.domain)}\n`);
     return untilSignal(log, () => dns.close());
   },

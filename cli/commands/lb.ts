@@ -6,15 +6,18 @@ import { Problems, TOKEN_FLAG, tokenOf, type Command, type Flags } from '../flag
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { durationFlag, durationMs, reportFieldProblems } from '../option-flags.js';
 import { authenticatorOf } from '../auth-file.js';
+import { CA_FILE_FLAG, SERVER_TLS_FLAGS, tlsFlags } from '../tls-flags.js';
 
 export const LB_FLAGS = {
-  services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API, whose endpoints stream is followed", rule: 'an http:// or ws:// URL', placeholder: 'URL' },
+  services: { type: 'string', default: 'http://127.0.0.1:5070', env: 'BERTH_SERVICES', help: "the services framework's HTTP API, whose endpoints stream is followed", rule: 'an http://, https://, ws:// or wss:// URL', placeholder: 'URL' },
   host: { type: 'string', default: '127.0.0.1', help: 'the address the service ports and the admin server listen on', rule: 'an address of this host', placeholder: 'ADDR' },
   token: { ...TOKEN_FLAG, help: "the token to read the services framework's endpoints stream with (services.read), when its API requires one" },
   'admin-port': { type: 'string', default: '5090', help: 'the admin HTTP server: /metrics, /api/v1/stats, /health', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
   algorithm: { type: 'string', help: "one algorithm for every service instead of each service's loadBalancer.algorithm", rule: ALGORITHMS.join(' or '), placeholder: 'NAME' },
   'auth-file': { type: 'string', help: 'the auth file (YAML or JSON, docs/security.md) whose principals the admin server checks: /metrics and /api/v1/stats need lb.read, /health stays open; without it the admin server is open', placeholder: 'FILE' },
   'connect-timeout': durationFlag('how long a backend may take to accept a connection before the next one is tried', 3_000, 'more than 0'),
+  'ca-file': CA_FILE_FLAG,
+  ...SERVER_TLS_FLAGS,
 } as const;
 
 /** The load balancer's options from its flags; problems are added, naming the flag. */
@@ -23,6 +26,7 @@ export function lbOptions(flags: Flags, problems: Problems): Omit<LoadBalancerOp
   const adminPort = problems.int(flags, 'admin-port', 0, 65_535);
   const algorithm = flags.algorithm === undefined ? undefined : problems.oneOf(flags, 'algorithm', ALGORITHMS as readonly Algorithm[]);
   const connectTimeoutMs = durationMs(flags, 'connect-timeout', problems);
+  const tls = tlsFlags(flags, problems);
   const options = {
     servicesUrl: String(flags.services ?? ''),
     host: String(flags.host ?? ''),
@@ -30,6 +34,8 @@ export function lbOptions(flags: Flags, problems: Problems): Omit<LoadBalancerOp
     ...(algorithm ? { algorithm } : {}),
     ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
     ...(servicesToken ? { servicesToken } : {}),
+    ...(tls.server ? { adminTls: tls.server } : {}),
+    ...(tls.client ? { tls: tls.client } : {}),
   };
   const fieldFlags: Record<string, string> = { servicesUrl: 'services', host: 'host', adminPort: 'admin-port', algorithm: 'algorithm', connectTimeoutMs: 'connect-timeout' };
   const already = new Set(['adminPort', 'algorithm']);

@@ -5,10 +5,10 @@
 // GET /api/v1/stream (WebSocket) streams the jobs and recent runs (state-stream.ts). With an
 // Authenticator every route but GET /health needs a token: jobs.read for GETs and the stream,
 // jobs.write for the rest.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { serveStateStream } from '../../protocol/index.js';
+import { createHttpServer, httpScheme, serveStateStream, type ServerTls } from '../../protocol/index.js';
 import type { Authenticator } from '../../protocol/auth/index.js';
 import { MAX_SPEC_BYTES } from './spec/index.js';
 import type { BatchCommands, Refusal } from './commands.js';
@@ -117,6 +117,8 @@ function route(spec: string, handle: Handler): Route {
 export interface BatchHttpApiOptions {
   port: number;
   host: string;
+  /** Serve https (with a client CA: only to clients with a certificate it signed). */
+  tls?: ServerTls | undefined;
   log: BatchLog;
   metrics?: Registry;
   /** Where the audit events of changes are kept (the batch store). */
@@ -207,7 +209,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
     res.end(JSON.stringify(value));
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createHttpServer(options.tls, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://batch');
     const reads = req.method === 'GET' || req.method === 'HEAD';
     if (url.pathname !== '/health' && !allowCall(options.auth, req, res, reads ? 'jobs.read' : 'jobs.write')) return;
@@ -253,7 +255,7 @@ export async function startBatchHttpApi(commands: BatchCommands, options: BatchH
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${httpScheme(options.tls)}://${host}:${port}`,
     routes: [...routes.map((r) => `${r.method} ${r.pattern}`), ...(options.metrics ? ['GET /metrics'] : []), 'WS /api/v1/stream'],
     close: () => new Promise<void>((resolve) => {
       stream.close();

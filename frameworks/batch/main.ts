@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Authenticator, loadAuthFile } from '../../protocol/auth/index.js';
+import { readTlsFlags } from '../../protocol/index.js';
 import { startBatchFramework } from './start.js';
 import { MemoryBatchStore, RedisBatchStore, type BatchStore } from './store/index.js';
 
@@ -22,6 +23,7 @@ interface Config {
   authFile: string | undefined;
   /** This framework's own token at the master. */
   token: string | undefined;
+  tls: Omit<ReturnType<typeof readTlsFlags>, 'problems'>;
 }
 
 /** Flags first, then the environment; every problem listed in one error. */
@@ -32,6 +34,9 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
       master: { type: 'string' }, redis: { type: 'string' }, 'key-prefix': { type: 'string' }, host: { type: 'string' },
       port: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, 'failover-timeout-ms': { type: 'string' }, 'log-level': { type: 'string' },
       'auth-file': { type: 'string' }, token: { type: 'string' },
+      // TLS (docs/operations.md): the API's certificate (also shown to a master that asks for one),
+      // client certificates required with a client CA, and the CAs of the master and of Redis.
+      'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' }, 'ca-file': { type: 'string' }, 'redis-ca-file': { type: 'string' },
     },
     strict: true,
   });
@@ -50,11 +55,16 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (token !== undefined && !/^[\x21-\x7e]{1,4096}$/.test(token)) problems.push('--token must be 1 to 4096 printable ASCII characters without spaces');
   const authFile = f['auth-file'] ?? env.BERTH_BATCH_AUTH_FILE;
   if (authFile === '') problems.push('--auth-file must name a file');
+  const { problems: tlsProblems, ...tls } = readTlsFlags({
+    certFile: f['tls-cert'] ?? env.BERTH_BATCH_TLS_CERT, keyFile: f['tls-key'] ?? env.BERTH_BATCH_TLS_KEY, clientCaFile: f['tls-client-ca'] ?? env.BERTH_BATCH_TLS_CLIENT_CA,
+    caFile: f['ca-file'] ?? env.BERTH_CA_FILE, redisCaFile: f['redis-ca-file'] ?? env.BERTH_BATCH_REDIS_CA_FILE,
+  });
+  problems.push(...tlsProblems);
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return {
     authFile, token,
     masterUrl, redisUrl, keyPrefix: f['key-prefix'] ?? env.BERTH_BATCH_KEY_PREFIX, host: f.host ?? env.BERTH_BATCH_HOST ?? '127.0.0.1',
-    port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel,
+    port, name: f.name ?? 'batch', roles: (f.roles ?? env.BERTH_BATCH_ROLES ?? '*').split(',').map((r) => r.trim()).filter(Boolean), failoverTimeoutMs, logLevel, tls,
   };
 }
 
@@ -74,12 +84,12 @@ async function main(): Promise<void> {
   if (!auth.enabled) log.warn('authentication is off: anyone who can reach the HTTP API can submit and run jobs; give --auth-file FILE to turn it on (docs/security.md)');
   let store: BatchStore;
   if (c.redisUrl) {
-    store = await RedisBatchStore.open({ url: c.redisUrl, ...(c.keyPrefix ? { keyPrefix: c.keyPrefix } : {}), onConnectionError: (err) => log.warn({ err: err.message }, 'redis connection error') });
+    store = await RedisBatchStore.open({ url: c.redisUrl, ...(c.keyPrefix ? { keyPrefix: c.keyPrefix } : {}), onConnectionError: (err) => log.warn({ err: err.message }, 'redis connection error'), tlsCa: c.tls.redisCa });
   } else {
     log.warn('no --redis: jobs and runs are kept in memory and lost when this process ends');
     store = new MemoryBatchStore();
   }
-  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, auth, ...(c.token ? { token: c.token } : {}), log });
+  const fw = await startBatchFramework({ masterUrl: c.masterUrl, store, http: { port: c.port, host: c.host, tls: c.tls.server }, clientTls: c.tls.client, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs, auth, ...(c.token ? { token: c.token } : {}), log });
   process.stdout.write(`${JSON.stringify({ url: fw.url })}\n`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

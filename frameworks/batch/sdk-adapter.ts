@@ -11,6 +11,7 @@ import {
   type SdkLogger,
   type StatusUpdate,
   type TaskInput,
+  type TlsClientOptions,
 } from '../sdk/index.js';
 import type { TaskEnd } from './run-state.js';
 // The store's Redis connection is the SDK's (frameworks/sdk/state-redis.ts), handed on from here.
@@ -97,6 +98,8 @@ export interface SdkDriverOptions {
   /** Sent to the master on the subscription. */
   token?: string;
   log: SdkLogger;
+  /** For a wss:// master: the CA to trust and the client certificate to show. */
+  tls?: TlsClientOptions | undefined;
 }
 
 /** States that are no fault of the task's: the agent went away, the master never had it. */
@@ -147,6 +150,7 @@ export function sdkDriver(options: SdkDriverOptions): BatchDriver {
     reconcileOnResubscribe: false,
     ...(options.token ? { token: options.token } : {}),
     log: options.log,
+    ...options.tls,
   });
   async function* events(): AsyncIterable<BatchEvent> {
     for await (const e of client.events()) {

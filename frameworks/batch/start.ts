@@ -8,12 +8,16 @@ import { batchMetrics } from './metrics.js';
 import { BatchScheduler, realTimers, type BatchLog, type Timers } from './scheduler.js';
 import { sdkDriver, type BatchDriver } from './sdk-adapter.js';
 import type { BatchStore } from './store/index.js';
+import type { ServerTls } from '../../protocol/index.js';
+import type { TlsClientOptions } from '../sdk/index.js';
 
 export interface StartBatchFrameworkOptions {
   masterUrl: string | string[];
   store: BatchStore;
-  /** Where the HTTP API listens; host defaults to 127.0.0.1, port 0 picks a free one. */
-  http: { port: number; host?: string };
+  /** Where the HTTP API listens; host defaults to 127.0.0.1, port 0 picks a free one; with tls, https. */
+  http: { port: number; host?: string; tls?: ServerTls | undefined };
+  /** For a wss:// master: the CA to trust and the client certificate to show. */
+  clientTls?: TlsClientOptions | undefined;
   /** How long the master keeps the tasks while this process is away (default 1 week). */
   failoverTimeoutMs?: number;
   name?: string;
@@ -52,13 +56,14 @@ export async function startBatchFramework(options: StartBatchFrameworkOptions): 
     failoverTimeoutMs: options.failoverTimeoutMs ?? 7 * 24 * 3600_000,
     ...(options.token ? { token: options.token } : {}),
     log,
+    tls: options.clientTls,
   }));
   const scheduler = new BatchScheduler({ store: options.store, connect, clock: options.clock ?? { now: () => Date.now() }, timers: options.timers ?? realTimers, log, roles });
   await scheduler.start();
   const commands = new BatchCommands(scheduler);
   let api;
   try {
-    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, metrics: batchMetrics(scheduler), audit: options.store, ...(options.auth ? { auth: options.auth } : {}) });
+    api = await startBatchHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', tls: options.http.tls, log, metrics: batchMetrics(scheduler), audit: options.store, ...(options.auth ? { auth: options.auth } : {}) });
   } catch (err) {
     await scheduler.stop();
     throw err;

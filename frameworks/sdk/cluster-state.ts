@@ -3,7 +3,8 @@
 // framework may launch on; this says what the whole cluster looks like, for previews and for
 // deciding what to move.
 import { bearerHeaders } from '../../protocol/auth/index.js';
-import { BerthError, ErrorCode, checkMasterUrl, resources, type Res } from '../../protocol/index.js';
+import { BerthError, ErrorCode, checkMasterUrl, fetchWithTls, resources, type Res } from '../../protocol/index.js';
+import { compileTls, type TlsClientOptions } from './options.js';
 
 /** One agent of the cluster, every field present. */
 export interface ClusterAgent {
@@ -33,7 +34,7 @@ export interface ClusterState {
   agents: ClusterAgent[];
 }
 
-export interface ReadClusterStateOptions {
+export interface ReadClusterStateOptions extends TlsClientOptions {
   /** How long one master may take to answer (default 5000). */
   timeoutMs?: number;
   /** Replaces the global fetch (tests). */
@@ -146,7 +147,9 @@ async function getFollowing(get: typeof fetch, url: string, options: ReadCluster
 export async function getMasterState(masterUrl: string | readonly string[], options: ReadClusterStateOptions = {}): Promise<{ masterUrl: string; body: unknown }> {
   const urls = (typeof masterUrl === 'string' ? masterUrl.split(',') : [...masterUrl]).map((u) => u.trim()).filter(Boolean).map(httpUrlOf);
   if (urls.length === 0) throw new BerthError(ErrorCode.INVALID_CALL, 'masterUrl must name at least one ws:// URL', { field: 'masterUrl' });
-  const get = options.fetch ?? fetch;
+  const get = options.fetch ?? fetchWithTls(compileTls(options, (field, rule) => {
+    throw new BerthError(ErrorCode.INVALID_CALL, `${field} ${rule}`, { field });
+  }));
   const failures: string[] = [];
   for (const base of urls) {
     try {

@@ -4,6 +4,7 @@ export {
   compileSchedulerClientOptions,
   type SchedulerClientOptions,
   type CompiledSchedulerClientOptions,
+  type TlsClientOptions,
   type SdkLogger,
 } from './options.js';
 export { SchedulerCallError, CallErrorCode, type CallKind } from './call-error.js';

@@ -1,7 +1,7 @@
 // The scheduler client's options as a user writes them, and compiled once: defaults filled and
 // every field checked, with every problem listed in one error.
 import { bearerHeaders, tokenProblem } from '../../protocol/auth/index.js';
-import { BerthError, ErrorCode, checkId, checkMasterUrl, type Dialer, type FrameworkInfo } from '../../protocol/index.js';
+import { BerthError, ErrorCode, checkId, checkMasterUrl, type ClientTls, type Dialer, type FrameworkInfo } from '../../protocol/index.js';
 
 /** Something minimal to log with; pino loggers fit. */
 export interface SdkLogger {
@@ -47,6 +47,12 @@ export interface SchedulerClientOptions {
    * (docs/security.md). Sent as `Authorization: Bearer TOKEN` on the upgrade; never in a URL.
    */
   token?: string;
+  /** For wss:// masters: the CA certificate(s) to trust, PEM, in place of the system's. */
+  ca?: string | Buffer;
+  /** For a master that requires client certificates (mutual TLS): this framework's certificate, PEM; with `key`. */
+  cert?: string | Buffer;
+  /** The private key of `cert`, PEM. */
+  key?: string | Buffer;
 }
 
 /** The options with every default filled in; what the client reads. */
@@ -66,6 +72,7 @@ export interface CompiledSchedulerClientOptions {
   dial: Dialer | undefined;
   /** Headers of every upgrade request (the token's Authorization); empty without a token. */
   headers: Record<string, string>;
+  tls: ClientTls | undefined;
 }
 
 export const DEFAULT_RECONNECT = { initialMs: 200, maxMs: 5_000 } as const;
@@ -136,6 +143,7 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
   if (o.dial !== undefined && typeof o.dial !== 'function') problem('dial', 'must be a function (url, options) => Promise<Transport>');
   const badToken = o.token === undefined ? undefined : tokenProblem(o.token, 'token');
   if (badToken) problem('token', badToken.replace(/^token /, ''));
+  const tls = compileTls(o, problem);
 
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.field} ${p.rule}`).join('; ');
@@ -157,7 +165,28 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     dial: o.dial,
     headers: bearerHeaders(o.token),
+    tls,
   };
+}
+
+/** The options of a client that may talk TLS: PEM texts, as node's tls takes them. */
+export interface TlsClientOptions {
+  ca?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+}
+
+/** ca, cert and key checked (PEM text or bytes; cert and key together) into a ClientTls. */
+export function compileTls(o: TlsClientOptions, problem: (field: string, rule: string) => void): ClientTls | undefined {
+  const out: ClientTls = {};
+  for (const field of ['ca', 'cert', 'key'] as const) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v === 'string' || Buffer.isBuffer(v)) out[field] = Buffer.from(v);
+    else problem(field, 'must be PEM text (a string or a Buffer)');
+  }
+  if ((o.cert === undefined) !== (o.key === undefined)) problem(o.cert === undefined ? 'cert' : 'key', 'must be given with ' + (o.cert === undefined ? 'key' : 'cert') + ' (a client certificate and its private key)');
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function positive(n: unknown): n is number {

@@ -85,6 +85,7 @@ export class SchedulerClient {
       ...(Number.isFinite(o.maxReconnectAttempts) ? { maxAttempts: o.maxReconnectAttempts + 1 } : {}),
       ...(o.dial ? { dial: o.dial } : {}),
       headers: o.headers,
+      tls: o.tls,
       log: this.#log,
     });
     this.#queue.onPull((previous) => this.#acknowledgePulled(previous));
@@ -155,7 +156,8 @@ export class SchedulerClient {
   acknowledge(status: Pick<StatusUpdate, 'agentId' | 'taskId' | 'uuid'>): void {
     if (!status.uuid) return;
     const ack = { agentId: status.agentId, taskId: status.taskId, uuid: status.uuid };
-    if (!this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
+    // Until the master confirms the subscription it would refuse the ack (NOT_SUBSCRIBED): it waits.
+    if (!this.connected || !this.#send({ acknowledge: ack })) this.#pendingAcks.push(ack);
   }
 
   /**

@@ -14,15 +14,17 @@ export interface StateRedisOptions {
   connectTimeoutMs?: number;
   /** Told about connection errors, for logging; the connection never logs. */
   onConnectionError?: (err: Error) => void;
+  /** For rediss://: the CA certificate(s), PEM, to trust instead of the system's. */
+  tlsCa?: string | Buffer | undefined;
 }
 
-function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number) {
+function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined) {
   const delay = backoff({ initialMs: 50, maxMs: 2_000 });
   return createClient({
     url,
     disableOfflineQueue: true,
     commandOptions: { timeout: commandTimeoutMs },
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries) },
+    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries), ...(tlsCa && url.startsWith('rediss:') ? { tls: true as const, ca: tlsCa } : {}) },
   });
 }
 
@@ -35,7 +37,7 @@ export type StateRedisClient = ReturnType<typeof makeClient>;
  */
 export async function connectStateRedis(options: StateRedisOptions): Promise<StateRedisClient> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-  const client = makeClient(options.url, options.commandTimeoutMs ?? 5_000, connectTimeoutMs);
+  const client = makeClient(options.url, options.commandTimeoutMs ?? 5_000, connectTimeoutMs, options.tlsCa);
   // node-redis emits 'error' on every failed (re)connect; unheard it would crash the process.
   client.on('error', (err: unknown) => options.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
   let timer: NodeJS.Timeout | undefined;

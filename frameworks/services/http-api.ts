@@ -4,10 +4,10 @@
 // Every change, refused ones too, is recorded in the audit log before its answer (GET /api/v1/audit).
 // With an Authenticator every route but GET /health needs a token: services.read for GETs and
 // the stream, services.write for the rest (plan included, as Nomad's job plan needs submit-job).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { ChannelServer, httpStatus, StatePublisher } from '../../protocol/index.js';
+import { ChannelServer, createHttpServer, httpScheme, httpStatus, StatePublisher, type ServerTls } from '../../protocol/index.js';
 import type { Authenticator } from '../../protocol/auth/index.js';
 import type { ApplyAnswer, Refusal, Result, ServicesCommands } from './commands.js';
 import { RESERVED_SEGMENTS } from './file-check.js';
@@ -26,6 +26,8 @@ export interface ServicesHttpApiOptions {
   port: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Serve https (with a client CA: only to clients with a certificate it signed). */
+  tls?: ServerTls | undefined;
   log: ServicesApiLog;
   /** What /metrics serves; default: the gauges of servicesMetrics over the commands' view. */
   registry?: Registry;
@@ -222,7 +224,7 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
     send(res, 200, await h(req));
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createHttpServer(options.tls, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return fail(res, err);
       if (err instanceof AuditWriteError) {
@@ -255,9 +257,10 @@ export async function startServicesHttpApi(commands: ServicesCommands, options: 
   tick.unref();
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  options.log.info({ url: `http://${host}:${port}` }, 'services api listening');
+  const url = `${httpScheme(options.tls)}://${host}:${port}`;
+  options.log.info({ url }, 'services api listening');
   return {
-    url: `http://${host}:${port}`,
+    url,
     close: () => new Promise<void>((resolve) => {
       clearInterval(tick);
       channels.closeAll(1001, 'the services API is stopping');

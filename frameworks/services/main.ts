@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { Authenticator, loadAuthFile } from '../../protocol/auth/index.js';
+import { readTlsFlags } from '../../protocol/index.js';
 import { startServicesFramework } from './start.js';
 import { DEFAULT_SERVICES_KEY_PREFIX, MemoryServicesStore, RedisServicesStore, type ServicesStore } from './store/index.js';
 
@@ -25,6 +26,13 @@ const SETTINGS = {
   'auth-file': { env: 'BERTH_SERVICES_AUTH_FILE', default: undefined },
   /** This framework's own token at the master. */
   token: { env: 'BERTH_SERVICES_TOKEN', default: undefined },
+  // TLS (docs/operations.md): the API's certificate (also shown to a master that asks for one),
+  // client certificates required with a client CA, and the CAs of the master and of Redis.
+  'tls-cert': { env: 'BERTH_SERVICES_TLS_CERT', default: undefined },
+  'tls-key': { env: 'BERTH_SERVICES_TLS_KEY', default: undefined },
+  'tls-client-ca': { env: 'BERTH_SERVICES_TLS_CLIENT_CA', default: undefined },
+  'ca-file': { env: 'BERTH_CA_FILE', default: undefined },
+  'redis-ca-file': { env: 'BERTH_SERVICES_REDIS_CA_FILE', default: undefined },
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -45,6 +53,7 @@ interface Config {
   logLevel: string;
   authFile: string | undefined;
   token: string | undefined;
+  tls: Omit<ReturnType<typeof readTlsFlags>, 'problems'>;
 }
 
 /** Flags first, then the environment, then defaults; every problem listed in one error. */
@@ -74,13 +83,15 @@ function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const token = read('token');
   if (token !== undefined && !/^[\x21-\x7e]{1,4096}$/.test(token)) problems.push('--token must be 1 to 4096 printable ASCII characters without spaces');
   if (read('auth-file') === '') problems.push('--auth-file must name a file');
+  const { problems: tlsProblems, ...tls } = readTlsFlags({ certFile: read('tls-cert'), keyFile: read('tls-key'), clientCaFile: read('tls-client-ca'), caFile: read('ca-file'), redisCaFile: read('redis-ca-file') });
+  problems.push(...tlsProblems);
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel, authFile: read('auth-file'), token };
+  return { masterUrls, redisUrl, keyPrefix: read('key-prefix')!, host: read('host')!, port, name: read('name')!, roles, failoverTimeoutMs, autoscaleIntervalMs, lbUrls, logLevel, authFile: read('auth-file'), token, tls };
 }
 
 /** Redis when a URL is given; otherwise memory, said once as a warning. */
 async function openStore(c: Config, log: Logger): Promise<ServicesStore> {
-  if (c.redisUrl) return RedisServicesStore.connect(c.redisUrl, c.keyPrefix, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  if (c.redisUrl) return RedisServicesStore.connect(c.redisUrl, c.keyPrefix, (err) => log.warn({ err: err.message }, 'redis connection error'), { tlsCa: c.tls.redisCa });
   log.warn('no --redis: services, versions and deployments are kept in memory and lost when this process ends');
   return new MemoryServicesStore();
 }
@@ -102,7 +113,7 @@ async function main(): Promise<void> {
   if (!auth.enabled) log.warn('authentication is off: anyone who can reach the HTTP API can change services; give --auth-file FILE to turn it on (docs/security.md)');
   const store = await openStore(c, log);
   const fw = await startServicesFramework({
-    masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host }, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs,
+    masterUrl: c.masterUrls, store, http: { port: c.port, host: c.host, tls: c.tls.server }, clientTls: c.tls.client, name: c.name, roles: c.roles, failoverTimeoutMs: c.failoverTimeoutMs,
     autoscale: { intervalMs: c.autoscaleIntervalMs, lbUrls: c.lbUrls }, auth, ...(c.token ? { token: c.token } : {}), log,
   });
   log.info({ url: fw.url, store: c.redisUrl ? 'redis' : 'memory' }, 'services framework started');

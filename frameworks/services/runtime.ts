@@ -7,6 +7,7 @@ import { loopbackMasters } from './readiness.js';
 import { ServicesScheduler, type ServicesLog } from './scheduler.js';
 import { readClusterAgents, sdkDriver, type ClusterAgentView, type ServicesDriver } from './sdk-adapter.js';
 import type { ServicesStore } from './store/index.js';
+import type { TlsClientOptions } from '../sdk/index.js';
 
 export interface StartServicesSchedulerOptions {
   masterUrl: string | string[];
@@ -23,6 +24,8 @@ export interface StartServicesSchedulerOptions {
   webuiUrl?: string;
   /** This framework's own token at the master (a principal allowed register_framework, launch and read), when it requires one. */
   token?: string;
+  /** For a wss:// (https://) master: the CA to trust and the client certificate to show. */
+  masterTls?: TlsClientOptions | undefined;
   log: ServicesLog & { child?(bindings: object): ServicesLog };
   /**
    * The host readiness probes go to for an instance on this agent (default: the agent's advertised
@@ -83,8 +86,9 @@ export async function startServicesScheduler(options: StartServicesSchedulerOpti
       ...(options.webuiUrl ? { webuiUrl: options.webuiUrl } : {}),
       ...(options.token ? { token: options.token } : {}),
       log,
+      tls: options.masterTls,
     })),
-    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl, options.token)),
+    readCluster: options.readCluster ?? (() => readClusterAgents(options.masterUrl, options.token, options.masterTls)),
     now: options.now ?? (() => Date.now()),
     log,
     roles,

@@ -15,6 +15,7 @@ import {
   type SdkLogger,
   type StatusUpdate,
   type TaskInput,
+  type TlsClientOptions,
 } from '../sdk/index.js';
 // The store's Redis connection is the SDK's (frameworks/sdk/state-redis.ts), handed on from here.
 export { closeStateRedis, connectStateRedis, stateCall, type StateRedisClient } from '../sdk/index.js';
@@ -103,6 +104,8 @@ export interface SdkDriverOptions {
   /** Sent to the master on the subscription and on reads. */
   token?: string;
   log: SdkLogger;
+  /** For a wss:// master: the CA to trust and the client certificate to show. */
+  tls?: TlsClientOptions | undefined;
 }
 
 const STATES: Partial<Record<TaskState, InstanceState>> = {
@@ -207,8 +210,8 @@ export function toTaskInput(l: ServicesLaunch): TaskInput {
 }
 
 /** The cluster's agents from the master's HTTP API (agents the master declared gone are left out). */
-export async function readClusterAgents(masterUrl: string | string[], token?: string): Promise<ClusterAgentView[]> {
-  const { agents } = await readClusterState(masterUrl, token ? { token } : {});
+export async function readClusterAgents(masterUrl: string | string[], token?: string, tls?: TlsClientOptions): Promise<ClusterAgentView[]> {
+  const { agents } = await readClusterState(masterUrl, { ...tls, ...(token ? { token } : {}) });
   return agents.filter((a) => a.state !== 'gone').map((a) => ({
     id: a.id, hostname: a.hostname, address: a.address, attributes: a.attributes,
     free: { cpus: a.free.cpus, memMb: a.free.memMb, diskMb: a.free.diskMb, ports: a.free.ports.map((p) => ({ begin: p.begin ?? 0, end: p.end ?? 0 })) },
@@ -233,6 +236,7 @@ export function sdkDriver(options: SdkDriverOptions): ServicesDriver {
     reconcileOnResubscribe: false,
     ...(options.token ? { token: options.token } : {}),
     log: options.log,
+    ...options.tls,
   });
   async function* events(): AsyncIterable<ServicesEvent> {
     for await (const e of client.events()) {

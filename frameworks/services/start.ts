@@ -1,7 +1,8 @@
 // Composes the services framework: the scheduler on the SDK, its store, the commands, the HTTP
 // API and the autoscaler. `berth dev` and frameworks/services/main.ts call this; none of it reads process.env.
-import { BerthError, ErrorCode } from '../../protocol/index.js';
+import { BerthError, ErrorCode, type ServerTls } from '../../protocol/index.js';
 import type { Authenticator } from '../../protocol/auth/index.js';
+import type { TlsClientOptions } from '../sdk/index.js';
 import { autoscaleMetrics, autoscaleOptionProblems, startAutoscaler, type AutoscaleOptions } from './autoscale/index.js';
 import { ServicesCommands } from './commands.js';
 import type { PlannerOptions } from './deploy/index.js';
@@ -14,8 +15,10 @@ import type { ServicesStore } from './store/index.js';
 export interface StartServicesFrameworkOptions {
   masterUrl: string | string[];
   store: ServicesStore;
-  /** Where the HTTP API listens; host defaults to 127.0.0.1, port 0 picks a free one. */
-  http: { port: number; host?: string };
+  /** Where the HTTP API listens; host defaults to 127.0.0.1, port 0 picks a free one; with tls, https. */
+  http: { port: number; host?: string; tls?: ServerTls | undefined };
+  /** The CA to trust and the client certificate to show, for a wss:// master and https:// balancers. */
+  clientTls?: TlsClientOptions | undefined;
   /** The roles to subscribe with (default `['*']`); services must use one of them. */
   roles?: string[];
   /** The framework's name at the master (default `services`). */
@@ -58,13 +61,14 @@ export async function startServicesFramework(options: StartServicesFrameworkOpti
     ...(options.clusterPollMs !== undefined ? { clusterPollMs: options.clusterPollMs } : {}),
     ...(options.planner ? { planner: options.planner } : {}),
     ...(options.token ? { token: options.token } : {}),
+    masterTls: options.clientTls,
   });
   const log = options.log.child?.({ component: 'services-api' }) ?? options.log;
   const commands = new ServicesCommands(runtime);
   const registry = servicesMetrics(() => commands.view());
   let api;
   try {
-    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', log, audit: options.store, registry, ...(options.auth ? { auth: options.auth } : {}) });
+    api = await startServicesHttpApi(commands, { port: options.http.port, host: options.http.host ?? '127.0.0.1', tls: options.http.tls, log, audit: options.store, registry, ...(options.auth ? { auth: options.auth } : {}) });
   } catch (err) {
     await runtime.stop();
     throw err;
@@ -77,6 +81,7 @@ export async function startServicesFramework(options: StartServicesFrameworkOpti
     commands,
     log: options.log.child?.({ component: 'autoscale' }) ?? options.log,
     metrics: autoscaleMetrics(registry),
+    tls: options.clientTls,
   });
   return {
     url: api.url,

@@ -1,10 +1,10 @@
 // The master's HTTP adapter: the operator API (JSON), metrics, and the WebSocket endpoints for
 // agents and schedulers. Errors are {code, message} with the status from protocol/errors.ts.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Action, ANONYMOUS, authHeaders, type Principal } from '../../protocol/auth/index.js';
-import { BerthError, ChannelServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions } from '../../protocol/index.js';
+import { BerthError, ChannelServer, createHttpServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions, type ServerTls } from '../../protocol/index.js';
 import type { Master } from '../master.js';
 import { MesosSchedulerApi } from '../mesos/index.js';
 import { masterMetrics } from '../metrics.js';
@@ -15,6 +15,8 @@ import { UiAssets, type FrameworkLinks } from './ui-assets.js';
 
 export interface ApiServerOptions {
   channel?: ChannelOptions;
+  /** Serve https and wss with this certificate (and, with a client CA, require client certificates). */
+  tls?: ServerTls | undefined;
   processMetrics?: boolean;
   /** How often the state stream sends its batched deltas (default 250 ms). */
   streamTickMs?: number;
@@ -77,7 +79,7 @@ export class ApiServer {
     this.#processMetrics = options.processMetrics ?? false;
     this.#mesosHeartbeatIntervalMs = options.mesosHeartbeatIntervalMs ?? 15_000;
     this.#ui = new UiAssets({ ...(options.uiDir ? { dir: options.uiDir } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}) });
-    this.server = createServer((req, res) => void this.#handle(req, res));
+    this.server = createHttpServer(options.tls, (req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
     this.channels.upgradePrefix('/ui/proxy/', (req, socket, head) => this.#ui.proxyUpgrade(req, socket, head));
     this.#router.websocket('/ui/proxy/*', can(Action.READ));

@@ -50,6 +50,8 @@ export interface ConnectSettings {
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   reconnectDelayMs: (attempt: number) => number;
+  /** For TLS connections: the CA to trust instead of the system's. */
+  tlsCa?: string | Buffer | undefined;
 }
 
 export type RedisConnection = ReturnType<typeof serverClient>;
@@ -61,7 +63,7 @@ function serverClient(url: string, s: ConnectSettings) {
     // moved on; failing fast keeps every outcome the caller sees the outcome Redis saw.
     disableOfflineQueue: true,
     commandOptions: { timeout: s.commandTimeoutMs },
-    socket: { connectTimeout: s.connectTimeoutMs, reconnectStrategy: (retries: number) => s.reconnectDelayMs(retries) },
+    socket: { connectTimeout: s.connectTimeoutMs, reconnectStrategy: (retries: number) => s.reconnectDelayMs(retries), ...(s.tlsCa && url.startsWith('rediss:') ? { tls: true as const, ca: s.tlsCa } : {}) },
   });
 }
 
@@ -79,7 +81,7 @@ export function connectRedis(target: RedisTarget, s: ConnectSettings): { client:
   const node = {
     disableOfflineQueue: true,
     commandOptions: { timeout: s.commandTimeoutMs },
-    socket: { connectTimeout: s.connectTimeoutMs, reconnectStrategy: (retries: number) => s.reconnectDelayMs(retries), ...(target.tls ? { tls: true as const } : {}) },
+    socket: { connectTimeout: s.connectTimeoutMs, reconnectStrategy: (retries: number) => s.reconnectDelayMs(retries), ...(target.tls ? { tls: true as const, ...(s.tlsCa ? { ca: s.tlsCa } : {}) } : {}) },
   };
   const sentinel = createSentinel({
     name: target.masterName,

@@ -41,6 +41,8 @@ export interface RedisStoreOptions {
    * logs. Calls in flight meanwhile fail with STORE_UNAVAILABLE rather than queueing.
    */
   onConnectionError?: ((err: Error) => void) | undefined;
+  /** For rediss:// (and rediss-sentinel://): the CA certificate(s), PEM, to trust instead of the system's. */
+  tlsCa?: string | Buffer | undefined;
 }
 
 type Client = RedisConnection;
@@ -273,6 +275,7 @@ export class RedisStore implements ClusterStore {
 
 interface Config {
   url: string;
+  tlsCa: string | Buffer | undefined;
   target: RedisTarget;
   keyPrefix: string;
   minReplicasAcked: number;
@@ -307,6 +310,7 @@ function validate(options: RedisStoreOptions): Config {
     auditMaxLen: options.auditMaxLen ?? DEFAULTS.auditMaxLen,
     reconnectDelayMs: options.reconnectDelayMs ?? backoff({ initialMs: 50, maxMs: 2_000 }),
     onConnectionError: options.onConnectionError,
+    tlsCa: options.tlsCa,
   };
   if (typeof o.keyPrefix !== 'string' || o.keyPrefix.length === 0) problems.push('keyPrefix must be a non-empty string');
   for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'loadTimeoutMs', 'eventsMaxLen', 'auditMaxLen', 'replicaAckTimeoutMs'] as const) {

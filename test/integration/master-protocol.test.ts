@@ -306,3 +306,33 @@ t.test('a frame over the payload limit is refused before it is sent', async (t) 
   t.throws(() => channel.send({ schedulerCall: { requestId: 'x'.repeat(2000) } }), /over the 1024-byte limit/);
   t.ok(channel.open, 'the connection stays up');
 });
+
+async function oversizeCount(httpUrl: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  return Number(/^berth_master_oversize_frames_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/** Opens a raw WebSocket, sends one frame of `bytes`, and answers the close code. */
+async function sendOversize(url: string, bytes: number, binary: boolean): Promise<number> {
+  const ws = new WebSocket(url);
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.send(binary ? Buffer.alloc(bytes, 1) : 'x'.repeat(bytes));
+  return closed;
+}
+
+t.test('frames over the payload limit before the Hello, and on the state stream, close with 1009 and are counted', async (t) => {
+  const m = await testMaster(t);
+  const http = m.url.replace(/^ws/, 'http');
+  t.equal(await sendOversize(`${m.url}/api/v1/agent`, 2 * 1024 * 1024, true), 1009, 'the agent endpoint closes as too big');
+  await until('the agent frame counted', async () => (await oversizeCount(http)) === 1);
+  t.equal(await sendOversize(`${m.url}/api/v1/scheduler`, 2 * 1024 * 1024, false), 1009, 'the scheduler endpoint closes as too big');
+  await until('the scheduler frame counted', async () => (await oversizeCount(http)) === 2);
+  t.equal(await sendOversize(`${m.url}/api/v1/stream`, 2 * 1024 * 1024, false), 1009, 'the state stream closes as too big');
+  await until('the stream frame counted', async () => (await oversizeCount(http)) === 3);
+  t.equal(await oversizeCount(http), 3);
+});

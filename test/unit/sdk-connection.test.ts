@@ -66,6 +66,37 @@ t.test('after a drop it re-subscribes with its id and asks for reconciliation', 
   await until('reconcile sent', () => m.received.some((e) => e.schedulerCall?.reconcile));
 });
 
+t.test('acknowledgements made while re-subscribing wait for the subscription (never NOT_SUBSCRIBED)', async (t) => {
+  const net = new MemoryNet();
+  const m = net.master(`ws://a:1${PATH}`, new MemoryMaster('a', HelloKind.SCHEDULER));
+  // What each connection saw, in order: its subscription being confirmed, and the acks it got.
+  const seen: string[] = [];
+  let held: (() => void) | undefined;
+  m.onEnvelope = (e, channel) => {
+    const subscribe = e.schedulerCall?.subscribe;
+    if (e.schedulerCall?.acknowledge) seen.push(`ack ${e.schedulerCall.acknowledge.uuid ?? ''} on ${m.channels.indexOf(channel)}`);
+    if (!subscribe) return;
+    const confirm = (): void => {
+      seen.push(`subscribed ${m.channels.indexOf(channel)}`);
+      channel.send({ schedulerEvent: { subscribed: { frameworkId: 'fw-1', masterId: 'a' } } });
+    };
+    if (m.channels.length === 1) confirm();
+    else held = confirm;
+  };
+  const c = new SchedulerClient({ masterUrl: 'ws://a:1', framework: { name: 'mem', roles: ['*'] }, dial: net.dial, reconnect: { initialMs: 5, maxMs: 20 }, autoAcknowledge: false });
+  t.teardown(() => c.close());
+  c.start();
+  await until('subscribed', () => c.connected);
+  m.current?.close(CloseCode.SHUTDOWN, 'master restarting');
+  const release = await until('the second subscribe held', () => held);
+  c.acknowledge({ agentId: 'a-1', taskId: 't1', uuid: 'u1' });
+  // The memory transport delivers on the next turn, in order: an ack sent at once lands before this.
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  await until('the acknowledgement sent', () => seen.some((s) => s.startsWith('ack u1')));
+  t.same(seen, ['subscribed 0', 'subscribed 1', 'ack u1 on 1'], 'the ack went out after the subscription, on the new connection');
+});
+
 t.test('REPLACED is final: a second process of the framework id takes over and the first stops', async (t) => {
   const net = new MemoryNet();
   const m = net.master(`ws://a:1${PATH}`, schedulerMaster('a'));

@@ -67,3 +67,12 @@ t.test('the client refuses bad options when it is built', async (t) => {
   t.throws(() => new SchedulerClient({ masterUrl: '', framework: { name: 'x' } }), /masterUrl must name at least one ws:\/\/ URL/);
   t.throws(() => new SchedulerClient({ masterUrl: 'ws://a:1' } as SchedulerClientOptions), /framework must be an object/);
 });
+
+t.test('ca, cert and key are PEM text or bytes, cert and key together', async (t) => {
+  const o = compileSchedulerClientOptions({ masterUrl: 'wss://a:5050', framework: { name: 'x' }, ca: 'CA PEM', cert: Buffer.from('CERT'), key: 'KEY' });
+  t.same(o.tls, { ca: Buffer.from('CA PEM'), cert: Buffer.from('CERT'), key: Buffer.from('KEY') });
+  t.equal(compileSchedulerClientOptions({ masterUrl: 'ws://a:5050', framework: { name: 'x' } }).tls, undefined, 'none: the system CAs');
+  const err = t.throws(() => compileSchedulerClientOptions({ masterUrl: 'wss://a:5050', framework: { name: 'x' }, cert: 'CERT', ca: 42 as unknown as string })) as BerthError;
+  t.match(err.message, /ca must be PEM text \(a string or a Buffer\)/);
+  t.match(err.message, /key must be given with cert/);
+});

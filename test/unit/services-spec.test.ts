@@ -106,6 +106,11 @@ const INVALID: { name: string; doc?: unknown; text?: string; filename?: string; 
   { name: 'a YAML alias bomb', text: aliasBomb(), want: [['', 'too many aliases']] },
   { name: 'nesting 40 levels deep', text: `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`, want: [['', 'too deeply nested']] },
   { name: 'YAML flow nesting deeper than the parser stack', text: `a: ${'['.repeat(5000)}${']'.repeat(5000)}`, want: [['', 'too deeply nested']] },
+  { name: 'YAML of 400 KB of flow indicators (slow in the parser)', text: `id: /a\ncmd: ${'{}[]'.repeat(100_000)}\n`, want: [['', 'too many flow indicators']] },
+  { name: 'YAML of one flow mapping with 100,000 entries (slow in the parser)', text: `id: /a\nresources: { cpus: 0.1, ${'ports:, '.repeat(100_000)}}\n`, want: [['', 'too many entries']] },
+  { name: 'YAML of 100,000 anchors on one line (slow in the parser)', text: `id: /a\ncmd: ${'&a '.repeat(100_000)}\n`, want: [['', 'too many entries']] },
+  { name: 'YAML of 100,000 quoted scalars on one line (slow in the parser)', text: `id: /a\ncmd: ${'"n"'.repeat(100_000)}\n`, want: [['', 'too many entries']] },
+  { name: 'YAML flow nesting 40 levels deep', text: `a: ${'['.repeat(40)}1${']'.repeat(40)}`, want: [['', 'too deeply nested']] },
   { name: 'an empty file', text: '  \n', want: [['', 'empty file']] },
 ];
 

@@ -1,6 +1,7 @@
 // The autoscaler of the services framework: options checked once, the readers built (CPU from the
 // master through the SDK, request rates from the load balancers), the loop started.
-import { readTaskUsage } from '../../sdk/index.js';
+import { fetchWithTls } from '../../../protocol/index.js';
+import { readTaskUsage, type TlsClientOptions } from '../../sdk/index.js';
 import type { ServicesCommands } from '../commands.js';
 import type { ServicesLog } from '../scheduler.js';
 import { RequestRates } from './lb-stats.js';
@@ -53,6 +54,8 @@ export interface StartAutoscalerOptions extends AutoscaleOptions {
   commands: Pick<ServicesCommands, 'view' | 'autoscale'>;
   log: ServicesLog;
   metrics?: AutoscaleMetrics;
+  /** The CA to trust and the client certificate to show, for https:// masters and balancers. */
+  tls?: TlsClientOptions | undefined;
 }
 
 /** Builds and starts the loop; the options must have passed autoscaleOptionProblems. */
@@ -60,10 +63,10 @@ export function startAutoscaler(o: StartAutoscalerOptions): Autoscaler {
   const now = o.now ?? Date.now;
   const intervalMs = o.intervalMs ?? 5_000;
   // The list is read at every tick, so it may fill later (berth dev adds its balancer once it runs).
-  const rates = o.lbUrls !== undefined ? new RequestRates({ lbUrls: o.lbUrls, now, ...(o.token ? { token: o.token } : {}) }) : undefined;
+  const rates = o.lbUrls !== undefined ? new RequestRates({ lbUrls: o.lbUrls, now, ...(o.token ? { token: o.token } : {}), ...(o.tls ? { fetch: fetchWithTls(o.tls) } : {}) }) : undefined;
   const readCpu = o.readCpu ?? (async () => {
     const id = o.frameworkId();
-    return (await readTaskUsage(o.masterUrl, { ...(id === undefined ? {} : { frameworkId: id }), ...(o.token ? { token: o.token } : {}) })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
+    return (await readTaskUsage(o.masterUrl, { ...o.tls, ...(id === undefined ? {} : { frameworkId: id }), ...(o.token ? { token: o.token } : {}) })).map((u) => ({ taskId: u.taskId, cpuPercent: u.cpuPercent, atMs: u.atMs }));
   });
   const scaler = new Autoscaler({
     view: () => o.commands.view(),

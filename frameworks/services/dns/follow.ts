@@ -2,7 +2,7 @@
 // new zone after each change. While the framework is away the last zone stays (names keep
 // answering with the last endpoints known); the watcher resumes when the framework returns, and a
 // refusal (an older framework without the stream, say) is retried slowly rather than given up on.
-import { backoff, sleep, watchState } from '../../../protocol/index.js';
+import { backoff, sleep, watchState, type ClientTls } from '../../../protocol/index.js';
 import { decodeEndpoints } from './endpoints-doc.js';
 import type { DnsLog } from './options.js';
 import { Zone } from './zone.js';
@@ -17,6 +17,7 @@ export interface FollowOptions {
   log: DnsLog;
   signal: AbortSignal;
   onZone(zone: Zone): void;
+  tls?: ClientTls | undefined;
 }
 
 /** ws://.../api/v1/stream?include=endpoints from the framework's http:// base. */
@@ -57,7 +58,7 @@ export async function followEndpoints(o: FollowOptions): Promise<void> {
   };
   const refused = backoff({ initialMs: 1_000, maxMs: 30_000 });
   for (let attempt = 0; !o.signal.aborted; attempt++) {
-    const watcher = watchState(url, { signal: o.signal, onUpdate, onStatus, ...(o.servicesToken ? { headers: { authorization: `Bearer ${o.servicesToken}` } } : {}) });
+    const watcher = watchState(url, { signal: o.signal, onUpdate, onStatus, tls: o.tls, ...(o.servicesToken ? { headers: { authorization: `Bearer ${o.servicesToken}` } } : {}) });
     try {
       await watcher.done;
       return;

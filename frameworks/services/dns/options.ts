@@ -1,7 +1,7 @@
 // The DNS server's options: checked once, every problem naming its field, and compiled with the
 // defaults filled in, so the rest of the server reads required fields only.
 import type { Logger } from 'pino';
-import { BerthError, ErrorCode } from '../../../protocol/index.js';
+import { BerthError, ErrorCode, type ClientTls } from '../../../protocol/index.js';
 
 /** What the server logs through: a pino logger, or anything with these four. */
 export type DnsLog = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -22,9 +22,11 @@ export interface DnsServerOptions {
   tcpIdleTimeoutMs?: number;
   /** The token the endpoints stream is read with (a principal allowed services.read), when the services API requires one. */
   servicesToken?: string;
+  /** For an https:// services API: the CA to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
 
-export type CompiledDnsOptions = Required<Omit<DnsServerOptions, 'servicesToken'>> & { servicesToken: string | undefined };
+export type CompiledDnsOptions = Required<Omit<DnsServerOptions, 'servicesToken' | 'tls'>> & { servicesToken: string | undefined } & Pick<DnsServerOptions, 'tls'>;
 
 export const DNS_DEFAULTS = { host: '127.0.0.1', port: 8600, domain: 'services.berth', ttlSeconds: 5, tcpIdleTimeoutMs: 10_000 } as const;
 
@@ -91,5 +93,6 @@ export function compileDnsOptions(options: DnsServerOptions): CompiledDnsOptions
     tcpIdleTimeoutMs: options.tcpIdleTimeoutMs ?? DNS_DEFAULTS.tcpIdleTimeoutMs,
     log: options.log ?? silent,
     servicesToken: options.servicesToken,
+    tls: options.tls,
   };
 }

@@ -33,6 +33,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   const following = followEndpoints({
     servicesUrl: o.servicesUrl,
     servicesToken: o.servicesToken,
+    tls: o.tls,
     domain: o.domain,
     ttlSeconds: o.ttlSeconds,
     nameServerAddress: ns,

@@ -1,10 +1,11 @@
 // The load balancer's admin HTTP server: GET /metrics (Prometheus), GET /api/v1/stats (counters
 // by service port and backend, which the autoscaler turns into rates) and GET /health. With an
 // Authenticator the first two need lb.read; /health stays open.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Authenticator } from '../../../protocol/auth/index.js';
+import { createHttpServer, httpScheme, type ServerTls } from '../../../protocol/index.js';
 import { allowCall } from '../../sdk/index.js';
 
 /** The admin server's paths, each answering GET (and HEAD). */
@@ -21,13 +22,13 @@ const send = (res: ServerResponse, status: number, value: unknown): void => {
   res.end(JSON.stringify(value));
 };
 
-export async function startAdminHttp(host: string, port: number, routes: AdminRoutes, auth?: Authenticator): Promise<{ url: string; server: Server }> {
+export async function startAdminHttp(host: string, port: number, tls: ServerTls | undefined, routes: AdminRoutes, auth?: Authenticator): Promise<{ url: string; server: Server }> {
   const paths: Record<(typeof ADMIN_PATHS)[number], () => Promise<{ type: string; body: string }>> = {
     '/metrics': async () => ({ type: routes.registry.contentType, body: await routes.registry.metrics() }),
     '/api/v1/stats': async () => ({ type: 'application/json', body: JSON.stringify(routes.stats()) }),
     '/health': async () => ({ type: 'application/json', body: JSON.stringify(routes.health()) }),
   };
-  const server = createServer((req, res) => {
+  const server = createHttpServer(tls, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://lb');
     if (url.pathname !== '/health' && !allowCall(auth, req, res, 'lb.read')) return;
     const route = (paths as Record<string, (typeof paths)['/health'] | undefined>)[url.pathname];
@@ -50,5 +51,5 @@ export async function startAdminHttp(host: string, port: number, routes: AdminRo
   });
   const { port: bound } = server.address() as AddressInfo;
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${shown}:${bound}`, server };
+  return { url: `${httpScheme(tls)}://${shown}:${bound}`, server };
 }

@@ -3,7 +3,7 @@
 // changed at once), with the admin HTTP server beside. While the stream is away the last
 // endpoints keep being served; the watcher reconnects and resumes.
 import type { Server } from 'node:http';
-import { sleep, watchState, type StateWatcher, type WatchOptions } from '../../../protocol/index.js';
+import { sleep, watchState, type ClientTls, type ServerTls, type StateWatcher, type WatchOptions } from '../../../protocol/index.js';
 import type { Authenticator } from '../../../protocol/auth/index.js';
 import { lbMetrics, lbStats } from './lb-metrics.js';
 import { startAdminHttp } from './admin-http.js';
@@ -26,6 +26,10 @@ export interface LoadBalancerOptions {
   /** Checks the admin server's calls (lb.read) but /health; absent or disabled: open. */
   auth?: Authenticator;
   log?: LbLog;
+  /** Serve the admin HTTP server over https (with a client CA: mutual TLS). */
+  adminTls?: ServerTls | undefined;
+  /** For an https:// services API: the CA to trust and the client certificate to show. */
+  tls?: ClientTls | undefined;
 }
 
 export interface LoadBalancer {
@@ -164,7 +168,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   let updates = 0;
   const registry = lbMetrics(() => balancer.ports, () => connected);
   const host = options.host ?? '127.0.0.1';
-  const admin: { url: string; server: Server } = await startAdminHttp(host, options.adminPort ?? 5090, {
+  const admin: { url: string; server: Server } = await startAdminHttp(host, options.adminPort ?? 5090, options.adminTls, {
     registry,
     stats: () => lbStats(balancer.ports),
     health: () => ({ ok: true, stream: connected ? 'connected' : 'away', updates, listeners: [...balancer.ports].filter((p) => p.listening).length }),
@@ -173,6 +177,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   const watchOptions: WatchOptions = {
     signal: abort.signal,
     ...(options.servicesToken ? { headers: { authorization: `Bearer ${options.servicesToken}` } } : {}),
+    tls: options.tls,
     onUpdate: (doc) => {
       if (!connected) log.info({ url: streamUrl }, 'endpoints stream connected');
       connected = true;

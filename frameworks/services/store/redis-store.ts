@@ -24,10 +24,10 @@ export class RedisServicesStore implements ServicesStore {
    * STORE_UNAVAILABLE when Redis does not answer within 5 s. `onConnectionError` hears reconnects;
    * `auditMaxLen` is how many audit events are kept (newest; default 10,000).
    */
-  static async connect(url: string, prefix = DEFAULT_SERVICES_KEY_PREFIX, onConnectionError?: (err: Error) => void, options: { auditMaxLen?: number } = {}): Promise<RedisServicesStore> {
+  static async connect(url: string, prefix = DEFAULT_SERVICES_KEY_PREFIX, onConnectionError?: (err: Error) => void, options: { auditMaxLen?: number; tlsCa?: string | Buffer | undefined } = {}): Promise<RedisServicesStore> {
     if (typeof prefix !== 'string' || prefix === '') throw new BerthError(ErrorCode.INVALID_CALL, 'prefix must be a non-empty string', { field: 'prefix' });
     const auditMaxLen = checkAuditRetention(options.auditMaxLen, 'auditMaxLen');
-    const client = await connectStateRedis({ url, ...(onConnectionError ? { onConnectionError } : {}) });
+    const client = await connectStateRedis({ url, ...(onConnectionError ? { onConnectionError } : {}), tlsCa: options.tlsCa });
     return new RedisServicesStore(client, servicesKeys(prefix), auditMaxLen);
   }
 
