@@ -70,8 +70,7 @@ export class Agent {
       client: CLIENT,
       channel: channelOptionsOf(options),
       reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
-      ...(options.dial ? { dial: options.dial } : {}),
-      tls: options.tls,
+      ...(options.dial ? { dial: options.dial } : {}), tls: options.tls,
       log: this.#log,
     });
     this.#updates = new StatusUpdateManager({
