@@ -71,9 +71,8 @@ export class Agent {
       client: CLIENT,
       channel: channelOptionsOf(options),
       reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
-      ...(options.dial ? { dial: options.dial } : {}),
+      ...(options.dial ? { dial: options.dial } : {}), tls: options.tls,
       headers: bearerHeaders(options.token),
-      tls: options.tls,
       log: this.#log,
     });
     this.#updates = new StatusUpdateManager({
