@@ -78,11 +78,17 @@ export class Authenticator {
     }
     const found = this.#find(config.principals, token);
     if (!found) throw new BerthError(ErrorCode.UNAUTHENTICATED, `the token is not valid; ${UNAUTHENTICATED_HINT}`);
-    if (found.rateLimit) {
-      const waitMs = this.#limiter.take(found.name, found.rateLimit);
-      if (waitMs > 0) throw new RateLimitedError(found.name, waitMs);
-    }
-    return { name: found.name };
+    const principal = { name: found.name };
+    this.throttle(principal);
+    return principal;
+  }
+
+  /** Counts one call of an authenticated principal against its rate limit; throws RATE_LIMITED over it. */
+  throttle(principal: Principal): void {
+    const limit = this.#config?.principals.find((p) => p.name === principal.name)?.rateLimit;
+    if (!limit) return;
+    const waitMs = this.#limiter.take(principal.name, limit);
+    if (waitMs > 0) throw new RateLimitedError(principal.name, waitMs);
   }
 
   /** Throws BerthError FORBIDDEN unless the ACLs allow `principal` the action on the object. */
