@@ -3,7 +3,7 @@
 import { Action, type Authenticator, type Principal } from '../protocol/auth/index.js';
 import { BerthError, ErrorCode } from '../protocol/index.js';
 
-export type Authorizer = Pick<Authenticator, 'enabled' | 'authorize'>;
+export type Authorizer = Pick<Authenticator, 'enabled' | 'authorize' | 'throttle'>;
 export { Action };
 export type { Principal };
 

@@ -14,7 +14,7 @@ import {
   type pb,
 } from '../protocol/index.js';
 import type { StatusUpdate } from '../protocol/domain/index.js';
-import type { Principal } from './authorizer.js';
+import type { Authorizer, Principal } from './authorizer.js';
 import { masterStatus } from './decode.js';
 import type { Accepts } from './accept.js';
 import type { FrameworkSessions } from './framework-sessions.js';
@@ -29,6 +29,7 @@ import type { TaskEndings } from './task-endings.js';
 
 export interface SchedulerCallsDeps {
   registry: Registry;
+  auth: Authorizer;
   offers: OfferBook;
   outbox: Outbox;
   endings: TaskEndings;
@@ -73,6 +74,12 @@ export class SchedulerCalls {
       if (!call) return fail(new BerthError(ErrorCode.INVALID_CALL, 'expected a SchedulerCall', { field: 'body' }));
       // Stepping down (the connection is about to close): still one answer per call.
       if (!this.#d.isLeading()) return fail(new BerthError(ErrorCode.NOT_LEADER, 'this master is not the leader; reconnect to find it'));
+      // Each call counts against the principal's rate limit, as each HTTP request does.
+      try {
+        this.#d.auth.throttle(principal);
+      } catch (err) {
+        return fail(err);
+      }
       if (call.subscribe) {
         void this.#d.sessions.subscribe(channel, call.subscribe, principal, (entry) => (framework = entry)).then(done, (err: unknown) => {
           fail(err);

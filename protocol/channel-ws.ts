@@ -17,8 +17,8 @@ import {
   type HandshakeOptions,
   type Route,
 } from './channel.js';
-import { BERTH_SUBPROTOCOL, type Principal } from './auth/authenticator.js';
-import { rawHttpAnswer } from './auth/http-answer.js';
+import { pickSubprotocol, type Principal } from './auth/authenticator.js';
+import { rawHttpAnswer, refusalText } from './auth/http-answer.js';
 import { BerthError, CloseCode, ErrorCode } from './errors.js';
 import type { Welcome } from './messages.js';
 import { ListenerSlot, type Dialer, type DialOptions, type Transport, type TransportListener } from './transport.js';
@@ -102,17 +102,6 @@ export class WsTransport implements Transport {
 const RETRYABLE_HTTP = new Set([429, 502, 503, 504]);
 /** Answers that refuse this client's credentials: retrying with them cannot help. */
 const REFUSED_HTTP = new Set([401, 403]);
-
-/** The {code, message} of a refused upgrade's JSON body, as one line; the raw text otherwise. */
-function refusalText(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
-    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return `${parsed.code}: ${parsed.message}`;
-  } catch {
-    // Not JSON: the text itself says why.
-  }
-  return body.trim().slice(0, 300);
-}
 
 /** Opens a WebSocket. An HTTP answer other than the upgrade (a 404, say) is final. */
 export const wsDialer: Dialer = (url: string, options: DialOptions) =>
@@ -281,11 +270,6 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
  * (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED) to refuse it with that error's HTTP answer.
  */
 export type UpgradeGuard = (req: IncomingMessage, path: string) => Principal;
-
-/** The server picks 'berth' when offered: a browser offers it next to its berth.bearer.* token, which is never echoed. */
-function pickSubprotocol(offered: Set<string>): string | false {
-  return offered.has(BERTH_SUBPROTOCOL) ? BERTH_SUBPROTOCOL : false;
-}
 
 /** Serves channels on paths of an HTTP server (for example /api/v1/agent), and text routes. */
 export class ChannelServer {

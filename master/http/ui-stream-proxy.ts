@@ -9,9 +9,8 @@ import type { Duplex } from 'node:stream';
 /** Only the frameworks' state streams go through: the proxy reads, it never changes a framework. */
 export const PROXIED_STREAM = /^\/api\/v1\/stream$/;
 
-// The caller's credentials go on (the Authorization header, or the browser's berth.bearer
-// subprotocol), so the framework checks them itself, as it does for a direct call.
-const FORWARDED = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'authorization', 'user-agent'];
+// The caller's token (its Authorization header or a browser's berth.bearer.* subprotocol) goes on: the framework's stream checks it.
+const FORWARDED = ['authorization', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'user-agent'];
 
 /** Ends the client's socket with an HTTP answer (the upgrade did not happen). */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, body: object): void {

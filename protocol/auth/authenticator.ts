@@ -25,6 +25,11 @@ export function authSubprotocol(token: string): string {
   return `${BEARER_SUBPROTOCOL_PREFIX}${Buffer.from(token, 'utf8').toString('base64url')}`;
 }
 
+/** A server's choice among offered subprotocols: 'berth' when offered (never the berth.bearer.* one, which holds the token). */
+export function pickSubprotocol(offered: Set<string>): string | false {
+  return offered.has(BERTH_SUBPROTOCOL) ? BERTH_SUBPROTOCOL : false;
+}
+
 /** The token of `Authorization: Bearer T`, else of a `berth.bearer.*` subprotocol; never of the URL. */
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
@@ -73,11 +78,17 @@ export class Authenticator {
     }
     const found = this.#find(config.principals, token);
     if (!found) throw new BerthError(ErrorCode.UNAUTHENTICATED, `the token is not valid; ${UNAUTHENTICATED_HINT}`);
-    if (found.rateLimit) {
-      const waitMs = this.#limiter.take(found.name, found.rateLimit);
-      if (waitMs > 0) throw new RateLimitedError(found.name, waitMs);
-    }
-    return { name: found.name };
+    const principal = { name: found.name };
+    this.throttle(principal);
+    return principal;
+  }
+
+  /** Counts one call of an authenticated principal against its rate limit; throws RATE_LIMITED over it. */
+  throttle(principal: Principal): void {
+    const limit = this.#config?.principals.find((p) => p.name === principal.name)?.rateLimit;
+    if (!limit) return;
+    const waitMs = this.#limiter.take(principal.name, limit);
+    if (waitMs > 0) throw new RateLimitedError(principal.name, waitMs);
   }
 
   /** Throws BerthError FORBIDDEN unless the ACLs allow `principal` the action on the object. */

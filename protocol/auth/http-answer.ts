@@ -30,3 +30,14 @@ export function rawHttpAnswer(err: BerthError): string {
   for (const [k, v] of Object.entries({ ...a.headers, 'content-length': String(Buffer.byteLength(a.body)), connection: 'close' })) lines.push(`${k}: ${v}`);
   return `${lines.join('\r\n')}\r\n\r\n${a.body}`;
 }
+
+/** The {code, message} of a refused upgrade's JSON body, as one line; the raw text otherwise. */
+export function refusalText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
+    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return `${parsed.code}: ${parsed.message}`;
+  } catch {
+    // Not JSON: the text itself says why.
+  }
+  return body.trim().slice(0, 300);
+}

@@ -18,7 +18,7 @@ export const TOKENS: Record<PrincipalName, string> = Object.fromEntries(PRINCIPA
 /**
  * admin may do anything; agent registers agents; web registers and launches in roles web and
  * web/* as user nobody (never root), and reads; viewer reads; nobody is known but allowed nothing;
- * limited reads, two calls and then about one an hour.
+ * limited reads and registers in role slow, two calls and then about one an hour.
  */
 export function authConfig(): AuthConfig {
   return parseAuthConfig({
@@ -29,6 +29,7 @@ export function authConfig(): AuthConfig {
       { principals: ['web'], actions: ['launch'], users: ['root'], allow: false },
       { principals: ['web'], actions: ['register_framework', 'launch', 'teardown'], roles: ['web', 'web/*'], users: ['nobody'], allow: true },
       { principals: ['web', 'viewer', 'limited'], actions: ['read'], allow: true },
+      { principals: ['limited'], actions: ['register_framework'], roles: ['slow'], allow: true },
     ],
   }, 'test-auth.yaml');
 }

@@ -38,6 +38,18 @@ t.test('SUBSCRIBE is refused, with no framework and no offers, unless the princi
   t.ok(await sub.next('subscribed', (e) => e.schedulerEvent?.subscribed?.frameworkId), 'web/* allows a role below web');
 });
 
+t.test("scheduler calls count against the principal's rate limit, as its upgrade does", async (t) => {
+  const { m } = await authCluster(t);
+  const fw = await peer(t, m.url, 'scheduler', bearer('limited'));
+  fw.send({ schedulerCall: { requestId: 'sub', subscribe: { framework: { name: 'slow', roles: ['slow'] } } } });
+  t.ok(await fw.next('subscribed', (e) => e.schedulerEvent?.subscribed), 'the upgrade and SUBSCRIBE use the burst of two');
+  fw.send({ schedulerCall: { requestId: 'revive', revive: {} } });
+  const error = await errorFor(fw, 'revive');
+  t.equal(error.code, ErrorCode.RATE_LIMITED);
+  t.match(error.message, /principal limited is over its rate limit; retry in \d+ s/);
+  t.equal(fw.closed, undefined, 'the connection stays open');
+});
+
 t.test('LAUNCH is checked per task (role, user); a refused ACCEPT launches nothing and leaves the offer', async (t) => {
   const { m, agent, fw } = await authCluster(t);
   // The first offer went to t1; the next one has what is left.

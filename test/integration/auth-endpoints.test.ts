@@ -2,9 +2,13 @@
 // route without a case here fails: no token and a wrong token are 401 (with WWW-Authenticate),
 // a known principal without the action is 403, nothing changes on a refused call, and an allowed
 // principal gets through. GET /health and the UI's shell stay open.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { ErrorCode } from '../../protocol/index.js';
-import { authCluster, call, upgrade, bearer, type Answer, type PrincipalName } from '../helpers/auth.js';
+import { authSubprotocol } from '../../protocol/auth/index.js';
+import { authCluster, authConfig, call, upgrade, bearer, TOKENS, type Answer, type PrincipalName } from '../helpers/auth.js';
+import { testMaster } from '../helpers/master.js';
 
 interface Case {
   /** A principal that authenticates but lacks the route's action; undefined when the core checks (see auth-channels). */
@@ -115,6 +119,17 @@ t.test('the UI shell is open, its data is not', async (t) => {
   t.equal((await call(m.httpUrl, 'GET', '/api/v1/nope', 'viewer')).status, 404);
 });
 
+t.test('a browser sends its token as a subprotocol; the server picks berth and never echoes the token', async (t) => {
+  const { m } = await authCluster(t);
+  const offered = `berth, ${authSubprotocol(TOKENS.viewer)}`;
+  const upgraded = await upgrade(m.httpUrl, '/api/v1/stream', { 'sec-websocket-protocol': offered });
+  t.equal(upgraded.status, 101);
+  t.equal(upgraded.headers['sec-websocket-protocol'], 'berth');
+  const wrong = await upgrade(m.httpUrl, '/api/v1/stream', { 'sec-websocket-protocol': `berth, ${authSubprotocol('not-a-token-of-anyone-at-all')}` });
+  t.equal(wrong.status, 401);
+  t.equal((await call(m.httpUrl, 'GET', `/api/v1/state?token=${TOKENS.viewer}`, undefined)).status, 401, 'a token in the URL is not a token');
+});
+
 t.test('a principal over its rate limit is answered 429 with Retry-After, on HTTP and on upgrades', async (t) => {
   const { m } = await authCluster(t);
   t.equal((await call(m.httpUrl, 'GET', '/api/v1/state', 'limited')).status, 200);
@@ -126,4 +141,21 @@ t.test('a principal over its rate limit is answered 429 with Retry-After, on HTT
   const upgraded = await upgrade(m.httpUrl, '/api/v1/stream', bearer('limited'));
   t.equal(upgraded.status, 429);
   t.equal((await call(m.httpUrl, 'GET', '/api/v1/state', 'viewer')).status, 200, 'other principals are not limited by it');
+});
+
+t.test("the UI proxy passes the caller's token on to the framework it reads", async (t) => {
+  const seen: (string | undefined)[] = [];
+  const upstream = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('[]');
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+  const port = (upstream.address() as AddressInfo).port;
+  const m = await testMaster(t, { auth: authConfig(), frameworkLinks: { services: `http://127.0.0.1:${port}` } });
+  t.equal((await call(m.httpUrl, 'GET', '/ui/proxy/services/api/v1/services', undefined)).status, 401);
+  t.same(seen, [], 'a refused call never reaches the framework');
+  t.equal((await call(m.httpUrl, 'GET', '/ui/proxy/services/api/v1/services', 'viewer')).status, 200);
+  t.same(seen, [`Bearer ${TOKENS.viewer}`]);
 });
