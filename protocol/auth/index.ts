@@ -11,8 +11,9 @@ export {
   authSubprotocol,
   bearerHeaders,
   bearerToken,
+  pickSubprotocol,
   tokenProblem,
   type Principal,
 } from './authenticator.js';
-export { authHeaders, httpAnswer, rawHttpAnswer, type HttpAnswer } from './http-answer.js';
+export { authHeaders, httpAnswer, rawHttpAnswer, refusalText, type HttpAnswer } from './http-answer.js';
 export { RateLimiter } from './rate-limiter.js';

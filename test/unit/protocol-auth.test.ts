@@ -14,11 +14,14 @@ import {
   RateLimitedError,
   RateLimiter,
   authSubprotocol,
+  bearerHeaders,
   bearerToken,
   httpAnswer,
   loadAuthFile,
   parseAuthConfig,
+  pickSubprotocol,
   rawHttpAnswer,
+  tokenProblem,
 } from '../../protocol/auth/index.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -183,5 +186,22 @@ t.test('refusals answer with the status, the JSON body and the auth headers', (t
   t.match(raw, /^HTTP\/1\.1 403 Forbidden\r\n/);
   t.match(raw, /content-length: 35\r\n/);
   t.match(raw, /\r\n\r\n\{"code":"FORBIDDEN","message":"no"\}$/);
+  t.end();
+});
+
+t.test('throttle counts calls of an authenticated principal; clients check and send their tokens', (t) => {
+  const auth = new Authenticator(parseAuthConfig(doc(), 'auth.yaml'), { now: () => 0 });
+  const web = { name: 'web-team' };
+  for (let i = 0; i < 3; i++) auth.throttle(web);
+  t.throws(() => auth.throttle(web), { code: ErrorCode.RATE_LIMITED });
+  t.doesNotThrow(() => auth.throttle({ name: 'admin' }), 'no limit, no count');
+  t.equal(tokenProblem('abc'), undefined);
+  t.match(tokenProblem('has space'), /token must be 1 to 4096 printable ASCII characters without spaces/);
+  t.match(tokenProblem(''), /printable/);
+  t.match(tokenProblem(42, 'options.token'), /^options\.token must be a string/);
+  t.same(bearerHeaders('abc'), { authorization: 'Bearer abc' });
+  t.same(bearerHeaders(undefined), {});
+  t.equal(pickSubprotocol(new Set(['berth', authSubprotocol('x')])), 'berth');
+  t.equal(pickSubprotocol(new Set([authSubprotocol('x')])), false, 'the token subprotocol is never chosen');
   t.end();
 });
