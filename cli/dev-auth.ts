@@ -32,9 +32,15 @@ const DEV_ACLS = [
   { principals: ['lb', 'dns'], actions: ['services.read'], allow: true },
 ];
 
-/** 24 random bytes, base64url: 32 characters. */
+/**
+ * 24 random bytes, base64url: 32 characters, never starting with '-', which `--token -x` would
+ * read as a flag.
+ */
 function newToken(): string {
-  return randomBytes(24).toString('base64url');
+  for (;;) {
+    const token = randomBytes(24).toString('base64url');
+    if (!token.startsWith('-')) return token;
+  }
 }
 
 /** Writes `dir`/auth.yaml with new tokens (replacing an older one) and returns them with the parsed file. */

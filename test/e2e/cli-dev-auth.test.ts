@@ -33,8 +33,16 @@ const WHAT_TO_DO = 'set BERTH_TOKEN (berth dev prints it) or pass --token';
 
 void t.test('berth dev prints an admin token; the CLI needs it, and a weaker one is refused', async (t) => {
   const data = await mkdtemp(join(tmpdir(), 'berth-auth-e2e-'));
-  t.teardown(() => rm(data, { recursive: true, force: true }));
   const cluster = await dev(t, ['--runtime', 'process', '--agents', '1', '--data', data, '--services-port', '0', '--batch-port', '0']);
+  // The data folder goes once berth dev has stopped writing in it.
+  t.teardown(async () => {
+    if (cluster.child.exitCode === null && cluster.child.signalCode === null) {
+      const exited = new Promise((resolve) => cluster.child.once('exit', resolve));
+      cluster.child.kill('SIGINT');
+      await exited;
+    }
+    await rm(data, { recursive: true, force: true });
+  });
   const services = await frameworkUrlOf(cluster, 'services');
   const batch = await frameworkUrlOf(cluster, 'batch');
   t.match(cluster.output(), /^export BERTH_TOKEN=[A-Za-z0-9_-]{32}$/m, 'the banner has the export line');

@@ -16,6 +16,8 @@ void t.test("berth dev's auth file", async (t) => {
   t.equal((await stat(first.file)).mode & 0o777, 0o600, 'readable by its owner only');
   t.equal(new Set(Object.values(first.tokens)).size, DEV_PRINCIPALS.length, 'a token of its own for each principal');
   t.ok(Object.values(first.tokens).every((tok) => /^[A-Za-z0-9_-]{32}$/.test(tok)), '24 random bytes in base64url each');
+  const many = await Promise.all(Array.from({ length: 20 }, () => writeDevAuth(dir)));
+  t.notOk(many.flatMap((c) => Object.values(c.tokens)).some((tok) => tok.startsWith('-')), "none starts with '-', which --token would read as a flag");
   const second = await writeDevAuth(dir);
   t.not(second.tokens.admin, first.tokens.admin, 'new tokens at each start');
 

@@ -107,12 +107,17 @@ export class LiveState<T = MasterState> {
     };
   }
 
-  /** After a connection that never opened: does the server answer 404 for the stream? */
+  /**
+   * After a connection that never opened: does the server answer 404 for the stream? Without a
+   * probe the master's links are asked instead, so that a token refused meanwhile (401, which a
+   * browser's WebSocket cannot see) brings the token form up.
+   */
   async #streamMissing(opened: boolean): Promise<boolean> {
+    if (opened) return false;
     const probe = this.#options.probe;
-    if (opened || !probe) return false;
     try {
-      return (await authFetch(probe)).status === 404;
+      const res = await authFetch(probe ?? '/ui/links.json');
+      return probe !== undefined && res.status === 404;
     } catch {
       return false;
     }
