@@ -59,12 +59,19 @@ export interface MasterProcess {
   stop(): Promise<void>;
 }
 
+export interface SpawnOptions {
+  /** Another build's dist/cli/main.js (a baseline); this build's by default. */
+  cli?: string;
+  /** Open an IPC channel to the master (for a probe loaded with --import). */
+  ipc?: boolean;
+}
+
 /** `berth master` on a free loopback port with extra flags; resolves once it answers /health. */
-export async function spawnMaster(flags: string[] = [], nodeArgs: string[] = []): Promise<MasterProcess> {
+export async function spawnMaster(flags: string[] = [], nodeArgs: string[] = [], options: SpawnOptions = {}): Promise<MasterProcess> {
   const port = await freePort();
-  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const cli = options.cli ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
   const args = [...nodeArgs, cli, 'master', '--port', String(port), '--log-level', 'warn', ...flags];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: options.ipc ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4_000);

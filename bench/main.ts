@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   failover: noFlags('failover', () => import('./failover.js')),
   fuzz: () => import('./fuzz.js'),
   lb: () => import('./lb.js'),
+  memory: () => import('./memory.js'),
   replay: () => import('./replay.js'),
   scale: noFlags('scale', () => import('./scale.js').then((m) => ({ run: () => m.run() }))),
   'scale-full': noFlags('scale-full', () => import('./scale.js').then((m) => ({ run: m.runFull }))),

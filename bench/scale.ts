@@ -116,8 +116,12 @@ async function settledRss(pid: number, samples = 5, everyMs = 400): Promise<numb
   return min;
 }
 
-/** One framework: packs an even share of the tasks into every offer until all are launched. */
-async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number): Promise<{
+/**
+ * One framework: packs an even share of the tasks into every offer until all are launched. With
+ * failoverTimeoutMs the master keeps the tasks that long after the framework disconnects at the
+ * end; without it they are killed at once.
+ */
+export async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number, failoverTimeoutMs = 0): Promise<{
   running: number;
   failed: number;
   firstOfferAt: number;
@@ -128,7 +132,7 @@ async function launchAll(masterUrl: string, cell: ScaleCell, timeoutMs: number):
   timedOut: boolean;
   disconnects: string[];
 }> {
-  const client = new SchedulerClient({ masterUrl, framework: { name: 'scale-bench', roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
+  const client = new SchedulerClient({ masterUrl, framework: { name: 'scale-bench', roles: ['*'], failoverTimeoutMs }, heartbeatTimeoutMs: 120_000 });
   const perOffer = Math.ceil(cell.tasks / cell.agents);
   const shapes: TaskShape[] = Array.from({ length: perOffer }, () => SHAPE);
   const offeredAt = new Float64Array(cell.tasks);

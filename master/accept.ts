@@ -135,8 +135,12 @@ export class Accepts {
     for (const task of plan.tasks) this.#inFlight.set(task.taskId, { task, applied });
     // A kill decided meanwhile waits behind these on the agent's line. A task killed before its
     // agent heard of it (it was away) is no longer STAGING and is not sent.
-    const sent = this.#d.outbox.toAgentAfter(agent.record.id, applied, () =>
-      plan.tasks.filter((t) => t.status.state === TaskState.TASK_STAGING).map(runTask));
+    const sent = this.#d.outbox.toAgentAfter(agent.record.id, applied, () => {
+      const events = plan.tasks.filter((t) => t.status.state === TaskState.TASK_STAGING).map(runTask);
+      // The specs went out whole (and are stored whole as the launch intent); memory keeps less.
+      for (const task of plan.tasks) reg.launched(task);
+      return events;
+    });
     try {
       await applied;
     } catch (err) {

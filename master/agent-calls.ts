@@ -200,7 +200,7 @@ export class AgentCalls {
         launchedAtMs: Date.now(),
         role: framework.record.info.roles[0] ?? '*',
       };
-      reg.index(task);
+      reg.index(reg.launched(task));
       return { type: 'task.put', task };
     }
     const { state } = status;
@@ -215,7 +215,7 @@ export class AgentCalls {
     const seen = Boolean(status.uuid && known.appliedUuids.includes(status.uuid));
     if (seen && known.status.state !== TaskState.TASK_UNREACHABLE) return undefined;
     if (!canTransition(known.status.state, state)) return undefined;
-    const next: StatusUpdate = { ...status, taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
+    const next: StatusUpdate = { ...status, taskId: known.taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(known, next);
     folded.statuses.push(next);
     return { type: 'task.put', task: known };
@@ -257,7 +257,8 @@ export class AgentCalls {
       this.#d.log.warn({ taskId, from: stateName(from), to: stateName(to) }, 'illegal task transition ignored');
       return ack();
     }
-    const next: StatusUpdate = { ...status, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
+    // The record's own id strings, so the kept status holds no copies of them.
+    const next: StatusUpdate = { ...status, taskId: task.taskId, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(task, next);
     try {
       await this.#d.persist({ type: 'task.put', task });
