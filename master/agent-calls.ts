@@ -1,5 +1,5 @@
-// The agent channel: registration (with the tasks an agent reports), status updates, usage and
-// log lines. Everything is persisted before it is acknowledged.
+// The agent channel: registration (with the tasks an agent reports, in one frame or in parts),
+// status updates, usage and log lines. Everything is persisted before it is acknowledged.
 import type { Logger } from 'pino';
 import {
   CloseCode,
@@ -22,6 +22,7 @@ import { taskReport, taskStatus } from './decode.js';
 import { asBerthError } from './internal-error.js';
 import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
+import { RegistrationParts, type PartsOutcome } from './registration-parts.js';
 import { killTask, registered, type AgentEventBody, type Outbox } from './outbox.js';
 import { agentEntry, refreshAgent, type AgentEntry, type Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
@@ -64,14 +65,22 @@ export class AgentCalls {
     // The agent this connection speaks for; set the moment its registration is recorded.
     let agent: AgentEntry | undefined;
     const mine = (): AgentEntry | undefined => (agent && agent.channel === channel ? agent : undefined);
+    const parts = new RegistrationParts();
+    const registration = (outcome: PartsOutcome): void => {
+      if (outcome.kind === 'waiting') return;
+      if (outcome.kind === 'refused') {
+        this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, outcome.message, outcome.field);
+        channel.close(CloseCode.POLICY, 'invalid registration');
+        return;
+      }
+      void this.#register(channel, outcome.register, (entry) => (agent = entry)).catch((err: unknown) => this.#failure(channel, err));
+    };
     channel.onMessage((envelope) => {
       const call = envelope.agentCall;
       if (!call) return this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, 'expected an AgentCall', 'body');
       if (!this.#d.isLeading()) return;
-      if (call.register) {
-        void this.#register(channel, call.register, (entry) => (agent = entry)).catch((err: unknown) => this.#failure(channel, err));
-        return;
-      }
+      if (call.register) return registration(parts.start(call.register));
+      if (call.registerTasks) return registration(parts.add(call.registerTasks.tasks ?? []));
       const entry = mine();
       if (call.update) {
         if (!entry) return this.#d.outbox.agentError(channel, ErrorCode.NOT_SUBSCRIBED, 'register before sending updates', 'update');

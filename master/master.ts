@@ -27,6 +27,7 @@ import { compileMasterOptions, type CompiledMasterOptions, type MasterOptions } 
 import { OperatorCalls, type FrameworkDetail, type KillAnswer } from './operator-calls.js';
 import { Outbox } from './outbox.js';
 import { Persister } from './persister.js';
+import { REGISTER_TASKS_PER_FRAME } from './registration-parts.js';
 import { Registry } from './registry.js';
 import { Roles } from './roles.js';
 import { SchedulerCalls } from './scheduler-calls.js';
@@ -213,7 +214,12 @@ export class Master {
   }
 
   agentRoute(): Route {
-    return { kind: HelloKind.AGENT, handshake: () => this.#handshake(), opened: (channel) => this.#track(channel, () => this.#agents.serve(channel)) };
+    const handshake = (): HandshakeAnswer => {
+      const answer = this.#handshake();
+      // Agents with more tasks than one frame holds send them in parts of this many.
+      return 'welcome' in answer ? { welcome: { ...answer.welcome, registerTasksPerFrame: REGISTER_TASKS_PER_FRAME } } : answer;
+    };
+    return { kind: HelloKind.AGENT, handshake, opened: (channel) => this.#track(channel, () => this.#agents.serve(channel)) };
   }
 
   schedulerRoute(): Route {
