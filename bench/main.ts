@@ -23,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   lb: () => import('./lb.js'),
   memory: () => import('./memory.js'),
   replay: () => import('./replay.js'),
+  reregister: () => import('./reregister.js'),
   scale: noFlags('scale', () => import('./scale.js').then((m) => ({ run: () => m.run() }))),
   'scale-full': noFlags('scale-full', () => import('./scale.js').then((m) => ({ run: m.runFull }))),
   'scale-profile': noFlags('scale-profile', () => import('./scale.js').then((m) => ({ run: m.runProfile }))),
