@@ -2,13 +2,16 @@
 // 3,000) re-registers after a master restart, its tasks in parts, and the new master has every
 // one of them RUNNING and none LOST. The master is real and loads its state from the store the
 // previous one left; the agent is a protocol peer that sends what the agent's own
-// registrationCalls() makes of 20,000 reports, in the parts the master's Welcome asks for.
+// registrationCalls() makes of 20,000 reports, in the parts the master's Welcome asks for. A real
+// agent (hollow runtime) with 1,200 tasks, two parts, goes through the same restart.
 import t from 'tap';
 import { registrationCalls } from '../../agent/registration-frames.js';
 import { MemoryStore } from '../../master/index.js';
 import type { StateChange } from '../../master/store/records.js';
 import { HelloKind, StatusSource, TaskState, connect, pb } from '../../protocol/index.js';
 import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
+import type { TaskInput } from '../../frameworks/sdk/index.js';
+import { testAgent, testFramework } from '../helpers/cluster.js';
 import { testMaster } from '../helpers/master.js';
 import { Peer, peer } from '../helpers/peer.js';
 import { until } from '../helpers/poll.js';
@@ -102,4 +105,27 @@ t.test('parts that break the announced total are refused and the connection clos
   t.equal(over.closed?.code, 4010, 'closed as a policy violation');
   t.notOk(over.received.some((e) => e.agentEvent?.registered), 'never registered');
   t.equal(m.master.summary().agents, 0, 'the master holds no agent from it');
+});
+
+t.test('a real agent with more tasks than one part re-registers after a master restart: all RUNNING', async (t) => {
+  const n = 1_200;
+  const store = await MemoryStore.open();
+  const first = await testMaster(t, { store });
+  const agent = await testAgent(t, first.url, 'hollow', { cpus: 100, memMb: 100_000, agent: { checkpointWrites: 'blocking', registerTimeoutMs: 60_000 } });
+  const fw = await testFramework(t, first.url);
+  const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers[0] : undefined));
+  const tasks: TaskInput[] = Array.from({ length: n }, (_, i) => ({ taskId: `r${i}`, name: 'hollow', resources: { cpus: 0.01, memMb: 1 }, command: { value: 'true', shell: true } }));
+  await fw.client.launch([offer.id], tasks);
+  await until(`${n} tasks RUNNING`, () => first.master.state().tasks.filter((x) => x.state === 'RUNNING').length === n, 120_000, 100);
+  t.equal(agent.tasks().length, n);
+  const from = fw.events.length;
+  await first.close();
+  const second = await testMaster(t, { store, port: first.port });
+  // More than REGISTER_TASKS_PER_FRAME (1,000): the agent sends them in two parts.
+  await until('the agent back with every task', () => {
+    const s = second.master.state();
+    return s.agents[0]?.connected && s.tasks.length === n ? s : undefined;
+  }, 60_000, 100);
+  t.same([...new Set(second.master.state().tasks.map((x) => x.state))], ['RUNNING'], 'every task RUNNING on the new master');
+  t.notOk(fw.events.slice(from).some((e) => e.type === 'update' && e.status.state !== TaskState.TASK_RUNNING), 'none ended');
 });
