@@ -91,6 +91,21 @@ export class FaultCluster {
     return { master: master as NamedMaster, epoch };
   }
 
+  /**
+   * Waits until `from` has gone (died of `signal`, or exited with `code`) and another master leads
+   * under the next epoch, asserting both; records the heal there, and returns the new leader.
+   */
+  async failedOver(from: NamedMaster, epoch: number, how: { signal: NodeJS.Signals } | { code: number }): Promise<NamedMaster> {
+    await until(`${from.name} gone`, () => from.exited(), 30_000);
+    if ('signal' in how) this.t.equal(from.proc.signalCode, how.signal, `${from.name} died of ${how.signal}`);
+    else this.t.equal(from.proc.exitCode, how.code, `${from.name} exited with code ${how.code}`);
+    this.recorder.healed();
+    const next = await this.leader();
+    this.t.not(next.master.name, from.name, 'another master leads');
+    this.t.equal(next.epoch, epoch + 1, 'under the next epoch');
+    return next.master;
+  }
+
   /** A fresh offer (not used before), waiting for the allocator. */
   async offer(timeoutMs = 20_000): Promise<ResourceOffer> {
     const offer = await until('a fresh offer', () => {
@@ -114,6 +129,16 @@ export class FaultCluster {
     this.recorder.launchAcked(ids);
   }
 
+  /** launch(), but false (nothing recorded) when the master did not acknowledge it. */
+  async tryLaunch(ids: string[], command?: string): Promise<boolean> {
+    try {
+      await this.launch(ids, command);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Waits until the framework heard this state for every task. */
   async heard(ids: string[], state: TaskState, timeoutMs = 30_000): Promise<void> {
     for (const id of ids) await this.fw.next(`${id} ${stateName(state)}`, (e) => (e.type === 'update' && e.status.taskId === id && e.status.state === state ? true : undefined), 0, timeoutMs);
@@ -124,14 +149,7 @@ export class FaultCluster {
    * of a deposed leader is refused), and records the state it reached.
    */
   async launchAfterHeal(taskId: string, timeoutMs = 30_000): Promise<void> {
-    await until(`${taskId} launched after the heal`, async () => {
-      try {
-        await this.launch([taskId]);
-        return true;
-      } catch {
-        return undefined;
-      }
-    }, timeoutMs, 200);
+    await until(`${taskId} launched after the heal`, async () => (await this.tryLaunch([taskId])) || undefined, timeoutMs, 200);
     await this.heard([taskId], TaskState.TASK_RUNNING, timeoutMs);
     this.recorder.launchAfterHeal(taskId, 'RUNNING');
   }
