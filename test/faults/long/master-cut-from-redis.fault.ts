@@ -3,8 +3,8 @@
 // its epoch; for longer it steps down (exit 3) when
 // its deadline passes, and a standby leads. Either way the checker is clean once the cut heals.
 import t from 'tap';
-import { FaultCluster } from '../helpers/fault-cluster.js';
-import { until } from '../helpers/poll.js';
+import { FaultCluster } from '../../helpers/fault-cluster.js';
+import { until } from '../../helpers/poll.js';
 
 const LEASE = ['--lease', '3s'];
 

@@ -4,8 +4,8 @@
 // its successor's. The checker judges the history.
 import { writeFile } from 'node:fs/promises';
 import t from 'tap';
-import { TaskState } from '../../frameworks/sdk/index.js';
-import { FaultCluster } from '../helpers/fault-cluster.js';
+import { TaskState } from '../../../frameworks/sdk/index.js';
+import { FaultCluster } from '../../helpers/fault-cluster.js';
 
 void t.test('leader paused past its lease, then resumed', async (t) => {
   // Heartbeats every 500 ms, so the agent and the framework give up on the paused leader soon.

@@ -5,9 +5,9 @@
 // still in it.
 import t from 'tap';
 import { createClient } from 'redis';
-import { FaultCluster } from '../helpers/fault-cluster.js';
-import { until } from '../helpers/poll.js';
-import { smallDisk } from '../helpers/small-disk.js';
+import { FaultCluster } from '../../helpers/fault-cluster.js';
+import { until } from '../../helpers/poll.js';
+import { smallDisk } from '../../helpers/small-disk.js';
 
 async function storedTaskIds(port: number): Promise<string[]> {
   const client = createClient({ url: `redis://127.0.0.1:${port}` });

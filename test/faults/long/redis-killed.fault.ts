@@ -3,8 +3,8 @@
 // until Redis is back, from its AOF (fsync always), and then a standby leads under the next epoch.
 // Nothing acknowledged before the kill is lost, and launches work again.
 import t from 'tap';
-import { FaultCluster } from '../helpers/fault-cluster.js';
-import { until } from '../helpers/poll.js';
+import { FaultCluster } from '../../helpers/fault-cluster.js';
+import { until } from '../../helpers/poll.js';
 
 void t.test('Redis killed for longer than the lease', async (t) => {
   const c = await FaultCluster.start(t);
