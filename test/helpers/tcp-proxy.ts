@@ -2,9 +2,12 @@
 // connection mid-way without touching either end.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Test } from 'tap';
+import { listenLoopback } from './processes.js';
 
 export class TcpProxy {
   #server: Server;
+  /** The loopback port clients connect to. */
+  port = 0;
   #pairs = new Set<[Socket, Socket]>();
   cuts = 0;
 
@@ -30,14 +33,9 @@ export class TcpProxy {
   /** Starts a proxy on a free loopback port to 127.0.0.1:targetPort, closed at test end. */
   static async start(t: Test, targetPort: number): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetPort);
-    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', () => resolve()));
+    proxy.port = await listenLoopback(proxy.#server);
     t.teardown(() => proxy.close());
     return proxy;
-  }
-
-  get port(): number {
-    const a = this.#server.address();
-    return typeof a === 'object' && a ? a.port : 0;
   }
 
   get connections(): number {
