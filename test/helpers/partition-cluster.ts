@@ -1,0 +1,49 @@
+// Pieces the agent-fault scenarios share: a master process with short liveness timings, agents
+// (in this process) that reach it through a fault proxy, and long-running tasks on a chosen agent.
+import type { Test } from 'tap';
+import type { Agent } from '../../agent/index.js';
+import type { SchedulerEvent, StatusUpdate, TaskInput } from '../../frameworks/sdk/index.js';
+import { TaskState } from '../../protocol/index.js';
+import { testAgent, type TestFramework } from './cluster.js';
+import { spawnMaster, type MasterProcess } from './processes.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+/** The liveness timings the scenarios run with (the documented defaults are 5 s, 5 s and 15 s). */
+export const FAST = { heartbeatMs: 500, reregisterMs: 1_000, failoverReregisterMs: 1_500 };
+
+/** How long a silent agent can go before it is marked unreachable: 3 x heartbeat + re-register grace. */
+export const DETECTION_BOUND_MS = 3 * FAST.heartbeatMs + FAST.reregisterMs;
+
+export function fastLivenessArgs(overrides: Partial<typeof FAST> = {}): string[] {
+  const f = { ...FAST, ...overrides };
+  return ['--heartbeat-interval', `${f.heartbeatMs}ms`, '--agent-reregister-timeout', `${f.reregisterMs}ms`, '--failover-reregister-timeout', `${f.failoverReregisterMs}ms`, '--allocation-interval', '100ms'];
+}
+
+export async function faultMaster(t: Test, args: string[] = []): Promise<MasterProcess> {
+  return spawnMaster(t, [...fastLivenessArgs(), ...args]);
+}
+
+export interface ProxiedAgent {
+  agent: Agent;
+  agentId: string;
+  proxy: TcpProxy;
+}
+
+/** An agent (process runtime) whose connection to the master goes through its own fault proxy. */
+export async function proxiedAgent(t: Test, masterPort: number, index: number, options: Parameters<typeof testAgent>[3] = {}): Promise<ProxiedAgent> {
+  const proxy = await TcpProxy.start(t, masterPort);
+  const agent = await testAgent(t, `ws://127.0.0.1:${proxy.port}`, 'process', { hostname: `fault-agent-${index}`, ports: [33000 + index * 100, 33099 + index * 100], cpus: 2, memMb: 1024, ...options });
+  return { agent, agentId: agent.agentId, proxy };
+}
+
+/** Launches `sleep 600` tasks on an offer of agentId and waits until each is RUNNING. */
+export async function runSleepers(fw: TestFramework, agentId: string, taskIds: string[]): Promise<void> {
+  const offer = await fw.next(`an offer on ${agentId}`, (e) => (e.type === 'offers' ? e.offers.find((o) => o.agentId === agentId) : undefined));
+  const tasks: TaskInput[] = taskIds.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true } }));
+  await fw.client.launch([offer.id], tasks);
+  for (const taskId of taskIds) await fw.next(`${taskId} RUNNING`, stateOf(taskId, TaskState.TASK_RUNNING));
+}
+
+/** Picks the update of one task into one state. */
+export const stateOf = (taskId: string, state: TaskState) => (e: SchedulerEvent): StatusUpdate | undefined =>
+  e.type === 'update' && e.status.taskId === taskId && e.status.state === state ? e.status : undefined;
