@@ -2,9 +2,10 @@
 // (in this process) that reach it through a fault proxy, and long-running tasks on a chosen agent.
 import type { Test } from 'tap';
 import type { Agent } from '../../agent/index.js';
-import type { SchedulerEvent, StatusUpdate, TaskInput } from '../../frameworks/sdk/index.js';
+import type { ResourceOffer, SchedulerEvent, StatusUpdate, TaskInput } from '../../frameworks/sdk/index.js';
 import { TaskState } from '../../protocol/index.js';
 import { testAgent, type TestFramework } from './cluster.js';
+import { until } from './poll.js';
 import { spawnMaster, type MasterProcess } from './processes.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -16,7 +17,7 @@ export const DETECTION_BOUND_MS = 3 * FAST.heartbeatMs + FAST.reregisterMs;
 
 export function fastLivenessArgs(overrides: Partial<typeof FAST> = {}): string[] {
   const f = { ...FAST, ...overrides };
-  return ['--heartbeat-interval', `${f.heartbeatMs}ms`, '--agent-reregister-timeout', `${f.reregisterMs}ms`, '--failover-reregister-timeout', `${f.failoverReregisterMs}ms`, '--allocation-interval', '100ms'];
+  return ['--heartbeat-interval', `${f.heartbeatMs}ms`, '--agent-reregister-timeout', `${f.reregisterMs}ms`, '--failover-reregister-timeout', `${f.failoverReregisterMs}ms`, '--allocation-interval', '100ms', '--offer-timeout', '2s'];
 }
 
 export async function faultMaster(t: Test, args: string[] = []): Promise<MasterProcess> {
@@ -36,11 +37,41 @@ export async function proxiedAgent(t: Test, masterPort: number, index: number, o
   return { agent, agentId: agent.agentId, proxy };
 }
 
-/** Launches `sleep 600` tasks on an offer of agentId and waits until each is RUNNING. */
+/** Offers a framework answered (by these helpers), per framework. */
+const answered = new WeakMap<TestFramework, Set<string>>();
+
+/** The offers a framework holds: received, not rescinded, not answered. */
+export function liveOffers(fw: TestFramework): ResourceOffer[] {
+  const done = answered.get(fw) ?? new Set<string>();
+  const rescinded = new Set(fw.events.flatMap((e) => (e.type === 'rescind' ? [e.offerId] : [])));
+  return fw.events.flatMap((e) => (e.type === 'offers' ? e.offers : [])).filter((o) => !done.has(o.id) && !rescinded.has(o.id));
+}
+
+/**
+ * Launches `sleep 600` tasks on an offer of agentId and waits until each is RUNNING; declines its
+ * other offers on that agent. A framework that holds offers it does not answer starves the others until the
+ * offers time out, so start a second framework only once the first has what it needs.
+ */
 export async function runSleepers(fw: TestFramework, agentId: string, taskIds: string[]): Promise<void> {
-  const offer = await fw.next(`an offer on ${agentId}`, (e) => (e.type === 'offers' ? e.offers.find((o) => o.agentId === agentId) : undefined));
+  const done = answered.get(fw) ?? new Set<string>();
+  answered.set(fw, done);
   const tasks: TaskInput[] = taskIds.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 600', shell: true } }));
-  await fw.client.launch([offer.id], tasks);
+  for (let attempt = 1; ; attempt++) {
+    const offer = await until(`an offer on ${agentId}`, () => liveOffers(fw).find((o) => o.agentId === agentId), 20_000);
+    done.add(offer.id);
+    try {
+      await fw.client.launch([offer.id], tasks);
+      break;
+    } catch (err) {
+      // The offer timed out or was rescinded just before the accept: take the next one.
+      if (attempt >= 5) throw err;
+    }
+  }
+  for (const other of liveOffers(fw).filter((o) => o.agentId === agentId)) {
+    done.add(other.id);
+    // Refused for a while, so the agent's next offers go to other frameworks.
+    await fw.client.decline([other.id], 60).catch(() => undefined);
+  }
   for (const taskId of taskIds) await fw.next(`${taskId} RUNNING`, stateOf(taskId, TaskState.TASK_RUNNING));
 }
 
