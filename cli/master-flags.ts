@@ -1,7 +1,7 @@
 // The flags of `berth master` and `berth dev` that configure the master: parsed into the shape of
 // MasterOptions, checked by master/options.ts (masterOptionProblems), defaults from MASTER_DEFAULTS.
 import { parseResourceSpec } from '../agent/index.js';
-import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
+import { FAILPOINT_RULE, Failpoints, failpointProblems, MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
 import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/index.js';
 import { resources } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
@@ -47,6 +47,7 @@ export const MASTER_FLAGS: Record<string, FlagSpec> = {
   limit: { type: 'string', multiple: true, help: 'resources a role may never exceed', rule: 'NAME=SPEC like eng=cpus:8;mem:16384 (mem and disk in MB)', placeholder: 'NAME=SPEC' },
   ...durationFlags,
   'advertise-url': { type: 'string', help: 'the URL others use to reach this master (default: ws://HOST:PORT)', rule: 'a ws:// or wss:// URL', placeholder: 'URL' },
+  failpoint: { type: 'string', env: 'BERTH_FAILPOINT', help: 'for fault-injection tests only: crash, pause or fail at these points', rule: FAILPOINT_RULE, placeholder: 'SPEC' },
 };
 
 /** What the master flags ask for: where to listen and keep state, and the master's options. */
@@ -59,7 +60,7 @@ export interface MasterFlags {
   data: string | undefined;
   advertiseUrl: string | undefined;
   /** Only what the flags set; the master fills the rest from MASTER_DEFAULTS. */
-  options: Partial<Pick<MasterOptions, DurationField>> & { roles: Map<string, RoleConfig> };
+  options: Partial<Pick<MasterOptions, DurationField | 'failpoints'>> & { roles: Map<string, RoleConfig> };
 }
 
 /** Roles from --role NAME=WEIGHT, --quota NAME=SPEC (guarantee) and --limit NAME=SPEC flags. */
@@ -116,6 +117,12 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     }
     return undefined;
   };
+  if (flags.failpoint !== undefined) {
+    const spec = String(flags.failpoint);
+    const found = failpointProblems(spec);
+    for (const p of found) problems.add(`--failpoint ${p}`);
+    if (found.length === 0) options.failpoints = Failpoints.parse(spec);
+  }
   reportFieldProblems(masterOptionProblems(options), flagOf, problems);
   return {
     host: String(flags.host),

@@ -13,6 +13,7 @@ import {
 import type { StatusUpdate } from '../protocol/domain/index.js';
 import { byRole } from './availability.js';
 import { compact } from './compact.js';
+import { FailpointName, type Failpoints } from './failpoints.js';
 import { masterStatus } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
@@ -95,6 +96,7 @@ export interface AcceptsDeps {
   counters: { launches: number };
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
+  failpoints: Failpoints;
 }
 
 export class Accepts {
@@ -131,7 +133,9 @@ export class Accepts {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${valid.agentId} is gone`, { field: 'accept.offer_ids' });
     }
     const plan = buildLaunchPlan(valid, fw.record.id, agent.record, Date.now());
-    const applied = this.#d.persist(...plan.changes).then(() => this.#apply(fw, agent, valid, plan, accept.filters?.refuseSeconds ?? 0));
+    const applied = this.#d.persist(...plan.changes)
+      .then(() => this.#d.failpoints.hit(FailpointName.LAUNCH_AFTER_INTENT))
+      .then(() => this.#apply(fw, agent, valid, plan, accept.filters?.refuseSeconds ?? 0));
     for (const task of plan.tasks) this.#inFlight.set(task.taskId, { task, applied });
     // A kill decided meanwhile waits behind these on the agent's line. A task killed before its
     // agent heard of it (it was away) is no longer STAGING and is not sent.
@@ -147,6 +151,8 @@ export class Accepts {
       this.#d.triggerAllocation();
     }
     await sent;
+    const failpoint = this.#d.failpoints.hitAfterIo(FailpointName.LAUNCH_AFTER_RUNTASK);
+    if (failpoint) await failpoint;
     for (const status of plan.errors) this.#d.outbox.update(status);
   }
 

@@ -26,6 +26,7 @@ import { killTask, registered, type AgentEventBody, type Outbox } from './outbox
 import { agentEntry, refreshAgent, type AgentEntry, type Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
+import { FailpointName, type Failpoints } from './failpoints.js';
 
 export interface AgentCallsDeps {
   registry: Registry;
@@ -42,6 +43,7 @@ export interface AgentCallsDeps {
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
+  failpoints: Failpoints;
 }
 
 /** What folding an agent's registration into the registry changed, sent once it is durable. */
@@ -261,8 +263,10 @@ export class AgentCalls {
     this.#d.endings.apply(task, next);
     try {
       await this.#d.persist({ type: 'task.put', task });
+      const failpoint = this.#d.failpoints.hit(FailpointName.STATUS_AFTER_PERSIST);
+      if (failpoint) await failpoint;
     } catch (err) {
-      // Applied in memory but not durable: the agent re-sends it, and that re-send forwards it.
+      // Applied in memory but not acknowledged: the agent re-sends it, and that re-send forwards it.
       this.#unwritten.set(uuid, next);
       throw err;
     }

@@ -85,7 +85,7 @@ export class Master {
       for (const offer of offers.ofAgent(agentId)) this.#rescind(offer);
     };
     const outbox = (this.#outbox = new Outbox({ registry, epoch: () => this.#lease.epoch }));
-    const base = { registry, outbox, log, isLeading, persist, triggerAllocation };
+    const base = { registry, outbox, log, isLeading, persist, triggerAllocation, failpoints: o.failpoints };
     this.#persister = new Persister(o.store, () => this.#lease.epoch, (err) => this.#onStoreError(err));
     this.#roles = new Roles(base, o.roles);
     this.#cycle = new AllocationCycle({
@@ -111,6 +111,7 @@ export class Master {
       url: this.url,
       leaseMs: o.leaseMs,
       log,
+      failpoints: o.failpoints,
       elected: (epoch) => this.#becomeLeader(epoch),
       lost: (reason) => this.#stepDown(reason),
     });

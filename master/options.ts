@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { BerthError, ErrorCode } from '../protocol/index.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
+import { Failpoints } from './failpoints.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
 import { ROLE_RULE } from './role-config.js';
 import type { ClusterStore } from './store/cluster-store.js';
@@ -44,6 +45,8 @@ export interface MasterOptions {
   leaseMs?: number;
   /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
   completedTasksKept?: number;
+  /** Where the fault-injection suite makes the master crash, stall or fail (none by default). */
+  failpoints?: Failpoints;
 }
 
 /** MasterOptions with every default filled in and every field checked. */
@@ -67,6 +70,7 @@ export interface CompiledMasterOptions {
   readonly heartbeatIntervalMs: number;
   readonly leaseMs: number;
   readonly completedTasksKept: number;
+  readonly failpoints: Failpoints;
 }
 
 export const MASTER_DEFAULTS = {
@@ -153,6 +157,7 @@ export function masterOptionProblems(options: Partial<MasterOptions>): OptionPro
   if (log !== undefined && typeof log?.child !== 'function') problem('log', REQUIRED_RULES.log);
   const allocator = o.allocator as Partial<Allocator> | undefined;
   if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
+  if (o.failpoints !== undefined && !(o.failpoints instanceof Failpoints)) problem('failpoints', 'must be Failpoints (Failpoints.parse)');
   if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
   else {
     for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
@@ -200,5 +205,6 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     roles: options.roles ?? new Map(),
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
+    failpoints: options.failpoints ?? Failpoints.NONE,
   };
 }

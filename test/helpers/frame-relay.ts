@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { Test } from 'tap';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { decode, type pb } from '../../protocol/index.js';
+import { listenLoopback } from './processes.js';
 
 export type FrameDirection = 'toMaster' | 'toClient';
 
@@ -25,6 +26,8 @@ export class FrameRelay {
   /** Every frame seen, with what was done to it. */
   readonly frames: RelayedFrame[] = [];
   rule: FrameRule = () => 'pass';
+  /** ws://127.0.0.1:PORT, what clients dial instead of the master. */
+  url = '';
   #http: Server;
   #wss = new WebSocketServer({ noServer: true });
   #sockets = new Set<WebSocket>();
@@ -39,14 +42,9 @@ export class FrameRelay {
   /** A relay on a free loopback port to the master at 127.0.0.1:targetPort, closed at test end. */
   static async start(t: Test, targetPort: number): Promise<FrameRelay> {
     const relay = new FrameRelay(targetPort);
-    await new Promise<void>((resolve) => relay.#http.listen(0, '127.0.0.1', () => resolve()));
+    relay.url = `ws://127.0.0.1:${await listenLoopback(relay.#http)}`;
     t.teardown(() => relay.close());
     return relay;
-  }
-
-  get url(): string {
-    const a = this.#http.address();
-    return `ws://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
   }
 
   /** Frames seen one way whose envelope pick() accepts. */

@@ -6,6 +6,7 @@
 // closed on the other side at the heal, as the peer would then find out.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Test } from 'tap';
+import { listenLoopback } from './processes.js';
 
 type Mode = { kind: 'pass' } | { kind: 'blackhole' } | { kind: 'delay'; ms: number };
 
@@ -25,6 +26,8 @@ export class TcpProxy {
   #server: Server;
   #pairs = new Set<Pair>();
   #mode: Mode = { kind: 'pass' };
+  /** The loopback port clients connect to. */
+  port = 0;
   cuts = 0;
 
   private constructor(readonly targetPort: number) {
@@ -34,14 +37,9 @@ export class TcpProxy {
   /** Starts a proxy on a free loopback port to 127.0.0.1:targetPort, closed at test end. */
   static async start(t: Test, targetPort: number): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetPort);
-    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', () => resolve()));
+    proxy.port = await listenLoopback(proxy.#server);
     t.teardown(() => proxy.close());
     return proxy;
-  }
-
-  get port(): number {
-    const a = this.#server.address();
-    return typeof a === 'object' && a ? a.port : 0;
   }
 
   get connections(): number {
