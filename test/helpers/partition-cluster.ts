@@ -5,6 +5,8 @@ import type { Agent } from '../../agent/index.js';
 import type { ResourceOffer, SchedulerEvent, StatusUpdate, TaskInput } from '../../frameworks/sdk/index.js';
 import { TaskState } from '../../protocol/index.js';
 import { testAgent, type TestFramework } from './cluster.js';
+import { checkHistory, type Violation } from './fault-checker.js';
+import { FaultRecorder, inProcessAgents } from './fault-recorder.js';
 import { until } from './poll.js';
 import { spawnMaster, type MasterProcess } from './processes.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -69,8 +71,8 @@ export async function runSleepers(fw: TestFramework, agentId: string, taskIds: s
   }
   for (const other of liveOffers(fw).filter((o) => o.agentId === agentId)) {
     done.add(other.id);
-    // Refused for a while, so the agent's next offers go to other frameworks.
-    await fw.client.decline([other.id], 60).catch(() => undefined);
+    // Refused for a moment, so the agent's next offers go to other frameworks first.
+    await fw.client.decline([other.id], 1).catch(() => undefined);
   }
   for (const taskId of taskIds) await fw.next(`${taskId} RUNNING`, stateOf(taskId, TaskState.TASK_RUNNING));
 }
@@ -78,3 +80,32 @@ export async function runSleepers(fw: TestFramework, agentId: string, taskIds: s
 /** Picks the update of one task into one state. */
 export const stateOf = (taskId: string, state: TaskState) => (e: SchedulerEvent): StatusUpdate | undefined =>
   e.type === 'update' && e.status.taskId === taskId && e.status.state === state ? e.status : undefined;
+
+/** A scenario's history: the one master, its frameworks and the in-process agents, for the offline checker. */
+export class AgentFaultRecord {
+  private constructor(readonly t: Test, readonly recorder: FaultRecorder) {}
+
+  static async start(t: Test, master: MasterProcess, frameworks: Record<string, TestFramework>, agents: () => readonly Agent[]): Promise<AgentFaultRecord> {
+    const recorder = await FaultRecorder.start(t, { masters: [{ name: 'm1', http: master.http }], frameworks, agents: () => inProcessAgents(agents())() });
+    return new AgentFaultRecord(t, recorder);
+  }
+
+  /** runSleepers, with the launch recorded as acknowledged. */
+  async run(fw: TestFramework, agentId: string, taskIds: string[]): Promise<void> {
+    await runSleepers(fw, agentId, taskIds);
+    this.recorder.launchAcked(taskIds);
+  }
+
+  /** After the heal: one more task reaches RUNNING. */
+  async launchAfterHeal(fw: TestFramework, agentId: string, taskId: string): Promise<void> {
+    await this.run(fw, agentId, [taskId]);
+    this.recorder.launchAfterHeal(taskId, 'RUNNING');
+  }
+
+  /** Stops recording and checks the history; on violations, says where the history was written. */
+  async check(convergenceBoundMs: number): Promise<Violation[]> {
+    const violations = checkHistory(await this.recorder.stop(), { convergenceBoundMs });
+    if (violations.length > 0) this.t.comment(`history: ${await this.recorder.dump(this.t.name.replace(/\W+/g, '-').slice(0, 40))}`);
+    return violations;
+  }
+}
