@@ -73,7 +73,7 @@ void t.test('a long partition (past the grace): UNREACHABLE for partition-aware 
   t.equal([...state.tasks, ...state.completedTasks].find((x) => x.id === 'unaware-1')?.state, 'LOST', 'the master does not bring the LOST task back');
   t.same(told(unaware, 'unaware-1').slice(-1), ['LOST'], 'the other framework was told nothing after LOST');
   t.equal(told(aware, 'aware-1').filter((s) => s === 'UNREACHABLE').length, 1, 'UNREACHABLE told once');
-  await record.launchAfterHeal(unaware, a.agentId, 'long-after');
+  await record.launchAfterHeal([unaware, aware], a.agentId, 'long-after');
   t.same(await record.check(CONVERGED_MS), [], 'the checker is clean');
 });
 

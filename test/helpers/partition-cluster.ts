@@ -96,8 +96,10 @@ export class AgentFaultRecord {
     this.recorder.launchAcked(taskIds);
   }
 
-  /** After the heal: one more task reaches RUNNING. */
-  async launchAfterHeal(fw: TestFramework, agentId: string, taskId: string): Promise<void> {
+  /** After the heal: one more task reaches RUNNING, launched by whichever framework is offered the agent. */
+  async launchAfterHeal(frameworks: TestFramework | TestFramework[], agentId: string, taskId: string): Promise<void> {
+    const all = Array.isArray(frameworks) ? frameworks : [frameworks];
+    const fw = await until(`an offer on ${agentId} after the heal`, () => all.find((f) => liveOffers(f).some((o) => o.agentId === agentId)), 20_000);
     await this.run(fw, agentId, [taskId]);
     this.recorder.launchAfterHeal(taskId, 'RUNNING');
   }
