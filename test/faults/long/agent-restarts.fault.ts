@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { TaskReason, TaskState as S, stateName } from '../../protocol/index.js';
-import { startAgentProcess } from '../helpers/agent-process.js';
-import { testAgent, testFramework } from '../helpers/cluster.js';
-import { getState } from '../helpers/master.js';
-import { AgentFaultRecord, faultMaster, stateOf } from '../helpers/partition-cluster.js';
-import { until } from '../helpers/poll.js';
+import { TaskReason, TaskState as S, stateName } from '../../../protocol/index.js';
+import { startAgentProcess } from '../../helpers/agent-process.js';
+import { testAgent, testFramework } from '../../helpers/cluster.js';
+import { getState } from '../../helpers/master.js';
+import { AgentFaultRecord, faultMaster, stateOf } from '../../helpers/partition-cluster.js';
+import { until } from '../../helpers/poll.js';
 
 async function workDirFor(t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-fault-agent-'));
