@@ -31,7 +31,7 @@ void t.test('a silent agent is marked unreachable within 3 x --heartbeat-interva
   t.ok(tookMs <= DETECTION_BOUND_MS + SLACK_MS, `marked ${tookMs} ms after the cut; the bound is ${DETECTION_BOUND_MS} ms`);
   // The last thing the master heard came at most one interval before the cut.
   t.ok(tookMs >= DETECTION_BOUND_MS - FAST.heartbeatMs - 100, `not before the heartbeat timeout and the grace ran out (${tookMs} ms)`);
-  t.equal((await getState(master.http)).agents.find((a) => a.id === agentId)?.state, 'unreachable');
+  t.equal((await getState(master.http)).agents.find((a) => a.id === agentId)?.state, 'unreachable', 'the master lists the agent unreachable');
 });
 
 void t.test('a new leader gives an agent that has not re-registered the same grace a live leader gives', async (t) => {

@@ -12,7 +12,7 @@ import { spawnMaster, type MasterProcess } from './processes.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** The liveness timings the scenarios run with (the documented defaults are 5 s, 5 s and 15 s). */
-export const FAST = { heartbeatMs: 500, reregisterMs: 1_000, failoverReregisterMs: 1_500 };
+export const FAST = { heartbeatMs: 1_000, reregisterMs: 1_000, failoverReregisterMs: 1_500 };
 
 /** How long a silent agent can go before it is marked unreachable: 3 x heartbeat + re-register grace. */
 export const DETECTION_BOUND_MS = 3 * FAST.heartbeatMs + FAST.reregisterMs;
