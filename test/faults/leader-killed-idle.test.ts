@@ -3,15 +3,13 @@
 // task runs twice, and a launch works again. Real master processes, Redis and agent; the
 // recorder and the offline checker judge the whole history.
 import t from 'tap';
-import { TaskState } from '../../frameworks/sdk/index.js';
 import { FaultCluster } from '../helpers/fault-cluster.js';
 
 void t.test('leader killed while idle', async (t) => {
   const c = await FaultCluster.start(t);
   if (!c) return;
   const ids = ['idle-1', 'idle-2', 'idle-3'];
-  await c.launch(ids);
-  await c.heard(ids, TaskState.TASK_RUNNING);
+  await c.running(ids);
   const { master: first, epoch } = await c.leader();
 
   first.proc.kill('SIGKILL');

@@ -5,8 +5,10 @@
 import type { Test } from 'tap';
 import type { Agent } from '../../agent/index.js';
 import { SchedulerClient, TaskState, type ResourceOffer } from '../../frameworks/sdk/index.js';
+import { ContainerType } from '../../protocol/index.js';
 import { stateName } from '../../protocol/index.js';
 import { TestFramework, testAgent, type RuntimeKind } from './cluster.js';
+import { BUSYBOX_IMAGE, ensureBusyboxImage, requireDocker } from './docker.js';
 import { checkHistory, disagreements, type Violation } from './fault-checker.js';
 import type { Snapshot } from './fault-history.js';
 import { FaultProxy } from './fault-proxy.js';
@@ -46,8 +48,12 @@ export class FaultCluster {
 
   private constructor(readonly t: Test, readonly redis: RedisServer, readonly options: FaultClusterOptions) {}
 
-  /** Starts everything, the first master leading; undefined when redis-server is missing (outside CI). */
+  /** Starts everything, the first master leading; undefined when Redis (or Docker) is missing outside CI. */
   static async start(t: Test, options: FaultClusterOptions = {}): Promise<FaultCluster | undefined> {
+    if (options.runtime === 'docker') {
+      if (!(await requireDocker(t))) return undefined;
+      await ensureBusyboxImage();
+    }
     const redis = await startRedis(t, { appendonly: true, ...options.redis });
     if (!redis) return undefined;
     const c = new FaultCluster(t, redis, options);
@@ -124,9 +130,15 @@ export class FaultCluster {
   /** Launches tasks (sleep 600 unless a command is given) on a fresh offer; records the acknowledgement. */
   async launch(ids: string[], command = 'sleep 600'): Promise<void> {
     const offer = await this.offer();
-    const image = this.options.runtime === 'docker' ? { container: { image: 'busybox:latest' } } : {};
+    const image = this.options.runtime === 'docker' ? { container: { type: ContainerType.DOCKER, image: BUSYBOX_IMAGE } } : {};
     await this.fw.client.launch([offer.id], ids.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: command, shell: true }, ...image })));
     this.recorder.launchAcked(ids);
+  }
+
+  /** Launches tasks and waits until the framework heard each RUNNING. */
+  async running(ids: string[], command?: string): Promise<void> {
+    await this.launch(ids, command);
+    await this.heard(ids, TaskState.TASK_RUNNING);
   }
 
   /** launch(), but false (nothing recorded) when the master did not acknowledge it. */

@@ -16,6 +16,8 @@ export class FaultProxy {
   #clients = new Set<Socket>();
   #upstreams = new Set<Socket>();
   readonly #ports = new Set<number>();
+  /** Bytes from clients that a drop swallowed: proof the client tried to talk during it. */
+  droppedBytes = 0;
 
   private constructor(readonly targetPort: number) {
     this.#server = createServer((client) => this.#accept(client));
@@ -76,7 +78,7 @@ export class FaultProxy {
     client.on('error', () => client.destroy());
     if (this.#mode === 'drop') {
       // Held: it is connected but never reaches the server.
-      client.on('data', () => undefined);
+      client.on('data', (chunk: Buffer) => (this.droppedBytes += chunk.length));
       return;
     }
     const upstream = connect(this.targetPort, '127.0.0.1');
@@ -92,8 +94,9 @@ export class FaultProxy {
     upstream.on('error', end);
     upstream.on('close', end);
     client.on('close', end);
-    client.on('data', (chunk) => {
+    client.on('data', (chunk: Buffer) => {
       if (this.#mode === 'pass') upstream.write(chunk);
+      else this.droppedBytes += chunk.length;
     });
     upstream.on('data', (chunk) => {
       if (this.#mode === 'pass') client.write(chunk);

@@ -3,9 +3,9 @@
 // has it already and acknowledges it, and the framework hears the task's state by reconciling. The
 // launch was acknowledged before the crash, so the task must survive it.
 import t from 'tap';
-import { TaskState } from '../../frameworks/sdk/index.js';
-import { FaultCluster } from '../helpers/fault-cluster.js';
-import { until } from '../helpers/poll.js';
+import { TaskState } from '../../../frameworks/sdk/index.js';
+import { FaultCluster } from '../../helpers/fault-cluster.js';
+import { until } from '../../helpers/poll.js';
 
 void t.test('leader crashes after persisting a status update, before its ack', async (t) => {
   const c = await FaultCluster.start(t, { firstMasterEnv: { BERTH_FAILPOINT: 'status.after-persist=exit' } });
