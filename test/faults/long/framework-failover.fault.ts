@@ -1,14 +1,15 @@
 // A framework that goes away, against a master process: back within its failover timeout it keeps
 // its tasks (nothing is killed, nothing told twice); past it, its tasks are killed on the agent and
 // the framework is removed. The batch and services frameworks killed mid-work are
-// test/integration/batch-failover.test.ts and services-kill9.test.ts (their real processes).
+// test/integration/batch-failover.test.ts and services-kill9.test.ts (their real processes). The
+// normal suite has the same two cases against an in-process master (test/integration/framework-failover.test.ts).
 import t from 'tap';
-import { SchedulerClient } from '../../frameworks/sdk/index.js';
-import { TaskState as S } from '../../protocol/index.js';
-import { testAgent, testFramework, TestFramework } from '../helpers/cluster.js';
-import { getState } from '../helpers/master.js';
-import { AgentFaultRecord, faultMaster, runSleepers } from '../helpers/partition-cluster.js';
-import { until } from '../helpers/poll.js';
+import { SchedulerClient } from '../../../frameworks/sdk/index.js';
+import { TaskState as S } from '../../../protocol/index.js';
+import { testAgent, testFramework, TestFramework } from '../../helpers/cluster.js';
+import { getState } from '../../helpers/master.js';
+import { AgentFaultRecord, faultMaster, runSleepers } from '../../helpers/partition-cluster.js';
+import { until } from '../../helpers/poll.js';
 
 void t.test('a framework back within its failover timeout keeps its tasks', async (t) => {
   const master = await faultMaster(t);
