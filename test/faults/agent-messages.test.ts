@@ -2,12 +2,13 @@
 // that drops, duplicates or delays single protocol frames: whatever the network does to them, each
 // update reaches the framework exactly once. A dropped update is re-sent by the agent; a duplicate
 // is acknowledged again and not forwarded; a dropped acknowledgement makes the agent re-send, and
-// the master acknowledges the re-send without forwarding it a second time.
+// the master acknowledges the re-send without forwarding it a second time. A second agent's link
+// is slow as a whole (every TCP chunk both ways 200 ms late).
 import t from 'tap';
 import { TaskState as S, stateName, type pb } from '../../protocol/index.js';
 import { testAgent, testFramework } from '../helpers/cluster.js';
 import { FrameRelay, type FrameVerdict } from '../helpers/frame-relay.js';
-import { AgentFaultRecord, faultMaster } from '../helpers/partition-cluster.js';
+import { AgentFaultRecord, faultMaster, proxiedAgent } from '../helpers/partition-cluster.js';
 import { until } from '../helpers/poll.js';
 
 const KINDS = ['drop', 'duplicate', 'ack-drop', 'delay'] as const;
@@ -36,16 +37,23 @@ void t.test('dropped, duplicated and delayed status updates and acknowledgements
   };
   const fw = await testFramework(t, master.url, { name: 'messages' });
   const agent = await testAgent(t, relay.url, 'process', { hostname: 'relayed', cpus: 2, memMb: 1024 });
-  const record = await AgentFaultRecord.start(t, master, { fw }, () => [agent]);
+  const slow = await proxiedAgent(t, master.port, 1);
+  const record = await AgentFaultRecord.start(t, master, { fw }, () => [agent, slow.agent]);
 
   const ids = KINDS.flatMap((k) => [`${k}-1`, `${k}-2`]);
   const offer = await fw.next('an offer', (e) => (e.type === 'offers' ? e.offers.find((o) => o.agentId === agent.agentId) : undefined));
   record.recorder.fault('status frames dropped, duplicated and delayed');
   await fw.client.launch([offer.id], ids.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 0.5', shell: true } })));
   record.recorder.launchAcked(ids);
+  slow.proxy.delay(200);
+  const slowIds = ['slow-1', 'slow-2'];
+  const slowOffer = await fw.next('an offer on the slow agent', (e) => (e.type === 'offers' ? e.offers.find((o) => o.agentId === slow.agentId) : undefined));
+  await fw.client.launch([slowOffer.id], slowIds.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: 'sleep 0.5', shell: true } })));
+  record.recorder.launchAcked(slowIds);
+  ids.push(...slowIds);
   for (const id of ids) await fw.next(`${id} FINISHED`, (e) => (e.type === 'update' && e.status.taskId === id && e.status.state === S.TASK_FINISHED ? true : undefined), 0, 30_000);
   // Every update is acknowledged: the agent holds none any more.
-  await until('the agent has nothing left to send', () => agent.tasks().every((x) => x.state === S.TASK_FINISHED), 20_000);
+  await until('the agents have nothing left to send', () => [agent, slow.agent].every((a) => a.tasks().every((x) => x.state === S.TASK_FINISHED)), 20_000);
 
   const updatesOf = (id: string): pb.TaskStatus.$Properties[] =>
     relay.seen('toMaster', (e) => e.agentCall?.update?.status?.taskId === id).map((f) => f.envelope?.agentCall?.update?.status ?? {});
@@ -63,6 +71,7 @@ void t.test('dropped, duplicated and delayed status updates and acknowledgements
 
   record.recorder.healed();
   relay.rule = () => 'pass';
+  slow.proxy.heal();
   await record.launchAfterHeal(fw, agent.agentId, 'after-messages');
   t.same(await record.check(10_000), [], 'the checker is clean');
 });
