@@ -192,9 +192,15 @@ export class Channel {
   #expire(): void {
     if (this.#closed) return;
     if (Date.now() - this.#lastSeen <= this.#settings.heartbeatTimeoutMs) return this.#watch();
-    this.#settings.counters.heartbeatTimeouts++;
-    this.#finish(CloseCode.HEARTBEAT_TIMEOUT, 'no heartbeat from peer');
-    this.#transport.terminate();
+    // When this process was the one stalled, the peer's last frames may be waiting unread: I/O
+    // callbacks run before setImmediate ones, so they are taken in before the verdict.
+    setImmediate(() => {
+      if (this.#closed) return;
+      if (Date.now() - this.#lastSeen <= this.#settings.heartbeatTimeoutMs) return this.#watch();
+      this.#settings.counters.heartbeatTimeouts++;
+      this.#finish(CloseCode.HEARTBEAT_TIMEOUT, 'no heartbeat from peer');
+      this.#transport.terminate();
+    });
   }
 
   #finish(code: number, reason: string): void {
