@@ -49,9 +49,11 @@ void t.test('a long partition (past the grace): UNREACHABLE for partition-aware 
   const master = await faultMaster(t);
   const a = await proxiedAgent(t, master.port, 0);
   const aware = await testFramework(t, master.url, { name: 'aware', partitionAware: true });
-  const unaware = await testFramework(t, master.url, { name: 'unaware', partitionAware: false });
-  const record = await AgentFaultRecord.start(t, master, { aware, unaware }, () => [a.agent]);
+  const frameworks: Record<string, TestFramework> = { aware };
+  const record = await AgentFaultRecord.start(t, master, frameworks, () => [a.agent]);
   await record.run(aware, a.agentId, ['aware-1']);
+  // Subscribed once the first has its task, so neither holds the offer the other waits for.
+  const unaware = (frameworks.unaware = await testFramework(t, master.url, { name: 'unaware', partitionAware: false }));
   await record.run(unaware, a.agentId, ['unaware-1']);
 
   a.proxy.blackhole();

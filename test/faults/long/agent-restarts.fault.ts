@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { TaskReason, TaskState as S, stateName } from '../../../protocol/index.js';
 import { startAgentProcess } from '../../helpers/agent-process.js';
-import { testAgent, testFramework } from '../../helpers/cluster.js';
+import { testAgent, testFramework, type TestFramework } from '../../helpers/cluster.js';
 import { getState } from '../../helpers/master.js';
 import { AgentFaultRecord, faultMaster, stateOf } from '../../helpers/partition-cluster.js';
 import { until } from '../../helpers/poll.js';
@@ -66,10 +66,12 @@ void t.test('a host reboot (new boot id): a new agent naming its previous id; th
   const workDir = await workDirFor(t);
   const before = await testAgent(t, master.url, 'process', { workDir, hostname: 'rebooted', cpus: 2, memMb: 1024, agent: { bootId: 'boot-a' } });
   const unaware = await testFramework(t, master.url, { name: 'unaware', partitionAware: false });
-  const aware = await testFramework(t, master.url, { name: 'aware', partitionAware: true });
   const agents = [before];
-  const record = await AgentFaultRecord.start(t, master, { unaware, aware }, () => agents);
+  const frameworks: Record<string, TestFramework> = { unaware };
+  const record = await AgentFaultRecord.start(t, master, frameworks, () => agents);
   await record.run(unaware, before.agentId, ['reboot-unaware']);
+  // Subscribed once the first has its task, so neither holds the offer the other waits for.
+  const aware = (frameworks.aware = await testFramework(t, master.url, { name: 'aware', partitionAware: true }));
   await record.run(aware, before.agentId, ['reboot-aware']);
   const pids = [...unaware.events, ...aware.events].flatMap((e) => (e.type === 'update' && e.status.state === S.TASK_RUNNING ? [e.status.containerId] : []));
 
