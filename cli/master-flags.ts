@@ -14,6 +14,7 @@ export const MASTER_DURATION_FLAGS = {
   'agent-reregister-timeout': 'agentReregisterTimeoutMs',
   'failover-reregister-timeout': 'failoverReregisterTimeoutMs',
   'agent-gone-timeout': 'agentGoneTimeoutMs',
+  'unreachable-rate-window': 'unreachableRateWindowMs',
   'heartbeat-interval': 'heartbeatIntervalMs',
   lease: 'leaseMs',
 } as const;
@@ -26,6 +27,7 @@ const DURATION_HELP: Record<DurationFlag, string> = {
   'agent-reregister-timeout': 'time a disconnected agent has to come back before it is unreachable (its tasks UNREACHABLE or LOST)',
   'failover-reregister-timeout': 'after a failover, time every agent (and, at least, every framework) has to re-register with the new leader',
   'agent-gone-timeout': 'an unreachable agent is removed after this long; its tasks are GONE',
+  'unreachable-rate-window': 'when many agents go silent at once, at most a tenth of them are marked unreachable per this window',
   'heartbeat-interval': 'how often agents and frameworks are asked to ping the master (announced in Welcome)',
   lease: 'leader lease; a leader that cannot renew in time steps down',
 };

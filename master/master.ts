@@ -165,7 +165,7 @@ export class Master {
     const windowMs = this.#o.failoverReregisterTimeoutMs;
     for (const agent of this.#reg.agents.values()) {
       if (agent.record.state === 'unreachable') this.#liveness.armGone(agent);
-      else this.#liveness.armLost(agent, windowMs);
+      else this.#liveness.awaitReregistration(agent, windowMs, this.#o.agentReregisterTimeoutMs);
       if (agent.record.draining) this.#maintenance.armDrainDeadline(agent);
     }
     // A master failover never counts against a framework's own failover timeout: every loaded

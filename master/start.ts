@@ -6,6 +6,7 @@ import { newId, type ChannelOptions } from '../protocol/index.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
 import { ApiServer, type ApiServerOptions } from './http/api-server.js';
 import { Master, type MasterOptions } from './master.js';
+import { MASTER_DEFAULTS } from './options.js';
 import type { ClusterStore } from './store/cluster-store.js';
 
 export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' | 'log' | 'url'>> {
@@ -45,7 +46,10 @@ export interface RunningMaster {
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
   const host = options.host ?? '127.0.0.1';
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
-  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}) });
+  // The master keeps the heartbeat it announces: pinging at its own default instead would make
+  // detection of a silent peer as slow as that default, whatever --heartbeat-interval says.
+  const channel: ChannelOptions = { heartbeatIntervalMs: options.heartbeatIntervalMs ?? MASTER_DEFAULTS.heartbeatIntervalMs, ...options.channel };
+  const api = new ApiServer(options.log, { channel, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}) });
   const port = await api.listen(host, options.port ?? 5050);
   const url = options.advertiseUrl ?? `ws://${host}:${port}`;
   let master: Master;
