@@ -116,7 +116,10 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     const cpu2 = procStat(master.pid).cpuSeconds;
     await fleet.measure();
     const wall0 = performance.now();
+    const monotonic0 = process.hrtime.bigint();
     const r = await launchAll(master.url, cell, timeoutMs);
+    // A profile's timestamps are on the same monotonic clock: this is the launch's part of it.
+    if (cell.cpuProfDir) process.stderr.write(`scale:   launch window in the profile's clock: ${monotonic0 / 1000n} ${process.hrtime.bigint() / 1000n} us\n`);
     const pool = await fleet.report();
     const wall = (performance.now() - wall0) / 1000;
     const cpu3 = procStat(master.pid).cpuSeconds;

@@ -12,7 +12,6 @@ import {
 } from '../protocol/index.js';
 import type { StatusUpdate } from '../protocol/domain/index.js';
 import { byRole } from './availability.js';
-import { compact } from './compact.js';
 import { masterStatus } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
@@ -38,7 +37,7 @@ export interface LaunchPlan {
 /** Builds the plan of a valid ACCEPT from the records it starts from (pure). */
 export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: AgentRecord, nowMs: number): LaunchPlan {
   const tasks = valid.launches.map((launch): TaskRecord => {
-    const info = compact(launch.task);
+    const info = launch.task;
     const taskId = info.taskId;
     return {
       taskId,
