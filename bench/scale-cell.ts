@@ -62,6 +62,9 @@ export interface CellResult {
     bytesPerTask: number;
     heapBytesPerTask: number;
     heapUsedMb: number;
+    /** Allocation runs during the launch, and the time they took (snapshot and allocator). */
+    allocationRuns: number;
+    allocationSeconds: number;
     cpuSecondsRegister: number;
     cpuSecondsLaunch: number;
     cpuUsPerTask: number;

@@ -57,13 +57,14 @@ export const FULL: ScaleOptions = {
   cellTimeoutMs: 600_000,
 };
 
-/** The master's V8 heap in use, from its Prometheus endpoint (prom-client's default process metrics). */
-async function heapUsed(httpUrl: string): Promise<number> {
+/** From the master's Prometheus endpoint: V8 heap in use, allocation runs and the time spent in them. */
+async function masterMetrics(httpUrl: string): Promise<{ heapUsed: number; allocationRuns: number; allocationSeconds: number }> {
   try {
     const text = await (await fetch(`${httpUrl}/metrics`)).text();
-    return Number(/^berth_master_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text)?.[1] ?? NaN);
+    const read = (name: string): number => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { heapUsed: read('berth_master_nodejs_heap_size_used_bytes'), allocationRuns: read('berth_master_allocation_runs_total'), allocationSeconds: read('berth_master_allocation_seconds_total') };
   } catch {
-    return NaN;
+    return { heapUsed: NaN, allocationRuns: NaN, allocationSeconds: NaN };
   }
 }
 
@@ -93,8 +94,12 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
   const cli = cell.build ? join(cell.build, 'cli', 'main.js') : undefined;
   let fleet: AgentFleet | undefined;
   let master: Awaited<ReturnType<typeof spawnMaster>> | undefined;
+  let onExit: ((code: number | null, signal: string | null) => void) | undefined;
   try {
     master = await spawnMaster(db.redis ? ['--redis', db.redis.url] : [], cell.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cell.cpuProfDir] : [], cli);
+    const m = master;
+    onExit = (code, signal) => process.stderr.write(`scale:   the master exited (${code ?? signal}) during the cell: ${m.stderr()}\n`);
+    m.child.once('exit', onExit);
     await sleep(500);
     const idleRss = await settledRss(master.pid, 3, 200);
     const regStart = performance.now();
@@ -107,7 +112,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     await sleep(1_000);
     const cpu1 = procStat(master.pid).cpuSeconds;
     const agentsRss = await settledRss(master.pid);
-    const agentsHeap = await heapUsed(master.httpUrl);
+    const before = await masterMetrics(master.httpUrl);
 
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
@@ -123,11 +128,12 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     const pool = await fleet.report();
     const wall = (performance.now() - wall0) / 1000;
     const cpu3 = procStat(master.pid).cpuSeconds;
+    const launched = await masterMetrics(master.httpUrl);
     const harnessCpu = process.cpuUsage(harnessCpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
     lag.disable();
     const loadedRss = await settledRss(master.pid);
-    const loadedHeap = await heapUsed(master.httpUrl);
+    const after = await masterMetrics(master.httpUrl);
 
     const sorted = Array.from(r.latencies).sort((a, b) => a - b);
     const launchSeconds = (r.lastRunningAt - r.firstOfferAt) / 1000;
@@ -165,8 +171,10 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
         loadedRssMb: loadedRss / MB,
         bytesPerAgent: (agentsRss - idleRss) / cell.agents,
         bytesPerTask: (loadedRss - agentsRss) / (r.running || NaN),
-        heapBytesPerTask: (loadedHeap - agentsHeap) / (r.running || NaN),
-        heapUsedMb: loadedHeap / MB,
+        heapBytesPerTask: (after.heapUsed - before.heapUsed) / (r.running || NaN),
+        heapUsedMb: after.heapUsed / MB,
+        allocationRuns: launched.allocationRuns - before.allocationRuns,
+        allocationSeconds: launched.allocationSeconds - before.allocationSeconds,
         cpuSecondsRegister: cpu1 - cpu0,
         cpuSecondsLaunch: cpuLaunch,
         cpuUsPerTask: (cpuLaunch * 1e6) / (r.running || NaN),
@@ -189,6 +197,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     };
   } finally {
     const t0 = performance.now();
+    if (onExit) master?.child.off('exit', onExit);
     await master?.stop();
     const t1 = performance.now();
     await fleet?.stop().catch(() => undefined);
