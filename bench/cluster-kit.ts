@@ -184,6 +184,7 @@ export async function startAgents(n: number, masterUrl: string, root: string, o:
 
 export interface RedisProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -209,6 +210,7 @@ export async function spawnRedis(dir: string, appendfsync: 'always' | 'everysec'
   }
   return {
     url,
+    pid: child.pid as number,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -69,6 +69,8 @@ export interface CellResult {
     cpuSecondsLaunch: number;
     cpuUsPerTask: number;
     cpuShareDuringLaunch: number;
+    /** redis-server's CPU during the launch per task (NaN with the memory store): it shares the machine's cores. */
+    redisCpuUsPerTask: number;
   };
   harness: {
     lagP50Ms: number;

@@ -119,6 +119,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     const harnessCpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const cpu2 = procStat(master.pid).cpuSeconds;
+    const redisCpu0 = db.redis ? procStat(db.redis.pid).cpuSeconds : 0;
     await fleet.measure();
     const wall0 = performance.now();
     const monotonic0 = process.hrtime.bigint();
@@ -128,6 +129,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     const pool = await fleet.report();
     const wall = (performance.now() - wall0) / 1000;
     const cpu3 = procStat(master.pid).cpuSeconds;
+    const redisCpu = db.redis ? procStat(db.redis.pid).cpuSeconds - redisCpu0 : NaN;
     const launched = await masterMetrics(master.httpUrl);
     const harnessCpu = process.cpuUsage(harnessCpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
@@ -179,6 +181,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
         cpuSecondsLaunch: cpuLaunch,
         cpuUsPerTask: (cpuLaunch * 1e6) / (r.running || NaN),
         cpuShareDuringLaunch: cpuLaunch / wall,
+        redisCpuUsPerTask: (redisCpu * 1e6) / (r.running || NaN),
       },
       harness: {
         lagP50Ms: lag.percentile(50) / 1e6,
