@@ -69,8 +69,9 @@ function targets(results: readonly CellResult[]): Target[] {
   return out;
 }
 
-export function scaleReport(results: CellResult[]): BenchReport {
-  const base = results[0] as CellResult;
+export function scaleReport(results: CellResult[], failed: readonly string[] = []): BenchReport {
+  const base = results[0];
+  if (!base) throw new Error(`no cell of the scale bench produced a result:\n${failed.join('\n')}`);
   const notes = [
     'runtime: HOLLOW (tasks only pretend to run). harness "compact": bench/hollow-pool.ts, one real WebSocket per agent with the real handshake, registration, RunTask, status updates with uuids re-sent until acknowledged; "full": the real Agent class (checkpoints, task runner, HollowRuntime) in worker threads',
     'master us/task: master CPU (utime+stime from /proc) from the first offer to the last RUNNING, per task launched; the headline, since wall-clock rates drift on a shared machine. harness us/task: the same for the whole harness process (framework, agents, every thread); "harness/master" below 1 means the load generator is the cheaper side',
@@ -80,6 +81,7 @@ export function scaleReport(results: CellResult[]): BenchReport {
     'redis-*: a redis-server started for the cell, appendonly yes with that appendfsync, its file in the OS temp dir (on disk), loopback TCP',
     `INVALID = the harness saturated (event-loop p99 > ${MAX_HARNESS_LAG_MS} ms or a thread > ${MAX_HARNESS_ELU * 100}% busy) while the master used < ${MASTER_SATURATED * 100}% of a core, a task failed, an agent or the framework was disconnected, or the cell timed out; "ok, both busy" = both saturated, so launches/s is a lower bound of the master's`,
     ...results.filter((r) => !r.valid).map((r) => `INVALID ${label(r, base)} ${r.store} ${r.harnessKind}: ${r.invalidReason}`),
+    ...failed.map((f) => `FAILED ${f}`),
     ...results.filter((r) => r.harness.resentUpdates > 0).map((r) => `${label(r, base)} ${r.store}: the pool re-sent ${r.harness.resentUpdates} unacknowledged updates`),
     ...results.filter((r) => r.cpuProfile).map((r) => `cpu profile of the master at ${r.agents} agents: ${r.cpuProfile}`),
   ];

@@ -98,7 +98,11 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
   try {
     master = await spawnMaster(db.redis ? ['--redis', db.redis.url] : [], cell.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cell.cpuProfDir] : [], cli);
     const m = master;
-    onExit = (code, signal) => process.stderr.write(`scale:   the master exited (${code ?? signal}) during the cell: ${m.stderr()}\n`);
+    // A master that exits mid-cell (it lost its lease, say) ends the cell instead of hanging it.
+    let gone: (err: Error) => void = () => undefined;
+    const masterGone = new Promise<never>((_, reject) => (gone = reject));
+    masterGone.catch(() => undefined);
+    onExit = (code, signal) => gone(new Error(`the master exited (${code ?? signal}) during the cell: ${m.stderr().slice(-600)}`));
     m.child.once('exit', onExit);
     await sleep(500);
     const idleRss = await settledRss(master.pid, 3, 200);
@@ -106,7 +110,9 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     const cpu0 = procStat(master.pid).cpuSeconds;
     // The agents run in worker threads, so the harness can use both cores; every thread's load counts.
     const workers = harness === HarnessKind.FULL ? FULL_WORKERS : COMPACT_WORKERS;
-    fleet = await startFleet(cell.agents, master.url, root, workers, { compact: harness === HarnessKind.COMPACT });
+    const starting = startFleet(cell.agents, master.url, root, workers, { compact: harness === HarnessKind.COMPACT });
+    starting.then((f) => (fleet = f), () => undefined);
+    fleet = await Promise.race([starting, masterGone]);
     const registerSeconds = (performance.now() - regStart) / 1000;
     process.stderr.write(`scale:   ${cell.agents} agents registered in ${registerSeconds.toFixed(1)} s\n`);
     await sleep(1_000);
@@ -123,7 +129,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
     await fleet.measure();
     const wall0 = performance.now();
     const monotonic0 = process.hrtime.bigint();
-    const r = await launchAll(master.url, cell, timeoutMs);
+    const r = await Promise.race([launchAll(master.url, cell, timeoutMs), masterGone]);
     // A profile's timestamps are on the same monotonic clock: this is the launch's part of it.
     if (cell.cpuProfDir) process.stderr.write(`scale:   launch window in the profile's clock: ${monotonic0 / 1000n} ${process.hrtime.bigint() / 1000n} us\n`);
     const pool = await fleet.report();
@@ -221,9 +227,18 @@ export async function run(options: Partial<ScaleOptions> = {}): Promise<BenchRep
   const o = { ...QUICK, ...options };
   const log = (msg: string): boolean => process.stderr.write(`scale: ${msg}\n`);
   const results: CellResult[] = [];
+  const failed: string[] = [];
   for (const cell of [o.baseline, ...o.cells]) {
     log(`${cell.agents} hollow agents (${cell.harness ?? HarnessKind.COMPACT}), ${cell.tasks} tasks, ${cell.store ?? StoreKind.MEMORY} store${cell.build ? `, master of ${cell.build}` : ''}${cell.cpuProfDir ? `, master under --cpu-prof (${cell.cpuProfDir})` : ''}...`);
-    const r = await runCell(cell, o.cellTimeoutMs);
+    let r: CellResult;
+    try {
+      r = await runCell(cell, o.cellTimeoutMs);
+    } catch (err) {
+      const why = `${cell.agents} x ${cell.tasks} ${cell.store ?? StoreKind.MEMORY}${cell.build ? ` [before: ${cell.build}]` : ''}: no result: ${(err as Error).message}`;
+      log(`  ${why}`);
+      failed.push(why);
+      continue;
+    }
     if (cell.cpuProfDir) {
       const profile = await newestProfile(cell.cpuProfDir);
       if (profile) r.cpuProfile = profile;
@@ -231,5 +246,5 @@ export async function run(options: Partial<ScaleOptions> = {}): Promise<BenchRep
     log(`  ${r.running} RUNNING, ${r.launchesPerSecond.toFixed(0)}/s, master ${r.master.cpuUsPerTask.toFixed(1)} us/task (${(r.master.cpuShareDuringLaunch * 100).toFixed(0)}% of a core), harness ${r.harness.cpuUsPerTask.toFixed(1)} us/task, lag p99 ${r.harness.lagP99Ms.toFixed(0)} ms${r.valid ? '' : ` INVALID: ${r.invalidReason}`}`);
     results.push(r);
   }
-  return scaleReport(results);
+  return scaleReport(results, failed);
 }
