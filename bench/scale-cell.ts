@@ -37,6 +37,8 @@ export interface ScaleCell {
   build?: string;
   /** Run the master under --cpu-prof and write the profile to this directory. */
   cpuProfDir?: string;
+  /** The master's --lease (default: its own), for a machine so loaded that a starved master would step down. */
+  lease?: string;
 }
 
 export interface CellResult {
@@ -48,6 +50,8 @@ export interface CellResult {
   harnessKind: HarnessKind;
   /** '' for this build. */
   build: string;
+  /** The master's --lease when the bench set one. */
+  lease?: string;
   registerSeconds: number;
   launchSeconds: number;
   launchesPerSecond: number;

@@ -1,6 +1,6 @@
 // The scale bench's entry points and flags: `npm run bench -- scale [--cells 1000x20000,5000x100000]
 // [--stores memory,redis-everysec,redis-always] [--harness compact|full] [--before DIST]
-// [--cpu-prof DIR] [--timeout-s N]`, and the named variants scale-full, scale-profile, scale-redis.
+// [--lease D] [--cpu-prof DIR] [--timeout-s N]`, and the named variants scale-full, scale-profile, scale-redis.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseFlags, UsageError } from './flags.js';
@@ -13,6 +13,7 @@ const FLAGS = {
   stores: { kind: 'string', default: 'memory', help: 'stores each cell runs on: memory, redis-everysec, redis-always, comma-separated' },
   harness: { kind: 'string', default: 'compact', help: 'what plays the agents in --cells: compact (bench/hollow-pool.ts) or full (the Agent class)' },
   before: { kind: 'string', help: "another build's dist/ folder: each cell runs on its master too, with this harness, just before this build's" },
+  lease: { kind: 'string', help: "every master's --lease (like 60s): on a machine so loaded that a starved master steps down; nothing measured depends on it" },
   'cpu-prof': { kind: 'string', help: 'run the master under --cpu-prof, profiles into this folder' },
   'timeout-s': { kind: 'int', min: 10, default: 240, help: 'longest launch of one cell' },
 } as const;
@@ -40,9 +41,9 @@ function oneOf<T extends string>(flag: string, raw: string, values: Record<strin
 }
 
 /** Every cell on every store, each right after the same cell on the --before build when given. */
-export function matrix(cells: readonly ScaleCell[], stores: readonly StoreKind[], before: string | undefined, cpuProfDir?: string): ScaleCell[] {
+export function matrix(cells: readonly ScaleCell[], stores: readonly StoreKind[], before: string | undefined, extra: Pick<ScaleCell, 'cpuProfDir' | 'lease'> = {}): ScaleCell[] {
   return cells.flatMap((cell) => stores.flatMap((store) => {
-    const mine: ScaleCell = { ...cell, store, ...(cpuProfDir ? { cpuProfDir } : {}) };
+    const mine: ScaleCell = { ...cell, store, ...extra };
     // The full agent is measured on its own; a before/after pair is about the master.
     return before && cell.harness !== HarnessKind.FULL ? [{ ...mine, build: before }, mine] : [mine];
   }));
@@ -57,7 +58,8 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const before = f.before === undefined ? undefined : resolve(f.before);
   if (f['cpu-prof']) await mkdir(f['cpu-prof'], { recursive: true });
-  return runMatrix({ baseline: QUICK.baseline, cells: matrix(cells, stores, before, f['cpu-prof']), cellTimeoutMs: f['timeout-s'] * 1000 });
+  const extra = { ...(f['cpu-prof'] ? { cpuProfDir: f['cpu-prof'] } : {}), ...(f.lease ? { lease: f.lease } : {}) };
+  return runMatrix({ baseline: { ...QUICK.baseline, ...(f.lease ? { lease: f.lease } : {}) }, cells: matrix(cells, stores, before, extra), cellTimeoutMs: f['timeout-s'] * 1000 });
 }
 
 /** The whole matrix at 100,000 tasks per cell (several minutes longer than the default). */

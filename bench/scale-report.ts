@@ -15,7 +15,7 @@ const sameCell = (a: CellResult, b: CellResult): boolean => a.agents === b.agent
 
 function label(r: CellResult, base: CellResult): string {
   const who = r.build ? ` [before: ${r.build}]` : '';
-  return `${r.agents} x ${r.tasks}${r === base ? ' (base)' : ''}${r.cpuProfile ? ' (--cpu-prof)' : ''}${who}`;
+  return `${r.agents} x ${r.tasks}${r === base ? ' (base)' : ''}${r.lease ? ` (--lease ${r.lease})` : ''}${r.cpuProfile ? ' (--cpu-prof)' : ''}${who}`;
 }
 
 function row(r: CellResult, base: CellResult, all: readonly CellResult[]): (string | number)[] {
