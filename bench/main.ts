@@ -24,9 +24,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   memory: () => import('./memory.js'),
   replay: () => import('./replay.js'),
   reregister: () => import('./reregister.js'),
-  scale: noFlags('scale', () => import('./scale.js').then((m) => ({ run: () => m.run() }))),
-  'scale-full': noFlags('scale-full', () => import('./scale.js').then((m) => ({ run: m.runFull }))),
-  'scale-profile': noFlags('scale-profile', () => import('./scale.js').then((m) => ({ run: m.runProfile }))),
+  scale: () => import('./scale-flags.js'),
+  'scale-full': noFlags('scale-full', () => import('./scale-flags.js').then((m) => ({ run: m.runFull }))),
+  'scale-profile': noFlags('scale-profile', () => import('./scale-flags.js').then((m) => ({ run: m.runProfile }))),
+  'scale-redis': noFlags('scale-redis', () => import('./scale-flags.js').then((m) => ({ run: m.runRedis }))),
   services: noFlags('services', () => import('./services.js')),
   stream: () => import('./stream.js'),
 };

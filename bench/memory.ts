@@ -11,7 +11,7 @@ import type { MemoryReading } from './gc-probe.js';
 import { sleep, spawnMaster, startFleet, type AgentFleet, type MasterProcess } from './cluster-kit.js';
 import { parseFlags } from './flags.js';
 import type { BenchReport, Target } from './report.js';
-import { launchAll } from './scale.js';
+import { launchAll } from './scale-framework.js';
 
 const FLAGS = {
   agents: { kind: 'int', min: 1, max: 10_000, default: 1_000, help: 'hollow agents' },

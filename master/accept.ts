@@ -12,7 +12,6 @@ import {
 } from '../protocol/index.js';
 import type { StatusUpdate } from '../protocol/domain/index.js';
 import { byRole } from './availability.js';
-import { compact } from './compact.js';
 import { FailpointName, type Failpoints } from './failpoints.js';
 import { masterStatus } from './decode.js';
 import type { OfferBook } from './offer-book.js';
@@ -39,7 +38,7 @@ export interface LaunchPlan {
 /** Builds the plan of a valid ACCEPT from the records it starts from (pure). */
 export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: AgentRecord, nowMs: number): LaunchPlan {
   const tasks = valid.launches.map((launch): TaskRecord => {
-    const info = compact(launch.task);
+    const info = launch.task;
     const taskId = info.taskId;
     return {
       taskId,
