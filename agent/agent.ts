@@ -13,6 +13,7 @@ import { AgentMetrics } from './agent-metrics.js';
 import { readBootId } from './boot-id.js';
 import { Checkpoint, type AgentCheckpoint } from './checkpoint.js';
 import { LogServer } from './log-server.js';
+import { registrationCalls } from './registration-frames.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 import { TaskRunner, type AgentTaskView } from './task-runner.js';
@@ -23,8 +24,7 @@ export type { AgentTaskView } from './task-runner.js';
 export { AgentState, type AgentOptions, type StopOptions } from './agent-options.js';
 
 export const AGENT_VERSION = '0.1.0';
-const CLIENT = `berth-agent/0.1`;
-const AGENT_PATH = '/api/v1/agent';
+const [CLIENT, AGENT_PATH] = ['berth-agent/0.1', '/api/v1/agent'];
 
 export class Agent {
   /** Its Prometheus metrics, served at GET /metrics when options.metricsPort is set. */
@@ -282,7 +282,7 @@ export class Agent {
   }
 
   /** Serves one connection: register, then handle events until it closes (the session reconnects). */
-  #serve({ channel, url, ready }: SessionConnection): void {
+  #serve({ channel, url, ready, welcome }: SessionConnection): void {
     this.#channel = channel;
     this.#transition(AgentState.REGISTERING);
     const timer = setTimeout(() => {
@@ -313,7 +313,7 @@ export class Agent {
       this.#onEvent(event);
       if (event.registered && this.#state === AgentState.REGISTERED) ready();
     });
-    channel.send({ agentCall: { register: this.#registration() } });
+    for (const call of registrationCalls(this.#registration(), welcome.registerTasksPerFrame ?? 0)) channel.send({ agentCall: call });
   }
 
   #registration(): NonNullable<AgentCall['register']> {

@@ -14,7 +14,7 @@ import { resources } from '../protocol/index.js';
 const CLK_TCK = 100;
 /** Agents connect this many at a time, so the master is not hit by thousands of handshakes at once. */
 const CONNECT_CONCURRENCY = 200;
-const AGENT_RES = { cpus: 8, memMb: 16_384, diskMb: 0 };
+export const AGENT_RES = { cpus: 8, memMb: 16_384, diskMb: 0 };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -59,12 +59,19 @@ export interface MasterProcess {
   stop(): Promise<void>;
 }
 
+export interface SpawnOptions {
+  /** Another build's dist/cli/main.js (a baseline); this build's by default. */
+  cli?: string;
+  /** Open an IPC channel to the master (for a probe loaded with --import). */
+  ipc?: boolean;
+}
+
 /** `berth master` on a free loopback port with extra flags; resolves once it answers /health. */
-export async function spawnMaster(flags: string[] = [], nodeArgs: string[] = []): Promise<MasterProcess> {
+export async function spawnMaster(flags: string[] = [], nodeArgs: string[] = [], options: SpawnOptions = {}): Promise<MasterProcess> {
   const port = await freePort();
-  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const cli = options.cli ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
   const args = [...nodeArgs, cli, 'master', '--port', String(port), '--log-level', 'warn', ...flags];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: options.ipc ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4_000);
@@ -119,6 +126,11 @@ export interface HollowAgentOptions {
   durationEnv?: string;
   /** Agent i's size (by its number, offset included); the default is 8 cpus and 16 GiB. */
   sizes?: readonly AgentSize[];
+  /**
+   * Run the compact pool (bench/hollow-pool.ts: the protocol without the agent's machinery)
+   * instead of full agents; its agents are all the default size and their tasks run until killed.
+   */
+  compact?: boolean;
 }
 
 function hollowRuntime(o: HollowAgentOptions): HollowRuntime {
@@ -180,13 +192,14 @@ export async function startAgents(n: number, masterUrl: string, root: string, o:
 
 export interface RedisProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
-/** redis-server on a free loopback port in dir, with every write fsync'd (as production should run it). */
-export async function spawnRedis(dir: string): Promise<RedisProcess> {
+/** redis-server on a free loopback port in dir, appendonly; by default every write fsync'd (as production should run it). */
+export async function spawnRedis(dir: string, appendfsync: 'always' | 'everysec' = 'always'): Promise<RedisProcess> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
   const { createClient } = await import('redis');
@@ -205,6 +218,7 @@ export async function spawnRedis(dir: string): Promise<RedisProcess> {
   }
   return {
     url,
+    pid: child.pid as number,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -216,8 +230,8 @@ export async function spawnRedis(dir: string): Promise<RedisProcess> {
 export interface AgentFleet {
   /** Starts measuring event-loop lag and busyness in every worker. */
   measure(): Promise<void>;
-  /** The worst worker's loop busyness and p99 lag since measure(). */
-  report(): Promise<{ elu: number; lagP99Ms: number }>;
+  /** The worst worker's loop busyness and p99 lag since measure(), and the compact pools' disconnects and re-sent updates. */
+  report(): Promise<{ elu: number; lagP99Ms: number; disconnects: number; resent: number }>;
   /** Each worker thread's own CPU seconds so far. */
   cpuSeconds(): Promise<number[]>;
   stop(): Promise<void>;
@@ -256,7 +270,8 @@ export async function startFleet(n: number, masterUrl: string, root: string, wor
         w.postMessage({ type: 'report' });
         return done;
       }));
-      return { elu: Math.max(...all.map((r) => r.elu ?? 0)), lagP99Ms: Math.max(...all.map((r) => r.lagP99Ms ?? 0)) };
+      const sum = (k: string): number => all.reduce((n, r) => n + (r[k] ?? 0), 0);
+      return { elu: Math.max(...all.map((r) => r.elu ?? 0)), lagP99Ms: Math.max(...all.map((r) => r.lagP99Ms ?? 0)), disconnects: sum('disconnects'), resent: sum('resent') };
     },
     async cpuSeconds() {
       const all = await Promise.all(threads.map((w) => {

@@ -1,10 +1,11 @@
-// A worker thread running a slice of the hollow agents, so the scale harness can use every core;
-// it reports its own event-loop busyness and lag, since a saturated worker makes a run invalid too,
-// and its own CPU time.
+// A worker thread running a slice of the hollow agents (full agents, or the compact pool), so the
+// bench harness can use every core; it reports its own event-loop busyness and lag, since a
+// saturated worker makes a run invalid too, and its own CPU time.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Agent } from '../agent/index.js';
-import { startAgents, threadCpuSeconds, type HollowAgentOptions } from './cluster-kit.js';
+import { AGENT_RES, startAgents, threadCpuSeconds, type HollowAgentOptions } from './cluster-kit.js';
+import { HollowPool } from './hollow-pool.js';
 
 interface Setup {
   count: number;
@@ -18,6 +19,7 @@ const setup = workerData as Setup;
 const port = parentPort;
 if (!port) throw new Error('hollow-worker runs as a worker thread');
 let agents: Agent[] = [];
+let pool: HollowPool | undefined;
 let lag = monitorEventLoopDelay({ resolution: 10 });
 let elu0 = performance.eventLoopUtilization();
 
@@ -30,15 +32,30 @@ port.on('message', (msg: { type: string }) => {
       port.postMessage({ type: 'measuring' });
     } else if (msg.type === 'report') {
       lag.disable();
-      port.postMessage({ type: 'report', elu: performance.eventLoopUtilization(elu0).utilization, lagP99Ms: lag.percentile(99) / 1e6 });
+      port.postMessage({
+        type: 'report',
+        elu: performance.eventLoopUtilization(elu0).utilization,
+        lagP99Ms: lag.percentile(99) / 1e6,
+        disconnects: pool?.counters.disconnects ?? 0,
+        resent: pool?.counters.resent ?? 0,
+      });
     } else if (msg.type === 'cpu') {
       port.postMessage({ type: 'cpu', seconds: threadCpuSeconds() });
     } else if (msg.type === 'stop') {
+      await pool?.stop();
       await Promise.all(agents.map((a) => a.stop({ killTasks: false }).catch(() => undefined)));
       port.postMessage({ type: 'stopped' });
     }
   })();
 });
 
-agents = await startAgents(setup.count, setup.masterUrl, setup.root, setup.agentOptions, setup.offset);
+if (setup.agentOptions.compact) {
+  if (setup.agentOptions.sizes || setup.agentOptions.taskDurationMs !== undefined || setup.agentOptions.durationEnv) {
+    throw new Error('the compact hollow pool runs same-sized agents whose tasks run until killed');
+  }
+  pool = new HollowPool({ masterUrl: setup.masterUrl, offset: setup.offset, count: setup.count, cpus: AGENT_RES.cpus, memMb: AGENT_RES.memMb, resendMs: 10_000 });
+  await pool.start();
+} else {
+  agents = await startAgents(setup.count, setup.masterUrl, setup.root, setup.agentOptions, setup.offset);
+}
 port.postMessage({ type: 'ready' });

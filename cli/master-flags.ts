@@ -1,7 +1,7 @@
 // The flags of `berth master` and `berth dev` that configure the master: parsed into the shape of
 // MasterOptions, checked by master/options.ts (masterOptionProblems), defaults from MASTER_DEFAULTS.
 import { parseResourceSpec } from '../agent/index.js';
-import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
+import { FAILPOINT_RULE, Failpoints, failpointProblems, MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
 import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/index.js';
 import { resources, type ServerTls } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
@@ -15,6 +15,7 @@ export const MASTER_DURATION_FLAGS = {
   'agent-reregister-timeout': 'agentReregisterTimeoutMs',
   'failover-reregister-timeout': 'failoverReregisterTimeoutMs',
   'agent-gone-timeout': 'agentGoneTimeoutMs',
+  'unreachable-rate-window': 'unreachableRateWindowMs',
   'heartbeat-interval': 'heartbeatIntervalMs',
   lease: 'leaseMs',
 } as const;
@@ -27,6 +28,7 @@ const DURATION_HELP: Record<DurationFlag, string> = {
   'agent-reregister-timeout': 'time a disconnected agent has to come back before it is unreachable (its tasks UNREACHABLE or LOST)',
   'failover-reregister-timeout': 'after a failover, time every agent (and, at least, every framework) has to re-register with the new leader',
   'agent-gone-timeout': 'an unreachable agent is removed after this long; its tasks are GONE',
+  'unreachable-rate-window': 'when many agents go silent at once, at most a tenth of them are marked unreachable per this window',
   'heartbeat-interval': 'how often agents and frameworks are asked to ping the master (announced in Welcome)',
   lease: 'leader lease; a leader that cannot renew in time steps down',
 };
@@ -48,6 +50,7 @@ export const MASTER_FLAGS: Record<string, FlagSpec> = {
   ...durationFlags,
   'advertise-url': { type: 'string', help: 'the URL others use to reach this master (default: ws://HOST:PORT)', rule: 'a ws:// or wss:// URL', placeholder: 'URL' },
   'auth-file': { type: 'string', help: 'turn authentication on: principals, their tokens and the ACLs (docs/security.md); without it anyone who reaches the master may do anything', rule: 'a YAML or JSON auth file', placeholder: 'FILE' },
+  failpoint: { type: 'string', env: 'BERTH_FAILPOINT', help: 'for fault-injection tests only: crash, pause or fail at these points', rule: FAILPOINT_RULE, placeholder: 'SPEC' },
 };
 
 /** What the master flags ask for: where to listen and keep state, and the master's options. */
@@ -66,7 +69,7 @@ export interface MasterFlags {
   /** The CA of a rediss:// server (--redis-ca-file). */
   redisCa: Buffer | undefined;
   /** Only what the flags set; the master fills the rest from MASTER_DEFAULTS. */
-  options: Partial<Pick<MasterOptions, DurationField>> & { roles: Map<string, RoleConfig> };
+  options: Partial<Pick<MasterOptions, DurationField | 'failpoints'>> & { roles: Map<string, RoleConfig> };
 }
 
 /** Roles from --role NAME=WEIGHT, --quota NAME=SPEC (guarantee) and --limit NAME=SPEC flags. */
@@ -123,6 +126,12 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     }
     return undefined;
   };
+  if (flags.failpoint !== undefined) {
+    const spec = String(flags.failpoint);
+    const found = failpointProblems(spec);
+    for (const p of found) problems.add(`--failpoint ${p}`);
+    if (found.length === 0) options.failpoints = Failpoints.parse(spec);
+  }
   reportFieldProblems(masterOptionProblems(options), flagOf, problems);
   const tls = tlsFlags(flags, problems);
   return {

@@ -13,7 +13,7 @@ import {
 import type { StatusUpdate } from '../protocol/domain/index.js';
 import { Action, type Authorizer, type Principal } from './authorizer.js';
 import { byRole } from './availability.js';
-import { compact } from './compact.js';
+import { FailpointName, type Failpoints } from './failpoints.js';
 import { masterStatus } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
@@ -39,7 +39,7 @@ export interface LaunchPlan {
 /** Builds the plan of a valid ACCEPT from the records it starts from (pure). */
 export function buildLaunchPlan(valid: ValidAccept, frameworkId: string, agent: AgentRecord, nowMs: number): LaunchPlan {
   const tasks = valid.launches.map((launch): TaskRecord => {
-    const info = compact(launch.task);
+    const info = launch.task;
     const taskId = info.taskId;
     return {
       taskId,
@@ -97,6 +97,7 @@ export interface AcceptsDeps {
   counters: { launches: number };
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
+  failpoints: Failpoints;
 }
 
 export class Accepts {
@@ -139,12 +140,18 @@ export class Accepts {
       throw new BerthError(ErrorCode.AGENT_UNKNOWN, `agent ${valid.agentId} is gone`, { field: 'accept.offer_ids' });
     }
     const plan = buildLaunchPlan(valid, fw.record.id, agent.record, Date.now());
-    const applied = this.#d.persist(...plan.changes).then(() => this.#apply(fw, agent, valid, plan, accept.filters?.refuseSeconds ?? 0));
+    const applied = this.#d.persist(...plan.changes)
+      .then(() => this.#d.failpoints.hit(FailpointName.LAUNCH_AFTER_INTENT))
+      .then(() => this.#apply(fw, agent, valid, plan, accept.filters?.refuseSeconds ?? 0));
     for (const task of plan.tasks) this.#inFlight.set(task.taskId, { task, applied });
     // A kill decided meanwhile waits behind these on the agent's line. A task killed before its
     // agent heard of it (it was away) is no longer STAGING and is not sent.
-    const sent = this.#d.outbox.toAgentAfter(agent.record.id, applied, () =>
-      plan.tasks.filter((t) => t.status.state === TaskState.TASK_STAGING).map(runTask));
+    const sent = this.#d.outbox.toAgentAfter(agent.record.id, applied, () => {
+      const events = plan.tasks.filter((t) => t.status.state === TaskState.TASK_STAGING).map(runTask);
+      // The specs went out whole (and are stored whole as the launch intent); memory keeps less.
+      for (const task of plan.tasks) reg.launched(task);
+      return events;
+    });
     try {
       await applied;
     } catch (err) {
@@ -155,6 +162,8 @@ export class Accepts {
       this.#d.triggerAllocation();
     }
     await sent;
+    const failpoint = this.#d.failpoints.hitAfterIo(FailpointName.LAUNCH_AFTER_RUNTASK);
+    if (failpoint) await failpoint;
     for (const status of plan.errors) this.#d.outbox.update(status);
   }
 

@@ -1,5 +1,5 @@
-// The agent channel: registration (with the tasks an agent reports), status updates, usage and
-// log lines. Everything is persisted before it is acknowledged.
+// The agent channel: registration (with the tasks an agent reports, in one frame or in parts),
+// status updates, usage and log lines. Everything is persisted before it is acknowledged.
 import type { Logger } from 'pino';
 import {
   CloseCode,
@@ -23,10 +23,12 @@ import { taskReport, taskStatus } from './decode.js';
 import { asBerthError } from './internal-error.js';
 import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
+import { RegistrationParts, type PartsOutcome } from './registration-parts.js';
 import { killTask, registered, type AgentEventBody, type Outbox } from './outbox.js';
 import { agentEntry, refreshAgent, type AgentEntry, type Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
+import { FailpointName, type Failpoints } from './failpoints.js';
 
 export interface AgentCallsDeps {
   registry: Registry;
@@ -44,6 +46,7 @@ export interface AgentCallsDeps {
   isLeading(): boolean;
   persist(...changes: StateChange[]): Promise<void>;
   triggerAllocation(): void;
+  failpoints: Failpoints;
 }
 
 /** What folding an agent's registration into the registry changed, sent once it is durable. */
@@ -67,14 +70,22 @@ export class AgentCalls {
     // The agent this connection speaks for; set the moment its registration is recorded.
     let agent: AgentEntry | undefined;
     const mine = (): AgentEntry | undefined => (agent && agent.channel === channel ? agent : undefined);
+    const parts = new RegistrationParts();
+    const registration = (outcome: PartsOutcome): void => {
+      if (outcome.kind === 'waiting') return;
+      if (outcome.kind === 'refused') {
+        this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, outcome.message, outcome.field);
+        channel.close(CloseCode.POLICY, 'invalid registration');
+        return;
+      }
+      void this.#register(channel, outcome.register, principal, (entry) => (agent = entry)).catch((err: unknown) => this.#failure(channel, err));
+    };
     channel.onMessage((envelope) => {
       const call = envelope.agentCall;
       if (!call) return this.#d.outbox.agentError(channel, ErrorCode.INVALID_CALL, 'expected an AgentCall', 'body');
       if (!this.#d.isLeading()) return;
-      if (call.register) {
-        void this.#register(channel, call.register, principal, (entry) => (agent = entry)).catch((err: unknown) => this.#failure(channel, err));
-        return;
-      }
+      if (call.register) return registration(parts.start(call.register));
+      if (call.registerTasks) return registration(parts.add(call.registerTasks.tasks ?? []));
       const entry = mine();
       if (call.update) {
         if (!entry) return this.#d.outbox.agentError(channel, ErrorCode.NOT_SUBSCRIBED, 'register before sending updates', 'update');
@@ -229,7 +240,7 @@ export class AgentCalls {
         launchedAtMs: Date.now(),
         role: framework.record.info.roles[0] ?? '*',
       };
-      reg.index(task);
+      reg.index(reg.launched(task));
       return { type: 'task.put', task };
     }
     const { state } = status;
@@ -244,7 +255,7 @@ export class AgentCalls {
     const seen = Boolean(status.uuid && known.appliedUuids.includes(status.uuid));
     if (seen && known.status.state !== TaskState.TASK_UNREACHABLE) return undefined;
     if (!canTransition(known.status.state, state)) return undefined;
-    const next: StatusUpdate = { ...status, taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
+    const next: StatusUpdate = { ...status, taskId: known.taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(known, next);
     folded.statuses.push(next);
     return { type: 'task.put', task: known };
@@ -286,12 +297,15 @@ export class AgentCalls {
       this.#d.log.warn({ taskId, from: stateName(from), to: stateName(to) }, 'illegal task transition ignored');
       return ack();
     }
-    const next: StatusUpdate = { ...status, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
+    // The record's own id strings, so the kept status holds no copies of them.
+    const next: StatusUpdate = { ...status, taskId: task.taskId, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(task, next);
     try {
       await this.#d.persist({ type: 'task.put', task });
+      const failpoint = this.#d.failpoints.hit(FailpointName.STATUS_AFTER_PERSIST);
+      if (failpoint) await failpoint;
     } catch (err) {
-      // Applied in memory but not durable: the agent re-sends it, and that re-send forwards it.
+      // Applied in memory but not acknowledged: the agent re-sends it, and that re-send forwards it.
       this.#unwritten.set(uuid, next);
       throw err;
     }

@@ -44,11 +44,25 @@ export class AgentLiveness {
     agent.channel = undefined;
     this.#d.log.warn({ agentId: agent.record.id, why }, 'agent disconnected');
     this.#d.rescindOffersOn(agent.record.id);
-    this.armLost(agent, graceMs);
+    this.#armLost(agent, graceMs);
   }
 
-  /** After a disconnect (or a failover): the agent has graceMs to come back before it is queued for marking. */
-  armLost(agent: AgentEntry, graceMs: number): void {
+  /**
+   * After a failover: the agent has windowMs to find the new leader, and is then treated as
+   * disconnected, with the same grace a live leader gives an agent it lost, so a failover never
+   * ends an agent's tasks sooner than a dropped connection would.
+   */
+  awaitReregistration(agent: AgentEntry, windowMs: number, graceMs: number): void {
+    clearTimeout(agent.lostTimer);
+    agent.lostTimer = setTimeout(() => {
+      if (agent.channel || !this.#d.isLeading()) return;
+      this.disconnected(agent, 'did not re-register with the new leader', graceMs);
+    }, windowMs);
+    agent.lostTimer.unref();
+  }
+
+  /** After a disconnect: the agent has graceMs to come back before it is queued for marking. */
+  #armLost(agent: AgentEntry, graceMs: number): void {
     clearTimeout(agent.lostTimer);
     agent.lostTimer = setTimeout(() => {
       if (agent.channel || !this.#d.isLeading()) return;

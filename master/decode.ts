@@ -1,8 +1,9 @@
 // Wire messages the master keeps, decoded once at the edge by the decoders master, agent and SDK
 // share (protocol/domain), into values with every field present. Where a call is judged by the
 // decoder's rules (agent registration, framework subscription) the handler uses its problems;
-// tasks are judged by validate-accept.ts first, so here the value is what counts. Kept values
-// are also compacted (see compact.ts).
+// tasks are judged by validate-accept.ts first, so here the value is what counts. The decoded
+// values are kept as they are: their strings are flat (protocol/codec.ts reads them natively), so
+// a copy would cost CPU and save nothing.
 import { StatusSource, type TaskReport, type TaskState, type TaskStatus } from '../protocol/index.js';
 import {
   decodeTaskReport,
@@ -11,15 +12,14 @@ import {
   type ReportedTask,
   type StatusUpdate,
 } from '../protocol/domain/index.js';
-import { compact } from './compact.js';
 
 export function taskStatus(raw: TaskStatus | null | undefined): StatusUpdate {
-  return compact(decodeTaskStatus(raw).value);
+  return decodeTaskStatus(raw).value;
 }
 
 /** A task an agent reports at registration: its spec, framework and latest status. */
 export function taskReport(raw: TaskReport | null | undefined): ReportedTask {
-  return compact(decodeTaskReport(raw).value);
+  return decodeTaskReport(raw).value;
 }
 
 /** A status the master makes itself: no uuid (nothing to acknowledge), source MASTER. */

@@ -2,6 +2,7 @@
 // stop acting the moment the lease may have lapsed, before anyone else can have been elected.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { FailpointName, type Failpoints } from './failpoints.js';
 import type { ClusterStore, LeaderInfo } from './store/cluster-store.js';
 
 export type Leadership = 'starting' | 'leading' | 'standby' | 'stopped';
@@ -15,6 +16,7 @@ export interface LeaderLeaseOptions {
   elected(epoch: number): Promise<void>;
   /** Called once when leadership ends for any reason but stop(). */
   lost(reason: string): void;
+  failpoints?: Failpoints;
 }
 
 export class LeaderLease {
@@ -101,6 +103,9 @@ export class LeaderLease {
   }
 
   async #renew(): Promise<void> {
+    if (!this.holds()) return;
+    const failpoint = this.#o.failpoints?.hit(FailpointName.LEASE_BEFORE_RENEW);
+    if (failpoint) await failpoint;
     if (!this.holds()) return;
     const sentAt = performance.now();
     const ok = await this.#store.renew(this.#o.masterId, this.#epoch, this.#o.leaseMs).catch((err: unknown) => {

@@ -28,6 +28,7 @@ import { compileMasterOptions, type CompiledMasterOptions, type MasterOptions } 
 import { OperatorCalls, type FrameworkDetail, type KillAnswer } from './operator-calls.js';
 import { Outbox } from './outbox.js';
 import { Persister } from './persister.js';
+import { REGISTER_TASKS_PER_FRAME } from './registration-parts.js';
 import { Registry } from './registry.js';
 import { Roles } from './roles.js';
 import { SchedulerCalls } from './scheduler-calls.js';
@@ -89,7 +90,7 @@ export class Master {
       for (const offer of offers.ofAgent(agentId)) this.#rescind(offer);
     };
     const outbox = (this.#outbox = new Outbox({ registry, epoch: () => this.#lease.epoch }));
-    const base = { registry, outbox, log, isLeading, persist, triggerAllocation, auth: o.auth };
+    const base = { registry, outbox, log, isLeading, persist, triggerAllocation, auth: o.auth, failpoints: o.failpoints };
     this.#persister = new Persister(o.store, () => this.#lease.epoch, (err) => this.#onStoreError(err));
     this.#roles = new Roles(base, o.roles);
     this.#cycle = new AllocationCycle({
@@ -115,6 +116,7 @@ export class Master {
       url: this.url,
       leaseMs: o.leaseMs,
       log,
+      failpoints: o.failpoints,
       elected: (epoch) => this.#becomeLeader(epoch),
       lost: (reason) => this.#stepDown(reason),
     });
@@ -167,7 +169,7 @@ export class Master {
     const windowMs = this.#o.failoverReregisterTimeoutMs;
     for (const agent of this.#reg.agents.values()) {
       if (agent.record.state === 'unreachable') this.#liveness.armGone(agent);
-      else this.#liveness.armLost(agent, windowMs);
+      else this.#liveness.awaitReregistration(agent, windowMs, this.#o.agentReregisterTimeoutMs);
       if (agent.record.draining) this.#maintenance.armDrainDeadline(agent);
     }
     // A master failover never counts against a framework's own failover timeout: every loaded
@@ -217,7 +219,12 @@ export class Master {
   }
 
   agentRoute(): Route {
-    return { kind: HelloKind.AGENT, handshake: () => this.#handshake(), opened: (channel, _hello, principal) => this.#track(channel, () => this.#agents.serve(channel, principal)) };
+    const handshake = (): HandshakeAnswer => {
+      const answer = this.#handshake();
+      // Agents with more tasks than one frame holds send them in parts of this many.
+      return 'welcome' in answer ? { welcome: { ...answer.welcome, registerTasksPerFrame: REGISTER_TASKS_PER_FRAME } } : answer;
+    };
+    return { kind: HelloKind.AGENT, handshake, opened: (channel, _hello, principal) => this.#track(channel, () => this.#agents.serve(channel, principal)) };
   }
 
   schedulerRoute(): Route {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Authenticator, type AuthConfig } from '../protocol/auth/index.js';
 import { BerthError, ErrorCode } from '../protocol/index.js';
 import { DrfAllocator } from './allocator/drf-allocator.js';
+import { Failpoints } from './failpoints.js';
 import type { Allocator, RoleConfig } from './allocator/types.js';
 import { quoteRole, roleProblem } from '../protocol/domain/index.js';
 import type { ClusterStore } from './store/cluster-store.js';
@@ -50,6 +51,8 @@ export interface MasterOptions {
    * Without it authentication is off: every call is allowed, as in Mesos by default.
    */
   auth?: AuthConfig | undefined;
+  /** Where the fault-injection suite makes the master crash, stall or fail (none by default). */
+  failpoints?: Failpoints;
 }
 
 /** MasterOptions with every default filled in and every field checked. */
@@ -75,6 +78,7 @@ export interface CompiledMasterOptions {
   readonly completedTasksKept: number;
   /** Who calls and what they may do; `enabled` is false without an auth config. */
   readonly auth: Authenticator;
+  readonly failpoints: Failpoints;
 }
 
 export const MASTER_DEFAULTS = {
@@ -163,6 +167,7 @@ export function masterOptionProblems(options: Partial<MasterOptions>): OptionPro
   if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
   const auth = o.auth as Partial<AuthConfig> | undefined;
   if (auth !== undefined && !(Array.isArray(auth?.principals) && Array.isArray(auth.acls))) problem('auth', 'must be an AuthConfig from parseAuthConfig or loadAuthFile');
+  if (o.failpoints !== undefined && !(o.failpoints instanceof Failpoints)) problem('failpoints', 'must be Failpoints (Failpoints.parse)');
   if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
   else {
     for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
@@ -212,5 +217,6 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
     auth: new Authenticator(options.auth),
+    failpoints: options.failpoints ?? Failpoints.NONE,
   };
 }

@@ -1,10 +1,18 @@
 // Group commit in front of the ClusterStore: changes made in the same tick go to the store as one
 // fenced batch, one batch in flight at a time so order is kept. persist() resolves once the batch
-// holding its changes is written; callers acknowledge only after that.
+// holding its changes is written; callers acknowledge only after that. A batch holds whole calls
+// (one call's changes are always written together) and at most maxBatchChanges changes unless a
+// single call has more: under a burst the changes waiting behind a slow write would otherwise grow
+// into one script of every launch at once (100,000 tasks at 5,000 agents overflowed the Redis
+// client's call stack and held Redis for as long as it ran).
 import type { ClusterStore } from './store/cluster-store.js';
 import type { StateChange } from './store/records.js';
 
-interface Waiter {
+/** The default cap of one batch, in changes. */
+export const MAX_BATCH_CHANGES = 2_000;
+
+interface Call {
+  changes: StateChange[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -12,26 +20,26 @@ interface Waiter {
 export class Persister {
   #store: ClusterStore;
   #epoch: () => number;
-  #pending: StateChange[] = [];
-  #waiters: Waiter[] = [];
+  #calls: Call[] = [];
   #flushing = false;
   #scheduled = false;
   #onError: (err: unknown) => void;
+  #maxBatchChanges: number;
   /** Batches written and changes in them, for metrics. */
   readonly stats = { batches: 0, changes: 0 };
   /** When the writes began failing (epoch ms), or null while the last batch was written. */
   failingSinceMs: number | null = null;
 
-  constructor(store: ClusterStore, epoch: () => number, onError: (err: unknown) => void) {
+  constructor(store: ClusterStore, epoch: () => number, onError: (err: unknown) => void, maxBatchChanges = MAX_BATCH_CHANGES) {
     this.#store = store;
     this.#epoch = epoch;
     this.#onError = onError;
+    this.#maxBatchChanges = maxBatchChanges;
   }
 
   persist(...changes: StateChange[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push(...changes);
-      this.#waiters.push({ resolve, reject });
+      this.#calls.push({ changes, resolve, reject });
       if (!this.#scheduled && !this.#flushing) {
         this.#scheduled = true;
         setImmediate(() => void this.#flush());
@@ -39,27 +47,38 @@ export class Persister {
     });
   }
 
+  /** The calls of the next batch: whole calls from the front, within the cap (at least one). */
+  #take(): Call[] {
+    let n = 0;
+    let size = 0;
+    while (n < this.#calls.length) {
+      const next = (this.#calls[n] as Call).changes.length;
+      if (n > 0 && size + next > this.#maxBatchChanges) break;
+      size += next;
+      n++;
+    }
+    return this.#calls.splice(0, n);
+  }
+
   async #flush(): Promise<void> {
     this.#scheduled = false;
-    if (this.#flushing || this.#waiters.length === 0) return;
+    if (this.#flushing || this.#calls.length === 0) return;
     this.#flushing = true;
-    const changes = this.#pending;
-    const waiters = this.#waiters;
-    this.#pending = [];
-    this.#waiters = [];
+    const calls = this.#take();
+    const changes = calls.length === 1 ? (calls[0] as Call).changes : calls.flatMap((c) => c.changes);
     try {
       if (changes.length > 0) await this.#store.apply(this.#epoch(), changes);
       this.stats.batches++;
       this.stats.changes += changes.length;
       this.failingSinceMs = null;
-      for (const w of waiters) w.resolve();
+      for (const c of calls) c.resolve();
     } catch (err) {
       this.failingSinceMs ??= Date.now();
-      for (const w of waiters) w.reject(err);
+      for (const c of calls) c.reject(err);
       this.#onError(err);
     } finally {
       this.#flushing = false;
-      if (this.#waiters.length > 0) void this.#flush();
+      if (this.#calls.length > 0) void this.#flush();
     }
   }
 }

@@ -4,6 +4,7 @@ import { TaskState, isTerminal, resources, type Channel, type Res } from '../pro
 import type { StatusUpdate } from '../protocol/domain/index.js';
 import type { GangRequest, RefusalFilter } from './allocator/types.js';
 import { byRole } from './availability.js';
+import { KeptTasks } from './kept-task.js';
 import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './store/records.js';
 
 export interface AgentEntry {
@@ -63,6 +64,8 @@ export class Registry {
   readonly tasks = new Map<string, TaskRecord>();
   /** Terminal, acknowledged tasks, oldest first, kept for reconciliation answers. */
   readonly completed = new Map<string, TaskRecord>();
+  /** Shares what tasks have in common and cuts their specs after the launch. */
+  readonly kept = new KeptTasks();
   #completedKept: number;
 
   constructor(completedKept: number) {
@@ -73,8 +76,27 @@ export class Registry {
   load(state: ClusterState): void {
     for (const record of state.agents) this.agents.set(record.id, agentEntry(record));
     for (const record of state.frameworks) this.frameworks.set(record.id, frameworkEntry(record));
-    for (const task of state.tasks) this.index(task);
-    for (const task of state.completedTasks.slice(-this.#completedKept)) this.completed.set(task.taskId, task);
+    // Loaded tasks are past their launch: their RunTask left, or never will (see docs/protocol.md).
+    for (const task of state.tasks) this.index(this.launched(this.#canonical(task)));
+    for (const task of state.completedTasks.slice(-this.#completedKept)) this.completed.set(task.taskId, this.launched(this.#canonical(task)));
+  }
+
+  /**
+   * The task's spec cut to what is kept once its RunTask has left (see kept-task.ts); call it
+   * after the RunTask is built, never before.
+   */
+  launched(task: TaskRecord): TaskRecord {
+    task.info = this.kept.spec(task.info, task);
+    task.role = this.kept.text(task.role);
+    return task;
+  }
+
+  /** A loaded task's ids and role as the agent's and framework's own strings (one copy each). */
+  #canonical(task: TaskRecord): TaskRecord {
+    task.agentId = this.agents.get(task.agentId)?.record.id ?? task.agentId;
+    task.frameworkId = this.frameworks.get(task.frameworkId)?.record.id ?? task.frameworkId;
+    task.status = { ...task.status, taskId: task.taskId, agentId: task.agentId, frameworkId: task.frameworkId };
+    return task;
   }
 
   /** Whether a task id is taken, live or recently completed (ids are unique cluster-wide). */
@@ -113,10 +135,8 @@ export class Registry {
   applyStatus(task: TaskRecord, status: StatusUpdate): boolean {
     const held = holdsResources(task.status.state);
     task.status = status;
-    if (status.uuid) {
-      task.appliedUuids.push(status.uuid);
-      if (task.appliedUuids.length > APPLIED_UUIDS_KEPT) task.appliedUuids.shift();
-    }
+    // A new array, never one changed in place: the memory store shares the record's (copyOf).
+    if (status.uuid) task.appliedUuids = [...task.appliedUuids.slice(1 - APPLIED_UUIDS_KEPT), status.uuid];
     const holds = holdsResources(status.state);
     if (held === holds) return false;
     this.#charge(task, holds ? 1 : -1);

@@ -175,7 +175,10 @@ export class SchedulerCalls {
       throw new BerthError(ErrorCode.TASK_UNKNOWN, `task ${taskId} is unknown to this master`, { field: 'acknowledge.task_id' });
     }
     if (fw.unacked.get(taskId)?.uuid === ack.uuid) fw.unacked.delete(taskId);
-    if (isTerminal(task.status.state) && !fw.unacked.has(taskId)) {
+    // Only the acknowledgement of the terminal update itself retires the task: an earlier update's
+    // can arrive after the terminal one was applied but before it was durable and forwarded, and
+    // the task must stay live until it is (its agent re-sends it until then).
+    if (isTerminal(task.status.state) && task.status.uuid === ack.uuid && !fw.unacked.has(taskId)) {
       // Moves the terminal, acknowledged task from the live registry to the completed ones, kept
       // (in the store too, so a new leader has them) for reconciliation and the state.
       const evicted = reg.retire(task);

@@ -6,6 +6,7 @@ import { newId, type ChannelOptions, type ServerTls } from '../protocol/index.js
 import type { Allocator, RoleConfig } from './allocator/types.js';
 import { ApiServer, type ApiServerOptions } from './http/api-server.js';
 import { Master, type MasterOptions } from './master.js';
+import { MASTER_DEFAULTS } from './options.js';
 import type { ClusterStore } from './store/cluster-store.js';
 
 export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' | 'log' | 'url'>> {
@@ -47,7 +48,10 @@ export interface RunningMaster {
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
   const host = options.host ?? '127.0.0.1';
   const masterId = options.masterId ?? newId(`master-${hostname()}`);
-  const api = new ApiServer(options.log, { channel: options.channel ?? {}, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}), tls: options.tls });
+  // The master keeps the heartbeat it announces: pinging at its own default instead would make
+  // detection of a silent peer as slow as that default, whatever --heartbeat-interval says.
+  const channel: ChannelOptions = { heartbeatIntervalMs: options.heartbeatIntervalMs ?? MASTER_DEFAULTS.heartbeatIntervalMs, ...options.channel };
+  const api = new ApiServer(options.log, { channel, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}), tls: options.tls });
   const port = await api.listen(host, options.port ?? 5050);
   if (!options.auth) {
     options.log.warn({ component: 'master' }, 'authentication is off: anyone who reaches this master may register agents, subscribe frameworks and drain hosts; start it with --auth-file FILE (docs/security.md)');

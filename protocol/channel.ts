@@ -79,6 +79,7 @@ export class Channel {
   #closeHandlers: CloseHandler[] = [];
   #lastSeen = Date.now();
   #timer: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
   #closed = false;
   #closing = false;
   #leaderUrl: string | undefined;
@@ -95,6 +96,7 @@ export class Channel {
     });
     this.#timer = setInterval(() => this.#beat(), s.heartbeatIntervalMs);
     this.#timer.unref();
+    this.#watch();
   }
 
   get open(): boolean {
@@ -174,19 +176,39 @@ export class Channel {
   }
 
   #beat(): void {
-    if (Date.now() - this.#lastSeen > this.#settings.heartbeatTimeoutMs) {
+    if (this.#transport.open) this.#transport.ping();
+  }
+
+  /**
+   * Cuts the peer off the moment the timeout has passed since it was last heard from, not at the
+   * next ping tick (which could add up to an interval). The timer is not moved on every frame: when
+   * it fires early because something arrived meanwhile, it is set again for the new deadline.
+   */
+  #watch(): void {
+    const dueInMs = this.#lastSeen + this.#settings.heartbeatTimeoutMs - Date.now();
+    this.#deadline = setTimeout(() => this.#expire(), Math.max(0, dueInMs) + 1);
+    this.#deadline.unref();
+  }
+
+  #expire(): void {
+    if (this.#closed) return;
+    if (Date.now() - this.#lastSeen <= this.#settings.heartbeatTimeoutMs) return this.#watch();
+    // When this process was the one stalled, the peer's last frames may be waiting unread: I/O
+    // callbacks run before setImmediate ones, so they are taken in before the verdict.
+    setImmediate(() => {
+      if (this.#closed) return;
+      if (Date.now() - this.#lastSeen <= this.#settings.heartbeatTimeoutMs) return this.#watch();
       this.#settings.counters.heartbeatTimeouts++;
       this.#finish(CloseCode.HEARTBEAT_TIMEOUT, 'no heartbeat from peer');
       this.#transport.terminate();
-      return;
-    }
-    if (this.#transport.open) this.#transport.ping();
+    });
   }
 
   #finish(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#deadline);
     const handlers = this.#closeHandlers;
     this.#closeHandlers = [];
     for (const h of handlers) h(code, reason, this.#leaderUrl);

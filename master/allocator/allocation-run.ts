@@ -31,7 +31,6 @@ export class AllocationRun {
   readonly tree: RoleTree;
   readonly frameworks: FrameworkState[] = [];
   readonly frameworkById = new Map<string, FrameworkState>();
-  readonly agentIndex = new Map<string, number>();
   readonly total = vec();
   /** Unreserved free resources of non-draining agents not yet offered or held in this run. */
   readonly freePool = vec();
@@ -71,7 +70,6 @@ export class AllocationRun {
     this.#minMemMb = snapshot.minOffer.memMb;
     for (let i = 0; i < this.agents.length; i++) {
       const agent = this.agents[i] as AgentSlot;
-      this.agentIndex.set(agent.id, i);
       addRes(this.total, agent.total);
       if (!agent.draining) addRes(this.freePool, agent.free);
     }

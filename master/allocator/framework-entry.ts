@@ -56,5 +56,6 @@ export class FrameworkEntry {
 
 /** DRF order inside a role: smallest dominant share first, then framework id. */
 export function compareEntries(a: FrameworkEntry, b: FrameworkEntry): number {
-  return a.share - b.share || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  if (a.share !== b.share) return a.share < b.share ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

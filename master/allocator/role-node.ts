@@ -46,7 +46,8 @@ export class RoleNode {
 /** Sibling order: below quota guarantee first, then weighted dominant share, then name. */
 export function compareNodes(a: RoleNode, b: RoleNode): number {
   if (a.belowGuarantee !== b.belowGuarantee) return a.belowGuarantee ? -1 : 1;
-  if (a.key !== b.key) return a.key - b.key;
+  // Signs, not a difference: a double result is a heap number, garbage on every comparison.
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
   if (a.isLeaf !== b.isLeaf) return a.isLeaf ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -42,6 +42,10 @@ export interface TaskRecord {
   taskId: string;
   frameworkId: string;
   agentId: string;
+  /**
+   * The whole spec while the launch intent is written (the store keeps it whole until the task's
+   * first update); once its RunTask has left, only what the master reads (master/kept-task.ts).
+   */
   info: TaskSpec;
   /** The latest status applied; STAGING when only the launch intent is persisted. */
   status: StatusUpdate;

@@ -1,7 +1,7 @@
 // Real berth processes for tests (npm test builds dist/ first): masters on free loopback ports,
 // with their output kept for assertions and stopped at test end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { Test } from 'tap';
 import { until } from './poll.js';
 
@@ -17,6 +17,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Listens on a free loopback port; resolves with the port. */
+export async function listenLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const a = server.address();
+  return typeof a === 'object' && a ? a.port : 0;
+}
+
 export interface MasterProcess {
   proc: ChildProcess;
   port: number;
@@ -27,9 +34,10 @@ export interface MasterProcess {
   health(): Promise<{ leadership: string; epoch: number } | undefined>;
 }
 
-export async function spawnMaster(t: Test, args: string[]): Promise<MasterProcess> {
+/** A master process with these flags (and, when given, more environment variables). */
+export async function spawnMaster(t: Test, args: string[], env?: Record<string, string>): Promise<MasterProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['dist/cli/main.js', 'master', '--port', String(port), '--log-level', 'info', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, ['dist/cli/main.js', 'master', '--port', String(port), '--log-level', 'info', ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let out = '';
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   let exited = false;

@@ -76,3 +76,29 @@ t.test('a write under an old epoch is fenced', async (t) => {
   t.ok(errors[0] instanceof BerthError);
   t.same((await store.load()).roles, []);
 });
+
+t.test('a burst is written in batches of whole calls within the cap, in order', async (t) => {
+  const { store, batches, epoch } = await recordingStore();
+  const p = new Persister(store, () => epoch, () => undefined, 5);
+  const names = (b: StateChange[]): string[] => b.map((c) => (c.type === 'role.put' ? c.role.name : ''));
+  await Promise.all([
+    p.persist(role('a'), role('b')),
+    p.persist(role('c'), role('d'), role('e')),
+    // Over the cap on its own: it still goes in one batch, alone.
+    p.persist(role('f'), role('g'), role('h'), role('i'), role('j'), role('k')),
+    p.persist(role('l')),
+    p.persist(role('m'), role('n')),
+  ]);
+  t.same(batches.map(names), [['a', 'b', 'c', 'd', 'e'], ['f', 'g', 'h', 'i', 'j', 'k'], ['l', 'm', 'n']]);
+  t.same(p.stats, { batches: 3, changes: 14 });
+  t.equal((await store.load()).roles.length, 14);
+});
+
+t.test('a failed batch of a burst rejects only its own calls', async (t) => {
+  const { store, failing, epoch } = await recordingStore();
+  const p = new Persister(store, () => epoch, () => undefined, 2);
+  failing.next = 1;
+  const results = await Promise.allSettled([p.persist(role('a')), p.persist(role('b')), p.persist(role('c'))]);
+  t.same(results.map((r) => r.status), ['rejected', 'rejected', 'fulfilled']);
+  t.same((await store.load()).roles.map((x) => x.name), ['c']);
+});

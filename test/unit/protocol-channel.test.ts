@@ -140,3 +140,32 @@ t.test('an aborted handshake rejects and drops the transport', async (t) => {
   t.equal(err.reason, 'aborted');
   t.equal(client.open, false);
 });
+
+t.test('a silent peer is cut off when the timeout has passed since it was last heard, not at a later ping tick', async (t) => {
+  // Found from outside: the timeout was only checked at ping ticks, so a peer was cut off up to an
+  // interval later than its timeout (here the timeout ends between two ticks, as it does whenever
+  // the peer was last heard from between them).
+  const { client, server } = memoryTransportPair();
+  let serverSide: Channel | undefined;
+  acceptChannel(server, route(welcome(), (c) => (serverSide = c)), channelSettings({ heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: 2_200 }));
+  const { channel } = await openChannel(client, 'memory://m1', { kind: HelloKind.AGENT, client: 'test', heartbeatIntervalMs: 60_000 });
+  const opened = await until('the server side is open', () => serverSide);
+  let lastHeardMs = 0;
+  let closedAtMs = 0;
+  let code = 0;
+  opened.onMessage(() => (lastHeardMs = Date.now()));
+  opened.onClose((c) => {
+    code = c;
+    closedAtMs = Date.now();
+  });
+  // Just after the server's first ping tick the peer sends a frame, the last the server hears.
+  await until('the first ping', () => client.pingsReceived >= 1, 5_000, 5);
+  channel.send({ agentCall: { register: { agentId: 'a1' } } });
+  await until('the frame arrived', () => lastHeardMs || undefined, 5_000, 5);
+  client.cut();
+  await until('cut off', () => code || undefined, 10_000);
+  t.equal(code, CloseCode.HEARTBEAT_TIMEOUT);
+  const silentMs = closedAtMs - lastHeardMs;
+  t.ok(silentMs >= 2_150, `not before the timeout (${silentMs} ms after it was last heard)`);
+  t.ok(silentMs <= 2_600, `within the 2200 ms timeout and a little scheduling slack, not at the next tick (${silentMs} ms)`);
+});
