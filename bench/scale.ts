@@ -96,7 +96,7 @@ export async function runCell(cell: ScaleCell, timeoutMs: number): Promise<CellR
   let master: Awaited<ReturnType<typeof spawnMaster>> | undefined;
   let onExit: ((code: number | null, signal: string | null) => void) | undefined;
   try {
-    master = await spawnMaster([...(db.redis ? ['--redis', db.redis.url] : []), ...(cell.lease ? ['--lease', cell.lease] : [])], cell.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cell.cpuProfDir] : [], cli);
+    master = await spawnMaster([...(db.redis ? ['--redis', db.redis.url] : []), ...(cell.lease ? ['--lease', cell.lease] : [])], cell.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cell.cpuProfDir] : [], cli === undefined ? {} : { cli });
     const m = master;
     // A master that exits mid-cell (it lost its lease, say) ends the cell instead of hanging it.
     let gone: (err: Error) => void = () => undefined;
