@@ -110,6 +110,7 @@ export class Master {
       masterId: this.id,
       url: this.url,
       leaseMs: o.leaseMs,
+      presence: o.presence,
       log,
       elected: (epoch) => this.#becomeLeader(epoch),
       lost: (reason) => this.#stepDown(reason),
@@ -206,6 +207,8 @@ export class Master {
   #handshake(): HandshakeAnswer {
     if (this.#lease.state !== 'leading') {
       const current = this.#lease.leader;
+      // Elected and still loading the registry: it names itself, so clients ask it again shortly.
+      if (current?.masterId === this.id && this.#lease.state === 'starting') return { refuse: { code: CloseCode.NOT_LEADER, reason: 'taking over as leader; retry shortly', leaderUrl: this.url } };
       const leader = current && current.masterId !== this.id ? current.url : '';
       return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry', ...(leader ? { leaderUrl: leader } : {}) } };
     }

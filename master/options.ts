@@ -42,6 +42,12 @@ export interface MasterOptions {
   /** Heartbeat interval the master announces in Welcome. */
   heartbeatIntervalMs?: number;
   leaseMs?: number;
+  /**
+   * Whether a standby takes the lease over as soon as the leader's presence connection to the
+   * store closes (its process died), rather than only when the lease ends. Default true; only
+   * stores shared by several processes (Redis) offer it.
+   */
+  presence?: boolean;
   /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
   completedTasksKept?: number;
 }
@@ -66,6 +72,7 @@ export interface CompiledMasterOptions {
   readonly unreachableRateWindowMs: number;
   readonly heartbeatIntervalMs: number;
   readonly leaseMs: number;
+  readonly presence: boolean;
   readonly completedTasksKept: number;
 }
 
@@ -153,6 +160,7 @@ export function masterOptionProblems(options: Partial<MasterOptions>): OptionPro
   if (log !== undefined && typeof log?.child !== 'function') problem('log', REQUIRED_RULES.log);
   const allocator = o.allocator as Partial<Allocator> | undefined;
   if (allocator !== undefined && typeof allocator.allocate !== 'function') problem('allocator', 'must be an Allocator (with allocate())');
+  if (o.presence !== undefined && typeof o.presence !== 'boolean') problem('presence', 'must be true or false', shown(o.presence));
   if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
   else {
     for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
@@ -198,6 +206,7 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     log: options.log,
     allocator: options.allocator ?? new DrfAllocator(),
     roles: options.roles ?? new Map(),
+    presence: options.presence ?? true,
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
   };

@@ -7,9 +7,15 @@ export class TcpProxy {
   #server: Server;
   #pairs = new Set<[Socket, Socket]>();
   cuts = 0;
+  /** While true, new connections are closed at once (as to a host that is down). */
+  refusing = false;
 
   private constructor(targetPort: number) {
     this.#server = createServer((client) => {
+      if (this.refusing) {
+        client.destroy();
+        return;
+      }
       const upstream = connect(targetPort, '127.0.0.1');
       const pair: [Socket, Socket] = [client, upstream];
       this.#pairs.add(pair);

@@ -75,6 +75,7 @@ t.test('SIGSTOP of the leader past its lease: another is elected; after SIGCONT 
   a.proc.kill('SIGCONT');
   const lateStatus = await late;
   t.not(lateStatus, 200, `the old leader refused the write it found on waking (${lateStatus})`);
+  t.notMatch(b.output(), /took the lease over/, "a's presence connection stayed open: b waited for the lease to end");
   await until('the old leader exits', () => a.exited(), 15_000);
   t.equal(a.proc.exitCode, 3, 'it exits with the stepped-down code');
   t.match(a.output(), /stepping down/);
