@@ -18,7 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   allocator: noFlags('allocator', () => import('./allocator.js')),
   batch: () => import('./batch.js'),
   'docker-launch': noFlags('docker-launch', () => import('./docker-launch.js')),
-  failover: noFlags('failover', () => import('./failover.js')),
+  failover: () => import('./failover.js'),
   fuzz: () => import('./fuzz.js'),
   lb: () => import('./lb.js'),
   replay: () => import('./replay.js'),
