@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'docker-launch': noFlags('docker-launch', () => import('./docker-launch.js')),
   failover: () => import('./failover.js'),
   fuzz: () => import('./fuzz.js'),
+  latency: () => import('./latency.js'),
   lb: () => import('./lb.js'),
   replay: () => import('./replay.js'),
   scale: noFlags('scale', () => import('./scale.js').then((m) => ({ run: () => m.run() }))),
