@@ -85,6 +85,7 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     return h?.leadership === 'leading' ? h : undefined;
   }, 20_000);
   const b = await spawnMaster(flags);
+  await waitFor('a standby', async () => ((await health(b))?.leadership === 'standby' ? true : undefined), 20_000);
   const root = await mkdtemp(join('/dev/shm', 'berth-failover-'));
   const urls = [a.url, b.url];
   let agents: Agent[] = [];
@@ -109,6 +110,8 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     let running = 0;
     let killedAt = 0;
     let firstAfter = '';
+    /** Offers taken off the stream after the kill but sent by the dead leader are not used. */
+    let resubscribed = false;
     let firstRunningS = NaN;
     let epochBefore = 0;
     let launchError: Error | undefined;
@@ -138,7 +141,9 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
       return ids;
     };
     for await (const event of client.events()) {
+      if (event.type === 'subscribed' && killedAt) resubscribed = true;
       if (event.type === 'offers') {
+        if (killedAt && !resubscribed) continue;
         for (const offer of event.offers) {
           if (killedAt && !firstAfter) [firstAfter] = launch(offer, 1, 'after');
           else if (!killedAt && launched < o.tasks) launch(offer, Math.min(perAgent, o.tasks - launched), 'before');
