@@ -5,26 +5,24 @@
 // task i is due at t0 + i / rate whatever the system does, and its demand latency is counted from
 // that time, so a slow master cannot hide a queue (coordinated omission). Reports p50/p99/max of
 // ACCEPT -> RUNNING (the framework's launch call to the RUNNING update) and demand -> RUNNING, and
-// the master's allocation runs and offers per second. The baseline is the same rates at 100 agents.
+// the master's allocation runs and offers per second. The baseline in the same run is a raw loop
+// on the same agents at the same rates (./latency-frameworks.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { SchedulerClient, TaskQueue, TaskState, type TaskQueueClient } from '../frameworks/sdk/index.js';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { procStat, sleep, spawnMaster, startFleet, type AgentFleet, type MasterProcess } from './cluster-kit.js';
 import { parseFlags } from './flags.js';
+import { startFramework, type FrameworkKind } from './latency-frameworks.js';
 import { percentile, type BenchReport, type Target } from './report.js';
 
 const FLAGS = {
   agents: { kind: 'int', min: 1, max: 20_000, default: 5_000, help: 'hollow agents of the measured cell' },
-  'baseline-agents': { kind: 'int', min: 1, max: 20_000, default: 100, help: 'hollow agents of the baseline cell' },
   rates: { kind: 'string', default: '1000,5000', help: 'task arrival rates per second, comma-separated' },
   seconds: { kind: 'number', min: 0.5, max: 600, default: 10, help: 'how long tasks arrive at each rate' },
   'task-ms': { kind: 'int', min: 0, max: 600_000, default: 2_000, help: 'how long each hollow task runs (its end frees resources)' },
   workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads for the hollow agents' },
 } as const;
 
-const SHAPE = { cpus: 0.01, memMb: 1 };
 const TARGET_ACCEPT_P99_MS = 50;
 const TARGET_DEMAND_P99_MS = 250;
 /** A rate whose tasks are not all RUNNING this long after the last was due has fallen behind for good. */
@@ -41,6 +39,7 @@ interface Percentiles {
 }
 
 export interface RateResult {
+  framework: FrameworkKind;
   agents: number;
   rate: number;
   wanted: number;
@@ -75,60 +74,19 @@ async function counters(m: MasterProcess): Promise<{ runs: number; allocationS: 
   return { runs: read('berth_master_allocation_runs_total'), allocationS: read('berth_master_allocation_seconds_total'), offers: read('berth_master_offers_made_total') };
 }
 
-/** The client the TaskQueue drives, with its calls counted and each launch's time noted per task. */
-function recording(client: SchedulerClient, acceptedAt: Map<string, number>, calls: { revives: number; suppresses: number; declines: number }): TaskQueueClient {
-  return {
-    get connected() {
-      return client.connected;
-    },
-    events: () => client.events(),
-    launch: (offerIds, tasks, options) => {
-      const at = performance.now();
-      for (const t of tasks) acceptedAt.set(t.taskId, at);
-      return client.launch(offerIds, tasks, options);
-    },
-    decline: (offerIds, refuseSeconds) => {
-      calls.declines += offerIds.length;
-      return client.decline(offerIds, refuseSeconds);
-    },
-    kill: (...a) => client.kill(...a),
-    reconcile: (...a) => client.reconcile(...a),
-    revive: (...a) => {
-      calls.revives++;
-      return client.revive(...a);
-    },
-    suppress: (...a) => {
-      calls.suppresses++;
-      return client.suppress(...a);
-    },
-  };
-}
-
 /** One framework wanting `rate` tasks a second for `seconds`, open loop. */
-async function runRate(master: MasterProcess, fleet: AgentFleet, agents: number, rate: number, seconds: number): Promise<RateResult> {
-  const client = new SchedulerClient({ masterUrl: master.url, framework: { name: `latency-${rate}`, roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
-  const acceptedAt = new Map<string, number>();
-  const calls = { revives: 0, suppresses: 0, declines: 0 };
-  const queue = new TaskQueue(recording(client, acceptedAt, calls));
+async function runRate(master: MasterProcess, fleet: AgentFleet, kind: FrameworkKind, agents: number, rate: number, seconds: number): Promise<RateResult> {
   const wanted = Math.round(rate * seconds);
   const dueAt = new Float64Array(wanted);
   const accept: number[] = [];
   const demand: number[] = [];
-  const prefix = `r${rate}-`;
-  await new Promise<void>((resolve) => {
-    void (async () => {
-      for await (const e of queue.run()) {
-        if (e.type === 'subscribed') resolve();
-        if (e.type !== 'task' || e.status.state !== TaskState.TASK_RUNNING) continue;
-        const now = performance.now();
-        const n = Number(e.task.id.slice(prefix.length));
-        demand.push(now - (dueAt[n] as number));
-        accept.push(now - (acceptedAt.get(e.status.taskId) ?? NaN));
-        acceptedAt.delete(e.status.taskId);
-        if (demand.length === wanted) void client.close();
-      }
-    })();
+  const fw = startFramework(kind, master.url, `latency-${kind}-${rate}`, (n, taskId) => {
+    const now = performance.now();
+    demand.push(now - (dueAt[n] as number));
+    accept.push(now - (fw.acceptedAt.get(taskId) ?? NaN));
+    fw.acceptedAt.delete(taskId);
   });
+  await fw.subscribed;
   const c0 = await counters(master);
   const cpu0 = procStat(master.pid).cpuSeconds;
   await fleet.measure();
@@ -142,8 +100,7 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, agents: number,
   while (added < wanted) {
     const now = performance.now();
     while (added < wanted && (dueAt[added] as number) <= now) {
-      queue.add({ id: `${prefix}${added}`, resources: SHAPE, command: { value: 'true', shell: true } });
-      added++;
+      fw.want(added++);
     }
     await sleep(1);
   }
@@ -156,9 +113,10 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, agents: number,
   lag.disable();
   const elu = performance.eventLoopUtilization(elu0).utilization;
   process.stderr.write(`latency:   harness: framework thread ${(elu * 100).toFixed(0)}% busy, lag p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms; busiest agent worker ${(workers.elu * 100).toFixed(0)}%, lag p99 ${workers.lagP99Ms.toFixed(0)} ms\n`);
-  await client.close();
+  await fw.close();
   const runs = c1.runs - c0.runs;
   return {
+    framework: kind,
     agents,
     rate,
     wanted,
@@ -166,7 +124,7 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, agents: number,
     achievedRate: wanted / ((lastDue - t0) / 1000),
     acceptMs: stats(accept.filter(Number.isFinite)),
     demandMs: stats(demand),
-    ...calls,
+    ...fw.calls,
     allocationRunsPerSecond: runs / wall,
     allocationMsPerRun: ((c1.allocationS - c0.allocationS) * 1000) / (runs || NaN),
     offersPerSecond: (c1.offers - c0.offers) / wall,
@@ -188,11 +146,11 @@ async function runCell(agents: number, rates: number[], f: { seconds: number; 't
   const out: RateResult[] = [];
   try {
     process.stderr.write(`latency: ${agents} agents registered\n`);
-    for (const rate of rates) {
-      // The previous rate's tasks end (and free their resources) before the next one starts.
+    for (const rate of rates) for (const kind of ['raw', 'taskqueue'] as const) {
+      // The previous run's tasks end (and free their resources) before the next one starts.
       await sleep(f['task-ms'] + 1_000);
-      const r = await runRate(master, fleet, agents, rate, f.seconds);
-      process.stderr.write(`latency:   ${rate}/s: ${r.running}/${r.wanted} RUNNING, accept p99 ${r.acceptMs.p99.toFixed(1)} ms, demand p99 ${r.demandMs.p99.toFixed(1)} ms, ${r.allocationRunsPerSecond.toFixed(0)} runs/s\n`);
+      const r = await runRate(master, fleet, kind, agents, rate, f.seconds);
+      process.stderr.write(`latency:   ${kind} ${rate}/s: ${r.running}/${r.wanted} RUNNING, accept p99 ${r.acceptMs.p99.toFixed(1)} ms, demand p99 ${r.demandMs.p99.toFixed(1)} ms, ${r.allocationRunsPerSecond.toFixed(0)} runs/s\n`);
       r.invalid = (r.harnessLagP99Ms > MAX_HARNESS_LAG_MS || r.harnessElu > MAX_HARNESS_ELU) && r.masterCpuShare < MASTER_SATURATED;
       out.push(r);
     }
@@ -208,24 +166,23 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const f = parseFlags('latency', args, FLAGS);
   const rates = f.rates.split(',').map(Number);
   if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 100_000)) throw new Error(`latency: --rates must be whole numbers from 1 to 100000, got ${f.rates}`);
-  const base = await runCell(f['baseline-agents'], rates, f);
-  const cell = await runCell(f.agents, rates, f);
+  const all = await runCell(f.agents, rates, f);
+  const base = all.filter((r) => r.framework === 'raw');
   const targets: Target[] = [];
-  const at1k = cell.find((r) => r.rate === 1_000);
+  const at1k = all.find((r) => r.rate === 1_000 && r.framework === 'taskqueue');
   if (at1k) {
     const invalid = at1k.invalid ? ' (INVALID run: the harness saturated)' : '';
     targets.push({ name: `p99 ACCEPT -> RUNNING at 1,000/s, ${f.agents} agents${invalid}`, value: at1k.acceptMs.p99, unit: 'ms', op: '<=', target: TARGET_ACCEPT_P99_MS });
     targets.push({ name: `p99 demand -> RUNNING at 1,000/s, ${f.agents} agents${invalid}`, value: at1k.demandMs.p99, unit: 'ms', op: '<=', target: TARGET_DEMAND_P99_MS });
   }
-  const all = [...base, ...cell];
   return {
     bench: 'latency',
-    title: `steady launch latency on HOLLOW agents: an SDK TaskQueue framework wanting tasks at a fixed rate (open loop, latency from each task's due time), ${f.seconds} s per rate, tasks run ${f['task-ms']} ms; baseline: the same rates at ${f['baseline-agents']} agents`,
-    columns: ['agents (HOLLOW runtime)', 'rate/s', 'RUNNING', 'accept p50 ms', 'accept p99', 'accept max', 'demand p50 ms', 'demand p99', 'demand max', 'alloc runs/s', 'ms/run', 'offers/s', 'revives', 'declined', 'master cpu%', 'harness loop%', 'harness lag p99 ms', 'demand p99 vs base', 'valid'],
+    title: `steady launch latency on HOLLOW agents: an SDK TaskQueue framework wanting tasks at a fixed rate (open loop, latency from each task's due time), ${f.seconds} s per rate, tasks run ${f['task-ms']} ms, ${f.agents} agents; baseline: a raw loop holding every offer`,
+    columns: ['framework (HOLLOW runtime)', 'rate/s', 'RUNNING', 'accept p50 ms', 'accept p99', 'accept max', 'demand p50 ms', 'demand p99', 'demand max', 'alloc runs/s', 'ms/run', 'offers/s', 'revives', 'declined', 'master cpu%', 'harness loop%', 'harness lag p99 ms', 'demand p99 vs base', 'valid'],
     rows: all.map((r) => {
       const b = base.find((x) => x.rate === r.rate);
       return [
-        `${r.agents}${r.agents === f['baseline-agents'] ? ' (baseline)' : ''}`,
+        r.framework === 'raw' ? 'raw loop (baseline)' : 'SDK TaskQueue',
         r.rate,
         `${r.running}/${r.wanted}${r.fellBehind ? ' BEHIND' : ''}`,
         r.acceptMs.p50, r.acceptMs.p99, r.acceptMs.max,
@@ -239,10 +196,11 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
         r.invalid ? 'INVALID' : 'ok',
       ];
     }),
-    results: { flags: f, baseline: base, cells: cell },
+    results: { flags: f, runs: all },
     targets,
     notes: [
       'runtime: HOLLOW (real agent code and protocol over loopback WebSockets; tasks only pretend to run)',
+      'raw loop: holds every offer, launches each due task at once on the next held offer in turn (accept filter 0, so remainders come back at the next run); never declines or revives',
       'demand = the time a task was due on the fixed schedule (the framework adds it then, and the TaskQueue revives if it had suppressed or declined); ACCEPT = the framework\'s launch call',
       'the master runs with its defaults: allocation every 1 s and on triggers (an accept, a decline, a revive, freed resources, a new agent), at least allocationMinGapMs (20 ms) apart',
       'harness loop% and lag: the busiest of the framework\'s thread and the agents\' worker threads; near 100% the harness, not the master, sets the pace',
