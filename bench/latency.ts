@@ -154,6 +154,12 @@ async function runCell(agents: number, rates: number[], f: { seconds: number; 't
       r.invalid = (r.harnessLagP99Ms > MAX_HARNESS_LAG_MS || r.harnessElu > MAX_HARNESS_ELU) && r.masterCpuShare < MASTER_SATURATED;
       out.push(r);
     }
+  } catch (err) {
+    // The master's own last words say why it went away (its exit code and stderr).
+    if (master.child.exitCode !== null || master.child.signalCode !== null) {
+      throw new Error(`latency: the master exited (${master.child.exitCode ?? master.child.signalCode}) during the ${agents}-agent cell; its stderr ends:\n${master.stderr()}`, { cause: err });
+    }
+    throw err;
   } finally {
     await master.stop();
     await fleet.stop().catch(() => undefined);
