@@ -155,7 +155,9 @@ async function runCell(agents: number, rates: number[], f: { seconds: number; 't
       out.push(r);
     }
   } catch (err) {
-    // The master's own last words say why it went away (its exit code and stderr).
+    // The master's own last words say why it went away (its exit code and stderr); its exit may
+    // be seen a moment after the refused connection.
+    for (let i = 0; i < 40 && master.child.exitCode === null && master.child.signalCode === null; i++) await sleep(50);
     if (master.child.exitCode !== null || master.child.signalCode !== null) {
       throw new Error(`latency: the master exited (${master.child.exitCode ?? master.child.signalCode}) during the ${agents}-agent cell; its stderr ends:\n${master.stderr()}`, { cause: err });
     }
