@@ -32,8 +32,13 @@ export interface StoreKeys {
   readonly completed: string;
   readonly events: string;
   readonly audit: string;
-  /** The presence channel of a master (a channel name, not a key). */
-  presence(masterId: string): string;
+  /** What every master's presence channel name starts with (channels, not keys). */
+  readonly presencePrefix: string;
+}
+
+/** The presence channel of masterId: `<prefix>presence:<masterId>`. */
+export function presenceChannel(keys: StoreKeys, masterId: string): string {
+  return `${keys.presencePrefix}${masterId}`;
 }
 
 export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
@@ -49,6 +54,6 @@ export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
     completed: `${prefix}completed`,
     events: `${prefix}events`,
     audit: `${prefix}audit`,
-    presence: (masterId: string) => `${prefix}presence:${masterId}`,
+    presencePrefix: `${prefix}presence:`,
   });
 }

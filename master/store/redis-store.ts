@@ -3,7 +3,7 @@
 import { ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
 import type { CampaignResult, ClusterStore, LeaderInfo, Presence } from './cluster-store.js';
-import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
+import { DEFAULT_KEY_PREFIX, presenceChannel, storeKeys, type StoreKeys } from './keys.js';
 import { readAgent, readChange, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 import { connectRedis, connectSubscriber, parseRedisTarget, redactUrl, withDeadline, type RedisConnection, type RedisTarget } from './redis-connection.js';
 import { RedisPresence } from './redis-presence.js';
@@ -120,7 +120,7 @@ export class RedisStore implements ClusterStore {
 
   async campaign(candidate: { masterId: string; url: string; presence?: boolean }, leaseMs: number): Promise<CampaignResult> {
     const k = this.#keys;
-    const channel = candidate.presence ? k.presence(candidate.masterId) : '';
+    const channel = candidate.presence ? presenceChannel(k, candidate.masterId) : '';
     const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs), channel]);
     const [code, lease] = reply as [number, string];
     return { elected: code !== 0, leader: parseLeader(lease), ...(code === 3 ? { tookOver: true } : {}) };
@@ -130,7 +130,7 @@ export class RedisStore implements ClusterStore {
     const client = connectSubscriber(this.#config.target, this.#config, `berth-presence-${masterId.replace(/[^\w.:-]/g, '_')}`);
     if (!client) return undefined;
     client.on('error', (err: unknown) => this.#config.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
-    return new RedisPresence(client, this.#keys.presence(masterId));
+    return new RedisPresence(client, presenceChannel(this.#keys, masterId));
   }
 
   async renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean> {
