@@ -31,6 +31,8 @@ function framework(t: Test, urls: string[], frameworkId = ''): { client: Schedul
 
 t.test('a standby redirects frameworks and API callers to the leader', async (t) => {
   const { a, b } = await twoMasters(t);
+  // A master answers /health while it still opens its presence connection and campaigns.
+  await until('b stands by', async () => ((await b.health())?.leadership === 'standby' ? true : undefined));
   t.equal((await b.health())?.leadership, 'standby');
   const { events } = framework(t, [b.url, a.url]);
   const subscribed = await until('subscribed', () => events.find((e) => e.type === 'subscribed') as Extract<SchedulerEvent, { type: 'subscribed' }> | undefined);
