@@ -1,23 +1,40 @@
 // failover: two masters on one redis-server (every write fsync'd), 1,000 hollow agents and a
 // framework with 10,000 RUNNING tasks; the leader is killed with SIGKILL and the bench times, from
 // the kill, (1) a new leader, (2) every agent re-registered with it, (3) the first task launched
-// after the failover RUNNING. The same run with the default lease is the baseline beside it.
+// after the failover RUNNING. Masters, agents and the framework run on their default settings
+// (lease, presence, reconnect backoff); the baseline beside it is the previous default, the same
+// run with presence off (a standby waits out the 10 s lease). While the 10,000 tasks launch, the
+// standby is watched: a busy leader that lost its lease would show as a new epoch.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Agent } from '../agent/index.js';
+import { AGENT_DEFAULTS, type Agent } from '../agent/index.js';
 import { SchedulerClient, TaskState, pack, type ResourceOffer } from '../frameworks/sdk/index.js';
 import { sleep, spawnMaster, spawnRedis, startAgents, type MasterProcess } from './cluster-kit.js';
+import { parseFlags } from './flags.js';
 import type { BenchReport } from './report.js';
+
+/** One way to run the masters: its name in the table and its extra `berth master` flags. */
+export interface FailoverSetting {
+  name: string;
+  flags: string[];
+}
 
 export interface FailoverOptions {
   agents: number;
   tasks: number;
-  /** Lease lengths to compare; the last is the baseline (the default). */
-  leasesMs: number[];
+  /** Settings to compare; the first is the target's, the last the baseline. */
+  settings: FailoverSetting[];
 }
 
-const defaults: FailoverOptions = { agents: 1_000, tasks: 10_000, leasesMs: [1_000, 10_000] };
+const defaults: FailoverOptions = {
+  agents: 1_000,
+  tasks: 10_000,
+  settings: [
+    { name: 'defaults (10 s lease, presence on)', flags: [] },
+    { name: 'previous defaults (10 s lease, presence off; baseline)', flags: ['--presence', 'off'] },
+  ],
+};
 const SHAPE = { cpus: 0.01, memMb: 1 };
 const TARGET_FIRST_RUNNING_S = 2;
 
@@ -47,7 +64,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 interface Timings {
-  leaseMs: number;
+  setting: string;
+  /** Elections while the tasks launched (the standby took the lease from a busy leader): should be 0. */
+  leaseLossesUnderLoad: number;
+  /** How often the standby was seen not standing by while the tasks launched. */
+  standbyNotStandingBy: number;
+  launchSeconds: number;
   leaderS: number;
   agentsS: number;
   firstRunningS: number;
@@ -55,23 +77,41 @@ interface Timings {
   epochAfter: number;
 }
 
-async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): Promise<Timings> {
-  const flags = ['--redis', redisUrl, '--lease', `${leaseMs}ms`];
+async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverOptions): Promise<Timings> {
+  const flags = ['--redis', redisUrl, ...setting.flags];
   const a = await spawnMaster(flags);
-  await waitFor('first leader', async () => ((await health(a))?.leadership === 'leading' ? true : undefined), 20_000);
+  const first = await waitFor('first leader', async () => {
+    const h = await health(a);
+    return h?.leadership === 'leading' ? h : undefined;
+  }, 20_000);
   const b = await spawnMaster(flags);
+  await waitFor('a standby', async () => ((await health(b))?.leadership === 'standby' ? true : undefined), 20_000);
   const root = await mkdtemp(join('/dev/shm', 'berth-failover-'));
   const urls = [a.url, b.url];
   let agents: Agent[] = [];
-  const client = new SchedulerClient({ masterUrl: urls, framework: { name: 'failover', roles: ['*'], failoverTimeoutMs: 600_000 }, reconnect: { initialMs: 50, maxMs: 500 } });
+  const client = new SchedulerClient({ masterUrl: urls, framework: { name: 'failover', roles: ['*'], failoverTimeoutMs: 600_000 } });
+  let watching = true;
+  let standbyNotStandingBy = 0;
+  const watchStandby = (async () => {
+    while (watching) {
+      // Only an answer counts: a /health that timed out on the loaded machine says nothing.
+      const seen = (await health(b))?.leadership;
+      if (seen !== undefined && seen !== 'standby' && watching) standbyNotStandingBy++;
+      await sleep(200);
+    }
+  })();
   try {
-    agents = await startAgents(o.agents, urls.join(','), root, { reconnect: { initialMs: 50, maxMs: 500 } });
-    process.stderr.write(`failover: lease ${leaseMs} ms, ${o.agents} agents registered; launching ${o.tasks} tasks...\n`);
+    agents = await startAgents(o.agents, urls.join(','), root, { reconnect: AGENT_DEFAULTS.reconnect });
+    process.stderr.write(`failover: ${setting.name}, ${o.agents} agents registered; launching ${o.tasks} tasks...\n`);
+    const launchStart = performance.now();
+    let launchSeconds = NaN;
     const perAgent = Math.ceil(o.tasks / o.agents);
     let launched = 0;
     let running = 0;
     let killedAt = 0;
     let firstAfter = '';
+    /** Offers taken off the stream after the kill but sent by the dead leader are not used. */
+    let resubscribed = false;
     let firstRunningS = NaN;
     let epochBefore = 0;
     let launchError: Error | undefined;
@@ -101,7 +141,9 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
       return ids;
     };
     for await (const event of client.events()) {
+      if (event.type === 'subscribed' && killedAt) resubscribed = true;
       if (event.type === 'offers') {
+        if (killedAt && !resubscribed) continue;
         for (const offer of event.offers) {
           if (killedAt && !firstAfter) [firstAfter] = launch(offer, 1, 'after');
           else if (!killedAt && launched < o.tasks) launch(offer, Math.min(perAgent, o.tasks - launched), 'before');
@@ -114,6 +156,9 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
           break;
         }
         if (!killedAt && ++running === o.tasks) {
+          launchSeconds = (performance.now() - launchStart) / 1000;
+          watching = false;
+          await watchStandby;
           epochBefore = (await health(a))?.epoch ?? 0;
           await sleep(1_000);
           killedAt = performance.now();
@@ -124,8 +169,9 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
     }
     if (launchError) throw new Error(`failover: the framework's launches were refused (${launched} placed, ${running} RUNNING): ${launchError.message}`, { cause: launchError });
     const rest = await leaderAndAgents;
-    return { leaseMs, firstRunningS, epochBefore, ...rest };
+    return { setting: setting.name, leaseLossesUnderLoad: epochBefore - first.epoch, standbyNotStandingBy, launchSeconds, firstRunningS, epochBefore, ...rest };
   } finally {
+    watching = false;
     await client.close();
     await Promise.all(agents.map((x) => x.stop({ killTasks: false })));
     await a.stop();
@@ -134,15 +180,20 @@ async function scenario(redisUrl: string, leaseMs: number, o: FailoverOptions): 
   }
 }
 
-export async function run(options: Partial<FailoverOptions> = {}): Promise<BenchReport> {
-  const o = { ...defaults, ...options };
+const FLAGS = {
+  agents: { kind: 'int', min: 1, default: defaults.agents, help: 'hollow agents' },
+  tasks: { kind: 'int', min: 1, default: defaults.tasks, help: 'tasks RUNNING before the kill' },
+} as const;
+
+export async function run(args: readonly string[] = []): Promise<BenchReport> {
+  const o: FailoverOptions = { ...defaults, ...parseFlags('failover', args, FLAGS) };
   const dir = await mkdtemp(join('/dev/shm', 'berth-failover-redis-'));
   const results: Timings[] = [];
   try {
-    for (const leaseMs of o.leasesMs) {
+    for (const setting of o.settings) {
       const redis = await spawnRedis(await mkdtemp(join(dir, 'r-')));
       try {
-        results.push(await scenario(redis.url, leaseMs, o));
+        results.push(await scenario(redis.url, setting, o));
       } finally {
         await redis.stop();
       }
@@ -155,9 +206,11 @@ export async function run(options: Partial<FailoverOptions> = {}): Promise<Bench
   return {
     bench: 'failover',
     title: `kill -9 of the leading master: ${o.agents} hollow agents (real agent code and protocol), ${o.tasks} RUNNING tasks, 2 masters on redis-server (appendfsync always); times from the kill`,
-    columns: ['lease', 'new leader s', 'all agents back s', 'first new task RUNNING s', 'epoch', 'vs baseline'],
+    columns: ['masters', 'launch s', 'lease losses under load', 'new leader s', 'all agents back s', 'first new task RUNNING s', 'epoch', 'vs baseline'],
     rows: results.map((r) => [
-      `${r.leaseMs / 1000} s${r === base ? ' (default, baseline)' : ''}`,
+      r.setting,
+      r.launchSeconds,
+      r.leaseLossesUnderLoad,
       r.leaderS,
       r.agentsS,
       r.firstRunningS,
@@ -166,11 +219,14 @@ export async function run(options: Partial<FailoverOptions> = {}): Promise<Bench
     ]),
     results: { agents: o.agents, tasks: o.tasks, runs: results },
     targets: [
-      { name: `first new task RUNNING after the kill, lease ${fast.leaseMs / 1000} s`, value: fast.firstRunningS, unit: 's', op: '<=', target: TARGET_FIRST_RUNNING_S },
+      { name: `first new task RUNNING after the kill, ${fast.setting}`, value: fast.firstRunningS, unit: 's', op: '<=', target: TARGET_FIRST_RUNNING_S },
+      ...results.map((r) => ({ name: `lease losses of the busy leader while ${o.tasks} tasks launched, ${r.setting}`, value: r.leaseLossesUnderLoad + r.standbyNotStandingBy, unit: '', op: '<=' as const, target: 0 })),
     ],
     notes: [
       'the runtime is HOLLOW: agents are real, tasks only pretend to run',
-      'the Mesos paper measured 4-8 s for a master failover; detection here is bounded by the lease',
+      'agents and the framework reconnect with their default backoff (agents 500 ms doubling to 10 s, the SDK 200 ms to 5 s, both jittered) and follow the standby\'s redirect',
+      '"lease losses under load": epochs the leader lost while the tasks launched (a new election), plus the times the standby, polled every 200 ms, answered that it was not standing by',
+      'the Mesos paper measured 4-8 s for a master failover; with presence off, detection is bounded by the lease',
     ],
   };
 }

@@ -115,6 +115,7 @@ export class Master {
       masterId: this.id,
       url: this.url,
       leaseMs: o.leaseMs,
+      presence: o.presence,
       log,
       failpoints: o.failpoints,
       elected: (epoch) => this.#becomeLeader(epoch),
@@ -212,6 +213,8 @@ export class Master {
   #handshake(): HandshakeAnswer {
     if (this.#lease.state !== 'leading') {
       const current = this.#lease.leader;
+      // Elected and still loading the registry: it names itself, so clients ask it again shortly.
+      if (current?.masterId === this.id && this.#lease.state === 'starting') return { refuse: { code: CloseCode.NOT_LEADER, reason: 'taking over as leader; retry shortly', leaderUrl: this.url } };
       const leader = current && current.masterId !== this.id ? current.url : '';
       return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry', ...(leader ? { leaderUrl: leader } : {}) } };
     }

@@ -44,6 +44,12 @@ export interface MasterOptions {
   /** Heartbeat interval the master announces in Welcome. */
   heartbeatIntervalMs?: number;
   leaseMs?: number;
+  /**
+   * Whether a standby takes the lease over as soon as the leader's presence connection to the
+   * store closes (its process died), rather than only when the lease ends. Default true; only
+   * stores shared by several processes (Redis) offer it.
+   */
+  presence?: boolean;
   /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
   completedTasksKept?: number;
   /**
@@ -75,6 +81,7 @@ export interface CompiledMasterOptions {
   readonly unreachableRateWindowMs: number;
   readonly heartbeatIntervalMs: number;
   readonly leaseMs: number;
+  readonly presence: boolean;
   readonly completedTasksKept: number;
   /** Who calls and what they may do; `enabled` is false without an auth config. */
   readonly auth: Authenticator;
@@ -168,6 +175,7 @@ export function masterOptionProblems(options: Partial<MasterOptions>): OptionPro
   const auth = o.auth as Partial<AuthConfig> | undefined;
   if (auth !== undefined && !(Array.isArray(auth?.principals) && Array.isArray(auth.acls))) problem('auth', 'must be an AuthConfig from parseAuthConfig or loadAuthFile');
   if (o.failpoints !== undefined && !(o.failpoints instanceof Failpoints)) problem('failpoints', 'must be Failpoints (Failpoints.parse)');
+  if (o.presence !== undefined && typeof o.presence !== 'boolean') problem('presence', 'must be true or false', shown(o.presence));
   if (o.roles !== undefined && !(o.roles instanceof Map)) problem('roles', 'must be a Map of role name to RoleConfig');
   else {
     for (const [name, config] of (o.roles as ReadonlyMap<string, RoleConfig> | undefined) ?? []) {
@@ -214,6 +222,7 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     log: options.log,
     allocator: options.allocator ?? new DrfAllocator(),
     roles: options.roles ?? new Map(),
+    presence: options.presence ?? true,
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
     auth: new Authenticator(options.auth),

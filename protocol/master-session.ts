@@ -237,16 +237,21 @@ export class MasterSession {
       }
       const leader = this.#leader(outcome.leaderUrl, url);
       let waitMs: number;
-      if (leader) {
+      if (leader === url) {
+        // The master that refused names itself: it has just been elected and is loading. Ask it
+        // again after the first step of the backoff rather than moving on to the others.
+        waitMs = this.#delay(0);
+      } else if (leader) {
         this.#log.info({ from: url, to: leader }, 'following the leading master');
         this.#target = leader;
         // The first redirect is followed at once; masters that keep pointing elsewhere get a backoff.
         waitMs = redirects++ === 0 ? 0 : this.#delay(failures - 1);
       } else {
         redirects = 0;
-        // The master went away or refused (or a followed leader did): try the next configured one,
-        // since another may lead by now.
-        this.#next = (this.#next + 1) % this.urls.length;
+        // The master went away or refused: try the next configured one, since another may lead by
+        // now. A followed leader that failed sends us back to the configured master that named it
+        // (it may know the new leader by now), not past it.
+        if (url === this.urls[this.#next]) this.#next = (this.#next + 1) % this.urls.length;
         this.#target = this.urls[this.#next] as string;
         waitMs = this.#delay(failures - 1);
       }
@@ -317,7 +322,7 @@ export class MasterSession {
     return undefined;
   }
 
-  /** The leader a Refusal named, when it is usable and not where we just were. */
+  /** The leader a Refusal named, when it is usable (from itself when the refusing master named itself). */
   #leader(leaderUrl: string, from: string): string | undefined {
     if (!leaderUrl) return undefined;
     const checked = checkMasterUrl(leaderUrl, this.#o.path);
@@ -325,7 +330,7 @@ export class MasterSession {
       this.#log.warn({ from, leaderUrl, problem: checked.problem }, 'ignoring an unusable leader URL');
       return undefined;
     }
-    return checked.url === from ? undefined : checked.url;
+    return checked.url;
   }
 
   /** A move outside MOVES would be a bug here; it is ignored, so bookkeeping never ends a session. */

@@ -205,15 +205,18 @@ export class TaskQueue {
   }
 
   #offers(offers: ResourceOffer[]): void {
+    const unused: string[] = [];
     for (const offer of offers) {
       const offerId = offer.id;
-      const waiting = [...this.#waiting].filter((e) => meets(offer, e.spec.constraints ?? []));
+      const waiting = this.#waiting.size === 0 ? [] : [...this.#waiting].filter((e) => meets(offer, e.spec.constraints ?? []));
       const placed = pack(offer, waiting.map((e) => e.spec.resources));
       if (placed.length === 0) {
-        this.#declinedSinceRevive = true;
-        this.#client.decline([offerId], this.#refuseSeconds).catch((err: SchedulerCallError) => this.#log.debug?.({ offerId, code: err.code }, 'decline failed'));
+        unused.push(offerId);
         continue;
       }
+      // What the launch leaves of the offer is refused for refuseSeconds too, as a decline would be:
+      // work that arrives meanwhile must revive, or it waits for the filter to lapse.
+      if (this.#refuseSeconds > 0) this.#declinedSinceRevive = true;
       const launched = placed.map(({ index, resources }) => {
         const entry = waiting[index] as Entry;
         entry.attempt++;
@@ -231,6 +234,11 @@ export class TaskQueue {
         () => launched.forEach(({ entry, taskId }) => this.#launchAccepted(entry, taskId)),
         (err: SchedulerCallError) => launched.forEach(({ entry, taskId }) => this.#launchFailed(entry, taskId, err)),
       );
+    }
+    // One call for every offer of the event it cannot use: one round trip, not one per agent.
+    if (unused.length > 0) {
+      this.#declinedSinceRevive = true;
+      this.#client.decline(unused, this.#refuseSeconds).catch((err: SchedulerCallError) => this.#log.debug?.({ offers: unused.length, code: err.code }, 'decline failed'));
     }
     this.#askForOffers();
   }

@@ -14,19 +14,41 @@ export interface CampaignResult {
   elected: boolean;
   /** The current leader (the caller when elected), or null when nobody holds the lease. */
   leader: LeaderInfo | null;
+  /** True when the caller was elected over a holder whose presence connection had closed. */
+  tookOver?: boolean;
+}
+
+/**
+ * A master's presence in the store: a connection that closes when its process dies. While a
+ * leader's presence is down, a standby may take its lease over before the lease ends, so the
+ * leader must not act until its presence is back and a renewal shows the lease is still its own.
+ */
+export interface Presence {
+  /** True while the connection is open (and, in Redis, subscribed to the master's channel). */
+  readonly up: boolean;
+  /** Called on every change of up. */
+  onChange(listener: (up: boolean) => void): void;
+  close(): Promise<void>;
 }
 
 export interface ClusterStore {
   /**
    * Tries to take the leader lease for leaseMs. Each successful election increments the epoch,
-   * which fences every write of earlier leaders.
+   * which fences every write of earlier leaders. With presence, the lease records the candidate's
+   * presence (when it is up), and a lease held by another master whose presence is down counts as
+   * vacant.
    */
-  campaign(candidate: { masterId: string; url: string }, leaseMs: number): Promise<CampaignResult>;
+  campaign(candidate: { masterId: string; url: string; presence?: boolean }, leaseMs: number): Promise<CampaignResult>;
   /** Extends the lease; false when the caller no longer holds it (it must stop acting at once). */
   renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean>;
   /** Gives the lease up if the caller holds it. */
   resign(masterId: string, epoch: number): Promise<void>;
   leader(): Promise<LeaderInfo | null>;
+  /**
+   * Opens masterId's presence, for stores shared by several processes; undefined when the store
+   * offers none (a MemoryStore, Redis behind Sentinel), and then only the lease decides.
+   */
+  openPresence?(masterId: string): Presence | undefined;
 
   /** The whole registry, as a new leader loads it. */
   load(): Promise<ClusterState>;

@@ -15,6 +15,8 @@ export const DEFAULT_KEY_PREFIX = 'berth:';
  * - `<prefix>completed`   hash    — task id → TaskRecord JSON of ended, acknowledged tasks (the newest N).
  * - `<prefix>events`      stream  — one entry per applied StateChange: {epoch, type, id, value}.
  * - `<prefix>audit`       list    — AuditEvent JSON, oldest first, trimmed to the newest N.
+ * - `<prefix>presence:<masterId>`  pub/sub channel (no key) — each master's presence connection
+ *   subscribes to its own; a lease that names one is vacant once it has no subscriber.
  *
  * Every state change runs as one Lua script over several of these keys. On Redis Cluster they must
  * share a hash slot: give a prefix with a hash tag, e.g. `{berth}:`.
@@ -30,6 +32,13 @@ export interface StoreKeys {
   readonly completed: string;
   readonly events: string;
   readonly audit: string;
+  /** What every master's presence channel name starts with (channels, not keys). */
+  readonly presencePrefix: string;
+}
+
+/** The presence channel of masterId: `<prefix>presence:<masterId>`. */
+export function presenceChannel(keys: StoreKeys, masterId: string): string {
+  return `${keys.presencePrefix}${masterId}`;
 }
 
 export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
@@ -45,5 +54,6 @@ export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
     completed: `${prefix}completed`,
     events: `${prefix}events`,
     audit: `${prefix}audit`,
+    presencePrefix: `${prefix}presence:`,
   });
 }

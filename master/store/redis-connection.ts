@@ -56,9 +56,10 @@ export interface ConnectSettings {
 
 export type RedisConnection = ReturnType<typeof serverClient>;
 
-function serverClient(url: string, s: ConnectSettings) {
+function serverClient(url: string, s: ConnectSettings, name?: string) {
   return createClient({
     url,
+    ...(name === undefined ? {} : { name }),
     // A write queued while disconnected could reach Redis long after its caller timed out and
     // moved on; failing fast keeps every outcome the caller sees the outcome Redis saw.
     disableOfflineQueue: true,
@@ -93,6 +94,16 @@ export function connectRedis(target: RedisTarget, s: ConnectSettings): { client:
   });
   const client = sentinel as unknown as RedisConnection;
   return { client, runOnOne: (fn) => sentinel.use((leased) => fn(leased as unknown as RedisConnection)) };
+}
+
+/**
+ * A connection of its own for a master's presence channel (./redis-presence.ts), on a single
+ * server only: behind Sentinel a reconnect may land on another primary, whose subscribers say
+ * nothing about the old one, so presence is not offered there and the lease alone decides. name
+ * is its CLIENT SETNAME, so operators see it in CLIENT LIST.
+ */
+export function connectSubscriber(target: RedisTarget, s: ConnectSettings, name: string): RedisConnection | undefined {
+  return target.kind === 'server' ? serverClient(target.url, s, name) : undefined;
 }
 
 /** Settles like promise, or rejects with onTimeout() after ms (the promise is then abandoned). */

@@ -2,10 +2,11 @@
 // a key with a PX expiry. Every write is one Lua script (./scripts.ts) that checks the epoch first.
 import { ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
-import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
-import { DEFAULT_KEY_PREFIX, storeKeys, type StoreKeys } from './keys.js';
+import type { CampaignResult, ClusterStore, LeaderInfo, Presence } from './cluster-store.js';
+import { DEFAULT_KEY_PREFIX, presenceChannel, storeKeys, type StoreKeys } from './keys.js';
 import { readAgent, readChange, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
-import { connectRedis, parseRedisTarget, redactUrl, withDeadline, type RedisConnection, type RedisTarget } from './redis-connection.js';
+import { connectRedis, connectSubscriber, parseRedisTarget, redactUrl, withDeadline, type RedisConnection, type RedisTarget } from './redis-connection.js';
+import { RedisPresence } from './redis-presence.js';
 import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -119,11 +120,19 @@ export class RedisStore implements ClusterStore {
     return this.#keys;
   }
 
-  async campaign(candidate: { masterId: string; url: string }, leaseMs: number): Promise<CampaignResult> {
+  async campaign(candidate: { masterId: string; url: string; presence?: boolean }, leaseMs: number): Promise<CampaignResult> {
     const k = this.#keys;
-    const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs)]);
+    const channel = candidate.presence ? presenceChannel(k, candidate.masterId) : '';
+    const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs), channel]);
     const [code, lease] = reply as [number, string];
-    return { elected: code !== 0, leader: parseLeader(lease) };
+    return { elected: code !== 0, leader: parseLeader(lease), ...(code === 3 ? { tookOver: true } : {}) };
+  }
+
+  openPresence(masterId: string): Presence | undefined {
+    const client = connectSubscriber(this.#config.target, this.#config, `berth-presence-${masterId.replace(/[^\w.:-]/g, '_')}`);
+    if (!client) return undefined;
+    client.on('error', (err: unknown) => this.#config.onConnectionError?.(err instanceof Error ? err : new Error(String(err))));
+    return new RedisPresence(client, presenceChannel(this.#keys, masterId));
   }
 
   async renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean> {

@@ -48,31 +48,44 @@ export function scriptError(code: number, context: { script: string; epoch?: num
 /**
  * Takes, extends or reports the leader lease. The lease expires by Redis time (PX), which is the
  * clock of record shared by every master; the epoch key never expires, so epochs only go up.
+ * A lease that names a presence channel is also vacant once that channel has no subscriber: the
+ * holder's presence connection closed (docs/operations.md, "Failover").
  */
 export const CAMPAIGN = script('campaign', 2, `
 --[[ campaign
-  KEYS[1]  leader key (string, JSON {masterId,url,epoch}, PX expiry)
+  KEYS[1]  leader key (string, JSON {masterId,url,epoch[,presence]}, PX expiry)
   KEYS[2]  epoch key (integer string)
   ARGV[1]  masterId of the candidate
   ARGV[2]  url of the candidate
   ARGV[3]  lease in ms
+  ARGV[4]  the candidate's presence channel, or '' for none; recorded only while it has a subscriber
   Returns  {1, leaseJson}   elected: epoch incremented, lease set
            {2, leaseJson}   the candidate already held it: lease extended, epoch unchanged
+           {3, leaseJson}   elected over a holder whose presence channel had no subscriber
            {0, holderJson}  held by another master: nothing written
 ]]
+local function present(channel)
+  return redis.call('PUBSUB', 'NUMSUB', channel)[2] > 0
+end
 local held = redis.call('GET', KEYS[1])
+local code = 1
 if held then
   local holder = cjson.decode(held)
-  if holder.masterId ~= ARGV[1] then
+  if holder.masterId == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    return {2, held}
+  end
+  if type(holder.presence) ~= 'string' or present(holder.presence) then
     return {0, held}
   end
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {2, held}
+  code = 3
 end
 local epoch = redis.call('INCR', KEYS[2])
-local lease = cjson.encode({masterId = ARGV[1], url = ARGV[2], epoch = epoch})
-redis.call('SET', KEYS[1], lease, 'PX', ARGV[3])
-return {1, lease}
+local lease = {masterId = ARGV[1], url = ARGV[2], epoch = epoch}
+if ARGV[4] ~= '' and present(ARGV[4]) then lease.presence = ARGV[4] end
+local json = cjson.encode(lease)
+redis.call('SET', KEYS[1], json, 'PX', ARGV[3])
+return {code, json}
 `);
 
 /** Extends the lease only for the master and epoch that hold it. */

@@ -29,6 +29,8 @@ export class TcpProxy {
   /** The loopback port clients connect to. */
   port = 0;
   cuts = 0;
+  /** While true, new connections are closed at once (as to a host that is down). */
+  refusing = false;
 
   private constructor(readonly targetPort: number) {
     this.#server = createServer((client) => this.#accept(client));
@@ -91,6 +93,10 @@ export class TcpProxy {
   }
 
   #accept(client: Socket): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const pair: Pair = { client, upstream: undefined, held: { up: [], down: [] }, closedDuringBlackhole: false, dueAtMs: { up: 0, down: 0 } };
     this.#pairs.add(pair);
     client.on('data', (chunk: Buffer) => this.#forward(pair, 'up', chunk));

@@ -31,6 +31,8 @@ function framework(t: Test, urls: string[], frameworkId = ''): { client: Schedul
 
 t.test('a standby redirects frameworks and API callers to the leader', async (t) => {
   const { a, b } = await twoMasters(t);
+  // A master answers /health while it still opens its presence connection and campaigns.
+  await until('b stands by', async () => ((await b.health())?.leadership === 'standby' ? true : undefined));
   t.equal((await b.health())?.leadership, 'standby');
   const { events } = framework(t, [b.url, a.url]);
   const subscribed = await until('subscribed', () => events.find((e) => e.type === 'subscribed') as Extract<SchedulerEvent, { type: 'subscribed' }> | undefined);
@@ -75,6 +77,7 @@ t.test('SIGSTOP of the leader past its lease: another is elected; after SIGCONT 
   a.proc.kill('SIGCONT');
   const lateStatus = await late;
   t.not(lateStatus, 200, `the old leader refused the write it found on waking (${lateStatus})`);
+  t.notMatch(b.output(), /took the lease over/, "a's presence connection stayed open: b waited for the lease to end");
   await until('the old leader exits', () => a.exited(), 15_000);
   t.equal(a.proc.exitCode, 3, 'it exits with the stepped-down code');
   t.match(a.output(), /stepping down/);

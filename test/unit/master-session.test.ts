@@ -94,6 +94,27 @@ t.test('redirects in a row back off, so two standbys that name each other do not
   t.same(net.dials, [A, B, A, B].map((u) => `${u}${PATH}`));
 });
 
+t.test('a master that names itself (elected, still loading) is asked again after the first backoff step', async (t) => {
+  const net = new MemoryNet();
+  net.master(`${A}${PATH}`, new MemoryMaster('a')).refuse = { code: CloseCode.NOT_LEADER, reason: 'taking over as leader; retry shortly', leaderUrl: A };
+  net.master(`${B}${PATH}`, new MemoryMaster('b'));
+  const { s, waits } = session(net, [A, B], { maxAttempts: 3 });
+  const end = await runReady(s);
+  t.match(end, { type: 'gave-up', code: CloseCode.NOT_LEADER });
+  t.same(net.dials, [A, A, A].map((u) => `${u}${PATH}`), 'never moved on to b');
+  t.same(waits, [100, 100], 'the first step of the backoff each time');
+});
+
+t.test('a followed leader that cannot be reached sends the session back to the master that named it', async (t) => {
+  const net = new MemoryNet();
+  // b is a standby that still names the dead leader c; a is not there at all.
+  net.master(`${B}${PATH}`, new MemoryMaster('b')).refuse = { code: CloseCode.NOT_LEADER, reason: `leader is ${C}`, leaderUrl: C };
+  const { s, waits } = session(net, [A, B], { maxAttempts: 5 });
+  await runReady(s);
+  t.same(net.dials, [A, B, C, B, C].map((u) => `${u}${PATH}`), 'after c failed: b again, not a');
+  t.same(waits, [100, 400], 'each redirect to c followed at once; a failure of c backs off');
+});
+
 t.test('an open connection closed with a leader URL is followed', async (t) => {
   const net = new MemoryNet();
   const a = net.master(`${A}${PATH}`, new MemoryMaster('a'));

@@ -122,3 +122,30 @@ t.test('run() takes the next client event only after the framework took the even
   t.same(seen.map((e) => e.type), ['task', 'done']);
   t.same(queue.counts, { total: 1, waiting: 0, launching: 0, active: 0, done: 1, finished: 1, failed: 0 });
 });
+
+t.test('work that arrives after a launch left a filtered remainder revives, as after a decline', async (t) => {
+  const client = new FakeClient();
+  const queue = new TaskQueue(client);
+  const revives = (): number => client.calls.filter((c) => c.kind === 'revive').length;
+  // Two tasks, an offer that fits one: one launches, the other still waits (offers stay wanted).
+  queue.add({ id: 'a', ...spec });
+  queue.add({ id: 'b', ...spec });
+  queue.handle(offer('o1'));
+  t.same(launchedIds(client.last('launch')), ['a.1']);
+  t.match(client.last('launch')?.args[2], { refuseSeconds: 10 }, 'the remainder of o1 is refused for 10 s');
+  const before = revives();
+  queue.add({ id: 'c', ...spec });
+  t.equal(revives(), before + 1, 'the new task revives, so the filter cannot hold it back');
+});
+
+t.test("an offers event's unused offers are declined in one call", async (t) => {
+  const client = new FakeClient();
+  const queue = new TaskQueue(client);
+  const many: SchedulerEvent = { type: 'offers', offers: ['o1', 'o2', 'o3'].map((id) => decodeOffer({ id, agentId: `ag-${id}`, resources: { cpus: 1, memMb: 128 } }).value) };
+  queue.add({ id: 'x', ...spec });
+  queue.handle(many);
+  t.same(launchedIds(client.last('launch')), ['x.1']);
+  const declines = client.calls.filter((c) => c.kind === 'decline');
+  t.equal(declines.length, 1);
+  t.same(declines[0]?.args[0], ['o2', 'o3']);
+});

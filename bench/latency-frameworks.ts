@@ -1,0 +1,114 @@
+// The two frameworks of the latency bench, behind one small interface: `want(n)` says task n is
+// due now, and `running(n, taskId)` is called when its RUNNING update arrives. The SDK's TaskQueue
+// is the one measured; the raw loop is the baseline: it holds every offer it gets and launches each
+// due task at once on the next held offer in turn (never declining, never reviving), which is the
+// floor the master's launch path allows and spreads tasks over the agents.
+import { performance } from 'node:perf_hooks';
+import { SchedulerClient, TaskQueue, TaskState, pack, type ResourceOffer, type TaskQueueClient } from '../frameworks/sdk/index.js';
+
+const SHAPE = { cpus: 0.01, memMb: 1 };
+const COMMAND = { value: 'true', shell: true };
+
+export interface LatencyFramework {
+  readonly subscribed: Promise<void>;
+  /** Task n is due now. */
+  want(n: number): void;
+  /** The framework's launch call time of each task id. */
+  readonly acceptedAt: Map<string, number>;
+  readonly calls: { revives: number; suppresses: number; declines: number };
+  close(): Promise<void>;
+}
+
+export type FrameworkKind = 'taskqueue' | 'raw';
+
+function newClient(masterUrl: string, name: string): SchedulerClient {
+  return new SchedulerClient({ masterUrl, framework: { name, roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
+}
+
+/** The client the TaskQueue drives, with its calls counted and each launch's time noted per task. */
+function recording(client: SchedulerClient, f: Pick<LatencyFramework, 'acceptedAt' | 'calls'>): TaskQueueClient {
+  return {
+    get connected() {
+      return client.connected;
+    },
+    events: () => client.events(),
+    launch: (offerIds, tasks, options) => {
+      const at = performance.now();
+      for (const t of tasks) f.acceptedAt.set(t.taskId, at);
+      return client.launch(offerIds, tasks, options);
+    },
+    decline: (offerIds, refuseSeconds) => {
+      f.calls.declines += offerIds.length;
+      return client.decline(offerIds, refuseSeconds);
+    },
+    kill: (...a) => client.kill(...a),
+    reconcile: (...a) => client.reconcile(...a),
+    revive: (...a) => {
+      f.calls.revives++;
+      return client.revive(...a);
+    },
+    suppress: (...a) => {
+      f.calls.suppresses++;
+      return client.suppress(...a);
+    },
+  };
+}
+
+export function startFramework(kind: FrameworkKind, masterUrl: string, name: string, running: (n: number, taskId: string) => void): LatencyFramework {
+  const client = newClient(masterUrl, name);
+  const base = { acceptedAt: new Map<string, number>(), calls: { revives: 0, suppresses: 0, declines: 0 }, close: () => client.close() };
+  let subscribed: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (subscribed = resolve));
+  const taskNumber = (id: string): number => Number(/^t(\d+)/.exec(id)?.[1] ?? NaN);
+  if (kind === 'taskqueue') {
+    const queue = new TaskQueue(recording(client, base));
+    void (async () => {
+      for await (const e of queue.run()) {
+        if (e.type === 'subscribed') subscribed();
+        if (e.type === 'task' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.task.id), e.status.taskId);
+      }
+    })();
+    return { ...base, subscribed: ready, want: (n) => void queue.add({ id: `t${n}`, resources: SHAPE, command: COMMAND }) };
+  }
+  const held: ResourceOffer[] = [];
+  const waiting: number[] = [];
+  const launchOn = (offer: ResourceOffer, ns: number[]): number[] => {
+    const placed = pack(offer, ns.map(() => SHAPE));
+    const at = performance.now();
+    const tasks = placed.map((p) => {
+      const taskId = `t${ns[p.index] as number}`;
+      base.acceptedAt.set(taskId, at);
+      return { taskId, resources: p.resources, command: COMMAND };
+    });
+    // The remainder comes back at the next allocation run, so no filter.
+    if (tasks.length > 0) client.launch([offer.id], tasks, { refuseSeconds: 0 }).catch(() => undefined);
+    return ns.filter((_, i) => !placed.some((p) => p.index === i));
+  };
+  const drain = (): void => {
+    while (waiting.length > 0 && held.length > 0) {
+      const offer = held.shift() as ResourceOffer;
+      const left = launchOn(offer, waiting.splice(0, 1));
+      waiting.unshift(...left);
+    }
+  };
+  void (async () => {
+    for await (const e of client.events()) {
+      if (e.type === 'subscribed') subscribed();
+      else if (e.type === 'offers') {
+        held.push(...e.offers);
+        drain();
+      } else if (e.type === 'rescind') {
+        const i = held.findIndex((o) => o.id === e.offerId);
+        if (i >= 0) held.splice(i, 1);
+      } else if (e.type === 'update' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.status.taskId), e.status.taskId);
+    }
+  })();
+  return {
+    ...base,
+    subscribed: ready,
+    want: (n) => {
+      waiting.push(n);
+      drain();
+    },
+  };
+}
