@@ -18,7 +18,7 @@ const web = (instances: number) => ({
   id: '/team/web',
   instances,
   container: { image: 'busybox:1', command: 'httpd -f -p $PORT0' },
-  resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http', servicePort: 44210 }] },
+  resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http', servicePort: 24210 }] },
   loadBalancer: { algorithm: 'least-connections' },
 });
 
@@ -59,7 +59,7 @@ t.test('endpoints prints a table, JSON and YAML of what the API answers', async 
   t.equal(table.code, 0, table.stderr);
   t.match(table.stdout, /^\/team\/web {2}web\.team\.services\.berth$/m);
   t.match(table.stdout, /algorithm +least-connections/);
-  t.match(table.stdout, /service ports +http=44210/);
+  t.match(table.stdout, /service ports +http=24210/);
   t.match(table.stdout, /ENDPOINTS \(2 in rotation\)/);
   for (const e of answer.endpoints as { id: string; host: string; ports: { http: number } }[]) {
     t.match(table.stdout, new RegExp(`${e.id.replace(/\./g, '\\.')} +${e.host.replace(/\./g, '\\.')} +http=${e.ports.http} +1 +host\\d \\(a\\d\\) +in rotation`));

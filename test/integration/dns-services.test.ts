@@ -20,7 +20,7 @@ interface EndpointAnswer {
 
 t.test('dig answers the current instances\' SRV records, and they change after scale', async (t) => {
   if (!(await requireDocker(t)) || !(await requireDig(t))) return;
-  const cluster = await servicesCluster(t, { agents: 2, portBase: 44600 });
+  const cluster = await servicesCluster(t, { agents: 2, portBase: 24600 });
   const fw = await startServicesFramework({ masterUrl: cluster.master.url, store: new MemoryServicesStore(), http: { port: 0 }, log: testLogger(), clusterPollMs: 200 });
   t.teardown(() => fw.stop());
   const dns = await startDnsServer({ servicesUrl: fw.url, port: 0, log: testLogger() });

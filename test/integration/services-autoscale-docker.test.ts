@@ -31,7 +31,7 @@ const REASON = /^autoscale: cpu \d+% of 0\.25 cpus, target 20%(?: \(\d of \d ins
 
 void t.test('a CPU-bound service scales up under load and back down to min, within its bounds', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 1, portBase: 45000 });
+  const cluster = await servicesCluster(t, { agents: 1, portBase: 25000 });
   const fw = await startServicesFramework({ masterUrl: cluster.master.url, store: new MemoryServicesStore(), http: { port: 0 }, log: testLogger(), clusterPollMs: 300, autoscale: { intervalMs: 500 } });
   t.teardown(() => fw.stop());
   const api = (path: string, init?: RequestInit) => fetch(`${fw.url}/api/v1/services${path}`, init);

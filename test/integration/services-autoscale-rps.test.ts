@@ -15,7 +15,7 @@ const ID = '/api/orders';
 
 void t.test('a service scaled on requests per second settles at the count the rate needs', async (t) => {
   const master = await testMaster(t);
-  await testAgent(t, master.url, 'hollow', { ports: [45500, 45599] });
+  await testAgent(t, master.url, 'hollow', { ports: [25500, 25599] });
 
   // The balancer: `totalRps` spread evenly over the running instances, counted since start.
   let servicesUrl = '';

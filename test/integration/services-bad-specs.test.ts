@@ -87,7 +87,7 @@ const cases: Case[] = [
   { name: 'Marathon: apps not a list', body: JSON.stringify({ id: '/legacy', apps: { id: 'x' } }), path: 'apps', rule: 'must be an array' },
   { name: 'Marathon: a group with a dependency cycle', body: JSON.stringify({ id: '/legacy', apps: [JSON.parse(marathon({ id: 'a', dependencies: ['b'] })), JSON.parse(marathon({ id: 'b', dependencies: ['a'] }))] }), path: 'apps[1].dependencies[0]', rule: 'dependency cycle /legacy/a -> /legacy/b -> /legacy/a' },
   { name: 'Marathon: a role the framework does not have', body: marathon({ role: 'gpu' }), path: 'role', rule: 'must be one of *, web' },
-  { name: 'a service port taken by another service of the file', body: group({ resources: { cpus: 1, memMb: 8, ports: [{ name: 'http', servicePort: 44050 }] } }, { id: '/team/b', resources: { cpus: 1, memMb: 8, ports: [{ name: 'web', servicePort: 44050 }] } }), path: 'services[1].resources.ports[0].servicePort', rule: 'service port 44050 is taken' },
+  { name: 'a service port taken by another service of the file', body: group({ resources: { cpus: 1, memMb: 8, ports: [{ name: 'http', servicePort: 24050 }] } }, { id: '/team/b', resources: { cpus: 1, memMb: 8, ports: [{ name: 'web', servicePort: 24050 }] } }), path: 'services[1].resources.ports[0].servicePort', rule: 'service port 24050 is taken' },
   { name: 'Marathon: an id ending in scale', body: marathon({ id: '/legacy/scale' }), path: 'id', rule: 'last segment must not be history, scale, restart, rollback, endpoints' },
 ];
 

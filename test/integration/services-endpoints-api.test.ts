@@ -35,14 +35,14 @@ async function apply(t: Test, call: ApiCall, body: object): Promise<void> {
 t.test('the endpoints of every service: in rotation only, at the agent address, with service ports', async (t) => {
   const c = control();
   const { call } = await fakeServicesApi(t, c);
-  await apply(t, call, { services: [withServicePort('/team/web', 44010, { instances: 3, loadBalancer: { algorithm: 'least-connections' } }), service('/team/db', { instances: 1 })] });
+  await apply(t, call, { services: [withServicePort('/team/web', 24010, { instances: 3, loadBalancer: { algorithm: 'least-connections' } }), service('/team/db', { instances: 1 })] });
   c.settle();
 
   const all = await call('GET', '/api/v1/endpoints');
   t.equal(all.status, 200);
   t.same(all.body.services.map((s: { id: string }) => s.id), ['/team/db', '/team/web'], 'every service, sorted by id');
   const web = all.body.services[1];
-  t.match(web, { id: '/team/web', dnsName: 'web.team.services.berth', algorithm: 'least-connections', servicePorts: { http: 44010 }, killGracePeriodSeconds: 10, draining: [] });
+  t.match(web, { id: '/team/web', dnsName: 'web.team.services.berth', algorithm: 'least-connections', servicePorts: { http: 24010 }, killGracePeriodSeconds: 10, draining: [] });
   t.same(Object.keys(web.servicePorts), ['http'], 'only ports that have a service port');
   t.equal(web.endpoints.length, 3);
   t.same(web.endpoints.map((e: { id: string }) => e.id), [...web.endpoints.map((e: { id: string }) => e.id)].sort(), 'sorted by id');
@@ -67,7 +67,7 @@ t.test('the endpoints of every service: in rotation only, at the agent address, 
 t.test('unhealthy, unready and not yet running instances are out of rotation', async (t) => {
   const c = control();
   const { call } = await fakeServicesApi(t, c);
-  const checked = withServicePort('/web', 44011, {
+  const checked = withServicePort('/web', 24011, {
     instances: 3,
     healthChecks: [{ protocol: 'TCP', portName: 'http' }],
     upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
@@ -94,18 +94,18 @@ t.test('unhealthy, unready and not yet running instances are out of rotation', a
 
 t.test('service ports are unique across services, at plan and at apply', async (t) => {
   const { call } = await fakeServicesApi(t, control());
-  const inFile = await call('POST', '/api/v1/services', { services: [withServicePort('/a', 44020), withServicePort('/b', 44020)] });
+  const inFile = await call('POST', '/api/v1/services', { services: [withServicePort('/a', 24020), withServicePort('/b', 24020)] });
   t.equal(inFile.status, 400);
-  t.match(inFile.body.problems, [{ path: 'services[1].resources.ports[0].servicePort', rule: 'service port 44020 is taken', message: /services\[0\]\.resources\.ports\[0\] \(service \/a, port http\)/ }]);
-  await apply(t, call, withServicePort('/a', 44020));
+  t.match(inFile.body.problems, [{ path: 'services[1].resources.ports[0].servicePort', rule: 'service port 24020 is taken', message: /services\[0\]\.resources\.ports\[0\] \(service \/a, port http\)/ }]);
+  await apply(t, call, withServicePort('/a', 24020));
   for (const path of ['/api/v1/services', '/api/v1/services/plan']) {
-    const clash = await call('POST', path, { services: [service('/c'), withServicePort('/b', 44020)] });
+    const clash = await call('POST', path, { services: [service('/c'), withServicePort('/b', 24020)] });
     t.equal(clash.status, 400, path);
-    t.match(clash.body, { field: 'services[1].resources.ports[0].servicePort', problems: [{ message: /44020, which service \/a \(port http\) already has/ }] }, `${path} names the other service`);
+    t.match(clash.body, { field: 'services[1].resources.ports[0].servicePort', problems: [{ message: /24020, which service \/a \(port http\) already has/ }] }, `${path} names the other service`);
   }
-  const same = await call('POST', '/api/v1/services', withServicePort('/a', 44020, { instances: 3 }));
+  const same = await call('POST', '/api/v1/services', withServicePort('/a', 24020, { instances: 3 }));
   t.equal(same.status, 200, 'a service keeps its own service port when it is applied again');
-  const twice = await call('POST', '/api/v1/services', service('/d', { resources: { cpus: 0.1, memMb: 8, ports: [{ name: 'x', servicePort: 44021 }, { name: 'y', servicePort: 44021 }] } }));
+  const twice = await call('POST', '/api/v1/services', service('/d', { resources: { cpus: 0.1, memMb: 8, ports: [{ name: 'x', servicePort: 24021 }, { name: 'y', servicePort: 24021 }] } }));
   t.match(twice.body.problems, [{ path: 'resources.ports[1].servicePort' }], 'two ports of one service cannot share one');
   const low = await call('POST', '/api/v1/services', withServicePort('/e', 80));
   t.match(low.body.problems, [{ path: 'resources.ports[0].servicePort', rule: 'must be a whole number from 1024 to 65535' }]);
@@ -118,7 +118,7 @@ const streamUrl = (url: string, query = '') => `${url.replace(/^http/, 'ws')}/ap
 t.test('a stream watcher equals GET /api/v1/endpoints and /api/v1/services after changes, and resumes', async (t) => {
   const c = control();
   const { url, call } = await fakeServicesApi(t, c, undefined, 20);
-  await apply(t, call, withServicePort('/team/web', 44030));
+  await apply(t, call, withServicePort('/team/web', 24030));
   c.settle();
   let frames = 0;
   const controller = new AbortController();

@@ -20,7 +20,7 @@ const spec = (instances: number) => ({
     image: BUSYBOX_IMAGE,
     command: 'mkdir -p /www && echo up > /www/index.html && (sleep 3; echo ok > /www/ready) & exec httpd -f -p "$PORT0" -h /www',
   },
-  resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http', servicePort: 44550 }] },
+  resources: { cpus: 0.1, memMb: 32, ports: [{ name: 'http', servicePort: 24550 }] },
   healthChecks: [{ protocol: 'HTTP', portName: 'http', path: '/', delaySeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, gracePeriodSeconds: 10 }],
   readinessCheck: { portName: 'http', path: '/ready', intervalSeconds: 1, timeoutSeconds: 1 },
   upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 },
@@ -35,7 +35,7 @@ interface Doc {
 
 t.test('in every published document the endpoints are the running, healthy and ready instances', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 2, portBase: 44000 });
+  const cluster = await servicesCluster(t, { agents: 2, portBase: 24000 });
   const fw = await startServicesFramework({ masterUrl: cluster.master.url, store: new MemoryServicesStore(), http: { port: 0 }, log: testLogger(), clusterPollMs: 200 });
   t.teardown(() => fw.stop());
 
@@ -80,5 +80,5 @@ t.test('in every published document the endpoints are the running, healthy and r
   }
   t.ok(notReadyYet > 0, 'some documents showed a healthy instance not ready yet, and out of the endpoints');
   t.ok(drainingWhileRunning > 0, 'the scale down drained the stopped instance while it still ran');
-  t.same(docs.at(-1)?.endpoints[0]?.servicePorts, { http: 44550 });
+  t.same(docs.at(-1)?.endpoints[0]?.servicePorts, { http: 24550 });
 });

@@ -75,7 +75,7 @@ void t.test('kill -9 mid-deployment, mid-upgrade and again and again: restarted,
   if (!(await requireDocker(t))) return;
   const redis = await startRedis(t);
   if (!redis) return;
-  const cluster = await servicesCluster(t, { agents: 3, portBase: 43400 });
+  const cluster = await servicesCluster(t, { agents: 3, portBase: 23400 });
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-services-failover-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const base = ['--master', cluster.master.url, '--redis', redis.url, '--prefix', uniquePrefix('services-failover')];

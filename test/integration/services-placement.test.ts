@@ -16,7 +16,7 @@ const ID = '/shop/web';
 
 void t.test('UNIQUE hostname over 5 agents: 5 healthy, one per agent; a sixth stays pending with why; a drained agent keeps an instance that cannot move', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 5, portBase: 41000 });
+  const cluster = await servicesCluster(t, { agents: 5, portBase: 21000 });
   const runtime = await servicesRuntime(t, cluster);
   const spec = httpdSpec({ id: ID, instances: 5, constraints: [{ field: 'hostname', operator: 'UNIQUE' }] });
   await applyService(runtime, spec);

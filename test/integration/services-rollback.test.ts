@@ -57,7 +57,7 @@ async function failedUpgrade(t: Test, cluster: ServicesCluster, runtime: Service
 
 void t.test('failed upgrades roll back by themselves at their deadline; version 1 serves throughout', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 3, portBase: 42200 });
+  const cluster = await servicesCluster(t, { agents: 3, portBase: 22200 });
   const runtime = await servicesRuntime(t, cluster);
   await applyService(runtime, httpdSpec({ id: ID, instances: 3, tag: 'v1', deploymentDeadlineSeconds: DEADLINE_S }));
   await untilStable(runtime, ID, 3);

@@ -15,7 +15,7 @@ const ID = '/shop/api';
 
 void t.test('rolling upgrade of 10 with minimumHealthCapacity 0.8: never fewer than 8 healthy and ready, then 10 of the new version; superseded halfway, the same', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 5, portBase: 41600 });
+  const cluster = await servicesCluster(t, { agents: 5, portBase: 21600 });
   const runtime = await servicesRuntime(t, cluster);
   const upgradeStrategy = { minimumHealthCapacity: 0.8, maximumOverCapacity: 0.2 };
   await applyService(runtime, httpdSpec({ id: ID, instances: 10, tag: 'v1', upgradeStrategy, readyAfterSeconds: 2 }));

@@ -64,7 +64,7 @@ async function checkMoved(t: Test, cluster: ServicesCluster, runtime: ServicesRu
 
 void t.test('killed, drained and pressured: instances are replaced and moved, replacement first', async (t) => {
   if (!(await requireDocker(t))) return;
-  const cluster = await servicesCluster(t, { agents: 4, portBase: 42800, agentReregisterTimeoutMs: 1_000 });
+  const cluster = await servicesCluster(t, { agents: 4, portBase: 22800, agentReregisterTimeoutMs: 1_000 });
   const runtime = await servicesRuntime(t, cluster);
   await applyService(runtime, httpdSpec({ id: ID, instances: N }));
   await untilStable(runtime, ID, N);

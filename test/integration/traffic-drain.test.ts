@@ -12,14 +12,14 @@ import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { startLoad, trafficStack, underLoad, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/pay';
-const SERVICE_PORT = 47040;
+const SERVICE_PORT = 27040;
 const N = 6;
 // Each request takes 0.3 s and an instance dies at once on SIGTERM: one killed while it still had
 // requests would fail them. Only draining first (shutdownDelaySeconds) lets them finish.
 
 void t.test('draining an agent that holds instances, under traffic through the load balancer: no failed request', async (t) => {
   if (!(await requireDocker(t))) return;
-  const stack = await trafficStack(t, { agents: 3, portBase: 46500 });
+  const stack = await trafficStack(t, { agents: 3, portBase: 26500 });
   await applyService(stack.runtime, httpdSpec({ id: ID, instances: N, servicePort: SERVICE_PORT, slowSeconds: 0.3, exitOnTerm: true }));
   const before = await untilServing(stack, ID, SERVICE_PORT, N);
   const on = (agentId: string) => before.filter((i) => i.agentId === agentId).length;

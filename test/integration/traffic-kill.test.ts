@@ -12,7 +12,7 @@ import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { endpointIds, lbRotation, startLoad, trafficStack, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/search';
-const SERVICE_PORT = 47050;
+const SERVICE_PORT = 27050;
 const N = 4;
 const CONCURRENCY = 8;
 
@@ -30,7 +30,7 @@ function refuses(port: number): Promise<boolean> {
 
 void t.test('docker kill under traffic: out of rotation, only the requests in flight fail, then all succeed', async (t) => {
   if (!(await requireDocker(t))) return;
-  const stack = await trafficStack(t, { agents: 2, portBase: 46800 });
+  const stack = await trafficStack(t, { agents: 2, portBase: 26800 });
   await applyService(stack.runtime, httpdSpec({ id: ID, instances: N, servicePort: SERVICE_PORT, slowSeconds: 0.3 }));
   const before = await untilServing(stack, ID, SERVICE_PORT, N);
   const [victim] = before;

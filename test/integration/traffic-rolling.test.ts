@@ -9,14 +9,14 @@ import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { startLoad, trafficStack, underLoad, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/cart';
-const SERVICE_PORT = 47020;
+const SERVICE_PORT = 27020;
 const upgradeStrategy = { minimumHealthCapacity: 0.8, maximumOverCapacity: 0.2 };
 // Each request takes 0.3 s and an instance dies at once on SIGTERM: one killed while it still had
 // requests would fail them. Only draining first (shutdownDelaySeconds) lets them finish.
 
 void t.test('a rolling upgrade of 10 under traffic through the load balancer: no failed request', async (t) => {
   if (!(await requireDocker(t))) return;
-  const stack = await trafficStack(t, { agents: 4, portBase: 45800 });
+  const stack = await trafficStack(t, { agents: 4, portBase: 25800 });
   const spec = (tag: string) => httpdSpec({ id: ID, instances: 10, tag, upgradeStrategy, servicePort: SERVICE_PORT, slowSeconds: 0.3, exitOnTerm: true });
   const before = await applyService(stack.runtime, spec('v1'));
   const old = (await untilServing(stack, ID, SERVICE_PORT, 10)).map((i) => i.id);

@@ -8,14 +8,14 @@ import { httpdSpec, SLOW_PATH } from '../helpers/services-httpd.js';
 import { lbStats, startLoad, trafficStack, underLoad, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/stock';
-const SERVICE_PORT = 47030;
+const SERVICE_PORT = 27030;
 // Each request takes 0.3 s and an instance dies at once on SIGTERM: one killed while it still had
 // requests would fail them. Only draining first (shutdownDelaySeconds) lets them finish.
 const spec = (instances: number) => httpdSpec({ id: ID, instances, servicePort: SERVICE_PORT, slowSeconds: 0.3, exitOnTerm: true });
 
 void t.test('a scale-down from 10 to 3 under traffic through the load balancer: no failed request', async (t) => {
   if (!(await requireDocker(t))) return;
-  const stack = await trafficStack(t, { agents: 3, portBase: 46200 });
+  const stack = await trafficStack(t, { agents: 3, portBase: 26200 });
   await applyService(stack.runtime, spec(10));
   const ten = (await untilServing(stack, ID, SERVICE_PORT, 10)).map((i) => i.id);
 

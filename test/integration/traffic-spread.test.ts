@@ -9,11 +9,11 @@ import { httpdSpec } from '../helpers/services-httpd.js';
 import { lbStats, startLoad, trafficStack, untilServing } from '../helpers/traffic.js';
 
 const ID = '/shop/front';
-const SERVICE_PORT = 47010;
+const SERVICE_PORT = 27010;
 
 void t.test('requests through the load balancer reach all five instances', async (t) => {
   if (!(await requireDocker(t))) return;
-  const stack = await trafficStack(t, { agents: 2, portBase: 45600 });
+  const stack = await trafficStack(t, { agents: 2, portBase: 25600 });
   await applyService(stack.runtime, httpdSpec({ id: ID, instances: 5, servicePort: SERVICE_PORT }));
   const ids = (await untilServing(stack, ID, SERVICE_PORT, 5)).map((i) => i.id).sort();
   t.equal(ids.length, 5, 'five instances run, healthy, in rotation');
