@@ -2,9 +2,9 @@
 // listing every problem in one BerthError), its stop options and its session states.
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { tokenProblem } from '../protocol/auth/index.js';
+import { bearerHeaders, tokenProblem } from '../protocol/auth/index.js';
 import { quoteRole, roleProblem } from '../protocol/domain/index.js';
-import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, type ChannelOptions, type ClientTls, type Dialer, type Res, type ServerTls } from '../protocol/index.js';
+import { BerthError, ErrorCode, checkId, checkMasterUrl, resources, HelloKind, type ChannelOptions, type ClientTls, type Dialer, type MasterSessionOptions, type Res, type ServerTls } from '../protocol/index.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import type { Timers } from './status-update-manager.js';
 import type { HostSample } from './usage-reporter.js';
@@ -120,7 +120,23 @@ export const MOVES: Record<AgentState, readonly AgentState[]> = {
 };
 
 /** The channel options among the agent's (the heartbeat interval defaults to the master's). */
-export function channelOptionsOf(o: AgentOptions): ChannelOptions {
+/** The agent's session with the master, from its options: where, how it retries, its credentials. */
+export function sessionOptionsOf(o: AgentOptions, log: Logger): MasterSessionOptions {
+  return {
+    masterUrl: o.masterUrl,
+    path: '/api/v1/agent',
+    kind: HelloKind.AGENT,
+    client: 'berth-agent/0.1',
+    channel: channelOptionsOf(o),
+    reconnect: { initialMs: o.reconnect?.initialMs ?? 500, maxMs: o.reconnect?.maxMs ?? 10_000 },
+    ...(o.dial ? { dial: o.dial } : {}),
+    tls: o.tls,
+    headers: bearerHeaders(o.token),
+    log,
+  };
+}
+
+function channelOptionsOf(o: AgentOptions): ChannelOptions {
   return {
     ...(o.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: o.heartbeatIntervalMs }),
     ...(o.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: o.heartbeatTimeoutMs }),

@@ -5,8 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
-import { bearerHeaders } from '../protocol/auth/index.js';
-import { CloseCode, HelloKind, MasterSession, TaskReason, type AgentCall, type AgentEvent, type Channel, type SessionConnection } from '../protocol/index.js';
+import { CloseCode, MasterSession, TaskReason, type AgentCall, type AgentEvent, type Channel, type SessionConnection } from '../protocol/index.js';
 import { toWireTaskStatus, type StatusUpdate } from '../protocol/domain/index.js';
 import { decodeAgentEvent } from './agent-events.js';
 import { AgentMetrics } from './agent-metrics.js';
@@ -18,13 +17,12 @@ import type { ContainerRuntime } from './runtime/runtime.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 import { TaskRunner, type AgentTaskView } from './task-runner.js';
 import { UsageReporter } from './usage-reporter.js';
-import { AGENT_DEFAULTS, AgentState, channelOptionsOf, MOVES, type AgentOptions, type StopOptions } from './agent-options.js';
+import { AGENT_DEFAULTS, AgentState, MOVES, sessionOptionsOf, type AgentOptions, type StopOptions } from './agent-options.js';
 
 export type { AgentTaskView } from './task-runner.js';
 export { AgentState, type AgentOptions, type StopOptions } from './agent-options.js';
 
 export const AGENT_VERSION = '0.1.0';
-const [CLIENT, AGENT_PATH] = ['berth-agent/0.1', '/api/v1/agent'];
 
 export class Agent {
   /** Its Prometheus metrics, served at GET /metrics when options.metricsPort is set. */
@@ -64,17 +62,7 @@ export class Agent {
     this.#log = options.log.child({ component: 'agent' });
     this.#agentId = options.agentId ?? '';
     this.#bootId = options.bootId;
-    this.#session = new MasterSession({
-      masterUrl: options.masterUrl,
-      path: AGENT_PATH,
-      kind: HelloKind.AGENT,
-      client: CLIENT,
-      channel: channelOptionsOf(options),
-      reconnect: { initialMs: options.reconnect?.initialMs ?? 500, maxMs: options.reconnect?.maxMs ?? 10_000 },
-      ...(options.dial ? { dial: options.dial } : {}), tls: options.tls,
-      headers: bearerHeaders(options.token),
-      log: this.#log,
-    });
+    this.#session = new MasterSession(sessionOptionsOf(options, this.#log));
     this.#updates = new StatusUpdateManager({
       send: (status) => this.#sendCall({ update: { status: toWireTaskStatus(status) } }),
       ...(options.statusRetry?.initialMs === undefined ? {} : { initialMs: options.statusRetry.initialMs }),
