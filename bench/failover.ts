@@ -31,8 +31,8 @@ const defaults: FailoverOptions = {
   agents: 1_000,
   tasks: 10_000,
   settings: [
-    { name: 'defaults (10 s lease, presence on)', flags: [] },
-    { name: 'previous defaults (10 s lease, presence off; baseline)', flags: ['--presence', 'off'] },
+    { name: '10 s lease, --presence on', flags: ['--presence', 'on'] },
+    { name: 'defaults (10 s lease, presence off; baseline)', flags: [] },
   ],
 };
 const SHAPE = { cpus: 0.01, memMb: 1 };

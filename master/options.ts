@@ -46,8 +46,9 @@ export interface MasterOptions {
   leaseMs?: number;
   /**
    * Whether a standby takes the lease over as soon as the leader's presence connection to the
-   * store closes (its process died), rather than only when the lease ends. Default true; only
-   * stores shared by several processes (Redis) offer it.
+   * store closes (its process died), rather than only when the lease ends. Default false: while
+   * its own presence connection is down (a Redis restart or outage) a leader stops acting, and a
+   * standby may take over after a Redis restart (docs/operations.md). Only Redis offers it.
    */
   presence?: boolean;
   /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
@@ -222,7 +223,7 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     log: options.log,
     allocator: options.allocator ?? new DrfAllocator(),
     roles: options.roles ?? new Map(),
-    presence: options.presence ?? true,
+    presence: options.presence ?? false,
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
     auth: new Authenticator(options.auth),
