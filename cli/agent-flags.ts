@@ -1,7 +1,9 @@
 // The flags that configure an agent: parsed into the shape of AgentOptions (resources, reservations,
 // attributes, durations), checked by agent/agent-options.ts, defaults from AGENT_DEFAULTS.
 import { mkdir } from 'node:fs/promises';
-import { AGENT_DEFAULTS, agentOptionProblems, agentRule, detectResources, parseResourceSpec, type AgentOptions } from '../agent/index.js';
+// The option modules themselves, not the agent's index: a command's --help must not load the agent whole.
+import { AGENT_DEFAULTS, agentOptionProblems, agentRule, type AgentOptions } from '../agent/agent-options.js';
+import { detectResources, parseResourceSpec } from '../agent/resources-detect.js';
 import { resources, type Res } from '../protocol/index.js';
 import { parsePairs, type FlagSpec, type Flags, type Problems } from './flags.js';
 import { durationFlag, durationMs, numberOf, reportFieldProblems, type FlagOf } from './option-flags.js';

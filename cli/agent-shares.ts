@@ -2,7 +2,7 @@
 // --resources SPEC names goes whole to every agent; one it does not name (detected) is split. Ports
 // are always split into disjoint blocks: two agents on one host offering the same port would
 // launch tasks that fail to bind it, and one agent's health check could reach the other's task.
-import { parseResourceSpec } from '../agent/index.js';
+import { parseResourceSpec } from '../agent/resources-detect.js';
 import { resources, type Range, type Res } from '../protocol/index.js';
 
 type Scalar = resources.Scalar;

@@ -1,7 +1,5 @@
 // Shared wiring for the commands that start processes: stores, masters, agents, signals.
 import { mkdir } from 'node:fs/promises';
-import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Agent, compileAgentOptions, createRuntime, dockerAvailable } from '../agent/index.js';
 import { startMaster, type RunningMaster } from '../master/index.js';
@@ -9,8 +7,8 @@ import type { MasterFlags } from './master-flags.js';
 import { openStore, redactUrl, type ClusterStore } from '../master/store/index.js';
 import { startLoadBalancer, type LoadBalancer, type LoadBalancerOptions } from '../frameworks/services/lb/index.js';
 import type { Res } from '../protocol/index.js';
-import { loadAuthFile, type AuthConfig } from '../protocol/auth/index.js';
 import type { AgentTuning } from './agent-flags.js';
+import { readAuthFile } from './auth-file.js';
 import { UsageError } from './flags.js';
 import type { TlsFlags } from './tls-flags.js';
 
@@ -61,15 +59,6 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       throw new UsageError(`port ${m.port} on ${m.host} is in use: is another berth running? Stop it or pick another --port.`);
     }
     throw err;
-  }
-}
-
-/** The auth file of --auth-file, checked; every problem in it is a usage error naming the file and field. */
-export async function readAuthFile(path: string): Promise<AuthConfig> {
-  try {
-    return await loadAuthFile(path);
-  } catch (err) {
-    throw new UsageError(`--auth-file: ${(err as Error).message}`);
   }
 }
 
@@ -139,35 +128,4 @@ export async function startAgent(setup: AgentSetup, log: Logger): Promise<Agent>
     throw new UsageError(`the agent's metrics cannot listen on port ${setup.tuning?.metricsPort}: ${(err as Error).message}. Pick another --metrics-port (0 picks a free one).`);
   }
   return agent;
-}
-
-/** ~/.berth/NAME: where an agent keeps its sandboxes and checkpoints unless told otherwise. */
-export function defaultWorkDir(name: string): string {
-  return join(homedir(), '.berth', name);
-}
-
-export const defaultHostname = (): string => hostname();
-
-/** Runs until SIGINT or SIGTERM, then calls stop(); a second signal exits at once. */
-export function untilSignal(log: Logger, stop: () => Promise<void>): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal; exiting now');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error({ err }, 'error while stopping');
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
 }

@@ -1,6 +1,7 @@
 // The DNS server's flags, shared by `berth dns` and `berth dev`: text into the options' shape,
 // ranges left to frameworks/services/dns/options.ts, whose problems are said of the flags.
-import { DNS_DEFAULTS, dnsOptionProblems, startDnsServer, type DnsLog, type DnsServer, type DnsServerOptions } from '../frameworks/services/dns/index.js';
+import type { DnsLog, DnsServer, DnsServerOptions } from '../frameworks/services/dns/index.js';
+import { DNS_DEFAULTS, dnsOptionProblems } from '../frameworks/services/dns/options.js';
 import { UsageError, type FlagSpec, type Flags, type Problems } from './flags.js';
 import { numberOf, reportFieldProblems } from './option-flags.js';
 
@@ -32,6 +33,7 @@ export function dnsOptions(flags: Flags, problems: Problems, portFlag = 'port'):
 /** Starts the server; a port in use is a usage error naming the flag. */
 export async function startDns(options: DnsServerOptions & { log: DnsLog }, portFlag: string, hint: string): Promise<DnsServer> {
   try {
+    const { startDnsServer } = await import('../frameworks/services/dns/index.js');
     return await startDnsServer(options);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,8 +1,11 @@
 // The flags of `berth master` and `berth dev` that configure the master: parsed into the shape of
 // MasterOptions, checked by master/options.ts (masterOptionProblems), defaults from MASTER_DEFAULTS.
-import { parseResourceSpec } from '../agent/index.js';
-import { FAILPOINT_RULE, Failpoints, failpointProblems, MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions, type RoleConfig } from '../master/index.js';
-import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/index.js';
+// The option modules themselves, not the master's and agent's indexes: a command's --help must not load them whole.
+import { parseResourceSpec } from '../agent/resources-detect.js';
+import { FAILPOINT_RULE, Failpoints, failpointProblems } from '../master/failpoints.js';
+import type { RoleConfig } from '../master/index.js';
+import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions } from '../master/options.js';
+import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/redis-connection.js';
 import { resources, type ServerTls } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
 import { durationFlag, durationMs, reportFieldProblems, type FlagOf } from './option-flags.js';

@@ -1,7 +1,8 @@
 // berth agent: runs tasks for a master with Docker or as processes.
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { AGENT_TUNING_FLAGS, agentAttributes, agentResources, agentTuning, checkAgentOptions, parseReservations } from '../agent-flags.js';
-import { chooseRuntime, defaultHostname, defaultWorkDir, startAgent, untilSignal, type RuntimeName } from '../compose.js';
+import type { RuntimeName } from '../compose.js';
+import { defaultHostname, defaultWorkDir, untilSignal } from '../process-life.js';
 import { Problems, type Command } from '../flags.js';
 import { CA_FILE_FLAG, SERVER_TLS_FLAGS, tlsFlags } from '../tls-flags.js';
 
@@ -40,6 +41,7 @@ export const agentCommand: Command = {
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
+    const { chooseRuntime, startAgent } = await import('../compose.js');
     const runtime: RuntimeName = await chooseRuntime(asked, log);
     const agent = await startAgent({ masterUrl, runtime, workDir, resources: res, reservations, attributes, hostname: String(flags.hostname), token, tuning, tls }, log);
     return untilSignal(log, () => agent.stop({ killTasks: false }));

@@ -10,16 +10,13 @@ import type { Agent } from '../../agent/index.js';
 import { scalarsNamedBy, shareAmongAgents } from '../agent-shares.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { ADVERTISE_ADDRESS_FLAG, agentResources, checkAgentOptions } from '../agent-flags.js';
-import { chooseRuntime, runLoadBalancer, runMaster, startAgent, untilSignal } from '../compose.js';
+import { untilSignal } from '../process-life.js';
 import type { LoadBalancer } from '../../frameworks/services/lb/index.js';
 import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
-import { MemoryBatchStore, startBatchFramework, type BatchFramework } from '../../frameworks/batch/index.js';
-import { MemoryServicesStore, startServicesFramework, type ServicesFramework } from '../../frameworks/services/index.js';
+import type { BatchFramework } from '../../frameworks/batch/index.js';
+import type { ServicesFramework } from '../../frameworks/services/index.js';
 import { Problems, UsageError, type Command } from '../flags.js';
-import { digHint, startDns } from '../dns-flags.js';
 import type { DnsServer } from '../../frameworks/services/dns/index.js';
-import { Authenticator } from '../../protocol/auth/index.js';
-import { writeDevAuth } from '../dev-auth.js';
 
 export const devCommand: Command = {
   name: 'dev',
@@ -74,8 +71,17 @@ export const devCommand: Command = {
     const shares = 'shares' in shared ? shared.shares : [];
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
     await mkdir(m.data ?? workDir, { recursive: true });
+    const { writeDevAuth } = await import('../dev-auth.js');
     const credentials = await writeDevAuth(m.data ?? workDir);
     const { tokens } = credentials;
+    // The parts of a cluster are loaded here, not at the top, so that --help and a usage error stay quick.
+    const [{ chooseRuntime, runLoadBalancer, runMaster, startAgent }, { MemoryBatchStore, startBatchFramework }, { MemoryServicesStore, startServicesFramework }, { digHint, startDns }, { Authenticator }] = await Promise.all([
+      import('../compose.js'),
+      import('../../frameworks/batch/index.js'),
+      import('../../frameworks/services/index.js'),
+      import('../dns-flags.js'),
+      import('../../protocol/auth/index.js'),
+    ]);
     const auth = new Authenticator(credentials.config);
     const runtime = await chooseRuntime(asked, log);
     const running = await runMaster({ ...m, authFile: credentials.file }, log);

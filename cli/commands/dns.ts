@@ -1,6 +1,6 @@
 // berth dns: the DNS server for the services framework's endpoints (docs/discovery.md).
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
-import { untilSignal } from '../compose.js';
+import { untilSignal } from '../process-life.js';
 import { digHint, DNS_FLAGS, dnsOptions, startDns } from '../dns-flags.js';
 import { Problems, tokenOf, type Command, TOKEN_FLAG } from '../flags.js';
 import { CA_FILE_FLAG, tlsFlags } from '../tls-flags.js';

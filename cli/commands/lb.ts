@@ -1,7 +1,7 @@
 // berth lb: the load balancer as a process of its own. It follows the services framework's
 // endpoints stream and proxies every service port to the in-rotation instances (docs/load-balancer.md).
 import { ALGORITHMS, checkLoadBalancerOptions, startLoadBalancer, type Algorithm, type LoadBalancerOptions } from '../../frameworks/services/lb/index.js';
-import { untilSignal } from '../compose.js';
+import { untilSignal } from '../process-life.js';
 import { Problems, TOKEN_FLAG, tokenOf, type Command, type Flags } from '../flags.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
 import { durationFlag, durationMs, reportFieldProblems } from '../option-flags.js';

@@ -1,6 +1,6 @@
 // berth master: one master process; several may share one Redis, one of them leads.
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
-import { runMaster, untilSignal } from '../compose.js';
+import { untilSignal } from '../process-life.js';
 import { MASTER_FLAGS, masterFlags } from '../master-flags.js';
 import { Problems, type Command } from '../flags.js';
 import { SERVER_TLS_FLAGS } from '../tls-flags.js';
@@ -22,6 +22,7 @@ export const masterCommand: Command = {
     problems.oneOf(flags, 'log-level', LOG_LEVELS);
     problems.throwIfAny();
     const log = cliLogger(String(flags['log-level']), Boolean(flags['log-json']));
+    const { runMaster } = await import('../compose.js');
     const running = await runMaster(m, log);
     log.info({ url: running.url, api: `${running.httpUrl}/api/v1/state`, leadership: running.master.leadership }, 'master started');
     running.master.onStepDown((reason) => {

@@ -1,6 +1,6 @@
 // berth services: plan and apply service files, list and inspect services, scale, restart, roll
 // back and remove them, through the services framework's HTTP API (docs/api.md).
-import { MAX_INSTANCES } from '../../frameworks/services/index.js';
+import { MAX_INSTANCES } from '../../frameworks/services/spec/schema.js';
 import { Problems, UsageError, outputFlag, type Command, type Flags, TOKEN_FLAG } from '../flags.js';
 import { printAnswer, progressWriter } from '../output.js';
 import { readSpecFile } from '../spec-file.js';

@@ -2,7 +2,7 @@
 // agent), as soon as the task has an id. With follow, new tasks are picked up until the run ends.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskView } from '../../frameworks/batch/commands.js';
-import { isTerminalRun } from '../../frameworks/batch/index.js';
+import { isTerminalRun } from '../../frameworks/batch/run-state.js';
 import type { RunRecord } from '../../frameworks/batch/store/index.js';
 import { ApiError, streamText } from '../http.js';
 import type { BatchClient } from './client.js';

@@ -2,7 +2,7 @@
 // changes, and says how it ended.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskView } from '../../frameworks/batch/commands.js';
-import { isTerminalRun } from '../../frameworks/batch/index.js';
+import { isTerminalRun } from '../../frameworks/batch/run-state.js';
 import type { RunRecord } from '../../frameworks/batch/store/index.js';
 import { span } from '../output.js';
 import type { BatchClient } from './client.js';

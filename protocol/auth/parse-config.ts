@@ -2,7 +2,7 @@
 // rules across fields. Every problem names its field path and the rule, all in one error.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import AjvModule, { type ErrorObject } from 'ajv';
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { BerthError, ErrorCode } from '../errors.js';
 import type { Action } from './actions.js';
@@ -10,9 +10,17 @@ import { authFileSchema } from './schema.js';
 
 // ajv is CommonJS: under NodeNext its class is the module's `default`.
 const Ajv = AjvModule.default;
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-ajv.addKeyword('x-rule');
-const validate = ajv.compile(authFileSchema);
+let compiled: ValidateFunction | undefined;
+
+/** The schema's check, compiled on first use so that importing this module stays cheap. */
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+    ajv.addKeyword('x-rule');
+    compiled = ajv.compile(authFileSchema);
+  }
+  return compiled;
+}
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -110,6 +118,7 @@ export function parseAuthConfig(doc: unknown, source: string): AuthConfig {
   const fail = (problems: string[]): never => {
     throw new BerthError(ErrorCode.BAD_REQUEST, `${source}: ${problems.join('; ')}`, { field: problems[0]?.split(':')[0] ?? '' });
   };
+  const validate = validator();
   if (!validate(doc)) fail([...new Set((validate.errors ?? []).map(problemOf))]);
   const file = doc as RawFile;
   const problems = crossFieldProblems(file);

@@ -1,7 +1,7 @@
 // Checks a parsed document against the JSON Schema with ajv and turns ajv's errors into problems a
 // person can act on: one per real problem, each naming the field path and the rule it breaks.
 import Ajv2020Module from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { formatPath, joinPath, pointerSegments } from './field-path.js';
 import { serviceFileSchema } from './schema.js';
 import type { SpecProblem } from './types.js';
@@ -12,10 +12,18 @@ const Ajv2020 = Ajv2020Module.default;
 /** The keywords whose rule an `x-rule` next to them names; the others describe themselves. */
 const X_RULE_KEYWORDS = new Set(['required', 'pattern', 'format', 'not', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'maxItems', 'minProperties', 'maxProperties']);
 
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
-ajv.addKeyword('x-rule');
-ajv.addFormat('regex', (s: string) => regexError(s) === undefined);
-const validate = ajv.compile(serviceFileSchema);
+let compiled: ValidateFunction | undefined;
+
+/** The schema's check, compiled on first use so that importing this module stays cheap. */
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
+    ajv.addKeyword('x-rule');
+    ajv.addFormat('regex', (s: string) => regexError(s) === undefined);
+    compiled = ajv.compile(serviceFileSchema);
+  }
+  return compiled;
+}
 
 /** Why `source` is not a regular expression, or undefined when it is one. */
 export function regexError(source: string): string | undefined {
@@ -29,6 +37,7 @@ export function regexError(source: string): string | undefined {
 
 /** Validates a document against the service file schema; an empty list means it conforms. */
 export function schemaProblems(document: unknown): SpecProblem[] {
+  const validate = validator();
   if (validate(document)) return [];
   const seen = new Set<string>();
   const problems: SpecProblem[] = [];
