@@ -274,9 +274,16 @@ export function removedFrameworkGone(events: readonly HistoryEvent[], options: C
     const after = snapshots(later);
     if (after.length === 0) v(`no snapshot after the removal of ${name} to check its tasks against`);
     const settledMs = r.atMs + options.convergenceBoundMs;
+    // Each task once, where it was first seen live too late: a stuck one is in every snapshot.
+    const lingering = new Set<string>();
     after.forEach((s, i) => {
       if (s.atMs < settledMs && i < after.length - 1) return;
-      for (const taskId of r.tasks.keys()) for (const where of liveIn(s, taskId)) v(`${taskId} of ${name} was ${where} at ${s.atMs}, ${s.atMs - r.atMs} ms after the removal`);
+      for (const taskId of r.tasks.keys()) {
+        const where = liveIn(s, taskId);
+        if (where.length === 0 || lingering.has(taskId)) continue;
+        lingering.add(taskId);
+        v(`${taskId} of ${name} was ${where.join(' and ')} at ${s.atMs}, ${s.atMs - r.atMs} ms after the removal`);
+      }
     });
     for (const [taskId, heard] of r.tasks) {
       const now = final?.tasks.find((x) => x.taskId === taskId);
