@@ -1,11 +1,12 @@
 // Turns the text of a file from outside (a spec, the auth file; YAML or JSON) into a plain value,
 // refusing files that are too big, too long, too full of entries, too deep or full of YAML aliases
 // before anything else looks at them, and mappings whose keys are not strings (YAML allows
-// `? [a, b] : 1`; a plain object cannot hold it, and the parser would only warn on stderr). The frameworks read their files through it (the SDK
-// re-exports it), and so can a framework of your own.
+// `? [a, b] : 1`; a plain object cannot hold it, and the parser would only warn on stderr). The
+// frameworks read their files through it (the SDK re-exports it), and so can a framework of your
+// own.
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 
-/** What is wrong with a file: `path` is empty (the whole file), `rule` the short rule it breaks. */
+/** What is wrong with a file: `path` is where in it (`services[0].env`; empty for the whole file or its top level), `rule` the short rule it breaks. */
 export interface DocumentProblem {
   path: string;
   rule: string;
@@ -129,9 +130,9 @@ function readYaml(text: string, name: string, maxAliases: number): ReadResult {
 }
 
 /**
- * A key repeated within one mapping, or a key that is not a scalar (a list, a
- * mapping, or an alias of one), with the path of its mapping (`services[0].env`), in one pass over
- * the tree (without recursion).
+ * A key repeated within one mapping, or a key that is not a scalar (a list, a mapping, or an alias
+ * of one), with the path of its mapping (`services[0].env`), in one pass over the tree (without
+ * recursion).
  */
 function badKey(doc: Document): { path: string; offset: number; duplicate?: string; what?: string } | undefined {
   const stack: { node: unknown; path: string }[] = [{ node: doc.contents, path: '' }];
