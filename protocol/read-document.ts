@@ -1,10 +1,12 @@
 // Turns the text of a file from outside (a spec, the auth file; YAML or JSON) into a plain value,
 // refusing files that are too big, too long, too full of entries, too deep or full of YAML aliases
-// before anything else looks at them. The frameworks read their files through it (the SDK
-// re-exports it), and so can a framework of your own.
-import { isMap, isScalar, isSeq, parseDocument, type Scalar } from 'yaml';
+// before anything else looks at them, and mappings whose keys are not strings (YAML allows
+// `? [a, b] : 1`; a plain object cannot hold it, and the parser would only warn on stderr). The
+// frameworks read their files through it (the SDK re-exports it), and so can a framework of your
+// own.
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 
-/** What is wrong with a file: `path` is empty (the whole file), `rule` the short rule it breaks. */
+/** What is wrong with a file: `path` is where in it (`services[0].env`; empty for the whole file or its top level), `rule` the short rule it breaks. */
 export interface DocumentProblem {
   path: string;
   rule: string;
@@ -99,8 +101,10 @@ function readJson(text: string, name: string): ReadResult {
 function readYaml(text: string, name: string, maxAliases: number): ReadResult {
   try {
     // Not the parser's own uniqueKeys and prettyErrors: both are quadratic (every key against every
-    // other, a line scan per error), and the fuzz bench found 300 KB files that took minutes.
-    const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, merge: true });
+    // other, a line scan per error), and the fuzz bench found 300 KB files that took minutes. Its
+    // warnings go to stderr, where a user of a command would see them out of place: what is wrong
+    // with a file is told as a problem instead.
+    const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, merge: true, logLevel: 'error' });
     const error = doc.errors[0];
     if (error) {
       // The parser turns a stack overflow on deep flow collections into an ordinary error.
@@ -109,8 +113,12 @@ function readYaml(text: string, name: string, maxAliases: number): ReadResult {
       const what = error.code === 'MULTIPLE_DOCS' ? 'holds more than one YAML document' : firstLine(error.message).replace(/ at line \d+, column \d+:?$/, '');
       return fileProblem('invalid YAML', `${name}${where}: ${what}`);
     }
-    const duplicate = duplicateKey(doc.contents);
-    if (duplicate) return fileProblem('invalid YAML', `${name}:${lineAndColumn(text, duplicate.offset)}: the key "${duplicate.key}" appears twice in one mapping`);
+    const bad = badKey(doc);
+    if (bad?.duplicate !== undefined) return fileProblem('invalid YAML', `${name}:${lineAndColumn(text, bad.offset)}: the key "${bad.duplicate}" appears twice in one mapping`);
+    if (bad) {
+      const where = bad.path === '' ? 'a top-level key' : `a key in ${bad.path}`;
+      return { ok: false, problems: [{ path: bad.path, rule: 'keys must be strings', message: `${name}:${lineAndColumn(text, bad.offset)}: ${where} is ${bad.what}; keys must be strings` }] };
+    }
     return { ok: true, document: doc.toJS({ maxAliasCount: maxAliases }) as unknown };
   } catch (e) {
     if (e instanceof RangeError) return fileProblem('too deeply nested', `${name} is nested too deeply to read`);
@@ -121,23 +129,32 @@ function readYaml(text: string, name: string, maxAliases: number): ReadResult {
   }
 }
 
-/** The first key repeated within one mapping, in one pass over the tree (without recursion). */
-function duplicateKey(root: unknown): { key: string; offset: number } | undefined {
-  const stack: unknown[] = [root];
+/**
+ * A key repeated within one mapping, or a key that is not a scalar (a list, a mapping, or an alias
+ * of one), with the path of its mapping (`services[0].env`), in one pass over the tree (without
+ * recursion).
+ */
+function badKey(doc: Document): { path: string; offset: number; duplicate?: string; what?: string } | undefined {
+  const stack: { node: unknown; path: string }[] = [{ node: doc.contents, path: '' }];
   while (stack.length > 0) {
-    const node = stack.pop();
+    const { node, path } = stack.pop()!;
     if (isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (key !== undefined) {
-          if (seen.has(key)) return { key, offset: (pair.key as Scalar).range?.[0] ?? 0 };
-          seen.add(key);
+        const offset = (pair.key as Node | null)?.range?.[0] ?? 0;
+        const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+        if (key !== null && key !== undefined && !(isScalar(key) && (key.value === null || typeof key.value !== 'object'))) {
+          return { path, offset, what: isSeq(key) ? 'a list' : isMap(key) ? 'a mapping' : 'not a string' };
         }
-        stack.push(pair.value);
+        const name = isScalar(key) ? String(key.value) : '';
+        if (isScalar(key)) {
+          if (seen.has(name)) return { path, offset, duplicate: name };
+          seen.add(name);
+        }
+        stack.push({ node: pair.value, path: path === '' ? name : `${path}.${name}` });
       }
     } else if (isSeq(node)) {
-      for (const item of node.items) stack.push(item);
+      node.items.forEach((item, i) => stack.push({ node: item, path: `${path}[${i}]` }));
     }
   }
   return undefined;

@@ -12,7 +12,7 @@ import { DETECTION_BOUND_MS, FAST, faultMaster, fastLivenessArgs, proxiedAgent, 
 import { until } from '../helpers/poll.js';
 import { leaderOf, spawnMaster } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 
 /** Timers and the event loop of a busy 2-core machine; far below the interval a tick used to add. */
 const SLACK_MS = 1_000;
@@ -44,7 +44,7 @@ void t.test('a new leader gives an agent that has not re-registered the same gra
   await leaderOf([first]);
   const fw = await testFramework(t, first.url, { name: 'unaware', partitionAware: false });
   // The agent reaches only the first master, so it never re-registers with the second.
-  const proxy = await TcpProxy.start(t, first.port);
+  const proxy = await FaultProxy.start(t, first.port);
   const agent = await testAgent(t, `ws://127.0.0.1:${proxy.port}`, 'process', { hostname: 'stays-away' });
   await runSleepers(fw, agent.agentId, ['kept-1']);
   proxy.blackhole();

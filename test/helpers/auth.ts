@@ -1,15 +1,18 @@
-// Authentication in tests: an auth config with one principal per kind of caller, their tokens,
-// plain HTTP calls with or without them, and WebSocket upgrades whose HTTP answer is kept.
+// Authentication in tests, of the master and of the frameworks alike: an auth config with one
+// principal per kind of caller, their tokens, plain HTTP calls with or without them, WebSocket
+// upgrades whose HTTP answer is kept, and the check every framework route goes through (no token
+// and an unknown token 401 with WWW-Authenticate, a principal without the action 403, as
+// docs/security.md says).
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import type { Test } from 'tap';
-import { parseAuthConfig, type AuthConfig } from '../../protocol/auth/index.js';
+import { Authenticator, parseAuthConfig, type AuthConfig } from '../../protocol/auth/index.js';
 import { TaskState } from '../../protocol/index.js';
 import type { RunningMaster } from '../../master/index.js';
 import { testMaster } from './master.js';
 import { peer, type Peer } from './peer.js';
 
-export const PRINCIPALS = ['admin', 'agent', 'web', 'viewer', 'nobody', 'limited'] as const;
+export const PRINCIPALS = ['admin', 'agent', 'web', 'viewer', 'reader', 'nobody', 'limited'] as const;
 export type PrincipalName = (typeof PRINCIPALS)[number];
 
 /** A fresh token per principal and run. */
@@ -17,8 +20,9 @@ export const TOKENS: Record<PrincipalName, string> = Object.fromEntries(PRINCIPA
 
 /**
  * admin may do anything; agent registers agents; web registers and launches in roles web and
- * web/* as user nobody (never root), and reads; viewer reads; nobody is known but allowed nothing;
- * limited reads and registers in role slow, two calls and then about one an hour.
+ * web/* as user nobody (never root), and reads; viewer reads the master only; reader reads the
+ * frameworks and the balancer only; nobody is known but allowed nothing; limited reads the master
+ * and the frameworks and registers in role slow, two calls and then about one an hour.
  */
 export function authConfig(): AuthConfig {
   return parseAuthConfig({
@@ -30,6 +34,8 @@ export function authConfig(): AuthConfig {
       { principals: ['web'], actions: ['register_framework', 'launch', 'teardown'], roles: ['web', 'web/*'], users: ['nobody'], allow: true },
       { principals: ['web', 'viewer', 'limited'], actions: ['read'], allow: true },
       { principals: ['limited'], actions: ['register_framework'], roles: ['slow'], allow: true },
+      { principals: ['reader'], actions: ['services.read', 'jobs.read', 'lb.read'], allow: true },
+      { principals: ['limited'], actions: ['services.read', 'jobs.read'], allow: true },
     ],
   }, 'test-auth.yaml');
 }
@@ -46,13 +52,21 @@ export interface Answer {
   body: Record<string, unknown> | undefined;
 }
 
-/** One HTTP call as `who`; the JSON body when there is one. */
-export async function call(httpUrl: string, method: string, path: string, who: PrincipalName | 'wrong' | undefined, body?: unknown): Promise<Answer> {
+/** The authenticator of authConfig(), as the frameworks and the balancer take it. */
+export function testAuthenticator(): Authenticator {
+  return new Authenticator(authConfig());
+}
+
+/**
+ * One HTTP call as `who`; the JSON body of the answer when there is one. The body goes as JSON,
+ * or, with a content type, as the text it is.
+ */
+export async function call(httpUrl: string, method: string, path: string, who: PrincipalName | 'wrong' | undefined, body?: unknown, contentType?: string): Promise<Answer> {
   const res = await fetch(`${httpUrl}${path}`, {
     method,
     redirect: 'manual',
-    headers: { ...bearer(who), 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: { ...bearer(who), 'content-type': contentType ?? 'application/json' },
+    ...(body === undefined ? {} : { body: contentType === undefined ? JSON.stringify(body) : String(body) }),
   });
   const text = await res.text();
   let json: Record<string, unknown> | undefined;
@@ -104,4 +118,42 @@ export async function authCluster(t: Test): Promise<{ m: RunningMaster; agent: P
   agent.send({ agentCall: { update: { status: { taskId: 't1', state: TaskState.TASK_RUNNING, uuid: 'u-run', agentId } } } });
   await fw.next('RUNNING', (e) => (e.schedulerEvent?.update?.status?.state === TaskState.TASK_RUNNING ? true : undefined));
   return { m, agent, agentId, fw, frameworkId };
+}
+
+/** A call of a framework route: its method, path (with ids filled in) and body. */
+export interface RouteCall {
+  route: string;
+  method: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+  /** Needs the write action: the reader is refused too. */
+  write: boolean;
+}
+
+/** Each call refused as it must be: 401 without a token and with a wrong one, 403 for those without the action. */
+export async function checkRefusals(t: Test, base: string, calls: readonly RouteCall[]): Promise<void> {
+  const answer = async (c: RouteCall, who: PrincipalName | 'wrong' | undefined): Promise<[number, unknown, unknown]> => {
+    const a = await call(base, c.method, c.path, who, c.body, c.body === undefined ? undefined : (c.contentType ?? 'text/plain'));
+    return [a.status, a.body?.code, a.headers['www-authenticate']];
+  };
+  for (const c of calls) {
+    t.same(await answer(c, undefined), [401, 'UNAUTHENTICATED', 'Bearer realm="berth"'], `${c.route}: no token, 401`);
+    t.same((await answer(c, 'wrong')).slice(0, 2), [401, 'UNAUTHENTICATED'], `${c.route}: an unknown token, 401`);
+    t.same((await answer(c, 'viewer')).slice(0, 2), [403, 'FORBIDDEN'], `${c.route}: a principal without the action, 403`);
+    if (c.write) t.same((await answer(c, 'reader')).slice(0, 2), [403, 'FORBIDDEN'], `${c.route}: a reader may not write, 403`);
+  }
+}
+
+/** Every route has a call: a route added without one fails the test. */
+export function callsFor(t: Test, routes: readonly string[], calls: Readonly<Record<string, Omit<RouteCall, 'route' | 'method' | 'write'> & { write?: boolean }>>): RouteCall[] {
+  const missing = routes.filter((r) => !r.startsWith('WS ') && !(r in calls));
+  t.same(missing, [], 'every route has a call in this test');
+  const unknown = Object.keys(calls).filter((r) => !routes.includes(r));
+  t.same(unknown, [], 'and every call is of a route');
+  return routes.filter((r) => r in calls).map((route) => {
+    const method = route.split(' ')[0] ?? 'GET';
+    const c = calls[route]!;
+    return { route, method, ...c, write: c.write ?? !(method === 'GET' || method === 'HEAD') };
+  });
 }

@@ -1,5 +1,6 @@
 // An in-memory BatchDriver for scheduler tests: the test pushes events, and every call the
 // scheduler makes is recorded.
+import { EventQueue } from '../../frameworks/sdk/event-queue.js';
 import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus } from '../../frameworks/batch/sdk-adapter.js';
 
 export type DriverCall =
@@ -15,13 +16,10 @@ export class FakeDriver implements BatchDriver {
   readonly acked: string[] = [];
   /** Called inside launch(), before it returns: to look at the store at that moment. */
   onLaunch: ((tasks: BatchLaunch[]) => void) | undefined;
-  #queue: BatchEvent[] = [];
-  #wake: (() => void) | undefined;
-  #closed = false;
+  #queue = new EventQueue<BatchEvent>();
 
   push(e: BatchEvent): void {
     this.#queue.push(e);
-    this.#wake?.();
   }
 
   offer(id: string, cpus = 4, memMb = 4096, agentId = 'agent-1'): BatchOffer {
@@ -36,16 +34,8 @@ export class FakeDriver implements BatchDriver {
     return this.calls.flatMap((c) => (c.call === 'launch' ? c.tasks : []));
   }
 
-  async *events(): AsyncIterable<BatchEvent> {
-    while (!this.#closed) {
-      const e = this.#queue.shift();
-      if (e) {
-        yield e;
-        continue;
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
+  events(): AsyncIterable<BatchEvent> {
+    return this.#queue;
   }
 
   async launch(offerIds: string[], tasks: BatchLaunch[]): Promise<void> {
@@ -75,7 +65,6 @@ export class FakeDriver implements BatchDriver {
     return true;
   }
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#wake?.();
+    this.#queue.end();
   }
 }

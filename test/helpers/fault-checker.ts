@@ -15,6 +15,7 @@ export const Invariant = {
   NO_ORPHAN_CONTAINERS: 'no-orphan-containers',
   NO_AGENT_OVERCOMMITTED: 'no-agent-overcommitted',
   LAUNCH_AFTER_HEAL: 'launch-after-heal',
+  REMOVED_FRAMEWORK_GONE: 'removed-framework-gone',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 
@@ -38,6 +39,28 @@ function lastHealMs(events: readonly HistoryEvent[]): number | undefined {
   const heals = only(events, 'healed');
   return heals.length > 0 ? Math.max(...heals.map((e) => e.atMs)) : undefined;
 }
+
+/** A framework the master removed: when (and where in the history), and the tasks it had heard of by then with their last state. */
+interface Removal {
+  framework: string;
+  atMs: number;
+  index: number;
+  why: string;
+  tasks: Map<string, string>;
+}
+
+/** The removals of the history, by framework (the first, if one is recorded twice). */
+function removals(events: readonly HistoryEvent[]): Map<string, Removal> {
+  const heard = new Map<string, Map<string, string>>();
+  const out = new Map<string, Removal>();
+  for (const [index, e] of events.entries()) {
+    if (e.kind === 'update' && !out.has(e.framework)) heard.set(e.framework, (heard.get(e.framework) ?? new Map<string, string>()).set(e.taskId, e.state));
+    if (e.kind === 'framework-removed' && !out.has(e.framework)) out.set(e.framework, { framework: e.framework, atMs: e.atMs, index, why: e.why, tasks: new Map(heard.get(e.framework)) });
+  }
+  return out;
+}
+
+const removedTasks = (events: readonly HistoryEvent[]): Set<string> => new Set([...removals(events).values()].flatMap((r) => [...r.tasks.keys()]));
 
 /** Every write of an epoch came from one writer, epochs never went back, and one master led each epoch. */
 export function oneWriterPerEpoch(events: readonly HistoryEvent[]): Violation[] {
@@ -87,7 +110,10 @@ export function noTaskRunningTwice(events: readonly HistoryEvent[]): Violation[]
 
 const RANK: Record<string, number> = { STAGING: 0, STARTING: 1, RUNNING: 2, KILLING: 3 };
 
-/** Every launch the master accepted and every update a framework received is in the final state. */
+/**
+ * Every launch the master accepted and every update a framework received is in the final state;
+ * a removed framework's tasks may be forgotten with it.
+ */
 export function noAcknowledgedWriteLost(events: readonly HistoryEvent[]): Violation[] {
   const out: Violation[] = [];
   const v = (message: string): number => out.push({ invariant: Invariant.NO_ACKNOWLEDGED_WRITE_LOST, message });
@@ -99,12 +125,13 @@ export function noAcknowledgedWriteLost(events: readonly HistoryEvent[]): Violat
     return out;
   }
   const tasks = new Map(final.tasks.map((x) => [x.taskId, x]));
-  for (const a of acked) if (!tasks.has(a.taskId)) v(`${a.taskId}: its launch was acknowledged, but the final state has no such task`);
+  const forgettable = removedTasks(events);
+  for (const a of acked) if (!tasks.has(a.taskId) && !forgettable.has(a.taskId)) v(`${a.taskId}: its launch was acknowledged, but the final state has no such task`);
   // LOST is a guess the master made (a task may come back from it), so it is not held to.
   for (const u of updates) {
     const now = tasks.get(u.taskId);
     if (!now) {
-      v(`${u.taskId}: ${u.framework} received ${u.state}, but the final state has no such task`);
+      if (!forgettable.has(u.taskId)) v(`${u.taskId}: ${u.framework} received ${u.state}, but the final state has no such task`);
     } else if (TERMINAL_STATES.has(u.state) && u.state !== 'LOST') {
       if (now.state !== u.state) v(`${u.taskId}: ${u.framework} received ${u.state}, but the final state says ${now.state}`);
     } else if (!TERMINAL_STATES.has(now.state) && (RANK[now.state] ?? 0) < (RANK[u.state] ?? 0)) {
@@ -139,15 +166,21 @@ export function disagreements(s: Snapshot, latestUpdate: ReadonlyMap<string, str
   return out;
 }
 
-/** After the heal, a snapshot where everyone agrees comes within the bound. */
+/** After the heal, a snapshot where everyone agrees comes within the bound (a removed framework hears nothing, so its last update is no one's view). */
 export function convergence(events: readonly HistoryEvent[], options: CheckOptions): Violation[] {
   const v = (message: string): Violation[] => [{ invariant: Invariant.CONVERGENCE, message }];
   const healMs = lastHealMs(events);
   if (healMs === undefined) return v('the history records no heal to measure convergence from');
+  const removedAt = removals(events);
   const latest = new Map<string, string>();
+  const removed = new Set<string>();
   let why: string[] = ['no snapshot after the heal'];
   for (const e of events) {
-    if (e.kind === 'update') latest.set(e.taskId, e.state);
+    if (e.kind === 'update' && !removed.has(e.framework)) latest.set(e.taskId, e.state);
+    if (e.kind === 'framework-removed') {
+      removed.add(e.framework);
+      for (const taskId of removedAt.get(e.framework)?.tasks.keys() ?? []) latest.delete(taskId);
+    }
     if (e.kind !== 'snapshot' || e.atMs < healMs) continue;
     why = disagreements(e, latest);
     if (why.length === 0) {
@@ -215,6 +248,52 @@ export function launchAfterHeal(events: readonly HistoryEvent[]): Violation[] {
   return [{ invariant: Invariant.LAUNCH_AFTER_HEAL, message }];
 }
 
+const ENDS_OF_REMOVED: ReadonlySet<string> = new Set(['KILLED', 'LOST']);
+
+/** Where a snapshot shows a task live: the master's and the agents' views. */
+function liveIn(s: Snapshot, taskId: string): string[] {
+  const where = (s.master?.tasks ?? []).filter((x) => x.taskId === taskId && LIVE_STATES.has(x.state)).map((x) => `${x.state} on ${x.agentId} (master's view)`);
+  for (const a of s.agents) for (const x of a.tasks) if (x.taskId === taskId && LIVE_STATES.has(x.state)) where.push(`${x.state} on ${a.agentId} (agent's view)`);
+  return where;
+}
+
+/**
+ * A removed framework hears no update after its removal and relaunches nothing; within the
+ * convergence bound after it, and at the end of the history, none of its tasks is live; and those
+ * the final state still lists ended KILLED or LOST (or as they had ended before the removal).
+ */
+export function removedFrameworkGone(events: readonly HistoryEvent[], options: CheckOptions): Violation[] {
+  const out: Violation[] = [];
+  const v = (message: string): number => out.push({ invariant: Invariant.REMOVED_FRAMEWORK_GONE, message });
+  const final = snapshots(events).findLast((s) => s.master !== null)?.master;
+  for (const r of removals(events).values()) {
+    const name = `${r.framework} (removed at ${r.atMs}: ${r.why})`;
+    const later = events.slice(r.index + 1);
+    for (const u of only(later, 'update')) if (u.framework === r.framework) v(`${name} received ${u.state} of ${u.taskId} at ${u.atMs}`);
+    for (const a of only(later, 'launch-acked')) if (r.tasks.has(a.taskId)) v(`${a.taskId} of ${name} was launched again at ${a.atMs}`);
+    const after = snapshots(later);
+    if (after.length === 0) v(`no snapshot after the removal of ${name} to check its tasks against`);
+    const settledMs = r.atMs + options.convergenceBoundMs;
+    // Each task once, where it was first seen live too late: a stuck one is in every snapshot.
+    const lingering = new Set<string>();
+    after.forEach((s, i) => {
+      if (s.atMs < settledMs && i < after.length - 1) return;
+      for (const taskId of r.tasks.keys()) {
+        const where = liveIn(s, taskId);
+        if (where.length === 0 || lingering.has(taskId)) continue;
+        lingering.add(taskId);
+        v(`${taskId} of ${name} was ${where.join(' and ')} at ${s.atMs}, ${s.atMs - r.atMs} ms after the removal`);
+      }
+    });
+    for (const [taskId, heard] of r.tasks) {
+      const now = final?.tasks.find((x) => x.taskId === taskId);
+      if (!now || LIVE_STATES.has(now.state) || ENDS_OF_REMOVED.has(now.state) || (TERMINAL_STATES.has(heard) && now.state === heard)) continue;
+      v(`${taskId} of ${name} ended ${now.state}, not KILLED or LOST`);
+    }
+  }
+  return out;
+}
+
 /** Every invariant's violations, in the order of Invariant. */
 export function checkHistory(events: readonly HistoryEvent[], options: CheckOptions): Violation[] {
   return [
@@ -225,5 +304,6 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
     ...noOrphanContainers(events),
     ...noAgentOvercommitted(events),
     ...launchAfterHeal(events),
+    ...removedFrameworkGone(events, options),
   ];
 }

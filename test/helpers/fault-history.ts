@@ -61,6 +61,11 @@ export type HistoryEvent =
   | ({ kind: 'snapshot' } & Snapshot)
   /** The scenario injected a fault. */
   | { kind: 'fault'; atMs: number; what: string }
+  /**
+   * The master removed a framework (torn down, or away past its failover timeout): its tasks are to
+   * end, and it is to hear nothing more. `framework` is the name its updates are recorded under.
+   */
+  | { kind: 'framework-removed'; atMs: number; framework: string; why: string }
   /** The scenario removed the last fault: convergence is measured from here. */
   | { kind: 'healed'; atMs: number }
   /** A task launched after the heal, and the state it reached. */

@@ -12,6 +12,7 @@
 //     dockerAgents: () => [agentId],             // list these agents' containers (Docker runtime)
 //   });
 //   recorder.launchAcked(ids) after a launch resolved; recorder.fault('...'); recorder.healed();
+//   recorder.frameworkRemoved(name, why) once the master removed a framework;
 //   recorder.launchAfterHeal(taskId, state);
 //   t.same(checkHistory(await recorder.stop(), { convergenceBoundMs }), [], 'the checker is clean');
 //
@@ -119,6 +120,15 @@ export class FaultRecorder {
 
   fault(what: string): void {
     this.events.push({ kind: 'fault', atMs: Date.now(), what });
+  }
+
+  /**
+   * The master removed this framework (a name in `frameworks`). The updates it received until now
+   * are recorded first, so any recorded after this one came after the removal.
+   */
+  frameworkRemoved(framework: string, why: string): void {
+    this.#frameworkUpdates();
+    this.events.push({ kind: 'framework-removed', atMs: Date.now(), framework, why });
   }
 
   healed(): void {

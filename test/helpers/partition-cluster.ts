@@ -9,7 +9,7 @@ import { checkHistory, type Violation } from './fault-checker.js';
 import { FaultRecorder, inProcessAgents } from './fault-recorder.js';
 import { until } from './poll.js';
 import { spawnMaster, type MasterProcess } from './processes.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { FaultProxy } from './fault-proxy.js';
 
 /** The liveness timings the scenarios run with (the documented defaults are 5 s, 5 s and 15 s). */
 export const FAST = { heartbeatMs: 1_000, reregisterMs: 1_000, failoverReregisterMs: 1_500 };
@@ -29,12 +29,12 @@ export async function faultMaster(t: Test, args: string[] = []): Promise<MasterP
 export interface ProxiedAgent {
   agent: Agent;
   agentId: string;
-  proxy: TcpProxy;
+  proxy: FaultProxy;
 }
 
 /** An agent (process runtime) whose connection to the master goes through its own fault proxy. */
 export async function proxiedAgent(t: Test, masterPort: number, index: number, options: Parameters<typeof testAgent>[3] = {}): Promise<ProxiedAgent> {
-  const proxy = await TcpProxy.start(t, masterPort);
+  const proxy = await FaultProxy.start(t, masterPort);
   const agent = await testAgent(t, `ws://127.0.0.1:${proxy.port}`, 'process', { hostname: `fault-agent-${index}`, ports: [33000 + index * 100, 33099 + index * 100], cpus: 2, memMb: 1024, ...options });
   return { agent, agentId: agent.agentId, proxy };
 }

@@ -18,7 +18,7 @@ import { BUSYBOX_IMAGE, cleanUpAgentContainers, dockerClient, ensureBusyboxImage
 import { FakeMaster } from '../helpers/fake-master.js';
 import { getState, testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 
 const S = TaskState;
 const RESOURCES = 'cpus:4;mem:4096;ports:32500-32599';
@@ -74,7 +74,7 @@ async function killAndRestart(
   whileDown: (containerOf: (taskId: string) => string) => Promise<void>,
 ): Promise<{ fw: TestFramework; agentId: string; pendingUuids: Map<string, string>; containerOf: (taskId: string) => string; masterHttp: string }> {
   const master = await testMaster(t, { agentReregisterTimeoutMs: 120_000 });
-  const proxy = await TcpProxy.start(t, master.port);
+  const proxy = await FaultProxy.start(t, master.port);
   const workDir = await workDirFor(t);
   const first = startAgentProcess(t, { masterUrl: `ws://127.0.0.1:${proxy.port}`, runtime, workDir, resources: RESOURCES });
   const agentId = await until('the agent process registers', async () => (await getState(master.httpUrl)).agents[0]?.id, 30_000).catch((err: unknown) => {

@@ -3,7 +3,7 @@
 // nothing (jobs, runs and the audit log as they were); GET /health stays open.
 import t from 'tap';
 import { MemoryBatchStore, startBatchFramework } from '../../frameworks/batch/index.js';
-import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS, upgradeStatus } from '../helpers/framework-auth.js';
+import { bearer, callsFor, checkRefusals, testAuthenticator, upgrade } from '../helpers/auth.js';
 import { FakeDriver } from '../helpers/batch-driver.js';
 import { testLogger } from '../helpers/log.js';
 
@@ -14,7 +14,7 @@ void t.test('every batch route needs a token and the action', async (t) => {
   const fw = await startBatchFramework({ masterUrl: 'ws://127.0.0.1:1', store: new MemoryBatchStore(), http: { port: 0 }, connect: () => new FakeDriver(), auth: testAuthenticator(), log: testLogger() });
   t.teardown(() => fw.stop());
   const admin = async (method: string, path: string, body?: string) => {
-    const res = await fetch(`${fw.url}${path}`, { method, headers: { ...bearer(TOKENS.admin), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) });
+    const res = await fetch(`${fw.url}${path}`, { method, headers: { ...bearer('admin'), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   t.equal((await admin('POST', '/api/v1/jobs', JOB)).status, 201, 'the admin submits a job');
@@ -42,11 +42,11 @@ void t.test('every batch route needs a token and the action', async (t) => {
   const before = await snapshot();
   await checkRefusals(t, fw.url, calls);
 
-  const stream = `${fw.url.replace('http:', 'ws:')}/api/v1/stream`;
-  t.equal(await upgradeStatus(stream), 401, 'the stream without a token: 401 before the upgrade');
-  t.equal(await upgradeStatus(stream, bearer(TOKENS.stranger)), 403, 'a principal without jobs.read: 403');
-  t.equal(await upgradeStatus(stream, bearer(TOKENS.reader)), 0, 'a reader opens it');
+  const stream = async (headers: Record<string, string> = {}): Promise<number> => (await upgrade(fw.url, '/api/v1/stream', headers)).status;
+  t.equal(await stream(), 401, 'the stream without a token: 401 before the upgrade');
+  t.equal(await stream(bearer('viewer')), 403, 'a principal without jobs.read: 403');
+  t.equal(await stream(bearer('reader')), 101, 'a reader opens it');
 
   t.same(await snapshot(), before, 'jobs, runs and the audit log are as they were');
-  t.equal((await fetch(`${fw.url}/api/v1/jobs`, { headers: bearer(TOKENS.reader) })).status, 200, 'a reader lists the jobs');
+  t.equal((await fetch(`${fw.url}/api/v1/jobs`, { headers: bearer('reader') })).status, 200, 'a reader lists the jobs');
 });

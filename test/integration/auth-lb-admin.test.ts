@@ -4,7 +4,7 @@
 import t from 'tap';
 import { ADMIN_PATHS, startLoadBalancer } from '../../frameworks/services/lb/index.js';
 import { MemoryServicesStore, ServicesCommands, startServicesHttpApi } from '../../frameworks/services/index.js';
-import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS } from '../helpers/framework-auth.js';
+import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS } from '../helpers/auth.js';
 import { testLogger } from '../helpers/log.js';
 import { until } from '../helpers/poll.js';
 import { FakeServicesControl } from '../helpers/services-control.js';
@@ -25,7 +25,7 @@ void t.test('the admin server needs lb.read but for /health; the stream is read 
     'GET /api/v1/stats': { path: '/api/v1/stats' },
   });
   await checkRefusals(t, lb.adminUrl, calls);
-  const stats = await fetch(`${lb.adminUrl}/api/v1/stats`, { headers: bearer(TOKENS.reader) });
+  const stats = await fetch(`${lb.adminUrl}/api/v1/stats`, { headers: bearer('reader') });
   t.equal(stats.status, 200, 'a reader reads the stats');
   t.same(await stats.json(), { services: [] });
 });

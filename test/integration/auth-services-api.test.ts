@@ -4,7 +4,7 @@
 // calls work and the audit log names the principal.
 import t from 'tap';
 import { MemoryServicesStore, ServicesCommands, servicesApiRoutes, startServicesHttpApi } from '../../frameworks/services/index.js';
-import { bearer, callsFor, checkRefusals, testAuthenticator, TOKENS, upgradeStatus } from '../helpers/framework-auth.js';
+import { bearer, callsFor, checkRefusals, testAuthenticator, upgrade } from '../helpers/auth.js';
 import { testLogger } from '../helpers/log.js';
 import { FakeServicesControl } from '../helpers/services-control.js';
 
@@ -22,7 +22,7 @@ void t.test('every services route needs a token and the action', async (t) => {
   const api = await startServicesHttpApi(new ServicesCommands(control), { port: 0, log: testLogger(), audit, auth: testAuthenticator() });
   t.teardown(() => api.close());
   const admin = (method: string, path: string, body?: string) =>
-    fetch(`${api.url}${path}`, { method, headers: { ...bearer(TOKENS.admin), 'x-berth-user': 'alice', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) });
+    fetch(`${api.url}${path}`, { method, headers: { ...bearer('admin'), 'x-berth-user': 'alice', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) });
 
   const created = await admin('POST', '/api/v1/services', SPEC);
   t.equal(created.status, 200, 'the admin applies a service');
@@ -53,11 +53,11 @@ void t.test('every services route needs a token and the action', async (t) => {
   const before = { commits: control.commits.length, service: await (await admin('GET', '/api/v1/services/team/web')).json() };
   await checkRefusals(t, api.url, calls);
 
-  const stream = `${api.url.replace('http:', 'ws:')}/api/v1/stream`;
-  t.equal(await upgradeStatus(stream), 401, 'the stream without a token: 401 before the upgrade');
-  t.equal(await upgradeStatus(stream, bearer('not-a-token-of-anyone-at-all')), 401, 'with an unknown token: 401');
-  t.equal(await upgradeStatus(stream, bearer(TOKENS.stranger)), 403, 'a principal without services.read: 403');
-  t.equal(await upgradeStatus(stream, bearer(TOKENS.reader)), 0, 'a reader opens it');
+  const stream = async (headers: Record<string, string> = {}): Promise<number> => (await upgrade(api.url, '/api/v1/stream', headers)).status;
+  t.equal(await stream(), 401, 'the stream without a token: 401 before the upgrade');
+  t.equal(await stream(bearer('wrong')), 401, 'with an unknown token: 401');
+  t.equal(await stream(bearer('viewer')), 403, 'a principal without services.read: 403');
+  t.equal(await stream(bearer('reader')), 101, 'a reader opens it');
   t.ok(routes.includes('WS /api/v1/stream'), 'the stream is among the routes');
 
   t.equal(control.commits.length, before.commits, 'nothing was committed by a refused call');
@@ -65,13 +65,13 @@ void t.test('every services route needs a token and the action', async (t) => {
   const after = (await (await admin('GET', '/api/v1/audit')).json()) as { events: unknown[] };
   t.equal(after.events.length, 1, 'and no audit event was written for them');
 
-  const read = await fetch(`${api.url}/api/v1/services`, { headers: bearer(TOKENS.reader) });
+  const read = await fetch(`${api.url}/api/v1/services`, { headers: bearer('reader') });
   t.equal(read.status, 200, 'a reader lists the services');
   const scaled = await admin('POST', '/api/v1/services/team/web/scale', '{"instances":3}');
   t.equal(scaled.status, 200, 'the admin scales');
 
   const limited = [];
-  for (let i = 0; i < 3; i++) limited.push(await fetch(`${api.url}/api/v1/services`, { headers: bearer(TOKENS.limited) }));
+  for (let i = 0; i < 3; i++) limited.push(await fetch(`${api.url}/api/v1/services`, { headers: bearer('limited') }));
   t.same(limited.map((r) => r.status), [200, 200, 429], 'a principal over its rate limit is answered 429');
   t.match(await limited[2]!.json(), { code: 'RATE_LIMITED' });
   t.ok(Number(limited[2]!.headers.get('retry-after')) >= 1, 'with Retry-After in seconds');
@@ -81,5 +81,5 @@ void t.test('without an Authenticator the API is open, as before', async (t) => 
   const api = await startServicesHttpApi(new ServicesCommands(new FakeServicesControl()), { port: 0, log: testLogger(), audit: new MemoryServicesStore() });
   t.teardown(() => api.close());
   t.equal((await fetch(`${api.url}/api/v1/services`)).status, 200);
-  t.equal(await upgradeStatus(`${api.url.replace('http:', 'ws:')}/api/v1/stream`), 0);
+  t.equal((await upgrade(api.url, '/api/v1/stream', {})).status, 101);
 });

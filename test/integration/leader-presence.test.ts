@@ -9,7 +9,7 @@ import { RedisStore, type ClusterStore } from '../../master/store/index.js';
 import { startRedis, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/poll.js';
 import { testLogger } from '../helpers/log.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 
 interface Candidate {
   lease: LeaderLease;
@@ -59,7 +59,7 @@ t.test('a leader whose connections close and stay closed is replaced before its 
   const prefix = uniquePrefix('presence');
   // a reaches Redis through a proxy: cutting it and refusing new connections is, for Redis, what
   // a kill -9 of a's process is (its sockets close and nothing comes back).
-  const proxy = await TcpProxy.start(t, redis.port);
+  const proxy = await FaultProxy.start(t, redis.port);
   const a = await candidate(t, `redis://127.0.0.1:${proxy.port}`, prefix, 'a', 60_000);
   await a.lease.start();
   t.equal(a.lease.state, 'leading');
@@ -67,13 +67,12 @@ t.test('a leader whose connections close and stay closed is replaced before its 
   await b.lease.start();
   t.equal(b.lease.state, 'standby');
   const { client } = await admin(t, redis.url);
-  proxy.refusing = true;
-  proxy.cut();
+  proxy.refuse();
   await until('b leads', () => b.lease.state === 'leading', 10_000);
   t.same(b.elected, [a.elected[0]! + 1], 'b holds the next epoch');
   t.ok((await client.pTTL(`${prefix}leader`)) > 30_000, "b's own lease, far from a lease lapse");
   t.notOk(a.lease.holds(), 'a does not act while its presence is down');
-  proxy.refusing = false;
+  proxy.heal();
   await until('a stepped down', () => a.lost.length > 0, 10_000);
   t.same(a.lost, ['lease taken over while the presence connection was down']);
 });

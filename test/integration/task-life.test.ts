@@ -8,7 +8,7 @@ import { testAgent, testCluster, testFramework, type RuntimeKind, type TestFrame
 import { BUSYBOX_IMAGE, ensureBusyboxImage, requireDocker } from '../helpers/docker.js';
 import { getState, testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 
 const S = TaskState;
 
@@ -107,7 +107,7 @@ for (const kind of ['docker', 'process'] as const) {
   t.test(`${kind}: an agent connection cut mid-burst loses no status update and applies none twice`, async (t) => {
     if (!(await ready(t, kind))) return;
     const master = await testMaster(t);
-    const proxy = await TcpProxy.start(t, master.port);
+    const proxy = await FaultProxy.start(t, master.port);
     const agent = await testAgent(t, `ws://127.0.0.1:${proxy.port}`, kind);
     const fw = await testFramework(t, master.url);
     const ids = Array.from({ length: 8 }, (_, i) => `burst-${i}`);

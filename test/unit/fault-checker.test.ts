@@ -1,26 +1,9 @@
 // The fault checker on hand-made histories: a clean one passes, and each invariant catches a
 // history made to break it (and only that one).
 import t from 'tap';
-import { checkHistory, Invariant, type Violation } from '../helpers/fault-checker.js';
-import type { HistoryEvent, MasterTask, Snapshot } from '../helpers/fault-history.js';
-
-const BOUND = { convergenceBoundMs: 1_000 };
-const small = { cpus: 1, memMb: 64 };
-const task = (taskId: string, state: string, agentId = 'a1', resources = small): MasterTask => ({ taskId, agentId, state, resources });
-
-function snap(atMs: number, tasks: MasterTask[], over: Partial<Snapshot> = {}): HistoryEvent {
-  return {
-    kind: 'snapshot',
-    atMs,
-    master: { master: 'm2', epoch: 2, agents: [{ agentId: 'a1', total: { cpus: 4, memMb: 1024 } }, { agentId: 'a2', total: { cpus: 4, memMb: 1024 } }], tasks },
-    agents: [
-      { agentId: 'a1', tasks: tasks.filter((x) => x.agentId === 'a1').map((x) => ({ taskId: x.taskId, state: x.state })) },
-      { agentId: 'a2', tasks: tasks.filter((x) => x.agentId === 'a2').map((x) => ({ taskId: x.taskId, state: x.state })) },
-    ],
-    containers: null,
-    ...over,
-  };
-}
+import { checkHistory, Invariant } from '../helpers/fault-checker.js';
+import { BOUND, invariants, snap, task } from '../helpers/fault-fixtures.js';
+import type { HistoryEvent } from '../helpers/fault-history.js';
 
 /** A leader change with one task running across it, healed at 300 and converged at 500. */
 function clean(): HistoryEvent[] {
@@ -42,8 +25,6 @@ function clean(): HistoryEvent[] {
     snap(600, [task('t1', 'RUNNING'), task('t2', 'RUNNING', 'a2')]),
   ];
 }
-
-const invariants = (vs: Violation[]): string[] => [...new Set(vs.map((v) => v.invariant))];
 
 void t.test('a clean history has no violations', async (t) => {
   t.same(checkHistory(clean(), BOUND), []);
