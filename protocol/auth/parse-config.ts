@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
 import { BerthError, ErrorCode } from '../errors.js';
+import { readDocument } from '../read-document.js';
 import type { Action } from './actions.js';
 import { authFileSchema } from './schema.js';
 
@@ -143,14 +143,11 @@ export async function loadAuthFile(path: string): Promise<AuthConfig> {
     throw new BerthError(ErrorCode.BAD_REQUEST, `cannot read the auth file ${path}: ${(err as Error).message}`, { field: 'authFile', cause: err });
   }
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new BerthError(ErrorCode.BAD_REQUEST, `${path}: over ${MAX_FILE_BYTES} bytes`, { field: 'authFile' });
-  const parsed = parseDocument(text, { prettyErrors: false });
-  const error = parsed.errors[0];
-  if (error) throw new BerthError(ErrorCode.BAD_REQUEST, `${path}: not YAML or JSON: ${error.message.split('\n')[0] ?? ''}`, { field: 'authFile' });
-  let doc: unknown;
-  try {
-    doc = parsed.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    throw new BerthError(ErrorCode.BAD_REQUEST, `${path}: ${(err as Error).message}`, { field: 'authFile', cause: err });
+  const read = readDocument(text, { filename: path, maxBytes: MAX_FILE_BYTES });
+  if (!read.ok) {
+    // Each message already names the file, and the line and path where it has one.
+    throw new BerthError(ErrorCode.BAD_REQUEST, read.problems.map((p) => p.message).join('; '), { field: 'authFile' });
   }
+  const doc = read.document;
   return parseAuthConfig(doc, path);
 }

@@ -98,7 +98,10 @@ t.test('loadAuthFile reads YAML and JSON and names the file in its errors', asyn
   await t.rejects(loadAuthFile(join(dir, 'missing.yaml')), { code: ErrorCode.BAD_REQUEST, message: /cannot read the auth file .*missing\.yaml/ });
   const broken = join(dir, 'broken.yaml');
   await writeFile(broken, 'principals: [\n');
-  await t.rejects(loadAuthFile(broken), { message: /broken\.yaml: not YAML or JSON/ });
+  await t.rejects(loadAuthFile(broken), { message: /broken\.yaml:2:1: .*must be sufficiently indented/ });
+  const listKey = join(dir, 'list-key.yaml');
+  await writeFile(listKey, 'principals: []\nacls: []\n? [a, b]\n: 1\n');
+  await t.rejects(loadAuthFile(listKey), { code: ErrorCode.BAD_REQUEST, message: /list-key\.yaml.*keys must be strings/ });
 });
 
 t.test('authenticate: header, browser subprotocol, never a bad or missing token', (t) => {
