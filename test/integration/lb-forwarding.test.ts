@@ -2,11 +2,14 @@
 // over plain TCP backends on loopback: megabytes pass whole both ways while a reader holds back
 // (backpressure), an end from the client reaches the backend while the answer still flows back
 // (half-close), a backend that ends first ends the client, and a client's reset closes the
-// backend side. The byte counters match what was sent.
+// backend side, and a backend that does not accept (its accept queue full, the process stopped) is
+// given up after the connect timeout for the next one. The byte counters match what was sent.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { FORWARDINGS, startLoadBalancer, type Forwarding, type LoadBalancer, type ServicePortStats } from '../../frameworks/services/lb/index.js';
+import { get, httpBackend } from '../helpers/lb-backends.js';
 import { endpoint, EndpointsStream, serviceOf } from '../helpers/lb-endpoints-stream.js';
 import { until } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';
@@ -136,5 +139,47 @@ function suite(forwarding: Forwarding): void {
     await until('no connection is counted open', async () => (await backendStats(lb))?.activeConnections === 0);
   });
 }
+
+/** A listener in a process of its own, stopped once its accept queue is full: connects to it hang. */
+async function stuckBackend(t: Test): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => process.stdout.write('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  child.kill('SIGSTOP');
+  // The kernel queues backlog + 1 connections the process has not accepted; once two have
+  // connected, every further connect's SYN is dropped and it hangs.
+  let connected = 0;
+  const fillers = Array.from({ length: 4 }, () => connect(port, '127.0.0.1').on('error', () => undefined).once('connect', () => connected++));
+  t.teardown(() => fillers.forEach((s) => s.destroy()));
+  await until('the accept queue is full', () => connected >= 2);
+  return port;
+}
+
+void t.test('a backend that does not accept within the connect timeout is given up for the next one, on both forwardings', async (t) => {
+  const stuck = await stuckBackend(t);
+  const live = await httpBackend(t, 'b');
+  for (const forwarding of FORWARDINGS) {
+    const stream = await EndpointsStream.start(t);
+    const port = await freePort();
+    const lb = await startLoadBalancer({ servicesUrl: stream.url, adminPort: 0, forwarding, connectTimeoutMs: 300 });
+    t.teardown(() => lb.close());
+    stream.set([serviceOf('/slow', port, [endpoint('a', stuck), endpoint('b', live.port)])]);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await until('an answer', async () => {
+      const r = await get(port);
+      return 'error' in r && r.error === 'ECONNREFUSED' ? undefined : r;
+    }));
+    t.same(answers, Array(4).fill({ status: 200, body: 'b' }), `${forwarding}: every request was answered by the backend that accepts`);
+    const text = await (await fetch(`${lb.adminUrl}/metrics`)).text();
+    t.match(text, /berth_lb_backend_connect_failures_total\{service="\/slow",port="http",backend="a"\} [1-9]/, `${forwarding}: the timed-out connect is counted`);
+    await until(`${forwarding}: no connection is counted open`, async () => {
+      const res = await fetch(`${lb.adminUrl}/api/v1/stats`);
+      return ((await res.json()) as { services: ServicePortStats[] }).services[0]?.activeConnections === 0;
+    });
+  }
+});
 
 for (const forwarding of FORWARDINGS) suite(forwarding);
