@@ -96,9 +96,9 @@ export async function staticEndpointsStream(endpoints: unknown[]): Promise<{ url
 }
 
 /** `berth lb` (the built CLI) following `servicesUrl`, its admin server on a free port. */
-export async function berthLb(servicesUrl: string, algorithm: string): Promise<Proc & { adminUrl: string }> {
+export async function berthLb(servicesUrl: string, algorithm: string, forwarding?: string): Promise<Proc & { adminUrl: string }> {
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  const proc = start(process.execPath, [cli, 'lb', '--services', servicesUrl, '--admin-port', '0', '--algorithm', algorithm, '--log-level', 'warn']);
+  const proc = start(process.execPath, [cli, 'lb', '--services', servicesUrl, '--admin-port', '0', '--algorithm', algorithm, ...(forwarding ? ['--forwarding', forwarding] : []), '--log-level', 'warn']);
   const deadline = Date.now() + 15_000;
   for (;;) {
     const m = /admin\s+(http:\/\/\S+)\/metrics/.exec(proc.output());

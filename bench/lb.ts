@@ -19,6 +19,7 @@ const FLAGS = {
   connections: { kind: 'string', default: '1,16,128', help: 'wrk connection counts, comma-separated' },
   threads: { kind: 'int', min: 1, max: 64, default: 2, help: 'wrk threads (at most the connections)' },
   algorithm: { kind: 'string', default: 'round-robin', help: 'berth lb algorithm: round-robin or least-connections' },
+  forwarding: { kind: 'string', help: "berth lb's --forwarding, handles or streams (without it: berth lb's default)" },
   rounds: { kind: 'int', min: 1, max: 20, default: 1, help: 'runs of each target per connection count, taken in turn; the table shows the median run (by rps)' },
 } as const;
 
@@ -76,6 +77,7 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
   const f = parseFlags('lb', args, FLAGS);
   const levels = f.connections.split(',').map((c) => Number(c.trim()));
   if (!levels.every((c) => Number.isInteger(c) && c >= 1 && c <= 10_000)) throw new UsageError(`--connections must be whole numbers from 1 to 10000 separated by commas, got ${JSON.stringify(f.connections)}`);
+  if (f.forwarding !== undefined && !['handles', 'streams'].includes(f.forwarding)) throw new UsageError(`--forwarding must be handles or streams, got ${JSON.stringify(f.forwarding)}`);
   if (!['round-robin', 'least-connections'].includes(f.algorithm)) throw new UsageError(`--algorithm must be round-robin or least-connections, got ${JSON.stringify(f.algorithm)}`);
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-lb-'));
   const procs: Proc[] = [];
@@ -88,7 +90,7 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
       id: '/bench/web', dnsName: 'web.bench.services.berth', algorithm: f.algorithm, servicePorts: { http: lbPort }, killGracePeriodSeconds: 5, draining: [],
       endpoints: ports.map((p, i) => ({ id: `web-${i}`, host: '127.0.0.1', hostname: 'localhost', agentId: 'bench', ports: { http: p }, version: 1 })),
     }]);
-    const lb = await berthLb(stream.url, f.algorithm);
+    const lb = await berthLb(stream.url, f.algorithm, f.forwarding);
     procs.push(lb);
     await untilListening(lbPort, lb, 'berth lb');
     const ha = await haproxy(dir, haPort, ports);
@@ -114,7 +116,7 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
     const meanLbRps = lbRps.reduce((n, r) => n + r.rps, 0) / lbRps.length;
     return {
       bench: 'lb',
-      title: `wrk through berth lb and HAProxy (mode tcp, roundrobin, nbthread 1) over ${f.backends} busybox httpd backends, ${f.seconds} s per run, median of ${f.rounds}, ${f.algorithm}`,
+      title: `wrk through berth lb and HAProxy (mode tcp, roundrobin, nbthread 1) over ${f.backends} busybox httpd backends, ${f.seconds} s per run, median of ${f.rounds}, ${f.algorithm}, forwarding ${f.forwarding ?? 'default'}`,
       columns: ['connections', 'target', 'rps', 'p50 ms', 'p99 ms', 'errors', 'proxy cpu %', 'rps / haproxy', 'p99 / haproxy'],
       rows: rows.map((r) => {
         const h = at(r.connections, 'haproxy');
@@ -124,6 +126,7 @@ export async function run(args: readonly string[]): Promise<BenchReport> {
         backends: f.backends,
         seconds: f.seconds,
         algorithm: f.algorithm,
+        forwarding: f.forwarding ?? 'default',
         rounds: f.rounds,
         rows,
         lbCounted: stats.services[0] ?? null,

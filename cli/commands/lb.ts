@@ -1,6 +1,6 @@
 // berth lb: the load balancer as a process of its own. It follows the services framework's
 // endpoints stream and proxies every service port to the in-rotation instances (docs/load-balancer.md).
-import { ALGORITHMS, checkLoadBalancerOptions, startLoadBalancer, type Algorithm, type LoadBalancerOptions } from '../../frameworks/services/lb/index.js';
+import { ALGORITHMS, checkLoadBalancerOptions, FORWARDINGS, startLoadBalancer, type Algorithm, type Forwarding, type LoadBalancerOptions } from '../../frameworks/services/lb/index.js';
 import { untilSignal } from '../process-life.js';
 import { Problems, TOKEN_FLAG, tokenOf, type Command, type Flags } from '../flags.js';
 import { cliLogger, LOG_FLAGS, LOG_LEVELS } from '../log.js';
@@ -15,6 +15,7 @@ export const LB_FLAGS = {
   'admin-port': { type: 'string', default: '5090', help: 'the admin HTTP server: /metrics, /api/v1/stats, /health', rule: 'a port number; 0 picks a free one', placeholder: 'P' },
   algorithm: { type: 'string', help: "one algorithm for every service instead of each service's loadBalancer.algorithm", rule: ALGORITHMS.join(' or '), placeholder: 'NAME' },
   'auth-file': { type: 'string', help: 'the auth file (YAML or JSON, docs/security.md) whose principals the admin server checks: /metrics and /api/v1/stats need lb.read, /health stays open; without it the admin server is open', placeholder: 'FILE' },
+  forwarding: { type: 'string', help: "how bytes are moved: handles (Node's TCP handles, the default where this Node has them) or streams (node:net sockets)", rule: FORWARDINGS.join(' or '), placeholder: 'HOW' },
   'connect-timeout': durationFlag('how long a backend may take to accept a connection before the next one is tried', 3_000, 'more than 0'),
   'ca-file': CA_FILE_FLAG,
   ...SERVER_TLS_FLAGS,
@@ -25,6 +26,7 @@ export function lbOptions(flags: Flags, problems: Problems): Omit<LoadBalancerOp
   const servicesToken = tokenOf(flags, problems);
   const adminPort = problems.int(flags, 'admin-port', 0, 65_535);
   const algorithm = flags.algorithm === undefined ? undefined : problems.oneOf(flags, 'algorithm', ALGORITHMS as readonly Algorithm[]);
+  const forwarding = flags.forwarding === undefined ? undefined : problems.oneOf(flags, 'forwarding', FORWARDINGS as readonly Forwarding[]);
   const connectTimeoutMs = durationMs(flags, 'connect-timeout', problems);
   const tls = tlsFlags(flags, problems);
   const options = {
@@ -32,12 +34,13 @@ export function lbOptions(flags: Flags, problems: Problems): Omit<LoadBalancerOp
     host: String(flags.host ?? ''),
     adminPort,
     ...(algorithm ? { algorithm } : {}),
+    ...(forwarding ? { forwarding } : {}),
     ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
     ...(servicesToken ? { servicesToken } : {}),
     ...(tls.server ? { adminTls: tls.server } : {}),
     ...(tls.client ? { tls: tls.client } : {}),
   };
-  const fieldFlags: Record<string, string> = { servicesUrl: 'services', host: 'host', adminPort: 'admin-port', algorithm: 'algorithm', connectTimeoutMs: 'connect-timeout' };
+  const fieldFlags: Record<string, string> = { servicesUrl: 'services', host: 'host', adminPort: 'admin-port', algorithm: 'algorithm', connectTimeoutMs: 'connect-timeout', forwarding: 'forwarding' };
   const already = new Set(['adminPort', 'algorithm']);
   reportFieldProblems(checkLoadBalancerOptions(options).filter((p) => !already.has(p.field)), (field) => (fieldFlags[field] ? { flag: fieldFlags[field], raw: String(flags[fieldFlags[field]]) } : undefined), problems);
   return options;

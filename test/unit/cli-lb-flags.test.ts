@@ -18,21 +18,22 @@ function problemsOf(argv: string[], env: NodeJS.ProcessEnv = {}): { message: str
 
 void t.test('defaults and good flags make the options', async (t) => {
   t.same(problemsOf([]), { message: '', options: { servicesUrl: 'http://127.0.0.1:5070', host: '127.0.0.1', adminPort: 5090 } });
-  const { message, options } = problemsOf(['--services', 'ws://10.0.0.5:5070', '--admin-port', '0', '--algorithm', 'least-connections', '--connect-timeout', '500ms'], {});
+  const { message, options } = problemsOf(['--services', 'ws://10.0.0.5:5070', '--admin-port', '0', '--algorithm', 'least-connections', '--connect-timeout', '500ms', '--forwarding', 'streams'], {});
   t.equal(message, '');
-  t.same(options, { servicesUrl: 'ws://10.0.0.5:5070', host: '127.0.0.1', adminPort: 0, algorithm: 'least-connections', connectTimeoutMs: 500 });
+  t.same(options, { servicesUrl: 'ws://10.0.0.5:5070', host: '127.0.0.1', adminPort: 0, algorithm: 'least-connections', forwarding: 'streams', connectTimeoutMs: 500 });
   t.equal(problemsOf([], { BERTH_SERVICES: 'http://10.0.0.9:5070' }).options.servicesUrl, 'http://10.0.0.9:5070', 'BERTH_SERVICES gives the default');
 });
 
 void t.test('every bad flag is named with its rule', async (t) => {
-  const { message } = problemsOf(['--services', 'ftp://x', '--admin-port', '70000', '--algorithm', 'random', '--connect-timeout', 'soon', '--host', ' ']);
+  const { message } = problemsOf(['--services', 'ftp://x', '--admin-port', '70000', '--algorithm', 'random', '--connect-timeout', 'soon', '--host', ' ', '--forwarding', 'splice']);
   t.match(message, /^berth lb: flags are not valid:/);
   t.match(message, /- --admin-port must be a whole number from 0 to 65535, got '70000'/);
   t.match(message, /- --algorithm must be one of round-robin, least-connections, got 'random'/);
   t.match(message, /- --connect-timeout must be a duration like 500ms/);
   t.match(message, /- --services must be an http:\/\/ or ws:\/\/ URL like http:\/\/127\.0\.0\.1:5070, got 'ftp:\/\/x'/);
   t.match(message, /- --host must be an address to listen on/);
-  t.equal(message.split('\n  - ').length - 1, 5, 'five problems, one line each');
+  t.match(message, /- --forwarding must be one of handles, streams, got 'splice'/);
+  t.equal(message.split('\n  - ').length - 1, 6, 'six problems, one line each');
   const fromEnv = problemsOf([], { BERTH_SERVICES: 'nope' }).message;
   t.match(fromEnv, /BERTH_SERVICES \(used for --services, which was not given\) must be an http:\/\/ or ws:\/\/ URL/);
   t.match(problemsOf(['--connect-timeout', '0s']).message, /--connect-timeout must be more than 0 ms/);

@@ -87,8 +87,10 @@ void t.test('the endpoints document is decoded; bad services are left out and na
 });
 
 void t.test('options are checked with every problem named', async (t) => {
-  const problems = checkLoadBalancerOptions({ servicesUrl: 'ftp://x', adminPort: 70_000, algorithm: 'random' as never, connectTimeoutMs: 0, host: ' ' });
-  t.same(problems.map((p) => p.field).sort(), ['adminPort', 'algorithm', 'connectTimeoutMs', 'host', 'servicesUrl']);
+  const problems = checkLoadBalancerOptions({ servicesUrl: 'ftp://x', adminPort: 70_000, algorithm: 'random' as never, connectTimeoutMs: 0, host: ' ', forwarding: 'splice' as never });
+  t.same(problems.map((p) => p.field).sort(), ['adminPort', 'algorithm', 'connectTimeoutMs', 'forwarding', 'host', 'servicesUrl']);
+  t.match(problems.find((p) => p.field === 'forwarding'), { rule: 'must be one of handles, streams', got: '"splice"' });
+  t.same(checkLoadBalancerOptions({ servicesUrl: 'http://127.0.0.1:5070', forwarding: 'handles' }), [], 'this Node has the TCP handles');
   t.same(checkLoadBalancerOptions({ servicesUrl: 'http://127.0.0.1:5070' }), []);
   t.equal(endpointsStreamUrl('http://127.0.0.1:5070'), 'ws://127.0.0.1:5070/api/v1/stream?include=endpoints');
   t.equal(endpointsStreamUrl('https://lb.example/base/'), 'wss://lb.example/base/api/v1/stream?include=endpoints');

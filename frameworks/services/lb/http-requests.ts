@@ -9,7 +9,7 @@ const BY_FIRST: (Buffer[] | undefined)[] = new Array(256).fill(undefined);
 for (const m of METHODS) (BY_FIRST[m[0] as number] ??= []).push(m);
 
 /** Whether `chunk` starts with an HTTP method and a space. */
-export function startsRequest(chunk: Buffer): boolean {
+export function startsRequest(chunk: Uint8Array): boolean {
   if (chunk.length === 0) return false;
   const candidates = BY_FIRST[chunk[0] as number];
   if (candidates === undefined) return false;
@@ -29,7 +29,7 @@ const LINE_LIMIT = 8 * 1024;
 const VERSION = Buffer.from(' HTTP/1.', 'latin1');
 
 /** Whether a connection's first chunk is the start of an HTTP/1.x request (a request line cut short counts). */
-export function looksLikeHttp(first: Buffer): boolean {
+export function looksLikeHttp(first: Uint8Array): boolean {
   if (!startsRequest(first)) return false;
   const limit = Math.min(first.length, LINE_LIMIT);
   let end = 0;

@@ -2,6 +2,7 @@
 // the services framework's in-rotation endpoints, with an admin HTTP server for metrics and stats.
 export { startLoadBalancer, checkLoadBalancerOptions, endpointsStreamUrl, type LoadBalancer, type LoadBalancerOptions, type OptionProblem } from './load-balancer.js';
 export { Algorithm, ALGORITHMS, decodeEndpoints, type Endpoint, type DrainingEndpoint, type ServiceEndpoints } from './endpoints.js';
+export { Forwarding, FORWARDINGS } from './forwarding.js';
 export { BackendPool, type Backend } from './backend-pool.js';
 export { looksLikeHttp, startsRequest } from './http-requests.js';
 export type { ServicePortStats, BackendStats } from './lb-metrics.js';

@@ -106,6 +106,16 @@ export function lbMetrics(ports: () => Iterable<ServicePort>, streamConnected: (
       for (const p of ports()) this.inc({ service: p.serviceId, port: p.portName }, p.unavailableTotal);
     },
   });
+  new Counter({
+    name: 'berth_lb_accept_failures_total',
+    help: 'Clients a service port could not accept (EMFILE: out of file descriptors, and the like); the port keeps listening.',
+    labelNames: ['service', 'port'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of ports()) this.inc({ service: p.serviceId, port: p.portName }, p.acceptFailuresTotal);
+    },
+  });
   new Gauge({
     name: 'berth_lb_listeners',
     help: 'Service ports listened on now.',

@@ -8,7 +8,9 @@ import type { Authenticator } from '../../../protocol/auth/index.js';
 import { lbMetrics, lbStats } from './lb-metrics.js';
 import { startAdminHttp } from './admin-http.js';
 import { ALGORITHMS, decodeEndpoints, type Algorithm, type ServiceEndpoints } from './endpoints.js';
-import { ServicePort, type LbLog } from './service-port.js';
+import { FORWARDINGS, Forwarding } from './forwarding.js';
+import { defaultForwarding, ServicePort, type LbLog } from './service-port.js';
+import { tcpHandles } from './tcp-handles.js';
 
 export interface LoadBalancerOptions {
   /** The services framework's API, e.g. http://127.0.0.1:5070 (ws:// works too). */
@@ -21,6 +23,11 @@ export interface LoadBalancerOptions {
   algorithm?: Algorithm;
   /** How long a backend may take to accept a connection before the next one is tried (default 3 s). */
   connectTimeoutMs?: number;
+  /**
+   * How bytes are moved: `handles` (Node's TCP handles, the default where this Node has them) or
+   * `streams` (node:net sockets, the default elsewhere).
+   */
+  forwarding?: Forwarding;
   /** The token the endpoints stream is read with (a principal allowed services.read), when the services API requires one. */
   servicesToken?: string;
   /** Checks the admin server's calls (lb.read) but /health; absent or disabled: open. */
@@ -62,6 +69,8 @@ export function checkLoadBalancerOptions(o: LoadBalancerOptions): OptionProblem[
   if (o.connectTimeoutMs !== undefined && !(Number.isFinite(o.connectTimeoutMs) && o.connectTimeoutMs > 0)) {
     problems.push({ field: 'connectTimeoutMs', rule: 'must be more than 0 ms', got: got(o.connectTimeoutMs) });
   }
+  if (o.forwarding !== undefined && !FORWARDINGS.includes(o.forwarding)) problems.push({ field: 'forwarding', rule: `must be one of ${FORWARDINGS.join(', ')}`, got: got(o.forwarding) });
+  else if (o.forwarding === Forwarding.HANDLES && !tcpHandles()) problems.push({ field: 'forwarding', rule: `must be streams: this Node (${process.version}) does not have the TCP handles the handles forwarding uses`, got: got(o.forwarding) });
   return problems;
 }
 
@@ -84,9 +93,11 @@ class Balancer {
   #log: LbLog;
   #lastProblems = '';
   #retry: NodeJS.Timeout | undefined;
+  #forwarding: Forwarding;
 
   constructor(options: LoadBalancerOptions, log: LbLog) {
     this.#options = options;
+    this.#forwarding = options.forwarding ?? defaultForwarding();
     this.#host = options.host ?? '127.0.0.1';
     this.#log = log;
   }
@@ -122,7 +133,7 @@ class Balancer {
     for (const [servicePort, { service, name }] of wanted) {
       let port = this.#ports.get(servicePort);
       if (!port) {
-        port = new ServicePort({ serviceId: service.id, portName: name, servicePort, host: this.#host, algorithm: service.algorithm, connectTimeoutMs: this.#options.connectTimeoutMs ?? 3_000, log: this.#log });
+        port = new ServicePort({ serviceId: service.id, portName: name, servicePort, host: this.#host, algorithm: service.algorithm, connectTimeoutMs: this.#options.connectTimeoutMs ?? 3_000, forwarding: this.#forwarding, log: this.#log });
         this.#ports.set(servicePort, port);
         this.#listen(port);
       }

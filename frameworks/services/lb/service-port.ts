@@ -1,27 +1,21 @@
-// One service port: a TCP listener on host:servicePort whose connections are proxied to the
-// service's backends. While the backend connects, the client's first bytes are read and held
-// (then the client is paused), so a refused or timed-out connect moves on to the next backend with
-// nothing lost and nothing sent to the client; once connected, both directions are piped with
-// backpressure.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+// One service port: a listener on host:servicePort whose connections are proxied to the service's
+// backends, by the forwarding given (Node's TCP handles by default, node:net streams where those
+// are missing). The port keeps the backends, the counters, the open connections and the draining
+// backends' deadlines; the forwarding accepts, connects and moves the bytes.
 import { BackendPool, newCounters, REFUSED_PAUSE_MS, type Backend, type BackendAddress, type Counters } from './backend-pool.js';
 import type { Algorithm } from './endpoints.js';
-import { looksLikeHttp, startsRequest } from './http-requests.js';
+import { Forwarding, type Listener, type PortSide, type ProxiedConnection } from './forwarding.js';
+import { HandleListener } from './handle-forwarding.js';
+import { StreamListener } from './stream-forwarding.js';
+import { tcpHandles } from './tcp-handles.js';
+
+/** A port that cannot accept warns once per this, not once per client. */
+const ACCEPT_WARNING_EVERY_MS = 60_000;
 
 export interface LbLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
-}
-
-interface Conn {
-  client: Socket;
-  backend: Socket | undefined;
-  to: Backend | undefined;
-  tried: Set<Backend> | undefined;
-  /** What the client sent before a backend took the connection. */
-  early: Buffer[];
-  onEarly: ((chunk: Buffer) => void) | undefined;
 }
 
 export interface ServicePortOptions {
@@ -31,8 +25,12 @@ export interface ServicePortOptions {
   host: string;
   algorithm: Algorithm;
   connectTimeoutMs: number;
+  forwarding: Forwarding;
   log: LbLog;
 }
+
+/** The forwarding to use when none is asked for: the handles when this Node has them. */
+export const defaultForwarding = (): Forwarding => (tcpHandles() ? Forwarding.HANDLES : Forwarding.STREAMS);
 
 export class ServicePort {
   readonly serviceId: string;
@@ -43,12 +41,16 @@ export class ServicePort {
   readonly counters: Counters = newCounters();
   /** Connections closed because no backend took them. */
   unavailableTotal = 0;
-  #server: Server;
+  /** Clients the listener could not accept (EMFILE and the like). */
+  acceptFailuresTotal = 0;
+  #lastAcceptWarningMs = Number.NEGATIVE_INFINITY;
+  #listener: Listener;
   #options: ServicePortOptions;
-  #conns = new Set<Conn>();
+  #conns = new Set<ProxiedConnection>();
   #drainTimers = new Map<Backend, { timer: NodeJS.Timeout; atMs: number }>();
   #listening: Promise<void> | undefined;
   #closed = false;
+  #idle: (() => void) | undefined;
 
   constructor(options: ServicePortOptions) {
     this.#options = options;
@@ -56,27 +58,27 @@ export class ServicePort {
     this.portName = options.portName;
     this.servicePort = options.servicePort;
     this.pool = new BackendPool(options.algorithm);
-    this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => this.#accept(client));
+    const side = this.#side();
+    const handles = options.forwarding === Forwarding.HANDLES ? tcpHandles() : undefined;
+    this.#listener = handles ? new HandleListener(handles, side) : new StreamListener(side);
   }
 
   get listening(): boolean {
-    return this.#server.listening;
+    return this.#listener.listening;
   }
 
   /** Starts listening; a failure (the port in use) rejects, and listen() may be called again. */
   listen(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the service port is closed'));
-    this.#listening ??= new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
+    this.#listening ??= this.#listener.listen(this.#options.host, this.servicePort).then(
+      () => {
+        if (this.#closed) this.#listener.close();
+      },
+      (err: unknown) => {
         this.#listening = undefined;
-        reject(err);
-      };
-      this.#server.once('error', onError);
-      this.#server.listen({ host: this.#options.host, port: this.servicePort }, () => {
-        this.#server.removeListener('error', onError);
-        resolve();
-      });
-    });
+        throw err;
+      },
+    );
     return this.#listening;
   }
 
@@ -98,127 +100,84 @@ export class ServicePort {
     }
   }
 
-  /** Stops accepting; with `connections`, closes the open ones too (else they finish on their own). */
+  /** Stops accepting; with `connections`, closes the open ones too (else it resolves when they have finished on their own). */
   async close(connections: boolean): Promise<void> {
     this.#closed = true;
     await this.#listening?.catch(() => undefined);
     for (const { timer } of this.#drainTimers.values()) clearTimeout(timer);
     this.#drainTimers.clear();
-    const closed = new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
-    if (connections) for (const c of this.#conns) this.#destroy(c);
-    await closed;
+    this.#listener.close();
+    if (connections) for (const c of [...this.#conns]) c.destroy();
+    if (this.#conns.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
   }
 
   #closeConnectionsOf(b: Backend): void {
     this.#drainTimers.delete(b);
     let n = 0;
-    for (const c of this.#conns) {
+    for (const c of [...this.#conns]) {
       if (c.to !== b) continue;
-      this.#destroy(c);
+      c.destroy();
       n++;
     }
     if (n > 0) this.#options.log.info({ service: this.serviceId, port: this.portName, backend: b.id, connections: n }, 'closed the connections of a draining backend at the end of its grace period');
   }
 
-  #destroy(c: Conn): void {
-    c.backend?.destroy();
-    c.client.destroy();
-  }
-
-  #accept(client: Socket): void {
-    if (this.#closed) {
-      client.destroy();
-      return;
-    }
-    const conn: Conn = { client, backend: undefined, to: undefined, tried: undefined, early: [], onEarly: undefined };
-    conn.onEarly = (chunk) => {
-      conn.early.push(chunk);
-      client.pause();
+  #side(): PortSide {
+    const port = this.counters;
+    return {
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      opened: (c) => {
+        if (this.#closed) return false;
+        this.#conns.add(c);
+        return true;
+      },
+      acceptFailed: (code) => {
+        this.acceptFailuresTotal++;
+        const now = Date.now();
+        if (now - this.#lastAcceptWarningMs < ACCEPT_WARNING_EVERY_MS) return;
+        this.#lastAcceptWarningMs = now;
+        this.#options.log.warn({ service: this.serviceId, port: this.portName, code, acceptFailuresTotal: this.acceptFailuresTotal }, 'cannot accept connections on the service port (out of file descriptors? raise its ulimit -n); the port keeps listening');
+      },
+      pick: (tried) => {
+        const b = this.pool.pick(Date.now(), tried);
+        if (b === undefined) {
+          this.unavailableTotal++;
+          this.#options.log.debug({ service: this.serviceId, port: this.portName, tried: tried?.size ?? 0 }, 'no backend took the connection');
+        }
+        return b;
+      },
+      dialing: (b) => {
+        b.counters.active++;
+        port.active++;
+      },
+      refused: (b) => {
+        b.counters.connectFailuresTotal++;
+        port.connectFailuresTotal++;
+        b.refusedUntilMs = Date.now() + REFUSED_PAUSE_MS;
+      },
+      established: (b) => {
+        b.counters.connectionsTotal++;
+        port.connectionsTotal++;
+      },
+      request: (b) => {
+        b.counters.requestsTotal++;
+        port.requestsTotal++;
+      },
+      backendClosed: (b) => {
+        b.counters.active--;
+        port.active--;
+      },
+      closed: (c, bytesIn, bytesOut) => {
+        if (!this.#conns.delete(c)) return;
+        const b = c.to;
+        if (b !== undefined) {
+          b.counters.bytesIn += bytesIn;
+          b.counters.bytesOut += bytesOut;
+          port.bytesIn += bytesIn;
+          port.bytesOut += bytesOut;
+        }
+        if (this.#conns.size === 0) this.#idle?.();
+      },
     };
-    client.on('data', conn.onEarly);
-    this.#conns.add(conn);
-    client.on('error', () => conn.backend?.destroy());
-    client.once('close', () => {
-      this.#conns.delete(conn);
-      conn.backend?.destroy();
-      const b = conn.to;
-      if (b === undefined) return;
-      b.counters.bytesIn += client.bytesRead;
-      b.counters.bytesOut += client.bytesWritten;
-      this.counters.bytesIn += client.bytesRead;
-      this.counters.bytesOut += client.bytesWritten;
-    });
-    this.#dial(conn);
-  }
-
-  #dial(conn: Conn): void {
-    const b = this.pool.pick(Date.now(), conn.tried);
-    if (b === undefined) {
-      this.unavailableTotal++;
-      this.#options.log.debug({ service: this.serviceId, port: this.portName, tried: conn.tried?.size ?? 0 }, 'no backend took the connection');
-      conn.client.destroy();
-      return;
-    }
-    const sock = connect({ host: b.host, port: b.port, noDelay: true, allowHalfOpen: true });
-    conn.backend = sock;
-    b.counters.active++;
-    this.counters.active++;
-    let connected = false;
-    sock.setTimeout(this.#options.connectTimeoutMs, () => {
-      if (!connected) sock.destroy(new Error(`connect timed out after ${this.#options.connectTimeoutMs} ms`));
-    });
-    sock.on('error', () => {
-      if (connected) conn.client.destroy();
-    });
-    sock.once('connect', () => {
-      connected = true;
-      sock.setTimeout(0);
-      this.#established(conn, b, sock);
-    });
-    sock.once('close', () => {
-      b.counters.active--;
-      this.counters.active--;
-      if (connected || conn.client.destroyed) return;
-      b.counters.connectFailuresTotal++;
-      this.counters.connectFailuresTotal++;
-      b.refusedUntilMs = Date.now() + REFUSED_PAUSE_MS;
-      (conn.tried ??= new Set()).add(b);
-      this.#dial(conn);
-    });
-  }
-
-  #established(conn: Conn, b: Backend, sock: Socket): void {
-    const { client } = conn;
-    conn.to = b;
-    b.counters.connectionsTotal++;
-    this.counters.connectionsTotal++;
-    const count = (): void => {
-      b.counters.requestsTotal++;
-      this.counters.requestsTotal++;
-    };
-    let seen = false;
-    const onNext = (chunk: Buffer): void => {
-      if (startsRequest(chunk)) count();
-    };
-    const onFirst = (chunk: Buffer): void => {
-      seen = true;
-      count();
-      if (looksLikeHttp(chunk)) client.on('data', onNext);
-    };
-    client.removeListener('data', conn.onEarly as (chunk: Buffer) => void);
-    const early = conn.early;
-    conn.early = [];
-    for (let i = 0; i < early.length; i++) {
-      const chunk = early[i] as Buffer;
-      if (!seen) onFirst(chunk);
-      else onNext(chunk);
-      sock.write(chunk);
-    }
-    if (!seen) client.once('data', onFirst);
-    client.once('close', () => {
-      if (!seen) count();
-    });
-    sock.pipe(client);
-    client.pipe(sock);
   }
 }
