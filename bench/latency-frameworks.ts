@@ -19,7 +19,8 @@ export interface LatencyFramework {
   close(): Promise<void>;
 }
 
-export type FrameworkKind = 'taskqueue' | 'raw';
+export const FRAMEWORK_KINDS = ['raw', 'taskqueue', 'taskqueue-decline'] as const;
+export type FrameworkKind = (typeof FRAMEWORK_KINDS)[number];
 
 function newClient(masterUrl: string, name: string): SchedulerClient {
   return new SchedulerClient({ masterUrl, framework: { name, roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
@@ -60,8 +61,8 @@ export function startFramework(kind: FrameworkKind, masterUrl: string, name: str
   let subscribed: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (subscribed = resolve));
   const taskNumber = (id: string): number => Number(/^t(\d+)/.exec(id)?.[1] ?? NaN);
-  if (kind === 'taskqueue') {
-    const queue = new TaskQueue(recording(client, base));
+  if (kind !== 'raw') {
+    const queue = new TaskQueue(recording(client, base), kind === 'taskqueue' ? { holdOffers: true } : {});
     void (async () => {
       for await (const e of queue.run()) {
         if (e.type === 'subscribed') subscribed();
