@@ -51,6 +51,12 @@ export interface RateResult {
   achievedRate: number;
   acceptMs: Percentiles;
   demandMs: Percentiles;
+  /** ACCEPT -> RUNNING in three legs: to the master's answer (launch durable, RunTask sent), to the agent sending RUNNING, from there to the framework having it. */
+  legs: { answerMs: Percentiles; toAgentMs: Percentiles; backMs: Percentiles };
+  /** The master's own event loop over the rate: its worst delay and p99 (prom-client's monitor), and its garbage collection. */
+  masterLagMaxMs: number;
+  masterLagP99Ms: number;
+  masterGcMsPerSecond: number;
   revives: number;
   suppresses: number;
   declines: number;
@@ -71,10 +77,16 @@ function stats(values: number[]): Percentiles {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
-async function counters(m: MasterProcess): Promise<{ runs: number; allocationS: number; offers: number }> {
+/** The master's counters; its event-loop figures cover the time since the previous scrape (prom-client resets them on each). */
+async function counters(m: MasterProcess): Promise<{ runs: number; allocationS: number; offers: number; lagMaxS: number; lagP99S: number; gcS: number }> {
   const text = await (await fetch(`${m.httpUrl}/metrics`)).text();
   const read = (name: string): number => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { runs: read('berth_master_allocation_runs_total'), allocationS: read('berth_master_allocation_seconds_total'), offers: read('berth_master_offers_made_total') };
+  let gcS = 0;
+  for (const match of text.matchAll(/^berth_master_nodejs_gc_duration_seconds_sum\{[^}]*\}\s+(\S+)/gm)) gcS += Number(match[1]);
+  return {
+    runs: read('berth_master_allocation_runs_total'), allocationS: read('berth_master_allocation_seconds_total'), offers: read('berth_master_offers_made_total'),
+    lagMaxS: read('berth_master_nodejs_eventloop_lag_max_seconds'), lagP99S: read('berth_master_nodejs_eventloop_lag_p99_seconds'), gcS,
+  };
 }
 
 /** One framework wanting `rate` tasks a second for `seconds`, open loop. */
@@ -83,11 +95,19 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
   const dueAt = new Float64Array(wanted);
   const accept: number[] = [];
   const demand: number[] = [];
-  const fw = startFramework(kind, master.url, `latency-${kind}-${rate}`, (n, taskId) => {
+  const legs = { answer: [] as number[], toAgent: [] as number[], back: [] as number[] };
+  const fw = startFramework(kind, master.url, `latency-${kind}-${rate}`, (n, taskId, agentSentAtMs) => {
     const now = performance.now();
+    const acceptedAt = fw.acceptedAt.get(taskId) ?? NaN;
+    // The agents' wall clock on this thread's monotonic one: the same machine's clock.
+    const sentAt = agentSentAtMs - performance.timeOrigin;
     demand.push(now - (dueAt[n] as number));
-    accept.push(now - (fw.acceptedAt.get(taskId) ?? NaN));
+    accept.push(now - acceptedAt);
+    legs.answer.push((fw.answeredAt.get(taskId) ?? NaN) - acceptedAt);
+    legs.toAgent.push(sentAt - acceptedAt);
+    legs.back.push(now - sentAt);
     fw.acceptedAt.delete(taskId);
+    fw.answeredAt.delete(taskId);
   });
   await fw.subscribed;
   const c0 = await counters(master);
@@ -127,6 +147,10 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
     achievedRate: wanted / ((lastDue - t0) / 1000),
     acceptMs: stats(accept.filter(Number.isFinite)),
     demandMs: stats(demand),
+    legs: { answerMs: stats(legs.answer.filter(Number.isFinite)), toAgentMs: stats(legs.toAgent.filter(Number.isFinite)), backMs: stats(legs.back.filter(Number.isFinite)) },
+    masterLagMaxMs: c1.lagMaxS * 1000,
+    masterLagP99Ms: c1.lagP99S * 1000,
+    masterGcMsPerSecond: ((c1.gcS - c0.gcS) * 1000) / wall,
     ...fw.calls,
     allocationRunsPerSecond: runs / wall,
     allocationMsPerRun: ((c1.allocationS - c0.allocationS) * 1000) / (runs || NaN),
@@ -193,7 +217,7 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   return {
     bench: 'latency',
     title: `steady launch latency on HOLLOW agents: an SDK TaskQueue framework (holdOffers) wanting tasks at a fixed rate (open loop, latency from each task's due time), ${f.seconds} s per rate, tasks run ${f['task-ms']} ms, ${f.agents} agents; baseline: a raw loop holding every offer`,
-    columns: ['framework (HOLLOW runtime)', 'rate/s', 'RUNNING', 'accept p50 ms', 'accept p99', 'accept max', 'demand p50 ms', 'demand p99', 'demand max', 'alloc runs/s', 'ms/run', 'offers/s', 'revives', 'declined', 'master cpu%', 'harness loop%', 'harness lag p99 ms', 'demand p99 vs base', 'valid'],
+    columns: ['framework (HOLLOW runtime)', 'rate/s', 'RUNNING', 'accept p50 ms', 'accept p99', 'accept max', 'demand p50 ms', 'demand p99', 'demand max', 'alloc runs/s', 'ms/run', 'offers/s', 'revives', 'declined', 'master cpu%', 'answer p99 ms', 'to agent p99', 'back p99', 'master lag p99 / max ms', 'master gc ms/s', 'harness loop%', 'harness lag p99 ms', 'demand p99 vs base', 'valid'],
     rows: all.map((r) => {
       const b = base.find((x) => x.rate === r.rate);
       return [
@@ -205,6 +229,9 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
         r.allocationRunsPerSecond, r.allocationMsPerRun, r.offersPerSecond,
         r.revives, r.declines,
         r.masterCpuShare * 100,
+        r.legs.answerMs.p99, r.legs.toAgentMs.p99, r.legs.backMs.p99,
+        `${r.masterLagP99Ms.toFixed(0)} / ${r.masterLagMaxMs.toFixed(0)}`,
+        r.masterGcMsPerSecond,
         r.harnessElu * 100,
         r.harnessLagP99Ms,
         b ? `${(r.demandMs.p99 / b.demandMs.p99).toFixed(2)}x` : '',
@@ -223,6 +250,8 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
       'harness loop% and lag: the busiest of the framework\'s thread and the agents\' worker threads; near 100% the harness, not the master, sets the pace',
       `INVALID = the harness saturated (a thread's event-loop p99 lag > ${MAX_HARNESS_LAG_MS} ms or > ${MAX_HARNESS_ELU * 100}% busy) while the master used < ${MASTER_SATURATED * 100}% of a core: the latencies are then the harness's queue, not the master's`,
       'BEHIND = not every task was RUNNING within 30 s of the last one due',
+      'ACCEPT -> RUNNING in legs (p99 of each, so they need not add up): answer = the launch call to the master\'s answer (validated, persisted, RunTask sent); to agent = the launch call to the agent sending RUNNING (its update\'s timestamp); back = from there to the framework having the update (the master persists, acknowledges and forwards it)',
+      'master lag: its event loop\'s p99 and worst delay over the rate (prom-client); gc: milliseconds of garbage collection per second',
     ],
   };
 }
