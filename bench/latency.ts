@@ -22,6 +22,7 @@ const FLAGS = {
   'task-ms': { kind: 'int', min: 0, max: 600_000, default: 2_000, help: 'how long each hollow task runs (its end frees resources)' },
   workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads for the hollow agents' },
   frameworks: { kind: 'string', default: 'raw,taskqueue', help: `which frameworks take turns at each rate, comma-separated: ${FRAMEWORK_KINDS.join(', ')} (the TaskQueue without holdOffers)` },
+  lease: { kind: 'string', help: "the master's --lease (like 60s): on a machine so loaded that a starved master steps down; nothing measured depends on it" },
   harness: { kind: 'string', default: 'compact', help: 'what plays the agents: compact (bench/hollow-pool.ts, the protocol only) or full (the Agent class with its checkpoint)' },
 } as const;
 
@@ -163,9 +164,9 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
   };
 }
 
-async function runCell(agents: number, rates: number[], kinds: FrameworkKind[], f: { seconds: number; 'task-ms': number; workers: number; harness: string }): Promise<RateResult[]> {
+async function runCell(agents: number, rates: number[], kinds: FrameworkKind[], f: { seconds: number; 'task-ms': number; workers: number; harness: string; lease?: string }): Promise<RateResult[]> {
   const root = await mkdtemp(join('/dev/shm', 'berth-latency-'));
-  const master = await spawnMaster();
+  const master = await spawnMaster(f.lease ? ['--lease', f.lease] : []);
   const agentOptions = { compact: f.harness === 'compact', ...(f['task-ms'] > 0 ? { taskDurationMs: f['task-ms'] } : {}) };
   const fleet = await startFleet(agents, master.url, root, f.workers, agentOptions).catch(async (err: unknown) => {
     await master.stop();
