@@ -78,9 +78,21 @@ function stats(values: number[]): Percentiles {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
+/** A starved master may drop a scrape (a reset connection): a few tries, a second apart. */
+async function scrape(url: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
 /** The master's counters; its event-loop figures cover the time since the previous scrape (prom-client resets them on each). */
 async function counters(m: MasterProcess): Promise<{ runs: number; allocationS: number; offers: number; lagMaxS: number; lagP99S: number; gcS: number }> {
-  const text = await (await fetch(`${m.httpUrl}/metrics`)).text();
+  const text = await scrape(`${m.httpUrl}/metrics`);
   const read = (name: string): number => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
   let gcS = 0;
   for (const match of text.matchAll(/^berth_master_nodejs_gc_duration_seconds_sum\{[^}]*\}\s+(\S+)/gm)) gcS += Number(match[1]);
