@@ -3,7 +3,8 @@
 // and acknowledgements, but none of the full agent's machinery (no checkpoint, no task runner,
 // no runtime, no per-task timers or promises). A task "runs" the moment its RunTask arrives: the
 // pool answers RUNNING at once and keeps one small entry per task, and re-sends an update the
-// master has not acknowledged, so the master sees what a real hollow agent would send it. This
+// master has not acknowledged, so the master sees what a real hollow agent would send it. With a
+// task duration, a task FINISHES that long after it started (one sweep ends every task due). This
 // keeps the load generator far cheaper per task than the master; the full agent is measured on
 // its own at small scale (the scale bench's `--harness full`).
 import {
@@ -33,7 +34,12 @@ export interface HollowPoolOptions {
   memMb: number;
   /** How long an update may wait for its acknowledgement before it is sent again. */
   resendMs: number;
+  /** How long every task runs before it finishes; none = until killed. */
+  taskDurationMs?: number;
 }
+
+/** How often the pool ends the tasks whose duration is up. */
+const END_SWEEP_MS = 10;
 
 interface PoolTask {
   frameworkId: string;
@@ -50,6 +56,14 @@ interface PoolAgent {
   agentId: string;
   epoch: number;
   tasks: Map<string, PoolTask>;
+}
+
+/** A running task and when its duration is up. */
+interface PoolEnding {
+  agent: PoolAgent;
+  taskId: string;
+  task: PoolTask;
+  endAtMs: number;
 }
 
 /** What the pool has done, for the bench's checks. */
@@ -69,6 +83,10 @@ export class HollowPool {
   #o: HollowPoolOptions;
   #agents: PoolAgent[] = [];
   #resendTimer: NodeJS.Timeout | undefined;
+  #endTimer: NodeJS.Timeout | undefined;
+  /** Running tasks in the order they started (so in the order they end: one duration for all). */
+  #ending: PoolEnding[] = [];
+  #endHead = 0;
   #stopping = false;
 
   constructor(options: HollowPoolOptions) {
@@ -97,11 +115,16 @@ export class HollowPool {
     const every = Math.max(100, Math.floor(this.#o.resendMs / 2));
     this.#resendTimer = setInterval(() => this.#resend(), every);
     this.#resendTimer.unref();
+    if (this.#o.taskDurationMs !== undefined) {
+      this.#endTimer = setInterval(() => this.#endDue(), END_SWEEP_MS);
+      this.#endTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#resendTimer);
+    clearInterval(this.#endTimer);
     await Promise.all(this.#agents.map((a) => new Promise<void>((resolve) => {
       a.channel.onClose(() => resolve());
       a.channel.close(CloseCode.NORMAL, 'hollow pool stopping');
@@ -171,9 +194,12 @@ export class HollowPool {
       const frameworkId = event.runTask.frameworkId ?? '';
       this.counters.runTasks++;
       // A RunTask for a task already held is the master re-sending it: answer with its state again.
-      const task = agent.tasks.get(taskId) ?? { frameworkId, pending: undefined, sentAtMs: 0 };
+      const known = agent.tasks.get(taskId);
+      const task = known ?? { frameworkId, pending: undefined, sentAtMs: 0 };
       agent.tasks.set(taskId, task);
+      if (known?.endedState) return this.#update(agent, taskId, task, known.endedState, '');
       this.#update(agent, taskId, task, TaskState.TASK_RUNNING, '');
+      if (!known && this.#o.taskDurationMs !== undefined) this.#ending.push({ agent, taskId, task, endAtMs: Date.now() + this.#o.taskDurationMs });
     } else if (event.acknowledge) {
       const taskId = event.acknowledge.taskId ?? '';
       const task = agent.tasks.get(taskId);
@@ -186,11 +212,29 @@ export class HollowPool {
       const taskId = event.killTask.taskId ?? '';
       const task = agent.tasks.get(taskId);
       this.counters.kills++;
-      if (!task) return;
+      if (!task || task.endedState) return;
       task.endedState = TaskState.TASK_KILLED;
       this.#update(agent, taskId, task, TaskState.TASK_KILLED, event.killTask.reason ?? '');
     } else if (event.shutdown) {
       agent.channel.close(CloseCode.NORMAL, 'shutdown by the master');
+    }
+  }
+
+  /** Finishes every task whose duration is up (one list in start order, read from its head). */
+  #endDue(): void {
+    const now = Date.now();
+    while (this.#endHead < this.#ending.length) {
+      const next = this.#ending[this.#endHead] as PoolEnding;
+      if (next.endAtMs > now) break;
+      this.#endHead++;
+      const { agent, taskId, task } = next;
+      if (task.endedState || agent.tasks.get(taskId) !== task || !agent.channel.open) continue;
+      task.endedState = TaskState.TASK_FINISHED;
+      this.#update(agent, taskId, task, TaskState.TASK_FINISHED, '');
+    }
+    if (this.#endHead > 1_024 && this.#endHead * 2 > this.#ending.length) {
+      this.#ending = this.#ending.slice(this.#endHead);
+      this.#endHead = 0;
     }
   }
 
@@ -205,7 +249,7 @@ export class HollowPool {
       uuid: newUuid(),
       timestampMs: Date.now(),
       source: StatusSource.AGENT,
-      exitCode: -1,
+      exitCode: state === TaskState.TASK_FINISHED ? 0 : -1,
       containerId: `hollow-${agent.agentId}-${taskId}`,
       health: 0,
     };

@@ -50,10 +50,14 @@ port.on('message', (msg: { type: string }) => {
 });
 
 if (setup.agentOptions.compact) {
-  if (setup.agentOptions.sizes || setup.agentOptions.taskDurationMs !== undefined || setup.agentOptions.durationEnv) {
-    throw new Error('the compact hollow pool runs same-sized agents whose tasks run until killed');
+  if (setup.agentOptions.sizes || setup.agentOptions.durationEnv) {
+    throw new Error('the compact hollow pool runs same-sized agents whose tasks all run one duration (or until killed)');
   }
-  pool = new HollowPool({ masterUrl: setup.masterUrl, offset: setup.offset, count: setup.count, cpus: AGENT_RES.cpus, memMb: AGENT_RES.memMb, resendMs: 10_000 });
+  const { taskDurationMs } = setup.agentOptions;
+  pool = new HollowPool({
+    masterUrl: setup.masterUrl, offset: setup.offset, count: setup.count, cpus: AGENT_RES.cpus, memMb: AGENT_RES.memMb, resendMs: 10_000,
+    ...(taskDurationMs === undefined ? {} : { taskDurationMs }),
+  });
   await pool.start();
 } else {
   agents = await startAgents(setup.count, setup.masterUrl, setup.root, setup.agentOptions, setup.offset);

@@ -1,5 +1,5 @@
-// The two frameworks of the latency bench, behind one small interface: `want(n)` says task n is
-// due now, and `running(n, taskId)` is called when its RUNNING update arrives. The SDK's TaskQueue
+// The frameworks of the latency bench, behind one small interface: `want(n)` says task n is due
+// now, and `running(n, taskId, agentSentAtMs)` is called when its RUNNING update arrives. The SDK's TaskQueue
 // is the one measured; the raw loop is the baseline: it holds every offer it gets and launches each
 // due task at once on the next held offer in turn (never declining, never reviving), which is the
 // floor the master's launch path allows and spreads tasks over the agents.
@@ -13,20 +13,22 @@ export interface LatencyFramework {
   readonly subscribed: Promise<void>;
   /** Task n is due now. */
   want(n: number): void;
-  /** The framework's launch call time of each task id. */
+  /** The framework's launch call time of each task id, and when the master answered that call. */
   readonly acceptedAt: Map<string, number>;
+  readonly answeredAt: Map<string, number>;
   readonly calls: { revives: number; suppresses: number; declines: number };
   close(): Promise<void>;
 }
 
-export type FrameworkKind = 'taskqueue' | 'raw';
+export const FRAMEWORK_KINDS = ['raw', 'taskqueue', 'taskqueue-decline'] as const;
+export type FrameworkKind = (typeof FRAMEWORK_KINDS)[number];
 
 function newClient(masterUrl: string, name: string): SchedulerClient {
   return new SchedulerClient({ masterUrl, framework: { name, roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
 }
 
 /** The client the TaskQueue drives, with its calls counted and each launch's time noted per task. */
-function recording(client: SchedulerClient, f: Pick<LatencyFramework, 'acceptedAt' | 'calls'>): TaskQueueClient {
+function recording(client: SchedulerClient, f: Pick<LatencyFramework, 'acceptedAt' | 'answeredAt' | 'calls'>): TaskQueueClient {
   return {
     get connected() {
       return client.connected;
@@ -35,7 +37,9 @@ function recording(client: SchedulerClient, f: Pick<LatencyFramework, 'acceptedA
     launch: (offerIds, tasks, options) => {
       const at = performance.now();
       for (const t of tasks) f.acceptedAt.set(t.taskId, at);
-      return client.launch(offerIds, tasks, options);
+      const answered = client.launch(offerIds, tasks, options);
+      answered.then(() => answer(f, tasks), () => undefined);
+      return answered;
     },
     decline: (offerIds, refuseSeconds) => {
       f.calls.declines += offerIds.length;
@@ -54,18 +58,26 @@ function recording(client: SchedulerClient, f: Pick<LatencyFramework, 'acceptedA
   };
 }
 
-export function startFramework(kind: FrameworkKind, masterUrl: string, name: string, running: (n: number, taskId: string) => void): LatencyFramework {
+function answer(f: Pick<LatencyFramework, 'answeredAt'>, tasks: readonly { taskId: string }[]): void {
+  const at = performance.now();
+  for (const t of tasks) f.answeredAt.set(t.taskId, at);
+}
+
+/** `agentSentAtMs`: the RUNNING update's own timestamp, the agent's wall clock when it sent it. */
+export type RunningCallback = (n: number, taskId: string, agentSentAtMs: number) => void;
+
+export function startFramework(kind: FrameworkKind, masterUrl: string, name: string, running: RunningCallback): LatencyFramework {
   const client = newClient(masterUrl, name);
-  const base = { acceptedAt: new Map<string, number>(), calls: { revives: 0, suppresses: 0, declines: 0 }, close: () => client.close() };
+  const base = { acceptedAt: new Map<string, number>(), answeredAt: new Map<string, number>(), calls: { revives: 0, suppresses: 0, declines: 0 }, close: () => client.close() };
   let subscribed: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (subscribed = resolve));
   const taskNumber = (id: string): number => Number(/^t(\d+)/.exec(id)?.[1] ?? NaN);
-  if (kind === 'taskqueue') {
-    const queue = new TaskQueue(recording(client, base));
+  if (kind !== 'raw') {
+    const queue = new TaskQueue(recording(client, base), kind === 'taskqueue' ? { holdOffers: true } : {});
     void (async () => {
       for await (const e of queue.run()) {
         if (e.type === 'subscribed') subscribed();
-        if (e.type === 'task' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.task.id), e.status.taskId);
+        if (e.type === 'task' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.task.id), e.status.taskId, e.status.timestampMs);
       }
     })();
     return { ...base, subscribed: ready, want: (n) => void queue.add({ id: `t${n}`, resources: SHAPE, command: COMMAND }) };
@@ -81,7 +93,7 @@ export function startFramework(kind: FrameworkKind, masterUrl: string, name: str
       return { taskId, resources: p.resources, command: COMMAND };
     });
     // The remainder comes back at the next allocation run, so no filter.
-    if (tasks.length > 0) client.launch([offer.id], tasks, { refuseSeconds: 0 }).catch(() => undefined);
+    if (tasks.length > 0) client.launch([offer.id], tasks, { refuseSeconds: 0 }).then(() => answer(base, tasks), () => undefined);
     return ns.filter((_, i) => !placed.some((p) => p.index === i));
   };
   const drain = (): void => {
@@ -100,7 +112,7 @@ export function startFramework(kind: FrameworkKind, masterUrl: string, name: str
       } else if (e.type === 'rescind') {
         const i = held.findIndex((o) => o.id === e.offerId);
         if (i >= 0) held.splice(i, 1);
-      } else if (e.type === 'update' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.status.taskId), e.status.taskId);
+      } else if (e.type === 'update' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.status.taskId), e.status.taskId, e.status.timestampMs);
     }
   })();
   return {

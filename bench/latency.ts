@@ -1,8 +1,8 @@
-// latency: steady-state launch latency. One master in its own process, N hollow agents (the real
-// agent code and protocol; tasks only pretend to run, each for --task-ms) and a framework on the
-// SDK's TaskQueue (it packs waiting tasks into offers, declines the rest, suppresses while nothing
-// waits and revives when work arrives). Tasks are wanted at a fixed rate on an open-loop schedule:
-// task i is due at t0 + i / rate whatever the system does, and its demand latency is counted from
+// latency: steady-state launch latency. One master in its own process, N hollow agents (the
+// compact pool by default: the real agent protocol; tasks only pretend to run, each for --task-ms)
+// and a framework on the SDK's TaskQueue with holdOffers (it packs waiting tasks into offers and
+// keeps the offers it cannot use while work keeps coming, launching on them the moment a task is
+// added). Tasks are wanted at a fixed rate on an open-loop schedule: task i is due at t0 + i / rate whatever the system does, and its demand latency is counted from
 // that time, so a slow master cannot hide a queue (coordinated omission). Reports p50/p99/max of
 // ACCEPT -> RUNNING (the framework's launch call to the RUNNING update) and demand -> RUNNING, and
 // the master's allocation runs and offers per second. The baseline in the same run is a raw loop
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { procStat, sleep, spawnMaster, startFleet, type AgentFleet, type MasterProcess } from './cluster-kit.js';
 import { parseFlags } from './flags.js';
-import { startFramework, type FrameworkKind } from './latency-frameworks.js';
+import { FRAMEWORK_KINDS, startFramework, type FrameworkKind } from './latency-frameworks.js';
 import { percentile, type BenchReport, type Target } from './report.js';
 
 const FLAGS = {
@@ -21,8 +21,12 @@ const FLAGS = {
   seconds: { kind: 'number', min: 0.5, max: 600, default: 10, help: 'how long tasks arrive at each rate' },
   'task-ms': { kind: 'int', min: 0, max: 600_000, default: 2_000, help: 'how long each hollow task runs (its end frees resources)' },
   workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads for the hollow agents' },
+  frameworks: { kind: 'string', default: 'raw,taskqueue', help: `which frameworks take turns at each rate, comma-separated: ${FRAMEWORK_KINDS.join(', ')} (the TaskQueue without holdOffers)` },
+  lease: { kind: 'string', help: "the master's --lease (like 60s): on a machine so loaded that a starved master steps down; nothing measured depends on it" },
+  harness: { kind: 'string', default: 'compact', help: 'what plays the agents: compact (bench/hollow-pool.ts, the protocol only) or full (the Agent class with its checkpoint)' },
 } as const;
 
+const FRAMEWORK_NAMES: Record<FrameworkKind, string> = { raw: 'raw loop (baseline)', taskqueue: 'SDK TaskQueue, holdOffers', 'taskqueue-decline': 'SDK TaskQueue, declining' };
 const TARGET_ACCEPT_P99_MS = 50;
 const TARGET_DEMAND_P99_MS = 250;
 /** A rate whose tasks are not all RUNNING this long after the last was due has fallen behind for good. */
@@ -48,6 +52,12 @@ export interface RateResult {
   achievedRate: number;
   acceptMs: Percentiles;
   demandMs: Percentiles;
+  /** ACCEPT -> RUNNING in three legs: to the master's answer (launch durable, RunTask sent), to the agent sending RUNNING, from there to the framework having it. */
+  legs: { answerMs: Percentiles; toAgentMs: Percentiles; backMs: Percentiles };
+  /** The master's own event loop over the rate: its worst delay and p99 (prom-client's monitor), and its garbage collection. */
+  masterLagMaxMs: number;
+  masterLagP99Ms: number;
+  masterGcMsPerSecond: number;
   revives: number;
   suppresses: number;
   declines: number;
@@ -68,10 +78,28 @@ function stats(values: number[]): Percentiles {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
-async function counters(m: MasterProcess): Promise<{ runs: number; allocationS: number; offers: number }> {
-  const text = await (await fetch(`${m.httpUrl}/metrics`)).text();
+/** A starved master may drop a scrape (a reset connection): a few tries, a second apart. */
+async function scrape(url: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
+/** The master's counters; its event-loop figures cover the time since the previous scrape (prom-client resets them on each). */
+async function counters(m: MasterProcess): Promise<{ runs: number; allocationS: number; offers: number; lagMaxS: number; lagP99S: number; gcS: number }> {
+  const text = await scrape(`${m.httpUrl}/metrics`);
   const read = (name: string): number => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { runs: read('berth_master_allocation_runs_total'), allocationS: read('berth_master_allocation_seconds_total'), offers: read('berth_master_offers_made_total') };
+  let gcS = 0;
+  for (const match of text.matchAll(/^berth_master_nodejs_gc_duration_seconds_sum\{[^}]*\}\s+(\S+)/gm)) gcS += Number(match[1]);
+  return {
+    runs: read('berth_master_allocation_runs_total'), allocationS: read('berth_master_allocation_seconds_total'), offers: read('berth_master_offers_made_total'),
+    lagMaxS: read('berth_master_nodejs_eventloop_lag_max_seconds'), lagP99S: read('berth_master_nodejs_eventloop_lag_p99_seconds'), gcS,
+  };
 }
 
 /** One framework wanting `rate` tasks a second for `seconds`, open loop. */
@@ -80,11 +108,19 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
   const dueAt = new Float64Array(wanted);
   const accept: number[] = [];
   const demand: number[] = [];
-  const fw = startFramework(kind, master.url, `latency-${kind}-${rate}`, (n, taskId) => {
+  const legs = { answer: [] as number[], toAgent: [] as number[], back: [] as number[] };
+  const fw = startFramework(kind, master.url, `latency-${kind}-${rate}`, (n, taskId, agentSentAtMs) => {
     const now = performance.now();
+    const acceptedAt = fw.acceptedAt.get(taskId) ?? NaN;
+    // The agents' wall clock on this thread's monotonic one: the same machine's clock.
+    const sentAt = agentSentAtMs - performance.timeOrigin;
     demand.push(now - (dueAt[n] as number));
-    accept.push(now - (fw.acceptedAt.get(taskId) ?? NaN));
+    accept.push(now - acceptedAt);
+    legs.answer.push((fw.answeredAt.get(taskId) ?? NaN) - acceptedAt);
+    legs.toAgent.push(sentAt - acceptedAt);
+    legs.back.push(now - sentAt);
     fw.acceptedAt.delete(taskId);
+    fw.answeredAt.delete(taskId);
   });
   await fw.subscribed;
   const c0 = await counters(master);
@@ -124,6 +160,10 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
     achievedRate: wanted / ((lastDue - t0) / 1000),
     acceptMs: stats(accept.filter(Number.isFinite)),
     demandMs: stats(demand),
+    legs: { answerMs: stats(legs.answer.filter(Number.isFinite)), toAgentMs: stats(legs.toAgent.filter(Number.isFinite)), backMs: stats(legs.back.filter(Number.isFinite)) },
+    masterLagMaxMs: c1.lagMaxS * 1000,
+    masterLagP99Ms: c1.lagP99S * 1000,
+    masterGcMsPerSecond: ((c1.gcS - c0.gcS) * 1000) / wall,
     ...fw.calls,
     allocationRunsPerSecond: runs / wall,
     allocationMsPerRun: ((c1.allocationS - c0.allocationS) * 1000) / (runs || NaN),
@@ -136,17 +176,18 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
   };
 }
 
-async function runCell(agents: number, rates: number[], f: { seconds: number; 'task-ms': number; workers: number }): Promise<RateResult[]> {
+async function runCell(agents: number, rates: number[], kinds: FrameworkKind[], f: { seconds: number; 'task-ms': number; workers: number; harness: string; lease?: string }): Promise<RateResult[]> {
   const root = await mkdtemp(join('/dev/shm', 'berth-latency-'));
-  const master = await spawnMaster();
-  const fleet = await startFleet(agents, master.url, root, f.workers, f['task-ms'] > 0 ? { taskDurationMs: f['task-ms'] } : {}).catch(async (err: unknown) => {
+  const master = await spawnMaster(f.lease ? ['--lease', f.lease] : []);
+  const agentOptions = { compact: f.harness === 'compact', ...(f['task-ms'] > 0 ? { taskDurationMs: f['task-ms'] } : {}) };
+  const fleet = await startFleet(agents, master.url, root, f.workers, agentOptions).catch(async (err: unknown) => {
     await master.stop();
     throw err;
   });
   const out: RateResult[] = [];
   try {
     process.stderr.write(`latency: ${agents} agents registered\n`);
-    for (const rate of rates) for (const kind of ['raw', 'taskqueue'] as const) {
+    for (const rate of rates) for (const kind of kinds) {
       // The previous run's tasks end (and free their resources) before the next one starts.
       await sleep(f['task-ms'] + 1_000);
       const r = await runRate(master, fleet, kind, agents, rate, f.seconds);
@@ -174,7 +215,10 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const f = parseFlags('latency', args, FLAGS);
   const rates = f.rates.split(',').map(Number);
   if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 100_000)) throw new Error(`latency: --rates must be whole numbers from 1 to 100000, got ${f.rates}`);
-  const all = await runCell(f.agents, rates, f);
+  const kinds = f.frameworks.split(',') as FrameworkKind[];
+  if (kinds.some((k) => !FRAMEWORK_KINDS.includes(k))) throw new Error(`latency: --frameworks must be of ${FRAMEWORK_KINDS.join(', ')}, got ${f.frameworks}`);
+  if (f.harness !== 'compact' && f.harness !== 'full') throw new Error(`latency: --harness must be compact or full, got ${f.harness}`);
+  const all = await runCell(f.agents, rates, kinds, f);
   const base = all.filter((r) => r.framework === 'raw');
   const targets: Target[] = [];
   const at1k = all.find((r) => r.rate === 1_000 && r.framework === 'taskqueue');
@@ -185,12 +229,12 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   }
   return {
     bench: 'latency',
-    title: `steady launch latency on HOLLOW agents: an SDK TaskQueue framework wanting tasks at a fixed rate (open loop, latency from each task's due time), ${f.seconds} s per rate, tasks run ${f['task-ms']} ms, ${f.agents} agents; baseline: a raw loop holding every offer`,
-    columns: ['framework (HOLLOW runtime)', 'rate/s', 'RUNNING', 'accept p50 ms', 'accept p99', 'accept max', 'demand p50 ms', 'demand p99', 'demand max', 'alloc runs/s', 'ms/run', 'offers/s', 'revives', 'declined', 'master cpu%', 'harness loop%', 'harness lag p99 ms', 'demand p99 vs base', 'valid'],
+    title: `steady launch latency on HOLLOW agents: an SDK TaskQueue framework (holdOffers) wanting tasks at a fixed rate (open loop, latency from each task's due time), ${f.seconds} s per rate, tasks run ${f['task-ms']} ms, ${f.agents} agents; baseline: a raw loop holding every offer`,
+    columns: ['framework (HOLLOW runtime)', 'rate/s', 'RUNNING', 'accept p50 ms', 'accept p99', 'accept max', 'demand p50 ms', 'demand p99', 'demand max', 'alloc runs/s', 'ms/run', 'offers/s', 'revives', 'declined', 'master cpu%', 'answer p99 ms', 'to agent p99', 'back p99', 'master lag p99 / max ms', 'master gc ms/s', 'harness loop%', 'harness lag p99 ms', 'demand p99 vs base', 'valid'],
     rows: all.map((r) => {
       const b = base.find((x) => x.rate === r.rate);
       return [
-        r.framework === 'raw' ? 'raw loop (baseline)' : 'SDK TaskQueue',
+        FRAMEWORK_NAMES[r.framework],
         r.rate,
         `${r.running}/${r.wanted}${r.fellBehind ? ' BEHIND' : ''}`,
         r.acceptMs.p50, r.acceptMs.p99, r.acceptMs.max,
@@ -198,6 +242,9 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
         r.allocationRunsPerSecond, r.allocationMsPerRun, r.offersPerSecond,
         r.revives, r.declines,
         r.masterCpuShare * 100,
+        r.legs.answerMs.p99, r.legs.toAgentMs.p99, r.legs.backMs.p99,
+        `${r.masterLagP99Ms.toFixed(0)} / ${r.masterLagMaxMs.toFixed(0)}`,
+        r.masterGcMsPerSecond,
         r.harnessElu * 100,
         r.harnessLagP99Ms,
         b ? `${(r.demandMs.p99 / b.demandMs.p99).toFixed(2)}x` : '',
@@ -207,13 +254,17 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
     results: { flags: f, runs: all },
     targets,
     notes: [
-      'runtime: HOLLOW (real agent code and protocol over loopback WebSockets; tasks only pretend to run)',
+      f.harness === 'compact'
+        ? 'runtime: HOLLOW, compact pool (the real agent protocol over loopback WebSockets, none of the agent\'s machinery: RUNNING is answered on RunTask, FINISHED after --task-ms)'
+        : 'runtime: HOLLOW, full agents (the Agent class with its checkpoint; tasks only pretend to run)',
       'raw loop: holds every offer, launches each due task at once on the next held offer in turn (accept filter 0, so remainders come back at the next run); never declines or revives',
       'demand = the time a task was due on the fixed schedule (the framework adds it then, and the TaskQueue revives if it had suppressed or declined); ACCEPT = the framework\'s launch call',
       'the master runs with its defaults: allocation every 1 s and on triggers (an accept, a decline, a revive, freed resources, a new agent), at least allocationMinGapMs (20 ms) apart',
       'harness loop% and lag: the busiest of the framework\'s thread and the agents\' worker threads; near 100% the harness, not the master, sets the pace',
       `INVALID = the harness saturated (a thread's event-loop p99 lag > ${MAX_HARNESS_LAG_MS} ms or > ${MAX_HARNESS_ELU * 100}% busy) while the master used < ${MASTER_SATURATED * 100}% of a core: the latencies are then the harness's queue, not the master's`,
       'BEHIND = not every task was RUNNING within 30 s of the last one due',
+      'ACCEPT -> RUNNING in legs (p99 of each, so they need not add up): answer = the launch call to the master\'s answer (validated, persisted, RunTask sent); to agent = the launch call to the agent sending RUNNING (its update\'s timestamp); back = from there to the framework having the update (the master persists, acknowledges and forwards it)',
+      'master lag: its event loop\'s p99 and worst delay over the rate (prom-client); gc: milliseconds of garbage collection per second',
     ],
   };
 }

@@ -16,6 +16,7 @@ const noFlags = (name: string, load: () => Promise<{ run(): Promise<BenchReport>
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   allocator: noFlags('allocator', () => import('./allocator.js')),
+  'allocation-cycle': () => import('./allocation-cycle.js'),
   batch: () => import('./batch.js'),
   'docker-launch': noFlags('docker-launch', () => import('./docker-launch.js')),
   failover: () => import('./failover.js'),

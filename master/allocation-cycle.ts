@@ -1,10 +1,13 @@
 // The allocation cycle: turns the registry into a snapshot for the pure allocator, and its
 // decisions into offers sent to frameworks and preemptions carried out on agents. Runs on the
-// master's interval and, spaced out, on triggers (an accept, a freed task, a new agent).
+// master's interval and, spaced out, on triggers (an accept, a freed task, a new agent). At a
+// steady launch rate it runs every allocationMinGapMs over every agent, so each agent's slot is
+// kept from the run before and rebuilt only when what it was computed from changed.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BerthError, ErrorCode, TaskReason, TaskState, isTerminal, newId, resources, type Res } from '../protocol/index.js';
 import type {
+  AgentSlot,
   Allocator,
   AllocationSnapshot,
   ExplainSubject,
@@ -19,6 +22,23 @@ import { availability } from './availability.js';
 import type { OfferBook, OfferEntry } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
 import type { AgentEntry, Registry } from './registry.js';
+import type { AgentRecord } from './store/records.js';
+
+/**
+ * What an agent's slot was computed from. The registry replaces (never mutates) an agent's
+ * record, total, reservations and each role's use, and the offer book its offers, so the same
+ * objects mean the same slot.
+ */
+interface SlotSource {
+  record: AgentRecord;
+  total: Res;
+  reserved: ReadonlyMap<string, Res>;
+  used: Res[];
+  offers: readonly OfferEntry[];
+  slot: AgentSlot;
+}
+
+const NO_OFFERS: readonly OfferEntry[] = [];
 
 export interface AllocationCycleDeps {
   registry: Registry;
@@ -40,6 +60,7 @@ export class AllocationCycle {
   #lastRunAt = 0;
   /** Tasks the allocator named for preemption, being killed. */
   #preempting = new Set<string>();
+  #slots = new WeakMap<AgentEntry, SlotSource>();
 
   constructor(deps: AllocationCycleDeps) {
     this.#d = deps;
@@ -121,38 +142,24 @@ export class AllocationCycle {
   }
 
   #snapshot(nowMs: number): AllocationSnapshot {
-    const offeredByAgent = new Map<string, Map<string, Res>>();
+    const offersByAgent = new Map<string, OfferEntry[]>();
     for (const offer of this.#d.offers.holding()) {
-      const roles = offeredByAgent.get(offer.agentId) ?? new Map<string, Res>();
-      roles.set(offer.role, resources.add(roles.get(offer.role) ?? resources.empty(), offer.resources));
-      offeredByAgent.set(offer.agentId, roles);
+      const list = offersByAgent.get(offer.agentId);
+      if (list) list.push(offer);
+      else offersByAgent.set(offer.agentId, [offer]);
     }
-    const agents = [];
+    const agents: AgentSlot[] = [];
     for (const a of this.#d.registry.agents.values()) {
-      if (!a.channel) continue;
-      const use = new Map(a.usedByRole);
-      for (const [role, r] of offeredByAgent.get(a.record.id) ?? []) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
-      const { free, reservedFree } = availability(a.total, a.reserved, use);
-      agents.push({
-        id: a.record.id,
-        hostname: a.record.info.hostname,
-        attributes: a.record.info.attributes,
-        total: a.total,
-        free,
-        reservedFree,
-        draining: Boolean(a.record.draining),
-      });
+      if (a.channel) agents.push(this.#slot(a, offersByAgent.get(a.record.id) ?? NO_OFFERS));
     }
     const frameworks: FrameworkSlot[] = [];
     for (const f of this.#d.registry.frameworks.values()) {
       if (!f.channel) continue;
       f.filters = f.filters.filter((x) => x.untilMs > nowMs);
       const allocated = new Map(f.allocated);
-      const offeredAgents = new Set<string>();
-      for (const o of this.#d.offers.ofFramework(f.record.id)) {
-        allocated.set(o.role, resources.add(allocated.get(o.role) ?? resources.empty(), o.resources));
-        offeredAgents.add(o.agentId);
-      }
+      const offered = this.#d.offers.ofFramework(f.record.id);
+      for (const [role, r] of sumByRole(offered)) allocated.set(role, resources.add(allocated.get(role) ?? resources.empty(), r));
+      const offeredAgents = new Set(offered.map((o) => o.agentId));
       frameworks.push({
         id: f.record.id,
         roles: f.record.info.roles ?? ['*'],
@@ -164,6 +171,28 @@ export class AllocationCycle {
       });
     }
     return { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates() };
+  }
+
+  /** The agent's slot: the last run's while nothing it was computed from changed. */
+  #slot(a: AgentEntry, offers: readonly OfferEntry[]): AgentSlot {
+    const was = this.#slots.get(a);
+    if (was && was.record === a.record && was.total === a.total && was.reserved === a.reserved && sameItems(was.offers, offers) && sameItems(was.used, a.usedByRole.values())) {
+      return was.slot;
+    }
+    const use = new Map(a.usedByRole);
+    for (const [role, r] of sumByRole(offers)) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
+    const { free, reservedFree } = availability(a.total, a.reserved, use);
+    const slot: AgentSlot = {
+      id: a.record.id,
+      hostname: a.record.info.hostname,
+      attributes: a.record.info.attributes,
+      total: a.total,
+      free,
+      reservedFree,
+      draining: Boolean(a.record.draining),
+    };
+    this.#slots.set(a, { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offers, slot });
+    return slot;
   }
 
   /** Live tasks for preemption; only built when some role has a guarantee to defend. */
@@ -192,4 +221,34 @@ export class AllocationCycle {
     if (!allocator.explain) throw new BerthError(ErrorCode.INVALID_CALL, 'this allocator cannot explain its decisions');
     return allocator.explain(this.#snapshot(Date.now()), subject);
   }
+}
+
+/** True when both hold the same objects in the same order. */
+function sameItems<T>(kept: readonly T[], now: Iterable<T>): boolean {
+  let i = 0;
+  for (const x of now) if (kept[i++] !== x) return false;
+  return i === kept.length;
+}
+
+/** Offers' resources summed per role: scalars added in place, port ranges merged once. */
+function sumByRole(offers: readonly OfferEntry[]): Map<string, Res> {
+  const out = new Map<string, Res>();
+  if (offers.length === 1) {
+    const only = offers[0] as OfferEntry;
+    out.set(only.role, only.resources);
+    return out;
+  }
+  const acc = new Map<string, { cpus: number; memMb: number; diskMb: number; gpus: number; ports: Res['ports'][number][] }>();
+  for (const o of offers) {
+    const r = o.resources;
+    const sum = acc.get(o.role) ?? { cpus: 0, memMb: 0, diskMb: 0, gpus: 0, ports: [] };
+    sum.cpus += r.cpus;
+    sum.memMb += r.memMb;
+    sum.diskMb += r.diskMb;
+    sum.gpus += r.gpus;
+    for (const p of r.ports) sum.ports.push(p);
+    acc.set(o.role, sum);
+  }
+  for (const [role, sum] of acc) out.set(role, resources.add(resources.empty(), { ...sum, ports: resources.mergeRanges(sum.ports) }));
+  return out;
 }

@@ -81,5 +81,24 @@ export interface TaskQueueOptions {
   refuseSeconds?: number;
   /** Launches per task before giving up on it (default 5). LOST, ERROR, DROPPED and refused launches count. */
   maxAttempts?: number;
+  /**
+   * Keep offers no waiting task fits instead of declining them, while work keeps coming, so a
+   * task added a moment later launches at once on a held offer (no revive, no wait for the next
+   * allocation run). For a framework that adds tasks at a steady rate; off by default, since held
+   * offers are resources other frameworks are not offered meanwhile.
+   *
+   * `true` takes the defaults. While a task was added (or queued again) within `idleMs`, the
+   * queue keeps up to `maxOffers` unused offers (more are declined with `refuseSeconds`), leaves
+   * the remainder of an offer it launches on unfiltered (it is offered again at the next
+   * allocation run) and does not suppress offers. Once no work came for `idleMs`, it declines
+   * every held offer in one call with `refuseSeconds` and suppresses; the next task revives. An
+   * offer within 2 s of its expiry is declined rather than used.
+   */
+  holdOffers?: boolean | {
+    /** At most this many held offers (default 1,000). */
+    maxOffers?: number;
+    /** How long after the last task was added offers are still held (default 1,000 ms). */
+    idleMs?: number;
+  };
   log?: SdkLogger;
 }

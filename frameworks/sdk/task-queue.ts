@@ -1,43 +1,21 @@
 // A queue of tasks to run on offers: it packs waiting tasks into each offer, declines what it
-// cannot use, suppresses offers while nothing waits and revives when work arrives, launches
+// cannot use (or, with holdOffers, keeps it while work keeps coming and launches on it the moment a
+// task is added), suppresses offers while nothing waits and revives when work arrives, launches
 // again (as a new attempt, under a new task id) what was lost, and reconciles after a failover.
-import { BerthError, ErrorCode, TaskState, checkId, isTerminal, stateName, type Res } from '../../protocol/index.js';
+import { BerthError, ErrorCode, TaskState, checkId, isTerminal, stateName } from '../../protocol/index.js';
 import type { ResourceOffer, StatusUpdate } from '../../protocol/domain/index.js';
 import type { SchedulerCallError } from './call-error.js';
 import { meets, pack } from './match.js';
+import { OfferHold } from './offer-hold.js';
 import type { SchedulerEvent } from './scheduler-client.js';
 import type { SdkLogger } from './options.js';
-import type { TaskInput } from './task-input.js';
+import { MOVES, REQUEUE_ON, holdOptions, shapeProblem, taskInfo, type Entry } from './task-queue-entry.js';
 import type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
 
 export type { QueuedTask, TaskPhase, TaskQueueClient, TaskQueueEvent, TaskQueueOptions, TaskResult, TaskSpec } from './task-queue-types.js';
 
-/** States after which the task is launched again (a new attempt): it never ran to an end of its own. */
-const REQUEUE_ON: ReadonlySet<TaskState> = new Set([TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_DROPPED, TaskState.TASK_UNKNOWN]);
-
-const MOVES: Record<TaskPhase, readonly TaskPhase[]> = {
-  // waiting -> active: an attempt given up on too early (its offer was rescinded) turns out to run.
-  waiting: ['launching', 'active', 'done'],
-  launching: ['active', 'waiting', 'done'],
-  active: ['waiting', 'done'],
-  done: [],
-};
-
-interface Entry extends QueuedTask {
-  spec: TaskSpec;
-  phase: TaskPhase;
-  attempt: number;
-  taskId: string;
-  agentId: string;
-  state: TaskState;
-  status: StatusUpdate | undefined;
-  /** The offer of the current attempt, and whether the master has taken its launch. */
-  offerId: string;
-  launchAccepted: boolean;
-  killWanted: boolean;
-  killSent: boolean;
-  settle: (result: TaskResult) => void;
-}
+/** How often, at most, held offers are looked over for expiry and the end of the wait for work. */
+const MAX_SWEEP_MS = 1_000;
 
 const silent: SdkLogger = { info: () => undefined, warn: () => undefined };
 
@@ -68,18 +46,24 @@ export class TaskQueue {
   /** What the master was last asked: to send offers or to stop. */
   #offersWanted: boolean | undefined;
   #declinedSinceRevive = false;
+  /** The offers kept for work to come (holdOffers), a placement on them queued, and the timer that gives them back. */
+  #hold: OfferHold | undefined;
+  #placing = false;
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Throws a `BerthError` for options out of range. */
   constructor(client: TaskQueueClient, options: TaskQueueOptions = {}) {
-    const { refuseSeconds = 10, maxAttempts = 5, log = silent } = options;
+    const { refuseSeconds = 10, maxAttempts = 5, log = silent, holdOffers } = options;
     const problems: string[] = [];
     if (!(Number.isFinite(refuseSeconds) && refuseSeconds >= 0)) problems.push('refuseSeconds must be a number of seconds >= 0');
     if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) problems.push('maxAttempts must be a whole number >= 1');
+    const hold = holdOptions(holdOffers, problems);
     if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, `invalid TaskQueue options: ${problems.join('; ')}`, { field: 'options' });
     this.#client = client;
     this.#refuseSeconds = refuseSeconds;
     this.#maxAttempts = maxAttempts;
     this.#log = log;
+    this.#hold = hold && new OfferHold(hold);
   }
 
   /**
@@ -162,6 +146,8 @@ export class TaskQueue {
         this.#receive(got.value);
       }
     } finally {
+      clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
       if (!ended) await events.return?.();
     }
   }
@@ -180,6 +166,7 @@ export class TaskQueue {
       case 'offers':
         return this.#offers(event.offers);
       case 'rescind':
+        if (this.#hold?.drop(event.offerId)) return;
         for (const e of this.#entries.values()) {
           if (e.phase === 'launching' && e.offerId === event.offerId && !e.launchAccepted) this.#requeue(e, `offer ${event.offerId} was rescinded`);
         }
@@ -190,11 +177,16 @@ export class TaskQueue {
       case 'subscribed':
         this.#subscribed(event.reconnected);
         break;
+      case 'disconnected':
+        // The master forgets a session's offers with it.
+        this.#hold?.clear();
+        break;
     }
     this.#emit(event);
   }
 
   #subscribed(reconnected: boolean): void {
+    this.#hold?.clear();
     this.#offersWanted = undefined;
     this.#askForOffers();
     const live = [...this.#entries.values()].filter((e) => e.phase === 'launching' || e.phase === 'active');
@@ -207,40 +199,79 @@ export class TaskQueue {
   #offers(offers: ResourceOffer[]): void {
     const unused: string[] = [];
     for (const offer of offers) {
-      const offerId = offer.id;
-      const waiting = this.#waiting.size === 0 ? [] : [...this.#waiting].filter((e) => meets(offer, e.spec.constraints ?? []));
-      const placed = pack(offer, waiting.map((e) => e.spec.resources));
-      if (placed.length === 0) {
-        unused.push(offerId);
-        continue;
-      }
-      // What the launch leaves of the offer is refused for refuseSeconds too, as a decline would be:
-      // work that arrives meanwhile must revive, or it waits for the filter to lapse.
-      if (this.#refuseSeconds > 0) this.#declinedSinceRevive = true;
-      const launched = placed.map(({ index, resources }) => {
-        const entry = waiting[index] as Entry;
-        entry.attempt++;
-        entry.taskId = `${entry.id}.${entry.attempt}`;
-        entry.agentId = offer.agentId;
-        entry.offerId = offerId;
-        entry.launchAccepted = false;
-        entry.status = undefined;
-        entry.state = TaskState.TASK_STAGING;
-        this.#byTaskId.set(entry.taskId, entry);
-        this.#transition(entry, 'launching');
-        return { entry, taskId: entry.taskId, info: taskInfo(entry, resources) };
-      });
-      this.#client.launch([offerId], launched.map((l) => l.info), { refuseSeconds: this.#refuseSeconds }).then(
-        () => launched.forEach(({ entry, taskId }) => this.#launchAccepted(entry, taskId)),
-        (err: SchedulerCallError) => launched.forEach(({ entry, taskId }) => this.#launchFailed(entry, taskId, err)),
-      );
+      if (!this.#placeOn(offer) && !this.#hold?.keep(offer)) unused.push(offer.id);
     }
     // One call for every offer of the event it cannot use: one round trip, not one per agent.
-    if (unused.length > 0) {
-      this.#declinedSinceRevive = true;
-      this.#client.decline(unused, this.#refuseSeconds).catch((err: SchedulerCallError) => this.#log.debug?.({ offers: unused.length, code: err.code }, 'decline failed'));
-    }
+    this.#decline(unused);
+    this.#armSweep();
     this.#askForOffers();
+  }
+
+  /** Launches what of the waiting tasks fits the offer, in one call; false when none does. */
+  #placeOn(offer: ResourceOffer): boolean {
+    if (this.#waiting.size === 0) return false;
+    const offerId = offer.id;
+    const waiting = [...this.#waiting].filter((e) => meets(offer, e.spec.constraints ?? []));
+    const placed = pack(offer, waiting.map((e) => e.spec.resources));
+    if (placed.length === 0) return false;
+    // While offers are held for work to come, what the launch leaves comes back at the next
+    // allocation run. Otherwise it is refused for refuseSeconds, as a decline would be: work that
+    // arrives meanwhile must revive, or it waits for the filter to lapse.
+    const refuseSeconds = this.#hold?.expecting ? 0 : this.#refuseSeconds;
+    if (refuseSeconds > 0) this.#declinedSinceRevive = true;
+    const launched = placed.map(({ index, resources }) => {
+      const entry = waiting[index] as Entry;
+      entry.attempt++;
+      entry.taskId = `${entry.id}.${entry.attempt}`;
+      entry.agentId = offer.agentId;
+      entry.offerId = offerId;
+      entry.launchAccepted = false;
+      entry.status = undefined;
+      entry.state = TaskState.TASK_STAGING;
+      this.#byTaskId.set(entry.taskId, entry);
+      this.#transition(entry, 'launching');
+      return { entry, taskId: entry.taskId, info: taskInfo(entry, resources) };
+    });
+    this.#client.launch([offerId], launched.map((l) => l.info), { refuseSeconds }).then(
+      () => launched.forEach(({ entry, taskId }) => this.#launchAccepted(entry, taskId)),
+      (err: SchedulerCallError) => launched.forEach(({ entry, taskId }) => this.#launchFailed(entry, taskId, err)),
+    );
+    return true;
+  }
+
+  #decline(offerIds: string[]): void {
+    if (offerIds.length === 0) return;
+    this.#declinedSinceRevive = true;
+    this.#client.decline(offerIds, this.#refuseSeconds).catch((err: SchedulerCallError) => this.#log.debug?.({ offers: offerIds.length, code: err.code }, 'decline failed'));
+  }
+
+  /** Places the tasks waiting now on held offers (tasks added in one tick share a launch per offer). */
+  #placeOnHeld(): void {
+    this.#placing = false;
+    const hold = this.#hold;
+    if (hold) {
+      for (const offer of hold.offers()) {
+        if (this.#waiting.size === 0) break;
+        if (this.#placeOn(offer)) hold.drop(offer.id);
+      }
+    }
+    // What still waits needs new offers; a filter set since the last revive would hold them back.
+    if (this.#declinedSinceRevive && this.#waiting.size > 0) this.#offersWanted = undefined;
+    this.#askForOffers();
+  }
+
+  /** Gives back the held offers no longer worth keeping, until none is held and no work is expected. */
+  #armSweep(): void {
+    const hold = this.#hold;
+    if (!hold || this.#sweepTimer || (hold.size === 0 && !hold.expecting)) return;
+    const delayMs = Math.max(1, Math.min(hold.idleAtMs - Date.now(), MAX_SWEEP_MS));
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = undefined;
+      this.#decline(hold.release());
+      this.#askForOffers();
+      this.#armSweep();
+    }, delayMs);
+    this.#sweepTimer.unref?.();
   }
 
   #launchAccepted(entry: Entry, taskId: string): void {
@@ -325,14 +356,22 @@ export class TaskQueue {
   }
 
   #workArrived(): void {
-    if (this.#declinedSinceRevive) this.#offersWanted = undefined;
-    this.#askForOffers();
+    const hold = this.#hold;
+    if (!hold) {
+      if (this.#declinedSinceRevive) this.#offersWanted = undefined;
+      return this.#askForOffers();
+    }
+    hold.workArrived();
+    this.#armSweep();
+    if (this.#placing) return;
+    this.#placing = true;
+    queueMicrotask(() => this.#placeOnHeld());
   }
 
-  /** Revives offers while tasks wait, suppresses them while none does. */
+  /** Revives offers while tasks wait (or, holding offers, while work is expected), suppresses them otherwise. */
   #askForOffers(): void {
     if (!this.#client.connected) return;
-    const want = this.#inPhase.waiting > 0;
+    const want = this.#inPhase.waiting > 0 || Boolean(this.#hold?.expecting);
     if (want === this.#offersWanted) return;
     this.#offersWanted = want;
     if (want) this.#declinedSinceRevive = false;
@@ -356,31 +395,4 @@ export class TaskQueue {
     this.#outbox.push(event);
     this.#wake?.();
   }
-}
-
-function taskInfo(entry: Entry, resources: Res): TaskInput {
-  const { spec } = entry;
-  return {
-    taskId: entry.taskId,
-    name: spec.name ?? spec.id,
-    agentId: entry.agentId,
-    resources,
-    command: spec.command,
-    container: spec.container,
-    healthCheck: spec.healthCheck,
-    labels: spec.labels,
-    killGracePeriodMs: spec.killGracePeriodMs,
-    preemptible: spec.preemptible,
-  };
-}
-
-function shapeProblem(spec: TaskSpec): string | null {
-  const r = spec.resources as Partial<TaskSpec['resources']> | undefined;
-  if (!r) return 'resources must be given ({ cpus, memMb, ... })';
-  for (const k of ['cpus', 'memMb', 'diskMb', 'gpus', 'ports'] as const) {
-    const v = r[k];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) return `resources.${k} must be a number >= 0`;
-  }
-  if (!((r.cpus ?? 0) > 0)) return 'resources.cpus must be > 0';
-  return null;
 }

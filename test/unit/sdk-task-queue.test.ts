@@ -2,47 +2,9 @@
 // unknown outcome wait for reconciliation, unsent ones are queued again, kills wait for the
 // launch, and updates are released (acknowledged) only after the framework took their events.
 import t from 'tap';
-import { CallErrorCode, SchedulerCallError, TaskQueue, TaskState, type SchedulerEvent, type TaskQueueClient, type TaskQueueEvent } from '../../frameworks/sdk/index.js';
-import { EventQueue } from '../../frameworks/sdk/event-queue.js';
-import { decodeOffer, decodeTaskStatus } from '../../protocol/domain/index.js';
+import { CallErrorCode, SchedulerCallError, TaskQueue, TaskState, type TaskQueueEvent } from '../../frameworks/sdk/index.js';
+import { FakeClient, launchedIds, offer, offers, spec, tick, update } from '../helpers/fake-queue-client.js';
 
-interface Call { kind: string; args: unknown[]; resolve: () => void; reject: (e: SchedulerCallError) => void }
-
-class FakeClient implements TaskQueueClient {
-  connected = true;
-  calls: Call[] = [];
-  released: SchedulerEvent[] = [];
-  #events = new EventQueue<SchedulerEvent>();
-  constructor() {
-    this.#events.onPull((previous) => this.released.push(previous));
-  }
-  events(): AsyncIterable<SchedulerEvent> {
-    return this.#events;
-  }
-  push(event: SchedulerEvent): void {
-    this.#events.push(event);
-  }
-  #call(kind: string, args: unknown[]): Promise<void> {
-    const p = new Promise<void>((resolve, reject) => this.calls.push({ kind, args, resolve, reject }));
-    p.catch(() => undefined);
-    return p;
-  }
-  launch = (...args: unknown[]): Promise<void> => this.#call('launch', args);
-  decline = (...args: unknown[]): Promise<void> => this.#call('decline', args);
-  kill = (...args: unknown[]): Promise<void> => this.#call('kill', args);
-  reconcile = (...args: unknown[]): Promise<void> => this.#call('reconcile', args);
-  revive = (...args: unknown[]): Promise<void> => this.#call('revive', args);
-  suppress = (...args: unknown[]): Promise<void> => this.#call('suppress', args);
-  last(kind: string): Call | undefined {
-    return this.calls.filter((c) => c.kind === kind).at(-1);
-  }
-}
-
-const offer = (id: string): SchedulerEvent => ({ type: 'offers', offers: [decodeOffer({ id, agentId: 'ag', resources: { cpus: 1, memMb: 128 } }).value] });
-const update = (taskId: string, state: TaskState): SchedulerEvent => ({ type: 'update', status: decodeTaskStatus({ taskId, state, agentId: 'ag', uuid: `${taskId}/${state}` }).value });
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const spec = { resources: { cpus: 1, memMb: 64 }, command: { value: 'true', shell: true } };
-const launchedIds = (c: Call | undefined): string[] => ((c?.args[1] ?? []) as { taskId: string }[]).map((task) => task.taskId);
 
 t.test('a launch whose answer was lost waits for reconciliation, which runs it again if it is unknown', async (t) => {
   const client = new FakeClient();
@@ -141,7 +103,7 @@ t.test('work that arrives after a launch left a filtered remainder revives, as a
 t.test("an offers event's unused offers are declined in one call", async (t) => {
   const client = new FakeClient();
   const queue = new TaskQueue(client);
-  const many: SchedulerEvent = { type: 'offers', offers: ['o1', 'o2', 'o3'].map((id) => decodeOffer({ id, agentId: `ag-${id}`, resources: { cpus: 1, memMb: 128 } }).value) };
+  const many = offers(['o1', 'o2', 'o3']);
   queue.add({ id: 'x', ...spec });
   queue.handle(many);
   t.same(launchedIds(client.last('launch')), ['x.1']);
