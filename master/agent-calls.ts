@@ -26,7 +26,7 @@ import type { Maintenance } from './maintenance.js';
 import { RegistrationParts, type PartsOutcome } from './registration-parts.js';
 import { killTask, registered, type AgentEventBody, type Outbox } from './outbox.js';
 import { agentEntry, refreshAgent, type AgentEntry, type Registry } from './registry.js';
-import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
+import { statusChange, type AgentRecord, type StateChange, type TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 import { FailpointName, type Failpoints } from './failpoints.js';
 
@@ -258,7 +258,7 @@ export class AgentCalls {
     const next: StatusUpdate = { ...status, taskId: known.taskId, agentId: agent.record.id, frameworkId: known.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(known, next);
     folded.statuses.push(next);
-    return { type: 'task.put', task: known };
+    return statusChange(known);
   }
 
   async #update(channel: Channel, agent: AgentEntry, raw: TaskStatus): Promise<void> {
@@ -280,7 +280,7 @@ export class AgentCalls {
       // Seen before, so not applied again; but its first write may have failed (the store was
       // down), so the record is written again before the acknowledgement: an ack always means durable.
       this.#d.counters.duplicateUpdates++;
-      await this.#d.persist({ type: 'task.put', task });
+      await this.#d.persist(statusChange(task));
       ack();
       // The framework hears of an update once it is durable; the first try never got that far.
       const held = this.#unwritten.get(uuid);
@@ -301,7 +301,7 @@ export class AgentCalls {
     const next: StatusUpdate = { ...status, taskId: task.taskId, agentId, frameworkId: task.frameworkId, source: StatusSource.AGENT };
     this.#d.endings.apply(task, next);
     try {
-      await this.#d.persist({ type: 'task.put', task });
+      await this.#d.persist(statusChange(task));
       const failpoint = this.#d.failpoints.hit(FailpointName.STATUS_AFTER_PERSIST);
       if (failpoint) await failpoint;
     } catch (err) {

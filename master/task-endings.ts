@@ -5,7 +5,7 @@ import { StatusSource, TaskState, isTerminal, newUuid } from '../protocol/index.
 import { TaskHealth, type StatusUpdate } from '../protocol/domain/index.js';
 import type { Outbox } from './outbox.js';
 import type { Registry } from './registry.js';
-import type { StateChange, TaskRecord } from './store/records.js';
+import { statusChange, type StateChange, type TaskRecord } from './store/records.js';
 
 export interface TaskEndingsDeps {
   registry: Registry;
@@ -67,7 +67,7 @@ export class TaskEndings {
       const state = asked && ruled !== TaskState.TASK_DROPPED ? TaskState.TASK_KILLED : ruled;
       const status = this.status(task, state, reason, asked && state === TaskState.TASK_KILLED ? `${message}; its kill had been asked` : message);
       this.apply(task, status);
-      ending.changes.push({ type: 'task.put', task });
+      ending.changes.push(statusChange(task));
       ending.statuses.push(status);
     }
     return ending;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { TaskState } from '../protocol/index.js';
 import { killTask, type Outbox } from './outbox.js';
 import type { Registry } from './registry.js';
-import type { StateChange, TaskRecord } from './store/records.js';
+import { statusChange, type StateChange, type TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 
 export interface TaskKillDeps {
@@ -22,7 +22,7 @@ export async function askKill(d: TaskKillDeps, task: TaskRecord, gracePeriodMs: 
   if (!agent?.channel && task.status.state === TaskState.TASK_STAGING) {
     const status = d.endings.status(task, TaskState.TASK_KILLED, reason, 'killed before it reached its agent');
     d.endings.apply(task, status);
-    await d.persist({ type: 'task.put', task });
+    await d.persist(statusChange(task));
     return d.outbox.update(status);
   }
   // Set before the write, so a status written meanwhile carries it too.

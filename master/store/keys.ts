@@ -10,7 +10,9 @@ export const DEFAULT_KEY_PREFIX = 'berth:';
  * - `<prefix>leader`      string  — JSON {masterId,url,epoch} of the lease holder, with a PX expiry.
  * - `<prefix>agents`      hash    — agent id → AgentRecord JSON.
  * - `<prefix>frameworks`  hash    — framework id → FrameworkRecord JSON.
- * - `<prefix>tasks`       hash    — task id → TaskRecord JSON.
+ * - `<prefix>tasks`       hash    — task id → TaskRecord JSON, as of its last put.
+ * - `<prefix>statuses`    hash    — task id → the live task's status since then, when it changed
+ *   (./status-codec.ts); a put or the task's end removes it.
  * - `<prefix>roles`       hash    — role name → RoleRecord JSON (weights and quotas).
  * - `<prefix>completed`   hash    — task id → TaskRecord JSON of ended, acknowledged tasks (the newest N).
  * - `<prefix>events`      stream  — one entry per applied StateChange: {epoch, type, id, value}.
@@ -28,6 +30,7 @@ export interface StoreKeys {
   readonly agents: string;
   readonly frameworks: string;
   readonly tasks: string;
+  readonly statuses: string;
   readonly roles: string;
   readonly completed: string;
   readonly events: string;
@@ -50,6 +53,7 @@ export function storeKeys(prefix: string = DEFAULT_KEY_PREFIX): StoreKeys {
     agents: `${prefix}agents`,
     frameworks: `${prefix}frameworks`,
     tasks: `${prefix}tasks`,
+    statuses: `${prefix}statuses`,
     roles: `${prefix}roles`,
     completed: `${prefix}completed`,
     events: `${prefix}events`,

@@ -129,6 +129,7 @@ export class MemoryStore implements ClusterStore {
         case 'framework.put': this.#frameworks.set(copy.framework.id, copy.framework); break;
         case 'framework.delete': this.#frameworks.delete(copy.frameworkId); break;
         case 'task.put': this.#tasks.set(copy.task.taskId, copy.task); break;
+        case 'task.status': this.#setStatus(copy); break;
         case 'task.delete': this.#tasks.delete(copy.taskId); break;
         case 'task.complete': this.#tasks.delete(copy.task.taskId); this.#completed.set(copy.task.taskId, copy.task); break;
         case 'completed.delete': this.#completed.delete(copy.taskId); break;
@@ -160,6 +161,12 @@ export class MemoryStore implements ClusterStore {
 
   async close(): Promise<void> {
     await this.#writing;
+  }
+
+  /** A status change of a task this store does not hold is dropped (its record is what counts). */
+  #setStatus(change: Extract<StateChange, { type: 'task.status' }>): void {
+    const task = this.#tasks.get(change.taskId);
+    if (task) this.#tasks.set(change.taskId, { ...task, status: change.status, appliedUuids: change.appliedUuids });
   }
 
   #restore(snapshot: Snapshot): void {

@@ -106,6 +106,11 @@ export type StateChange =
   | { type: 'framework.put'; framework: FrameworkRecord }
   | { type: 'framework.delete'; frameworkId: string }
   | { type: 'task.put'; task: TaskRecord }
+  /**
+   * Only the task's status (and the uuids applied) changed since its last put: the rest of its
+   * record stays as stored. Written as a small delta, since it is most of what a launch writes.
+   */
+  | { type: 'task.status'; taskId: string; status: StatusUpdate; appliedUuids: string[] }
   | { type: 'task.delete'; taskId: string }
   /** A terminal, acknowledged task leaves the live tasks for the completed ones. */
   | { type: 'task.complete'; task: TaskRecord }
@@ -126,6 +131,11 @@ export function readFramework(raw: FrameworkRecord): FrameworkRecord {
 
 export function readTask(raw: TaskRecord): TaskRecord {
   return { ...raw, info: decodeTaskInfo(raw.info).value, status: decodeTaskStatus(raw.status).value, appliedUuids: raw.appliedUuids ?? [] };
+}
+
+/** The change that writes task's current status, and nothing else of it. */
+export function statusChange(task: TaskRecord): StateChange {
+  return { type: 'task.status', taskId: task.taskId, status: task.status, appliedUuids: task.appliedUuids };
 }
 
 /** A change as stored, its record completed. */

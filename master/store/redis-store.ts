@@ -8,6 +8,7 @@ import { readAgent, readChange, readFramework, readTask, type AgentRecord, type 
 import { connectRedis, connectSubscriber, parseRedisTarget, redactUrl, withDeadline, type RedisConnection, type RedisTarget } from './redis-connection.js';
 import { RedisPresence } from './redis-presence.js';
 import { APPLY, CAMPAIGN, RENEW, RESIGN, scriptError, type Script } from './scripts.js';
+import { decodeChange, encodeChange, withStatus } from './redis-changes.js';
 
 export interface RedisStoreOptions {
   /**
@@ -151,18 +152,18 @@ export class RedisStore implements ClusterStore {
 
   async load(): Promise<ClusterState> {
     const k = this.#keys;
-    // One MULTI, so the three hashes are read at one instant and a task never refers to an agent
+    // One MULTI, so the hashes are read at one instant and a task never refers to an agent
     // that a later read would have missed.
     const replies = await this.#call(
       'load',
-      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).hGetAll(k.completed).exec(),
+      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).hGetAll(k.completed).hGetAll(k.statuses).exec(),
       this.#config.loadTimeoutMs,
     );
-    const [agents, frameworks, tasks, roles, completed] = replies as unknown as Record<string, string>[];
+    const [agents, frameworks, tasks, roles, completed, statuses] = replies as unknown as Record<string, string>[];
     return {
       agents: Object.values(agents).map((v) => readAgent(JSON.parse(v) as AgentRecord)),
       frameworks: Object.values(frameworks).map((v) => readFramework(JSON.parse(v) as FrameworkRecord)),
-      tasks: Object.values(tasks).map((v) => readTask(JSON.parse(v) as TaskRecord)),
+      tasks: Object.entries(tasks).map(([id, v]) => withStatus(readTask(JSON.parse(v) as TaskRecord), statuses?.[id])),
       roles: Object.values(roles ?? {}).map((v) => JSON.parse(v) as RoleRecord),
       // A hash has no order: oldest first by the time of the last status.
       completedTasks: Object.values(completed ?? {}).map((v) => readTask(JSON.parse(v) as TaskRecord)).sort((a, b) => a.status.timestampMs - b.status.timestampMs),
@@ -174,7 +175,7 @@ export class RedisStore implements ClusterStore {
     const args = [String(epoch), String(this.#config.eventsMaxLen)];
     for (const change of changes) args.push(...encodeChange(change));
     const { minReplicasAcked: replicas, replicaAckTimeoutMs } = this.#config;
-    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles, k.completed], args, async (client) => {
+    const reply = await this.#eval(APPLY, [k.epoch, k.agents, k.frameworks, k.tasks, k.events, k.roles, k.completed, k.statuses], args, async (client) => {
       if (replicas === 0) return;
       // WAIT counts the replicas that have every write made on this connection so far.
       const acked = await client.wait(replicas, replicaAckTimeoutMs);
@@ -353,40 +354,3 @@ function parseLeader(json: string): LeaderInfo {
   const v = JSON.parse(json) as { masterId: unknown; url: unknown; epoch: unknown };
   return { masterId: String(v.masterId), url: String(v.url), epoch: Number(v.epoch) };
 }
-
-/** A change as the APPLY script's (type, id, value) triple. */
-function encodeChange(change: StateChange): [string, string, string] {
-  switch (change.type) {
-    case 'agent.put': return [change.type, change.agent.id, JSON.stringify(change.agent)];
-    case 'agent.delete': return [change.type, change.agentId, ''];
-    case 'framework.put': return [change.type, change.framework.id, JSON.stringify(change.framework)];
-    case 'framework.delete': return [change.type, change.frameworkId, ''];
-    case 'task.put': return [change.type, change.task.taskId, JSON.stringify(change.task)];
-    case 'task.delete': return [change.type, change.taskId, ''];
-    case 'task.complete': return [change.type, change.task.taskId, JSON.stringify(change.task)];
-    case 'completed.delete': return [change.type, change.taskId, ''];
-    case 'role.put': return [change.type, change.role.name, JSON.stringify(change.role)];
-    case 'role.delete': return [change.type, change.name, ''];
-    default:
-      // Untyped callers: let the script refuse it (UNKNOWN_CHANGE) before writing anything.
-      return [String((change as { type: unknown }).type), '', ''];
-  }
-}
-
-function decodeChange(type: string, id: string, value: string): StateChange {
-  switch (type) {
-    case 'agent.put': return { type, agent: JSON.parse(value) as AgentRecord };
-    case 'agent.delete': return { type, agentId: id };
-    case 'framework.put': return { type, framework: JSON.parse(value) as FrameworkRecord };
-    case 'framework.delete': return { type, frameworkId: id };
-    case 'task.put': return { type, task: JSON.parse(value) as TaskRecord };
-    case 'task.delete': return { type, taskId: id };
-    case 'task.complete': return { type, task: JSON.parse(value) as TaskRecord };
-    case 'completed.delete': return { type, taskId: id };
-    case 'role.put': return { type, role: JSON.parse(value) as RoleRecord };
-    case 'role.delete': return { type, name: id };
-    default:
-      throw new BerthError(ErrorCode.INTERNAL, `event stream holds an unknown change type '${type}'`);
-  }
-}
-

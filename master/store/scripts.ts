@@ -126,7 +126,7 @@ return 1
  * is validated before the first write because Redis does not roll a script back when it fails.
  * Records travel as JSON strings the script never decodes, so they round-trip byte for byte.
  */
-export const APPLY = script('apply', 7, `
+export const APPLY = script('apply', 8, `
 --[[ apply
   KEYS[1]  epoch key
   KEYS[2]  agents hash
@@ -135,11 +135,13 @@ export const APPLY = script('apply', 7, `
   KEYS[5]  events stream
   KEYS[6]  roles hash
   KEYS[7]  completed tasks hash
+  KEYS[8]  statuses hash: a live task's status written since its record (KEYS[4])
   ARGV[1]  the caller's epoch
   ARGV[2]  approximate MAXLEN of the events stream
   ARGV[3..] one (type, id, value) triple per change, in order; value is the record JSON for
-           '*.put' and 'task.complete' (which moves a task from KEYS[4] to KEYS[7]) and ''
-           for '*.delete'
+           '*.put' and 'task.complete' (which moves a task from KEYS[4] to KEYS[7]), the encoded
+           status for 'task.status', and '' for '*.delete'. A task's put, delete or completion
+           also removes its entry in KEYS[8], which its record then supersedes.
   Returns  n >= 0  the number of changes applied (each also XADDed with the epoch)
            -1      fenced: ARGV[1] is not the current epoch; nothing written
            -2      an unknown change type; nothing written
@@ -148,12 +150,14 @@ export const APPLY = script('apply', 7, `
 local current = redis.call('GET', KEYS[1]) or '0'
 if tonumber(current) ~= tonumber(ARGV[1]) then return -1 end
 if (#ARGV - 2) % 3 ~= 0 then return -3 end
+-- type -> {hash written, put (true) or delete (false), hashes the id is removed from first}
 local targets = {
   ['agent.put'] = {KEYS[2], true}, ['agent.delete'] = {KEYS[2], false},
   ['framework.put'] = {KEYS[3], true}, ['framework.delete'] = {KEYS[3], false},
-  ['task.put'] = {KEYS[4], true}, ['task.delete'] = {KEYS[4], false},
+  ['task.put'] = {KEYS[4], true, {KEYS[8]}}, ['task.delete'] = {KEYS[4], false, {KEYS[8]}},
+  ['task.status'] = {KEYS[8], true},
   ['role.put'] = {KEYS[6], true}, ['role.delete'] = {KEYS[6], false},
-  ['task.complete'] = {KEYS[7], true}, ['completed.delete'] = {KEYS[7], false},
+  ['task.complete'] = {KEYS[7], true, {KEYS[4], KEYS[8]}}, ['completed.delete'] = {KEYS[7], false},
 }
 for i = 3, #ARGV, 3 do
   if not targets[ARGV[i]] then return -2 end
@@ -162,7 +166,9 @@ local n = 0
 for i = 3, #ARGV, 3 do
   local kind, id, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local target = targets[kind]
-  if kind == 'task.complete' then redis.call('HDEL', KEYS[4], id) end
+  if target[3] then
+    for _, key in ipairs(target[3]) do redis.call('HDEL', key, id) end
+  end
   if target[2] then
     redis.call('HSET', target[1], id, value)
   else

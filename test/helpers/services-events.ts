@@ -22,16 +22,21 @@ export interface TaskEvent {
 export async function masterTaskEvents(store: MemoryStore): Promise<TaskEvent[]> {
   const log = await store.history(1_000_000);
   const events: TaskEvent[] = [];
+  // A status change carries the status only; whether a kill was asked is in the task's last put.
+  const killAsked = new Map<string, boolean>();
   log.forEach((entry, index) => {
     const c = entry.change;
-    if (c.type !== 'task.put') return;
+    if (c.type === 'task.put') killAsked.set(c.task.taskId, c.task.killAsked !== undefined);
+    const status = c.type === 'task.put' ? c.task.status : c.type === 'task.status' ? c.status : undefined;
+    if (!status) return;
+    const state = stateName(status.state);
     events.push({
       index,
-      taskId: c.task.taskId,
-      agentId: c.task.agentId,
-      state: stateName(c.task.status.state),
-      healthy: c.task.status.health === TaskHealth.HEALTHY && stateName(c.task.status.state) === 'RUNNING',
-      killAsked: c.task.killAsked !== undefined,
+      taskId: status.taskId,
+      agentId: c.type === 'task.put' ? c.task.agentId : status.agentId,
+      state,
+      healthy: status.health === TaskHealth.HEALTHY && state === 'RUNNING',
+      killAsked: killAsked.get(status.taskId) ?? false,
     });
   });
   return events;

@@ -12,6 +12,7 @@ import type {
 } from '../../master/store/index.js';
 import { decodeAgentInfo, decodeFrameworkInfo, decodeTaskInfo, decodeTaskStatus } from '../../protocol/domain/index.js';
 import { auditContract } from './store-audit-contract.js';
+import { statusContract } from './store-status-contract.js';
 
 export interface StoreHandle {
   store: ClusterStore;
@@ -43,6 +44,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
     });
   };
   auditContract(test);
+  statusContract(test);
 
   test('apply then load round-trips every record kind', async (t, { store }) => {
     const { epoch } = await elect(t, store, 'm1');

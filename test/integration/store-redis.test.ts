@@ -115,6 +115,22 @@ void t.test('on a shared redis-server', async (t) => {
     t.equal((await store.load()).agents.length, 1);
   });
 
+  void t.test('key layout: a status change is a short entry of its own, removed when the task completes', async (t) => {
+    const store = await openFor(t, { keyPrefix: uniquePrefix('status') });
+    const raw = await rawClient(t);
+    const { epoch } = await elect(t, store, 'a');
+    const task = sampleState().tasks[0]!;
+    const record = JSON.stringify(task);
+    const status = { ...task.status, state: 2, uuid: 'u-running', timestampMs: 7 };
+    await store.apply(epoch, [{ type: 'task.put', task }, { type: 'task.status', taskId: task.taskId, status, appliedUuids: ['u-1', 'u-running'] }]);
+    t.equal(await raw.hGet(store.keys.tasks, task.taskId), record, 'the record is as put');
+    const entry = (await raw.hGet(store.keys.statuses, task.taskId))!;
+    t.same(JSON.parse(entry), [1, 2, '', '', 'u-running', 7, status.source, 0, -1, '', 'agent-1', 'fw-1', 'u-1', 'u-running'], 'the status: its fields in order, then the uuids applied');
+    t.ok(entry.length < record.length / 3, `the status entry (${entry.length} B) is much smaller than the record (${record.length} B)`);
+    await store.apply(epoch, [{ type: 'task.complete', task: { ...task, status, appliedUuids: ['u-1', 'u-running'] } }]);
+    t.equal(await raw.exists(store.keys.statuses), 0, 'nothing is left of it once the task completes');
+    t.notOk(await raw.hExists(store.keys.tasks, task.taskId), 'and its record is among the completed');
+  });
 });
 
 void t.test('invalid options are refused with every problem listed', async (t) => {
