@@ -50,14 +50,13 @@ export class LiveRun {
     return effects;
   }
 
+  /** A new record when the summary changed; the same object when not, so it need not be written again. */
   #summarise(): void {
     const outcome = this.tracker.outcome();
-    this.record = {
-      ...this.record,
-      state: this.tracker.state,
-      reason: outcome?.reason ?? (this.tracker.state === 'running' ? 'tasks launched' : this.record.reason),
-      outcome,
-    };
+    const state = this.tracker.state;
+    const reason = outcome?.reason ?? (state === 'running' ? 'tasks launched' : this.record.reason);
+    if (outcome === undefined && this.record.outcome === undefined && state === this.record.state && reason === this.record.reason) return;
+    this.record = { ...this.record, state, reason, outcome };
   }
 
   get finished(): boolean {

@@ -2,7 +2,7 @@
 // revived the moment work arrives. While offers are wanted already and some were declined,
 // new work revives them again, but such revives are coalesced over a short window: a stream of
 // submissions then costs one round of offers of every agent, not one per job.
-import type { Timers } from './scheduler.js';
+import type { Timers } from './clock.js';
 
 /** Work arriving within this long of the first shares one revive. */
 export const REVIVE_COALESCE_MS = 50;

@@ -113,12 +113,21 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
     }
     d.start.forEach((agentId, i) => {
       const t = due[i]!;
-      byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId }]);
+      const task = { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId };
+      const list = byAgent.get(agentId);
+      if (list) list.push(task);
+      else byAgent.set(agentId, [task]);
     });
     if (d.held > 0) plan.held.push({ runId: d.key, reason: `${d.held} task(s) wait: ${d.reason ?? ''} ${d.message ?? ''}`.trim() });
   }
+  const plainOf = new Map<string, string[]>();
+  for (const o of plain) {
+    const ids = plainOf.get(o.agentId);
+    if (ids) ids.push(o.id);
+    else plainOf.set(o.agentId, [o.id]);
+  }
   for (const [agentId, tasks] of byAgent) {
-    const offerIds = plain.filter((o) => o.agentId === agentId).map((o) => o.id);
+    const offerIds = plainOf.get(agentId) ?? [];
     for (const id of offerIds) used.add(id);
     plan.launches.push({ agentId, offerIds, tasks });
   }
