@@ -74,10 +74,22 @@ export class LiveRun {
   }
 }
 
-/** The run id in a task id made by nextTaskId, if it is one of ours. */
+/** The run id in a task id made by nextTaskId, if it is one of ours (asked of every status update). */
 export function runIdOf(taskId: string): string | undefined {
-  const m = /^(.+)\.\d+\.\d+$/.exec(taskId);
-  return m?.[1];
+  const last = taskId.lastIndexOf('.');
+  const middle = taskId.lastIndexOf('.', last - 1);
+  if (middle <= 0 || !digits(taskId, middle + 1, last) || !digits(taskId, last + 1, taskId.length)) return undefined;
+  return taskId.slice(0, middle);
+}
+
+/** True when s[from, to) is one or more ASCII digits. */
+function digits(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export type { TaskEnd };

@@ -247,7 +247,9 @@ export class BatchScheduler {
     // A retry due at once (a preempted attempt) may start on an offer held.
     if (this.#placer.held > 0 && run.tracker.hasDue(now)) this.#placer.soon();
     this.askForOffers(false);
-    this.arm();
+    // Only this run's times changed (a backoff): the timer moves only if it now fires too late.
+    const wake = run.tracker.nextWakeMs(now);
+    if (this.#timer === undefined || (wake !== undefined && Math.max(now, wake) + 1 < this.#timerAtMs)) this.arm();
   }
 
   #kill(run: LiveRun, taskIds: readonly string[]): void {
