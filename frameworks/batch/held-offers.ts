@@ -25,19 +25,26 @@ export class HeldOffers {
   }
 
   /** Forgets these offers (accepted, declined, rescinded); returns the ones that were held. */
-  take(ids: readonly string[]): string[] {
-    return ids.filter((id) => this.#offers.delete(id));
+  take(ids: readonly string[]): BatchOffer[] {
+    const out: BatchOffer[] = [];
+    for (const id of ids) {
+      const h = this.#offers.get(id);
+      if (!h) continue;
+      this.#offers.delete(id);
+      out.push(h.offer);
+    }
+    return out;
   }
 
-  /** Forgets every offer (the connection they belong to is gone); returns their ids. */
-  clear(): string[] {
-    const ids = [...this.#offers.keys()];
+  /** Forgets every offer (to decline them, or their connection is gone); returns them. */
+  clear(): BatchOffer[] {
+    const offers = this.all();
     this.#offers.clear();
-    return ids;
+    return offers;
   }
 
   /** Forgets and returns the offers held OFFER_HOLD_MS or longer, to decline. */
-  expired(nowMs: number): string[] {
+  expired(nowMs: number): BatchOffer[] {
     const out: string[] = [];
     for (const [id, h] of this.#offers) {
       if (nowMs - h.sinceMs < OFFER_HOLD_MS) break;

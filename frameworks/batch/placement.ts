@@ -2,7 +2,7 @@
 // on which agents; gangs are placed whole on the bundle of offers the master made for them, and
 // wait in the queue too, so their reservation keeps later runs from taking what they need. Pure:
 // offers and runs in, a plan out; the scheduler persists the plan's launches before sending them.
-import { planQueue, entryFor, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
+import { planQueue, entryFor, fits, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
 import type { LiveRun } from './live-run.js';
 import type { BatchOffer } from './sdk-adapter.js';
 
@@ -28,8 +28,6 @@ export interface PlacementPlan {
   held: { runId: string; reason: string }[];
 }
 
-const EPS = 1e-9;
-const fits = (need: Shape, have: Shape) => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
 
 /** A role's offers and running tasks, as the queue sees them. */
 interface PoolBuilder {

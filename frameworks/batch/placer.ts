@@ -6,7 +6,8 @@ import { HeldOffers } from './held-offers.js';
 import { launchesOf } from './launches.js';
 import type { LiveRun } from './live-run.js';
 import { planPlacement } from './placement.js';
-import type { BatchDriver, BatchLaunch, BatchOffer } from './sdk-adapter.js';
+import { fits } from './queue.js';
+import type { BatchDriver, BatchLaunch, BatchOffer, Shape3 } from './sdk-adapter.js';
 import type { BatchLog } from './scheduler.js';
 import type { BatchChange } from './store/index.js';
 
@@ -26,8 +27,8 @@ export interface PlacerDeps {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** True when some run has a task due now. */
   hasWork(nowMs: number): boolean;
-  /** Offers were declined with a filter: new work will need a revive to see them again. */
-  declined(): void;
+  /** Offers holding `free` were declined with a filter: new work will need a revive to see them again. */
+  declined(free: Shape3[]): void;
   /** After each placement: ask for offers (`fresh`: new work arrived) and set the timer. */
   placed(fresh: boolean): void;
   /** The master refused a launch: the tasks never ran. */
@@ -93,7 +94,7 @@ export class OfferPlacer {
     // An offer left while tasks wait fits none of them, and it keeps its agent from us (the master
     // makes one offer per framework and agent): declined at once. With none waiting, it is held
     // for the work to come.
-    if (this.#d.hasWork(nowMs)) this.#decline(this.#held.clear(), REFUSE_WAITING_S);
+    if (this.#d.hasWork(nowMs)) this.#declineLeft(this.#held.clear(), nowMs);
     else this.#decline(this.#held.expired(nowMs), REFUSE_IDLE_S);
     this.#d.placed(wasFresh);
   }
@@ -128,11 +129,26 @@ export class OfferPlacer {
     this.#decline(this.#held.take(plan.declineForGang), 0);
   }
 
+  /**
+   * Declines what is left while tasks wait. An offer too small for any of them (an agent's memory
+   * without cpus, mostly) stays away for longer: the filter only holds back offers no larger, and
+   * new work revives offers anyway. One that some waiting task would fit (kept for a gang's
+   * reservation) comes back soon.
+   */
+  #declineLeft(offers: readonly BatchOffer[], nowMs: number): void {
+    if (offers.length === 0) return;
+    const shapes: Shape3[] = [];
+    for (const run of this.#d.live.values()) if (run.tracker.hasDue(nowMs)) shapes.push(run.job.resources);
+    const fitsOne = (o: BatchOffer) => shapes.some((s) => fits(s, o.free));
+    this.#decline(offers.filter(fitsOne), REFUSE_WAITING_S);
+    this.#decline(offers.filter((o) => !fitsOne(o)), REFUSE_IDLE_S);
+  }
+
   /** Declines offers that are no longer held. */
-  #decline(offerIds: string[], refuseSeconds: number): void {
-    if (offerIds.length === 0) return;
-    this.#d.counters.declinedOffers += offerIds.length;
-    this.#d.declined();
-    this.#d.driver()?.decline(offerIds, refuseSeconds).catch(() => undefined);
+  #decline(offers: readonly BatchOffer[], refuseSeconds: number): void {
+    if (offers.length === 0) return;
+    this.#d.counters.declinedOffers += offers.length;
+    if (refuseSeconds > 0) this.#d.declined(offers.map((o) => o.free));
+    this.#d.driver()?.decline(offers.map((o) => o.id), refuseSeconds).catch(() => undefined);
   }
 }

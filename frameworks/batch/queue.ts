@@ -100,7 +100,8 @@ export function entryFor(job: Pick<JobSpec, 'id' | 'role' | 'priority' | 'resour
 }
 
 const EPS = 1e-9;
-const fits = (need: Shape, have: Shape) => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
+/** True when `need` fits in `have` (to within rounding). */
+export const fits = (need: Shape, have: Shape): boolean => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
 const plus = (a: Shape, b: Shape): Shape => ({ cpus: a.cpus + b.cpus, memMb: a.memMb + b.memMb, diskMb: a.diskMb + b.diskMb });
 const minus = (a: Shape, b: Shape): Shape => ({ cpus: a.cpus - b.cpus, memMb: a.memMb - b.memMb, diskMb: a.diskMb - b.diskMb });
 const ZERO: Shape = { cpus: 0, memMb: 0, diskMb: 0 };

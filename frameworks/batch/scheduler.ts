@@ -7,7 +7,8 @@ import type { Clock, Timers } from './clock.js';
 import { LiveRun, runIdOf } from './live-run.js';
 import { RecentRuns } from './recent-runs.js';
 import { OfferPlacer } from './placer.js';
-import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus } from './sdk-adapter.js';
+import { fits } from './queue.js';
+import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus, Shape3 } from './sdk-adapter.js';
 import type { JobSpec } from './spec/types.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord } from './store/index.js';
 import { Workflows } from './workflows.js';
@@ -71,7 +72,7 @@ export class BatchScheduler {
       commit: (change, touched) => this.commit(change, touched),
       exclusive: (fn) => this.exclusive(fn),
       hasWork: (now) => this.#hasWork(now),
-      declined: () => this.#interest.declined(),
+      declined: (free) => this.#interest.declined(free),
       placed: (fresh) => {
         this.askForOffers(fresh);
         this.arm();
@@ -287,8 +288,9 @@ export class BatchScheduler {
     }
   }
 
-  #hasWork(now: number): boolean {
-    for (const r of this.live.values()) if (r.tracker.hasDue(now)) return true;
+  /** True when some task is due; with `within`, one that fits in it. */
+  #hasWork(now: number, within?: Shape3): boolean {
+    for (const r of this.live.values()) if (r.tracker.hasDue(now) && (!within || fits(r.job.resources, within))) return true;
     return false;
   }
 
@@ -310,7 +312,7 @@ export class BatchScheduler {
         if (run.gangId === gangId) run.gangId = undefined;
       });
     }
-    this.#interest.update(driver, this.#hasWork(now), fresh, () => this.#hasWork(this.#d.clock.now()));
+    this.#interest.update(driver, this.#hasWork(now), fresh, (declined) => this.#hasWork(this.#d.clock.now(), declined));
   }
 
   /**
