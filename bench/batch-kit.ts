@@ -77,6 +77,33 @@ export class CounterSampler {
     return this.samples.find((s) => s.value >= value)?.atMs ?? NaN;
   }
 
+  /**
+   * The area between `ceiling` and the counter from `fromMs` to `toMs`, in value-seconds: with
+   * the counter the tasks running and the ceiling the slots, the slot-seconds left idle.
+   */
+  areaBelow(ceiling: number, fromMs: number, toMs: number): number {
+    let area = 0;
+    for (let i = 1; i < this.samples.length; i++) {
+      const a = this.samples[i - 1]!;
+      const start = Math.max(a.atMs, fromMs);
+      const end = Math.min(this.samples[i]!.atMs, toMs);
+      if (end > start) area += Math.max(0, ceiling - a.value) * (end - start);
+    }
+    return area / 1000;
+  }
+
+  /** The counter's value every `stepMs` from `fromMs` (the last sample at or before each time), for a JSON timeline. */
+  every(stepMs: number, fromMs: number): number[] {
+    const out: number[] = [];
+    let i = 0;
+    const last = this.samples[this.samples.length - 1]?.atMs ?? fromMs;
+    for (let at = fromMs; at <= last; at += stepMs) {
+      while (i + 1 < this.samples.length && this.samples[i + 1]!.atMs <= at) i++;
+      out.push(this.samples[i]?.value ?? 0);
+    }
+    return out;
+  }
+
   /** The rate between the times it reached `fromShare` and `toShare` of `total`: the steady state. */
   steadyRate(total: number, fromShare = 0.1, toShare = 0.9): number {
     const a = this.samples.find((s) => s.value >= total * fromShare);

@@ -29,6 +29,9 @@ const FLAGS = {
 const TASK = { cpus: 1, memMb: 16 };
 const TARGET_MAKESPAN_RATIO = 1.1;
 const TARGET_COMPLETIONS_PER_S = 2_000;
+const TIMELINE_STEP_MS = 250;
+const timeline = (launches: CounterSampler, ends: CounterSampler, t0: number): BatchBenchResult['timeline'] =>
+  ({ stepMs: TIMELINE_STEP_MS, launched: launches.every(TIMELINE_STEP_MS, t0), ended: ends.every(TIMELINE_STEP_MS, t0) });
 
 export interface BatchBenchResult {
   framework: string;
@@ -38,8 +41,17 @@ export interface BatchBenchResult {
   failed: number;
   /** Jobs submitted and run through the HTTP API per second (batch only). */
   jobsPerSecond: number;
+  /** From the first submission to the last one answered (batch; the TaskQueue has all at once). */
+  submittedSeconds: number;
   /** From the first submission to the last task launched. */
   drainSeconds: number;
+  /**
+   * Slot-seconds no task ran in, from the first submission to the last launch: the ramp up, and
+   * the gaps between a task's end and the next launch on its slot. The ideal has none.
+   */
+  idleSlotSeconds: number;
+  /** Tasks launched and ended every TIMELINE_STEP_MS from the first submission (JSON only). */
+  timeline: { stepMs: number; launched: number[]; ended: number[] };
   /** From the first submission to the last task ended. */
   makespanSeconds: number;
   idealSeconds: number;
@@ -114,7 +126,7 @@ export function agentSizes(agents: number, slots: number): AgentSize[] {
   });
 }
 
-async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
+async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, capacity: number, idealSeconds: number): Promise<BatchBenchResult> {
   const fw = await startBenchBatch(master.url);
   try {
     const jobs = Math.ceil(f.tasks / f['per-job']);
@@ -128,6 +140,7 @@ async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, idea
     const c = fw.scheduler.counters;
     const ends = new CounterSampler(() => c.taskEnds);
     const launches = new CounterSampler(() => c.launches);
+    const running = new CounterSampler(() => c.launches - c.taskEnds);
     const cpu0 = await readCpu(master, fleet);
     const t0 = performance.now();
     await inFlight(specs, f.concurrency, async (spec) => {
@@ -138,6 +151,7 @@ async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, idea
     const cpu1 = await readCpu(master, fleet);
     ends.stop();
     launches.stop();
+    running.stop();
     const runs = await fw.scheduler.store.listRuns();
     const bad = runs.filter((r) => r.state !== 'succeeded');
     const failed = bad.length;
@@ -149,7 +163,10 @@ async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, idea
     return {
       framework: 'batch', tasks: f.tasks, jobs, completed: c.taskEnds, failed,
       jobsPerSecond: jobs / submitSeconds,
+      submittedSeconds: submitSeconds,
       drainSeconds: (launches.reachedAt(f.tasks) - t0) / 1000,
+      idleSlotSeconds: running.areaBelow(capacity, t0, launches.reachedAt(f.tasks)),
+      timeline: timeline(launches, ends, t0),
       makespanSeconds, idealSeconds, makespanRatio: makespanSeconds / idealSeconds,
       steadyCompletionsPerSecond: ends.steadyRate(f.tasks),
       timedOut: !done,
@@ -160,13 +177,14 @@ async function runBatch(master: MasterProcess, fleet: AgentFleet, f: Flags, idea
   }
 }
 
-async function runTaskQueue(master: MasterProcess, fleet: AgentFleet, f: Flags, idealSeconds: number): Promise<BatchBenchResult> {
+async function runTaskQueue(master: MasterProcess, fleet: AgentFleet, f: Flags, capacity: number, idealSeconds: number): Promise<BatchBenchResult> {
   const client = new SchedulerClient({ masterUrl: master.url, framework: { name: 'taskqueue-bench', roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
   const queue = new TaskQueue(client, { refuseSeconds: 1 });
   let completed = 0;
   let failed = 0;
   const ends = new CounterSampler(() => completed);
   const launches = new CounterSampler(() => queue.counts.total - queue.counts.waiting);
+  const running = new CounterSampler(() => queue.counts.total - queue.counts.waiting - completed);
   const cpu0 = await readCpu(master, fleet);
   const t0 = performance.now();
   for (let i = 0; i < f.tasks; i++) queue.add({ id: `q${i}`, resources: TASK, command: { value: 'true', shell: true } });
@@ -185,12 +203,16 @@ async function runTaskQueue(master: MasterProcess, fleet: AgentFleet, f: Flags, 
   clearTimeout(timer);
   ends.stop();
   launches.stop();
+  running.stop();
   await client.close();
   const makespanSeconds = (ends.reachedAt(f.tasks) - t0) / 1000;
   return {
     framework: 'taskqueue', tasks: f.tasks, jobs: 0, completed, failed,
     jobsPerSecond: NaN,
+    submittedSeconds: 0,
     drainSeconds: (launches.reachedAt(f.tasks) - t0) / 1000,
+    idleSlotSeconds: running.areaBelow(capacity, t0, launches.reachedAt(f.tasks)),
+    timeline: timeline(launches, ends, t0),
     makespanSeconds, idealSeconds, makespanRatio: makespanSeconds / idealSeconds,
     steadyCompletionsPerSecond: ends.steadyRate(f.tasks),
     timedOut: out,
@@ -202,7 +224,7 @@ function row(name: string, r: BatchBenchResult): (string | number)[] {
   const valid = r.timedOut ? 'TIMED OUT' : r.failed > 0 ? `${r.failed} FAILED` : 'ok';
   const cpu = r.cpuUsPerTask;
   const fw = r.framework === 'ideal';
-  return [name, r.framework === 'batch' ? r.jobsPerSecond : '-', r.steadyCompletionsPerSecond, r.drainSeconds, r.makespanSeconds, r.idealSeconds, r.makespanRatio,
+  return [name, r.framework === 'batch' ? r.jobsPerSecond : '-', r.framework === 'batch' ? r.submittedSeconds : '-', r.steadyCompletionsPerSecond, r.drainSeconds, r.idleSlotSeconds, r.makespanSeconds, r.idealSeconds, r.makespanRatio,
     fw ? '-' : Math.round(cpu.master), fw ? '-' : Math.round(cpu.harness), fw ? '-' : Math.round(cpu.frameworkThread), fw ? '-' : cpu.workers.map((w) => Math.round(w)).join('/'), fw ? '-' : Math.round(cpu.otherThreads), valid];
 }
 
@@ -220,12 +242,12 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   try {
     fleet = await startFleet(f.agents, master.url, root, f.workers, { taskDurationMs: f['duration-ms'], sizes });
     log(`${f.agents} hollow agents registered (${capacity} task slots); ideal makespan ${idealSeconds.toFixed(2)} s`);
-    const batch = await runBatch(master, fleet, f, idealSeconds);
+    const batch = await runBatch(master, fleet, f, capacity, idealSeconds);
     log(`batch framework: makespan ${batch.makespanSeconds.toFixed(2)} s, ${batch.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
-    const tq = await runTaskQueue(master, fleet, f, idealSeconds);
+    const tq = await runTaskQueue(master, fleet, f, capacity, idealSeconds);
     log(`TaskQueue: makespan ${tq.makespanSeconds.toFixed(2)} s, ${tq.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
     const ideal: BatchBenchResult = {
-      framework: 'ideal', tasks: f.tasks, jobs: 0, completed: f.tasks, failed: 0, jobsPerSecond: NaN, drainSeconds: idealSeconds - f['duration-ms'] / 1000,
+      framework: 'ideal', tasks: f.tasks, jobs: 0, completed: f.tasks, failed: 0, jobsPerSecond: NaN, submittedSeconds: 0, drainSeconds: idealSeconds - f['duration-ms'] / 1000, idleSlotSeconds: 0, timeline: { stepMs: TIMELINE_STEP_MS, launched: [], ended: [] },
       makespanSeconds: idealSeconds, idealSeconds, makespanRatio: 1, steadyCompletionsPerSecond: capacity / (f['duration-ms'] / 1000), timedOut: false,
       cpuUsPerTask: { master: NaN, harness: NaN, frameworkThread: NaN, workers: [], otherThreads: NaN, masterPerTask: {} },
     };
@@ -237,7 +259,7 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
     return {
       bench: 'batch',
       title: `${f.tasks} tasks of ${f['duration-ms']} ms (${Math.ceil(f.tasks / f['per-job'])} jobs of ${f['per-job']}) on ${f.agents} HOLLOW agents, ${capacity} slots; baseline: the ideal and an SDK TaskQueue in the same run`,
-      columns: ['framework (HOLLOW runtime)', 'jobs/s submitted', 'completions/s steady', 'drain s', 'makespan s', 'ideal s', 'makespan/ideal',
+      columns: ['framework (HOLLOW runtime)', 'jobs/s submitted', 'last job in s', 'completions/s steady', 'drain s', 'idle slot-s to drain', 'makespan s', 'ideal s', 'makespan/ideal',
         'master CPU us/task', 'harness CPU us/task', 'framework thread', 'agent workers', 'other threads', 'valid'],
       rows: [row('batch framework (HTTP API)', batch), row('SDK TaskQueue, all tasks at once', tq), row('ideal (work / capacity)', ideal)],
       results: { flags: f, capacity, batch, taskQueue: tq, ideal },
@@ -245,7 +267,7 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
       notes: [
         'runtime: HOLLOW (real agent code and protocol over real loopback WebSockets; tasks only pretend to run)',
         'master: its own process, `berth master --log-level warn`, default allocation interval; batch framework: this process, memory store, jobs submitted and run through its HTTP API',
-        `jobs/s: submit + run of each job over HTTP, ${f.concurrency} requests in flight; drain: first submission to the last task launched; makespan: to the last task ended; steady: completions per second between 10% and 90% of them`,
+        `jobs/s: submit + run of each job over HTTP, ${f.concurrency} requests in flight; last job in: first submission to the last one answered; drain: first submission to the last task launched; idle slot-s: slot-seconds with no task running from the first submission to the drain (ramp up and gaps between a task's end and the next launch); makespan: to the last task ended; steady: completions per second between 10% and 90% of them`,
         `ideal: ${f.tasks} x ${f['duration-ms']} ms of work over ${capacity} slots; its drain is the makespan less one task`,
         ...[batch, tq].map((r) => `${r.framework}: per completed task the master made ${fmt(r.cpuUsPerTask.masterPerTask.offersMade)} offers (${fmt(r.cpuUsPerTask.masterPerTask.offersDeclined)} declined), ran the allocator ${fmt(r.cpuUsPerTask.masterPerTask.allocationRuns)} times and took ${fmt(r.cpuUsPerTask.masterPerTask.statusUpdates)} status updates`),
         'CPU us/task: CPU time from the first submission to the last end over the tasks completed, holding on a loaded machine: the master process; the harness process (all its threads), its main thread (the framework under test and the bench), each worker thread of hollow agents, and the rest (V8 garbage collection and compiler threads, libuv)',

@@ -40,9 +40,10 @@ export class BatchCommands {
 
   /** Parses a job file (YAML or JSON text) and stores its jobs; a parse problem refuses it all. */
   submit(text: string): Promise<Result<{ jobs: string[]; warnings: string[] }>> {
+    // Parsed before the exclusive section: it needs no state, and the section is the scheduler's.
+    const parsed = parseJobs(text);
+    if (!parsed.ok) return Promise.resolve({ ...refuse(CommandError.BAD_REQUEST, parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; '), parsed.problems[0]?.path ?? ''), problems: parsed.problems });
     return this.#s.exclusive(async () => {
-      const parsed = parseJobs(text);
-      if (!parsed.ok) return { ...refuse(CommandError.BAD_REQUEST, parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; '), parsed.problems[0]?.path ?? ''), problems: parsed.problems };
       const roles = this.#s.roles;
       const wrongRole = parsed.jobs.findIndex((j) => !roles.includes(j.role));
       if (wrongRole >= 0) {

@@ -23,4 +23,5 @@ export {
 // The process around the core: the framework on the SDK, its stores and its HTTP API.
 export { startBatchFramework, type StartBatchFrameworkOptions, type BatchFramework } from './start.js';
 export { MemoryBatchStore, RedisBatchStore, type BatchStore, type RedisBatchStoreOptions } from './store/index.js';
-export type { BatchLog, Timers } from './scheduler.js';
+export type { BatchLog } from './scheduler.js';
+export type { Timers } from './clock.js';

@@ -50,14 +50,13 @@ export class LiveRun {
     return effects;
   }
 
+  /** A new record when the summary changed; the same object when not, so it need not be written again. */
   #summarise(): void {
     const outcome = this.tracker.outcome();
-    this.record = {
-      ...this.record,
-      state: this.tracker.state,
-      reason: outcome?.reason ?? (this.tracker.state === 'running' ? 'tasks launched' : this.record.reason),
-      outcome,
-    };
+    const state = this.tracker.state;
+    const reason = outcome?.reason ?? (state === 'running' ? 'tasks launched' : this.record.reason);
+    if (outcome === undefined && this.record.outcome === undefined && state === this.record.state && reason === this.record.reason) return;
+    this.record = { ...this.record, state, reason, outcome };
   }
 
   get finished(): boolean {
@@ -75,10 +74,22 @@ export class LiveRun {
   }
 }
 
-/** The run id in a task id made by nextTaskId, if it is one of ours. */
+/** The run id in a task id made by nextTaskId, if it is one of ours (asked of every status update). */
 export function runIdOf(taskId: string): string | undefined {
-  const m = /^(.+)\.\d+\.\d+$/.exec(taskId);
-  return m?.[1];
+  const last = taskId.lastIndexOf('.');
+  const middle = taskId.lastIndexOf('.', last - 1);
+  if (middle <= 0 || !digits(taskId, middle + 1, last) || !digits(taskId, last + 1, taskId.length)) return undefined;
+  return taskId.slice(0, middle);
+}
+
+/** True when s[from, to) is one or more ASCII digits. */
+function digits(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export type { TaskEnd };

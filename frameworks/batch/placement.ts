@@ -2,7 +2,7 @@
 // on which agents; gangs are placed whole on the bundle of offers the master made for them, and
 // wait in the queue too, so their reservation keeps later runs from taking what they need. Pure:
 // offers and runs in, a plan out; the scheduler persists the plan's launches before sending them.
-import { planQueue, entryFor, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
+import { planQueue, entryFor, fits, type AgentCapacity, type QueueEntry, type RolePool, type RunningTask, type Shape } from './queue.js';
 import type { LiveRun } from './live-run.js';
 import type { BatchOffer } from './sdk-adapter.js';
 
@@ -28,18 +28,33 @@ export interface PlacementPlan {
   held: { runId: string; reason: string }[];
 }
 
-const EPS = 1e-9;
-const fits = (need: Shape, have: Shape) => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
 
-/** The tasks a run has running, for the queue's backfill: resources, agent and latest end. */
-function runningOf(run: LiveRun): RunningTask[] {
-  const out: RunningTask[] = [];
+/** A role's offers and running tasks, as the queue sees them. */
+interface PoolBuilder {
+  agents: Map<string, AgentCapacity>;
+  /** Tasks with a latest end, one by one: the queue's backfill looks at when each ends. */
+  ending: RunningTask[];
+  /** Tasks with no known end, summed per agent: the queue only adds them up. */
+  open: Map<string, Shape>;
+}
+
+/** Adds the tasks a run has running to its role's pool: resources, agent and latest end. */
+function addRunning(pool: PoolBuilder, run: LiveRun): void {
+  const need = run.job.resources;
   for (const taskId of run.tracker.runningTasks()) {
     const t = run.tasks.get(taskId);
-    const endsAtMs = run.job.taskDeadlineMs !== undefined && t !== undefined ? t.launchedMs + run.job.taskDeadlineMs : undefined;
-    out.push({ agentId: t?.agentId ?? '', resources: run.job.resources, endsAtMs });
+    const agentId = t?.agentId ?? '';
+    if (run.job.taskDeadlineMs !== undefined && t !== undefined) {
+      pool.ending.push({ agentId, resources: need, endsAtMs: t.launchedMs + run.job.taskDeadlineMs });
+      continue;
+    }
+    const sum = pool.open.get(agentId);
+    if (sum) {
+      sum.cpus += need.cpus;
+      sum.memMb += need.memMb;
+      sum.diskMb += need.diskMb;
+    } else pool.open.set(agentId, { ...need });
   }
-  return out;
 }
 
 /** Places tasks into offers. `runs` are the live runs in any order; `nowMs` is for due() and the queue. */
@@ -78,9 +93,9 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
 
   // Everything else goes through the queue, on the offers that are not a gang's.
   const plain = offers.filter((o) => !o.gangId);
-  const pools: Record<string, { agents: Map<string, AgentCapacity>; running: RunningTask[] }> = {};
+  const pools: Record<string, PoolBuilder> = {};
   for (const o of plain) {
-    const pool = (pools[o.role] ??= { agents: new Map(), running: [] });
+    const pool = (pools[o.role] ??= { agents: new Map(), ending: [], open: new Map() });
     const a = pool.agents.get(o.agentId) ?? { agentId: o.agentId, free: { cpus: 0, memMb: 0, diskMb: 0 } };
     a.free = { cpus: a.free.cpus + o.free.cpus, memMb: a.free.memMb + o.free.memMb, diskMb: a.free.diskMb + o.free.diskMb };
     pool.agents.set(o.agentId, a);
@@ -88,7 +103,8 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
   const entries: QueueEntry[] = [];
   const dueOf = new Map<string, ReturnType<LiveRun['tracker']['due']>>();
   for (const run of runs) {
-    pools[run.job.role]?.running.push(...runningOf(run));
+    const pool = pools[run.job.role];
+    if (pool) addRunning(pool, run);
     if (gangsLaunched.has(run.record.runId)) continue;
     const due = run.tracker.due(nowMs);
     if (due.length === 0) continue;
@@ -96,7 +112,10 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
     entries.push(entryFor(run.job, run.record.runId, run.record.seq, due.length));
   }
   const snapshot: Record<string, RolePool> = {};
-  for (const [role, p] of Object.entries(pools)) snapshot[role] = { agents: [...p.agents.values()], running: p.running };
+  for (const [role, p] of Object.entries(pools)) {
+    const open = [...p.open].map(([agentId, resources]) => ({ agentId, resources, endsAtMs: undefined }));
+    snapshot[role] = { agents: [...p.agents.values()], running: [...p.ending, ...open] };
+  }
   const queuePlan = planQueue({ nowMs, pools: snapshot, entries });
   const byAgent = new Map<string, PlannedTask[]>();
   const gangAgents = new Set<string>();
@@ -113,12 +132,21 @@ export function planPlacement(offers: readonly BatchOffer[], runs: readonly Live
     }
     d.start.forEach((agentId, i) => {
       const t = due[i]!;
-      byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId }]);
+      const task = { runId: run.record.runId, index: t.index, attempt: t.attempt, agentId };
+      const list = byAgent.get(agentId);
+      if (list) list.push(task);
+      else byAgent.set(agentId, [task]);
     });
     if (d.held > 0) plan.held.push({ runId: d.key, reason: `${d.held} task(s) wait: ${d.reason ?? ''} ${d.message ?? ''}`.trim() });
   }
+  const plainOf = new Map<string, string[]>();
+  for (const o of plain) {
+    const ids = plainOf.get(o.agentId);
+    if (ids) ids.push(o.id);
+    else plainOf.set(o.agentId, [o.id]);
+  }
   for (const [agentId, tasks] of byAgent) {
-    const offerIds = plain.filter((o) => o.agentId === agentId).map((o) => o.id);
+    const offerIds = plainOf.get(agentId) ?? [];
     for (const id of offerIds) used.add(id);
     plan.launches.push({ agentId, offerIds, tasks });
   }

@@ -100,12 +100,18 @@ export function entryFor(job: Pick<JobSpec, 'id' | 'role' | 'priority' | 'resour
 }
 
 const EPS = 1e-9;
-const fits = (need: Shape, have: Shape) => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
+/** True when `need` fits in `have` (to within rounding). */
+export const fits = (need: Shape, have: Shape): boolean => need.cpus <= have.cpus + EPS && need.memMb <= have.memMb + EPS && need.diskMb <= have.diskMb + EPS;
 const plus = (a: Shape, b: Shape): Shape => ({ cpus: a.cpus + b.cpus, memMb: a.memMb + b.memMb, diskMb: a.diskMb + b.diskMb });
 const minus = (a: Shape, b: Shape): Shape => ({ cpus: a.cpus - b.cpus, memMb: a.memMb - b.memMb, diskMb: a.diskMb - b.diskMb });
 const ZERO: Shape = { cpus: 0, memMb: 0, diskMb: 0 };
 
 type Free = Map<string, Shape>;
+
+const anyFits = (free: Free, need: Shape): boolean => {
+  for (const have of free.values()) if (fits(need, have)) return true;
+  return false;
+};
 
 /** Queue order: priority high to low, then submission order. */
 export function compareEntries(a: QueueEntry, b: QueueEntry): number {
@@ -223,9 +229,17 @@ export function planPool(role: string, pool: RolePool, entries: readonly QueueEn
       d.message = `${d.held} task(s) of ${words(e.resources)} wait; ${reserve} reserved ${when(at.atMs)}`;
       continue;
     }
+    const r = reservation;
+    // Nothing free fits one of its tasks: it waits, and trying the backfill below would only copy
+    // the pool's maps once per entry of a long queue.
+    if (!anyFits(free, e.resources)) {
+      d.held = e.tasks;
+      d.reason = HoldReason.NoCapacity;
+      d.message = `${d.held} task(s) of ${words(e.resources)} do not fit in what is free now`;
+      continue;
+    }
     // Backfill: a task may start if it ends before the reservation's time, or if it leaves the
     // capacity reserved at that time alone (it fits in what the reservation leaves over).
-    const r = reservation;
     const endsInTime = e.maxDurationMs !== undefined && r.atMs !== Infinity && nowMs + e.maxDurationMs <= r.atMs;
     const trialFree = new Map(free);
     const trialExtra = new Map(r.extra);
@@ -263,7 +277,11 @@ export function planPool(role: string, pool: RolePool, entries: readonly QueueEn
  */
 export function planQueue(snapshot: QueueSnapshot): QueuePlan {
   const byRole = new Map<string, QueueEntry[]>();
-  for (const e of snapshot.entries) byRole.set(e.role, [...(byRole.get(e.role) ?? []), e]);
+  for (const e of snapshot.entries) {
+    const list = byRole.get(e.role);
+    if (list) list.push(e);
+    else byRole.set(e.role, [e]);
+  }
   const plan: QueuePlan = { decisions: [], reservations: [] };
   for (const role of [...byRole.keys()].sort()) {
     const entries = byRole.get(role)!;

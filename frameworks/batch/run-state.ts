@@ -118,6 +118,10 @@ export class RunTracker {
   readonly #killing = new Set<string>();
   /** Slots with a task: kept as a count, since due() and isRunning() are asked on every event. */
   #runningCount = 0;
+  /** Slots done, as a count for the same reason. */
+  #doneCount = 0;
+  /** The latest backoff end ever set: once it has passed, no slot waits on a backoff. */
+  #latestNotBeforeMs = 0;
 
   constructor(runId: string, job: RunJob, log?: RunLog) {
     this.runId = runId;
@@ -160,6 +164,16 @@ export class RunTracker {
       .map((s) => ({ index: s.index, attempt: attempt(s) }));
   }
 
+  /** True when due(nowMs) would name a task; cheaper, for questions asked of every run on each event. */
+  hasDue(nowMs: number): boolean {
+    if (isTerminalRun(this.#state)) return false;
+    if (this.#job.gang) return this.#runningCount === 0 && (this.#latestNotBeforeMs <= nowMs || !this.#slots.some((s) => s.notBeforeMs > nowMs));
+    // A slot with a task is never done, so these are the slots neither done nor running.
+    const waiting = this.#job.completions - this.#doneCount - this.#runningCount;
+    if (waiting <= 0 || this.#runningCount >= this.#job.parallelism) return false;
+    return this.#latestNotBeforeMs <= nowMs || this.#slots.some((s) => !s.done && s.taskId === undefined && s.notBeforeMs <= nowMs);
+  }
+
   /** A task was launched for an index. A launch that raced with the run's end is to be killed. */
   launched(index: number, taskId: string, nowMs: number): RunEffects {
     const slot = this.#slots[index];
@@ -193,7 +207,8 @@ export class RunTracker {
     if (isTerminalRun(this.#state) || requested) return { kill: [] };
     if (record.result === 'succeeded') {
       slot.done = true;
-      if (this.#slots.every((s) => s.done)) {
+      this.#doneCount++;
+      if (this.#doneCount === this.#slots.length) {
         this.#exitCode = 0;
         const preempted = this.#preemptedCount();
         const note = preempted === 0 ? '' : ` (${preempted} attempt(s) preempted, retried at no cost)`;
@@ -216,6 +231,7 @@ export class RunTracker {
       return this.#killAll();
     }
     const notBeforeMs = preempted ? nowMs : nowMs + retryDelayMs(backoff, failures);
+    this.#latestNotBeforeMs = Math.max(this.#latestNotBeforeMs, notBeforeMs);
     if (!this.#job.gang) {
       slot.notBeforeMs = notBeforeMs;
       return { kill: [] };
@@ -225,6 +241,7 @@ export class RunTracker {
       s.done = false;
       s.notBeforeMs = notBeforeMs;
     }
+    this.#doneCount = 0;
     return this.#killAll();
   }
 
@@ -270,6 +287,8 @@ export class RunTracker {
   /** When the run next needs a tick or a due() look: a backoff ending, a deadline. */
   nextWakeMs(nowMs: number): number | undefined {
     if (isTerminalRun(this.#state)) return undefined;
+    // The common case, asked of every run whenever the timer is set: nothing to wake for.
+    if (this.#latestNotBeforeMs <= nowMs && this.#job.deadlineMs === undefined && this.#job.taskDeadlineMs === undefined) return undefined;
     const times: number[] = this.#slots.filter((s) => !s.done && s.taskId === undefined && s.notBeforeMs > nowMs).map((s) => s.notBeforeMs);
     if (this.#state === 'running' && this.#job.deadlineMs !== undefined) times.push(this.#startedMs! + this.#job.deadlineMs);
     if (this.#job.taskDeadlineMs !== undefined) {
@@ -290,7 +309,7 @@ export class RunTracker {
       startedMs,
       finishedMs,
       durationMs: startedMs === undefined ? undefined : finishedMs - startedMs,
-      succeeded: this.#slots.filter((s) => s.done).length,
+      succeeded: this.#doneCount,
       preempted: this.#preemptedCount(),
       attempts: [...this.#attempts.values()].map((a) => ({ ...a })),
     };

@@ -3,12 +3,12 @@
 // to the store before it is acted on (a launch intent before the launch, a task's end before its
 // acknowledgement); the store is the truth, and a run whose write failed is rebuilt from it.
 import { randomBytes } from 'node:crypto';
-import type { Clock } from './clock.js';
+import type { Clock, Timers } from './clock.js';
 import { LiveRun, runIdOf } from './live-run.js';
 import { RecentRuns } from './recent-runs.js';
-import { planPlacement } from './placement.js';
-import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus } from './sdk-adapter.js';
-import { resolveRun } from './spec/index.js';
+import { OfferPlacer } from './placer.js';
+import { fits } from './queue.js';
+import type { BatchDriver, BatchEvent, BatchLaunch, BatchOffer, BatchStatus, Shape3 } from './sdk-adapter.js';
 import type { JobSpec } from './spec/types.js';
 import type { BatchChange, BatchStore, RunEvent, RunRecord } from './store/index.js';
 import { Workflows } from './workflows.js';
@@ -23,17 +23,6 @@ export interface BatchLog {
   debug(obj: object, msg?: string): void;
 }
 
-/** Timers, injected so tests can drive time. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 export interface SchedulerDeps {
   store: BatchStore;
   /** Makes the driver once the stored framework id is known. */
@@ -45,9 +34,6 @@ export interface SchedulerDeps {
   roles: readonly string[];
 }
 
-/** How long declined offers stay away while work waits for room, and while none waits. */
-const REFUSE_WAITING_S = 1;
-const REFUSE_IDLE_S = 5;
 /** The timer looks at least this often, whatever the runs say. */
 const MAX_SLEEP_MS = 5_000;
 
@@ -65,7 +51,12 @@ export class BatchScheduler {
   #seq = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: unknown;
+  /** When the timer set fires. */
+  #timerAtMs = Infinity;
   readonly #interest: OfferInterest;
+  readonly #placer: OfferPlacer;
+  /** Run records as last written, by identity. */
+  readonly #written = new WeakSet<RunRecord>();
   #stopped = false;
   #loop: Promise<void> | undefined;
   /** Tallies since this process started, for metrics. */
@@ -75,6 +66,19 @@ export class BatchScheduler {
     this.#d = deps;
     this.#log = deps.log;
     this.#interest = new OfferInterest(deps.timers);
+    this.#placer = new OfferPlacer({
+      live: this.live, clock: deps.clock, log: deps.log, counters: this.counters,
+      driver: () => this.#driver,
+      commit: (change, touched) => this.commit(change, touched),
+      exclusive: (fn) => this.exclusive(fn),
+      hasWork: (now) => this.#hasWork(now),
+      declined: (free) => this.#interest.declined(free),
+      placed: (fresh) => {
+        this.askForOffers(fresh);
+        this.arm();
+      },
+      launchRefused: (tasks, err) => this.#launchRefused(tasks, err),
+    });
     this.workflows = new Workflows(this);
     this.cron = new Cron(this);
   }
@@ -150,17 +154,27 @@ export class BatchScheduler {
     if (e.type === 'subscribed') return this.#subscribed(e.frameworkId);
     if (e.type === 'offers') return this.#offers(e.offers);
     if (e.type === 'update') return this.#update(e.status);
+    if (e.type === 'rescind') {
+      this.#placer.rescinded(e.offerId);
+      return;
+    }
     if (e.type === 'disconnected') {
       this.#log.warn({ reason: e.reason }, 'disconnected from the master');
       this.#interest.forget();
+      this.#placer.forget();
       for (const r of this.live.values()) r.gangId = undefined;
     }
   }
 
-  /** Writes a change; when it fails, the runs it touched are rebuilt from what the store has. */
+  /**
+   * Writes a change; when it fails, the runs it touched are rebuilt from what the store has. A run
+   * record written before, unchanged (LiveRun keeps the same object), is left out.
+   */
   async commit(change: BatchChange, touched: readonly LiveRun[] = []): Promise<void> {
+    if (change.runs) change = { ...change, runs: change.runs.filter((r) => !this.#written.has(r)) };
     try {
       await this.#d.store.apply(change);
+      for (const r of change.runs ?? []) this.#written.add(r);
       this.recent.apply(change);
     } catch (err) {
       for (const run of touched) {
@@ -180,6 +194,7 @@ export class BatchScheduler {
     }
     this.#log.info({ frameworkId }, 'subscribed');
     this.#interest.forget();
+    this.#placer.forget();
     const tasks = [...this.live.values()].flatMap((r) => [...r.tasks].map(([taskId, t]) => ({ taskId, agentId: t.agentId })));
     // Explicit reconciliation: a launch the master never took comes back LOST and is launched again.
     if (tasks.length > 0) this.#driver?.reconcile(tasks).catch((err: unknown) => this.#log.warn({ err }, 'reconciliation failed'));
@@ -193,57 +208,7 @@ export class BatchScheduler {
   async #offers(offers: BatchOffer[]): Promise<void> {
     const now = this.#d.clock.now();
     await this.#tickAll(now);
-    const runs = [...this.live.values()].filter((r) => !r.finished);
-    const plan = planPlacement(offers, runs, now);
-    const launches: { offerIds: string[]; tasks: BatchLaunch[] }[] = [];
-    const change: BatchChange = { events: [], runs: [] };
-    const touched = new Set<LiveRun>();
-    for (const group of plan.launches) {
-      const tasks: BatchLaunch[] = [];
-      for (const t of group.tasks) {
-        const run = this.live.get(t.runId)!;
-        const resolved = resolveRun(run.job, { values: run.record.params, runId: run.record.runId, taskIndex: t.index });
-        if (!resolved.ok) continue;
-        const taskId = run.nextTaskId(t.index);
-        const event: RunEvent = { type: 'launch', index: t.index, taskId, agentId: group.agentId, atMs: now };
-        run.apply(event);
-        touched.add(run);
-        change.events!.push({ runId: run.record.runId, events: [event] });
-        tasks.push({ taskId, name: `${run.job.id} #${t.index}`, agentId: group.agentId, resources: run.job.resources, run: resolved.run, env: { BERTH_TASK_ATTEMPT: String(t.attempt) }, preemptible: run.job.preemptible });
-      }
-      if (tasks.length > 0) launches.push({ offerIds: group.offerIds, tasks });
-      else plan.decline.push(...group.offerIds);
-    }
-    change.runs = [...touched].map((r) => r.record);
-    if (touched.size > 0) {
-      try {
-        await this.commit(change, [...touched]);
-      } catch (err) {
-        this.#log.warn({ err }, 'could not record launches; declining the offers');
-        this.#decline(offers.map((o) => o.id), REFUSE_WAITING_S);
-        return;
-      }
-    }
-    for (const run of touched) if (run.job.gang) run.gangId = undefined;
-    for (const l of launches) {
-      this.counters.launches += l.tasks.length;
-      this.#log.debug({ tasks: l.tasks.map((t) => t.taskId) }, 'launching');
-      this.#driver?.launch(l.offerIds, l.tasks).catch((err: unknown) => {
-        if (this.#driver?.refused(err)) void this.exclusive(() => this.#launchRefused(l.tasks, err)).catch(() => undefined);
-      });
-    }
-    for (const h of plan.held) this.#log.debug(h, 'held');
-    this.#decline(plan.decline, this.#hasWork(now) ? REFUSE_WAITING_S : REFUSE_IDLE_S);
-    this.#decline(plan.declineForGang, 0);
-    this.askForOffers(false);
-    this.arm();
-  }
-
-  #decline(offerIds: string[], refuseSeconds: number): void {
-    if (offerIds.length === 0) return;
-    this.counters.declinedOffers += offerIds.length;
-    this.#interest.declined();
-    this.#driver?.decline(offerIds, refuseSeconds).catch(() => undefined);
+    await this.#placer.offers(offers, now);
   }
 
   /**
@@ -280,8 +245,12 @@ export class BatchScheduler {
     if (end.kind !== 'succeeded') this.#log.info({ runId: run.record.runId, taskId, end }, 'task ended');
     this.#kill(run, effects.kill);
     if (run.finished) await this.#finished(run);
+    // A retry due at once (a preempted attempt) may start on an offer held.
+    if (this.#placer.held > 0 && run.tracker.hasDue(now)) this.#placer.soon();
     this.askForOffers(false);
-    this.arm();
+    // Only this run's times changed (a backoff): the timer moves only if it now fires too late.
+    const wake = run.tracker.nextWakeMs(now);
+    if (this.#timer === undefined || (wake !== undefined && Math.max(now, wake) + 1 < this.#timerAtMs)) this.arm();
   }
 
   #kill(run: LiveRun, taskIds: readonly string[]): void {
@@ -319,8 +288,10 @@ export class BatchScheduler {
     }
   }
 
-  #hasWork(now: number): boolean {
-    return [...this.live.values()].some((r) => !r.finished && r.tracker.due(now).length > 0);
+  /** True when some task is due; with `within`, one that fits in it. */
+  #hasWork(now: number, within?: Shape3): boolean {
+    for (const r of this.live.values()) if (r.tracker.hasDue(now) && (!within || fits(r.job.resources, within))) return true;
+    return false;
   }
 
   /**
@@ -341,30 +312,38 @@ export class BatchScheduler {
         if (run.gangId === gangId) run.gangId = undefined;
       });
     }
-    this.#interest.update(driver, this.#hasWork(now), fresh, () => this.#hasWork(this.#d.clock.now()));
+    this.#interest.update(driver, this.#hasWork(now), fresh, (declined) => this.#hasWork(this.#d.clock.now(), declined));
   }
 
-  /** Sets the timer for the next deadline, backoff end or cron time. */
+  /**
+   * Sets the timer for the next deadline, backoff end, cron time or held offer to decline. A
+   * timer set to fire no later is kept: waking early costs a look, and this is asked on every event.
+   */
   arm(): void {
     if (this.#stopped) return;
     const now = this.#d.clock.now();
-    const times = [...this.live.values()].map((r) => r.tracker.nextWakeMs(now)).filter((t): t is number => t !== undefined);
-    const cron = this.cron.nextWakeMs;
-    if (cron !== undefined) times.push(cron);
-    const at = Math.min(now + MAX_SLEEP_MS, ...times);
+    let at = now + MAX_SLEEP_MS;
+    for (const r of this.live.values()) {
+      const t = r.tracker.nextWakeMs(now);
+      if (t !== undefined && t < at) at = t;
+    }
+    for (const t of [this.cron.nextWakeMs, this.#placer.nextExpiryMs()]) if (t !== undefined && t < at) at = t;
+    const fireAtMs = Math.max(now, at) + 1;
+    if (this.#timer !== undefined && this.#timerAtMs <= fireAtMs) return;
     if (this.#timer !== undefined) this.#d.timers.clearTimeout(this.#timer);
+    this.#timerAtMs = fireAtMs;
     this.#timer = this.#d.timers.setTimeout(() => {
       this.#timer = undefined;
+      this.#timerAtMs = Infinity;
       void this.exclusive(() => this.#wake()).catch((err: unknown) => this.#log.error({ err }, 'batch timer failed'));
-    }, Math.max(0, at - now) + 1);
+    }, fireAtMs - now);
   }
 
   async #wake(): Promise<void> {
     const now = this.#d.clock.now();
     await this.#tickAll(now);
     await this.cron.fire(now);
-    this.askForOffers(true);
-    this.arm();
+    await this.#placer.place(now, true);
   }
 
   // --- runs, for the API, workflows and cron --------------------------------------------------
@@ -380,10 +359,11 @@ export class BatchScheduler {
   /** Follows runs whose records were just written. */
   adopt(records: readonly RunRecord[]): void {
     for (const r of records) this.live.set(r.runId, new LiveRun(r.spec, r, this.#log));
-    if (records.length > 0) {
-      this.askForOffers(true);
-      this.arm();
-    }
+    if (records.length === 0) return;
+    // Offers held: the new tasks start on them as soon as the commands queued before are done.
+    if (this.#placer.held > 0) this.#placer.soon();
+    else this.askForOffers(true);
+    this.arm();
   }
 
   /** Cancels a run: writes the cancel, kills its tasks, finishes it. */

@@ -51,3 +51,18 @@ void t.test('a coalesced revive that is no longer wanted is dropped', async (t) 
   await timers.advance(REVIVE_COALESCE_MS);
   t.same(calls, ['revive', 'suppress'], 'suppressing cancels a pending revive');
 });
+
+void t.test('new work revives only when a waiting task would fit in what was declined', async (t) => {
+  const { timers, calls, driver, interest } = setup();
+  const task = { cpus: 1, memMb: 64, diskMb: 0 };
+  const fitsDeclined = (d: { cpus: number; memMb: number; diskMb: number }) => task.cpus <= d.cpus && task.memMb <= d.memMb && task.diskMb <= d.diskMb;
+  interest.update(driver, true, true, fitsDeclined);
+  interest.declined([{ cpus: 0, memMb: 16_000, diskMb: 0 }, { cpus: 0.5, memMb: 32, diskMb: 0 }]);
+  interest.update(driver, true, true, fitsDeclined);
+  await timers.advance(REVIVE_COALESCE_MS);
+  t.same(calls, ['revive'], 'memory without cpus, and half a cpu: no task fits, no revive');
+  interest.declined([{ cpus: 2, memMb: 128, diskMb: 0 }]);
+  interest.update(driver, true, true, fitsDeclined);
+  await timers.advance(REVIVE_COALESCE_MS);
+  t.same(calls, ['revive', 'revive'], 'two cpus declined: revived for the task that fits');
+});

@@ -162,3 +162,28 @@ t.test('cancel from pending or running; a launch racing the end is killed', asyn
   t.same(busy.cancel('again', 4), { kill: [] });
   t.same(busy.runningTasks(), [id], 'reported running until its end arrives');
 });
+
+t.test('hasDue() agrees with due(), and a backoff still to end is a wake time, through random histories', async (t) => {
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const ends = [{ kind: 'succeeded' }, { kind: 'failed', exitCode: 1 }, { kind: 'preempted' }] as const;
+  let mismatches = 0;
+  let checks = 0;
+  for (let round = 0; round < 40; round++) {
+    const gang = round % 4 === 0;
+    const run = new RunTracker(`r${round}`, job({ parallelism: 1 + rand(4), completions: 1 + rand(5), gang, retries: { limit: 2, backoff } }));
+    const running: string[] = [];
+    let now = 0;
+    for (let step = 0; step < 30 && run.state !== 'succeeded' && run.state !== 'failed'; step++) {
+      now += rand(3) * 700;
+      checks++;
+      if (run.hasDue(now) !== run.due(now).length > 0) mismatches++;
+      // A backoff still to end is a time to wake at.
+      if (!run.hasDue(now) && run.hasDue(now + 60_000) && run.nextWakeMs(now) === undefined) mismatches++;
+      if (rand(2) === 0) running.push(...launchDue(run, now));
+      else if (running.length > 0) run.ended(running.splice(rand(running.length), 1)[0]!, ends[rand(3)]!, now);
+    }
+  }
+  t.ok(checks > 500, `${checks} states checked`);
+  t.equal(mismatches, 0, 'no state where they disagree');
+});
