@@ -12,10 +12,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs a node script (the CLI, an example) to its end; killed after timeoutMs. */
-export function run(args: string[], timeoutMs = 60_000, input?: string): Promise<Run> {
+/** Runs a node script (the CLI, an example) to its end; killed after timeoutMs. `env` is added to this process's. */
+export function run(args: string[], timeoutMs = 60_000, input?: string, env?: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
