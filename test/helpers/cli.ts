@@ -29,6 +29,18 @@ export function run(args: string[], timeoutMs = 60_000, input?: string, env?: Re
   });
 }
 
+/** Keeps a node script (the CLI, a framework's main) running for the test; returns its output so far. */
+export function keepRunning(t: Test, args: string[]): () => string {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return () => out;
+}
+
 /** `berth ARGS...`. */
 export function berth(args: string[], timeoutMs?: number, input?: string): Promise<Run> {
   return run([CLI, ...args], timeoutMs, input);
