@@ -29,16 +29,16 @@ export function run(args: string[], timeoutMs = 60_000, input?: string, env?: Re
   });
 }
 
-/** Keeps a node script (the CLI, a framework's main) running for the test; returns its output so far. */
-export function keepRunning(t: Test, args: string[]): () => string {
+/** Keeps a node script (the CLI, a framework's main) running for the test: its output so far, and the process. */
+export function keepRunning(t: Test, args: string[]): (() => string) & { child: ChildProcess } {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  return () => out;
+  return Object.assign(() => out, { child });
 }
 
 /** `berth ARGS...`. */

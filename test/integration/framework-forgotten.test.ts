@@ -1,7 +1,8 @@
 // A framework away longer than its failover timeout is forgotten by the master, which kills its
 // tasks. Coming back with the old id: the SDK stops by default (FRAMEWORK_UNKNOWN) or, with
 // onForgotten 'resubscribe', subscribes afresh; the services framework then relaunches its instances
-// to the declared count, and batch retries the lost task as no failure (its retries limit is 0).
+// to the declared count, and batch retries the lost task as no failure (its retries limit is 0),
+// in process and as a process of its own (on Redis) killed with SIGKILL and started again.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,13 @@ import { MemoryServicesStore, newServiceState, parseServiceDocument, startServic
 import { SchedulerClient, type SchedulerEvent, type SchedulerClientOptions } from '../../frameworks/sdk/index.js';
 import { ErrorCode } from '../../protocol/index.js';
 import { masterTasks, runNow, submit } from '../helpers/batch.js';
+import { keepRunning } from '../helpers/cli.js';
 import { testAgent } from '../helpers/cluster.js';
 import { testLogger } from '../helpers/log.js';
 import { getState, testMaster } from '../helpers/master.js';
 import { until } from '../helpers/poll.js';
+import { freePort } from '../helpers/processes.js';
+import { startRedis, uniquePrefix } from '../helpers/redis.js';
 
 const FAILOVER_MS = 300;
 
@@ -122,4 +126,44 @@ t.test('batch: restarted past the failover timeout, the lost task is retried at 
   t.match(run.outcome?.attempts.map((a) => a.result), ['preempted', 'succeeded']);
   t.not(second.scheduler.frameworkId, oldId, 'a new framework id');
   t.equal(await store.frameworkId(), second.scheduler.frameworkId, 'stored in place of the old one');
+});
+
+t.test('the batch process killed with SIGKILL and started again past the failover timeout (dist/, Redis)', async (t) => {
+  const redis = await startRedis(t);
+  if (!redis) return;
+  const m = await testMaster(t, { allocationIntervalMs: 50 });
+  await testAgent(t, m.url, 'process');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-forgotten-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const args = ['dist/frameworks/batch/main.js', '--master', m.url, '--redis', redis.url, '--key-prefix', uniquePrefix('forgotten'), '--port', String(port), '--failover-timeout-ms', String(FAILOVER_MS), '--log-level', 'warn'];
+  const first = keepRunning(t, args);
+  await until('the batch API answers', async () => (await fetch(`${api}/api/v1/jobs`).catch(() => undefined))?.ok, 20_000);
+  const marker = join(dir, 'first');
+  const job = { id: '/forgotten/killed', command: `if [ -e ${marker} ]; then exit 0; fi; touch ${marker}; sleep 600`, resources: { cpus: 0.1, memMb: 16 }, retries: { limit: 0 } };
+  t.equal((await fetch(`${api}/api/v1/jobs`, { method: 'POST', body: JSON.stringify(job), headers: { 'content-type': 'application/json' } })).status, 201);
+  const { runId } = (await (await fetch(`${api}/api/v1/jobs/${encodeURIComponent(job.id)}/runs`, { method: 'POST' })).json()) as { runId: string };
+  await until('the first attempt runs', async () => (await masterTasks(m.httpUrl, runId)).some((x) => x.state === 'RUNNING'), 30_000);
+  const oldId = (await frameworksNamed(m.httpUrl, 'batch'))[0]?.id;
+  const exited = new Promise((resolve) => first.child.once('exit', resolve));
+  first.child.kill('SIGKILL');
+  await exited;
+  await until('the master forgot it and killed the task', async () => (await frameworksNamed(m.httpUrl, 'batch')).length === 0 && (await getState(m.httpUrl)).tasks.length === 0);
+
+  const second = keepRunning(t, args);
+  const run = await until('the run finished after the restart', async () => {
+    const res = await fetch(`${api}/api/v1/runs/${runId}`).catch(() => undefined);
+    const body = res?.ok ? ((await res.json()) as { run: { state: string; reason: string; outcome?: { preempted: number } } }) : undefined;
+    return body?.run.outcome ? body.run : undefined;
+  }, 60_000).catch((err: unknown) => {
+    t.comment(second());
+    throw err;
+  });
+  t.equal(run.state, 'succeeded', run.reason);
+  t.equal(run.outcome?.preempted, 1, 'the lost attempt was retried at no cost');
+  t.match(second(), /the master forgot this framework \(away longer than its failover timeout\) and killed its tasks/, 'it says so');
+  const now = await frameworksNamed(m.httpUrl, 'batch');
+  t.equal(now.length, 1);
+  t.not(now[0]?.id, oldId, 'as a new framework');
 });
