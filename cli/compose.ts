@@ -45,6 +45,8 @@ export async function runMaster(m: MasterFlags, log: Logger): Promise<RunningMas
       auth,
       advertiseUrl: m.advertiseUrl,
       tls: m.tls,
+      ...(m.frameworkLinks ? { frameworkLinks: m.frameworkLinks } : {}),
+      frameworkTls: m.frameworkTls,
       processMetrics: true,
     });
     const close = running.close.bind(running);

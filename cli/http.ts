@@ -25,7 +25,7 @@ export function unauthenticatedHint(): string {
     ? 'set BERTH_TOKEN (berth dev prints it) or pass --token'
     : 'the token given (--token or BERTH_TOKEN) was not accepted: check it, or take the one berth dev prints';
 }
-/** What the CLI trusts and shows over TLS (the global --ca-file), set once by main before a command runs. */
+/** What the CLI trusts and shows over TLS (the global --ca-file, --cert-file, --key-file), set once by main before a command runs. */
 let clientTls: ClientTls | undefined;
 let send: typeof fetch = fetch;
 
@@ -37,7 +37,8 @@ export function useClientTls(tls: ClientTls | undefined): void {
 /** The TLS settings of this run, for the commands that open streams. */
 export const cliTls = (): ClientTls | undefined => clientTls;
 
-const TLS_HINTS = { caHint: '--ca-file FILE (or BERTH_CA_FILE)', certHint: 'a client certificate (the CLI shows none; ask for a server without --tls-client-ca)' };
+/** How the CLI is given a CA and a client certificate, for the messages of TLS failures. */
+export const CLI_TLS_HINTS = { caHint: '--ca-file FILE (or BERTH_CA_FILE)', certHint: '--cert-file FILE --key-file FILE (or BERTH_CERT_FILE and BERTH_KEY_FILE)' };
 
 function localUser(): string {
   try {
@@ -79,7 +80,7 @@ async function call(url: string, init: RequestInit | undefined, peer: Peer): Pro
   } catch (err) {
     if (init?.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: unknown }).cause;
-    const advice = tlsAdvice(cause ?? err, url, TLS_HINTS);
+    const advice = tlsAdvice(cause ?? err, url, CLI_TLS_HINTS);
     if (advice) throw new Error(`cannot call ${peer.name}: ${advice}`);
     if (/bad port/i.test(String(cause))) {
       throw new Error(`cannot call ${peer.name} at ${url}: its port is one that fetch refuses (ports of other protocols, such as 5060 and 6000, as browsers do); run it on another port`);

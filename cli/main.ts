@@ -19,7 +19,7 @@ import { stateCommand } from './commands/state.js';
 import { tasksCommand } from './commands/tasks.js';
 import { EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { helpText, parseFlags, Problems, tokenOf, UsageError, type Command } from './flags.js';
-import { applyGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
+import { applyGlobalFlags, commandHelp, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { useToken } from './http.js';
 
 const commands: Command[] = [devCommand, masterCommand, agentCommand, stateCommand, agentsCommand, tasksCommand, frameworksCommand, auditCommand, explainCommand, servicesCommand, dnsCommand, lbCommand, jobsCommand, runCommand, completionCommand(() => commands)];
@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const topic = commands.find((c) => c.name === rest[0]);
-    process.stdout.write(`${topic ? helpText(topic) : overview()}\n`);
+    process.stdout.write(`${topic ? commandHelp(topic, helpText(topic)) : overview()}\n`);
     return 0;
   }
   if (name === 'version' || name === '--version') {
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { flags, positionals } = parseFlags(command, applyGlobalFlags(command, rest, process.env));
     if (flags.help) {
-      process.stdout.write(`${helpText(command)}\n`);
+      process.stdout.write(`${commandHelp(command, helpText(command))}\n`);
       return 0;
     }
     if (command.flags.token) {

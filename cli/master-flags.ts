@@ -3,13 +3,14 @@
 // The option modules themselves, not the master's and agent's indexes: a command's --help must not load them whole.
 import { parseResourceSpec } from '../agent/resources-detect.js';
 import { FAILPOINT_RULE, Failpoints, failpointProblems } from '../master/failpoints.js';
+import { checkFrameworkLinks, type FrameworkLinks } from '../master/http/ui-assets.js';
 import type { RoleConfig } from '../master/index.js';
 import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions } from '../master/options.js';
 import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/redis-connection.js';
-import { resources, type ServerTls } from '../protocol/index.js';
+import { resources, type ClientTls, type ServerTls } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
 import { durationFlag, durationMs, reportFieldProblems, type FlagOf } from './option-flags.js';
-import { REDIS_CA_FILE_FLAG, tlsFlags } from './tls-flags.js';
+import { CA_FILE_FLAG, REDIS_CA_FILE_FLAG, tlsFlags } from './tls-flags.js';
 
 /** Each duration flag and the MasterOptions field it sets. */
 export const MASTER_DURATION_FLAGS = {
@@ -57,6 +58,34 @@ export const MASTER_FLAGS: Record<string, FlagSpec> = {
   failpoint: { type: 'string', env: 'BERTH_FAILPOINT', help: 'for fault-injection tests only: crash, pause or fail at these points', rule: FAILPOINT_RULE, placeholder: 'SPEC' },
 };
 
+/**
+ * The flags of `berth master` (not of `berth dev`, which links its own frameworks) for the web UI's
+ * proxy to the frameworks' APIs: the links, and the CA of https:// ones (the master's --tls-cert
+ * is the client certificate it shows a framework that asks for one).
+ */
+export const MASTER_UI_FLAGS: Record<string, FlagSpec> = {
+  'framework-link': { type: 'string', multiple: true, help: "a framework API the web UI reads through the master's proxy (/ui/proxy/NAME, docs/ui.md)", rule: 'NAME=URL, NAME services or batch, URL http:// or https://', placeholder: 'NAME=URL' },
+  'ca-file': { ...CA_FILE_FLAG, help: "trust the https:// framework links whose certificates this CA signed (default: the system's CAs)" },
+};
+
+/** --framework-link NAME=URL flags as the links, checked by the master's own rules. */
+function frameworkLinksOf(flags: Flags, problems: Problems): FrameworkLinks | undefined {
+  const given = flags['framework-link'] as string[] | undefined;
+  if (!given) return undefined;
+  const links: Record<string, string> = {};
+  for (const v of given) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) problems.add(`--framework-link must look like NAME=URL (services=https://127.0.0.1:5070), got '${v}'`);
+    else links[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  try {
+    return checkFrameworkLinks(links, '--framework-link');
+  } catch (err) {
+    problems.add((err as Error).message);
+    return undefined;
+  }
+}
+
 /** What the master flags ask for: where to listen and keep state, and the master's options. */
 export interface MasterFlags {
   host: string;
@@ -72,6 +101,9 @@ export interface MasterFlags {
   tls: ServerTls | undefined;
   /** The CA of a rediss:// server (--redis-ca-file). */
   redisCa: Buffer | undefined;
+  /** The framework APIs of the web UI (--framework-link), and what the proxy trusts and shows over https. */
+  frameworkLinks: FrameworkLinks | undefined;
+  frameworkTls: ClientTls | undefined;
   /** Only what the flags set; the master fills the rest from MASTER_DEFAULTS. */
   options: Partial<Pick<MasterOptions, DurationField | 'failpoints' | 'presence'>> & { roles: Map<string, RoleConfig> };
 }
@@ -149,6 +181,8 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
     authFile: flags['auth-file'] === undefined ? undefined : String(flags['auth-file']),
     tls: tls.server,
     redisCa: tls.redisCa,
+    frameworkLinks: frameworkLinksOf(flags, problems),
+    frameworkTls: tls.client,
     options,
   };
 }

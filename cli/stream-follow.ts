@@ -3,7 +3,7 @@
 // redrawn in place (on a terminal), one JSON document per line, or one YAML document per change,
 // until Ctrl-C or until the part is gone (a removed service).
 import { watchState } from '../protocol/index.js';
-import { authHeaders, cliTls, unauthenticatedHint } from './http.js';
+import { authHeaders, CLI_TLS_HINTS, cliTls, unauthenticatedHint } from './http.js';
 import { formatValue, wsBase, type AnswerFormat } from './output.js';
 
 export interface FollowOptions<T> {
@@ -38,6 +38,7 @@ export async function followStream<T>(o: FollowOptions<T>): Promise<number> {
     signal: stop.signal,
     headers: authHeaders(),
     tls: cliTls(),
+    tlsHints: CLI_TLS_HINTS,
     onUpdate: (doc) => {
       const value = o.pick(doc);
       if (value === undefined) {

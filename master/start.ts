@@ -24,6 +24,8 @@ export interface StartMasterOptions extends Partial<Omit<MasterOptions, 'store' 
   streamHistory?: number;
   /** The framework APIs the web UI reads (docs/ui.md). */
   frameworkLinks?: ApiServerOptions['frameworkLinks'];
+  /** For https:// framework links: the CA to trust and the client certificate to show. */
+  frameworkTls?: ApiServerOptions['frameworkTls'];
   /** Where the web UI's bundle is (default dist/master/ui). */
   uiDir?: string;
   /** How often the Mesos scheduler API sends HEARTBEAT events (default 15 s). */
@@ -51,7 +53,7 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
   // The master keeps the heartbeat it announces: pinging at its own default instead would make
   // detection of a silent peer as slow as that default, whatever --heartbeat-interval says.
   const channel: ChannelOptions = { heartbeatIntervalMs: options.heartbeatIntervalMs ?? MASTER_DEFAULTS.heartbeatIntervalMs, ...options.channel };
-  const api = new ApiServer(options.log, { channel, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}), tls: options.tls });
+  const api = new ApiServer(options.log, { channel, processMetrics: options.processMetrics ?? false, ...(options.streamTickMs ? { streamTickMs: options.streamTickMs } : {}), ...(options.streamHistory ? { streamHistory: options.streamHistory } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}), ...(options.mesosHeartbeatIntervalMs ? { mesosHeartbeatIntervalMs: options.mesosHeartbeatIntervalMs } : {}), tls: options.tls, frameworkTls: options.frameworkTls });
   const port = await api.listen(host, options.port ?? 5050);
   if (!options.auth) {
     options.log.warn({ component: 'master' }, 'authentication is off: anyone who reaches this master may register agents, subscribe frameworks and drain hosts; start it with --auth-file FILE (docs/security.md)');

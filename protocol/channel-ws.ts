@@ -21,7 +21,7 @@ import { pickSubprotocol, type Principal } from './auth/authenticator.js';
 import { rawHttpAnswer, refusalText } from './auth/http-answer.js';
 import { BerthError, CloseCode, ErrorCode } from './errors.js';
 import type { Welcome } from './messages.js';
-import { tlsAdvice, type ClientTls } from './tls.js';
+import { tlsAdvice, type ClientTls, type TlsHints } from './tls.js';
 import { ListenerSlot, type Dialer, type DialOptions, type Transport, type TransportListener } from './transport.js';
 
 function toBytes(data: RawData): Uint8Array {
@@ -168,7 +168,7 @@ export interface ConnectOptions extends HandshakeOptions {
 }
 
 /** How the users of the dialer (berth agent, the SDK) are given a CA and a client certificate. */
-const TLS_HINTS = { caHint: '--ca-file FILE (BERTH_CA_FILE), or the SDK option ca', certHint: '--tls-cert FILE --tls-key FILE, or the SDK options cert and key' };
+const TLS_HINTS: TlsHints = { caHint: '--ca-file FILE (BERTH_CA_FILE), or the SDK option ca', certHint: '--tls-cert FILE --tls-key FILE, or the SDK options cert and key' };
 
 /** Opens a channel to url and completes the handshake. Rejects with ChannelError. */
 export async function connect(url: string, options: ConnectOptions): Promise<{ channel: Channel; welcome: Welcome }> {
@@ -239,7 +239,7 @@ function textSocket(ws: WebSocket, tcp?: Duplex & { bytesRead?: number }): TextS
 }
 
 /** Opens a text WebSocket; an HTTP answer instead of the upgrade rejects with its status and body. */
-export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Readonly<Record<string, string>> | undefined; tls?: ClientTls | undefined } = {}): Promise<TextSocket> {
+export function dialText(url: string, options: { openTimeoutMs?: number; maxPayloadBytes?: number; headers?: Readonly<Record<string, string>> | undefined; tls?: ClientTls | undefined; tlsHints?: TlsHints | undefined } = {}): Promise<TextSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       handshakeTimeout: options.openTimeoutMs ?? 10_000, maxPayload: options.maxPayloadBytes ?? 256 * 1024 * 1024, followRedirects: true, maxRedirects: 3,
@@ -266,7 +266,7 @@ export function dialText(url: string, options: { openTimeoutMs?: number; maxPayl
     });
     let tcp: Duplex | undefined;
     ws.once('upgrade', (res) => (tcp = res.socket));
-    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${tlsAdvice(err, url, TLS_HINTS) ?? err.message}`, { cause: err })));
+    ws.on('error', (err) => fail(new ChannelError(CloseCode.GOING_AWAY, `cannot reach ${url}: ${tlsAdvice(err, url, options.tlsHints ?? TLS_HINTS) ?? err.message}`, { cause: err })));
     ws.once('open', () => {
       settled = true;
       resolve(textSocket(ws, tcp));

@@ -64,6 +64,11 @@ export interface SessionConnection {
    * subscribed): the attempt count and the backoff start again from the beginning.
    */
   ready(): void;
+  /**
+   * Tells the session the close that ends this connection is not final, whatever its code: the
+   * client will ask differently next time (a framework whose id was forgotten subscribes afresh).
+   */
+  notFinal(): void;
 }
 
 /** Something to log with; pino loggers fit. */
@@ -126,6 +131,8 @@ interface Outcome {
   /** The endpoint cannot be a master; trying it again cannot help. */
   notAMaster: boolean;
   connected: boolean;
+  /** The client said the close is not final (SessionConnection.notFinal). */
+  notFinal?: boolean;
   cause?: unknown;
 }
 
@@ -290,13 +297,14 @@ export class MasterSession {
       channel.onClose((code, reason, leaderUrl) => resolve({ code, reason, leaderUrl: leaderUrl ?? '', notAMaster: false, connected: true })),
     );
     this.#channel = channel;
+    let notFinal = false;
     if (signal.aborted) channel.close(this.#closeWith.code, this.#closeWith.reason);
     else {
       this.#transition(SessionState.CONNECTED);
       this.#log.info({ url, masterId: welcome.masterId, epoch: welcome.epoch }, 'connected to the master');
       this.#status.publish({ type: 'connected', url, masterId: welcome.masterId ?? '', epoch: welcome.epoch ?? 0 });
       try {
-        serve({ channel, welcome, url, ready: onReady });
+        serve({ channel, welcome, url, ready: onReady, notFinal: () => void (notFinal = true) });
       } catch (err) {
         channel.close(CloseCode.GOING_AWAY, 'client failed');
         await closed;
@@ -305,14 +313,14 @@ export class MasterSession {
     }
     const outcome = await closed;
     if (this.#channel === channel) this.#channel = undefined;
-    return outcome;
+    return { ...outcome, notFinal };
   }
 
   /** The error to stop with after this outcome, or undefined to go on. */
   #finalError(url: string, o: Outcome, failures: number): MasterSessionError | undefined {
     const closeCode = o.code;
     const cause = o.cause;
-    if (this.#finalCodes.has(o.code)) {
+    if (this.#finalCodes.has(o.code) && !o.notFinal) {
       return new MasterSessionError(SessionErrorCode.REFUSED, `the master at ${url} refused this client for good (${o.code}): ${o.reason}`, { closeCode, cause });
     }
     if (o.notAMaster) return new MasterSessionError(SessionErrorCode.NOT_A_MASTER, o.reason, { closeCode, cause });

@@ -6,7 +6,7 @@ import { ChannelError } from './channel.js';
 import { dialText, type TextSocket } from './channel-ws.js';
 import { applyStatePatch } from './state-diff.js';
 import type { ResumePoint, StreamFrame } from './state-stream.js';
-import type { ClientTls } from './tls.js';
+import type { ClientTls, TlsHints } from './tls.js';
 
 type Doc = Record<string, unknown>;
 
@@ -22,6 +22,8 @@ export interface WatchOptions {
   headers?: Record<string, string>;
   /** For wss:// streams: the CAs to trust and the client certificate to show. */
   tls?: ClientTls | undefined;
+  /** How this client is given a CA and a certificate, for the message of a TLS failure. */
+  tlsHints?: TlsHints | undefined;
 }
 
 export interface StateWatcher {
@@ -60,7 +62,7 @@ export function watchState(url: string, options: WatchOptions): StateWatcher {
   const run = async (): Promise<void> => {
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
-        const s = await dialText(withResume(url, doc ? position : options.since), { tls: options.tls, ...(options.headers ? { headers: options.headers } : {}) });
+        const s = await dialText(withResume(url, doc ? position : options.since), { tls: options.tls, tlsHints: options.tlsHints, ...(options.headers ? { headers: options.headers } : {}) });
         socket = s;
         attempt = 0;
         const closed = new Promise<string>((resolve) => s.onClose((code, reason) => resolve(`closed (${code}${reason ? `: ${reason}` : ''})`)));

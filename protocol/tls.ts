@@ -154,11 +154,14 @@ const UNTRUSTED = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-/**
- * What to do about a TLS failure reaching url, or undefined when err is not one. `caHint` names how
- * this client is given a CA ("--ca-file FILE"), `certHint` how it is given a certificate.
- */
-export function tlsAdvice(err: unknown, url: string, hints: { caHint: string; certHint: string }): string | undefined {
+/** How a client is given a CA ("--ca-file FILE") and a certificate, for the messages of tlsAdvice. */
+export interface TlsHints {
+  caHint: string;
+  certHint: string;
+}
+
+/** What to do about a TLS failure reaching url, or undefined when err is not one. */
+export function tlsAdvice(err: unknown, url: string, hints: TlsHints): string | undefined {
   const e = err as (Error & { code?: string; cause?: unknown }) | undefined;
   if (!e || typeof e !== 'object') return undefined;
   const code = e.code ?? '';
@@ -167,7 +170,9 @@ export function tlsAdvice(err: unknown, url: string, hints: { caHint: string; ce
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the certificate of ${url} is not for that host name (${message}): use the name the certificate was made for, or make one with it in subjectAltName`;
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `the certificate of ${url} is out of its validity period (${code}): renew it`;
   if (/certificate required|alert handshake failure|alert bad certificate|unknown ca/i.test(message)) {
-    return `${url} refused this client's certificate or asks for one (${message}): give a certificate signed by the CA it trusts with ${hints.certHint}`;
+    // OpenSSL's text names its source file and ends in a newline; the alert is what matters.
+    const alert = /\b(?:tlsv1\d?|sslv3) alert [a-z ]*[a-z]/i.exec(message)?.[0] ?? message.trim();
+    return `${url} refused this client's certificate or asks for one (${alert}): give a certificate signed by the CA it trusts with ${hints.certHint}`;
   }
   if (/wrong version number|packet length too long|http request/i.test(message)) return `${url} does not speak TLS (${message}): use http:// or ws:// for it`;
   if (/^(http|ws):/.test(url) && (code === 'ECONNRESET' || /socket hang up/i.test(message))) {

@@ -106,7 +106,7 @@ export class BatchScheduler {
   /** Loads state from the store, rebuilds the runs from their events, connects and subscribes. */
   async start(): Promise<void> {
     const store = this.#d.store;
-    this.#frameworkId = await store.frameworkId();
+    this.#frameworkId = (await store.frameworkId()) || undefined;
     for (const j of await store.listJobs()) this.jobs.set(j.spec.id, j.spec);
     const runs = await store.listRuns();
     this.recent.load(runs, await store.listWorkflowRuns());
@@ -152,6 +152,8 @@ export class BatchScheduler {
 
   async #handle(e: BatchEvent): Promise<void> {
     if (e.type === 'subscribed') return this.#subscribed(e.frameworkId);
+    // The stored id is cleared; the fresh subscription's reconciliation answers the in-flight tasks LOST (retried as preempted).
+    if (e.type === 'forgotten') return this.commit({ frameworkId: '' });
     if (e.type === 'offers') return this.#offers(e.offers);
     if (e.type === 'update') return this.#update(e.status);
     if (e.type === 'rescind') {

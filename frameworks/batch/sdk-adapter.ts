@@ -2,6 +2,7 @@
 // batch's launches into TaskInfos, so a change of the SDK's event types touches this file only.
 import {
   ContainerType,
+  OnForgotten,
   SchedulerClient,
   TaskReason,
   TaskState,
@@ -54,6 +55,8 @@ export interface BatchStatus {
 
 export type BatchEvent =
   | { type: 'subscribed'; frameworkId: string }
+  /** The master forgot frameworkId (away past its failover timeout) and killed its tasks; a fresh subscription follows. */
+  | { type: 'forgotten'; frameworkId: string }
   | { type: 'offers'; offers: BatchOffer[] }
   | { type: 'rescind'; offerId: string }
   | { type: 'update'; status: BatchStatus }
@@ -145,6 +148,8 @@ export function sdkDriver(options: SdkDriverOptions): BatchDriver {
     masterUrl: options.masterUrl,
     framework: { name: options.name, roles: options.roles, failoverTimeoutMs: options.failoverTimeoutMs },
     ...(options.frameworkId ? { frameworkId: options.frameworkId } : {}),
+    // Forgotten after a long absence: come back as a new framework and relaunch what is declared.
+    onForgotten: OnForgotten.RESUBSCRIBE,
     autoAcknowledge: false,
     // The scheduler reconciles its own tasks explicitly on every subscription.
     reconcileOnResubscribe: false,
@@ -155,6 +160,10 @@ export function sdkDriver(options: SdkDriverOptions): BatchDriver {
   async function* events(): AsyncIterable<BatchEvent> {
     for await (const e of client.events()) {
       if (e.type === 'subscribed') yield { type: 'subscribed', frameworkId: e.frameworkId };
+      else if (e.type === 'forgotten') {
+        options.log.warn({ frameworkId: e.frameworkId }, 'the master forgot this framework (away longer than its failover timeout) and killed its tasks: subscribing afresh; their runs retry them as lost, which is no failure');
+        yield { type: 'forgotten', frameworkId: e.frameworkId };
+      }
       else if (e.type === 'offers') yield { type: 'offers', offers: e.offers.map(toOffer) };
       else if (e.type === 'rescind') yield { type: 'rescind', offerId: e.offerId };
       else if (e.type === 'disconnected') yield { type: 'disconnected', reason: e.reason };

@@ -1,5 +1,5 @@
 // The scheduler SDK: what every framework, ours and users', is written on.
-export { SchedulerClient, type SchedulerEvent } from './scheduler-client.js';
+export { OnForgotten, SchedulerClient, type SchedulerEvent } from './scheduler-client.js';
 export {
   compileSchedulerClientOptions,
   type SchedulerClientOptions,

@@ -20,6 +20,15 @@ export interface SchedulerClientOptions {
   framework: FrameworkInfo;
   /** Re-subscribe as this framework (after a restart of the framework process). */
   frameworkId?: string;
+  /**
+   * What to do when the master has forgotten `frameworkId` (the framework was away longer than its
+   * failover timeout, so the master killed its tasks and removed it): `'stop'` (the default, as a
+   * Mesos scheduler driver does) reports the refusal as an `error` event (FRAMEWORK_UNKNOWN) and
+   * ends the stream; `'resubscribe'` emits a `forgotten` event, subscribes afresh without the id and
+   * emits `subscribed` with the new one. Either way the old tasks are gone: a framework that
+   * keeps state should mark them lost (or reconcile them, which answers LOST) and launch anew.
+   */
+  onForgotten?: OnForgotten;
   /** Acknowledge each update when the consumer pulls the next event (default true). */
   autoAcknowledge?: boolean;
   /**
@@ -55,11 +64,16 @@ export interface SchedulerClientOptions {
   key?: string | Buffer;
 }
 
+/** What the client does when the master has forgotten its framework id. */
+export const OnForgotten = { RESUBSCRIBE: 'resubscribe', STOP: 'stop' } as const;
+export type OnForgotten = (typeof OnForgotten)[keyof typeof OnForgotten];
+
 /** The options with every default filled in; what the client reads. */
 export interface CompiledSchedulerClientOptions {
   masterUrls: string[];
   framework: FrameworkInfo & { name: string; roles: string[] };
   frameworkId: string;
+  onForgotten: OnForgotten;
   autoAcknowledge: boolean;
   reconcileOnResubscribe: boolean;
   /** Infinity when the client never gives up. */
@@ -126,6 +140,7 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
     const idProblem = typeof o.frameworkId === 'string' ? checkId(o.frameworkId, 'frameworkId') : 'frameworkId must be a string';
     if (idProblem) problem('frameworkId', idProblem.replace(/^frameworkId /, ''));
   }
+  if (o.onForgotten !== undefined && !(Object.values(OnForgotten) as unknown[]).includes(o.onForgotten)) problem('onForgotten', `must be 'resubscribe' or 'stop'`);
   for (const field of ['autoAcknowledge', 'reconcileOnResubscribe'] as const) {
     if (o[field] !== undefined && typeof o[field] !== 'boolean') problem(field, 'must be true or false');
   }
@@ -154,6 +169,7 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
     masterUrls: [...new Set(urls)],
     framework: { ...(framework as FrameworkInfo), name: (framework as FrameworkInfo).name as string, roles },
     frameworkId: o.frameworkId ?? '',
+    onForgotten: o.onForgotten ?? OnForgotten.STOP,
     autoAcknowledge: o.autoAcknowledge ?? true,
     reconcileOnResubscribe: o.reconcileOnResubscribe ?? true,
     maxReconnectAttempts: attempts ?? Infinity,

@@ -3,6 +3,7 @@
 // acknowledgements that are sent only after the framework has taken the update off the stream.
 import {
   CloseCode,
+  ErrorCode,
   HelloKind,
   MasterSession,
   newUuid,
@@ -21,14 +22,21 @@ import { decodeSchedulerEvent, type MasterError } from './scheduler-events.js';
 import { taskSpecOf, type TaskInput } from './task-input.js';
 import { EventQueue } from './event-queue.js';
 import { CallErrorCode, type CallKind, type SchedulerCallError } from './call-error.js';
-import { compileSchedulerClientOptions, type CompiledSchedulerClientOptions, type SchedulerClientOptions, type SdkLogger } from './options.js';
+import { compileSchedulerClientOptions, OnForgotten, type CompiledSchedulerClientOptions, type SchedulerClientOptions, type SdkLogger } from './options.js';
 import { PendingCalls, notConnected } from './pending-calls.js';
 
 export type { SchedulerClientOptions, SdkLogger } from './options.js';
+export { OnForgotten } from './options.js';
 
 /** What a framework sees, in order. */
 export type SchedulerEvent =
   | { type: 'subscribed'; frameworkId: string; masterId: string; reconnected: boolean }
+  /**
+   * With `onForgotten: 'resubscribe'`: the master refused `frameworkId`, which it forgot (away past
+   * its failover timeout: its tasks were killed); the client subscribes afresh, and `subscribed`
+   * follows with the new id.
+   */
+  | { type: 'forgotten'; frameworkId: string; message: string }
   /** Offers decoded with every field present (an offer the SDK cannot decode is logged and left out). */
   | { type: 'offers'; offers: ResourceOffer[] }
   | { type: 'rescind'; offerId: string }
@@ -240,7 +248,7 @@ export class SchedulerClient {
 
   async #run(): Promise<void> {
     let subscribedOnce = false;
-    const end = await this.#session.run(({ channel, ready }) => {
+    const end = await this.#session.run(({ channel, ready, notFinal }) => {
       this.#channel = channel;
       channel.onClose((code, reason) => {
         if (this.#channel === channel) this.#channel = undefined;
@@ -250,7 +258,7 @@ export class SchedulerClient {
         this.#receive(envelope.schedulerEvent, subscribedOnce, () => {
           subscribedOnce = true;
           ready();
-        }),
+        }, notFinal),
       );
       channel.send({ schedulerCall: { requestId: newUuid(), subscribe: { framework: this.#options.framework, frameworkId: this.#frameworkId } } });
     });
@@ -259,7 +267,7 @@ export class SchedulerClient {
     this.#queue.end();
   }
 
-  #receive(wire: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void): void {
+  #receive(wire: WireSchedulerEvent | null | undefined, reconnected: boolean, markSubscribed: () => void, notFinal: () => void): void {
     const event = decodeSchedulerEvent(wire);
     switch (event.type) {
       case 'subscribed':
@@ -280,13 +288,33 @@ export class SchedulerClient {
         this.#pending.accept(event.requestId);
         return;
       case 'error':
-        if (!this.#pending.refuse(event.error.requestId, event.error)) this.#emit({ type: 'error', error: event.error });
+        if (this.#pending.refuse(event.error.requestId, event.error)) return;
+        if (this.#forgotten(event.error, notFinal)) return;
+        this.#emit({ type: 'error', error: event.error });
         return;
       case 'none':
         return;
       default:
         return this.#emit(event);
     }
+  }
+
+  /**
+   * A SUBSCRIBE refused because the master forgot this framework id: with onForgotten
+   * 'resubscribe', the id is dropped and the session told that the close that follows (POLICY,
+   * otherwise final) is not, so the next connection subscribes afresh. True when handled so.
+   */
+  #forgotten(error: MasterError, notFinal: () => void): boolean {
+    if (error.code !== ErrorCode.FRAMEWORK_UNKNOWN || !this.#frameworkId || this.#subscribedOn === this.#channel) return false;
+    if (this.#options.onForgotten !== OnForgotten.RESUBSCRIBE) return false;
+    const frameworkId = this.#frameworkId;
+    this.#frameworkId = '';
+    // Acknowledgements of the old framework's updates mean nothing to the new one.
+    this.#pendingAcks = [];
+    notFinal();
+    this.#log.warn({ frameworkId }, 'the master forgot this framework id (away longer than its failover timeout; its tasks were killed): subscribing afresh');
+    this.#emit({ type: 'forgotten', frameworkId, message: error.message });
+    return true;
   }
 
   /** A refusal of a call the SDK made on its own goes out as an error event; lost connections are reported as disconnections already. */

@@ -100,7 +100,7 @@ export class ServicesScheduler implements ServicesControl {
   /** Loads the store, reads the cluster once, connects and subscribes (in the background). */
   async start(): Promise<void> {
     const store = this.#d.store;
-    this.#frameworkId = await store.frameworkId();
+    this.#frameworkId = (await store.frameworkId()) || undefined;
     for (const s of await store.listServices()) this.#states.set(s.id, s);
     const records = await store.listInstances();
     for (const r of records) this.#observed.track(r, false);
@@ -171,6 +171,8 @@ export class ServicesScheduler implements ServicesControl {
     switch (e.type) {
       case 'subscribed':
         return this.#onSubscribed(e.frameworkId);
+      case 'forgotten':
+        return this.#onForgotten(e.frameworkId);
       case 'offers':
         this.#offers.add(e.offers, now);
         for (const o of e.offers) this.#observed.sawOffer(o);
@@ -213,6 +215,18 @@ export class ServicesScheduler implements ServicesControl {
     }
     for (const t of this.#observed.instances.values()) if (t.killSentAtMs !== undefined) t.killSentAtMs = 0;
     await this.#pass();
+  }
+
+  /**
+   * The master forgot the stored framework id, and killed its instances: the id is cleared, so a
+   * restart now subscribes afresh too. The new subscription's reconciliation finds every instance
+   * lost (unknown to the new framework), and the planner relaunches them to the declared counts.
+   */
+  async #onForgotten(frameworkId: string): Promise<void> {
+    const instances = [...this.#observed.instances.values()].filter((t) => !isTerminal(t.state)).length;
+    this.#log.warn({ frameworkId, instances }, 'the master forgot this framework (away longer than its failover timeout) and killed its instances: subscribing afresh, then relaunching them');
+    await this.#d.store.apply({ frameworkId: '' });
+    this.#frameworkId = undefined;
   }
 
   async #onUpdate(s: ServicesStatus): Promise<void> {

@@ -5,6 +5,7 @@ import {
   AgentNoticeKind,
   ContainerType,
   HealthCheckType,
+  OnForgotten,
   SchedulerClient,
   TaskHealth,
   TaskState,
@@ -59,6 +60,8 @@ export type AgentNotice = 'draining' | 'undrained' | 'pressure' | 'pressure-clea
 
 export type ServicesEvent =
   | { type: 'subscribed'; frameworkId: string }
+  /** The master forgot frameworkId (away past its failover timeout) and killed its tasks; a fresh subscription follows. */
+  | { type: 'forgotten'; frameworkId: string }
   | { type: 'offers'; offers: ServicesOffer[] }
   | { type: 'rescind'; offerId: string }
   | { type: 'update'; status: ServicesStatus }
@@ -231,6 +234,8 @@ export function sdkDriver(options: SdkDriverOptions): ServicesDriver {
       ...(options.webuiUrl ? { webuiUrl: options.webuiUrl } : {}),
     },
     ...(options.frameworkId ? { frameworkId: options.frameworkId } : {}),
+    // Forgotten after a long absence: come back as a new framework and relaunch what is declared.
+    onForgotten: OnForgotten.RESUBSCRIBE,
     autoAcknowledge: false,
     // The scheduler reconciles its own instances explicitly on every subscription.
     reconcileOnResubscribe: false,
@@ -241,6 +246,7 @@ export function sdkDriver(options: SdkDriverOptions): ServicesDriver {
   async function* events(): AsyncIterable<ServicesEvent> {
     for await (const e of client.events()) {
       if (e.type === 'subscribed') yield { type: 'subscribed', frameworkId: e.frameworkId };
+      else if (e.type === 'forgotten') yield { type: 'forgotten', frameworkId: e.frameworkId };
       else if (e.type === 'offers') yield { type: 'offers', offers: e.offers.map(toServicesOffer) };
       else if (e.type === 'rescind') yield { type: 'rescind', offerId: e.offerId };
       else if (e.type === 'disconnected') yield { type: 'disconnected', reason: e.reason };

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Action, ANONYMOUS, authHeaders, type Principal } from '../../protocol/auth/index.js';
-import { BerthError, ChannelServer, createHttpServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions, type ServerTls } from '../../protocol/index.js';
+import { BerthError, ChannelServer, createHttpServer, ErrorCode, httpStatus, StatePublisher, type ChannelOptions, type ClientTls, type ServerTls } from '../../protocol/index.js';
 import type { Master } from '../master.js';
 import { MesosSchedulerApi } from '../mesos/index.js';
 import { masterMetrics } from '../metrics.js';
@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   streamHistory?: number;
   /** The framework APIs the web UI reads through /ui/proxy/NAME (docs/ui.md). */
   frameworkLinks?: FrameworkLinks;
+  /** For https:// framework links: the CA to trust (else the system's) and the client certificate to show. */
+  frameworkTls?: ClientTls | undefined;
   /** Where the web UI's bundle is (default dist/master/ui). */
   uiDir?: string;
   /** How often the Mesos scheduler API sends HEARTBEAT events (default 15 s, as Mesos). */
@@ -78,7 +80,7 @@ export class ApiServer {
     this.#streamHistory = options.streamHistory ?? 1_000;
     this.#processMetrics = options.processMetrics ?? false;
     this.#mesosHeartbeatIntervalMs = options.mesosHeartbeatIntervalMs ?? 15_000;
-    this.#ui = new UiAssets({ ...(options.uiDir ? { dir: options.uiDir } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}) });
+    this.#ui = new UiAssets({ ...(options.uiDir ? { dir: options.uiDir } : {}), ...(options.frameworkLinks ? { frameworkLinks: options.frameworkLinks } : {}), frameworkTls: options.frameworkTls });
     this.server = createHttpServer(options.tls, (req, res) => void this.#handle(req, res));
     this.channels = new ChannelServer(this.server, options.channel ?? {});
     this.channels.upgradePrefix('/ui/proxy/', (req, socket, head) => this.#ui.proxyUpgrade(req, socket, head));

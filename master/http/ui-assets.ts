@@ -3,14 +3,13 @@
 // routes), the framework links the UI may show, and a read-only proxy to those frameworks' APIs
 // (so the browser needs no cross-origin calls to them), the frameworks' streams too.
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BerthError, ErrorCode } from '../../protocol/index.js';
-import { PROXIED_STREAM, proxyUpgrade, refuseUpgrade } from './ui-stream-proxy.js';
+import { BerthError, ErrorCode, type ClientTls } from '../../protocol/index.js';
+import { frameworkRequest, PROXIED_STREAM, proxyUpgrade, refuseUpgrade, unanswered } from './ui-stream-proxy.js';
 
-/** The framework HTTP APIs the UI reads (services, batch), each an http:// base URL. */
+/** The framework HTTP APIs the UI reads (services, batch), each an http:// or https:// base URL. */
 export interface FrameworkLinks {
   services?: string;
   batch?: string;
@@ -34,8 +33,8 @@ export function checkFrameworkLinks(links: unknown, field = 'frameworkLinks'): F
     } catch {
       url = undefined;
     }
-    if (typeof value !== 'string' || !url || url.protocol !== 'http:') {
-      throw new BerthError(ErrorCode.BAD_REQUEST, `${field}.${name} must be an http:// URL, got ${JSON.stringify(value)}`, { field: `${field}.${name}` });
+    if (typeof value !== 'string' || !url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new BerthError(ErrorCode.BAD_REQUEST, `${field}.${name} must be an http:// or https:// URL, got ${JSON.stringify(value)}`, { field: `${field}.${name}` });
     }
     out[name as keyof FrameworkLinks] = value.replace(/\/+$/, '');
   }
@@ -61,10 +60,13 @@ export class UiAssets {
   #dir: string;
   #links: FrameworkLinks;
   #cache = new Map<string, Buffer>();
+  #tls: ClientTls | undefined;
 
-  constructor(options: { dir?: string; frameworkLinks?: FrameworkLinks } = {}) {
+  /** `frameworkTls`: what the proxy trusts and shows when a link is https://. */
+  constructor(options: { dir?: string; frameworkLinks?: FrameworkLinks; frameworkTls?: ClientTls | undefined } = {}) {
     this.#dir = (options.dir ?? defaultUiDir()).replace(/\/?$/, '/');
     this.#links = checkFrameworkLinks(options.frameworkLinks);
+    this.#tls = options.frameworkTls;
   }
 
   /** Sets the framework links (frameworks started after the master, as `berth dev` does). */
@@ -129,7 +131,7 @@ export class UiAssets {
     const path = `/${rest.join('/')}`;
     if (!base) return refuseUpgrade(socket, 404, 'Not Found', { code: ErrorCode.NOT_FOUND, message: `no framework link ${JSON.stringify(name)}`, field: 'name' });
     if (!PROXIED_STREAM.test(path)) return refuseUpgrade(socket, 400, 'Bad Request', { code: ErrorCode.BAD_REQUEST, message: 'the framework proxy carries only WebSockets of /api/v1/stream', field: 'path' });
-    proxyUpgrade(new URL(`${base}${path}${url.search}`), name, req, socket, head);
+    proxyUpgrade(new URL(`${base}${path}${url.search}`), name, req, socket, head, this.#tls);
   }
 
   /** GET /ui/proxy/NAME/REST -> GET LINK/REST: reads only, so the UI cannot change a framework through the master. */
@@ -141,7 +143,7 @@ export class UiAssets {
     const target = new URL(`${base}/${rest.join('/')}${url.search}`);
     // The caller's token goes on: the framework's API checks it for its own actions.
     const authorization = req.headers.authorization;
-    const out = request(target, { method: 'GET', headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) }, timeout: 10_000 }, (answer) => {
+    const out = frameworkRequest(target, { method: 'GET', headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) }, timeout: 10_000 }, this.#tls, (answer) => {
       res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json', 'cache-control': 'no-store' });
       answer.pipe(res);
     });
@@ -149,7 +151,7 @@ export class UiAssets {
     out.on('error', (err) => {
       if (res.headersSent) return void res.destroy();
       res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: 'UNAVAILABLE', message: `${name} at ${base} did not answer: ${err.message}` }));
+      res.end(JSON.stringify({ code: 'UNAVAILABLE', message: unanswered(name, base, err) }));
     });
     res.on('close', () => out.destroy());
     out.end();

@@ -1,26 +1,18 @@
 // TLS through the built binary: `berth master --tls-cert --tls-key` serves wss and https, `berth
 // agent --ca-file` registers with it, `berth agents --ca-file` reads it (and without the CA says
-// which flag to give), and certificate flags that do not go together are refused, naming them.
-import { spawn } from 'node:child_process';
+// which flag to give), and certificate flags that do not go together (or a bad --framework-link)
+// are refused, naming them.
+// Client certificates of the CLI are in cli-mtls.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { berth, CLI } from '../helpers/cli.js';
+import { berth, CLI, keepRunning } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';
 import { testCerts } from '../helpers/tls.js';
 
-function keep(t: Test, args: string[]): () => string {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return () => out;
-}
+const keep = (t: Test, args: string[]): (() => string) => keepRunning(t, [CLI, ...args]);
 
 t.test('a TLS master, an agent and the CLI with --ca-file', async (t) => {
   const certs = testCerts(t);
@@ -49,6 +41,10 @@ t.test('certificate flags that do not go together are refused, naming them', asy
   const wrongKey = await berth(['master', '--port', '0', '--tls-cert', certs.files.serverCert, '--tls-key', certs.files.clientKey]);
   t.equal(wrongKey.code, 2);
   t.match(wrongKey.stderr, /--tls-key .*client\.key: is not the private key of the certificate in --tls-cert/);
+  const link = await berth(['master', '--port', '0', '--framework-link', 'batch=ftp://127.0.0.1:1', '--framework-link', 'web']);
+  t.equal(link.code, 2);
+  t.match(link.stderr, /--framework-link must look like NAME=URL .*got 'web'/);
+  t.match(link.stderr, /--framework-link\.batch must be an http:\/\/ or https:\/\/ URL/);
   const missing = await berth(['agents', '--ca-file', join(certs.dir, 'nope.crt')]);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /--ca-file .*nope\.crt: cannot read it \(ENOENT\)/);

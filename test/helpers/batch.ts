@@ -1,13 +1,13 @@
 // The batch framework in a test: started on a cluster's master with an in-memory (or given) store,
 // stopped in teardown; helpers to submit jobs and wait for runs.
 import type { Test } from 'tap';
-import { startBatchFramework, type BatchFramework } from '../../frameworks/batch/start.js';
+import { startBatchFramework, type BatchFramework, type StartBatchFrameworkOptions } from '../../frameworks/batch/start.js';
 import { MemoryBatchStore, type BatchStore, type RunRecord } from '../../frameworks/batch/store/index.js';
 import { getState } from './master.js';
 import { testLogger } from './log.js';
 import { until } from './poll.js';
 
-export async function testBatch(t: Test, masterUrl: string, store: BatchStore = new MemoryBatchStore(), options: { roles?: string[] } = {}): Promise<BatchFramework> {
+export async function testBatch(t: Test, masterUrl: string, store: BatchStore = new MemoryBatchStore(), options: Partial<Pick<StartBatchFrameworkOptions, 'roles' | 'http'>> = {}): Promise<BatchFramework> {
   const fw = await startBatchFramework({ masterUrl, store, http: { port: 0 }, log: testLogger(), failoverTimeoutMs: 60_000, ...options });
   t.teardown(() => fw.stop());
   return fw;

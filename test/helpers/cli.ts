@@ -12,10 +12,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs a node script (the CLI, an example) to its end; killed after timeoutMs. */
-export function run(args: string[], timeoutMs = 60_000, input?: string): Promise<Run> {
+/** Runs a node script (the CLI, an example) to its end; killed after timeoutMs. `env` is added to this process's. */
+export function run(args: string[], timeoutMs = 60_000, input?: string, env?: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -27,6 +27,18 @@ export function run(args: string[], timeoutMs = 60_000, input?: string): Promise
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Keeps a node script (the CLI, a framework's main) running for the test: its output so far, and the process. */
+export function keepRunning(t: Test, args: string[]): (() => string) & { child: ChildProcess } {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return Object.assign(() => out, { child });
 }
 
 /** `berth ARGS...`. */

@@ -1,6 +1,7 @@
 // Certificates made at test time with the openssl CLI, in a temp dir removed at test end: a CA,
-// a server certificate for 127.0.0.1 and localhost, a client certificate, and a second CA that
-// signed nothing of ours (an untrusted one).
+// a server certificate for 127.0.0.1 and localhost, a client certificate, a certificate for both
+// uses (a framework that serves its API and calls a master that asks for certificates), and a
+// second CA that signed nothing of ours (an untrusted one).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import type { ClientTls, ServerTls } from '../../protocol/index.js';
 export interface TestCerts {
   dir: string;
   /** File paths, as the flags take them. */
-  files: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; otherCa: string; otherServerCert: string; otherServerKey: string };
+  files: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; peerCert: string; peerKey: string; otherCa: string; otherServerCert: string; otherServerKey: string };
   /** The server's TLS; with `mutual`, it requires client certificates signed by the CA. */
   server(mutual?: boolean): ServerTls;
   /** A client that trusts the CA, with the client certificate when `withCert`. */
@@ -38,11 +39,12 @@ export function testCerts(t: Test): TestCerts {
   makeCa(dir, 'ca');
   makeLeaf(dir, 'ca', 'server', serverExt);
   makeLeaf(dir, 'ca', 'client', 'extendedKeyUsage=clientAuth\n');
+  makeLeaf(dir, 'ca', 'peer', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   makeCa(dir, 'other-ca');
   makeLeaf(dir, 'other-ca', 'other-server', serverExt);
   const f = (name: string): string => join(dir, name);
   const files = {
-    ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key'),
+    ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key'), peerCert: f('peer.crt'), peerKey: f('peer.key'),
     otherCa: f('other-ca.crt'), otherServerCert: f('other-server.crt'), otherServerKey: f('other-server.key'),
   };
   const read = (file: string): Buffer => readFileSync(file);

@@ -84,7 +84,7 @@ t.test('the proxy answers 502 when the framework is down', async (t) => {
 });
 
 t.test('framework links are checked, naming the field and the rule', async (t) => {
-  t.throws(() => checkFrameworkLinks({ services: 'ftp://x' }), { field: 'frameworkLinks.services', message: /must be an http:\/\/ URL/ });
+  t.throws(() => checkFrameworkLinks({ services: 'ftp://x' }), { field: 'frameworkLinks.services', message: /must be an http:\/\/ or https:\/\/ URL/ });
   t.throws(() => checkFrameworkLinks({ services: 'not a url' }), { field: 'frameworkLinks.services', message: /got "not a url"/ });
   t.throws(() => checkFrameworkLinks({ web: 'http://127.0.0.1:1' }), { field: 'frameworkLinks.web', message: /unknown; the links are services, batch/ });
   t.throws(() => checkFrameworkLinks('http://x'), { field: 'frameworkLinks', message: /must be an object/ });
