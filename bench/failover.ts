@@ -110,9 +110,9 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     const perAgent = Math.ceil(o.tasks / o.agents);
     let launched = 0;
     let nextId = 0;
-    /** Tasks RUNNING before the kill; one lost meanwhile (an agent the loaded harness starved) is launched again. */
+    /** Tasks RUNNING before the kill; one that ends meanwhile (an agent the loaded harness starved) is launched again. */
     const running = new Set<string>();
-    let lostBeforeKill = 0;
+    const ended = new Set<string>();
     let killedAt = 0;
     let firstAfter = '';
     /** Offers taken off the stream after the kill but sent by the dead leader are not used. */
@@ -156,9 +156,11 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
           else client.decline([offer.id], 60);
         }
       }
-      if (event.type === 'update' && !killedAt && isTerminal(event.status.state) && running.delete(event.status.taskId)) {
+      if (event.type === 'update' && !killedAt && isTerminal(event.status.state) && !ended.has(event.status.taskId)) {
+        ended.add(event.status.taskId);
+        running.delete(event.status.taskId);
         launched--;
-        lostBeforeKill++;
+        // Its agent's offers were declined for a minute once every task was placed.
         void client.revive().catch(() => undefined);
       }
       if (event.type === 'update' && event.status.state === TaskState.TASK_RUNNING) {
@@ -180,7 +182,7 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     }
     if (launchError) throw new Error(`failover: the framework's launches were refused (${launched} placed, ${running.size} RUNNING): ${launchError.message}`, { cause: launchError });
     const rest = await leaderAndAgents;
-    return { setting: setting.name, leaseLossesUnderLoad: epochBefore - first.epoch, standbyNotStandingBy, launchSeconds, lostBeforeKill, firstRunningS, epochBefore, ...rest };
+    return { setting: setting.name, leaseLossesUnderLoad: epochBefore - first.epoch, standbyNotStandingBy, launchSeconds, lostBeforeKill: ended.size, firstRunningS, epochBefore, ...rest };
   } finally {
     watching = false;
     await client.close();
