@@ -43,7 +43,6 @@ export class LeaderLease {
   #timer: NodeJS.Timeout | undefined;
   #presence: Presence | undefined;
   #watch: PresenceWatch | undefined;
-  #takingOver = false;
 
   constructor(store: ClusterStore, options: LeaderLeaseOptions) {
     this.#store = store;
@@ -60,14 +59,6 @@ export class LeaderLease {
 
   /** When lease renewals began failing (epoch ms), or null while the last one got through. */
   renewFailingSinceMs: number | null = null;
-
-  /**
-   * A standby that expects to take the lease over within the grace: the leader's presence is
-   * missing and this master may count it. Clients it refuses meanwhile may ask it again soon.
-   */
-  get takingOver(): boolean {
-    return this.#state === 'standby' && this.#takingOver;
-  }
 
   /** The leader as last seen (this master when leading). */
   get leader(): LeaderInfo | null {
@@ -144,7 +135,6 @@ export class LeaderLease {
       this.#schedule(() => this.#renew(), watch?.changes === changes ? this.#o.leaseMs / 3 : 0);
       return;
     }
-    this.#takingOver = Boolean(result?.holderAbsent) && 'presenceGraceMs' in grace;
     if (this.#state !== 'standby') this.#o.log.info({ leader: this.#leader }, 'standing by');
     this.#state = 'standby';
     // A standby asks often (one cheap call), so a dead leader is replaced soon after its lease

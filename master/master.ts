@@ -213,9 +213,8 @@ export class Master {
   #handshake(): HandshakeAnswer {
     if (this.#lease.state !== 'leading') {
       const current = this.#lease.leader;
-      // Elected and still loading the registry, or about to take over a leader whose presence is
-      // gone: it names itself, so clients ask it again shortly instead of backing off further.
-      if ((current?.masterId === this.id && this.#lease.state === 'starting') || this.#lease.takingOver) return { refuse: { code: CloseCode.NOT_LEADER, reason: 'taking over as leader; retry shortly', leaderUrl: this.url } };
+      // Elected and still loading the registry: it names itself, so clients ask it again shortly.
+      if (current?.masterId === this.id && this.#lease.state === 'starting') return { refuse: { code: CloseCode.NOT_LEADER, reason: 'taking over as leader; retry shortly', leaderUrl: this.url } };
       const leader = current && current.masterId !== this.id ? current.url : '';
       return { refuse: { code: CloseCode.NOT_LEADER, reason: leader ? `leader is ${leader}` : 'no leader elected yet; retry', ...(leader ? { leaderUrl: leader } : {}) } };
     }

@@ -16,8 +16,6 @@ export interface CampaignResult {
   leader: LeaderInfo | null;
   /** True when the caller was elected over a holder whose presence connection had closed. */
   tookOver?: boolean;
-  /** Not elected, but the holder's presence is missing on the run that recorded it: a takeover may follow. */
-  holderAbsent?: boolean;
 }
 
 /** Who may campaign, and whether it may take over a lease whose holder's presence is gone. */

@@ -126,7 +126,7 @@ export class RedisStore implements ClusterStore {
     const grace = candidate.presenceGraceMs === undefined ? '' : String(Math.max(0, Math.round(candidate.presenceGraceMs)));
     const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs), channel, grace]);
     const [code, lease] = reply as [number, string];
-    return { elected: code !== 0, leader: parseLeader(lease), ...(code === 3 ? { tookOver: true } : {}), ...(code === 0 && lease.includes('"absentSinceMs"') ? { holderAbsent: true } : {}) };
+    return { elected: code !== 0, leader: parseLeader(lease), ...(code === 3 ? { tookOver: true } : {}) };
   }
 
   openPresence(masterId: string): Presence | undefined {
