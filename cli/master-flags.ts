@@ -52,7 +52,7 @@ export const MASTER_FLAGS: Record<string, FlagSpec> = {
   quota: { type: 'string', multiple: true, help: 'resources a role is guaranteed', rule: 'NAME=SPEC like eng=cpus:4;mem:8192 (mem and disk in MB)', placeholder: 'NAME=SPEC' },
   limit: { type: 'string', multiple: true, help: 'resources a role may never exceed', rule: 'NAME=SPEC like eng=cpus:8;mem:16384 (mem and disk in MB)', placeholder: 'NAME=SPEC' },
   ...durationFlags,
-  presence: { type: 'string', default: 'off', help: "with --redis, on: a standby takes over as soon as the leader's Redis connection closes (its process died), not only once its lease ends; a leader then stops acting while its own connection is down, so Redis outages are not ridden out (docs/operations.md)", rule: 'on or off', placeholder: 'on|off' },
+  presence: { type: 'string', default: 'on', help: "with --redis: a standby takes over soon after the leader's Redis connection closed while Redis stayed up (its process died); off: only once its lease ends (docs/operations.md)", rule: 'on or off', placeholder: 'on|off' },
   'advertise-url': { type: 'string', help: 'the URL others use to reach this master (default: ws://HOST:PORT)', rule: 'a ws:// or wss:// URL', placeholder: 'URL' },
   'auth-file': { type: 'string', help: 'turn authentication on: principals, their tokens and the ACLs (docs/security.md); without it anyone who reaches the master may do anything', rule: 'a YAML or JSON auth file', placeholder: 'FILE' },
   failpoint: { type: 'string', env: 'BERTH_FAILPOINT', help: 'for fault-injection tests only: crash, pause or fail at these points', rule: FAILPOINT_RULE, placeholder: 'SPEC' },
@@ -146,7 +146,7 @@ function parseRoles(flags: Flags, problems: Problems, namedBy: Map<string, strin
 export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
   const namedBy = new Map<string, string>();
   const options: MasterFlags['options'] = { roles: parseRoles(flags, problems, namedBy) };
-  if (flags.presence !== undefined && problems.oneOf(flags, 'presence', ['on', 'off'] as const) === 'on') options.presence = true;
+  if (flags.presence !== undefined && problems.oneOf(flags, 'presence', ['on', 'off'] as const) === 'off') options.presence = false;
   for (const [flag, field] of Object.entries(MASTER_DURATION_FLAGS) as [DurationFlag, DurationField][]) {
     const ms = durationMs(flags, flag, problems);
     if (ms !== undefined) options[field] = ms;

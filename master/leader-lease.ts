@@ -1,12 +1,14 @@
 // Leadership for one master: campaign for the store's lease, renew it on a monotonic clock, and
 // stop acting the moment the lease may have lapsed, before anyone else can have been elected.
 // With a store that tracks presence (docs/operations.md, "Failover"), a standby also takes over
-// as soon as the leader's presence connection closes, and a leader whose own presence connection
-// dropped does not act until it is back and a renewal shows the lease is still its own.
+// soon after the leader's presence connection closed while Redis stayed up, and a leader whose own
+// presence connection dropped rides it out unless a renewal says a standby may take over
+// (./presence-watch.ts).
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { FailpointName, type Failpoints } from './failpoints.js';
-import type { ClusterStore, LeaderInfo, Presence } from './store/cluster-store.js';
+import { PresenceWatch, type PresenceTimings } from './presence-watch.js';
+import type { ClusterStore, LeaderInfo, Presence, Renewal } from './store/cluster-store.js';
 
 export type Leadership = 'starting' | 'leading' | 'standby' | 'stopped';
 
@@ -21,6 +23,8 @@ export interface LeaderLeaseOptions {
   leaseMs: number;
   /** Use the store's presence when it offers one (default true). */
   presence?: boolean;
+  /** For tests: other presence timings than PRESENCE_TIMINGS. */
+  presenceTimings?: PresenceTimings;
   log: Logger;
   /** Called when elected, with the new epoch; leadership starts once it resolves. */
   elected(epoch: number): Promise<void>;
@@ -38,12 +42,7 @@ export class LeaderLease {
   #deadline = 0;
   #timer: NodeJS.Timeout | undefined;
   #presence: Presence | undefined;
-  /** The lease names this master's presence: a standby may take it over while that is down. */
-  #leaseHasPresence = false;
-  /** Leading, but the presence connection dropped since the last renewal that counts. */
-  #suspended = false;
-  /** Counts presence changes, so a renewal sent before a drop never ends a suspension. */
-  #presenceChanges = 0;
+  #watch: PresenceWatch | undefined;
 
   constructor(store: ClusterStore, options: LeaderLeaseOptions) {
     this.#store = store;
@@ -69,20 +68,24 @@ export class LeaderLease {
   /**
    * True only while this master leads and its lease cannot have expired or been taken over. The
    * deadline is counted from before the renewal request was sent, so it is never later than the
-   * store's expiry; while the presence connection is down the answer is false without stepping down.
+   * store's expiry; while a standby may take the lease over (./presence-watch.ts) the answer is
+   * false without stepping down.
    */
   holds(): boolean {
     if (this.#state !== 'leading') return false;
-    if (performance.now() > this.#deadline) {
+    const now = performance.now();
+    if (now > this.#deadline) {
       this.#lose('lease deadline passed');
       return false;
     }
-    return !this.#suspended;
+    return this.#watch?.mayAct(now) ?? true;
   }
 
   async start(): Promise<void> {
     this.#presence = this.#o.presence === false ? undefined : this.#store.openPresence?.(this.#o.masterId);
     if (this.#presence) {
+      const watch = (this.#watch = new PresenceWatch(this.#o.presenceTimings));
+      watch.changed(this.#presence.up, performance.now());
       this.#presence.onChange((up) => this.#presenceChanged(up));
       await whenUp(this.#presence, PRESENCE_WAIT_MS);
     }
@@ -105,9 +108,14 @@ export class LeaderLease {
   async #campaign(): Promise<void> {
     if (this.#state === 'stopped') return;
     const sentAt = performance.now();
-    const presence = this.#presence?.up ?? false;
+    const watch = this.#watch;
+    const changes = watch?.changes;
+    // Only a standby whose own connection has been up for longer than a reconnect takes may read a
+    // missing subscriber as a dead leader: when every connection dropped, the leader is reconnecting too.
+    const grace = watch?.mayTakeOver(sentAt) ? { presenceGraceMs: watch.timings.graceMs } : {};
+    const candidate = { masterId: this.#o.masterId, url: this.#o.url, presence: watch?.up ?? false, ...grace };
     const before = this.#leader;
-    const result = await this.#store.campaign({ masterId: this.#o.masterId, url: this.#o.url, presence }, this.#o.leaseMs).catch((err: unknown) => {
+    const result = await this.#store.campaign(candidate, this.#o.leaseMs).catch((err: unknown) => {
       this.#o.log.warn({ err }, 'campaign failed; retrying');
       return undefined;
     });
@@ -118,71 +126,65 @@ export class LeaderLease {
       if (result.tookOver) this.#o.log.warn({ previous: before, epoch: result.leader.epoch }, "took the lease over: the leader's presence connection closed");
       this.#epoch = result.leader.epoch;
       this.#deadline = sentAt + this.#o.leaseMs;
-      this.#leaseHasPresence = presence;
       // 'starting' while the registry loads: the master refuses clients, naming itself.
       this.#state = 'starting';
       await this.#o.elected(this.#epoch);
       if ((this.#state as Leadership) === 'stopped') return;
       this.#state = 'leading';
-      this.#schedule(() => this.#renew());
+      // A presence change since the campaign: a renewal says at once where the lease stands.
+      this.#schedule(() => this.#renew(), watch?.changes === changes ? this.#o.leaseMs / 3 : 0);
       return;
     }
     if (this.#state !== 'standby') this.#o.log.info({ leader: this.#leader }, 'standing by');
     this.#state = 'standby';
     // A standby asks often (one cheap call), so a dead leader is replaced soon after its lease
     // ends, or soon after its presence connection closed when the store can tell.
-    this.#schedule(() => this.#campaign(), this.#presence ? Math.min(this.#o.leaseMs / 10, PRESENCE_CHECK_MS) : this.#o.leaseMs / 10);
+    this.#schedule(() => this.#campaign(), watch ? Math.min(this.#o.leaseMs / 10, PRESENCE_CHECK_MS) : this.#o.leaseMs / 10);
   }
 
   async #renew(): Promise<void> {
     if (this.#state !== 'leading') return;
     if (performance.now() > this.#deadline) return this.#lose('lease deadline passed');
-    // Suspended: the presence coming back renews at once; the timer set at the drop ends it at the deadline.
-    if (this.#suspended && !this.#presence?.up) return;
     const failpoint = this.#o.failpoints?.hit(FailpointName.LEASE_BEFORE_RENEW);
     if (failpoint) {
       await failpoint;
       if (this.#state !== 'leading') return;
       if (performance.now() > this.#deadline) return this.#lose('lease deadline passed');
     }
+    const watch = this.#watch;
     const sentAt = performance.now();
-    const changes = this.#presenceChanges;
-    const ok = await this.#store.renew(this.#o.masterId, this.#epoch, this.#o.leaseMs).catch((err: unknown) => {
+    const changes = watch?.changes ?? 0;
+    const renewal: Renewal | undefined = await this.#store.renew(this.#o.masterId, this.#epoch, this.#o.leaseMs, watch !== undefined).catch((err: unknown) => {
       this.#o.log.warn({ err }, 'lease renewal failed');
       return undefined;
     });
     if (this.#state !== 'leading') return;
-    if (ok === false) return this.#lose(this.#suspended ? 'lease taken over while the presence connection was down' : 'lease lost to another master');
-    if (ok) {
+    if (renewal === 'lost') return this.#lose(watch?.droppedSinceHeld ? 'lease taken over while the presence connection was down' : 'lease lost to another master');
+    if (renewal) {
       this.#deadline = sentAt + this.#o.leaseMs;
       this.renewFailingSinceMs = null;
-      // Sent after the presence was back and with no drop since: nobody took the lease over.
-      if (this.#suspended && this.#presence?.up && changes === this.#presenceChanges) {
-        this.#suspended = false;
-        this.#o.log.info({ epoch: this.#epoch }, 'presence connection back; leading again');
-      }
     } else this.renewFailingSinceMs ??= Date.now();
-    if (this.#state !== 'leading') return;
+    const change = watch?.renewed(renewal ?? 'failed', changes);
+    if (change === 'exposed') this.#o.log.warn({ epoch: this.#epoch }, 'presence connection lost while Redis is up; not acting until it is back');
+    if (change === 'safe') this.#o.log.info({ epoch: this.#epoch }, 'presence connection back; leading again');
     // A failed renewal is tried again soon, not a third of a lease later: a short store outage
     // is ridden out as long as one renewal gets through before the deadline.
-    this.#schedule(() => this.#renew(), ok && !this.#suspended ? this.#o.leaseMs / 3 : Math.min(this.#o.leaseMs / 3, Math.max(100, this.#o.leaseMs / 20)));
+    const settled = renewal === 'held' && (watch?.up ?? true);
+    this.#schedule(() => this.#renew(), settled ? this.#o.leaseMs / 3 : Math.min(this.#o.leaseMs / 3, Math.max(100, this.#o.leaseMs / 20)));
   }
 
   #presenceChanged(up: boolean): void {
-    this.#presenceChanges++;
-    if (this.#state !== 'leading' || !this.#leaseHasPresence) return;
-    if (up) {
-      this.#schedule(() => this.#renew(), 0);
-      return;
-    }
-    if (!this.#suspended) this.#o.log.warn({ epoch: this.#epoch }, 'presence connection lost; not acting until it is back');
-    this.#suspended = true;
-    this.#schedule(() => this.#renew(), this.#deadline - performance.now() + 1);
+    this.#watch?.changed(up, performance.now());
+    if (this.#state !== 'leading') return;
+    if (!up) this.#o.log.warn({ epoch: this.#epoch }, 'presence connection lost; renewing to see whether Redis stayed up');
+    // Either way a renewal tells at once where the lease stands: held (Redis restarted, or the
+    // connection is back), open to a takeover (it dropped while Redis stayed up), or unreachable.
+    this.#schedule(() => this.#renew(), 0);
   }
 
   #schedule(fn: () => Promise<void>, everyMs = this.#o.leaseMs / 3): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void fn().catch((err: unknown) => this.#o.log.error({ err }, 'lease loop failed')), Math.max(50, everyMs));
+    this.#timer = setTimeout(() => void fn().catch((err: unknown) => this.#o.log.error({ err }, 'lease loop failed')), everyMs === 0 ? 0 : Math.max(50, everyMs));
     this.#timer.unref();
   }
 

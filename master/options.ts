@@ -46,9 +46,8 @@ export interface MasterOptions {
   leaseMs?: number;
   /**
    * Whether a standby takes the lease over as soon as the leader's presence connection to the
-   * store closes (its process died), rather than only when the lease ends. Default false: while
-   * its own presence connection is down (a Redis restart or outage) a leader stops acting, and a
-   * standby may take over after a Redis restart (docs/operations.md). Only Redis offers it.
+   * store closed while Redis stayed up (its process died), rather than only when the lease ends.
+   * Default true; only stores shared by several processes (Redis) offer it (docs/operations.md).
    */
   presence?: boolean;
   /** Terminal tasks kept after acknowledgement, for reconciliation answers. */
@@ -223,7 +222,7 @@ export function compileMasterOptions(options: MasterOptions): CompiledMasterOpti
     log: options.log,
     allocator: options.allocator ?? new DrfAllocator(),
     roles: options.roles ?? new Map(),
-    presence: options.presence ?? false,
+    presence: options.presence ?? true,
     ...numbers,
     minOffer: { cpus: minOffer.cpus, memMb: minOffer.memMb },
     auth: new Authenticator(options.auth),

@@ -18,6 +18,28 @@ export interface CampaignResult {
   tookOver?: boolean;
 }
 
+/** Who may campaign, and whether it may take over a lease whose holder's presence is gone. */
+export interface Candidate {
+  masterId: string;
+  url: string;
+  /** Record the candidate's presence in the lease it wins (when its connection is up). */
+  presence?: boolean;
+  /**
+   * Count a lease as vacant when its holder's recorded presence has had no subscriber for this
+   * long, on the same Redis run that recorded it; without it, only the lease's end frees it.
+   */
+  presenceGraceMs?: number;
+}
+
+/**
+ * What a renewal found: `lost`, the caller does not hold the lease (it must stop acting at once);
+ * `held`, extended, and no standby can take it over before it ends (the caller's presence is
+ * recorded and connected, or the lease records none from this Redis run); `exposed`, extended, but
+ * the lease names the caller's presence on this Redis run and it is not connected, so a standby
+ * may take the lease over once the grace has passed.
+ */
+export type Renewal = 'held' | 'exposed' | 'lost';
+
 /**
  * A master's presence in the store: a connection that closes when its process dies. While a
  * leader's presence is down, a standby may take its lease over before the lease ends, so the
@@ -35,12 +57,15 @@ export interface ClusterStore {
   /**
    * Tries to take the leader lease for leaseMs. Each successful election increments the epoch,
    * which fences every write of earlier leaders. With presence, the lease records the candidate's
-   * presence (when it is up), and a lease held by another master whose presence is down counts as
-   * vacant.
+   * presence (when it is up), and a lease held by another master whose presence has been gone for
+   * the candidate's presenceGraceMs counts as vacant.
    */
-  campaign(candidate: { masterId: string; url: string; presence?: boolean }, leaseMs: number): Promise<CampaignResult>;
-  /** Extends the lease; false when the caller no longer holds it (it must stop acting at once). */
-  renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean>;
+  campaign(candidate: Candidate, leaseMs: number): Promise<CampaignResult>;
+  /**
+   * Extends the lease of its holder. With presence, the caller's presence is recorded again when
+   * it is connected, so a lease from before a Redis restart names it on the new run.
+   */
+  renew(masterId: string, epoch: number, leaseMs: number, presence?: boolean): Promise<Renewal>;
   /** Gives the lease up if the caller holds it. */
   resign(masterId: string, epoch: number): Promise<void>;
   leader(): Promise<LeaderInfo | null>;

@@ -4,7 +4,7 @@ import type { ClusterStore } from './cluster-store.js';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 
-export type { CampaignResult, ClusterStore, LeaderInfo, Presence } from './cluster-store.js';
+export type { CampaignResult, Candidate, ClusterStore, LeaderInfo, Presence, Renewal } from './cluster-store.js';
 export { parseRedisTarget, redactUrl, SENTINEL_URL_RULE } from './redis-connection.js';
 export type { AgentRecord, AuditEvent, ClusterState, FrameworkRecord, StateChange, TaskRecord } from './records.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';

@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, ErrorCode } from '../../protocol/index.js';
-import type { CampaignResult, ClusterStore, LeaderInfo } from './cluster-store.js';
+import type { CampaignResult, Candidate, ClusterStore, LeaderInfo, Renewal } from './cluster-store.js';
 import { readAgent, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 
 const HISTORY_LIMIT = 10_000;
@@ -71,7 +71,7 @@ export class MemoryStore implements ClusterStore {
     return store;
   }
 
-  async campaign(candidate: { masterId: string; url: string }, leaseMs: number): Promise<CampaignResult> {
+  async campaign(candidate: Candidate, leaseMs: number): Promise<CampaignResult> {
     const now = this.#now();
     const lease = this.#lease;
     if (lease && lease.expiresAtMs > now && lease.holder.masterId !== candidate.masterId) {
@@ -82,19 +82,19 @@ export class MemoryStore implements ClusterStore {
       return { elected: true, leader: lease.holder };
     }
     this.#epoch++;
-    this.#lease = { holder: { ...candidate, epoch: this.#epoch }, expiresAtMs: now + leaseMs };
+    this.#lease = { holder: { masterId: candidate.masterId, url: candidate.url, epoch: this.#epoch }, expiresAtMs: now + leaseMs };
     await this.#persist();
     return { elected: true, leader: this.#lease.holder };
   }
 
-  async renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean> {
+  async renew(masterId: string, epoch: number, leaseMs: number): Promise<Renewal> {
     const lease = this.#lease;
     const now = this.#now();
     if (!lease || lease.holder.masterId !== masterId || lease.holder.epoch !== epoch || lease.expiresAtMs <= now) {
-      return false;
+      return 'lost';
     }
     lease.expiresAtMs = now + leaseMs;
-    return true;
+    return 'held';
   }
 
   async resign(masterId: string, epoch: number): Promise<void> {

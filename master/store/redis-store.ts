@@ -2,7 +2,7 @@
 // a key with a PX expiry. Every write is one Lua script (./scripts.ts) that checks the epoch first.
 import { ErrorReply } from 'redis';
 import { backoff, BerthError, ErrorCode } from '../../protocol/index.js';
-import type { CampaignResult, ClusterStore, LeaderInfo, Presence } from './cluster-store.js';
+import type { CampaignResult, Candidate, ClusterStore, LeaderInfo, Presence, Renewal } from './cluster-store.js';
 import { DEFAULT_KEY_PREFIX, presenceChannel, storeKeys, type StoreKeys } from './keys.js';
 import { readAgent, readChange, readFramework, readTask, type AgentRecord, type AuditEvent, type ClusterState, type FrameworkRecord, type RoleRecord, type StateChange, type TaskRecord } from './records.js';
 import { connectRedis, connectSubscriber, parseRedisTarget, redactUrl, withDeadline, type RedisConnection, type RedisTarget } from './redis-connection.js';
@@ -121,10 +121,11 @@ export class RedisStore implements ClusterStore {
     return this.#keys;
   }
 
-  async campaign(candidate: { masterId: string; url: string; presence?: boolean }, leaseMs: number): Promise<CampaignResult> {
+  async campaign(candidate: Candidate, leaseMs: number): Promise<CampaignResult> {
     const k = this.#keys;
     const channel = candidate.presence ? presenceChannel(k, candidate.masterId) : '';
-    const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs), channel]);
+    const grace = candidate.presenceGraceMs === undefined ? '' : String(Math.max(0, Math.round(candidate.presenceGraceMs)));
+    const reply = await this.#eval(CAMPAIGN, [k.leader, k.epoch], [candidate.masterId, candidate.url, leaseArg(leaseMs), channel, grace]);
     const [code, lease] = reply as [number, string];
     return { elected: code !== 0, leader: parseLeader(lease), ...(code === 3 ? { tookOver: true } : {}) };
   }
@@ -136,9 +137,10 @@ export class RedisStore implements ClusterStore {
     return new RedisPresence(client, presenceChannel(this.#keys, masterId));
   }
 
-  async renew(masterId: string, epoch: number, leaseMs: number): Promise<boolean> {
-    const reply = await this.#eval(RENEW, [this.#keys.leader], [masterId, String(epoch), leaseArg(leaseMs)]);
-    return reply === 1;
+  async renew(masterId: string, epoch: number, leaseMs: number, presence = false): Promise<Renewal> {
+    const channel = presence ? presenceChannel(this.#keys, masterId) : '';
+    const reply = await this.#eval(RENEW, [this.#keys.leader], [masterId, String(epoch), leaseArg(leaseMs), channel]);
+    return reply === 1 ? 'held' : reply === 2 ? 'exposed' : 'lost';
   }
 
   async resign(masterId: string, epoch: number): Promise<void> {

@@ -45,28 +45,39 @@ export function scriptError(code: number, context: { script: string; epoch?: num
   }
 }
 
+/** Lua shared by the lease scripts: whether a presence channel has a subscriber, and which run of Redis this is. */
+const PRESENCE_LUA = `local function present(channel)
+  return redis.call('PUBSUB', 'NUMSUB', channel)[2] > 0
+end
+local function runId()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+end`;
+
 /**
  * Takes, extends or reports the leader lease. The lease expires by Redis time (PX), which is the
  * clock of record shared by every master; the epoch key never expires, so epochs only go up.
- * A lease that names a presence channel is also vacant once that channel has no subscriber: the
- * holder's presence connection closed (docs/operations.md, "Failover").
+ * A lease that names a presence channel is also vacant once that channel has had no subscriber
+ * for the candidate's grace, counted by Redis time from the first campaign that saw it missing,
+ * on the same Redis run (run_id) that recorded it: a restart drops every subscriber at once, and
+ * the holder then resubscribes and records the new run (docs/operations.md, "Failover").
  */
 export const CAMPAIGN = script('campaign', 2, `
 --[[ campaign
-  KEYS[1]  leader key (string, JSON {masterId,url,epoch[,presence]}, PX expiry)
+  KEYS[1]  leader key (string, JSON {masterId, url, epoch, and presence, runId, absentSinceMs
+           when set}, PX expiry)
   KEYS[2]  epoch key (integer string)
   ARGV[1]  masterId of the candidate
   ARGV[2]  url of the candidate
   ARGV[3]  lease in ms
-  ARGV[4]  the candidate's presence channel, or '' for none; recorded only while it has a subscriber
+  ARGV[4]  the candidate's presence channel, or '' for none; recorded, with this run's run_id,
+           only while it has a subscriber
+  ARGV[5]  grace in ms after which a holder's missing presence frees the lease, or '' for never
   Returns  {1, leaseJson}   elected: epoch incremented, lease set
            {2, leaseJson}   the candidate already held it: lease extended, epoch unchanged
-           {3, leaseJson}   elected over a holder whose presence channel had no subscriber
-           {0, holderJson}  held by another master: nothing written
+           {3, leaseJson}   elected over a holder whose presence had been missing for the grace
+           {0, holderJson}  held by another master: nothing written but the holder's absentSinceMs
 ]]
-local function present(channel)
-  return redis.call('PUBSUB', 'NUMSUB', channel)[2] > 0
-end
+${PRESENCE_LUA}
 local held = redis.call('GET', KEYS[1])
 local code = 1
 if held then
@@ -75,33 +86,70 @@ if held then
     redis.call('PEXPIRE', KEYS[1], ARGV[3])
     return {2, held}
   end
-  if type(holder.presence) ~= 'string' or present(holder.presence) then
+  local missing = type(holder.presence) == 'string' and not present(holder.presence) and holder.runId == runId()
+  if not missing then
+    if holder.absentSinceMs then
+      holder.absentSinceMs = nil
+      redis.call('SET', KEYS[1], cjson.encode(holder), 'KEEPTTL')
+    end
     return {0, held}
   end
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  if not holder.absentSinceMs then
+    holder.absentSinceMs = now
+    held = cjson.encode(holder)
+    redis.call('SET', KEYS[1], held, 'KEEPTTL')
+    return {0, held}
+  end
+  if ARGV[5] == '' or now - holder.absentSinceMs < tonumber(ARGV[5]) then return {0, held} end
   code = 3
 end
 local epoch = redis.call('INCR', KEYS[2])
 local lease = {masterId = ARGV[1], url = ARGV[2], epoch = epoch}
-if ARGV[4] ~= '' and present(ARGV[4]) then lease.presence = ARGV[4] end
+if ARGV[4] ~= '' and present(ARGV[4]) then
+  lease.presence = ARGV[4]
+  lease.runId = runId()
+end
 local json = cjson.encode(lease)
 redis.call('SET', KEYS[1], json, 'PX', ARGV[3])
 return {code, json}
 `);
 
-/** Extends the lease only for the master and epoch that hold it. */
+/**
+ * Extends the lease only for the master and epoch that hold it, recording the holder's presence
+ * on this Redis run when it is connected, and says whether a standby may take the lease over.
+ */
 export const RENEW = script('renew', 1, `
 --[[ renew
   KEYS[1]  leader key
   ARGV[1]  masterId
   ARGV[2]  epoch the caller was elected with
   ARGV[3]  lease in ms
-  Returns  1 extended; 0 the caller does not hold the lease (expired or taken): nothing written
+  ARGV[4]  the caller's presence channel, or '' for none; recorded, with this run's run_id (and
+           the lease's absentSinceMs cleared), while it has a subscriber
+  Returns  1 extended, and no standby can take it over before it ends;
+           2 extended, but it names the caller's presence on this run and that has no subscriber:
+             a standby may take it over after its grace;
+           0 the caller does not hold the lease (expired or taken): nothing written
 ]]
+${PRESENCE_LUA}
 local held = redis.call('GET', KEYS[1])
 if not held then return 0 end
 local holder = cjson.decode(held)
 if holder.masterId ~= ARGV[1] or holder.epoch ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[4] ~= '' and present(ARGV[4]) then
+  local run = runId()
+  if holder.presence ~= ARGV[4] or holder.runId ~= run or holder.absentSinceMs then
+    holder.presence = ARGV[4]
+    holder.runId = run
+    holder.absentSinceMs = nil
+    redis.call('SET', KEYS[1], cjson.encode(holder), 'PX', ARGV[3])
+    return 1
+  end
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if type(holder.presence) == 'string' and not present(holder.presence) and holder.runId == runId() then return 2 end
 return 1
 `);
 

@@ -2,6 +2,7 @@
 // Redis) that a test uses to inject network faults without touching either end:
 // - cut: every open connection is closed (both ends see it); new ones are accepted;
 // - refuse: every connection is closed and new ones are closed at once (a process that is gone);
+//   refuseNew closes only the new ones;
 // - blackhole: a short silent partition: bytes are held both ways and closes are not passed on,
 //   so only heartbeats notice; the heal delivers what was held, in order, as TCP retransmission
 //   would, and closes the ends whose peer closed meanwhile;
@@ -73,8 +74,13 @@ export class FaultProxy {
 
   /** Closes every connection, and every new one at once, until the heal. */
   refuse(): void {
-    this.#mode = { kind: 'refuse' };
+    this.refuseNew();
     this.cut();
+  }
+
+  /** Closes every new connection at once, until the heal; the open ones go on. */
+  refuseNew(): void {
+    this.#mode = { kind: 'refuse' };
   }
 
   blackhole(): void {

@@ -10,9 +10,9 @@ import { until } from '../helpers/poll.js';
 async function twoMasters(t: Test): Promise<{ a: MasterProcess; b: MasterProcess; pttl: () => Promise<number> }> {
   const redis = await startRedis(t, { appendonly: true });
   if (!redis) throw new Error('no redis');
-  const a = await spawnMaster(t, ['--redis', redis.url, '--presence', 'on']);
+  const a = await spawnMaster(t, ['--redis', redis.url]);
   await leaderOf([a]);
-  const b = await spawnMaster(t, ['--redis', redis.url, '--presence', 'on']);
+  const b = await spawnMaster(t, ['--redis', redis.url]);
   await until('b stands by', async () => (await b.health())?.leadership === 'standby');
   const client = createClient({ url: redis.url });
   await client.connect();

@@ -171,7 +171,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
   test('after the lease expires another candidate is elected and the old leader is fenced', async (t, h) => {
     const other = await h.peer();
     const old = await elect(t, h.store, 'old', SHORT_LEASE_MS);
-    t.equal(await h.store.renew('old', old.epoch, SHORT_LEASE_MS), true, 'the holder can renew');
+    t.equal(await h.store.renew('old', old.epoch, SHORT_LEASE_MS), 'held', 'the holder can renew');
     const elected = await eventually(t, async () => {
       const r = await other.campaign({ masterId: 'new', url: 'ws://127.0.0.1:2' }, LEASE_MS);
       return r.elected ? r : undefined;
@@ -182,7 +182,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       h.store.apply(old.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]),
       { code: ErrorCode.FENCED },
     );
-    t.equal(await h.store.renew('old', old.epoch, LEASE_MS), false, 'the old leader cannot renew');
+    t.equal(await h.store.renew('old', old.epoch, LEASE_MS), 'lost', 'the old leader cannot renew');
     t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [], roles: [], completedTasks: [] });
     await other.apply(elected.leader!.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]);
     t.equal((await h.store.load()).agents.length, 1, 'the new leader writes');
@@ -190,9 +190,9 @@ export function storeContract(t: Test, factory: StoreFactory): void {
 
   test('renew is refused to anyone but the holder under its epoch', async (t, { store }) => {
     const { epoch } = await elect(t, store, 'a');
-    t.equal(await store.renew('a', epoch, LEASE_MS), true);
-    t.equal(await store.renew('a', epoch + 1, LEASE_MS), false);
-    t.equal(await store.renew('b', epoch, LEASE_MS), false);
+    t.equal(await store.renew('a', epoch, LEASE_MS), 'held');
+    t.equal(await store.renew('a', epoch + 1, LEASE_MS), 'lost');
+    t.equal(await store.renew('b', epoch, LEASE_MS), 'lost');
     t.same(await store.leader(), { masterId: 'a', url: 'ws://127.0.0.1/a', epoch });
   });
 
@@ -204,7 +204,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
     t.same(await other.leader(), { masterId: 'a', url: 'ws://127.0.0.1/a', epoch }, 'others cannot free it');
     await h.store.resign('a', epoch);
     t.equal(await other.leader(), null);
-    t.equal(await h.store.renew('a', epoch, LEASE_MS), false, 'a resigned master cannot renew');
+    t.equal(await h.store.renew('a', epoch, LEASE_MS), 'lost', 'a resigned master cannot renew');
     const next = await other.campaign({ masterId: 'b', url: 'ws://127.0.0.1/b' }, LEASE_MS);
     t.same(next, { elected: true, leader: { masterId: 'b', url: 'ws://127.0.0.1/b', epoch: epoch + 1 } });
   });
