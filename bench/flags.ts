@@ -3,6 +3,9 @@
 
 export class UsageError extends Error {}
 
+/** `--help` after a bench's name: its message is that bench's flags, printed to stdout, exit 0. */
+export class HelpAsked extends Error {}
+
 export type FlagSpec =
   | { kind: 'int' | 'number'; min: number; max?: number; default: number; help: string }
   | { kind: 'string'; default?: string; help: string };
@@ -23,6 +26,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(bench: string, ar
   const out: Record<string, number | string | undefined> = {};
   for (const [name, f] of Object.entries(spec)) out[name] = f.default;
   const problems: string[] = [];
+  if (args.includes('--help') || args.includes('-h')) throw new HelpAsked(`usage: npm run bench -- ${bench} [--json FILE] [FLAGS...]\nflags of ${bench}:\n${flagHelp(spec)}`);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const name = arg.startsWith('--') ? arg.slice(2) : undefined;

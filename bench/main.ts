@@ -1,7 +1,7 @@
 // `npm run bench -- NAME [--json FILE] [FLAGS...]`: runs one benchmark, prints its table,
 // optionally writes its JSON. Benches are modules bench/<name>.js exporting
 // `run(args): Promise<BenchReport>`; the flags after NAME (other than --json) are theirs.
-import { UsageError } from './flags.js';
+import { HelpAsked, UsageError } from './flags.js';
 import { printReport, writeJson, type BenchReport } from './report.js';
 
 type Bench = { run(args: readonly string[]): Promise<BenchReport> };
@@ -35,7 +35,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
 };
 
 function usage(): string {
-  return `usage: npm run bench -- NAME [--json FILE] [FLAGS...]\nbenches: ${Object.keys(BENCHES).sort().join(', ')}`;
+  return `usage: npm run bench -- NAME [--json FILE] [FLAGS...]   (npm run bench -- NAME --help: its flags)\nbenches: ${Object.keys(BENCHES).sort().join(', ')}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('--json needs a FILE\n' + usage());
         return 2;
       }
-    } else if (arg === '-h' || arg === '--help') {
+    } else if ((arg === '-h' || arg === '--help') && name === undefined) {
       console.log(usage());
       return 0;
     } else if (name === undefined) name = arg;
@@ -65,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     report = await (await load()).run(benchArgs);
   } catch (err) {
+    if (err instanceof HelpAsked) {
+      console.log(err.message);
+      return 0;
+    }
     if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\n${usage()}`);
     return 2;
