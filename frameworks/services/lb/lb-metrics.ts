@@ -96,26 +96,20 @@ export function lbMetrics(ports: () => Iterable<ServicePort>, streamConnected: (
       perBackend(this, (_c, b) => (b.draining ? 1 : 0));
     },
   });
-  new Counter({
-    name: 'berth_lb_unavailable_connections_total',
-    help: 'Connections closed because no backend of the service port took them.',
-    labelNames: ['service', 'port'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of ports()) this.inc({ service: p.serviceId, port: p.portName }, p.unavailableTotal);
-    },
-  });
-  new Counter({
-    name: 'berth_lb_accept_failures_total',
-    help: 'Clients a service port could not accept (EMFILE: out of file descriptors, and the like); the port keeps listening.',
-    labelNames: ['service', 'port'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of ports()) this.inc({ service: p.serviceId, port: p.portName }, p.acceptFailuresTotal);
-    },
-  });
+  const portCounter = (name: string, help: string, value: (p: ServicePort) => number): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: ['service', 'port'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of ports()) this.inc({ service: p.serviceId, port: p.portName }, value(p));
+      },
+    });
+  };
+  portCounter('berth_lb_unavailable_connections_total', 'Connections closed because no backend of the service port took them.', (p) => p.unavailableTotal);
+  portCounter('berth_lb_accept_failures_total', 'Clients a service port could not accept (EMFILE: out of file descriptors, and the like); the port keeps listening.', (p) => p.acceptFailuresTotal);
   new Gauge({
     name: 'berth_lb_listeners',
     help: 'Service ports listened on now.',
