@@ -43,6 +43,8 @@ export class LeaderLease {
   #timer: NodeJS.Timeout | undefined;
   #presence: Presence | undefined;
   #watch: PresenceWatch | undefined;
+  /** Settles at the next campaign answer or change of state (see changed()). */
+  #next = signal();
 
   constructor(store: ClusterStore, options: LeaderLeaseOptions) {
     this.#store = store;
@@ -63,6 +65,29 @@ export class LeaderLease {
   /** The leader as last seen (this master when leading). */
   get leader(): LeaderInfo | null {
     return this.#leader;
+  }
+
+  /**
+   * True while leadership is changing hands towards this master: it was elected and is loading,
+   * or it stands by, may take over (./presence-watch.ts) and the leader's presence connection is
+   * gone, so it takes over within the presence grace unless that leader comes back.
+   */
+  get takingOver(): boolean {
+    if (this.#state === 'starting') return this.#leader?.masterId === this.#o.masterId;
+    return this.#state === 'standby' && this.#leader?.absent === true && (this.#watch?.mayTakeOver(performance.now()) ?? false);
+  }
+
+  /** Resolves at the next campaign answer or change of state, or after ms. */
+  changed(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([this.#next.promise, late]).finally(() => clearTimeout(timer));
+  }
+
+  #changed(): void {
+    const was = this.#next;
+    this.#next = signal();
+    was.resolve();
   }
 
   /**
@@ -95,6 +120,7 @@ export class LeaderLease {
   async stop(): Promise<void> {
     const wasLeading = this.#state === 'leading';
     this.#state = 'stopped';
+    this.#changed();
     clearTimeout(this.#timer);
     if (wasLeading) await this.#store.resign(this.#o.masterId, this.#epoch).catch(() => undefined);
     await this.#presence?.close();
@@ -122,6 +148,7 @@ export class LeaderLease {
     // stop() may have run while the campaign was in flight.
     if ((this.#state as Leadership) === 'stopped') return;
     this.#leader = result?.leader ?? null;
+    this.#changed();
     if (result?.elected && result.leader) {
       if (result.tookOver) this.#o.log.warn({ previous: before, epoch: result.leader.epoch }, "took the lease over: the leader's presence connection closed");
       this.#epoch = result.leader.epoch;
@@ -131,6 +158,7 @@ export class LeaderLease {
       await this.#o.elected(this.#epoch);
       if ((this.#state as Leadership) === 'stopped') return;
       this.#state = 'leading';
+      this.#changed();
       // A presence change since the campaign: a renewal says at once where the lease stands.
       this.#schedule(() => this.#renew(), watch?.changes === changes ? this.#o.leaseMs / 3 : 0);
       return;
@@ -191,10 +219,18 @@ export class LeaderLease {
   #lose(reason: string): void {
     if (this.#state !== 'leading') return;
     this.#state = 'stopped';
+    this.#changed();
     clearTimeout(this.#timer);
     this.#o.log.error({ reason, epoch: this.#epoch }, 'stepping down');
     this.#o.lost(reason);
   }
+}
+
+/** A promise and the function that resolves it. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /** Resolves once presence is up, or after ms without it. */

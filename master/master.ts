@@ -41,6 +41,9 @@ export type { Leadership } from './leader-lease.js';
 export type { MasterOptions, CompiledMasterOptions } from './options.js';
 export type { MasterState, TaskView } from './state-view.js';
 
+/** How long a master taking over holds a Hello unanswered; well under the clients' 5 s handshake timeout. */
+const HOLD_HELLO_MS = 2_000;
+
 export class Master {
   readonly id: string;
   readonly url: string;
@@ -210,7 +213,21 @@ export class Master {
   // ---------------------------------------------------------------------------------------------
   // Channel routes
 
-  #handshake(): HandshakeAnswer {
+  /**
+   * While leadership is passing to this master (./leader-lease.ts, takingOver) a Hello is held
+   * until it leads, for at most HOLD_HELLO_MS, rather than refused: agents and frameworks are
+   * welcomed the moment it can serve them instead of after their next backoff step.
+   */
+  #handshake(): HandshakeAnswer | Promise<HandshakeAnswer> {
+    if (!this.#lease.takingOver) return this.#answerHello();
+    return (async () => {
+      const until = performance.now() + HOLD_HELLO_MS;
+      for (let left = HOLD_HELLO_MS; this.#lease.takingOver && left > 0; left = until - performance.now()) await this.#lease.changed(left);
+      return this.#answerHello();
+    })();
+  }
+
+  #answerHello(): HandshakeAnswer {
     if (this.#lease.state !== 'leading') {
       const current = this.#lease.leader;
       // Elected and still loading the registry: it names itself, so clients ask it again shortly.
@@ -222,10 +239,11 @@ export class Master {
   }
 
   agentRoute(): Route {
-    const handshake = (): HandshakeAnswer => {
+    // Agents with more tasks than one frame holds send them in parts of this many.
+    const parts = (answer: HandshakeAnswer): HandshakeAnswer => ('welcome' in answer ? { welcome: { ...answer.welcome, registerTasksPerFrame: REGISTER_TASKS_PER_FRAME } } : answer);
+    const handshake = (): HandshakeAnswer | Promise<HandshakeAnswer> => {
       const answer = this.#handshake();
-      // Agents with more tasks than one frame holds send them in parts of this many.
-      return 'welcome' in answer ? { welcome: { ...answer.welcome, registerTasksPerFrame: REGISTER_TASKS_PER_FRAME } } : answer;
+      return answer instanceof Promise ? answer.then(parts) : parts(answer);
     };
     return { kind: HelloKind.AGENT, handshake, opened: (channel, _hello, principal) => this.#track(channel, () => this.#agents.serve(channel, principal)) };
   }

@@ -308,8 +308,12 @@ export type HandshakeAnswer = { welcome: Welcome } | { refuse: { code: number; r
 
 export interface Route {
   kind: pb.Hello.Kind;
-  /** `principal` is who the upgrade authenticated as (ANONYMOUS when authentication is off). */
-  handshake(hello: Hello, remote: string, principal: Principal): HandshakeAnswer;
+  /**
+   * `principal` is who the upgrade authenticated as (ANONYMOUS when authentication is off). A
+   * promise holds the Hello unanswered until it settles (a master taking over answers once it
+   * leads); a peer that went away meanwhile is not answered.
+   */
+  handshake(hello: Hello, remote: string, principal: Principal): HandshakeAnswer | Promise<HandshakeAnswer>;
   /** Called after the Welcome is sent; the channel speaks for `principal` from now on. */
   opened(channel: Channel, hello: Hello, principal: Principal): void;
 }
@@ -351,11 +355,16 @@ export function acceptChannel(transport: Transport, route: Route, s: ChannelSett
         return refuse(CloseCode.UNSUPPORTED_VERSION, `protocol version ${hello.protocolVersion} is not supported; this master speaks ${PROTOCOL_VERSION}`);
       }
       if (hello.kind !== route.kind) return refuse(CloseCode.HANDSHAKE_FAILED, `a ${pb.Hello.Kind[hello.kind ?? 0]} client cannot use this endpoint`);
+      const reply = (answer: HandshakeAnswer): void => {
+        if (!transport.open) return;
+        if ('refuse' in answer) return refuse(answer.refuse.code, answer.refuse.reason, answer.refuse.leaderUrl);
+        const channel = new Channel(transport, remote, s);
+        channel.send({ welcome: { ...answer.welcome, protocolVersion: answer.welcome.protocolVersion || PROTOCOL_VERSION } });
+        route.opened(channel, hello, principal);
+      };
       const answer = route.handshake(hello, remote, principal);
-      if ('refuse' in answer) return refuse(answer.refuse.code, answer.refuse.reason, answer.refuse.leaderUrl);
-      const channel = new Channel(transport, remote, s);
-      channel.send({ welcome: { ...answer.welcome, protocolVersion: answer.welcome.protocolVersion || PROTOCOL_VERSION } });
-      route.opened(channel, hello, principal);
+      if (!(answer instanceof Promise)) return reply(answer);
+      answer.then(reply, (err: unknown) => refuse(CloseCode.HANDSHAKE_FAILED, `the handshake failed: ${err instanceof Error ? err.message : String(err)}`));
     },
   });
 }

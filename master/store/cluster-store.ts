@@ -7,6 +7,8 @@ export interface LeaderInfo {
   /** Where agents and frameworks reach that master (ws://host:port). */
   url: string;
   epoch: number;
+  /** Seen by a standby's campaign: this leader's presence connection is gone (a takeover is under way). */
+  absent?: boolean;
 }
 
 export interface CampaignResult {

@@ -353,6 +353,8 @@ function leaseArg(leaseMs: number): string {
 }
 
 function parseLeader(json: string): LeaderInfo {
-  const v = JSON.parse(json) as { masterId: unknown; url: unknown; epoch: unknown };
-  return { masterId: String(v.masterId), url: String(v.url), epoch: Number(v.epoch) };
+  const v = JSON.parse(json) as { masterId: unknown; url: unknown; epoch: unknown; absentSinceMs?: unknown };
+  const leader: LeaderInfo = { masterId: String(v.masterId), url: String(v.url), epoch: Number(v.epoch) };
+  if (v.absentSinceMs !== undefined && v.absentSinceMs !== null) leader.absent = true;
+  return leader;
 }

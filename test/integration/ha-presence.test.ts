@@ -6,8 +6,10 @@ import { createClient } from 'redis';
 import { startRedis } from '../helpers/redis.js';
 import { leaderOf, spawnMaster, type MasterProcess } from '../helpers/processes.js';
 import { until } from '../helpers/poll.js';
+import { HelloKind, connect } from '../../protocol/index.js';
+import { PRESENCE_TIMINGS } from '../../master/presence-watch.js';
 
-async function twoMasters(t: Test): Promise<{ a: MasterProcess; b: MasterProcess; pttl: () => Promise<number> }> {
+async function twoMasters(t: Test): Promise<{ a: MasterProcess; b: MasterProcess; pttl: () => Promise<number>; lease: () => Promise<string | null> }> {
   const redis = await startRedis(t, { appendonly: true });
   if (!redis) throw new Error('no redis');
   const a = await spawnMaster(t, ['--redis', redis.url]);
@@ -17,7 +19,7 @@ async function twoMasters(t: Test): Promise<{ a: MasterProcess; b: MasterProcess
   const client = createClient({ url: redis.url });
   await client.connect();
   t.teardown(() => client.close());
-  return { a, b, pttl: () => client.pTTL('berth:leader') };
+  return { a, b, pttl: () => client.pTTL('berth:leader'), lease: () => client.get('berth:leader') };
 }
 
 t.test('kill -9 of the leader on the default lease: the standby takes over through presence, with epoch + 1', async (t) => {
@@ -28,6 +30,20 @@ t.test('kill -9 of the leader on the default lease: the standby takes over throu
   t.equal(next.epoch, epoch + 1);
   t.match(b.output(), /took the lease over/, "elected because a's presence connection closed, not because its lease ran out");
   t.ok((await pttl()) > 5_000, "the lease now is b's own, fresh");
+});
+
+t.test('a Hello that reaches the standby while the dead leader\'s presence is missing is held, then welcomed by the new leader', async (t) => {
+  const { a, b, lease } = await twoMasters(t);
+  const { epoch } = await leaderOf([a]);
+  // A standby counts a missing presence only once its own has been up for PRESENCE_TIMINGS.settleMs.
+  await new Promise((r) => setTimeout(r, PRESENCE_TIMINGS.settleMs + 200));
+  a.proc.kill('SIGKILL');
+  // The lease records a's presence as missing once b's campaign has seen it: b knows a takeover is under way.
+  await until("b saw a's presence missing", async () => /absentSinceMs/.test((await lease()) ?? ''), 10_000, 5);
+  const { channel, welcome } = await connect(`${b.url}/api/v1/scheduler`, { kind: HelloKind.SCHEDULER, client: 'ha-presence-test' });
+  t.equal(welcome.epoch, epoch + 1, 'welcomed by b as the new leader, not refused with NOT_LEADER');
+  t.equal((await b.health())?.leadership, 'leading');
+  channel.close();
 });
 
 t.test('a leader stopped past its renewal interval but within its lease is not deposed', async (t) => {

@@ -49,3 +49,38 @@ void t.test('an outage longer than the lease ends leadership', async (t) => {
   t.notOk(lease.holds());
   t.match(lost, ['lease deadline passed']);
 });
+
+void t.test('a standby that sees the leader\'s presence missing, or is elected and loading, is taking over; changed() wakes at each answer', async (t) => {
+  const store = await MemoryStore.open();
+  let absentFor = 3;
+  const gone = { masterId: 'm0', url: 'ws://127.0.0.1:2', epoch: 1, absent: true };
+  const fake = {
+    campaign: async (c: { masterId: string; url: string }, ms: number) => (absentFor-- > 0 ? { elected: false, leader: gone } : store.campaign(c, ms)),
+    renew: (id: string, epoch: number, ms: number) => store.renew(id, epoch, ms),
+    resign: (id: string, epoch: number) => store.resign(id, epoch),
+    openPresence: () => ({ up: true, onChange: () => undefined, close: async () => undefined }),
+  } as unknown as ClusterStore;
+  let loaded!: () => void;
+  const lease = new LeaderLease(fake, {
+    masterId: 'm1', url: 'ws://127.0.0.1:1', leaseMs: LEASE_MS, log: testLogger(), lost: () => undefined,
+    // Its own presence counts as settled at once.
+    presenceTimings: { graceMs: 500, explainMs: 250, settleMs: 0 },
+    elected: () => new Promise<void>((r) => (loaded = r)),
+  });
+  const started = lease.start();
+  t.teardown(() => lease.stop());
+  t.equal(lease.takingOver, false, 'before its first campaign it knows of no leader');
+  await lease.changed(LEASE_MS);
+  t.equal(lease.state, 'standby');
+  t.equal(lease.takingOver, true, 'the leader it sees is absent');
+  await until('elected and loading', () => (lease.state === 'starting' ? true : undefined), LEASE_MS);
+  t.equal(lease.takingOver, true, 'elected, still loading');
+  const woke = lease.changed(LEASE_MS).then(() => lease.state);
+  loaded();
+  t.equal(await woke, 'leading', 'changed() resolves when it leads');
+  t.equal(lease.takingOver, false);
+  await started;
+  const t0 = Date.now();
+  await lease.changed(50);
+  t.ok(Date.now() - t0 >= 45, 'with nothing changing, changed() waits out its time');
+});

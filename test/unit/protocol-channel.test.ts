@@ -51,6 +51,33 @@ t.test('a refusal names the leader in a field, not only in the reason', async (t
   t.equal(counters.handshakeFailures, 1);
 });
 
+t.test('a route that answers later holds the Hello: the Welcome comes when it settles; a peer gone meanwhile is not answered', async (t) => {
+  let answer!: (a: HandshakeAnswer) => void;
+  const later = (): Route => ({ kind: HelloKind.AGENT, handshake: () => new Promise<HandshakeAnswer>((r) => (answer = r)), opened: () => (opened += 1) });
+  let opened = 0;
+  const a = memoryTransportPair();
+  acceptChannel(a.server, later(), channelSettings({}));
+  let welcomed = false;
+  const opening = openChannel(a.client, 'memory://m1', { kind: HelloKind.AGENT, client: 'test' }).then((x) => ((welcomed = true), x));
+  await until('the Hello is held', () => answer !== undefined);
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(welcomed, false, 'nothing answered while the route has not settled');
+  answer(welcome());
+  const { channel, welcome: w } = await opening;
+  t.equal(w.epoch, 3);
+  t.equal(opened, 1);
+  channel.close();
+
+  const b = memoryTransportPair();
+  acceptChannel(b.server, later(), channelSettings({}));
+  const gone = openChannel(b.client, 'memory://m1', { kind: HelloKind.AGENT, client: 'test', handshakeTimeoutMs: 50 }).catch((e: unknown) => e);
+  t.type(await gone, ChannelError, 'the client gave up waiting');
+  await until('the server side closed', () => !b.server.open);
+  answer(welcome());
+  await new Promise((r) => setTimeout(r, 10));
+  t.equal(opened, 1, 'no channel opened for a peer that went away');
+});
+
 t.test('an open channel closed with a leader URL tells the close handlers', async (t) => {
   const { client, server } = memoryTransportPair();
   let serverSide: Channel | undefined;
