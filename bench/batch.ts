@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { SchedulerClient, TaskQueue } from '../frameworks/sdk/index.js';
 import { CounterSampler, inFlight, startBenchBatch, submitAndRun, waitUntil } from './batch-kit.js';
 import { procStat, spawnMaster, startFleet, threadCpuSeconds, type AgentFleet, type AgentSize, type MasterProcess } from './cluster-kit.js';
-import { parseFlags } from './flags.js';
+import { parseFlags, UsageError } from './flags.js';
 import type { BenchReport, Target } from './report.js';
 
 const FLAGS = {
@@ -21,6 +21,7 @@ const FLAGS = {
   'duration-ms': { kind: 'int', min: 1, max: 600_000, default: 1_000, help: 'how long each task runs' },
   concurrency: { kind: 'int', min: 1, max: 256, default: 16, help: 'HTTP submissions in flight' },
   workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads the hollow agents run in' },
+  harness: { kind: 'string', default: 'compact', help: "what plays the agents: compact (bench/hollow-pool.ts: the real agent protocol, none of the agent's machinery) or full (the Agent class with its checkpoint and hollow runtime)" },
   'timeout-s': { kind: 'int', min: 1, max: 3_600, default: 600, help: 'the longest one framework may take' },
   'cpu-prof': { kind: 'string', help: 'run the master under --cpu-prof, writing its profile to this directory' },
 } as const;
@@ -232,6 +233,8 @@ const fmt = (n: number | undefined): string => (n === undefined ? '?' : n.toFixe
 
 export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const f = parseFlags('batch', args, FLAGS);
+  if (f.harness !== 'compact' && f.harness !== 'full') throw new UsageError(`--harness must be compact or full, got ${JSON.stringify(f.harness)}`);
+  const compact = f.harness === 'compact';
   const log = (msg: string): boolean => process.stderr.write(`batch: ${msg}\n`);
   const sizes = agentSizes(f.agents, f.slots);
   const capacity = sizes.reduce((n, s) => n + s.cpus / TASK.cpus, 0);
@@ -240,7 +243,7 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
   const master = await spawnMaster([], f['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', f['cpu-prof']] : []);
   let fleet: AgentFleet | undefined;
   try {
-    fleet = await startFleet(f.agents, master.url, root, f.workers, { taskDurationMs: f['duration-ms'], sizes });
+    fleet = await startFleet(f.agents, master.url, root, f.workers, { taskDurationMs: f['duration-ms'], sizes, compact });
     log(`${f.agents} hollow agents registered (${capacity} task slots); ideal makespan ${idealSeconds.toFixed(2)} s`);
     const batch = await runBatch(master, fleet, f, capacity, idealSeconds);
     log(`batch framework: makespan ${batch.makespanSeconds.toFixed(2)} s, ${batch.steadyCompletionsPerSecond.toFixed(0)} completions/s`);
@@ -258,14 +261,16 @@ export async function run(args: readonly string[] = []): Promise<BenchReport> {
     ];
     return {
       bench: 'batch',
-      title: `${f.tasks} tasks of ${f['duration-ms']} ms (${Math.ceil(f.tasks / f['per-job'])} jobs of ${f['per-job']}) on ${f.agents} HOLLOW agents, ${capacity} slots; baseline: the ideal and an SDK TaskQueue in the same run`,
+      title: `${f.tasks} tasks of ${f['duration-ms']} ms (${Math.ceil(f.tasks / f['per-job'])} jobs of ${f['per-job']}) on ${f.agents} HOLLOW agents (${compact ? 'compact pool' : 'full agents'}), ${capacity} slots; baseline: the ideal and an SDK TaskQueue in the same run`,
       columns: ['framework (HOLLOW runtime)', 'jobs/s submitted', 'last job in s', 'completions/s steady', 'drain s', 'idle slot-s to drain', 'makespan s', 'ideal s', 'makespan/ideal',
         'master CPU us/task', 'harness CPU us/task', 'framework thread', 'agent workers', 'other threads', 'valid'],
       rows: [row('batch framework (HTTP API)', batch), row('SDK TaskQueue, all tasks at once', tq), row('ideal (work / capacity)', ideal)],
       results: { flags: f, capacity, batch, taskQueue: tq, ideal },
       targets,
       notes: [
-        'runtime: HOLLOW (real agent code and protocol over real loopback WebSockets; tasks only pretend to run)',
+        compact
+          ? "runtime: HOLLOW, compact pool (the real agent protocol over real loopback WebSockets, none of the agent's machinery: RUNNING is answered on RunTask, FINISHED after --duration-ms); `--harness full` runs the Agent class instead"
+          : 'runtime: HOLLOW, full agents (the real Agent class, its checkpoint and protocol over real loopback WebSockets; tasks only pretend to run)',
         'master: its own process, `berth master --log-level warn`, default allocation interval; batch framework: this process, memory store, jobs submitted and run through its HTTP API',
         `jobs/s: submit + run of each job over HTTP, ${f.concurrency} requests in flight; last job in: first submission to the last one answered; drain: first submission to the last task launched; idle slot-s: slot-seconds with no task running from the first submission to the drain (ramp up and gaps between a task's end and the next launch); makespan: to the last task ended; steady: completions per second between 10% and 90% of them`,
         `ideal: ${f.tasks} x ${f['duration-ms']} ms of work over ${capacity} slots; its drain is the makespan less one task`,

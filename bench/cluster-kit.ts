@@ -128,8 +128,8 @@ export interface HollowAgentOptions {
   sizes?: readonly AgentSize[];
   /**
    * Run the compact pool (bench/hollow-pool.ts: the protocol without the agent's machinery)
-   * instead of full agents; its agents are all the default size and their tasks run taskDurationMs
-   * (or until killed).
+   * instead of full agents; its agents have their sizes (or the default) and their tasks all run
+   * taskDurationMs (or until killed).
    */
   compact?: boolean;
 }

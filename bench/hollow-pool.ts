@@ -32,6 +32,8 @@ export interface HollowPoolOptions {
   count: number;
   cpus: number;
   memMb: number;
+  /** Agent hollow-<offset + i>'s own size, by that number; the others have cpus and memMb. */
+  sizes?: readonly { cpus: number; memMb: number }[];
   /** How long an update may wait for its acknowledgement before it is sent again. */
   resendMs: number;
   /** How long every task runs before it finishes; none = until killed. */
@@ -109,7 +111,7 @@ export class HollowPool {
     const { offset, count } = this.#o;
     for (let start = offset; start < offset + count; start += CONNECT_CONCURRENCY) {
       const batch: Promise<PoolAgent>[] = [];
-      for (let i = start; i < Math.min(offset + count, start + CONNECT_CONCURRENCY); i++) batch.push(this.#register(`hollow-${i}`));
+      for (let i = start; i < Math.min(offset + count, start + CONNECT_CONCURRENCY); i++) batch.push(this.#register(`hollow-${i}`, this.#o.sizes?.[i] ?? this.#o));
       this.#agents.push(...(await Promise.all(batch)));
     }
     const every = Math.max(100, Math.floor(this.#o.resendMs / 2));
@@ -131,7 +133,7 @@ export class HollowPool {
     })));
   }
 
-  async #register(hostname: string): Promise<PoolAgent> {
+  async #register(hostname: string, size: { cpus: number; memMb: number }): Promise<PoolAgent> {
     // Slow heartbeats and patient handshakes, as the full hollow agents have: a busy master is not
     // mistaken for a dead one.
     const { channel } = await connect(`${this.#o.masterUrl}${AGENT_PATH}`, {
@@ -164,7 +166,7 @@ export class HollowPool {
         register: {
           agent: {
             hostname,
-            resources: resources.normalize({ cpus: this.#o.cpus, memMb: this.#o.memMb, diskMb: 0, ports: [] }),
+            resources: resources.normalize({ cpus: size.cpus, memMb: size.memMb, diskMb: 0, ports: [] }),
             attributes: {},
             reservations: [],
             bootId: 'bench',

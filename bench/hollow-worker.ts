@@ -50,13 +50,12 @@ port.on('message', (msg: { type: string }) => {
 });
 
 if (setup.agentOptions.compact) {
-  if (setup.agentOptions.sizes || setup.agentOptions.durationEnv) {
-    throw new Error('the compact hollow pool runs same-sized agents whose tasks all run one duration (or until killed)');
-  }
-  const { taskDurationMs } = setup.agentOptions;
+  if (setup.agentOptions.durationEnv) throw new Error('the compact hollow pool runs tasks that all run one duration (or until killed)');
+  const { taskDurationMs, sizes } = setup.agentOptions;
   pool = new HollowPool({
     masterUrl: setup.masterUrl, offset: setup.offset, count: setup.count, cpus: AGENT_RES.cpus, memMb: AGENT_RES.memMb, resendMs: 10_000,
     ...(taskDurationMs === undefined ? {} : { taskDurationMs }),
+    ...(sizes ? { sizes } : {}),
   });
   await pool.start();
 } else {

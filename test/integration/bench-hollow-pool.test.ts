@@ -52,3 +52,14 @@ t.test('a task the framework kills is reported KILLED and forgotten once acknowl
   t.equal(pool.counters.kills, 1);
   await until('the killed task forgotten', () => pool.running === 0);
 });
+
+t.test('agents of given sizes register with those sizes (numbered with the offset); the rest with the default', async (t) => {
+  const master = await testMaster(t);
+  const sizes = [{ cpus: 1, memMb: 1 }, { cpus: 1, memMb: 1 }, { cpus: 2, memMb: 512 }, { cpus: 3, memMb: 1_024 }];
+  const pool = new HollowPool({ masterUrl: master.url, offset: 2, count: 3, cpus: 8, memMb: 16_384, resendMs: 10_000, sizes });
+  await pool.start();
+  t.teardown(() => pool.stop());
+  const state = await getState(master.httpUrl);
+  const byHost = Object.fromEntries(state.agents.map((a) => [a.hostname, a.total.cpus]));
+  t.same(byHost, { 'hollow-2': 2, 'hollow-3': 3, 'hollow-4': 8 });
+});
