@@ -163,10 +163,14 @@ export class MemoryStore implements ClusterStore {
     await this.#writing;
   }
 
-  /** A status change of a task this store does not hold is dropped (its record is what counts). */
+  /**
+   * A status change of a task this store does not hold is dropped (its record is what counts). The
+   * master's cut spec, when the change carries it, replaces the launch intent's whole one: this
+   * store lives in the master's heap, and the whole spec would stay there once per task.
+   */
   #setStatus(change: Extract<StateChange, { type: 'task.status' }>): void {
     const task = this.#tasks.get(change.taskId);
-    if (task) this.#tasks.set(change.taskId, { ...task, status: change.status, appliedUuids: change.appliedUuids });
+    if (task) this.#tasks.set(change.taskId, { ...task, info: change.info ?? task.info, status: change.status, appliedUuids: change.appliedUuids });
   }
 
   #restore(snapshot: Snapshot): void {

@@ -43,8 +43,9 @@ export interface TaskRecord {
   frameworkId: string;
   agentId: string;
   /**
-   * The whole spec while the launch intent is written (the store keeps it whole until the task's
-   * first update); once its RunTask has left, only what the master reads (master/kept-task.ts).
+   * The whole spec while the launch intent is written (RedisStore keeps it whole; MemoryStore
+   * until the task's first update); once its RunTask has left, only what the master reads
+   * (master/kept-task.ts).
    */
   info: TaskSpec;
   /** The latest status applied; STAGING when only the launch intent is persisted. */
@@ -110,7 +111,15 @@ export type StateChange =
    * Only the task's status (and the uuids applied) changed since its last put: the rest of its
    * record stays as stored. Written as a small delta, since it is most of what a launch writes.
    */
-  | { type: 'task.status'; taskId: string; status: StatusUpdate; appliedUuids: string[] }
+  | {
+    type: 'task.status'; taskId: string; status: StatusUpdate; appliedUuids: string[];
+    /**
+     * The spec as the master keeps it now (cut and shared after the launch, master/kept-task.ts).
+     * Not written by RedisStore; MemoryStore, which holds its records in the master's own heap,
+     * keeps this one instead of the whole spec of the launch intent.
+     */
+    info?: TaskSpec;
+  }
   | { type: 'task.delete'; taskId: string }
   /** A terminal, acknowledged task leaves the live tasks for the completed ones. */
   | { type: 'task.complete'; task: TaskRecord }
@@ -135,7 +144,7 @@ export function readTask(raw: TaskRecord): TaskRecord {
 
 /** The change that writes task's current status, and nothing else of it. */
 export function statusChange(task: TaskRecord): StateChange {
-  return { type: 'task.status', taskId: task.taskId, status: task.status, appliedUuids: task.appliedUuids };
+  return { type: 'task.status', taskId: task.taskId, status: task.status, appliedUuids: task.appliedUuids, info: task.info };
 }
 
 /** A change as stored, its record completed. */

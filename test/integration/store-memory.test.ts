@@ -66,3 +66,21 @@ void t.test('a snapshot written by the previous version loads, its records compl
   t.teardown(() => store.close());
   checkEarlierRecords(t, await store.load());
 });
+
+void t.test("a status change that carries the master's cut spec replaces the launch intent's whole one", async (t) => {
+  const store = await MemoryStore.open();
+  t.teardown(() => store.close());
+  const { epoch } = await elect(t, store, 'a');
+  const [task] = sampleState().tasks;
+  if (!task) throw new Error('no sample task');
+  const whole = { ...task.info, command: { ...task.info.command, environment: { SECRET_SAUCE: 'x'.repeat(2_000) } } };
+  await store.apply(epoch, [{ type: 'task.put', task: { ...task, info: whole } }]);
+  const cut = { ...task.info, command: { ...task.info.command, environment: {} } };
+  await store.apply(epoch, [{ type: 'task.status', taskId: task.taskId, status: task.status, appliedUuids: ['u1'], info: cut }]);
+  const [loaded] = (await store.load()).tasks;
+  t.same(loaded?.info.command.environment, {}, 'the cut spec is what the store holds now');
+  t.same(loaded?.appliedUuids, ['u1']);
+  // Without one (an older caller), the stored spec stays.
+  await store.apply(epoch, [{ type: 'task.put', task: { ...task, info: whole } }, { type: 'task.status', taskId: task.taskId, status: task.status, appliedUuids: ['u2'] }]);
+  t.same((await store.load()).tasks[0]?.info.command.environment, { SECRET_SAUCE: 'x'.repeat(2_000) });
+});
