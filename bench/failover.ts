@@ -48,9 +48,14 @@ interface Health {
   agentsConnected: number;
 }
 
+/**
+ * The master's /health, or undefined when it cannot be reached. A new leader busy with a thousand
+ * re-registrations answers late, so a probe waits long for its answer: one given up on too early
+ * would be sent again behind the same queue, and the time it reports would be later than the truth.
+ */
 async function health(m: MasterProcess): Promise<Health | undefined> {
   try {
-    return (await (await fetch(`${m.httpUrl}/health`, { signal: AbortSignal.timeout(500) })).json()) as Health;
+    return (await (await fetch(`${m.httpUrl}/health`, { signal: AbortSignal.timeout(5_000) })).json()) as Health;
   } catch {
     return undefined;
   }

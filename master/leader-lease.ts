@@ -30,6 +30,8 @@ export interface LeaderLeaseOptions {
   elected(epoch: number): Promise<void>;
   /** Called once when leadership ends for any reason but stop(). */
   lost(reason: string): void;
+  /** Called when a standby starts taking over (see takingOver), and when it stops without being elected. */
+  takingOver?(on: boolean): void;
   failpoints?: Failpoints;
 }
 
@@ -43,6 +45,8 @@ export class LeaderLease {
   #timer: NodeJS.Timeout | undefined;
   #presence: Presence | undefined;
   #watch: PresenceWatch | undefined;
+  /** What takingOver() last told of, as a standby. */
+  #toldTakingOver = false;
   /** Settles at the next campaign answer or change of state (see changed()). */
   #next = signal();
 
@@ -153,6 +157,7 @@ export class LeaderLease {
       if (result.tookOver) this.#o.log.warn({ previous: before, epoch: result.leader.epoch }, "took the lease over: the leader's presence connection closed");
       this.#epoch = result.leader.epoch;
       this.#deadline = sentAt + this.#o.leaseMs;
+      this.#toldTakingOver = false;
       // 'starting' while the registry loads: the master refuses clients, naming itself.
       this.#state = 'starting';
       await this.#o.elected(this.#epoch);
@@ -165,6 +170,11 @@ export class LeaderLease {
     }
     if (this.#state !== 'standby') this.#o.log.info({ leader: this.#leader }, 'standing by');
     this.#state = 'standby';
+    const on = this.takingOver;
+    if (on !== this.#toldTakingOver) {
+      this.#toldTakingOver = on;
+      this.#o.takingOver?.(on);
+    }
     // A standby asks often (one cheap call), so a dead leader is replaced soon after its lease
     // ends, or soon after its presence connection closed when the store can tell.
     this.#schedule(() => this.#campaign(), watch ? Math.min(this.#o.leaseMs / 10, PRESENCE_CHECK_MS) : this.#o.leaseMs / 10);

@@ -36,6 +36,7 @@ import { metricsView, stateView, summary, type FrameworkView, type MasterState, 
 import type { LeaderInfo } from './store/cluster-store.js';
 import type { RoleRecord, StateChange } from './store/records.js';
 import { TaskEndings } from './task-endings.js';
+import { WarmState } from './warm-state.js';
 
 export type { Leadership } from './leader-lease.js';
 export type { MasterOptions, CompiledMasterOptions } from './options.js';
@@ -60,6 +61,8 @@ export class Master {
   readonly statusUpdateObservers = new Set<(ms: number) => void>();
   #o: CompiledMasterOptions;
   #log: Logger;
+  /** The state a standby loads while it takes over (./warm-state.ts). */
+  #warm: WarmState;
   #reg: Registry;
   #offers = new OfferBook();
   #lease: LeaderLease;
@@ -114,6 +117,7 @@ export class Master {
     this.#schedulers = new SchedulerCalls({ ...base, offers, endings, sessions: this.#sessions, accepts, settings: o, counters: this.counters });
     this.#operator = new OperatorCalls({ ...base, offers, endings, sessions: this.#sessions, accepts });
     this.audit = new AuditLog(o.store, log.child({ component: 'audit' }));
+    this.#warm = new WarmState(o.store);
     this.#lease = new LeaderLease(o.store, {
       masterId: this.id,
       url: this.url,
@@ -123,6 +127,8 @@ export class Master {
       failpoints: o.failpoints,
       elected: (epoch) => this.#becomeLeader(epoch),
       lost: (reason) => this.#stepDown(reason),
+      // A standby about to take over loads the state meanwhile; one that stops (the leader came back) lets it go.
+      takingOver: (on) => (on ? this.#warm.prepare() : this.#warm.drop()),
     });
   }
 
@@ -167,7 +173,7 @@ export class Master {
   }
 
   async #becomeLeader(epoch: number): Promise<void> {
-    const state = await this.#o.store.load();
+    const { state, early } = await this.#warm.take();
     this.#reg.load(state);
     this.#roles.load(state.roles);
     const windowMs = this.#o.failoverReregisterTimeoutMs;
@@ -181,7 +187,7 @@ export class Master {
     for (const framework of this.#reg.frameworks.values()) {
       this.#sessions.armFailover(framework, Math.max(framework.record.info.failoverTimeoutMs, windowMs));
     }
-    this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length }, 'leading');
+    this.#log.info({ epoch, agents: state.agents.length, frameworks: state.frameworks.length, tasks: state.tasks.length, loadedAhead: early }, 'leading');
   }
 
   #stepDown(reason: string): void {

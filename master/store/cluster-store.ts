@@ -80,6 +80,12 @@ export interface ClusterStore {
   /** The whole registry, as a new leader loads it. */
   load(): Promise<ClusterState>;
   /**
+   * Names the latest write (any apply changes it), as `load()` reports it in `version`: a state
+   * loaded before an election is still current when the two agree after it, since the election
+   * fences every earlier leader's writes.
+   */
+  stateVersion?(): Promise<string>;
+  /**
    * Applies the changes atomically and appends them to the event log, if and only if epoch is the
    * current epoch. Rejects with a BerthError of code FENCED otherwise, having written nothing.
    */

@@ -78,6 +78,8 @@ export interface ClusterState {
   roles: RoleRecord[];
   /** Ended, acknowledged tasks kept for reconciliation and the state (bounded by the master), oldest first. */
   completedTasks: TaskRecord[];
+  /** Which write the state is as of, when the store can tell (see ClusterStore.stateVersion). */
+  version?: string;
 }
 
 /**

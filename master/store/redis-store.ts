@@ -158,11 +158,13 @@ export class RedisStore implements ClusterStore {
     // that a later read would have missed.
     const replies = await this.#call(
       'load',
-      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).hGetAll(k.completed).hGetAll(k.statuses).exec(),
+      (client) => client.multi().hGetAll(k.agents).hGetAll(k.frameworks).hGetAll(k.tasks).hGetAll(k.roles).hGetAll(k.completed).hGetAll(k.statuses).xRevRange(k.events, '+', '-', { COUNT: 1 }).exec(),
       this.#config.loadTimeoutMs,
     );
     const [agents, frameworks, tasks, roles, completed, statuses] = replies as unknown as Record<string, string>[];
+    const last = replies[6] as unknown as { id: string }[];
     return {
+      version: last[0]?.id ?? '0-0',
       agents: Object.values(agents).map((v) => readAgent(JSON.parse(v) as AgentRecord)),
       frameworks: Object.values(frameworks).map((v) => readFramework(JSON.parse(v) as FrameworkRecord)),
       tasks: Object.entries(tasks).map(([id, v]) => withStatus(readTask(JSON.parse(v) as TaskRecord), statuses?.[id])),
@@ -170,6 +172,11 @@ export class RedisStore implements ClusterStore {
       // A hash has no order: oldest first by the time of the last status.
       completedTasks: Object.values(completed ?? {}).map((v) => readTask(JSON.parse(v) as TaskRecord)).sort((a, b) => a.status.timestampMs - b.status.timestampMs),
     };
+  }
+
+  async stateVersion(): Promise<string> {
+    const last = await this.#call('stateVersion', (client) => client.xRevRange(this.#keys.events, '+', '-', { COUNT: 1 }));
+    return last?.[0]?.id ?? '0-0';
   }
 
   async apply(epoch: number, changes: readonly StateChange[]): Promise<void> {

@@ -43,6 +43,7 @@ t.test('a Hello that reaches the standby while the dead leader\'s presence is mi
   const { channel, welcome } = await connect(`${b.url}/api/v1/scheduler`, { kind: HelloKind.SCHEDULER, client: 'ha-presence-test' });
   t.equal(welcome.epoch, epoch + 1, 'welcomed by b as the new leader, not refused with NOT_LEADER');
   t.equal((await b.health())?.leadership, 'leading');
+  t.match(b.output(), /leading .*loadedAhead=true/, 'b loaded the state while it waited out the grace, and led with it');
   channel.close();
 });
 
