@@ -83,6 +83,8 @@ interface Timings {
   /** Times the framework subscribed again before the kill (its connection dropped), and the launches that could not be sent meanwhile. */
   reconnectsBeforeKill: number;
   unsentBeforeKill: number;
+  /** The close code and reason of each of those drops, as the SDK reported them. */
+  dropReasons: string[];
   leaderS: number;
   agentsS: number;
   firstRunningS: number;
@@ -134,6 +136,7 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     /** Launches not sent before the kill because the framework was not connected; and its subscriptions. */
     let unsent = 0;
     let subscriptions = 0;
+    const dropReasons: string[] = [];
     const leaderAndAgents = (async (): Promise<{ leaderS: number; agentsS: number; epochAfter: number }> => {
       // Started once the kill happened (killedAt set by the event loop below).
       await waitFor('kill', async () => (killedAt || launchError ? true : undefined), 600_000, 20);
@@ -171,6 +174,10 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     for await (const event of client.events()) {
       if (event.type === 'subscribed' && killedAt) resubscribed = true;
       if (event.type === 'subscribed' && !killedAt) subscriptions++;
+      if (event.type === 'disconnected' && !killedAt) {
+        dropReasons.push(`${event.code} ${event.reason}`);
+        process.stderr.write(`failover: the framework's connection dropped before the kill (${event.code} ${event.reason})\n`);
+      }
       if (event.type === 'offers') {
         if (killedAt && !resubscribed) continue;
         for (const offer of event.offers) {
@@ -205,7 +212,7 @@ async function scenario(redisUrl: string, setting: FailoverSetting, o: FailoverO
     }
     if (launchError) throw new Error(`failover: the framework's launches were refused (${launched} placed, ${running.size} RUNNING): ${launchError.message}`, { cause: launchError });
     const rest = await leaderAndAgents;
-    return { setting: setting.name, leaseLossesUnderLoad: epochBefore - first.epoch, standbyNotStandingBy, launchSeconds, lostBeforeKill: ended.size, reconnectsBeforeKill: subscriptions - 1, unsentBeforeKill: unsent, firstRunningS, epochBefore, ...rest };
+    return { setting: setting.name, leaseLossesUnderLoad: epochBefore - first.epoch, standbyNotStandingBy, launchSeconds, lostBeforeKill: ended.size, reconnectsBeforeKill: subscriptions - 1, unsentBeforeKill: unsent, dropReasons, firstRunningS, epochBefore, ...rest };
   } finally {
     watching = false;
     await client.close();
