@@ -36,6 +36,12 @@ export type StoreFactory = (t: Test) => Promise<StoreHandle | undefined>;
 const LEASE_MS = 10_000;
 const SHORT_LEASE_MS = 200;
 
+/** The state without the version a store may report with it (checked on its own below). */
+function withoutVersion(state: ClusterState): Omit<ClusterState, 'version'> {
+  const { version: _version, ...rest } = state;
+  return rest;
+}
+
 export function storeContract(t: Test, factory: StoreFactory): void {
   const test = (name: string, body: (t: Test, h: StoreHandle) => Promise<void>): void => {
     void t.test(name, async (t) => {
@@ -77,7 +83,21 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { type: 'framework.delete', frameworkId: state.frameworks[0]!.id },
       { type: 'task.delete', taskId: 'never-existed' },
     ]);
-    t.same(await store.load(), { agents: [], frameworks: [], tasks: [running], roles: [], completedTasks: [] });
+    t.same(withoutVersion(await store.load()), { agents: [], frameworks: [], tasks: [running], roles: [], completedTasks: [] });
+  });
+
+  test('a store that reports versions names the latest write: loaded, asked alone, and changed by each apply', async (t, { store, peer }) => {
+    if (!store.stateVersion) {
+      t.pass('this store reports no versions (it is never loaded ahead)');
+      return;
+    }
+    const { epoch } = await elect(t, store, 'm1');
+    const before = await store.load();
+    t.equal(await store.stateVersion(), before.version, 'asked alone, the same version as the load');
+    await store.apply(epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]);
+    const after = await (await peer()).stateVersion?.();
+    t.not(after, before.version, 'a write changes it, as another master sees it');
+    t.equal((await store.load()).version, after);
   });
 
   test('a completed task leaves the live tasks and is kept, oldest first, until deleted; a reopened store has them', async (t, h) => {
@@ -183,7 +203,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       { code: ErrorCode.FENCED },
     );
     t.equal(await h.store.renew('old', old.epoch, LEASE_MS), 'lost', 'the old leader cannot renew');
-    t.same(await h.store.load(), { agents: [], frameworks: [], tasks: [], roles: [], completedTasks: [] });
+    t.same(withoutVersion(await h.store.load()), { agents: [], frameworks: [], tasks: [], roles: [], completedTasks: [] });
     await other.apply(elected.leader!.epoch, [{ type: 'agent.put', agent: sampleState().agents[0]! }]);
     t.equal((await h.store.load()).agents.length, 1, 'the new leader writes');
   });
