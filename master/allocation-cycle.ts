@@ -26,15 +26,16 @@ import type { AgentRecord } from './store/records.js';
 
 /**
  * What an agent's slot was computed from. The registry replaces (never mutates) an agent's
- * record, total, reservations and each role's use, and the offer book its offers, so the same
- * objects mean the same slot.
+ * record, total, reservations and each role's use, and the offer book counts every change of
+ * the agent's offers, so the same objects and the same count mean the same slot.
  */
 interface SlotSource {
   record: AgentRecord;
   total: Res;
   reserved: ReadonlyMap<string, Res>;
   used: Res[];
-  offers: readonly OfferEntry[];
+  /** The offer book's version of the agent (its outstanding and claimed offers) the slot saw. */
+  offersVersion: number;
   slot: AgentSlot;
 }
 
@@ -142,15 +143,9 @@ export class AllocationCycle {
   }
 
   #snapshot(nowMs: number): AllocationSnapshot {
-    const offersByAgent = new Map<string, OfferEntry[]>();
-    for (const offer of this.#d.offers.holding()) {
-      const list = offersByAgent.get(offer.agentId);
-      if (list) list.push(offer);
-      else offersByAgent.set(offer.agentId, [offer]);
-    }
     const agents: AgentSlot[] = [];
     for (const a of this.#d.registry.agents.values()) {
-      if (a.channel) agents.push(this.#slot(a, offersByAgent.get(a.record.id) ?? NO_OFFERS));
+      if (a.channel) agents.push(this.#slot(a));
     }
     const frameworks: FrameworkSlot[] = [];
     for (const f of this.#d.registry.frameworks.values()) {
@@ -159,7 +154,8 @@ export class AllocationCycle {
       const allocated = new Map(f.allocated);
       const offered = this.#d.offers.ofFramework(f.record.id);
       for (const [role, r] of sumByRole(offered)) allocated.set(role, resources.add(allocated.get(role) ?? resources.empty(), r));
-      const offeredAgents = new Set(offered.map((o) => o.agentId));
+      // The book's live set: no offer is added or removed while the allocator reads the snapshot.
+      const offeredAgents = this.#d.offers.offeredAgents(f.record.id);
       frameworks.push({
         id: f.record.id,
         roles: f.record.info.roles ?? ['*'],
@@ -174,11 +170,13 @@ export class AllocationCycle {
   }
 
   /** The agent's slot: the last run's while nothing it was computed from changed. */
-  #slot(a: AgentEntry, offers: readonly OfferEntry[]): AgentSlot {
+  #slot(a: AgentEntry): AgentSlot {
     const was = this.#slots.get(a);
-    if (was && was.record === a.record && was.total === a.total && was.reserved === a.reserved && sameItems(was.offers, offers) && sameItems(was.used, a.usedByRole.values())) {
+    const offersVersion = this.#d.offers.agentVersion(a.record.id);
+    if (was && was.record === a.record && was.total === a.total && was.reserved === a.reserved && was.offersVersion === offersVersion && sameItems(was.used, a.usedByRole.values())) {
       return was.slot;
     }
+    const offers = offersVersion === 0 ? NO_OFFERS : this.#d.offers.holdingOn(a.record.id);
     const use = new Map(a.usedByRole);
     for (const [role, r] of sumByRole(offers)) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
     const { free, reservedFree } = availability(a.total, a.reserved, use);
@@ -191,7 +189,7 @@ export class AllocationCycle {
       reservedFree,
       draining: Boolean(a.record.draining),
     };
-    this.#slots.set(a, { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offers, slot });
+    this.#slots.set(a, { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offersVersion, slot });
     return slot;
   }
 

@@ -23,6 +23,12 @@ export class OfferBook {
   #byAgent = new Map<string, Set<string>>();
   /** Offers taken by an ACCEPT being persisted: no longer usable, still holding their resources. */
   #claimed = new Map<string, OfferEntry>();
+  /** Bumped whenever an offer on the agent is added, removed, claimed or released. */
+  #agentVersions = new Map<string, number>();
+  /** Agents each framework holds outstanding offers on, with how many (offeredAgents()). */
+  #frameworkAgents = new Map<string, { counts: Map<string, number>; agents: Set<string> }>();
+  /** Outstanding offers that expire (expiresAtMs > 0): expired() scans nothing while there are none. */
+  #expiring = 0;
 
   get size(): number {
     return this.#byId.size;
@@ -36,6 +42,9 @@ export class OfferBook {
     this.#byId.set(offer.id, offer);
     index(this.#byFramework, offer.frameworkId).add(offer.id);
     index(this.#byAgent, offer.agentId).add(offer.id);
+    this.#bump(offer.agentId);
+    this.#countAgent(offer, 1);
+    if (offer.expiresAtMs > 0) this.#expiring++;
   }
 
   remove(id: string): OfferEntry | undefined {
@@ -43,8 +52,51 @@ export class OfferBook {
     if (!offer) return undefined;
     this.#byId.delete(id);
     this.#byFramework.get(offer.frameworkId)?.delete(id);
-    this.#byAgent.get(offer.agentId)?.delete(id);
+    const onAgent = this.#byAgent.get(offer.agentId);
+    onAgent?.delete(id);
+    if (onAgent?.size === 0) this.#byAgent.delete(offer.agentId);
+    this.#bump(offer.agentId);
+    this.#countAgent(offer, -1);
+    if (offer.expiresAtMs > 0) this.#expiring--;
     return offer;
+  }
+
+  /**
+   * Changes whenever what holds resources on the agent (its outstanding and claimed offers)
+   * changes, so a caller can keep what it computed from holdingOn() until then.
+   */
+  agentVersion(agentId: string): number {
+    return this.#agentVersions.get(agentId) ?? 0;
+  }
+
+  /** The agents the framework holds outstanding offers on (a live set: read it, do not keep it). */
+  offeredAgents(frameworkId: string): ReadonlySet<string> {
+    return this.#frameworkAgents.get(frameworkId)?.agents ?? NO_AGENTS;
+  }
+
+  /** The offers holding resources on one agent: outstanding, then claimed. */
+  holdingOn(agentId: string): OfferEntry[] {
+    const out = this.ofAgent(agentId);
+    if (this.#claimed.size > 0) for (const o of this.#claimed.values()) if (o.agentId === agentId) out.push(o);
+    return out;
+  }
+
+  #bump(agentId: string): void {
+    this.#agentVersions.set(agentId, (this.#agentVersions.get(agentId) ?? 0) + 1);
+  }
+
+  #countAgent(offer: OfferEntry, by: 1 | -1): void {
+    let f = this.#frameworkAgents.get(offer.frameworkId);
+    if (!f) this.#frameworkAgents.set(offer.frameworkId, (f = { counts: new Map(), agents: new Set() }));
+    const n = (f.counts.get(offer.agentId) ?? 0) + by;
+    if (n > 0) {
+      f.counts.set(offer.agentId, n);
+      f.agents.add(offer.agentId);
+    } else {
+      f.counts.delete(offer.agentId);
+      f.agents.delete(offer.agentId);
+      if (f.counts.size === 0) this.#frameworkAgents.delete(offer.frameworkId);
+    }
   }
 
   /**
@@ -56,6 +108,7 @@ export class OfferBook {
     for (const id of ids) {
       const offer = this.remove(id);
       if (!offer) continue;
+      // remove() bumped the agent's version; the claimed offer still holds what it held.
       this.#claimed.set(id, offer);
       out.push(offer);
     }
@@ -64,7 +117,7 @@ export class OfferBook {
 
   /** Lets claimed offers go: their resources are now held by tasks, or free again. */
   release(offers: readonly OfferEntry[]): void {
-    for (const o of offers) this.#claimed.delete(o.id);
+    for (const o of offers) if (this.#claimed.delete(o.id)) this.#bump(o.agentId);
   }
 
   ofFramework(frameworkId: string): OfferEntry[] {
@@ -84,6 +137,7 @@ export class OfferBook {
 
   /** Offers past their expiry at nowMs. */
   expired(nowMs: number): OfferEntry[] {
+    if (this.#expiring === 0) return [];
     return [...this.#byId.values()].filter((o) => o.expiresAtMs > 0 && o.expiresAtMs <= nowMs);
   }
 
@@ -103,6 +157,8 @@ export class OfferBook {
     return out;
   }
 }
+
+const NO_AGENTS: ReadonlySet<string> = new Set();
 
 function index(map: Map<string, Set<string>>, key: string): Set<string> {
   let set = map.get(key);

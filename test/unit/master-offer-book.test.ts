@@ -56,3 +56,37 @@ t.test('a claimed offer is unusable but holds its resources until released', asy
   t.same(b.heldOnAgent('a1'), r(2, 200));
   t.same([...b.holding()].map((o) => o.id).sort(), ['o2', 'o3']);
 });
+
+t.test("an agent's version changes with every add, remove, claim and release of its offers; a framework's offered agents follow its outstanding offers", async (t) => {
+  const b = book();
+  const v0 = b.agentVersion('a1');
+  t.equal(b.agentVersion('a9'), 0, 'an agent never offered has version 0');
+  t.same([...b.offeredAgents('f1')].sort(), ['a1', 'a2']);
+  b.add(offer('o4', 'f1', 'a1', r(1, 10)));
+  const v1 = b.agentVersion('a1');
+  t.not(v1, v0, 'an add changes it');
+  t.equal(b.agentVersion('a2'), b.agentVersion('a2'), 'other agents keep theirs');
+  b.remove('o1');
+  t.same([...b.offeredAgents('f1')].sort(), ['a1', 'a2'], 'f1 still holds o4 on a1');
+  b.remove('o4');
+  t.same([...b.offeredAgents('f1')], ['a2'], 'and now none on a1');
+  const before = b.agentVersion('a2');
+  const claimed = b.claim(['o3']);
+  t.not(b.agentVersion('a2'), before, 'a claim changes it');
+  t.same(b.holdingOn('a2').map((o) => o.id), ['o3'], 'a claimed offer still holds its resources');
+  t.same([...b.offeredAgents('f1')], [], 'but is no longer outstanding');
+  const claimedAt = b.agentVersion('a2');
+  b.release(claimed);
+  t.not(b.agentVersion('a2'), claimedAt, 'a release changes it');
+  t.same(b.holdingOn('a2'), []);
+});
+
+t.test('offers that never expire are never scanned for expiry', async (t) => {
+  const b = new OfferBook();
+  b.add(offer('n1', 'f1', 'a1', r(1, 1)));
+  t.same(b.expired(Number.MAX_SAFE_INTEGER), []);
+  b.add(offer('e1', 'f1', 'a1', r(1, 1), 10));
+  t.same(b.expired(20).map((o) => o.id), ['e1']);
+  b.remove('e1');
+  t.same(b.expired(Number.MAX_SAFE_INTEGER), []);
+});
