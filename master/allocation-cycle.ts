@@ -15,13 +15,14 @@ import type {
   Explanation,
   FrameworkSlot,
   PreemptionDecision,
+  RefusalFilter,
   RoleConfig,
   RunningTaskSlot,
 } from './allocator/types.js';
 import { availability } from './availability.js';
 import type { OfferBook, OfferEntry } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
-import type { AgentEntry, Registry } from './registry.js';
+import type { AgentEntry, FrameworkEntry, Registry } from './registry.js';
 import type { AgentRecord } from './store/records.js';
 
 /**
@@ -62,6 +63,7 @@ export class AllocationCycle {
   /** Tasks the allocator named for preemption, being killed. */
   #preempting = new Set<string>();
   #slots = new WeakMap<AgentEntry, SlotSource>();
+  #filters = new WeakMap<FrameworkEntry, { list: RefusalFilter[]; indexed: number; firstEndMs: number; byAgent: Map<string, RefusalFilter[]> }>();
 
   constructor(deps: AllocationCycleDeps) {
     this.#d = deps;
@@ -150,7 +152,7 @@ export class AllocationCycle {
     const frameworks: FrameworkSlot[] = [];
     for (const f of this.#d.registry.frameworks.values()) {
       if (!f.channel) continue;
-      f.filters = f.filters.filter((x) => x.untilMs > nowMs);
+      const filtersByAgent = this.#filterIndex(f, nowMs);
       const allocated = new Map(f.allocated);
       const offered = this.#d.offers.ofFramework(f.record.id);
       for (const [role, r] of sumByRole(offered)) allocated.set(role, resources.add(allocated.get(role) ?? resources.empty(), r));
@@ -162,11 +164,34 @@ export class AllocationCycle {
         suppressedRoles: f.suppressed,
         allocated,
         filters: f.filters,
+        filtersByAgent,
         offeredAgents,
         gangs: [...f.gangs.values()],
       });
     }
     return { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates() };
+  }
+
+  /**
+   * The framework's active filters by agent, kept between runs: expired ones are dropped (and the
+   * index rebuilt) only once the earliest has expired; filters added since (declines push onto
+   * the list, master/refusal-filters.ts) are indexed on top.
+   */
+  #filterIndex(f: FrameworkEntry, nowMs: number): ReadonlyMap<string, readonly RefusalFilter[]> {
+    let kept = this.#filters.get(f);
+    if (!kept || kept.list !== f.filters || nowMs >= kept.firstEndMs) {
+      f.filters = f.filters.filter((x) => x.untilMs > nowMs);
+      kept = { list: f.filters, indexed: 0, firstEndMs: Infinity, byAgent: new Map() };
+      this.#filters.set(f, kept);
+    }
+    for (; kept.indexed < f.filters.length; kept.indexed++) {
+      const filter = f.filters[kept.indexed] as RefusalFilter;
+      const list = kept.byAgent.get(filter.agentId);
+      if (list) list.push(filter);
+      else kept.byAgent.set(filter.agentId, [filter]);
+      if (filter.untilMs < kept.firstEndMs) kept.firstEndMs = filter.untilMs;
+    }
+    return kept.byAgent;
   }
 
   /** The agent's slot: the last run's while nothing it was computed from changed. */

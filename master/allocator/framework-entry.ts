@@ -7,7 +7,7 @@ import { SCALAR_COUNT } from './scalar-vector.js';
 export class FrameworkState {
   readonly slot: FrameworkSlot;
   /** Active filters by agent id; null when the framework has none (the common case). */
-  readonly filtersByAgent: Map<string, RefusalFilter[]> | null;
+  readonly filtersByAgent: ReadonlyMap<string, readonly RefusalFilter[]> | null;
   /** Index of the agent this framework last got an offer on in the main pass (one per pair). */
   lastOfferedAgent = -1;
   /** Agents it got a gang offer on in this run; null until it gets one. */
@@ -16,6 +16,10 @@ export class FrameworkState {
 
   constructor(slot: FrameworkSlot, nowMs: number) {
     this.slot = slot;
+    if (slot.filtersByAgent) {
+      this.filtersByAgent = slot.filtersByAgent.size > 0 ? slot.filtersByAgent : null;
+      return;
+    }
     let byAgent: Map<string, RefusalFilter[]> | null = null;
     for (const f of slot.filters) {
       if (f.untilMs <= nowMs) continue;

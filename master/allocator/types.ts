@@ -62,6 +62,11 @@ export interface FrameworkSlot {
   /** Resources held per role: used by tasks plus outstanding offers. */
   allocated: ReadonlyMap<string, Res>;
   filters: readonly RefusalFilter[];
+  /**
+   * Optional: the same filters by agent id, every one still active at the snapshot's nowMs; a
+   * caller that keeps them between runs passes them, so a run need not index them again.
+   */
+  filtersByAgent?: ReadonlyMap<string, readonly RefusalFilter[]> | undefined;
   /** Agents on which this framework already has an outstanding offer (one per framework-agent pair). */
   offeredAgents: ReadonlySet<string>;
   /** Optional: pending gang requests, served before ordinary offers (see docs/allocator.md). */

@@ -71,3 +71,21 @@ t.test('a drained agent (its record replaced) is not offered again', async (t) =
   if (a2) a2.record = { ...a2.record, draining: undefined };
   t.same(c.run(), { a2: 8 }, 'back from draining');
 });
+
+t.test("refusal filters kept between runs: one pushed later counts, an expired one stops counting, a revive clears them", async (t) => {
+  const c = setup();
+  const fw = c.reg.frameworks.get('f1');
+  if (!fw) throw new Error('no framework');
+  const refuse = (agentId: string, ms: number): void => void fw.filters.push({ agentId, resources: resources.normalize({ cpus: 8, memMb: 1024 }), untilMs: Date.now() + ms });
+  refuse('a1', 60_000);
+  t.same(c.run(), { a2: 8 }, 'a1 is filtered');
+  c.use('a2');
+  refuse('a2', 150);
+  t.same(c.run(), {}, 'a filter pushed after the last run counts too');
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(c.run(), { a2: 8 }, "a2's filter expired: offered again");
+  t.equal(fw.filters.length, 1, 'the expired filter was dropped');
+  c.use('a2');
+  fw.filters = [];
+  t.same(c.run(), { a1: 8, a2: 8 }, 'a revive (a new, empty list) clears them all');
+});
