@@ -130,9 +130,7 @@ export class OfferBook {
 
   /** Resources held in offers on one agent, claimed ones included. */
   heldOnAgent(agentId: string): Res {
-    let sum = this.ofAgent(agentId).reduce((s, o) => resources.add(s, o.resources), resources.empty());
-    for (const o of this.#claimed.values()) if (o.agentId === agentId) sum = resources.add(sum, o.resources);
-    return sum;
+    return this.holdingOn(agentId).reduce((s, o) => resources.add(s, o.resources), resources.empty());
   }
 
   /** Offers past their expiry at nowMs. */
