@@ -158,7 +158,7 @@ export class LeaderLease {
       this.#epoch = result.leader.epoch;
       this.#deadline = sentAt + this.#o.leaseMs;
       this.#toldTakingOver = false;
-      // 'starting' while the registry loads: the master refuses clients, naming itself.
+      // 'starting' while the registry loads: the master holds clients' Hellos until it leads (master.ts).
       this.#state = 'starting';
       await this.#o.elected(this.#epoch);
       if ((this.#state as Leadership) === 'stopped') return;
