@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { FailpointName, type Failpoints } from './failpoints.js';
 import { PresenceWatch, type PresenceTimings } from './presence-watch.js';
+import type { StoreWrites } from './store-writes.js';
 import type { ClusterStore, LeaderInfo, Presence, Renewal } from './store/cluster-store.js';
 
 export type Leadership = 'starting' | 'leading' | 'standby' | 'stopped';
@@ -33,6 +34,8 @@ export interface LeaderLeaseOptions {
   /** Called when a standby starts taking over (see takingOver), and when it stops without being elected. */
   takingOver?(on: boolean): void;
   failpoints?: Failpoints;
+  /** Told each renewal's outcome (shared with the state batches in a master). */
+  writes?: StoreWrites;
 }
 
 export class LeaderLease {
@@ -201,7 +204,11 @@ export class LeaderLease {
     if (renewal) {
       this.#deadline = sentAt + this.#o.leaseMs;
       this.renewFailingSinceMs = null;
-    } else this.renewFailingSinceMs ??= Date.now();
+      this.#o.writes?.succeeded();
+    } else {
+      this.renewFailingSinceMs ??= Date.now();
+      this.#o.writes?.failed();
+    }
     const change = watch?.renewed(renewal ?? 'failed', changes);
     if (change === 'exposed') this.#o.log.warn({ epoch: this.#epoch }, 'presence connection lost while Redis is up; not acting until it is back');
     if (change === 'safe') this.#o.log.info({ epoch: this.#epoch }, 'presence connection back; leading again');

@@ -27,7 +27,8 @@ import { OfferBook, type OfferEntry } from './offer-book.js';
 import { compileMasterOptions, type CompiledMasterOptions, type MasterOptions } from './options.js';
 import { OperatorCalls, type FrameworkDetail, type KillAnswer } from './operator-calls.js';
 import { Outbox } from './outbox.js';
-import { Persister } from './persister.js';
+import { MAX_BATCH_CHANGES, Persister } from './persister.js';
+import { StoreWrites } from './store-writes.js';
 import { REGISTER_TASKS_PER_FRAME } from './registration-parts.js';
 import { Registry } from './registry.js';
 import { Roles } from './roles.js';
@@ -97,7 +98,8 @@ export class Master {
     };
     const outbox = (this.#outbox = new Outbox({ registry, epoch: () => this.#lease.epoch }));
     const base = { registry, outbox, log, isLeading, persist, triggerAllocation, auth: o.auth, failpoints: o.failpoints };
-    this.#persister = new Persister(o.store, () => this.#lease.epoch, (err) => this.#onStoreError(err));
+    const writes = new StoreWrites();
+    this.#persister = new Persister(o.store, () => this.#lease.epoch, (err) => this.#onStoreError(err), MAX_BATCH_CHANGES, writes);
     this.#roles = new Roles(base, o.roles);
     this.#cycle = new AllocationCycle({
       registry, offers, outbox, log, isLeading, settings: o, counters: this.counters,
@@ -125,6 +127,7 @@ export class Master {
       presence: o.presence,
       log,
       failpoints: o.failpoints,
+      writes,
       elected: (epoch) => this.#becomeLeader(epoch),
       lost: (reason) => this.#stepDown(reason),
       // A standby about to take over loads the state meanwhile; one that stops (the leader came back) lets it go.
@@ -144,10 +147,10 @@ export class Master {
     return this.#lease.leader;
   }
 
-  /** Whether the store takes this master's writes: false from the first failed write or renewal until one succeeds. */
+  /** Whether the store takes this master's writes: false from the first failed write or renewal until one of either succeeds. */
   storeHealth(): { writable: boolean; failingSinceMs: number | null } {
-    const since = [this.#persister.failingSinceMs, this.#lease.renewFailingSinceMs].filter((x): x is number => x !== null);
-    return { writable: since.length === 0, failingSinceMs: since.length === 0 ? null : Math.min(...since) };
+    const since = this.#persister.writes.failingSinceMs;
+    return { writable: since === null, failingSinceMs: since };
   }
 
   /** Called once when this master stops leading (fenced or lease lost). */

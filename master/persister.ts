@@ -7,6 +7,7 @@
 // client's call stack and held Redis for as long as it ran).
 import type { ClusterStore } from './store/cluster-store.js';
 import type { StateChange } from './store/records.js';
+import { StoreWrites } from './store-writes.js';
 
 /** The default cap of one batch, in changes. */
 export const MAX_BATCH_CHANGES = 2_000;
@@ -27,10 +28,11 @@ export class Persister {
   #maxBatchChanges: number;
   /** Batches written and changes in them, for metrics. */
   readonly stats = { batches: 0, changes: 0 };
-  /** When the writes began failing (epoch ms), or null while the last batch was written. */
-  failingSinceMs: number | null = null;
+  /** Told each batch's outcome (shared with the lease's renewals in a master). */
+  readonly writes: StoreWrites;
 
-  constructor(store: ClusterStore, epoch: () => number, onError: (err: unknown) => void, maxBatchChanges = MAX_BATCH_CHANGES) {
+  constructor(store: ClusterStore, epoch: () => number, onError: (err: unknown) => void, maxBatchChanges = MAX_BATCH_CHANGES, writes = new StoreWrites()) {
+    this.writes = writes;
     this.#store = store;
     this.#epoch = epoch;
     this.#onError = onError;
@@ -70,10 +72,10 @@ export class Persister {
       if (changes.length > 0) await this.#store.apply(this.#epoch(), changes);
       this.stats.batches++;
       this.stats.changes += changes.length;
-      this.failingSinceMs = null;
+      this.writes.succeeded();
       for (const c of calls) c.resolve();
     } catch (err) {
-      this.failingSinceMs ??= Date.now();
+      this.writes.failed();
       for (const c of calls) c.reject(err);
       this.#onError(err);
     } finally {
