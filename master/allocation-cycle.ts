@@ -1,8 +1,10 @@
 // The allocation cycle: turns the registry into a snapshot for the pure allocator, and its
 // decisions into offers sent to frameworks and preemptions carried out on agents. Runs on the
-// master's interval and, spaced out, on triggers (an accept, a freed task, a new agent). At a
-// steady launch rate it runs every allocationMinGapMs over every agent, so each agent's slot is
-// kept from the run before and rebuilt only when what it was computed from changed.
+// master's interval over every agent and, spaced out, on triggers (an accept, a freed task, a new
+// agent) over the agents that changed since the run before, as Mesos allocates a changed agent
+// alone: at a steady launch rate a trigger comes every allocationMinGapMs, and an agent nobody
+// could take anything from last run still offers nothing to the same frameworks. Each agent's
+// slot is kept from the run before and rebuilt only when what it was computed from changed.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BerthError, ErrorCode, TaskReason, TaskState, isTerminal, newId, resources, type Res } from '../protocol/index.js';
@@ -38,6 +40,15 @@ interface SlotSource {
   /** The offer book's version of the agent (its outstanding and claimed offers) the slot saw. */
   offersVersion: number;
   slot: AgentSlot;
+  /** The last run (of #runs) that had this slot in its snapshot; 0 for none yet. */
+  seenRun: number;
+}
+
+/** What a framework's part of the snapshot was built from, as the last run saw it. */
+interface FrameworkSource {
+  record: FrameworkEntry['record'];
+  channel: FrameworkEntry['channel'];
+  filters: RefusalFilter[];
 }
 
 const NO_OFFERS: readonly OfferEntry[] = [];
@@ -63,6 +74,13 @@ export class AllocationCycle {
   /** Tasks the allocator named for preemption, being killed. */
   #preempting = new Set<string>();
   #slots = new WeakMap<AgentEntry, SlotSource>();
+  #frameworkSources = new WeakMap<FrameworkEntry, FrameworkSource>();
+  /** Runs made (the interval's and the triggered), numbering what each slot was last seen by. */
+  #runs = 0;
+  /** Agents where a refusal filter ran out since the last run: a framework may take them again. */
+  #filtersEndedOn = new Set<string>();
+  /** For metrics and benches: runs over every agent, and runs over the changed agents only. */
+  readonly stats = { fullRuns: 0, changedRuns: 0, agentsVisited: 0 };
   #filters = new WeakMap<FrameworkEntry, { list: RefusalFilter[]; indexed: number; firstEndMs: number; byAgent: Map<string, RefusalFilter[]> }>();
 
   constructor(deps: AllocationCycleDeps) {
@@ -74,19 +92,28 @@ export class AllocationCycle {
     if (this.#queued) return;
     this.#queued = true;
     const waitMs = this.#lastRunAt + this.#d.settings.allocationMinGapMs - performance.now();
-    if (waitMs <= 0) setImmediate(() => this.run());
-    else setTimeout(() => this.run(), waitMs).unref();
+    if (waitMs <= 0) setImmediate(() => this.run(true));
+    else setTimeout(() => this.run(true), waitMs).unref();
   }
 
-  /** One allocation run: expire offers, ask the allocator, send the offers, carry out preemptions. */
-  run(): void {
+  /**
+   * One allocation run: expire offers, ask the allocator, send the offers, carry out preemptions.
+   * `changedOnly` (a triggered run) visits only the agents that changed since the last run when
+   * that gives the same offers as a full run (see #candidates); the interval's runs visit all.
+   */
+  run(changedOnly = false): void {
     this.#queued = false;
     this.#lastRunAt = performance.now();
     if (!this.#d.isLeading()) return;
     const now = Date.now();
     for (const offer of this.#d.offers.expired(now)) this.#d.rescind(offer);
     const started = performance.now();
-    const result = this.#d.allocator.allocate(this.#snapshot(now));
+    const run = ++this.#runs;
+    const snapshot = this.#snapshot(now, run, changedOnly);
+    if (snapshot.candidates) this.stats.changedRuns++;
+    else this.stats.fullRuns++;
+    this.stats.agentsVisited += snapshot.candidates?.length ?? snapshot.agents.length;
+    const result = this.#d.allocator.allocate(snapshot);
     this.#d.counters.allocationRuns++;
     this.#d.counters.allocationMs += performance.now() - started;
     const byFramework = new Map<string, OfferEntry[]>();
@@ -111,6 +138,14 @@ export class AllocationCycle {
       const list = byFramework.get(offer.frameworkId) ?? [];
       list.push(offer);
       byFramework.set(offer.frameworkId, list);
+    }
+    // An agent this run offered from was visited with everything it had: what is left on it
+    // now is what nobody could take, so its new slot counts as seen by this run, not changed.
+    for (const list of byFramework.values()) {
+      for (const o of list) {
+        const agent = this.#d.registry.agents.get(o.agentId) as AgentEntry;
+        this.#slot(agent).seenRun = run;
+      }
     }
     for (const [frameworkId, list] of byFramework) {
       this.#d.counters.offersMade += list.length;
@@ -144,15 +179,21 @@ export class AllocationCycle {
     this.#d.outbox.toAgent(task.agentId, killTask(task.frameworkId, task.taskId, task.info.killGracePeriodMs, TaskReason.PREEMPTED));
   }
 
-  #snapshot(nowMs: number): AllocationSnapshot {
-    const agents: AgentSlot[] = [];
-    for (const a of this.#d.registry.agents.values()) {
-      if (a.channel) agents.push(this.#slot(a));
-    }
+  /**
+   * The allocator's view of now. `run` numbers a run (0: an explanation, which changes nothing a
+   * run keeps); with `changedOnly`, the snapshot names the agents that changed as its candidates
+   * when nothing else could change what the others are offered.
+   */
+  #snapshot(nowMs: number, run = 0, changedOnly = false): AllocationSnapshot {
+    // Any framework subscribed, re-subscribed or revived (its filters cleared) since: every agent.
+    let frameworksChanged = false;
     const frameworks: FrameworkSlot[] = [];
     for (const f of this.#d.registry.frameworks.values()) {
       if (!f.channel) continue;
+      const seen = this.#frameworkSources.get(f);
+      if (!seen || seen.record !== f.record || seen.channel !== f.channel || seen.filters !== f.filters) frameworksChanged = true;
       const filtersByAgent = this.#filterIndex(f, nowMs);
+      if (run > 0) this.#frameworkSources.set(f, { record: f.record, channel: f.channel, filters: f.filters });
       const allocated = new Map(f.allocated);
       const offered = this.#d.offers.ofFramework(f.record.id);
       for (const [role, r] of sumByRole(offered)) allocated.set(role, resources.add(allocated.get(role) ?? resources.empty(), r));
@@ -169,7 +210,36 @@ export class AllocationCycle {
         gangs: [...f.gangs.values()],
       });
     }
-    return { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates() };
+    const agents: AgentSlot[] = [];
+    const changed: number[] = [];
+    const ended = this.#filtersEndedOn;
+    for (const a of this.#d.registry.agents.values()) {
+      if (!a.channel) continue;
+      const source = this.#slot(a);
+      // New to the runs, rebuilt, missed by the last run (its agent was away), or a filter on it
+      // ran out (the frameworks above have dropped theirs): changed.
+      if (run > 0 && (source.seenRun !== run - 1 || (ended.size > 0 && ended.has(a.record.id)))) changed.push(agents.length);
+      if (run > 0) source.seenRun = run;
+      agents.push(source.slot);
+    }
+    if (run > 0) ended.clear();
+    const snapshot: AllocationSnapshot = { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates() };
+    if (changedOnly && !frameworksChanged && changed.length < agents.length && this.#changedSuffice(frameworks)) snapshot.candidates = changed;
+    return snapshot;
+  }
+
+  /**
+   * Whether a run over the changed agents makes the offers a full run would. An unchanged agent
+   * had what it has now when the last run visited it, and every framework that could take it was
+   * then already offered it, filtered on it, suppressed, or short of the minimum offer: none of
+   * that changes without the agent's slot, a filter on it ending, or the framework changing.
+   * Quotas break this (a role's limit or another's guarantee opens up as use elsewhere falls),
+   * and so do gangs (a bundle spans agents); then every run is a full one.
+   */
+  #changedSuffice(frameworks: readonly FrameworkSlot[]): boolean {
+    for (const r of this.#d.roles.values()) if (r.quotaGuarantee || r.quotaLimit) return false;
+    for (const f of frameworks) if ((f.gangs?.length ?? 0) > 0) return false;
+    return true;
   }
 
   /**
@@ -180,6 +250,7 @@ export class AllocationCycle {
   #filterIndex(f: FrameworkEntry, nowMs: number): ReadonlyMap<string, readonly RefusalFilter[]> {
     let kept = this.#filters.get(f);
     if (!kept || kept.list !== f.filters || nowMs >= kept.firstEndMs) {
+      for (const x of f.filters) if (x.untilMs <= nowMs) this.#filtersEndedOn.add(x.agentId);
       f.filters = f.filters.filter((x) => x.untilMs > nowMs);
       kept = { list: f.filters, indexed: 0, firstEndMs: Infinity, byAgent: new Map() };
       this.#filters.set(f, kept);
@@ -195,11 +266,11 @@ export class AllocationCycle {
   }
 
   /** The agent's slot: the last run's while nothing it was computed from changed. */
-  #slot(a: AgentEntry): AgentSlot {
+  #slot(a: AgentEntry): SlotSource {
     const was = this.#slots.get(a);
     const offersVersion = this.#d.offers.agentVersion(a.record.id);
     if (was && was.record === a.record && was.total === a.total && was.reserved === a.reserved && was.offersVersion === offersVersion && sameItems(was.used, a.usedByRole.values())) {
-      return was.slot;
+      return was;
     }
     const offers = offersVersion === 0 ? NO_OFFERS : this.#d.offers.holdingOn(a.record.id);
     const use = new Map(a.usedByRole);
@@ -214,8 +285,9 @@ export class AllocationCycle {
       reservedFree,
       draining: Boolean(a.record.draining),
     };
-    this.#slots.set(a, { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offersVersion, slot });
-    return slot;
+    const source: SlotSource = { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offersVersion, slot, seenRun: 0 };
+    this.#slots.set(a, source);
+    return source;
   }
 
   /** Live tasks for preemption; only built when some role has a guarantee to defend. */

@@ -109,7 +109,10 @@ export class AllocationRun {
   runAgents(): void {
     const root = this.tree.root;
     const tracer = this.tracer;
-    for (let i = 0; i < this.agents.length; i++) {
+    const candidates = this.snapshot.candidates;
+    const count = candidates ? candidates.length : this.agents.length;
+    for (let c = 0; c < count; c++) {
+      const i = candidates ? (candidates[c] as number) : c;
       const agent = this.agents[i] as AgentSlot;
       if (agent.draining) {
         tracer?.draining(i);

@@ -100,6 +100,13 @@ export interface AllocationSnapshot {
   tasks?: readonly RunningTaskSlot[] | undefined;
   /** Optional: length of a gang's hold window (default 30 s); 0 disables holding. */
   gangHoldMs?: number | undefined;
+  /**
+   * Optional: the indices (into `agents`, ascending) of the agents that may get new offers in
+   * this run; the others are as the last run left them and would get none. Shares still count
+   * every agent. Only set when no role has a quota and no gang waits (master/allocation-cycle.ts);
+   * an allocator may ignore it and visit every agent.
+   */
+  candidates?: readonly number[] | undefined;
 }
 
 export interface OfferDecision {
