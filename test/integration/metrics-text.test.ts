@@ -35,7 +35,7 @@ function wellFormed(t: Test, families: Map<string, PromFamily>, prefix: string):
 
 void t.test('master, agent and batch framework metrics parse and move with the work', async (t) => {
   const master = await testMaster(t, { allocationIntervalMs: 50 });
-  const agent = await testAgent(t, master.url, 'process', { metricsPort: 0 });
+  const agent = await testAgent(t, master.url, 'process', { metricsPort: 0, agent: { usageIntervalMs: 200 } });
   const agentMetrics = await agent.metrics.url();
   t.match(agentMetrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   const batch = await testBatch(t, master.url);
@@ -67,6 +67,14 @@ void t.test('master, agent and batch framework metrics parse and move with the w
   const shares = after.master.get('berth_master_role_dominant_share')?.metrics ?? [];
   t.ok(shares.some((m) => m.labels?.role === '*'), 'the role of the batch framework has a dominant share');
   t.ok(shares.every((m) => Number(m.value) >= 0 && Number(m.value) <= 1), 'shares are fractions');
+  // The per-agent gauges are written by a formatter of their own (master/metrics.ts): one series for the one agent.
+  for (const name of ['berth_master_agent_cpu_percent', 'berth_master_agent_memory_bytes']) {
+    const series = after.master.get(name)?.metrics ?? [];
+    t.equal(series.length, 1, `${name}: one series`);
+    t.match(series[0]?.labels, { agent_id: /^\S+$/ }, `${name} is labelled with the agent`);
+    t.ok(Number.isFinite(Number(series[0]?.value)), `${name} has a number`);
+  }
+  t.equal(after.master.get('berth_master_agent_cpu_percent')?.type, 'GAUGE');
   const missing = await fetch(agentMetrics!.replace('/metrics', '/nope'));
   t.equal(missing.status, 404, 'the agent listener serves only /metrics');
 });
