@@ -1,8 +1,8 @@
 // The master's allocation cycle at a steady launch rate, alone: N agents each holding one offer of
-// one framework (as the latency bench's raw loop holds them), and before each run a few of those
-// offers used (the offer gone, a task charged to its agent and framework), as between two
-// triggered runs. CPU time per run (snapshot, allocator, offers), this build next to another
-// build's dist/ (--baseline) in the same process, so the ratio holds on a shared machine.
+// one framework (as the latency bench's raw loop holds them), and before each triggered run a few
+// of those offers used (the offer gone, a task charged to its agent and framework). CPU time per
+// run (snapshot, allocator, offers), this build next to another build's dist/ (--baseline) in the
+// same process, so the ratio holds on a shared machine.
 import { parseFlags } from './flags.js';
 import type { BenchReport } from './report.js';
 
@@ -36,8 +36,15 @@ async function measure(dist: string, label: string, f: { agents: number; runs: n
       id: `a${i}`, registeredAtMs: 0, state: 'active',
       info: { hostname: `h${i}`, resources: resources.normalize({ cpus: 8, memMb: 16_384 }), attributes: {}, reservations: [] } as unknown as Parameters<typeof registry.agentEntry>[0]['info'],
     });
-    a.channel = channel;
-    reg.agents.set(a.record.id, a);
+    // Builds before the registry's setters assigned the fields directly.
+    const setters = reg as unknown as { setAgentChannel?: (x: typeof a, c: typeof channel) => void; addAgent?: (x: typeof a) => void };
+    if (setters.setAgentChannel && setters.addAgent) {
+      setters.setAgentChannel(a, channel);
+      setters.addAgent(a);
+    } else {
+      (a as { channel: typeof channel }).channel = channel;
+      reg.agents.set(a.record.id, a);
+    }
   }
   const fw = registry.frameworkEntry({ id: 'f1', info: { name: 'f', roles: ['*'] } } as unknown as Parameters<typeof registry.frameworkEntry>[0]);
   fw.channel = channel;
@@ -65,10 +72,11 @@ async function measure(dist: string, label: string, f: { agents: number; runs: n
     }
     for (const o of offers.ofFramework('f1').slice(0, f.changed)) {
       offers.remove(o.id);
-      charge((reg.agents.get(o.agentId) as NonNullable<ReturnType<typeof reg.agents.get>>).usedByRole);
+      charge((reg.agents.get(o.agentId) as NonNullable<ReturnType<typeof reg.agents.get>>).usedByRole as Map<string, typeof task>);
+      (reg as unknown as { changedAgents?: Set<string> }).changedAgents?.add(o.agentId);
       charge(fw.allocated);
     }
-    cycle.run();
+    cycle.run(true);
   }
   const used = process.cpuUsage(cpu0);
   return { build: label, cpuMsPerRun: (used.user + used.system) / 1000 / f.runs, offersSent: sent };

@@ -18,7 +18,7 @@ import { masterStatus } from './decode.js';
 import type { OfferBook } from './offer-book.js';
 import { runTask, type Outbox } from './outbox.js';
 import { refuse } from './refusal-filters.js';
-import { refreshAgent, type AgentEntry, type FrameworkEntry, type Registry } from './registry.js';
+import type { AgentEntry, FrameworkEntry, Registry } from './registry.js';
 import type { AgentRecord, StateChange, TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 import { planAccept, type AcceptPlan, type ReservationChange } from './validate-accept.js';
@@ -179,8 +179,7 @@ export class Accepts {
     }
     if (plan.agent) {
       // Applied to the record as it is now (not the one planned from), in case it changed meanwhile.
-      agent.record = withReservations(agent.record, valid.reserve, valid.unreserve);
-      refreshAgent(agent);
+      reg.setAgentRecord(agent, withReservations(agent.record, valid.reserve, valid.unreserve));
       this.#d.log.info({ agentId: agent.record.id, reserved: agent.record.dynamicReservations }, 'reservations changed');
     }
     for (const task of plan.tasks) reg.index(task);

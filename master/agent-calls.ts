@@ -25,7 +25,7 @@ import type { LogRelay } from './log-relay.js';
 import type { Maintenance } from './maintenance.js';
 import { RegistrationParts, type PartsOutcome } from './registration-parts.js';
 import { killTask, registered, type AgentEventBody, type Outbox } from './outbox.js';
-import { agentEntry, refreshAgent, type AgentEntry, type Registry } from './registry.js';
+import { agentEntry, type AgentEntry, type Registry } from './registry.js';
 import { statusChange, type AgentRecord, type StateChange, type TaskRecord } from './store/records.js';
 import type { TaskEndings } from './task-endings.js';
 import { FailpointName, type Failpoints } from './failpoints.js';
@@ -146,14 +146,13 @@ export class AgentCalls {
       principal: ownerOf(this.#d.auth, principal, known?.record.principal),
     };
     const entry = known ?? agentEntry(record);
-    entry.record = record;
-    refreshAgent(entry);
-    entry.channel = channel;
+    reg.setAgentRecord(entry, record);
+    reg.setAgentChannel(entry, channel);
     // From here on this connection speaks for the agent: its first updates may come before the
     // rest of the registration (removing a rebooted host's previous agent) is done.
     bind(entry);
     this.#d.liveness.back(entry);
-    reg.agents.set(id, entry);
+    if (!known) reg.addAgent(entry);
 
     const folded = this.#fold(entry, register.tasks ?? []);
     const persisted = this.#d.persist({ type: 'agent.put', agent: record }, ...folded.changes);

@@ -41,7 +41,7 @@ export class AgentLiveness {
   }
 
   disconnected(agent: AgentEntry, why: string, graceMs: number): void {
-    agent.channel = undefined;
+    this.#d.registry.setAgentChannel(agent, undefined);
     this.#d.log.warn({ agentId: agent.record.id, why }, 'agent disconnected');
     this.#d.rescindOffersOn(agent.record.id);
     this.#armLost(agent, graceMs);
@@ -87,7 +87,7 @@ export class AgentLiveness {
     const ending = this.#d.endings.end(agent.tasks, this.#d.endings.partitioned(TaskState.TASK_GONE), reason, `agent ${agent.record.id} was removed`);
     clearTimeout(agent.lostTimer);
     clearTimeout(agent.drainTimer);
-    this.#d.registry.agents.delete(agent.record.id);
+    this.#d.registry.removeAgent(agent.record.id);
     await this.#d.persist({ type: 'agent.delete', agentId: agent.record.id }, ...ending.changes);
     this.#d.endings.deliver(ending);
     this.#d.outbox.agentLost(agent.record.id);
@@ -128,7 +128,7 @@ export class AgentLiveness {
    */
   async #markUnreachable(agent: AgentEntry): Promise<void> {
     if (agent.channel || !this.#d.isLeading()) return;
-    agent.record = { ...agent.record, state: 'unreachable', unreachableSinceMs: Date.now() };
+    this.#d.registry.setAgentRecord(agent, { ...agent.record, state: 'unreachable', unreachableSinceMs: Date.now() });
     const unreachable = this.#d.endings.partitioned(TaskState.TASK_UNREACHABLE);
     const ending = this.#d.endings.end(agent.tasks, (task) => (task.status.state === TaskState.TASK_UNREACHABLE ? undefined : unreachable(task)),
       TaskReason.AGENT_UNREACHABLE, `agent ${agent.record.id} did not come back within its grace period`);

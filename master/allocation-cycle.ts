@@ -40,8 +40,24 @@ interface SlotSource {
   /** The offer book's version of the agent (its outstanding and claimed offers) the slot saw. */
   offersVersion: number;
   slot: AgentSlot;
-  /** The last run (of #runs) that had this slot in its snapshot; 0 for none yet. */
-  seenRun: number;
+  /** True until a run has taken this slot into account (built since, so the agent changed). */
+  fresh: boolean;
+}
+
+/**
+ * The connected agents as the last run saw them, in the registry's order, kept between runs: a
+ * triggered run updates only the agents the registry and the offer book say changed, and every
+ * other run, or any change to which agents are connected, builds it again from the registry.
+ */
+interface AgentsView {
+  entries: AgentEntry[];
+  slots: AgentSlot[];
+  index: Map<string, number>;
+  /** The registry's agentMembership it was built at. */
+  membership: number;
+  /** The slots' totals, and the free resources of those not draining, summed (AllocationSnapshot.sums). */
+  total: Res;
+  free: Res;
 }
 
 /** What a framework's part of the snapshot was built from, as the last run saw it. */
@@ -75,8 +91,7 @@ export class AllocationCycle {
   #preempting = new Set<string>();
   #slots = new WeakMap<AgentEntry, SlotSource>();
   #frameworkSources = new WeakMap<FrameworkEntry, FrameworkSource>();
-  /** Runs made (the interval's and the triggered), numbering what each slot was last seen by. */
-  #runs = 0;
+  #view: AgentsView | undefined;
   /** Agents where a refusal filter ran out since the last run: a framework may take them again. */
   #filtersEndedOn = new Set<string>();
   /** For metrics and benches: runs over every agent, and runs over the changed agents only. */
@@ -99,17 +114,22 @@ export class AllocationCycle {
   /**
    * One allocation run: expire offers, ask the allocator, send the offers, carry out preemptions.
    * `changedOnly` (a triggered run) visits only the agents that changed since the last run when
-   * that gives the same offers as a full run (see #candidates); the interval's runs visit all.
+   * that gives the same offers as a full run (see #changedSuffice); the interval's runs visit all.
    */
   run(changedOnly = false): void {
     this.#queued = false;
     this.#lastRunAt = performance.now();
-    if (!this.#d.isLeading()) return;
+    if (!this.#d.isLeading()) {
+      // Nothing noted while standing by is needed: the first run as leader walks every agent.
+      this.#view = undefined;
+      this.#d.registry.changedAgents.clear();
+      this.#d.offers.changedAgents.clear();
+      return;
+    }
     const now = Date.now();
     for (const offer of this.#d.offers.expired(now)) this.#d.rescind(offer);
     const started = performance.now();
-    const run = ++this.#runs;
-    const snapshot = this.#snapshot(now, run, changedOnly);
+    const snapshot = this.#snapshot(now, true, changedOnly);
     if (snapshot.candidates) this.stats.changedRuns++;
     else this.stats.fullRuns++;
     this.stats.agentsVisited += snapshot.candidates?.length ?? snapshot.agents.length;
@@ -140,13 +160,16 @@ export class AllocationCycle {
       byFramework.set(offer.frameworkId, list);
     }
     // An agent this run offered from was visited with everything it had: what is left on it
-    // now is what nobody could take, so its new slot counts as seen by this run, not changed.
-    for (const list of byFramework.values()) {
-      for (const o of list) {
-        const agent = this.#d.registry.agents.get(o.agentId) as AgentEntry;
-        this.#slot(agent).seenRun = run;
-      }
+    // now is what nobody could take, so its new slot counts as taken into account, not changed.
+    const view = this.#view;
+    for (const id of this.#d.offers.changedAgents) {
+      const i = view?.index.get(id);
+      if (view === undefined || i === undefined) continue;
+      const source = this.#slot(view.entries[i] as AgentEntry);
+      source.fresh = false;
+      replaceSlot(view, i, source.slot);
     }
+    this.#d.offers.changedAgents.clear();
     for (const [frameworkId, list] of byFramework) {
       this.#d.counters.offersMade += list.length;
       const offers = list.map((o) => {
@@ -180,11 +203,11 @@ export class AllocationCycle {
   }
 
   /**
-   * The allocator's view of now. `run` numbers a run (0: an explanation, which changes nothing a
-   * run keeps); with `changedOnly`, the snapshot names the agents that changed as its candidates
-   * when nothing else could change what the others are offered.
+   * The allocator's view of now. `forRun` is false for an explanation, which changes nothing a run
+   * keeps; with `changedOnly`, the snapshot names the agents that changed as its candidates when
+   * nothing else could change what the others are offered.
    */
-  #snapshot(nowMs: number, run = 0, changedOnly = false): AllocationSnapshot {
+  #snapshot(nowMs: number, forRun = false, changedOnly = false): AllocationSnapshot {
     // Any framework subscribed, re-subscribed or revived (its filters cleared) since: every agent.
     let frameworksChanged = false;
     const frameworks: FrameworkSlot[] = [];
@@ -193,10 +216,9 @@ export class AllocationCycle {
       const seen = this.#frameworkSources.get(f);
       if (!seen || seen.record !== f.record || seen.channel !== f.channel || seen.filters !== f.filters) frameworksChanged = true;
       const filtersByAgent = this.#filterIndex(f, nowMs);
-      if (run > 0) this.#frameworkSources.set(f, { record: f.record, channel: f.channel, filters: f.filters });
+      if (forRun) this.#frameworkSources.set(f, { record: f.record, channel: f.channel, filters: f.filters });
       const allocated = new Map(f.allocated);
-      const offered = this.#d.offers.ofFramework(f.record.id);
-      for (const [role, r] of sumByRole(offered)) allocated.set(role, resources.add(allocated.get(role) ?? resources.empty(), r));
+      for (const [role, r] of this.#d.offers.offeredByRole(f.record.id)) allocated.set(role, resources.add(allocated.get(role) ?? resources.empty(), r));
       // The book's live set: no offer is added or removed while the allocator reads the snapshot.
       const offeredAgents = this.#d.offers.offeredAgents(f.record.id);
       frameworks.push({
@@ -210,22 +232,75 @@ export class AllocationCycle {
         gangs: [...f.gangs.values()],
       });
     }
-    const agents: AgentSlot[] = [];
-    const changed: number[] = [];
-    const ended = this.#filtersEndedOn;
-    for (const a of this.#d.registry.agents.values()) {
-      if (!a.channel) continue;
-      const source = this.#slot(a);
-      // New to the runs, rebuilt, missed by the last run (its agent was away), or a filter on it
-      // ran out (the frameworks above have dropped theirs): changed.
-      if (run > 0 && (source.seenRun !== run - 1 || (ended.size > 0 && ended.has(a.record.id)))) changed.push(agents.length);
-      if (run > 0) source.seenRun = run;
-      agents.push(source.slot);
+    const reg = this.#d.registry;
+    const kept = this.#view;
+    const { view, changed } = forRun && changedOnly && kept?.membership === reg.agentMembership ? this.#updateView(kept) : this.#buildView(forRun);
+    const agents = view.slots;
+    if (forRun) {
+      reg.changedAgents.clear();
+      this.#d.offers.changedAgents.clear();
+      this.#filtersEndedOn.clear();
     }
-    if (run > 0) ended.clear();
-    const snapshot: AllocationSnapshot = { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates() };
+    const snapshot: AllocationSnapshot = {
+      nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates(), sums: { total: view.total, free: view.free },
+    };
     if (changedOnly && !frameworksChanged && changed.length < agents.length && this.#changedSuffice(frameworks)) snapshot.candidates = changed;
     return snapshot;
+  }
+
+  /**
+   * Every connected agent from the registry. An agent changed when its slot was built since a run
+   * took it into account, when the last run did not have it (new, or back), or when a filter on it
+   * ran out (the frameworks' filters are indexed before the agents are walked). For a run, the
+   * result is kept as the view the next triggered run starts from.
+   */
+  #buildView(forRun: boolean): { view: AgentsView; changed: number[] } {
+    const reg = this.#d.registry;
+    const before = this.#view?.index;
+    const ended = this.#filtersEndedOn;
+    const view: AgentsView = { entries: [], slots: [], index: new Map(), membership: reg.agentMembership, total: resources.empty(), free: resources.empty() };
+    const changed: number[] = [];
+    for (const a of reg.agents.values()) {
+      if (!a.channel) continue;
+      const source = this.#slot(a);
+      const id = a.record.id;
+      if (forRun) {
+        if (source.fresh || !before?.has(id) || (ended.size > 0 && ended.has(id))) changed.push(view.slots.length);
+        source.fresh = false;
+      }
+      view.index.set(id, view.slots.length);
+      view.entries.push(a);
+      view.slots.push(source.slot);
+      count(view, source.slot, 1);
+    }
+    if (forRun) this.#view = view;
+    return { view, changed };
+  }
+
+  /**
+   * The kept view with only the agents the registry and the offer book noted as changed, and
+   * those where a filter ran out, taken again: what a full walk would find, at the cost of the
+   * changes (the same agents, since none connected or went away).
+   */
+  #updateView(view: AgentsView): { view: AgentsView; changed: number[] } {
+    const changed: number[] = [];
+    const take = (id: string, endedHere: boolean): void => {
+      const i = view.index.get(id);
+      if (i === undefined) return;
+      const source = this.#slot(view.entries[i] as AgentEntry);
+      if (source.fresh || endedHere) changed.push(i);
+      source.fresh = false;
+      replaceSlot(view, i, source.slot);
+    };
+    for (const id of this.#d.registry.changedAgents) take(id, false);
+    for (const id of this.#d.offers.changedAgents) take(id, false);
+    for (const id of this.#filtersEndedOn) take(id, true);
+    // In the registry's order, each once (an agent may be in more than one of the sets).
+    changed.sort((x, y) => x - y);
+    let n = 0;
+    for (let i = 0; i < changed.length; i++) if (i === 0 || changed[i] !== changed[i - 1]) changed[n++] = changed[i] as number;
+    changed.length = n;
+    return { view, changed };
   }
 
   /**
@@ -285,7 +360,7 @@ export class AllocationCycle {
       reservedFree,
       draining: Boolean(a.record.draining),
     };
-    const source: SlotSource = { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offersVersion, slot, seenRun: 0 };
+    const source: SlotSource = { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offersVersion, slot, fresh: true };
     this.#slots.set(a, source);
     return source;
   }
@@ -316,6 +391,29 @@ export class AllocationCycle {
     if (!allocator.explain) throw new BerthError(ErrorCode.INVALID_CALL, 'this allocator cannot explain its decisions');
     return allocator.explain(this.#snapshot(Date.now()), subject);
   }
+}
+
+/** Puts an agent's new slot in the view, its sums following. */
+function replaceSlot(view: AgentsView, i: number, slot: AgentSlot): void {
+  const was = view.slots[i] as AgentSlot;
+  if (was === slot) return;
+  count(view, was, -1);
+  count(view, slot, 1);
+  view.slots[i] = slot;
+}
+
+/**
+ * Adds a slot to the view's sums (sign 1) or takes it out (-1), scalars at three decimals like
+ * every resource, so sums kept this way equal sums built afresh.
+ */
+function count(view: AgentsView, slot: AgentSlot, sign: 1 | -1): void {
+  view.total = scalarSum(view.total, slot.total, sign);
+  if (!slot.draining) view.free = scalarSum(view.free, slot.free, sign);
+}
+
+function scalarSum(a: Res, b: Res, sign: 1 | -1): Res {
+  const round = (x: number): number => Math.round(x * 1000) / 1000;
+  return { cpus: round(a.cpus + sign * b.cpus), memMb: round(a.memMb + sign * b.memMb), diskMb: round(a.diskMb + sign * b.diskMb), gpus: round(a.gpus + sign * b.gpus), ports: [] };
 }
 
 /** True when both hold the same objects in the same order. */

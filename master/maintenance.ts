@@ -30,7 +30,7 @@ export class Maintenance {
   async drain(agentId: string, deadlineMs: number): Promise<{ agentId: string; deadlineMs: number }> {
     const agent = this.#agentForOperator(agentId);
     if (!Number.isFinite(deadlineMs) || deadlineMs < 0) throw new BerthError(ErrorCode.BAD_REQUEST, 'deadline must be a time in the future', { field: 'deadline' });
-    agent.record = { ...agent.record, draining: { deadlineMs } };
+    this.#d.registry.setAgentRecord(agent, { ...agent.record, draining: { deadlineMs } });
     await this.#d.persist({ type: 'agent.put', agent: agent.record });
     this.#d.rescindOffersOn(agentId);
     this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.DRAINING, deadlineMs, `agent ${agentId} is draining; tasks still there at the deadline are killed`);
@@ -42,7 +42,7 @@ export class Maintenance {
   async undrain(agentId: string): Promise<{ agentId: string }> {
     const agent = this.#agentForOperator(agentId);
     clearTimeout(agent.drainTimer);
-    agent.record = { ...agent.record, draining: undefined };
+    this.#d.registry.setAgentRecord(agent, { ...agent.record, draining: undefined });
     await this.#d.persist({ type: 'agent.put', agent: agent.record });
     this.#notice(agentId, pb.SchedulerEvent.AgentNotice.Kind.UNDRAINED, 0, `agent ${agentId} takes work again`);
     this.#d.triggerAllocation();

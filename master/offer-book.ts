@@ -27,8 +27,17 @@ export class OfferBook {
   #agentVersions = new Map<string, number>();
   /** Agents each framework holds outstanding offers on, with how many (offeredAgents()). */
   #frameworkAgents = new Map<string, { counts: Map<string, number>; agents: Set<string> }>();
+  /** Agents whose offers changed since the allocation cycle took the set (with their versions bumped). */
+  readonly changedAgents = new Set<string>();
   /** Outstanding offers that expire (expiresAtMs > 0): expired() scans nothing while there are none. */
   #expiring = 0;
+  /** No outstanding offer expires before this (it may be earlier than the earliest left). */
+  #nextExpiryMs = Infinity;
+  /**
+   * What each framework's outstanding offers hold, per role, kept as offers come and go. Scalars
+   * only: the ports of offers on different agents overlap, so their sum would mean nothing.
+   */
+  #offeredByFramework = new Map<string, Map<string, Res>>();
 
   get size(): number {
     return this.#byId.size;
@@ -44,7 +53,11 @@ export class OfferBook {
     index(this.#byAgent, offer.agentId).add(offer.id);
     this.#bump(offer.agentId);
     this.#countAgent(offer, 1);
-    if (offer.expiresAtMs > 0) this.#expiring++;
+    this.#sum(offer, 1);
+    if (offer.expiresAtMs > 0) {
+      this.#expiring++;
+      if (offer.expiresAtMs < this.#nextExpiryMs) this.#nextExpiryMs = offer.expiresAtMs;
+    }
   }
 
   remove(id: string): OfferEntry | undefined {
@@ -57,6 +70,7 @@ export class OfferBook {
     if (onAgent?.size === 0) this.#byAgent.delete(offer.agentId);
     this.#bump(offer.agentId);
     this.#countAgent(offer, -1);
+    this.#sum(offer, -1);
     if (offer.expiresAtMs > 0) this.#expiring--;
     return offer;
   }
@@ -83,6 +97,7 @@ export class OfferBook {
 
   #bump(agentId: string): void {
     this.#agentVersions.set(agentId, (this.#agentVersions.get(agentId) ?? 0) + 1);
+    this.changedAgents.add(agentId);
   }
 
   #countAgent(offer: OfferEntry, by: 1 | -1): void {
@@ -135,8 +150,39 @@ export class OfferBook {
 
   /** Offers past their expiry at nowMs. */
   expired(nowMs: number): OfferEntry[] {
-    if (this.#expiring === 0) return [];
-    return [...this.#byId.values()].filter((o) => o.expiresAtMs > 0 && o.expiresAtMs <= nowMs);
+    if (this.#expiring === 0 || nowMs < this.#nextExpiryMs) return [];
+    const out: OfferEntry[] = [];
+    let next = Infinity;
+    for (const o of this.#byId.values()) {
+      if (o.expiresAtMs <= 0) continue;
+      if (o.expiresAtMs <= nowMs) out.push(o);
+      if (o.expiresAtMs < next) next = o.expiresAtMs;
+    }
+    // Counting the expired ones too: until the caller has rescinded them, the next call looks again.
+    this.#nextExpiryMs = next;
+    return out;
+  }
+
+  /** The scalars the framework's outstanding offers hold, per role (a live map: read it, do not keep it). */
+  offeredByRole(frameworkId: string): ReadonlyMap<string, Res> {
+    return this.#offeredByFramework.get(frameworkId) ?? NO_SUMS;
+  }
+
+  #sum(offer: OfferEntry, sign: 1 | -1): void {
+    let byRole = this.#offeredByFramework.get(offer.frameworkId);
+    if (!byRole) this.#offeredByFramework.set(offer.frameworkId, (byRole = new Map()));
+    let sum = byRole.get(offer.role);
+    if (!sum) byRole.set(offer.role, (sum = resources.empty()));
+    // In place, at three decimals like every resource sum (a sum kept this way equals one made afresh).
+    const r = offer.resources;
+    sum.cpus = Math.round((sum.cpus + sign * r.cpus) * 1000) / 1000;
+    sum.memMb = Math.round((sum.memMb + sign * r.memMb) * 1000) / 1000;
+    sum.diskMb = Math.round((sum.diskMb + sign * r.diskMb) * 1000) / 1000;
+    sum.gpus = Math.round((sum.gpus + sign * r.gpus) * 1000) / 1000;
+    if (sum.cpus === 0 && sum.memMb === 0 && sum.diskMb === 0 && sum.gpus === 0) {
+      byRole.delete(offer.role);
+      if (byRole.size === 0) this.#offeredByFramework.delete(offer.frameworkId);
+    }
   }
 
   /** Every offer that holds resources: the outstanding ones and the claimed ones. */
@@ -157,6 +203,7 @@ export class OfferBook {
 }
 
 const NO_AGENTS: ReadonlySet<string> = new Set();
+const NO_SUMS: ReadonlyMap<string, Res> = new Map();
 
 function index(map: Map<string, Set<string>>, key: string): Set<string> {
   let set = map.get(key);

@@ -7,14 +7,19 @@ import { byRole } from './availability.js';
 import { KeptTasks } from './kept-task.js';
 import type { AgentRecord, ClusterState, FrameworkRecord, TaskRecord } from './store/records.js';
 
+/**
+ * An agent as the master knows it. What the allocator reads (record, total, reservations, use,
+ * connection) changes only through the Registry's methods, which note the change for the
+ * allocation cycle (master/allocation-cycle.ts visits only changed agents between full runs).
+ */
 export interface AgentEntry {
-  record: AgentRecord;
-  total: Res;
+  readonly record: AgentRecord;
+  readonly total: Res;
   /** Resources of live tasks on the agent, per role. */
-  usedByRole: Map<string, Res>;
+  readonly usedByRole: ReadonlyMap<string, Res>;
   /** Static (from the agent's info) and dynamic reservations, per role. */
-  reserved: Map<string, Res>;
-  channel: Channel | undefined;
+  readonly reserved: ReadonlyMap<string, Res>;
+  readonly channel: Channel | undefined;
   tasks: Set<string>;
   /** Runs out the agent's grace after a disconnect, then after being unreachable. */
   lostTimer?: NodeJS.Timeout | undefined;
@@ -58,7 +63,10 @@ function holdsResources(state: TaskState): boolean {
   return !isTerminal(state) && state !== TaskState.TASK_UNREACHABLE;
 }
 
+type WritableAgent = { -readonly [K in keyof AgentEntry]: AgentEntry[K] } & { usedByRole: Map<string, Res>; reserved: Map<string, Res> };
+
 export class Registry {
+  /** Read it freely; add and remove agents with addAgent() and removeAgent(). */
   readonly agents = new Map<string, AgentEntry>();
   readonly frameworks = new Map<string, FrameworkEntry>();
   readonly tasks = new Map<string, TaskRecord>();
@@ -68,13 +76,41 @@ export class Registry {
   readonly kept = new KeptTasks();
   #completedKept: number;
 
+  /** Agents whose record, total, reservations or use changed since the allocation cycle took the set. */
+  readonly changedAgents = new Set<string>();
+  /** Counts changes to which agents are connected (added, removed, connected, disconnected). */
+  agentMembership = 0;
+
   constructor(completedKept: number) {
     this.#completedKept = completedKept;
   }
 
+  addAgent(entry: AgentEntry): void {
+    this.agents.set(entry.record.id, entry);
+    this.agentMembership++;
+  }
+
+  removeAgent(agentId: string): void {
+    if (this.agents.delete(agentId)) this.agentMembership++;
+  }
+
+  /** Replaces the agent's record and what follows from it (its total and reservations). */
+  setAgentRecord(agent: AgentEntry, record: AgentRecord): void {
+    (agent as WritableAgent).record = record;
+    refreshAgent(agent);
+    this.changedAgents.add(record.id);
+  }
+
+  /** The agent's connection, or undefined once it is gone. */
+  setAgentChannel(agent: AgentEntry, channel: Channel | undefined): void {
+    if (agent.channel === channel) return;
+    (agent as WritableAgent).channel = channel;
+    this.agentMembership++;
+  }
+
   /** Fills the registry from what a new leader loaded. */
   load(state: ClusterState): void {
-    for (const record of state.agents) this.agents.set(record.id, agentEntry(record));
+    for (const record of state.agents) this.addAgent(agentEntry(record));
     for (const record of state.frameworks) this.frameworks.set(record.id, frameworkEntry(record));
     // Loaded tasks are past their launch: their RunTask left, or never will (see docs/protocol.md).
     for (const task of state.tasks) this.index(this.launched(this.#canonical(task)));
@@ -121,7 +157,8 @@ export class Registry {
     const move = (from: Res | undefined): Res => (sign === 1 ? resources.add(from ?? resources.empty(), r) : resources.subtract(from ?? resources.empty(), r));
     const agent = this.agents.get(task.agentId);
     if (agent) {
-      agent.usedByRole.set(task.role, move(agent.usedByRole.get(task.role)));
+      (agent as WritableAgent).usedByRole.set(task.role, move(agent.usedByRole.get(task.role)));
+      this.changedAgents.add(agent.record.id);
     }
     const framework = this.frameworks.get(task.frameworkId);
     if (framework) framework.allocated.set(task.role, move(framework.allocated.get(task.role)));
@@ -181,10 +218,11 @@ export function agentEntry(record: AgentRecord): AgentEntry {
 }
 
 /** Recomputes what follows from the agent's record: its total and its reservations. */
-export function refreshAgent(entry: AgentEntry): void {
-  entry.total = resources.normalize(entry.record.info.resources);
+function refreshAgent(entry: AgentEntry): void {
+  const writable = entry as WritableAgent;
+  writable.total = resources.normalize(entry.record.info.resources);
   const statics = entry.record.info.reservations.map((r) => ({ role: r.role, resources: r.resources }));
-  entry.reserved = byRole([...statics, ...(entry.record.dynamicReservations ?? [])]);
+  writable.reserved = byRole([...statics, ...(entry.record.dynamicReservations ?? [])]);
 }
 
 export function frameworkEntry(record: FrameworkRecord): FrameworkEntry {

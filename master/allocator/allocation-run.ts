@@ -68,10 +68,15 @@ export class AllocationRun {
     this.agents = snapshot.agents;
     this.#minCpus = snapshot.minOffer.cpus;
     this.#minMemMb = snapshot.minOffer.memMb;
-    for (let i = 0; i < this.agents.length; i++) {
-      const agent = this.agents[i] as AgentSlot;
-      addRes(this.total, agent.total);
-      if (!agent.draining) addRes(this.freePool, agent.free);
+    if (snapshot.sums) {
+      load(this.total, snapshot.sums.total);
+      load(this.freePool, snapshot.sums.free);
+    } else {
+      for (let i = 0; i < this.agents.length; i++) {
+        const agent = this.agents[i] as AgentSlot;
+        addRes(this.total, agent.total);
+        if (!agent.draining) addRes(this.freePool, agent.free);
+      }
     }
     const inverseTotal = vec();
     for (let k = 0; k < SCALAR_COUNT; k++) inverseTotal[k] = this.total[k] > 0 ? 1 / this.total[k] : 0;

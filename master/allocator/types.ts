@@ -107,6 +107,12 @@ export interface AllocationSnapshot {
    * an allocator may ignore it and visit every agent.
    */
   candidates?: readonly number[] | undefined;
+  /**
+   * Optional: the agents' totals summed, and the unreserved free resources of those not
+   * draining, scalars only; a caller that keeps them between runs passes them, so a run need not
+   * add up every agent (without them the run sums `agents`).
+   */
+  sums?: { total: Res; free: Res } | undefined;
 }
 
 export interface OfferDecision {

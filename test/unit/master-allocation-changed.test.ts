@@ -23,8 +23,8 @@ function world(frameworkCount = FRAMEWORKS.length, roles: Map<string, RoleConfig
   const reg = new Registry(10);
   AGENTS.forEach((cpus, i) => {
     const agent = agentEntry({ id: `a${i}`, info: decodeAgentInfo({ hostname: `a${i}`, resources: { cpus, memMb: cpus * 256 } }).value, registeredAtMs: 0, state: 'active' });
-    agent.channel = {} as Channel;
-    reg.agents.set(agent.record.id, agent);
+    reg.setAgentChannel(agent, {} as Channel);
+    reg.addAgent(agent);
   });
   FRAMEWORKS.slice(0, frameworkCount).forEach((r, i) => {
     const fw = frameworkEntry({ id: `f${i}`, info: decodeFrameworkInfo({ name: `f${i}`, roles: r }).value, registeredAtMs: 0 });
@@ -99,7 +99,9 @@ function apply(w: World, op: Op): void {
       const agent = w.reg.agents.get(offer.agentId);
       const fw = w.reg.frameworks.get(offer.frameworkId);
       if (!agent || !fw) return;
-      agent.usedByRole.set(offer.role, resources.add(agent.usedByRole.get(offer.role) ?? resources.empty(), used));
+      // As the registry charges a launched task (its #charge).
+      (agent.usedByRole as Map<string, Res>).set(offer.role, resources.add(agent.usedByRole.get(offer.role) ?? resources.empty(), used));
+      w.reg.changedAgents.add(agent.record.id);
       fw.allocated.set(offer.role, resources.add(fw.allocated.get(offer.role) ?? resources.empty(), used));
       if (op.refuseMs > 0) fw.filters.push({ agentId: offer.agentId, resources: resources.subtract(offer.resources, used), untilMs: clock + op.refuseMs });
       return;
@@ -114,7 +116,8 @@ function apply(w: World, op: Op): void {
       // Every task on the agent ends: its use goes, and so does what its frameworks hold there.
       const agent = agentAt(op.n);
       if (!agent || agent.usedByRole.size === 0) return;
-      agent.usedByRole = new Map();
+      (agent.usedByRole as Map<string, Res>).clear();
+      w.reg.changedAgents.add(agent.record.id);
       for (const fw of w.reg.frameworks.values()) fw.allocated = new Map();
       return;
     }
@@ -134,9 +137,9 @@ function apply(w: World, op: Op): void {
       const agent = agentAt(op.n);
       if (!agent) return;
       if (agent.channel) {
-        agent.channel = undefined;
+        w.reg.setAgentChannel(agent, undefined);
         for (const o of w.offers.ofAgent(agent.record.id)) w.offers.remove(o.id);
-      } else agent.channel = {} as Channel;
+      } else w.reg.setAgentChannel(agent, {} as Channel);
       return;
     }
     case 'frameworkAway': {
@@ -150,7 +153,7 @@ function apply(w: World, op: Op): void {
     case 'drain': {
       const agent = agentAt(op.n);
       if (!agent) return;
-      agent.record = { ...agent.record, draining: agent.record.draining ? undefined : { deadlineMs: clock + 60_000 } };
+      w.reg.setAgentRecord(agent, { ...agent.record, draining: agent.record.draining ? undefined : { deadlineMs: clock + 60_000 } });
       return;
     }
     case 'tick':
@@ -192,13 +195,24 @@ t.test('changed-only runs make the offers full runs make, at every run of a rand
   t.ok(changedRuns > 100, `triggered runs over the changed agents only: ${changedRuns}, full: ${fullRuns}`);
 });
 
-t.test('an unchanged cluster is not visited again; a quota or a waiting gang makes every run a full one', async (t) => {
+t.test('an unchanged cluster is not visited again, an agent back from away is; a quota or a waiting gang makes every run a full one', async (t) => {
   const w = world();
   w.run(true);
   t.same(w.cycle.stats, { fullRuns: 1, changedRuns: 0, agentsVisited: AGENTS.length }, 'the first run sees every agent as new');
   const offer = w.takeOffer(0);
   w.run(true);
   t.same(w.cycle.stats, { fullRuns: 1, changedRuns: 1, agentsVisited: AGENTS.length + 1 }, `only ${offer?.agentId}, whose offer went, is visited`);
+
+  // A filter that runs out while its agent is away: the agent is offered again once it is back.
+  const away = world(1);
+  away.run(true);
+  apply(away, { k: 'decline', n: 0, refuseMs: 50 });
+  t.same(away.run(true), [], 'a0 is filtered');
+  apply(away, { k: 'agentAway', n: 0 });
+  apply(away, { k: 'tick', ms: 100 });
+  t.same(away.run(true), [], 'a0 is away when its filter runs out');
+  apply(away, { k: 'agentAway', n: 0 });
+  t.same(away.run(true), ['f0@a0 * 4/1024'], 'back: offered again');
 
   const quota = world(FRAMEWORKS.length, new Map([['a', { weight: 1, quotaLimit: resources.normalize({ cpus: 4 }) }]]));
   quota.run(true);

@@ -90,3 +90,28 @@ t.test('offers that never expire are never scanned for expiry', async (t) => {
   b.remove('e1');
   t.same(b.expired(Number.MAX_SAFE_INTEGER), []);
 });
+
+t.test("a framework's offered scalars per role follow its outstanding offers (claimed ones leave)", async (t) => {
+  const b = book();
+  const scalars = (cpus: number, memMb: number): Res => ({ ...r(cpus, memMb), ports: [] });
+  t.same([...b.offeredByRole('f1')], [['*', scalars(5, 500)]]);
+  b.add({ ...offer('o4', 'f1', 'a3', { ...r(0.5, 10), ports: [{ begin: 31000, end: 31009 }] }), role: 'batch' });
+  t.same(b.offeredByRole('f1').get('batch'), scalars(0.5, 10), 'ports are left out');
+  b.claim(['o1']);
+  t.same(b.offeredByRole('f1').get('*'), scalars(4, 400), 'a claimed offer is no longer on offer');
+  b.remove('o3');
+  b.remove('o4');
+  t.equal(b.offeredByRole('f1').size, 0, 'nothing left');
+  t.same([...b.offeredByRole('f2')], [['*', scalars(2, 200)]]);
+});
+
+t.test('expiry: an offer added with an earlier expiry than the rest is found', async (t) => {
+  const b = new OfferBook();
+  b.add(offer('late', 'f1', 'a1', r(1, 1), 1_000));
+  t.same(b.expired(100), []);
+  b.add(offer('early', 'f1', 'a2', r(1, 1), 50));
+  t.same(b.expired(100).map((o) => o.id), ['early']);
+  b.remove('early');
+  t.same(b.expired(999), []);
+  t.same(b.expired(1_000).map((o) => o.id), ['late']);
+});

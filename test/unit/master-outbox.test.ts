@@ -16,8 +16,8 @@ function setup() {
   const reg = new Registry(10);
   const agent = agentEntry({ id: 'a1', info: decodeAgentInfo({ hostname: 'h', resources: { cpus: 1, memMb: 64 } }).value, registeredAtMs: 0, state: 'active' });
   const a = recorder();
-  agent.channel = a.channel;
-  reg.agents.set('a1', agent);
+  reg.setAgentChannel(agent, a.channel);
+  reg.addAgent(agent);
   const fw = frameworkEntry({ id: 'f1', info: decodeFrameworkInfo({ name: 'f' }).value, registeredAtMs: 0 });
   const f = recorder();
   fw.channel = f.channel;
@@ -69,8 +69,8 @@ t.test('lines of different agents do not wait for each other', async (t) => {
   const { reg, outbox, agentSent } = setup();
   const other = agentEntry({ id: 'a2', info: decodeAgentInfo({ hostname: 'h2', resources: { cpus: 1, memMb: 64 } }).value, registeredAtMs: 0, state: 'active' });
   const b = recorder();
-  other.channel = b.channel;
-  reg.agents.set('a2', other);
+  reg.setAgentChannel(other, b.channel);
+  reg.addAgent(other);
   void outbox.toAgentAfter('a1', new Promise(() => undefined), () => []);
   outbox.toAgent('a2', { acknowledge: { taskId: 't', uuid: 'u' } });
   t.equal(b.sent.length, 1);
@@ -78,8 +78,8 @@ t.test('lines of different agents do not wait for each other', async (t) => {
 });
 
 t.test('an agent that is away gets nothing; false tells the caller', async (t) => {
-  const { agent, outbox, agentSent } = setup();
-  agent.channel = undefined;
+  const { reg, agent, outbox, agentSent } = setup();
+  reg.setAgentChannel(agent, undefined);
   t.equal(outbox.toAgent('a1', killTask('f1', 't1', 0, 'KILLED_BY_FRAMEWORK')), false);
   t.same(agentSent, []);
 });
