@@ -143,6 +143,11 @@ export class Master {
     return this.#lease.state;
   }
 
+  /** The allocation cycle's runs by kind and the agents they visited (for metrics). */
+  get allocationStats(): { readonly fullRuns: number; readonly changedRuns: number; readonly agentsVisited: number } {
+    return this.#cycle.stats;
+  }
+
   get leader(): LeaderInfo | null {
     return this.#lease.leader;
   }

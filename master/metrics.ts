@@ -16,6 +16,8 @@ export function masterMetrics(master: Master, channels: ChannelCounters, options
   };
   counter('berth_master_allocation_runs_total', 'Allocation runs.', () => master.counters.allocationRuns);
   counter('berth_master_allocation_seconds_total', 'Time spent in the allocator.', () => master.counters.allocationMs / 1000);
+  counter('berth_master_allocation_changed_runs_total', 'Allocation runs that visited only the agents changed since the run before (the others visited every agent).', () => master.allocationStats.changedRuns);
+  counter('berth_master_allocation_agents_visited_total', 'Agents the allocation runs visited.', () => master.allocationStats.agentsVisited);
   counter('berth_master_offers_made_total', 'Offers sent to frameworks.', () => master.counters.offersMade);
   counter('berth_master_offers_declined_total', 'Offers frameworks declined.', () => master.counters.offersDeclined);
   counter('berth_master_offers_rescinded_total', 'Offers the master took back (agent gone or draining, resources needed elsewhere).', () => master.counters.offersRescinded);

@@ -51,7 +51,7 @@ void t.test('master, agent and batch framework metrics parse and move with the w
 
   const after = { master: await scrape(t, urls.master), agent: await scrape(t, urls.agent), batch: await scrape(t, urls.batch) };
   const moved = {
-    master: ['berth_master_task_launches_total', 'berth_master_offers_made_total', 'berth_master_status_updates_total', 'berth_master_allocation_runs_total', 'berth_master_status_update_seconds'],
+    master: ['berth_master_task_launches_total', 'berth_master_offers_made_total', 'berth_master_status_updates_total', 'berth_master_allocation_runs_total', 'berth_master_allocation_agents_visited_total', 'berth_master_status_update_seconds'],
     agent: ['berth_agent_task_launches_total', 'berth_agent_status_updates_sent_total', 'berth_agent_status_updates_acknowledged_total'],
     batch: ['berth_batch_task_launches_total', 'berth_batch_task_ends_total', 'berth_batch_runs_finished_total'],
   } as const;
