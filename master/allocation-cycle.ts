@@ -3,13 +3,12 @@
 // master's interval over every agent and, spaced out, on triggers (an accept, a freed task, a new
 // agent) over the agents that changed since the run before, as Mesos allocates a changed agent
 // alone: at a steady launch rate a trigger comes every allocationMinGapMs, and an agent nobody
-// could take anything from last run still offers nothing to the same frameworks. Each agent's
-// slot is kept from the run before and rebuilt only when what it was computed from changed.
+// could take anything from last run still offers nothing to the same frameworks. The agents'
+// slots, kept between runs, are ./agent-slots.ts.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { BerthError, ErrorCode, TaskReason, TaskState, isTerminal, newId, resources, type Res } from '../protocol/index.js';
+import { BerthError, ErrorCode, TaskReason, TaskState, isTerminal, newId, resources } from '../protocol/index.js';
 import type {
-  AgentSlot,
   Allocator,
   AllocationSnapshot,
   ExplainSubject,
@@ -21,44 +20,10 @@ import type {
   RoleConfig,
   RunningTaskSlot,
 } from './allocator/types.js';
-import { availability } from './availability.js';
+import { AgentSlots } from './agent-slots.js';
 import type { OfferBook, OfferEntry } from './offer-book.js';
 import { killTask, type Outbox } from './outbox.js';
 import type { AgentEntry, FrameworkEntry, Registry } from './registry.js';
-import type { AgentRecord } from './store/records.js';
-
-/**
- * What an agent's slot was computed from. The registry replaces (never mutates) an agent's
- * record, total, reservations and each role's use, and the offer book counts every change of
- * the agent's offers, so the same objects and the same count mean the same slot.
- */
-interface SlotSource {
-  record: AgentRecord;
-  total: Res;
-  reserved: ReadonlyMap<string, Res>;
-  used: Res[];
-  /** The offer book's version of the agent (its outstanding and claimed offers) the slot saw. */
-  offersVersion: number;
-  slot: AgentSlot;
-  /** True until a run has taken this slot into account (built since, so the agent changed). */
-  fresh: boolean;
-}
-
-/**
- * The connected agents as the last run saw them, in the registry's order, kept between runs: a
- * triggered run updates only the agents the registry and the offer book say changed, and every
- * other run, or any change to which agents are connected, builds it again from the registry.
- */
-interface AgentsView {
-  entries: AgentEntry[];
-  slots: AgentSlot[];
-  index: Map<string, number>;
-  /** The registry's agentMembership it was built at. */
-  membership: number;
-  /** The slots' totals, and the free resources of those not draining, summed (AllocationSnapshot.sums). */
-  total: Res;
-  free: Res;
-}
 
 /** What a framework's part of the snapshot was built from, as the last run saw it. */
 interface FrameworkSource {
@@ -66,8 +31,6 @@ interface FrameworkSource {
   channel: FrameworkEntry['channel'];
   filters: RefusalFilter[];
 }
-
-const NO_OFFERS: readonly OfferEntry[] = [];
 
 export interface AllocationCycleDeps {
   registry: Registry;
@@ -89,9 +52,8 @@ export class AllocationCycle {
   #lastRunAt = 0;
   /** Tasks the allocator named for preemption, being killed. */
   #preempting = new Set<string>();
-  #slots = new WeakMap<AgentEntry, SlotSource>();
+  #agents: AgentSlots;
   #frameworkSources = new WeakMap<FrameworkEntry, FrameworkSource>();
-  #view: AgentsView | undefined;
   /** Agents where a refusal filter ran out since the last run: a framework may take them again. */
   #filtersEndedOn = new Set<string>();
   /** For metrics and benches: runs over every agent, and runs over the changed agents only. */
@@ -100,6 +62,7 @@ export class AllocationCycle {
 
   constructor(deps: AllocationCycleDeps) {
     this.#d = deps;
+    this.#agents = new AgentSlots(deps.registry, deps.offers);
   }
 
   /** Runs soon, at least allocationMinGapMs after the previous run (triggers in a burst share one run). */
@@ -121,9 +84,7 @@ export class AllocationCycle {
     this.#lastRunAt = performance.now();
     if (!this.#d.isLeading()) {
       // Nothing noted while standing by is needed: the first run as leader walks every agent.
-      this.#view = undefined;
-      this.#d.registry.changedAgents.clear();
-      this.#d.offers.changedAgents.clear();
+      this.#agents.reset();
       return;
     }
     const now = Date.now();
@@ -159,17 +120,7 @@ export class AllocationCycle {
       list.push(offer);
       byFramework.set(offer.frameworkId, list);
     }
-    // An agent this run offered from was visited with everything it had: what is left on it
-    // now is what nobody could take, so its new slot counts as taken into account, not changed.
-    const view = this.#view;
-    for (const id of this.#d.offers.changedAgents) {
-      const i = view?.index.get(id);
-      if (view === undefined || i === undefined) continue;
-      const source = this.#slot(view.entries[i] as AgentEntry);
-      source.fresh = false;
-      replaceSlot(view, i, source.slot);
-    }
-    this.#d.offers.changedAgents.clear();
+    this.#agents.settleOffered();
     for (const [frameworkId, list] of byFramework) {
       this.#d.counters.offersMade += list.length;
       const offers = list.map((o) => {
@@ -232,75 +183,11 @@ export class AllocationCycle {
         gangs: [...f.gangs.values()],
       });
     }
-    const reg = this.#d.registry;
-    const kept = this.#view;
-    const { view, changed } = forRun && changedOnly && kept?.membership === reg.agentMembership ? this.#updateView(kept) : this.#buildView(forRun);
-    const agents = view.slots;
-    if (forRun) {
-      reg.changedAgents.clear();
-      this.#d.offers.changedAgents.clear();
-      this.#filtersEndedOn.clear();
-    }
-    const snapshot: AllocationSnapshot = {
-      nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates(), sums: { total: view.total, free: view.free },
-    };
+    const { slots: agents, changed, sums } = this.#agents.take(forRun, changedOnly, this.#filtersEndedOn);
+    if (forRun) this.#filtersEndedOn.clear();
+    const snapshot: AllocationSnapshot = { nowMs, agents, frameworks, roles: this.#d.roles, minOffer: this.#d.settings.minOffer, tasks: this.#preemptionCandidates(), sums };
     if (changedOnly && !frameworksChanged && changed.length < agents.length && this.#changedSuffice(frameworks)) snapshot.candidates = changed;
     return snapshot;
-  }
-
-  /**
-   * Every connected agent from the registry. An agent changed when its slot was built since a run
-   * took it into account, when the last run did not have it (new, or back), or when a filter on it
-   * ran out (the frameworks' filters are indexed before the agents are walked). For a run, the
-   * result is kept as the view the next triggered run starts from.
-   */
-  #buildView(forRun: boolean): { view: AgentsView; changed: number[] } {
-    const reg = this.#d.registry;
-    const before = this.#view?.index;
-    const ended = this.#filtersEndedOn;
-    const view: AgentsView = { entries: [], slots: [], index: new Map(), membership: reg.agentMembership, total: resources.empty(), free: resources.empty() };
-    const changed: number[] = [];
-    for (const a of reg.agents.values()) {
-      if (!a.channel) continue;
-      const source = this.#slot(a);
-      const id = a.record.id;
-      if (forRun) {
-        if (source.fresh || !before?.has(id) || (ended.size > 0 && ended.has(id))) changed.push(view.slots.length);
-        source.fresh = false;
-      }
-      view.index.set(id, view.slots.length);
-      view.entries.push(a);
-      view.slots.push(source.slot);
-      count(view, source.slot, 1);
-    }
-    if (forRun) this.#view = view;
-    return { view, changed };
-  }
-
-  /**
-   * The kept view with only the agents the registry and the offer book noted as changed, and
-   * those where a filter ran out, taken again: what a full walk would find, at the cost of the
-   * changes (the same agents, since none connected or went away).
-   */
-  #updateView(view: AgentsView): { view: AgentsView; changed: number[] } {
-    const changed: number[] = [];
-    const take = (id: string, endedHere: boolean): void => {
-      const i = view.index.get(id);
-      if (i === undefined) return;
-      const source = this.#slot(view.entries[i] as AgentEntry);
-      if (source.fresh || endedHere) changed.push(i);
-      source.fresh = false;
-      replaceSlot(view, i, source.slot);
-    };
-    for (const id of this.#d.registry.changedAgents) take(id, false);
-    for (const id of this.#d.offers.changedAgents) take(id, false);
-    for (const id of this.#filtersEndedOn) take(id, true);
-    // In the registry's order, each once (an agent may be in more than one of the sets).
-    changed.sort((x, y) => x - y);
-    let n = 0;
-    for (let i = 0; i < changed.length; i++) if (i === 0 || changed[i] !== changed[i - 1]) changed[n++] = changed[i] as number;
-    changed.length = n;
-    return { view, changed };
   }
 
   /**
@@ -340,31 +227,6 @@ export class AllocationCycle {
     return kept.byAgent;
   }
 
-  /** The agent's slot: the last run's while nothing it was computed from changed. */
-  #slot(a: AgentEntry): SlotSource {
-    const was = this.#slots.get(a);
-    const offersVersion = this.#d.offers.agentVersion(a.record.id);
-    if (was && was.record === a.record && was.total === a.total && was.reserved === a.reserved && was.offersVersion === offersVersion && sameItems(was.used, a.usedByRole.values())) {
-      return was;
-    }
-    const offers = offersVersion === 0 ? NO_OFFERS : this.#d.offers.holdingOn(a.record.id);
-    const use = new Map(a.usedByRole);
-    for (const [role, r] of sumByRole(offers)) use.set(role, resources.add(use.get(role) ?? resources.empty(), r));
-    const { free, reservedFree } = availability(a.total, a.reserved, use);
-    const slot: AgentSlot = {
-      id: a.record.id,
-      hostname: a.record.info.hostname,
-      attributes: a.record.info.attributes,
-      total: a.total,
-      free,
-      reservedFree,
-      draining: Boolean(a.record.draining),
-    };
-    const source: SlotSource = { record: a.record, total: a.total, reserved: a.reserved, used: [...a.usedByRole.values()], offersVersion, slot, fresh: true };
-    this.#slots.set(a, source);
-    return source;
-  }
-
   /** Live tasks for preemption; only built when some role has a guarantee to defend. */
   #preemptionCandidates(): RunningTaskSlot[] | undefined {
     if (![...this.#d.roles.values()].some((r) => r.quotaGuarantee)) return undefined;
@@ -391,57 +253,4 @@ export class AllocationCycle {
     if (!allocator.explain) throw new BerthError(ErrorCode.INVALID_CALL, 'this allocator cannot explain its decisions');
     return allocator.explain(this.#snapshot(Date.now()), subject);
   }
-}
-
-/** Puts an agent's new slot in the view, its sums following. */
-function replaceSlot(view: AgentsView, i: number, slot: AgentSlot): void {
-  const was = view.slots[i] as AgentSlot;
-  if (was === slot) return;
-  count(view, was, -1);
-  count(view, slot, 1);
-  view.slots[i] = slot;
-}
-
-/**
- * Adds a slot to the view's sums (sign 1) or takes it out (-1), scalars at three decimals like
- * every resource, so sums kept this way equal sums built afresh.
- */
-function count(view: AgentsView, slot: AgentSlot, sign: 1 | -1): void {
-  view.total = scalarSum(view.total, slot.total, sign);
-  if (!slot.draining) view.free = scalarSum(view.free, slot.free, sign);
-}
-
-function scalarSum(a: Res, b: Res, sign: 1 | -1): Res {
-  const round = (x: number): number => Math.round(x * 1000) / 1000;
-  return { cpus: round(a.cpus + sign * b.cpus), memMb: round(a.memMb + sign * b.memMb), diskMb: round(a.diskMb + sign * b.diskMb), gpus: round(a.gpus + sign * b.gpus), ports: [] };
-}
-
-/** True when both hold the same objects in the same order. */
-function sameItems<T>(kept: readonly T[], now: Iterable<T>): boolean {
-  let i = 0;
-  for (const x of now) if (kept[i++] !== x) return false;
-  return i === kept.length;
-}
-
-/** Offers' resources summed per role: scalars added in place, port ranges merged once. */
-function sumByRole(offers: readonly OfferEntry[]): Map<string, Res> {
-  const out = new Map<string, Res>();
-  if (offers.length === 1) {
-    const only = offers[0] as OfferEntry;
-    out.set(only.role, only.resources);
-    return out;
-  }
-  const acc = new Map<string, { cpus: number; memMb: number; diskMb: number; gpus: number; ports: Res['ports'][number][] }>();
-  for (const o of offers) {
-    const r = o.resources;
-    const sum = acc.get(o.role) ?? { cpus: 0, memMb: 0, diskMb: 0, gpus: 0, ports: [] };
-    sum.cpus += r.cpus;
-    sum.memMb += r.memMb;
-    sum.diskMb += r.diskMb;
-    sum.gpus += r.gpus;
-    for (const p of r.ports) sum.ports.push(p);
-    acc.set(o.role, sum);
-  }
-  for (const [role, sum] of acc) out.set(role, resources.add(resources.empty(), { ...sum, ports: resources.mergeRanges(sum.ports) }));
-  return out;
 }
