@@ -190,13 +190,8 @@ function replaceSlot(view: AgentsView, i: number, slot: AgentSlot): void {
  * every resource, so sums kept this way equal sums built afresh.
  */
 function count(view: AgentsView, slot: AgentSlot, sign: 1 | -1): void {
-  view.total = scalarSum(view.total, slot.total, sign);
-  if (!slot.draining) view.free = scalarSum(view.free, slot.free, sign);
-}
-
-function scalarSum(a: Res, b: Res, sign: 1 | -1): Res {
-  const round = (x: number): number => Math.round(x * 1000) / 1000;
-  return { cpus: round(a.cpus + sign * b.cpus), memMb: round(a.memMb + sign * b.memMb), diskMb: round(a.diskMb + sign * b.diskMb), gpus: round(a.gpus + sign * b.gpus), ports: [] };
+  view.total = resources.addScalars(view.total, slot.total, sign);
+  if (!slot.draining) view.free = resources.addScalars(view.free, slot.free, sign);
 }
 
 /** True when both hold the same objects in the same order. */

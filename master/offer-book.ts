@@ -171,18 +171,12 @@ export class OfferBook {
   #sum(offer: OfferEntry, sign: 1 | -1): void {
     let byRole = this.#offeredByFramework.get(offer.frameworkId);
     if (!byRole) this.#offeredByFramework.set(offer.frameworkId, (byRole = new Map()));
-    let sum = byRole.get(offer.role);
-    if (!sum) byRole.set(offer.role, (sum = resources.empty()));
-    // In place, at three decimals like every resource sum (a sum kept this way equals one made afresh).
-    const r = offer.resources;
-    sum.cpus = Math.round((sum.cpus + sign * r.cpus) * 1000) / 1000;
-    sum.memMb = Math.round((sum.memMb + sign * r.memMb) * 1000) / 1000;
-    sum.diskMb = Math.round((sum.diskMb + sign * r.diskMb) * 1000) / 1000;
-    sum.gpus = Math.round((sum.gpus + sign * r.gpus) * 1000) / 1000;
+    // At three decimals like every resource sum, so a sum kept this way equals one made afresh.
+    const sum = resources.addScalars(byRole.get(offer.role) ?? resources.empty(), offer.resources, sign);
     if (sum.cpus === 0 && sum.memMb === 0 && sum.diskMb === 0 && sum.gpus === 0) {
       byRole.delete(offer.role);
       if (byRole.size === 0) this.#offeredByFramework.delete(offer.frameworkId);
-    }
+    } else byRole.set(offer.role, sum);
   }
 
   /** Every offer that holds resources: the outstanding ones and the claimed ones. */

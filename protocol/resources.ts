@@ -80,6 +80,11 @@ export function add(a: Res, b: Res): Res {
 }
 
 /** a - b; callers check contains(a, b) first when a negative result would be a bug. */
+/** a + sign × b on the scalars only, ports left empty: for sums across agents, whose ports overlap. */
+export function addScalars(a: Res, b: Res, sign: 1 | -1 = 1): Res {
+  return { cpus: round(a.cpus + sign * b.cpus), memMb: round(a.memMb + sign * b.memMb), diskMb: round(a.diskMb + sign * b.diskMb), gpus: round(a.gpus + sign * b.gpus), ports: [] };
+}
+
 export function subtract(a: Res, b: Res): Res {
   return {
     cpus: round(a.cpus - b.cpus),
