@@ -56,6 +56,8 @@ export async function testAgent(
 /** An SDK framework whose events are recorded as they come, for assertions. */
 export class TestFramework {
   readonly events: SchedulerEvent[] = [];
+  /** When each event arrived (Date.now()), index for index with `events`. */
+  readonly arrivedAtMs: number[] = [];
   /** When set, called with every batch of offers as it arrives (to answer them). */
   onOffers: ((offers: ResourceOffer[]) => void) | undefined;
   #waiters = new Set<() => void>();
@@ -63,6 +65,7 @@ export class TestFramework {
     void (async () => {
       for await (const e of client.events()) {
         this.events.push(e);
+        this.arrivedAtMs.push(Date.now());
         if (e.type === 'offers') this.onOffers?.(e.offers);
         for (const w of this.#waiters) w();
       }

@@ -4,8 +4,8 @@
 // built first (npm test builds it).
 import type { Test } from 'tap';
 import type { Agent } from '../../agent/index.js';
-import { SchedulerClient, TaskState, type ResourceOffer } from '../../frameworks/sdk/index.js';
-import { ContainerType } from '../../protocol/index.js';
+import { SchedulerCallError, SchedulerClient, TaskState, type ResourceOffer, type SchedulerEvent } from '../../frameworks/sdk/index.js';
+import { ContainerType, ErrorCode } from '../../protocol/index.js';
 import { stateName } from '../../protocol/index.js';
 import { TestFramework, testAgent, type RuntimeKind } from './cluster.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage, requireDocker } from './docker.js';
@@ -43,6 +43,8 @@ export class FaultCluster {
   #recorded: RecordedMaster[] = [];
   #proxies: Record<string, FaultProxy> = {};
   #usedOffers = new Set<string>();
+  /** Launches the master did not acknowledge, with why (for the timeline of a failed wait). */
+  #refusedLaunches: { atMs: number; taskIds: string[]; why: string; code: string }[] = [];
   recorder!: FaultRecorder;
   fw!: TestFramework;
 
@@ -131,7 +133,14 @@ export class FaultCluster {
   async launch(ids: string[], command = 'sleep 600'): Promise<void> {
     const offer = await this.offer();
     const image = this.options.runtime === 'docker' ? { container: { type: ContainerType.DOCKER, image: BUSYBOX_IMAGE } } : {};
-    await this.fw.client.launch([offer.id], ids.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: command, shell: true }, ...image })));
+    try {
+      await this.fw.client.launch([offer.id], ids.map((taskId) => ({ taskId, resources: { cpus: 0.1, memMb: 16 }, command: { value: command, shell: true }, ...image })));
+    } catch (err) {
+      // A launch the master refused leaves its offer outstanding (docs/protocol.md): give it back
+      // at once, or the agent's resources stay held until the offer timeout, past any wait here.
+      if (err instanceof SchedulerCallError && !err.mayHaveTakenEffect) this.fw.client.decline([offer.id], 0).catch(() => undefined);
+      throw err;
+    }
     this.recorder.launchAcked(ids);
   }
 
@@ -146,7 +155,8 @@ export class FaultCluster {
     try {
       await this.launch(ids, command);
       return true;
-    } catch {
+    } catch (err) {
+      this.#refusedLaunches.push({ atMs: Date.now(), taskIds: ids, why: (err as Error).message, code: err instanceof SchedulerCallError ? err.code : '' });
       return false;
     }
   }
@@ -161,20 +171,61 @@ export class FaultCluster {
    * of a deposed leader is refused), and records the state it reached.
    */
   async launchAfterHeal(taskId: string, timeoutMs = 30_000): Promise<void> {
-    await until(`${taskId} launched after the heal`, async () => (await this.tryLaunch([taskId])) || undefined, timeoutMs, 200);
-    await this.heard([taskId], TaskState.TASK_RUNNING, timeoutMs);
+    await this.#explained(async () => {
+      await until(`${taskId} launched after the heal`, async () => (await this.tryLaunch([taskId])) || this.#landedUnanswered(taskId) || undefined, timeoutMs, 200);
+      await this.heard([taskId], TaskState.TASK_RUNNING, timeoutMs);
+    });
     this.recorder.launchAfterHeal(taskId, 'RUNNING');
   }
 
+  /**
+   * True when the last launch of the task was refused because its id is taken: an earlier try whose
+   * answer was lost (the leader changed again before it answered) did land.
+   */
+  #landedUnanswered(taskId: string): boolean {
+    const last = this.#refusedLaunches.at(-1);
+    return last?.taskIds.includes(taskId) === true && last.code === ErrorCode.TASK_ID_DUPLICATE;
+  }
+
+  /**
+   * Runs a wait; when it fails, prints what the framework heard, the launches refused and the
+   * faults, in time order, into the test's output (a failure in CI is all that is left of a run).
+   */
+  async #explained(wait: () => Promise<void>): Promise<void> {
+    try {
+      await wait();
+    } catch (err) {
+      this.t.comment(this.timeline().join('\n'));
+      for (const m of this.masters) this.t.comment(`${m.name} logged (last 40 lines):\n${m.output().trimEnd().split('\n').slice(-40).join('\n')}`);
+      throw err;
+    }
+  }
+
+  /** The framework's events, refused launches and recorded faults and heals, oldest first, each with its time. */
+  timeline(): string[] {
+    const lines: { atMs: number; text: string }[] = [];
+    this.fw.events.forEach((e, i) => lines.push({ atMs: this.fw.arrivedAtMs[i] ?? 0, text: `framework ${describeEvent(e)}` }));
+    for (const r of this.#refusedLaunches) lines.push({ atMs: r.atMs, text: `launch of ${r.taskIds.join(',')} not acknowledged: ${r.why}` });
+    for (const e of this.recorder.events) {
+      if (e.kind === 'fault') lines.push({ atMs: e.atMs, text: `fault: ${e.what}` });
+      else if (e.kind === 'healed' || e.kind === 'launch-acked') lines.push({ atMs: e.atMs, text: e.kind === 'healed' ? 'healed' : `launch acknowledged: ${e.taskId}` });
+      else if (e.kind === 'leader') lines.push({ atMs: e.atMs, text: `${e.master} leads under epoch ${e.epoch}` });
+    }
+    lines.sort((a, b) => a.atMs - b.atMs);
+    const start = lines[0]?.atMs ?? 0;
+    return lines.map((l) => `+${l.atMs - start} ms ${l.text}`);
+  }
+
+
   /** Waits until a snapshot shows master, agents and framework agreeing (what the checker measures). */
   async settled(timeoutMs = 30_000): Promise<void> {
-    await until('master, agents and framework agree', () => {
+    await this.#explained(() => until('master, agents and framework agree', () => {
       const last = this.recorder.events.findLast((e): e is Snapshot & { kind: 'snapshot' } => e.kind === 'snapshot');
       if (!last) return undefined;
       const latest = new Map<string, string>();
       for (const e of this.recorder.events) if (e.kind === 'update') latest.set(e.taskId, e.state);
       return disagreements(last, latest).length === 0 ? true : undefined;
-    }, timeoutMs, 100);
+    }, timeoutMs, 100).then(() => undefined));
   }
 
   /** Stops recording and checks the history; on violations, says where the history was written. */
@@ -184,3 +235,23 @@ export class FaultCluster {
     return violations;
   }
 }
+
+function describeEvent(e: SchedulerEvent): string {
+  switch (e.type) {
+    case 'offers':
+      return `offers ${e.offers.map((o) => `${o.id.slice(0, 8)}@${o.agentId.slice(0, 8)}`).join(' ')}`;
+    case 'update':
+      return `update ${e.status.taskId} ${stateName(e.status.state)}${e.status.message ? ` (${e.status.message})` : ''}`;
+    case 'disconnected':
+      return `disconnected ${e.code} ${e.reason}`;
+    case 'error':
+      return `error ${e.error.code}: ${e.error.message}`;
+    case 'subscribed':
+      return `subscribed to ${e.masterId}${e.reconnected ? ' (again)' : ''}`;
+    case 'rescind':
+      return `rescind ${e.offerId.slice(0, 8)}`;
+    default:
+      return e.type;
+  }
+}
+
