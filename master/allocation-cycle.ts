@@ -181,6 +181,7 @@ export class AllocationCycle {
         filtersByAgent,
         offeredAgents,
         gangs: [...f.gangs.values()],
+        ...(f.record.info.maxOffers ? { offerRoom: Math.max(0, f.record.info.maxOffers - this.#d.offers.countOf(f.record.id)) } : {}),
       });
     }
     const { slots: agents, changed, sums } = this.#agents.take(forRun, changedOnly, this.#filtersEndedOn);

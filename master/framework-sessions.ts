@@ -60,6 +60,11 @@ export class FrameworkSessions {
       if (idProblem) problems.push(idProblem);
     }
     if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, problems.join('; '), { field: 'subscribe' });
+    const suppressed = subscribe.suppressedRoles ?? [];
+    suppressed.forEach((role, i) => {
+      if (info.roles.includes(role)) return;
+      throw new BerthError(ErrorCode.ROLE_NOT_SUBSCRIBED, `subscribe.suppressed_roles[${i}]: role "${role}" is not one of the framework's roles (${info.roles.join(', ')})`, { field: `subscribe.suppressed_roles[${i}]` });
+    });
 
     const reg = this.#d.registry;
     const known = subscribe.frameworkId ? reg.frameworks.get(subscribe.frameworkId) : undefined;
@@ -73,6 +78,8 @@ export class FrameworkSessions {
     entry.failoverTimer = undefined;
     entry.record = record;
     entry.channel = channel;
+    entry.suppressed.clear();
+    for (const role of suppressed) entry.suppressed.add(role);
     bind(entry);
     reg.frameworks.set(id, entry);
     await this.#d.persist({ type: 'framework.put', framework: record });

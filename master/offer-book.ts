@@ -135,6 +135,11 @@ export class OfferBook {
     for (const o of offers) if (this.#claimed.delete(o.id)) this.#bump(o.agentId);
   }
 
+  /** How many outstanding offers the framework holds. */
+  countOf(frameworkId: string): number {
+    return this.#byFramework.get(frameworkId)?.size ?? 0;
+  }
+
   ofFramework(frameworkId: string): OfferEntry[] {
     return this.#collect(this.#byFramework.get(frameworkId));
   }

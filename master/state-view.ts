@@ -133,6 +133,8 @@ export interface FrameworkView {
   suppressedRoles: string[];
   tasks: number;
   offers: number;
+  /** Its offer limit (FrameworkInfo.max_offers); 0: none. */
+  maxOffers: number;
   allocated: Record<string, Res>;
   registeredAtMs: number;
 }
@@ -145,7 +147,8 @@ export function frameworkView(f: FrameworkEntry, offers: OfferBook): FrameworkVi
     connected: Boolean(f.channel),
     suppressedRoles: [...f.suppressed],
     tasks: f.tasks.size,
-    offers: offers.ofFramework(f.record.id).length,
+    offers: offers.countOf(f.record.id),
+    maxOffers: f.record.info.maxOffers ?? 0,
     allocated: Object.fromEntries(f.allocated),
     registeredAtMs: f.record.registeredAtMs,
   };

@@ -1,6 +1,7 @@
 // The scheduler client's options as a user writes them, and compiled once: defaults filled and
 // every field checked, with every problem listed in one error.
 import { bearerHeaders, tokenProblem } from '../../protocol/auth/index.js';
+import { MAX_OFFERS_LIMIT } from '../../protocol/domain/index.js';
 import { BerthError, ErrorCode, checkId, checkMasterUrl, type ClientTls, type Dialer, type FrameworkInfo } from '../../protocol/index.js';
 
 /** Something minimal to log with; pino loggers fit. */
@@ -29,6 +30,14 @@ export interface SchedulerClientOptions {
    * keeps state should mark them lost (or reconcile them, which answers LOST) and launch anew.
    */
   onForgotten?: OnForgotten;
+  /**
+   * Roles (of `framework.roles`) to subscribe with offers suppressed (Mesos' `suppressed_roles`):
+   * the master sends none for them until `revive()`. A framework that starts with nothing to run
+   * (a `TaskQueue` before its first task) passes its roles here, so it is not sent an offer of
+   * every agent only to decline them. The client then remembers each `suppress()` and `revive()`
+   * and subscribes with what is suppressed on every reconnection and master failover.
+   */
+  suppressedRoles?: string[];
   /** Acknowledge each update when the consumer pulls the next event (default true). */
   autoAcknowledge?: boolean;
   /**
@@ -73,6 +82,7 @@ export interface CompiledSchedulerClientOptions {
   masterUrls: string[];
   framework: FrameworkInfo & { name: string; roles: string[] };
   frameworkId: string;
+  suppressedRoles: string[];
   onForgotten: OnForgotten;
   autoAcknowledge: boolean;
   reconcileOnResubscribe: boolean;
@@ -134,12 +144,21 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
     if (failover !== undefined && failover !== null && !(typeof failover === 'number' && Number.isFinite(failover) && failover >= 0)) {
       problem('framework.failoverTimeoutMs', 'must be a finite number of milliseconds >= 0');
     }
+    const maxOffers = framework.maxOffers;
+    if (maxOffers !== undefined && maxOffers !== null && !(Number.isInteger(maxOffers) && maxOffers >= 0 && maxOffers <= MAX_OFFERS_LIMIT)) {
+      problem('framework.maxOffers', `must be a whole number from 0 (no limit) to ${MAX_OFFERS_LIMIT}`);
+    }
   }
 
   if (o.frameworkId !== undefined && o.frameworkId !== '') {
     const idProblem = typeof o.frameworkId === 'string' ? checkId(o.frameworkId, 'frameworkId') : 'frameworkId must be a string';
     if (idProblem) problem('frameworkId', idProblem.replace(/^frameworkId /, ''));
   }
+  const suppressed = o.suppressedRoles ?? [];
+  if (!Array.isArray(suppressed)) problem('suppressedRoles', 'must be an array of role names');
+  else suppressed.forEach((r, i) => {
+    if (!roles.includes(r)) problem(`suppressedRoles[${i}]`, `must be one of framework.roles (${roles.join(', ')})`);
+  });
   if (o.onForgotten !== undefined && !(Object.values(OnForgotten) as unknown[]).includes(o.onForgotten)) problem('onForgotten', `must be 'resubscribe' or 'stop'`);
   for (const field of ['autoAcknowledge', 'reconcileOnResubscribe'] as const) {
     if (o[field] !== undefined && typeof o[field] !== 'boolean') problem(field, 'must be true or false');
@@ -169,6 +188,7 @@ export function compileSchedulerClientOptions(options: SchedulerClientOptions): 
     masterUrls: [...new Set(urls)],
     framework: { ...(framework as FrameworkInfo), name: (framework as FrameworkInfo).name as string, roles },
     frameworkId: o.frameworkId ?? '',
+    suppressedRoles: [...new Set(suppressed)],
     onForgotten: o.onForgotten ?? OnForgotten.STOP,
     autoAcknowledge: o.autoAcknowledge ?? true,
     reconcileOnResubscribe: o.reconcileOnResubscribe ?? true,

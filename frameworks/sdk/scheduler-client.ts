@@ -76,6 +76,8 @@ export class SchedulerClient {
   #stopped = false;
   #started = false;
   #pendingAcks: { agentId: string; taskId: string; uuid: string }[] = [];
+  /** The roles suppress() suppressed and no revive() revived since: each subscription carries them. */
+  #suppressed: Set<string>;
 
   /** Throws a `BerthError` listing every problem with the options. */
   constructor(options: SchedulerClientOptions) {
@@ -83,6 +85,7 @@ export class SchedulerClient {
     const o = this.#options;
     this.#log = o.log;
     this.#frameworkId = o.frameworkId;
+    this.#suppressed = new Set(o.suppressedRoles);
     this.#session = new MasterSession({
       masterUrl: o.masterUrls,
       path: '/api/v1/scheduler',
@@ -179,12 +182,23 @@ export class SchedulerClient {
 
   /** Asks for offers again (for the given roles, or all), clearing decline filters. */
   revive(roles: string[] = []): Promise<void> {
+    for (const role of this.#rolesOrAll(roles)) this.#suppressed.delete(role);
     return this.#call('revive', { revive: { roles } });
   }
 
-  /** Stops offers (for the given roles, or all) until revive(). */
+  /**
+   * Stops offers (for the given roles, or all) until revive(). Later subscriptions (a reconnect, a
+   * new leader) start with these roles suppressed too.
+   */
   suppress(roles: string[] = []): Promise<void> {
+    // A role the framework does not have is the master's to refuse, not the next subscription's.
+    for (const role of this.#rolesOrAll(roles)) if (this.#options.framework.roles.includes(role)) this.#suppressed.add(role);
     return this.#call('suppress', { suppress: { roles } });
+  }
+
+  /** The roles a suppress() or revive() is about: the ones named, or all of the framework's. */
+  #rolesOrAll(roles: readonly string[]): readonly string[] {
+    return roles.length > 0 ? roles : this.#options.framework.roles;
   }
 
   /**
@@ -260,7 +274,7 @@ export class SchedulerClient {
           ready();
         }, notFinal),
       );
-      channel.send({ schedulerCall: { requestId: newUuid(), subscribe: { framework: this.#options.framework, frameworkId: this.#frameworkId } } });
+      channel.send({ schedulerCall: { requestId: newUuid(), subscribe: { framework: this.#options.framework, frameworkId: this.#frameworkId, suppressedRoles: [...this.#suppressed] } } });
     });
     // A final refusal of an open connection was reported when it closed; say why the client stops.
     if (end.type === 'gave-up' && !end.connected) this.#emit({ type: 'disconnected', code: end.code, reason: end.error.message });

@@ -13,7 +13,7 @@ export const RoleStatus = { OK: 0, EMPTY: 1, LIMIT: 2, HEADROOM: 3, MIN_OFFER: 4
 export type RoleStatus = (typeof RoleStatus)[keyof typeof RoleStatus];
 
 /** Why a framework that its role could serve is skipped on the current agent. */
-export const EntryBlock = { NONE: 0, ALREADY_OFFERED: 1, FILTERED: 2 } as const;
+export const EntryBlock = { NONE: 0, ALREADY_OFFERED: 1, FILTERED: 2, OFFER_LIMIT: 3 } as const;
 export type EntryBlock = (typeof EntryBlock)[keyof typeof EntryBlock];
 
 /** Hooks for explanations; null in ordinary runs, so they cost one branch per agent. */
@@ -250,6 +250,7 @@ export class AllocationRun {
   /** Whether the entry's framework may take `amount` on the current agent (after roleStatus). */
   entryBlock(entry: FrameworkEntry): EntryBlock {
     const fw = entry.framework;
+    if (fw.offerRoom <= 0) return EntryBlock.OFFER_LIMIT;
     const agentId = (this.agents[this.#agent] as AgentSlot).id;
     if (fw.offeredOn(this.#agent, agentId)) return EntryBlock.ALREADY_OFFERED;
     if (fw.filtersByAgent !== null && this.filterUntil(entry, agentId, toRes(this.amount, this.amountPorts)) !== undefined) {
@@ -291,6 +292,18 @@ export class AllocationRun {
     entry.framework.lastOfferedAgent = i;
     entry.leaf.lastServedAgent = i;
     this.tree.commit(entry, this.amount);
+    if (--entry.framework.offerRoom <= 0) this.#retire(entry.framework);
+  }
+
+  /**
+   * A framework that used up its offer limit leaves the scan for the rest of the run: its entries
+   * no longer count as active, so subtrees with nobody else are skipped (and with nobody left at
+   * all, the rest of the agents are).
+   */
+  #retire(fw: FrameworkState): void {
+    for (const entry of fw.entries) {
+      for (let node: RoleNode | null = entry.leaf; node; node = node.parent) node.activeEntries--;
+    }
   }
 
   // -------------------------------------------------------------------------------------------

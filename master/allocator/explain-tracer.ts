@@ -136,9 +136,11 @@ export class ExplainTracer implements RunTracer {
       }
     }
     let filteredUntil: number | undefined;
+    let atLimit = false;
     for (const entry of unit.entries) {
       const block = run.entryBlock(entry);
       if (block === EntryBlock.NONE) return null;
+      if (block === EntryBlock.OFFER_LIMIT) atLimit = true;
       if (block === EntryBlock.FILTERED) {
         const offer = { ...resources.empty(), cpus: run.amount[0], memMb: run.amount[1], diskMb: run.amount[2], gpus: run.amount[3], ports: run.amountPorts };
         const until = run.filterUntil(entry, this.#agentId(agentIndex), offer);
@@ -146,6 +148,7 @@ export class ExplainTracer implements RunTracer {
       }
     }
     if (filteredUntil !== undefined) return { kind: ReasonKind.FILTERED, role, untilMs: filteredUntil };
+    if (atLimit) return { kind: ReasonKind.OFFER_LIMIT, role };
     return { kind: ReasonKind.ALREADY_OFFERED, role };
   }
 
@@ -222,6 +225,8 @@ function describe(r: Described, run: AllocationRun): string {
       return `no agent with enough free: less than the minimum offer (cpus:${run.minOffer.cpus} or mem:${run.minOffer.memMb}MB)`;
     case ReasonKind.ALREADY_OFFERED:
       return 'already holds an outstanding offer there';
+    case ReasonKind.OFFER_LIMIT:
+      return 'holds as many offers as its offer limit (max_offers) allows';
     case ReasonKind.FILTERED:
       return `filtered after a DECLINE until ${new Date(r.untilMs ?? 0).toISOString()}`;
     case ReasonKind.QUOTA_LIMIT:

@@ -13,9 +13,12 @@ export class FrameworkState {
   /** Agents it got a gang offer on in this run; null until it gets one. */
   gangAgents: Set<number> | null = null;
   readonly entries: FrameworkEntry[] = [];
+  /** Offers it may still be sent in this run (Infinity: no limit). */
+  offerRoom: number;
 
   constructor(slot: FrameworkSlot, nowMs: number) {
     this.slot = slot;
+    this.offerRoom = slot.offerRoom ?? Infinity;
     if (slot.filtersByAgent) {
       this.filtersByAgent = slot.filtersByAgent.size > 0 ? slot.filtersByAgent : null;
       return;

@@ -42,6 +42,7 @@ export interface FrameworkSpec {
   filters?: { agentId: string; resources: ResSpec; untilMs: number; role?: string }[];
   offeredAgents?: string[];
   gangs?: { id: string; role: string; tasks: ResSpec[]; sinceMs?: number }[];
+  offerRoom?: number;
 }
 
 export function frameworkSlot(id: string, spec: FrameworkSpec): FrameworkSlot {
@@ -55,6 +56,7 @@ export function frameworkSlot(id: string, spec: FrameworkSpec): FrameworkSlot {
     filters,
     offeredAgents: new Set(spec.offeredAgents ?? []),
     gangs,
+    ...(spec.offerRoom !== undefined ? { offerRoom: spec.offerRoom } : {}),
   };
 }
 

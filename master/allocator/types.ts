@@ -71,6 +71,11 @@ export interface FrameworkSlot {
   offeredAgents: ReadonlySet<string>;
   /** Optional: pending gang requests, served before ordinary offers (see docs/allocator.md). */
   gangs?: readonly GangRequest[] | undefined;
+  /**
+   * Optional: how many more offers the framework may be sent (its offer limit less the offers it
+   * holds); absent: no limit. The main pass passes over it once a run has used them up.
+   */
+  offerRoom?: number | undefined;
 }
 
 /** A task the master knows to be running (or staging); only needed for preemption. */
@@ -186,6 +191,8 @@ export const ReasonKind = {
   BELOW_MIN_OFFER: 'below-min-offer',
   /** The framework already holds an outstanding offer on the agent. */
   ALREADY_OFFERED: 'already-offered',
+  /** The framework holds as many offers as its offer limit (FrameworkInfo.max_offers) allows. */
+  OFFER_LIMIT: 'offer-limit',
   /** A DECLINE filter covers what the agent has. */
   FILTERED: 'filtered',
   /** The role (or an ancestor) is at its quota limit. */

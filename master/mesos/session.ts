@@ -69,8 +69,7 @@ export class MesosSession {
 
   /** Subscribes; resolves once the master has persisted the framework (its SUBSCRIBED event is held for the stream). */
   async subscribe(call: SubscribeCall): Promise<void> {
-    await this.call({ subscribe: call.subscribe });
-    if (call.suppressedRoles.length > 0) await this.call({ suppress: { roles: call.suppressedRoles } });
+    await this.call({ subscribe: { ...call.subscribe, suppressedRoles: call.suppressedRoles } });
   }
 
   /** Sends one berth call; settles on the master's answer (rejects with its BerthError). */

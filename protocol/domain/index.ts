@@ -26,6 +26,7 @@ export {
   decodeFrameworkInfo,
   decodeTaskReport,
   ROLE_RULE,
+  MAX_OFFERS_LIMIT,
   MAX_ROLE_CHARS,
   MAX_ROLE_SEGMENT_CHARS,
   quoteRole,

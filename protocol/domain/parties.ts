@@ -63,7 +63,12 @@ export interface FrameworkDescription {
   /** Partition-aware frameworks see UNREACHABLE instead of LOST. */
   partitionAware: boolean;
   webuiUrl: string;
+  /** At most this many offers outstanding at once; absent (or 0): no limit. */
+  maxOffers?: number;
 }
+
+/** The largest offer limit a framework may ask for (more is no limit at all). */
+export const MAX_OFFERS_LIMIT = 1_000_000;
 
 export interface ReportedTask {
   task: TaskSpec;
@@ -116,6 +121,9 @@ export function decodeFrameworkInfo(wire: FrameworkInfo | null | undefined, fiel
     partitionAware: r.bool(m?.partitionAware, `${field}.partition_aware`),
     webuiUrl: r.str(m?.webuiUrl, `${field}.webui_url`),
   };
+  const maxOffers = r.num(m?.maxOffers, `${field}.max_offers`, { min: 0, integer: true });
+  if (maxOffers > MAX_OFFERS_LIMIT) r.add(`${field}.max_offers`, `must be at most ${MAX_OFFERS_LIMIT} (0: no limit)`);
+  else if (maxOffers > 0) value.maxOffers = maxOffers;
   if (value.name === '') r.add(`${field}.name`, 'must not be empty');
   return { value, problems: r.problems };
 }

@@ -111,3 +111,41 @@ t.test('a call that is never awaited does not become an unhandled rejection', as
   await new Promise((resolve) => setImmediate(resolve));
   t.same(unhandled, []);
 });
+
+t.test('each subscription carries the suppressed roles: the option, then every suppress() and revive()', async (t) => {
+  const master = await FakeMaster.start(t);
+  const client = new SchedulerClient({ masterUrl: master.url, framework: { name: 'quiet', roles: ['a', 'b'] }, suppressedRoles: ['a'], reconnect: { initialMs: 20, maxMs: 50 } });
+  t.teardown(() => client.close());
+  const events: SchedulerEvent[] = [];
+  void (async () => {
+    for await (const e of client.events()) events.push(e);
+  })();
+  const subscriptions = () => master.schedulerCalls().filter((c) => c.subscribe).map((c) => [...(c.subscribe?.suppressedRoles ?? [])].sort());
+  const reconnected = async (n: number) => {
+    master.schedulers.at(-1)?.channel.close(CloseCode.SHUTDOWN, 'master going away');
+    await until(`subscription ${n}`, () => events.filter((e) => e.type === 'subscribed').length === n);
+  };
+  await until('subscribed', () => events.some((e) => e.type === 'subscribed'));
+  await client.suppress(['b']);
+  await reconnected(2);
+  await client.revive(['a']);
+  await reconnected(3);
+  await client.suppress();
+  await reconnected(4);
+  await client.revive();
+  await reconnected(5);
+  t.same(subscriptions(), [['a'], ['a', 'b'], ['b'], ['a', 'b'], []]);
+});
+
+t.test('suppressedRoles must be roles of the framework', async (t) => {
+  const err = (() => {
+    try {
+      new SchedulerClient({ masterUrl: 'ws://127.0.0.1:1', framework: { name: 'x', roles: ['a'] }, suppressedRoles: ['a', 'b'] });
+    } catch (e) {
+      return e as Error & { field?: string };
+    }
+    return undefined;
+  })();
+  t.match(err?.message, /suppressedRoles\[1\] must be one of framework\.roles \(a\)/);
+  t.equal(err?.field, 'suppressedRoles[1]');
+});

@@ -15,7 +15,7 @@ const agent = (id: string, total: Partial<Res>, used: Partial<Res>, offered: Par
   reserved: {}, state: 'ACTIVE', drainingUntilMs: null, usage: null, tasks: 0, registeredAtMs: 0,
 });
 const framework = (id: string, roles: string[], allocated: Record<string, Partial<Res>>): FrameworkView => ({
-  id, name: id, roles, connected: true, suppressedRoles: [], tasks: 0, offers: 0, allocated: Object.fromEntries(Object.entries(allocated).map(([k, v]) => [k, res(v)])), registeredAtMs: 0,
+  id, name: id, roles, connected: true, suppressedRoles: [], tasks: 0, offers: 0, maxOffers: 0, allocated: Object.fromEntries(Object.entries(allocated).map(([k, v]) => [k, res(v)])), registeredAtMs: 0,
 });
 
 t.test('frames: a snapshot, patches in order, old patches ignored, a patch before a snapshot is an error', async (t) => {
