@@ -20,11 +20,25 @@ export interface LatencyFramework {
   close(): Promise<void>;
 }
 
-export const FRAMEWORK_KINDS = ['raw', 'taskqueue', 'taskqueue-decline'] as const;
+export const FRAMEWORK_KINDS = ['raw', 'taskqueue', 'taskqueue-decline', 'taskqueue-unlimited'] as const;
 export type FrameworkKind = (typeof FRAMEWORK_KINDS)[number];
 
-function newClient(masterUrl: string, name: string): SchedulerClient {
-  return new SchedulerClient({ masterUrl, framework: { name, roles: ['*'] }, heartbeatTimeoutMs: 120_000 });
+/** The most offers a holding TaskQueue keeps (its holdOffers.maxOffers default). */
+const HELD_OFFERS = 1_000;
+
+/**
+ * A TaskQueue subscribes as the framework guide advises: its role suppressed (it revives with its
+ * first task) and, holding offers, with an offer limit of what it keeps. 'taskqueue-unlimited' is
+ * the same queue without either, as before both existed; the raw loop holds every offer.
+ */
+function newClient(kind: FrameworkKind, masterUrl: string, name: string): SchedulerClient {
+  const advised = kind === 'taskqueue' || kind === 'taskqueue-decline';
+  return new SchedulerClient({
+    masterUrl,
+    framework: { name, roles: ['*'], ...(kind === 'taskqueue' ? { maxOffers: HELD_OFFERS } : {}) },
+    heartbeatTimeoutMs: 120_000,
+    ...(advised ? { suppressedRoles: ['*'] } : {}),
+  });
 }
 
 /** The client the TaskQueue drives, with its calls counted and each launch's time noted per task. */
@@ -67,20 +81,21 @@ function answer(f: Pick<LatencyFramework, 'answeredAt'>, tasks: readonly { taskI
 export type RunningCallback = (n: number, taskId: string, agentSentAtMs: number) => void;
 
 export function startFramework(kind: FrameworkKind, masterUrl: string, name: string, running: RunningCallback): LatencyFramework {
-  const client = newClient(masterUrl, name);
+  const client = newClient(kind, masterUrl, name);
   const base = { acceptedAt: new Map<string, number>(), answeredAt: new Map<string, number>(), calls: { revives: 0, suppresses: 0, declines: 0 }, close: () => client.close() };
   let subscribed: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (subscribed = resolve));
-  const taskNumber = (id: string): number => Number(/^t(\d+)/.exec(id)?.[1] ?? NaN);
+  // Task ids are the cluster's, so each framework's are its own: `t7` (raw), `taskqueue-t7` (a queue).
+  const taskNumber = (id: string): number => Number(/t(\d+)(?:\.\d+)?$/.exec(id)?.[1] ?? NaN);
   if (kind !== 'raw') {
-    const queue = new TaskQueue(recording(client, base), kind === 'taskqueue' ? { holdOffers: true } : {});
+    const queue = new TaskQueue(recording(client, base), kind === 'taskqueue-decline' ? {} : { holdOffers: { maxOffers: HELD_OFFERS } });
     void (async () => {
       for await (const e of queue.run()) {
         if (e.type === 'subscribed') subscribed();
         if (e.type === 'task' && e.status.state === TaskState.TASK_RUNNING) running(taskNumber(e.task.id), e.status.taskId, e.status.timestampMs);
       }
     })();
-    return { ...base, subscribed: ready, want: (n) => void queue.add({ id: `t${n}`, resources: SHAPE, command: COMMAND }) };
+    return { ...base, subscribed: ready, want: (n) => void queue.add({ id: `${kind}-t${n}`, resources: SHAPE, command: COMMAND }) };
   }
   const held: ResourceOffer[] = [];
   const waiting: number[] = [];

@@ -21,12 +21,12 @@ const FLAGS = {
   seconds: { kind: 'number', min: 0.5, max: 600, default: 10, help: 'how long tasks arrive at each rate' },
   'task-ms': { kind: 'int', min: 0, max: 600_000, default: 2_000, help: 'how long each hollow task runs (its end frees resources)' },
   workers: { kind: 'int', min: 1, max: 16, default: 3, help: 'worker threads for the hollow agents' },
-  frameworks: { kind: 'string', default: 'raw,taskqueue', help: `which frameworks take turns at each rate, comma-separated: ${FRAMEWORK_KINDS.join(', ')} (the TaskQueue without holdOffers)` },
+  frameworks: { kind: 'string', default: 'raw,taskqueue', help: `which frameworks take turns at each rate, comma-separated: ${FRAMEWORK_KINDS.join(', ')} (taskqueue-decline: the TaskQueue without holdOffers; taskqueue-unlimited: holdOffers without suppressedRoles and maxOffers)` },
   lease: { kind: 'string', help: "the master's --lease (like 60s): on a machine so loaded that a starved master steps down; nothing measured depends on it" },
   harness: { kind: 'string', default: 'compact', help: 'what plays the agents: compact (bench/hollow-pool.ts, the protocol only) or full (the Agent class with its checkpoint)' },
 } as const;
 
-const FRAMEWORK_NAMES: Record<FrameworkKind, string> = { raw: 'raw loop (baseline)', taskqueue: 'SDK TaskQueue, holdOffers', 'taskqueue-decline': 'SDK TaskQueue, declining' };
+const FRAMEWORK_NAMES: Record<FrameworkKind, string> = { raw: 'raw loop (baseline)', taskqueue: 'SDK TaskQueue, holdOffers', 'taskqueue-decline': 'SDK TaskQueue, declining', 'taskqueue-unlimited': 'TaskQueue, holdOffers, no limit' };
 const TARGET_ACCEPT_P99_MS = 50;
 const TARGET_DEMAND_P99_MS = 250;
 /** A rate whose tasks are not all RUNNING this long after the last was due has fallen behind for good. */
@@ -48,6 +48,8 @@ export interface RateResult {
   rate: number;
   wanted: number;
   running: number;
+  /** p99 ACCEPT -> RUNNING of the tasks due in each second of the schedule (where a p99 comes from). */
+  acceptP99BySecondMs: number[];
   /** Tasks due per second over the achieved arrivals (1 = on schedule). */
   achievedRate: number;
   acceptMs: Percentiles;
@@ -109,6 +111,7 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
   const accept: number[] = [];
   const demand: number[] = [];
   const legs = { answer: [] as number[], toAgent: [] as number[], back: [] as number[] };
+  const bySecond: number[][] = Array.from({ length: Math.ceil(seconds) }, () => []);
   const fw = startFramework(kind, master.url, `latency-${kind}-${rate}`, (n, taskId, agentSentAtMs) => {
     const now = performance.now();
     const acceptedAt = fw.acceptedAt.get(taskId) ?? NaN;
@@ -116,6 +119,7 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
     const sentAt = agentSentAtMs - performance.timeOrigin;
     demand.push(now - (dueAt[n] as number));
     accept.push(now - acceptedAt);
+    bySecond[Math.floor(n / rate)]?.push(now - acceptedAt);
     legs.answer.push((fw.answeredAt.get(taskId) ?? NaN) - acceptedAt);
     legs.toAgent.push(sentAt - acceptedAt);
     legs.back.push(now - sentAt);
@@ -157,6 +161,7 @@ async function runRate(master: MasterProcess, fleet: AgentFleet, kind: Framework
     rate,
     wanted,
     running: demand.length,
+    acceptP99BySecondMs: bySecond.map((ms) => stats(ms.filter(Number.isFinite)).p99),
     achievedRate: wanted / ((lastDue - t0) / 1000),
     acceptMs: stats(accept.filter(Number.isFinite)),
     demandMs: stats(demand),
@@ -192,6 +197,7 @@ async function runCell(agents: number, rates: number[], kinds: FrameworkKind[], 
       await sleep(f['task-ms'] + 1_000);
       const r = await runRate(master, fleet, kind, agents, rate, f.seconds);
       process.stderr.write(`latency:   ${kind} ${rate}/s: ${r.running}/${r.wanted} RUNNING, accept p99 ${r.acceptMs.p99.toFixed(1)} ms, demand p99 ${r.demandMs.p99.toFixed(1)} ms, ${r.allocationRunsPerSecond.toFixed(0)} runs/s\n`);
+      process.stderr.write(`latency:   ${kind} ${rate}/s: accept p99 of the tasks due in each second: ${r.acceptP99BySecondMs.map((ms) => ms.toFixed(0)).join(', ')} ms\n`);
       r.invalid = (r.harnessLagP99Ms > MAX_HARNESS_LAG_MS || r.harnessElu > MAX_HARNESS_ELU) && r.masterCpuShare < MASTER_SATURATED;
       out.push(r);
     }
