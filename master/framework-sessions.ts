@@ -61,10 +61,10 @@ export class FrameworkSessions {
     }
     if (problems.length > 0) throw new BerthError(ErrorCode.INVALID_CALL, problems.join('; '), { field: 'subscribe' });
     const suppressed = subscribe.suppressedRoles ?? [];
-    suppressed.forEach((role, i) => {
-      if (info.roles.includes(role)) return;
-      throw new BerthError(ErrorCode.ROLE_NOT_SUBSCRIBED, `subscribe.suppressed_roles[${i}]: role "${role}" is not one of the framework's roles (${info.roles.join(', ')})`, { field: `subscribe.suppressed_roles[${i}]` });
-    });
+    const stray = suppressed.findIndex((role) => !info.roles.includes(role));
+    if (stray >= 0) {
+      throw new BerthError(ErrorCode.ROLE_NOT_SUBSCRIBED, `subscribe.suppressed_roles[${stray}]: role "${suppressed[stray]}" is not one of the framework's roles (${info.roles.join(', ')})`, { field: `subscribe.suppressed_roles[${stray}]` });
+    }
 
     const reg = this.#d.registry;
     const known = subscribe.frameworkId ? reg.frameworks.get(subscribe.frameworkId) : undefined;

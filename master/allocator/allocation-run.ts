@@ -98,6 +98,9 @@ export class AllocationRun {
       }
     }
     this.tree.seal();
+    // A framework that starts the run at its offer limit takes no part in the scan (it keeps its
+    // entries, so an explanation can still say why).
+    for (const fw of this.frameworks) if (fw.offerRoom <= 0) this.#retire(fw);
   }
 
   unreservedOf(agentIndex: number): Res {

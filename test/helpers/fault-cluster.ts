@@ -208,14 +208,14 @@ export class FaultCluster {
     for (const r of this.#refusedLaunches) lines.push({ atMs: r.atMs, text: `launch of ${r.taskIds.join(',')} not acknowledged: ${r.why}` });
     for (const e of this.recorder.events) {
       if (e.kind === 'fault') lines.push({ atMs: e.atMs, text: `fault: ${e.what}` });
-      else if (e.kind === 'healed' || e.kind === 'launch-acked') lines.push({ atMs: e.atMs, text: e.kind === 'healed' ? 'healed' : `launch acknowledged: ${e.taskId}` });
+      else if (e.kind === 'healed') lines.push({ atMs: e.atMs, text: 'healed' });
+      else if (e.kind === 'launch-acked') lines.push({ atMs: e.atMs, text: `launch acknowledged: ${e.taskId}` });
       else if (e.kind === 'leader') lines.push({ atMs: e.atMs, text: `${e.master} leads under epoch ${e.epoch}` });
     }
     lines.sort((a, b) => a.atMs - b.atMs);
     const start = lines[0]?.atMs ?? 0;
     return lines.map((l) => `+${l.atMs - start} ms ${l.text}`);
   }
-
 
   /** Waits until a snapshot shows master, agents and framework agreeing (what the checker measures). */
   async settled(timeoutMs = 30_000): Promise<void> {

@@ -31,3 +31,10 @@ t.test('explain names the offer limit', async (t) => {
   t.ok(e.reasons.some((r) => r.kind === 'offer-limit'), 'an offer-limit reason');
   t.match(e.summary, /offer limit/);
 });
+
+t.test('a framework that starts the run at its limit is out of the scan from the first agent', async (t) => {
+  const run = allocator.allocate(snapshotOf({ nowMs: NOW, agents, frameworks: { full: { roles: ['r'], offerRoom: 0 }, other: { roles: ['r'], allocated: { r: { cpus: 40 } } } } }));
+  t.same(run.offers.map((o) => o.frameworkId), Array(6).fill('other'), 'every agent goes to the other framework');
+  const e = allocator.explain(snapshotOf({ nowMs: NOW, agents, frameworks: { full: { roles: ['r'], offerRoom: 0 } } }), { frameworkId: 'full' });
+  t.ok(e.reasons.some((r) => r.kind === 'offer-limit'), 'and the explanation still names the limit');
+});
