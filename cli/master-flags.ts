@@ -6,8 +6,7 @@ import { FAILPOINT_RULE, Failpoints, failpointProblems } from '../master/failpoi
 import { checkFrameworkLinks, type FrameworkLinks } from '../master/http/ui-assets.js';
 import type { RoleConfig } from '../master/index.js';
 import { MASTER_DEFAULTS, masterOptionProblems, masterRule, type MasterOptions } from '../master/options.js';
-import { parseRedisTarget, SENTINEL_URL_RULE } from '../master/store/redis-connection.js';
-import { resources, type ClientTls, type ServerTls } from '../protocol/index.js';
+import { redisUrlProblem, resources, SENTINEL_URL_RULE, type ClientTls, type ServerTls } from '../protocol/index.js';
 import { Problems, type FlagSpec, type Flags } from './flags.js';
 import { durationFlag, durationMs, reportFieldProblems, type FlagOf } from './option-flags.js';
 import { CA_FILE_FLAG, REDIS_CA_FILE_FLAG, tlsFlags } from './tls-flags.js';
@@ -190,11 +189,7 @@ export function masterFlags(flags: Flags, problems: Problems): MasterFlags {
 /** --redis: a server URL or a sentinel URL, checked by the store's own parser. */
 function redisUrl(flags: Flags, problems: Problems): string {
   const raw = String(flags.redis);
-  try {
-    parseRedisTarget(raw);
-    return raw;
-  } catch {
-    problems.add(`--redis must be a redis:// or rediss:// URL like redis://127.0.0.1:6379, or ${SENTINEL_URL_RULE}, got '${raw}'`);
-    return '';
-  }
+  const problem = redisUrlProblem('--redis', raw);
+  if (problem) problems.add(problem);
+  return problem ? '' : raw;
 }

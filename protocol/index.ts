@@ -10,6 +10,7 @@ export * from './https-fetch.js';
 export { readDocument, type DocumentProblem, type ReadLimits, type ReadResult } from './read-document.js';
 export * from './backoff.js';
 export * from './master-urls.js';
+export * from './redis-url.js';
 export * from './master-session.js';
 export * from './status-stream.js';
 export * as resources from './resources.js';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Authenticator, loadAuthFile } from '../../protocol/auth/index.js';
-import { readTlsFlags } from '../../protocol/index.js';
+import { readTlsFlags, redisUrlProblem } from '../../protocol/index.js';
 import { startBatchFramework } from './start.js';
 import { MemoryBatchStore, RedisBatchStore, type BatchStore } from './store/index.js';
 
@@ -50,7 +50,8 @@ function config(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (!(Number.isFinite(failoverTimeoutMs) && failoverTimeoutMs >= 0)) problems.push('--failover-timeout-ms must be a number >= 0');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
   const redisUrl = f.redis ?? env.BERTH_BATCH_REDIS;
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('--redis must be a redis:// URL');
+  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem('--redis', redisUrl);
+  if (redisProblem) problems.push(redisProblem);
   const token = f.token ?? env.BERTH_BATCH_TOKEN;
   if (token !== undefined && !/^[\x21-\x7e]{1,4096}$/.test(token)) problems.push('--token must be 1 to 4096 printable ASCII characters without spaces');
   const authFile = f['auth-file'] ?? env.BERTH_BATCH_AUTH_FILE;

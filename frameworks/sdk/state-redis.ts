@@ -1,12 +1,13 @@
 // A Redis connection for a framework's own state (what lets it fail over: specs, runs, the
-// framework id), as every framework store opens it: the offline queue disabled, so a write never
+// framework id), as every framework store opens it: to one server, or to the primary Redis
+// Sentinel names, followed through failovers; the offline queue disabled, so a write never
 // reaches Redis after its caller gave up on it; reconnects with backoff; every failure a
 // STORE_UNAVAILABLE error with its cause.
-import { createClient } from 'redis';
-import { BerthError, ErrorCode, backoff } from '../../protocol/index.js';
+import { createClient, createSentinel } from 'redis';
+import { BerthError, ErrorCode, backoff, parseRedisTarget } from '../../protocol/index.js';
 
 export interface StateRedisOptions {
-  /** redis://host:port[/db] */
+  /** redis://host:port[/db], rediss:// for TLS, or redis-sentinel://host:port[,host:port...]/MASTER-NAME. */
   url: string;
   /** How long one command may wait to be written before it fails (default 5000). */
   commandTimeoutMs?: number;
@@ -14,11 +15,11 @@ export interface StateRedisOptions {
   connectTimeoutMs?: number;
   /** Told about connection errors, for logging; the connection never logs. */
   onConnectionError?: (err: Error) => void;
-  /** For rediss://: the CA certificate(s), PEM, to trust instead of the system's. */
+  /** For rediss:// (and rediss-sentinel://): the CA certificate(s), PEM, to trust instead of the system's. */
   tlsCa?: string | Buffer | undefined;
 }
 
-function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined) {
+function serverClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined) {
   const delay = backoff({ initialMs: 50, maxMs: 2_000 });
   return createClient({
     url,
@@ -28,8 +29,32 @@ function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: num
   });
 }
 
+/**
+ * A client for url. Behind Sentinel it is the `redis` package's sentinel client, which answers
+ * the same command methods (get, hGet, hVals, multi, lRange, connect, close, destroy, events) and
+ * waits for a new primary when a command meets a failover. Throws BAD_REQUEST naming the rule
+ * for a URL of neither form.
+ */
+function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined): StateRedisClient {
+  const target = parseRedisTarget(url);
+  if (target.kind === 'server') return serverClient(url, commandTimeoutMs, connectTimeoutMs, tlsCa);
+  const delay = backoff({ initialMs: 50, maxMs: 2_000 });
+  const node = {
+    disableOfflineQueue: true,
+    commandOptions: { timeout: commandTimeoutMs },
+    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries), ...(target.tls ? { tls: true as const, ...(tlsCa ? { ca: tlsCa } : {}) } : {}) },
+  };
+  return createSentinel({
+    name: target.masterName,
+    sentinelRootNodes: target.sentinels,
+    nodeClientOptions: { ...node, ...(target.username ? { username: target.username } : {}), ...(target.password !== undefined ? { password: target.password } : {}) },
+    sentinelClientOptions: node,
+    maxCommandRediscovers: 3,
+  }) as unknown as StateRedisClient;
+}
+
 /** The connected node-redis client. */
-export type StateRedisClient = ReturnType<typeof makeClient>;
+export type StateRedisClient = ReturnType<typeof serverClient>;
 
 /**
  * Connects to Redis for a framework store. Rejects with STORE_UNAVAILABLE when Redis does not

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { Authenticator, loadAuthFile } from '../../protocol/auth/index.js';
-import { readTlsFlags } from '../../protocol/index.js';
+import { readTlsFlags, redisUrlProblem } from '../../protocol/index.js';
 import { startServicesFramework } from './start.js';
 import { DEFAULT_SERVICES_KEY_PREFIX, MemoryServicesStore, RedisServicesStore, type ServicesStore } from './store/index.js';
 
@@ -76,7 +76,8 @@ function servicesConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const logLevel = read('log-level')!;
   if (!LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LEVELS.join(', ')}`);
   const redisUrl = read('redis');
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('--redis must be a redis:// URL');
+  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem('--redis', redisUrl);
+  if (redisProblem) problems.push(redisProblem);
   const roles = read('roles')!.split(',').map((r) => r.trim()).filter(Boolean);
   if (roles.length === 0) problems.push('--roles must name at least one role');
   if (read('key-prefix') === '') problems.push('--key-prefix must not be empty');

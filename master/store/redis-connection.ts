@@ -2,49 +2,9 @@
 // password in the URL), or the primary that Redis Sentinel names (redis-sentinel://), followed
 // through failovers by the `redis` package's sentinel client. Both give the same commands.
 import { createClient, createSentinel } from 'redis';
-import { BerthError, ErrorCode } from '../../protocol/index.js';
+import type { RedisTarget } from '../../protocol/index.js';
 
-/** Where the data lives, as parsed from the store's URL. */
-export type RedisTarget =
-  | { kind: 'server'; url: string }
-  | {
-      kind: 'sentinel';
-      /** The name the sentinels monitor the primary under (`sentinel monitor NAME ...`). */
-      masterName: string;
-      sentinels: { host: string; port: number }[];
-      /** ACL user and password of the data nodes (the sentinels are asked without them). */
-      username: string | undefined;
-      password: string | undefined;
-      tls: boolean;
-    };
-
-export const SENTINEL_URL_RULE = 'redis-sentinel://[user[:password]@]host:port[,host:port...]/MASTER-NAME (rediss-sentinel:// for TLS)';
-
-/** Reads a store URL; throws BAD_REQUEST naming the rule when it is neither form. */
-export function parseRedisTarget(url: string): RedisTarget {
-  const m = /^(rediss?)-sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/?#]+)\/?$/.exec(url);
-  if (!m) {
-    if (/^rediss?:\/\//.test(url)) return { kind: 'server', url };
-    throw new BerthError(ErrorCode.BAD_REQUEST, `url must be redis://, rediss:// or ${SENTINEL_URL_RULE}`, { field: 'url' });
-  }
-  const [, scheme, user, password, hosts, name] = m as unknown as [string, string, string | undefined, string | undefined, string, string];
-  const sentinels = hosts.split(',').map((hostPort) => {
-    const hp = /^([^:,]+):(\d{1,5})$/.exec(hostPort);
-    const port = Number(hp?.[2]);
-    if (!hp || !(port >= 1 && port <= 65535)) {
-      throw new BerthError(ErrorCode.BAD_REQUEST, `url: sentinel "${hostPort}" must be host:port with a port 1-65535 (${SENTINEL_URL_RULE})`, { field: 'url' });
-    }
-    return { host: hp[1] as string, port };
-  });
-  return {
-    kind: 'sentinel',
-    masterName: decodeURIComponent(name),
-    sentinels,
-    username: user ? decodeURIComponent(user) : undefined,
-    password: password === undefined ? undefined : decodeURIComponent(password),
-    tls: scheme === 'rediss',
-  };
-}
+export { parseRedisTarget, redactUrl, SENTINEL_URL_RULE, type RedisTarget } from '../../protocol/index.js';
 
 export interface ConnectSettings {
   commandTimeoutMs: number;
@@ -118,9 +78,4 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The URL with its credentials hidden, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -29,7 +29,7 @@ void t.test('bad flags: exit 2 with every problem', async (t) => {
   t.match(run.output(), /--master must be ws:\/\/ URLs/);
   t.match(run.output(), /--port must be a port number 0-65535, got 70000/);
   t.match(run.output(), /--log-level must be one of/);
-  t.match(run.output(), /--redis must be a redis:\/\/ URL/);
+  t.match(run.output(), /--redis must be a redis:\/\/ or rediss:\/\/ URL .*redis-sentinel:\/\//);
 });
 
 void t.test('bad autoscale flags: exit 2 naming each', async (t) => {
