@@ -19,14 +19,18 @@ export interface StateRedisOptions {
   tlsCa?: string | Buffer | undefined;
 }
 
-function serverClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined) {
+/** What every connection takes, to a server or (behind Sentinel) to each node. */
+function nodeOptions(commandTimeoutMs: number, connectTimeoutMs: number, tls: { ca?: string | Buffer } | undefined) {
   const delay = backoff({ initialMs: 50, maxMs: 2_000 });
-  return createClient({
-    url,
+  return {
     disableOfflineQueue: true,
     commandOptions: { timeout: commandTimeoutMs },
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries), ...(tlsCa && url.startsWith('rediss:') ? { tls: true as const, ca: tlsCa } : {}) },
-  });
+    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries), ...(tls ? { tls: true as const, ...tls } : {}) },
+  };
+}
+
+function serverClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined) {
+  return createClient({ url, ...nodeOptions(commandTimeoutMs, connectTimeoutMs, tlsCa && url.startsWith('rediss:') ? { ca: tlsCa } : undefined) });
 }
 
 /**
@@ -38,12 +42,7 @@ function serverClient(url: string, commandTimeoutMs: number, connectTimeoutMs: n
 function makeClient(url: string, commandTimeoutMs: number, connectTimeoutMs: number, tlsCa: string | Buffer | undefined): StateRedisClient {
   const target = parseRedisTarget(url);
   if (target.kind === 'server') return serverClient(url, commandTimeoutMs, connectTimeoutMs, tlsCa);
-  const delay = backoff({ initialMs: 50, maxMs: 2_000 });
-  const node = {
-    disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => delay(retries), ...(target.tls ? { tls: true as const, ...(tlsCa ? { ca: tlsCa } : {}) } : {}) },
-  };
+  const node = nodeOptions(commandTimeoutMs, connectTimeoutMs, target.tls ? (tlsCa ? { ca: tlsCa } : {}) : undefined);
   return createSentinel({
     name: target.masterName,
     sentinelRootNodes: target.sentinels,
